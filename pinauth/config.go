@@ -1,0 +1,264 @@
+package pinauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// Config is everything a Gateway needs. The Caddy adapter fills it from the
+// Caddyfile; Go programs may fill it directly. Zero durations and sizes take
+// the defaults named on each field.
+type Config struct {
+	// Tenants are the apps served; the request's API key selects one.
+	// Required: at least one.
+	Tenants []Tenant
+
+	// Store holds accounts, tokens, keys and events. Required. The Gateway
+	// does not close it: its owner does.
+	Store store.Store
+
+	// Peppers are server-side secrets mixed into every hash; the first
+	// signs and hashes, the others only verify (then the hash is upgraded).
+	// Required: at least one, each at least 16 bytes.
+	Peppers []string
+
+	// Issuer is the JWT "iss". Required.
+	Issuer string
+	// SigningAlg is EdDSA, ES256, RS256 or HS256. Default: EdDSA.
+	SigningAlg string
+	// SigningKey is an optional operator-supplied key: a PEM private key
+	// (EdDSA, ES256, RS256) or a secret of at least 32 bytes (HS256). When
+	// empty a key is generated on first start and stored encrypted.
+	SigningKey string
+
+	// AccessTTL is the access-token lifetime. Default: 15m.
+	AccessTTL time.Duration
+	// RefreshTTL is the refresh-token (and login session) lifetime.
+	// Default: 60 days.
+	RefreshTTL time.Duration
+	// SessionTTL is the PIN session_token lifetime. Default: 7 days.
+	SessionTTL time.Duration
+
+	// Hash sets the argon2id cost. Default: DefaultHashParams.
+	Hash HashParams
+	// MaxConcurrentHashes bounds hashes in flight. Default: number of CPUs.
+	MaxConcurrentHashes int
+	// HashQueueTimeout is how long a request waits for a hashing slot before
+	// it gets a 503. Default: 2s.
+	HashQueueTimeout time.Duration
+
+	// Lockout is the brute-force policy. Default: 5 failures in 15m lock
+	// the account (suspend) for 15m.
+	Lockout LockoutPolicy
+
+	// Public lists paths served without a token: exact paths, or prefixes
+	// ending in "/" or "*". The API prefix and the JWKS path are always
+	// public.
+	Public []string
+	// HeaderPrefix prefixes the identity headers set for upstream; client
+	// copies are always removed. Default: "X-Auth-".
+	HeaderPrefix string
+	// WithholdToken stops the access token being forwarded upstream in
+	// Authorization (the Caddyfile's forward_token false). Default: false.
+	WithholdToken bool
+	// CacheSize is the ristretto budget in bytes. Default: 64 MiB.
+	CacheSize int64
+	// APIPrefix is where the LoginRadius-style API is served. Default:
+	// "/identity/v2".
+	APIPrefix string
+
+	// Logger receives the gateway's logs. Default: a no-op logger.
+	Logger *zap.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// ClientIP returns the client address of a request (the Caddy adapter
+	// passes Caddy's client_ip, which honours trusted_proxies). Default:
+	// the host part of r.RemoteAddr.
+	ClientIP func(r *http.Request) string
+}
+
+// Tenant is one app's configuration.
+type Tenant struct {
+	// Name identifies the tenant; it is the JWT audience. Required.
+	Name string
+	// APIKeys select the tenant; several allow rotation. Required.
+	APIKeys []string
+	// APISecret authorizes /manage calls. Required.
+	APISecret string
+	// PlanExpires, when set, ends service: every call gets 6003 after it.
+	PlanExpires time.Time
+	// PINOptional lets accounts without a PIN log in with their password
+	// alone (the Caddyfile's pin_required false). Default: false.
+	PINOptional bool
+	// PINMinLength and PINMaxLength bound PIN length. Default: 4 and 6.
+	PINMinLength int
+	PINMaxLength int
+	// AllowWeakPINs accepts PINs of one repeated digit or a straight run.
+	AllowWeakPINs bool
+	// AllowedOrigins are where reset links and login redirects may point.
+	AllowedOrigins []string
+	// MFA is "security_question" to require a security answer after the
+	// password, or "" for none.
+	MFA string
+	// SecurityQuestions are the questions users may answer.
+	SecurityQuestions []SecurityQuestion
+}
+
+// SecurityQuestion is one question a tenant offers.
+type SecurityQuestion struct {
+	ID   string
+	Text string
+}
+
+// LockoutPolicy is what happens after repeated credential failures.
+type LockoutPolicy struct {
+	// Attempts is how many failures lock the account. Default: 5.
+	Attempts int
+	// Window is how long failures are counted. Default: 15m.
+	Window time.Duration
+	// Duration is how long a suspend or captcha lock lasts. Default: 15m.
+	Duration time.Duration
+	// Type is the lock applied. Default: store.LockSuspend.
+	Type store.LockType
+}
+
+// The defaults applied by Config.withDefaults.
+const (
+	DefaultAccessTTL        = 15 * time.Minute
+	DefaultRefreshTTL       = 60 * 24 * time.Hour
+	DefaultSessionTTL       = 7 * 24 * time.Hour
+	DefaultHeaderPrefix     = "X-Auth-"
+	DefaultAPIPrefix        = "/identity/v2"
+	DefaultCacheSize        = 64 << 20
+	DefaultHashQueueTimeout = 2 * time.Second
+	minPepperLength         = 16
+)
+
+// withDefaults returns a copy of c with zero values replaced by defaults,
+// or an error naming the first invalid field. Error texts never contain
+// secret values.
+func (c Config) withDefaults() (Config, error) {
+	if c.Store == nil {
+		return c, errors.New("pinauth: a store is required")
+	}
+	if len(c.Tenants) == 0 {
+		return c, errors.New("pinauth: at least one tenant is required")
+	}
+	if len(c.Peppers) == 0 {
+		return c, errors.New("pinauth: pepper is required")
+	}
+	for i, p := range c.Peppers {
+		if len(p) < minPepperLength {
+			return c, fmt.Errorf("pinauth: pepper %d is shorter than %d bytes", i+1, minPepperLength)
+		}
+	}
+	if c.Issuer == "" {
+		return c, errors.New("pinauth: issuer is required")
+	}
+	if c.SigningAlg == "" {
+		c.SigningAlg = AlgEdDSA
+	}
+	if !validAlg(c.SigningAlg) {
+		return c, fmt.Errorf("pinauth: unsupported signing_alg %q (want EdDSA, ES256, RS256 or HS256)", c.SigningAlg)
+	}
+	setDefault(&c.AccessTTL, DefaultAccessTTL)
+	setDefault(&c.RefreshTTL, DefaultRefreshTTL)
+	setDefault(&c.SessionTTL, DefaultSessionTTL)
+	setDefault(&c.HashQueueTimeout, DefaultHashQueueTimeout)
+	if c.Hash == (HashParams{}) {
+		c.Hash = DefaultHashParams
+	}
+	if err := c.Hash.validate(); err != nil {
+		return c, err
+	}
+	if c.MaxConcurrentHashes <= 0 {
+		c.MaxConcurrentHashes = runtime.NumCPU()
+	}
+	if c.Lockout.Attempts <= 0 {
+		c.Lockout.Attempts = 5
+	}
+	setDefault(&c.Lockout.Window, 15*time.Minute)
+	setDefault(&c.Lockout.Duration, 15*time.Minute)
+	if c.Lockout.Type == store.LockNone {
+		c.Lockout.Type = store.LockSuspend
+	}
+	if c.HeaderPrefix == "" {
+		c.HeaderPrefix = DefaultHeaderPrefix
+	}
+	if c.CacheSize <= 0 {
+		c.CacheSize = DefaultCacheSize
+	}
+	if c.APIPrefix == "" {
+		c.APIPrefix = DefaultAPIPrefix
+	}
+	c.APIPrefix = "/" + strings.Trim(c.APIPrefix, "/")
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = remoteHost
+	}
+	seenKeys := map[string]string{}
+	seenNames := map[string]bool{}
+	tenants := make([]Tenant, len(c.Tenants))
+	for i, t := range c.Tenants {
+		if t.Name == "" {
+			return c, errors.New("pinauth: tenant name is required")
+		}
+		if seenNames[t.Name] {
+			return c, fmt.Errorf("pinauth: tenant %q is defined twice", t.Name)
+		}
+		seenNames[t.Name] = true
+		if len(t.APIKeys) == 0 {
+			return c, fmt.Errorf("pinauth: tenant %q: api_key is required", t.Name)
+		}
+		for _, k := range t.APIKeys {
+			if k == "" {
+				return c, fmt.Errorf("pinauth: tenant %q: api_key is empty", t.Name)
+			}
+			if other, dup := seenKeys[k]; dup {
+				return c, fmt.Errorf("pinauth: tenant %q: an api_key is also used by tenant %q", t.Name, other)
+			}
+			seenKeys[k] = t.Name
+		}
+		if t.APISecret == "" {
+			return c, fmt.Errorf("pinauth: tenant %q: api_secret is required", t.Name)
+		}
+		if t.PINMinLength == 0 {
+			t.PINMinLength = 4
+		}
+		if t.PINMaxLength == 0 {
+			t.PINMaxLength = max(6, t.PINMinLength)
+		}
+		if t.PINMinLength < 4 || t.PINMaxLength > 16 || t.PINMinLength > t.PINMaxLength {
+			return c, fmt.Errorf("pinauth: tenant %q: pin_length must satisfy 4 <= min <= max <= 16", t.Name)
+		}
+		if t.MFA != "" && t.MFA != MFASecurityQuestion {
+			return c, fmt.Errorf("pinauth: tenant %q: unknown mfa %q", t.Name, t.MFA)
+		}
+		tenants[i] = t
+	}
+	c.Tenants = tenants
+	return c, nil
+}
+
+// MFASecurityQuestion is the Tenant.MFA value that requires a security
+// answer after the password.
+const MFASecurityQuestion = "security_question"
+
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}

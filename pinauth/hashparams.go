@@ -1,0 +1,24 @@
+package pinauth
+
+import "errors"
+
+// HashParams are argon2id cost parameters.
+type HashParams struct {
+	// Time is the number of passes.
+	Time uint32
+	// MemoryKiB is the memory per hash in KiB.
+	MemoryKiB uint32
+	// Threads is the parallelism.
+	Threads uint8
+}
+
+// DefaultHashParams is the default argon2id cost, chosen from measurement
+// (see README, "Tuning the hash cost").
+var DefaultHashParams = HashParams{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
+
+func (p HashParams) validate() error {
+	if p.Time < 1 || p.MemoryKiB < 8*uint32(p.Threads) || p.Threads < 1 {
+		return errors.New("pinauth: hash argon2id needs time >= 1, threads >= 1, memory >= 8*threads KiB")
+	}
+	return nil
+}

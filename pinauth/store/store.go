@@ -1,0 +1,209 @@
+// Package store defines the persistence contract of pinauth: one interface,
+// described by what each call guarantees rather than by SQL, that every
+// backend (sqlite, postgres) implements and that the shared conformance suite
+// in storetest checks.
+//
+// Conventions that hold for every method:
+//   - Lookups return (value, found, err): found=false with err=nil means "no
+//     such thing"; err is reserved for faults (I/O, a closed store, a broken
+//     connection). Callers fail closed on err.
+//   - Operations that security depends on are atomic in the store, never
+//     read-modify-write in Go: consuming a one-time token, counting a failed
+//     credential check, rotating a refresh token, changing a credential
+//     together with the sessions it revokes.
+//   - Times are stored with at least millisecond precision and returned in UTC.
+//   - Secrets never reach the store in clear: tokens arrive as hashes, PINs,
+//     passwords and answers as argon2id strings.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is the persistence contract. Implementations must be safe for
+// concurrent use by many goroutines and, for shared backends, by many
+// processes.
+type Store interface {
+	Reader
+
+	// Update runs fn in one transaction: either every write fn makes through
+	// tx is committed, or none is. When fn returns an error the transaction is
+	// rolled back and Update returns that error unchanged. fn must only touch
+	// the store through tx and must not block on anything else (no hashing,
+	// no network): backends may hold a write lock while it runs, and may run
+	// fn again when the database reports a serialization conflict.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+
+	// ReserveAttempt counts one credential check against an account before
+	// the secret is compared, in one atomic step. It returns Allowed=false,
+	// without counting, while the account is locked or while Limit checks
+	// are already counted in the current window; otherwise it increments the
+	// count and returns Allowed=true with the new count. An expired lock or
+	// window starts a fresh count. When AttemptPolicy.Bypass equals the
+	// type of the active lock (a captcha lock with a solved captcha),
+	// neither the lock nor the limit stops the check; it is still counted.
+	ReserveAttempt(ctx context.Context, ref AccountRef, p AttemptPolicy, now time.Time) (AttemptResult, error)
+
+	// AddKey stores a new signing key. With onlyIfNone it inserts only when
+	// no unretired key of the same algorithm exists, atomically, so that
+	// nodes starting together agree on one key; inserted reports the outcome.
+	AddKey(ctx context.Context, k Key, onlyIfNone bool) (inserted bool, err error)
+
+	// RetireKey marks a key retired at the given time. Retired keys are no
+	// longer used to sign; they are kept for verification until the caller
+	// stops publishing them. found=false when no such key exists.
+	RetireKey(ctx context.Context, id string, at time.Time) (found bool, err error)
+
+	// SetMetaIfAbsent stores value under key unless the key already holds a
+	// value, and returns the value stored afterwards (the existing one, or
+	// value).
+	SetMetaIfAbsent(ctx context.Context, key, value string) (string, error)
+
+	// SetMeta stores value under key, replacing any earlier value.
+	SetMeta(ctx context.Context, key, value string) error
+
+	// Close releases the store's resources. It is safe to call once.
+	Close() error
+}
+
+// Reader holds the read-only lookups. They see committed data only.
+type Reader interface {
+	// Account returns the account with the given uid in tenant.
+	Account(ctx context.Context, tenant, uid string) (Account, bool, error)
+
+	// AccountBy returns the account whose identifier of the given kind
+	// matches value. Emails and usernames match case-insensitively (the
+	// backend compares NormalizeIdentifier forms); phones match exactly.
+	AccountBy(ctx context.Context, tenant string, kind IdentifierKind, value string) (Account, bool, error)
+
+	// ListAccounts returns up to limit accounts of tenant ordered by uid,
+	// starting after the uid given in after ("" for the first page).
+	ListAccounts(ctx context.Context, tenant, after string, limit int) ([]Account, error)
+
+	// CountAccounts returns the number of accounts of tenant ("" counts all
+	// tenants).
+	CountAccounts(ctx context.Context, tenant string) (int, error)
+
+	// Attempts returns the failure count and lock state of an account. An
+	// account with no recorded failures yields the zero Attempts and found
+	// false.
+	Attempts(ctx context.Context, ref AccountRef) (Attempts, bool, error)
+
+	// Token returns a stored token by kind and hash, whatever its state
+	// (used, expired). It is for classifying failures and for reading tokens
+	// that are not single use; one-time tokens are taken with
+	// Tx.ConsumeToken.
+	Token(ctx context.Context, kind TokenKind, hash string) (Token, bool, error)
+
+	// Session returns a login session by id, revoked or not.
+	Session(ctx context.Context, id string) (Session, bool, error)
+
+	// Keys returns every stored signing key, retired ones included, oldest
+	// first.
+	Keys(ctx context.Context) ([]Key, error)
+
+	// Meta returns the value stored under key.
+	Meta(ctx context.Context, key string) (string, bool, error)
+
+	// Events returns outbox events matching f, oldest first.
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+}
+
+// Tx is the set of writes (and reads that must see them) available inside
+// Store.Update. A Tx must not be used after fn returns.
+type Tx interface {
+	// Account reads an account inside the transaction.
+	Account(tenant, uid string) (Account, bool, error)
+
+	// CreateAccount inserts a new account with Version 1. A uid or an
+	// identifier (email, username, phone) already used in the tenant yields
+	// a *DuplicateError naming the field.
+	CreateAccount(a Account) error
+
+	// SaveAccount replaces a stored account. a.Version must equal the stored
+	// version (optimistic concurrency; ErrVersionConflict otherwise); the
+	// stored version becomes a.Version+1. Identifier uniqueness is checked as
+	// in CreateAccount. found=false when the account does not exist.
+	SaveAccount(a Account) (found bool, err error)
+
+	// DeleteAccount removes an account with its identifiers, tokens,
+	// sessions and attempt counters. found=false when it did not exist.
+	DeleteAccount(tenant, uid string) (found bool, err error)
+
+	// InsertToken stores a token. Hash must be unique across all kinds.
+	InsertToken(t Token) error
+
+	// ConsumeToken atomically takes a one-time token: when a token of that
+	// kind and hash exists, is not expired at now and not used, it is marked
+	// used at now and returned with found=true. Otherwise nothing changes and
+	// found=false (Reader.Token tells why). Of any number of concurrent
+	// callers at most one gets found=true.
+	ConsumeToken(kind TokenKind, hash string, now time.Time) (Token, bool, error)
+
+	// DeleteTokens removes tokens of the account whose kind is in kinds
+	// (every kind when kinds is empty), except those bound to the session
+	// exceptSession when it is not "". It returns how many were removed.
+	DeleteTokens(ref AccountRef, kinds []TokenKind, exceptSession string) (int, error)
+
+	// DeleteSessionTokens removes every token bound to a session.
+	DeleteSessionTokens(sessionID string) (int, error)
+
+	// CreateSession stores a new login session.
+	CreateSession(s Session) error
+
+	// RevokeSession marks one session revoked at now and deletes its
+	// tokens. found=false when it does not exist; revoking twice keeps the
+	// first time.
+	RevokeSession(id string, now time.Time) (found bool, err error)
+
+	// RevokeSessions revokes every unrevoked session of the account except
+	// exceptSession (when not ""), deletes their tokens, and returns the ids
+	// it revoked.
+	RevokeSessions(ref AccountRef, exceptSession string, now time.Time) ([]string, error)
+
+	// ClearAttempts resets an account's failure count and removes any lock.
+	ClearAttempts(ref AccountRef) error
+
+	// Lock sets a lock on the account when its failure count has reached
+	// limit (or unconditionally when limit is 0) and it is not already
+	// locked at now. locked reports whether this call set it, so that
+	// exactly one caller reacts (revokes, emits the event).
+	Lock(ref AccountRef, limit int, lockType LockType, until, now time.Time) (locked bool, err error)
+
+	// AddEvent writes an event to the outbox; it becomes visible to
+	// dispatchers when the transaction commits.
+	AddEvent(e Event) error
+}
+
+// AccountRef names one account.
+type AccountRef struct {
+	Tenant string
+	UID    string
+}
+
+// ErrVersionConflict is returned by Tx.SaveAccount when the stored account
+// changed since it was read.
+var ErrVersionConflict = errors.New("store: account was modified concurrently")
+
+// ErrClosed is returned by a store after Close.
+var ErrClosed = errors.New("store: closed")
+
+// DuplicateError reports an identifier already used by another account of
+// the tenant.
+type DuplicateError struct {
+	// Field is the identifier kind that collided ("email", "username",
+	// "phone" or "uid").
+	Field string
+}
+
+func (e *DuplicateError) Error() string { return "store: duplicate " + e.Field }
+
+// IsDuplicate reports whether err is or wraps a *DuplicateError, and
+// returns it.
+func IsDuplicate(err error) (*DuplicateError, bool) {
+	var d *DuplicateError
+	ok := errors.As(err, &d)
+	return d, ok
+}

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Account is one end user of a tenant. Secrets are argon2id strings produced
+// by the core; the store treats them as opaque.
+type Account struct {
+	Tenant   string
+	UID      string
+	Emails   []Email
+	Username string
+	Phone    string
+
+	PasswordHash string
+	PINHash      string
+	// PINChangedAt is when the current PIN was set; zero when none is set.
+	PINChangedAt time.Time
+	PINSkipped   bool
+	PINSkippedAt time.Time
+	// SecurityAnswers maps a question id to the hash of its answer.
+	SecurityAnswers map[string]string
+	// NeedsSecretReset marks accounts imported without usable secrets: they
+	// must set them through a reset flow.
+	NeedsSecretReset bool
+
+	Roles         []string
+	Active        bool
+	EmailVerified bool
+
+	NoOfLogins        int
+	LastLoginAt       time.Time
+	LastLoginLocation string
+	CreatedAt         time.Time
+	ModifiedAt        time.Time
+
+	// Profile holds every other LoginRadius profile field (FirstName,
+	// CustomFields, …) as given, so unknown fields survive a round trip.
+	Profile map[string]json.RawMessage
+
+	// Version is the optimistic-concurrency counter, maintained by the
+	// store: 1 after CreateAccount, +1 on every SaveAccount.
+	Version int64
+}
+
+// Ref returns the account's reference.
+func (a *Account) Ref() AccountRef { return AccountRef{Tenant: a.Tenant, UID: a.UID} }
+
+// PrimaryEmail returns the first email of type Primary, else the first email,
+// else "".
+func (a *Account) PrimaryEmail() string {
+	for _, e := range a.Emails {
+		if strings.EqualFold(e.Type, "Primary") {
+			return e.Value
+		}
+	}
+	if len(a.Emails) > 0 {
+		return a.Emails[0].Value
+	}
+	return ""
+}
+
+// Identifiers returns every identifier that must be unique in the tenant, in
+// normalized form.
+func (a *Account) Identifiers() []Identifier {
+	var ids []Identifier
+	for _, e := range a.Emails {
+		if e.Value != "" {
+			ids = append(ids, Identifier{Kind: IdentEmail, Value: NormalizeIdentifier(IdentEmail, e.Value)})
+		}
+	}
+	if a.Username != "" {
+		ids = append(ids, Identifier{Kind: IdentUsername, Value: NormalizeIdentifier(IdentUsername, a.Username)})
+	}
+	if a.Phone != "" {
+		ids = append(ids, Identifier{Kind: IdentPhone, Value: NormalizeIdentifier(IdentPhone, a.Phone)})
+	}
+	return ids
+}
+
+// Email is one address of an account, in LoginRadius's shape.
+type Email struct {
+	Type  string `json:"Type"`
+	Value string `json:"Value"`
+}
+
+// IdentifierKind names a login identifier.
+type IdentifierKind string
+
+// The identifier kinds an account can be found by.
+const (
+	IdentEmail    IdentifierKind = "email"
+	IdentUsername IdentifierKind = "username"
+	IdentPhone    IdentifierKind = "phone"
+)
+
+// Identifier is a normalized login identifier.
+type Identifier struct {
+	Kind  IdentifierKind
+	Value string
+}
+
+// NormalizeIdentifier returns the form in which identifiers are compared:
+// emails and usernames lower-cased (Unicode simple folding), phones with
+// surrounding space removed.
+func NormalizeIdentifier(kind IdentifierKind, v string) string {
+	v = strings.TrimSpace(v)
+	if kind == IdentPhone {
+		return v
+	}
+	return strings.ToLower(v)
+}
+
+// TokenKind names what an opaque token is for.
+type TokenKind string
+
+// The opaque token kinds.
+const (
+	// TokenPINSession is the PIN login session_token; reusable until it
+	// expires or is invalidated.
+	TokenPINSession TokenKind = "pin_session"
+	// TokenPINAuth is the single-use PinAuthToken that lets an account
+	// without a PIN set one.
+	TokenPINAuth TokenKind = "pin_auth"
+	// TokenRefresh is a refresh token; single use, rotated on refresh.
+	TokenRefresh TokenKind = "refresh"
+	// TokenPINReset is a single-use PIN reset token sent by email.
+	TokenPINReset TokenKind = "pin_reset"
+	// TokenOTP is a one-time code sent by email or SMS.
+	TokenOTP TokenKind = "otp"
+	// TokenSecondFactor is the SecondFactorAuthenticationToken of an MFA
+	// login in progress.
+	TokenSecondFactor TokenKind = "second_factor"
+	// TokenStepUp is a SecondFactorValidationToken proving a recent step-up.
+	TokenStepUp TokenKind = "step_up"
+)
+
+// Token is a stored opaque token. Only its hash is kept.
+type Token struct {
+	// Hash identifies the token: a hex SHA-256 (or keyed hash) of its value.
+	Hash   string
+	Kind   TokenKind
+	Tenant string
+	UID    string
+	// SessionID binds the token to a login session ("" for none). Revoking
+	// the session deletes it.
+	SessionID string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// UsedAt is when a one-time token was consumed; zero while unused.
+	UsedAt time.Time
+	// Data holds small kind-specific facts (a step-up scope, the channel an
+	// OTP was sent by).
+	Data map[string]string
+}
+
+// Session is one login: the access tokens and the refresh-token family that
+// carry its id (the JWT "sid").
+type Session struct {
+	ID        string
+	Tenant    string
+	UID       string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// RevokedAt is zero while the session is valid.
+	RevokedAt time.Time
+}
+
+// Ref returns the reference of the session's account.
+func (s *Session) Ref() AccountRef { return AccountRef{Tenant: s.Tenant, UID: s.UID} }
+
+// Key is a JWT signing key.
+type Key struct {
+	// ID is the JWT "kid".
+	ID  string
+	Alg string
+	// Private is the private key, encrypted by the core; never stored clear.
+	Private []byte
+	// Public is the PKIX DER public key (empty for HMAC keys).
+	Public []byte
+	// PepperID names the pepper whose derived key encrypted Private.
+	PepperID  string
+	CreatedAt time.Time
+	// RetiredAt is zero while the key may sign.
+	RetiredAt time.Time
+}
+
+// LockType is how a locked account is treated.
+type LockType string
+
+// The lock types.
+const (
+	LockNone    LockType = ""
+	LockSuspend LockType = "Suspend"
+	LockCaptcha LockType = "Captcha"
+	LockBlock   LockType = "Block"
+)
+
+// Attempts is an account's failure count and lock state.
+type Attempts struct {
+	Failures    int
+	WindowStart time.Time
+	LockType    LockType
+	// LockedUntil is when the lock ends; zero when unlocked. Block locks use
+	// a time far in the future.
+	LockedUntil time.Time
+}
+
+// Locked reports whether the account is locked at now.
+func (a Attempts) Locked(now time.Time) bool {
+	return a.LockType != LockNone && a.LockedUntil.After(now)
+}
+
+// AttemptPolicy configures Store.ReserveAttempt.
+type AttemptPolicy struct {
+	// Limit is the number of checks that may be counted in one window.
+	Limit int
+	// Window is how long failures are remembered.
+	Window time.Duration
+	// Bypass lets checks proceed while a lock of this type is active
+	// (LockNone: never).
+	Bypass LockType
+}
+
+// AttemptResult is what Store.ReserveAttempt decided.
+type AttemptResult struct {
+	// Allowed is true when the check may proceed; it has been counted.
+	Allowed bool
+	// Count is the number of checks counted in the window after this call.
+	Count int
+	// State is the account's state after this call.
+	State Attempts
+}
+
+// Event is a webhook outbox entry.
+type Event struct {
+	// ID is the HookId and the Standard Webhooks webhook-id.
+	ID     string
+	Tenant string
+	UID    string
+	// Hook is the event name (Login, SetPIN, …).
+	Hook string
+	// Endpoint names the webhook the event is for.
+	Endpoint  string
+	Payload   []byte
+	CreatedAt time.Time
+	// State is pending, delivered or dead.
+	State         EventState
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+}
+
+// EventState is the delivery state of an outbox event.
+type EventState string
+
+// The event states.
+const (
+	EventPending   EventState = "pending"
+	EventDelivered EventState = "delivered"
+	EventDead      EventState = "dead"
+)
+
+// EventFilter selects outbox events for Reader.Events.
+type EventFilter struct {
+	// State, when not "", keeps events in that state.
+	State EventState
+	// Tenant and UID, when not "", keep events of that tenant / account.
+	Tenant string
+	UID    string
+	// Limit caps the result (0: 1000).
+	Limit int
+}
