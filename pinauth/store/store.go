@@ -132,6 +132,9 @@ type Tx interface {
 	// sessions and attempt counters. found=false when it did not exist.
 	DeleteAccount(tenant, uid string) (found bool, err error)
 
+	// Token reads a token inside the transaction, whatever its state.
+	Token(kind TokenKind, hash string) (Token, bool, error)
+
 	// InsertToken stores a token. Hash must be unique across all kinds.
 	InsertToken(t Token) error
 
