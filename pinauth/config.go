@@ -75,6 +75,9 @@ type Config struct {
 	// "/identity/v2".
 	APIPrefix string
 
+	// Webhooks receive events through the outbox.
+	Webhooks []Webhook
+
 	// Logger receives the gateway's logs. Default: a no-op logger.
 	Logger *zap.Logger
 	// Now is the clock. Default: time.Now.

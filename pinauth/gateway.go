@@ -1,15 +1,38 @@
 package pinauth
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // Gateway is the authentication gateway: it serves the LoginRadius-style API
 // under the API prefix and the JWKS, and gates every other request on a
 // valid access token. Create one with New; it is safe for concurrent use.
 type Gateway struct {
-	cfg Config
+	cfg   Config
+	store store.Store
+	log   *zap.Logger
+	now   func() time.Time
+
+	peppers     []pepper
+	hasher      *hasher
+	keys        atomic.Pointer[keyRing]
+	operatorKey *signingKey
+	parser      *jwt.Parser
+	cache       *caches
+	hdrs        identityHeaders
+	tenants     map[string]*Tenant // by API key
+	routes      []route
 }
 
 // Identity is what the protected path learned about an authenticated
@@ -25,29 +48,142 @@ type Identity struct {
 	Session string
 }
 
-// New validates cfg, loads or creates the signing keys in the store and
-// returns a ready Gateway.
+// JWKSPath is where the public signing keys are served.
+const JWKSPath = "/.well-known/jwks.json"
+
+// startupTimeout bounds the store calls New makes.
+const startupTimeout = 30 * time.Second
+
+// DefaultCacheTTL bounds how long a cached profile, session state or
+// verified token is served when a change made by another process is not
+// announced (see README, "Caching and staleness").
+const DefaultCacheTTL = 30 * time.Second
+
+// New validates cfg, checks the pepper against the store, loads or creates
+// the signing keys and returns a ready Gateway. Errors name the problem and
+// never contain secret values.
 func New(cfg Config) (*Gateway, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{cfg: cfg}, nil
+	g := &Gateway{
+		cfg:     cfg,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		peppers: newPeppers(cfg.Peppers),
+		hdrs:    newIdentityHeaders(cfg.HeaderPrefix),
+		tenants: map[string]*Tenant{},
+	}
+	for i := range g.cfg.Tenants {
+		t := &g.cfg.Tenants[i]
+		for _, k := range t.APIKeys {
+			g.tenants[k] = t
+		}
+	}
+	if cfg.SigningKey != "" {
+		if g.operatorKey, err = parseOperatorKey(cfg.SigningAlg, cfg.SigningKey); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	if err := g.checkPepper(ctx); err != nil {
+		return nil, err
+	}
+	if g.hasher, err = newHasher(cfg.Hash, g.peppers, cfg.MaxConcurrentHashes, cfg.HashQueueTimeout); err != nil {
+		return nil, err
+	}
+	if err := g.loadKeys(ctx); err != nil {
+		return nil, err
+	}
+	g.parser = g.newJWTParser()
+	if g.cache, err = newCaches(cfg.CacheSize, DefaultCacheTTL); err != nil {
+		return nil, fmt.Errorf("pinauth: create caches: %w", err)
+	}
+	g.routes = apiRoutes()
+	return g, nil
 }
 
 // Handle serves r. API and JWKS requests are answered completely, as are
-// protected requests without a valid token (401 / redirect): then ok is
-// false and the caller must not write anything more. For an authenticated
-// protected request ok is true: client-sent identity headers have been
-// removed and the real ones set on r, and the caller passes r on to the next
+// protected requests without a valid token (401): then ok is false and the
+// caller must not write anything more. Otherwise ok is true: client-sent
+// identity headers have been removed and, when the request carried a valid
+// token, the real ones set on r and id describes the user (id is nil for an
+// anonymous request to a public path). The caller passes r on to the next
 // handler. The returned Identity is shared and must not be modified.
 func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, ok bool) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
-	return nil, false
+	p := r.URL.Path
+	if hasPathPrefixFold(p, g.cfg.APIPrefix) {
+		g.serveAPI(w, r)
+		return nil, false
+	}
+	if p == JWKSPath {
+		g.serveJWKS(w, r)
+		return nil, false
+	}
+	return g.protect(w, r)
 }
 
-// Close stops background work. It does not close the store.
-func (g *Gateway) Close() error { return nil }
+// Close stops background work and releases the caches. It does not close
+// the store.
+func (g *Gateway) Close() error {
+	if g.cache != nil {
+		g.cache.close()
+	}
+	return nil
+}
+
+// serveJWKS writes the public keys of every non-retired signing key (and of
+// retired ones whose tokens may still be valid).
+func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		g.writeError(w, r, errCode(CodeNotFound))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(g.keys.Load().jwks)
+}
+
+// pepperCheckKey is the meta key holding a value derived from the current
+// pepper, so a wrong pepper stops start-up instead of failing every login.
+const pepperCheckKey = "pepper_check"
+
+func pepperCheckValue(p pepper) string { return p.id + ":" + fmt.Sprintf("%x", mac(p.key, "pepper check", "")) }
+
+// checkPepper compares the configured peppers with the value stored by the
+// first start. A match with an older pepper means the operator rotated it:
+// the stored value moves to the current pepper.
+func (g *Gateway) checkPepper(ctx context.Context) error {
+	want := pepperCheckValue(g.peppers[0])
+	stored, err := g.store.SetMetaIfAbsent(ctx, pepperCheckKey, want)
+	if err != nil {
+		return fmt.Errorf("pinauth: read the pepper check from the store: %w", err)
+	}
+	if constantTimeEqual(stored, want) {
+		return nil
+	}
+	for _, p := range g.peppers[1:] {
+		if constantTimeEqual(stored, pepperCheckValue(p)) {
+			if err := g.store.SetMeta(ctx, pepperCheckKey, want); err != nil {
+				return fmt.Errorf("pinauth: record the pepper rotation: %w", err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("pinauth: the configured pepper does not match the one this store was created with; " +
+		"to rotate it, list the old pepper after the new one")
+}
+
+func hasPathPrefixFold(p, prefix string) bool {
+	if len(p) < len(prefix) || !strings.EqualFold(p[:len(prefix)], prefix) {
+		return false
+	}
+	return len(p) == len(prefix) || p[len(prefix)] == '/'
+}
 
 func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -1,0 +1,195 @@
+package pinauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// accountInput is a parsed management body: the fields the gateway models,
+// each with whether it was present, and every other profile field as given.
+type accountInput struct {
+	emails        []store.Email
+	hasEmails     bool
+	username      *string
+	phone         *string
+	password      *string
+	pin           *string
+	roles         []string
+	hasRoles      bool
+	active        *bool
+	emailVerified *bool
+	loginLocked   *bool
+	// extra are unmodelled profile fields; a JSON null removes the field.
+	extra map[string]json.RawMessage
+}
+
+// parseAccountInput reads a create/update body strictly. Keys match without
+// case; secret keys other than Password and PINInfo are dropped.
+func parseAccountInput(r *http.Request) (*accountInput, *Error) {
+	var raw map[string]json.RawMessage
+	if e := decodeJSON(r, &raw, false); e != nil {
+		return nil, e
+	}
+	in := &accountInput{extra: map[string]json.RawMessage{}}
+	code := bodyCode(r.Method)
+	var fields []FieldError
+	bad := func(field, msg string) { fields = append(fields, FieldError{FieldName: field, ErrorMessage: msg}) }
+	for key, val := range raw {
+		var err error
+		switch strings.ToLower(key) {
+		case "email":
+			in.hasEmails = true
+			err = json.Unmarshal(val, &in.emails)
+		case "username":
+			in.username = new(string)
+			err = unmarshalNullable(val, in.username)
+		case "phoneid", "phone":
+			in.phone = new(string)
+			err = unmarshalNullable(val, in.phone)
+		case "password":
+			in.password = new(string)
+			err = json.Unmarshal(val, in.password)
+		case "pininfo":
+			var p struct{ PIN *string }
+			if err = json.Unmarshal(val, &p); err == nil {
+				in.pin = p.PIN
+			}
+		case "roles":
+			in.hasRoles = true
+			err = json.Unmarshal(val, &in.roles)
+		case "isactive":
+			err = json.Unmarshal(val, &in.active)
+		case "emailverified":
+			err = json.Unmarshal(val, &in.emailVerified)
+		case "isloginlocked":
+			err = json.Unmarshal(val, &in.loginLocked)
+		default:
+			lk := strings.ToLower(key)
+			if !secretProfileKeys[lk] && !modelledProfileKeys[lk] {
+				in.extra[key] = val
+			}
+		}
+		if err != nil {
+			return nil, errDesc(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
+		}
+	}
+	for i, e := range in.emails {
+		in.emails[i].Value = strings.TrimSpace(e.Value)
+		if in.emails[i].Type == "" {
+			in.emails[i].Type = "Primary"
+		}
+		if !validEmail(in.emails[i].Value) {
+			bad("Email", "The email address is not valid.")
+		}
+	}
+	if in.username != nil && !validUsername(*in.username) {
+		bad("UserName", "The user name must be 1 to 128 printable characters without spaces.")
+	}
+	if in.phone != nil && *in.phone != "" && !validPhone(*in.phone) {
+		bad("PhoneId", "The phone number must be in international format, like +15551234567.")
+	}
+	if in.password != nil && (len(*in.password) < 6 || len(*in.password) > 128) {
+		bad("Password", "The password must have 6 to 128 characters.")
+	}
+	for _, r := range in.roles {
+		if r == "" || strings.ContainsAny(r, ",\r\n") {
+			bad("Roles", "Roles must be non-empty and contain no comma or line break.")
+			break
+		}
+	}
+	if fields != nil {
+		return nil, &Error{Code: CodeValidation, Fields: fields}
+	}
+	return in, nil
+}
+
+// unmarshalNullable decodes a string that may be null (meaning "clear").
+func unmarshalNullable(val json.RawMessage, dst *string) error {
+	if bytes.Equal(bytes.TrimSpace(val), []byte("null")) {
+		*dst = ""
+		return nil
+	}
+	return json.Unmarshal(val, dst)
+}
+
+// validEmail accepts one @ with a non-empty local part and a dotted domain,
+// and no spaces or control characters.
+func validEmail(s string) bool {
+	if len(s) > 254 || strings.Count(s, "@") != 1 {
+		return false
+	}
+	local, domain, _ := strings.Cut(s, "@")
+	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func validUsername(s string) bool {
+	if s == "" {
+		return true // clearing
+	}
+	if len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func validPhone(s string) bool {
+	if len(s) < 6 || len(s) > 20 || s[0] != '+' {
+		return false
+	}
+	return allDigits(s[1:])
+}
+
+// apply writes the modelled and extra fields of in onto a.
+func (in *accountInput) apply(a *store.Account) {
+	if in.hasEmails {
+		a.Emails = in.emails
+	}
+	if in.username != nil {
+		a.Username = *in.username
+	}
+	if in.phone != nil {
+		a.Phone = *in.phone
+	}
+	if in.hasRoles {
+		a.Roles = in.roles
+	}
+	if in.active != nil {
+		a.Active = *in.active
+	}
+	if in.emailVerified != nil {
+		a.EmailVerified = *in.emailVerified
+	}
+	if len(in.extra) > 0 && a.Profile == nil {
+		a.Profile = map[string]json.RawMessage{}
+	}
+	for k, v := range in.extra {
+		// Replace any spelling of the same key.
+		for old := range a.Profile {
+			if strings.EqualFold(old, k) {
+				delete(a.Profile, old)
+			}
+		}
+		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			a.Profile[k] = v
+		}
+	}
+}

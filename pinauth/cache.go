@@ -1,0 +1,143 @@
+package pinauth
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/ristretto/v2"
+)
+
+// caches holds the gateway's ristretto caches. Security counters never live
+// here: a dropped Set would silently reset them.
+//
+// Every write that changes an account or a session invalidates the affected
+// entries before it returns. Because a reader may fetch a value from the
+// store just before such a write and cache it just after, invalidations bump
+// a sequence number and readers only cache what they read under an unchanged
+// sequence.
+type caches struct {
+	// tokens maps a raw access token to its verified claims, until exp.
+	tokens *ristretto.Cache[string, *verifiedToken]
+	// profiles maps profileKey(tenant, uid) to the account and its
+	// precomputed identity headers.
+	profiles *ristretto.Cache[string, *profileEntry]
+	// sessions maps a session id to whether it is still valid.
+	sessions *ristretto.Cache[string, bool]
+	// ttl bounds how long an entry may be served when an invalidation from
+	// another process is missed.
+	ttl time.Duration
+
+	seq atomic.Uint64
+
+	// revoked holds sessions revoked while tokens naming them may still be
+	// cached, checked on every cache hit (copy-on-write: reads take no lock).
+	revoked   atomic.Pointer[map[string]time.Time]
+	revokedMu sync.Mutex
+}
+
+// verifiedToken is a cached, fully verified access token.
+type verifiedToken struct {
+	raw        string
+	tenant     string
+	uid        string
+	sid        string
+	exp        time.Time
+	profileKey string
+	// sidValue is the session header value, shared and immutable.
+	sidValue []string
+	// bound is the Identity last built for this token and the profile
+	// entry it came from; rebuilt only when the profile entry changes, so
+	// cache hits do not allocate.
+	bound atomic.Pointer[boundIdentity]
+}
+
+type boundIdentity struct {
+	profile *profileEntry
+	id      Identity
+}
+
+// identity returns the Identity of the token's account in profile p.
+func (vt *verifiedToken) identity(p *profileEntry) *Identity {
+	if b := vt.bound.Load(); b != nil && b.profile == p {
+		return &b.id
+	}
+	b := &boundIdentity{profile: p, id: p.identity}
+	b.id.Session = vt.sid
+	vt.bound.Store(b)
+	return &b.id
+}
+
+func newCaches(budget int64, ttl time.Duration) (*caches, error) {
+	c := &caches{ttl: ttl}
+	empty := map[string]time.Time{}
+	c.revoked.Store(&empty)
+	var err error
+	// Roughly 45% of the budget each for tokens and profiles, the rest for
+	// session states. NumCounters follows ristretto's advice of ten times
+	// the expected item count (items of a few hundred bytes).
+	if c.tokens, err = ristretto.NewCache(&ristretto.Config[string, *verifiedToken]{
+		NumCounters: max(budget*45/100/40, 1000), MaxCost: budget * 45 / 100, BufferItems: 64,
+	}); err != nil {
+		return nil, err
+	}
+	if c.profiles, err = ristretto.NewCache(&ristretto.Config[string, *profileEntry]{
+		NumCounters: max(budget*45/100/100, 1000), MaxCost: budget * 45 / 100, BufferItems: 64,
+	}); err != nil {
+		return nil, err
+	}
+	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, bool]{
+		NumCounters: max(budget/10/10, 1000), MaxCost: budget / 10, BufferItems: 64,
+	}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *caches) close() {
+	c.tokens.Close()
+	c.profiles.Close()
+	c.sessions.Close()
+}
+
+// profileKey is the profile cache key of an account.
+func profileKey(tenant, uid string) string { return tenant + "\x00" + uid }
+
+// invalidateAccount drops an account's cached profile.
+func (c *caches) invalidateAccount(tenant, uid string) {
+	c.seq.Add(1)
+	c.profiles.Del(profileKey(tenant, uid))
+}
+
+// revokeSessions records revoked sessions so that cached tokens naming them
+// stop working at once, and drops their cached state. Entries are kept for
+// keepFor (the access-token lifetime): after that no token of the session
+// can still be valid.
+func (c *caches) revokeSessions(ids []string, now time.Time, keepFor time.Duration) {
+	if len(ids) == 0 {
+		return
+	}
+	c.seq.Add(1)
+	c.revokedMu.Lock()
+	old := *c.revoked.Load()
+	next := make(map[string]time.Time, len(old)+len(ids))
+	for id, until := range old {
+		if until.After(now) {
+			next[id] = until
+		}
+	}
+	for _, id := range ids {
+		next[id] = now.Add(keepFor)
+	}
+	c.revoked.Store(&next)
+	c.revokedMu.Unlock()
+	for _, id := range ids {
+		c.sessions.Del(id)
+	}
+}
+
+// isRevoked reports whether a session was revoked in this process.
+func (c *caches) isRevoked(sid string) bool {
+	_, ok := (*c.revoked.Load())[sid]
+	return ok
+}

@@ -1,0 +1,144 @@
+package pinauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// credentialCheck is one comparison of a presented secret with an
+// account's stored hash, counted toward the lockout.
+type credentialCheck struct {
+	account *store.Account
+	// encoded is the stored hash ("" when the account has none: the check
+	// then costs a dummy hash and fails).
+	encoded string
+	secret  string
+	// failure is the error for a wrong secret (966, 1236, 1241, 1093…).
+	failure Code
+	// reason names the check in logs ("password", "pin", …).
+	reason string
+}
+
+// checkCredential runs a credential check with the brute-force defences:
+// it takes a hashing slot first (so a full queue answers 503 without
+// counting anything), counts the attempt atomically in the store before
+// comparing (so N parallel guesses never get more than the lockout's
+// attempts), compares in constant time, and on failure locks the account
+// when the count reached the limit. rehash reports that the stored hash
+// should be upgraded to the current pepper and parameters.
+func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCheck) (rehash bool, err error) {
+	if err := g.hasher.acquire(ctx); err != nil {
+		return false, g.hashQueueError(err)
+	}
+	defer g.hasher.release()
+	ref := chk.account.Ref()
+	res, err := g.store.ReserveAttempt(ctx, ref, store.AttemptPolicy{
+		Limit: g.cfg.Lockout.Attempts, Window: g.cfg.Lockout.Window,
+	}, c.now)
+	if err != nil {
+		return false, errUnavailable(err)
+	}
+	if !res.Allowed {
+		g.logFailure(c, chk.reason+"_locked", ref.UID)
+		return false, g.lockError(res.State, c.now)
+	}
+	ok, rehash := g.hasher.verifyHeld(chk.encoded, chk.secret)
+	if ok {
+		return rehash, nil
+	}
+	g.logFailure(c, chk.reason, ref.UID)
+	if res.Count >= g.cfg.Lockout.Attempts {
+		if err := g.lockAccount(ctx, c, chk.account); err != nil {
+			return false, err
+		}
+	}
+	return false, errCode(chk.failure)
+}
+
+// burnCredential pays for one dummy comparison: unknown accounts and
+// invalid session tokens take as long as real checks.
+func (g *Gateway) burnCredential(ctx context.Context, secret string) error {
+	if err := g.hasher.acquire(ctx); err != nil {
+		return g.hashQueueError(err)
+	}
+	defer g.hasher.release()
+	g.hasher.verifyHeld(g.hasher.dummy, secret)
+	return nil
+}
+
+func (g *Gateway) hashQueueError(err error) error {
+	if errors.Is(err, ErrHashQueueFull) {
+		e := errUnavailable(err)
+		e.RetryAfter = time.Second
+		return e
+	}
+	return errUnavailable(err)
+}
+
+// lockAccount applies the configured lock once the failure count reached
+// the limit: exactly one concurrent caller wins the Lock and revokes the
+// account's PIN session tokens and records the BlockAccount event.
+func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) error {
+	p := g.cfg.Lockout
+	until := c.now.Add(p.Duration)
+	if p.Type == store.LockBlock {
+		until = farFuture
+	}
+	locked := false
+	err := g.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if locked, err = tx.Lock(a.Ref(), p.Attempts, p.Type, until, c.now); err != nil || !locked {
+			return err
+		}
+		if _, err := tx.DeleteTokens(a.Ref(), []store.TokenKind{store.TokenPINSession}, ""); err != nil {
+			return err
+		}
+		return g.emit(tx, c, HookBlockAccount, a)
+	})
+	if err != nil {
+		return errUnavailable(err)
+	}
+	if locked {
+		g.cache.invalidateAccount(a.Tenant, a.UID)
+		g.log.Warn("account locked", zap.String("client_ip", c.clientIP), zap.String("tenant", a.Tenant),
+			zap.String("uid", a.UID), zap.String("lock_type", string(p.Type)))
+	}
+	return nil
+}
+
+// farFuture stands for "until an operator unlocks it".
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// lockError is the error for a locked account (or one whose attempts are
+// all in flight: it is about to be locked).
+func (g *Gateway) lockError(st store.Attempts, now time.Time) *Error {
+	typ := st.LockType
+	if !st.Locked(now) {
+		typ = g.cfg.Lockout.Type
+	}
+	switch typ {
+	case store.LockBlock:
+		return errCode(CodeAccountBlocked)
+	case store.LockCaptcha:
+		return errCode(CodeLockedCaptcha)
+	}
+	until := st.LockedUntil
+	if !st.Locked(now) {
+		until = now.Add(g.cfg.Lockout.Duration)
+	}
+	return &Error{Code: CodeLockedSuspended, Data: map[string]any{"LoginLockedTimeout": lrTime(until)}}
+}
+
+// logFailure writes the Info line fail2ban-style tools key on. It never
+// contains the secret.
+func (g *Gateway) logFailure(c *call, reason, uid string) {
+	if ce := g.log.Check(zap.InfoLevel, "credential check failed"); ce != nil {
+		ce.Write(zap.String("client_ip", c.clientIP), zap.String("tenant", c.tenant.Name),
+			zap.String("uid", uid), zap.String("reason", reason))
+	}
+}

@@ -1,0 +1,101 @@
+package pinauth
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// The webhook events (HookName is the lower-cased name).
+const (
+	HookLogin         = "Login"
+	HookSetPIN        = "SetPIN"
+	HookChangePIN     = "ChangePIN"
+	HookResetPIN      = "ResetPIN"
+	HookBlockAccount  = "BlockAccount"
+	HookRegister      = "Register"
+	HookUpdateProfile = "UpdateProfile"
+	HookDeleteAccount = "DeleteAccount"
+)
+
+// Webhook is one subscriber of events.
+type Webhook struct {
+	// URL receives signed POSTs. Required.
+	URL string
+	// Secret signs every delivery (Standard Webhooks). Required.
+	Secret string
+	// Events limits the events sent (names as the Hook constants, any
+	// case); empty means all.
+	Events []string
+	// Tenant limits the webhook to one tenant; "" means every tenant.
+	Tenant string
+}
+
+// endpointID names a webhook in the outbox: stable across restarts and
+// nodes, and free of the URL's credentials.
+func (w *Webhook) endpointID() string {
+	sum := sha256.Sum256([]byte(w.Tenant + "\x00" + w.URL))
+	return hex.EncodeToString(sum[:8])
+}
+
+func (w *Webhook) wants(tenant, hook string) bool {
+	if w.Tenant != "" && w.Tenant != tenant {
+		return false
+	}
+	if len(w.Events) == 0 {
+		return true
+	}
+	for _, e := range w.Events {
+		if strings.EqualFold(e, hook) {
+			return true
+		}
+	}
+	return false
+}
+
+// eventPayload is LoginRadius's webhook body, plus the tenant.
+type eventPayload struct {
+	HookName string         `json:"HookName"`
+	Time     any            `json:"Time"`
+	HookID   string         `json:"HookId"`
+	Tenant   string         `json:"Tenant"`
+	Data     map[string]any `json:"Data"`
+}
+
+// emit writes hook's event about account a to the outbox, in the caller's
+// transaction, once per subscribed webhook — unless the request asked for
+// no webhook (prevent_webhook). The payload carries the masked profile.
+func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) error {
+	if c != nil && c.preventWebhook() {
+		return nil
+	}
+	tenant := a.Tenant
+	now := g.now()
+	if c != nil {
+		now = c.now
+	}
+	for i := range g.cfg.Webhooks {
+		wh := &g.cfg.Webhooks[i]
+		if !wh.wants(tenant, hook) {
+			continue
+		}
+		id := newOpaqueToken()
+		body, err := json.Marshal(eventPayload{
+			HookName: strings.ToLower(hook), Time: lrTime(now), HookID: id, Tenant: tenant,
+			Data: profileView(a, store.Attempts{}, now),
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.AddEvent(store.Event{
+			ID: id, Tenant: tenant, UID: a.UID, Hook: hook, Endpoint: wh.endpointID(),
+			Payload: body, CreatedAt: now, State: store.EventPending, NextAttemptAt: now,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package pinauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// grant is what a successful login hands out: a login session, an access
+// token naming it, a refresh token of its family and, when the account has
+// a PIN, a PIN session_token for later PIN logins on this device. Token
+// values exist only here and in the response; the store gets hashes.
+type grant struct {
+	session    store.Session
+	newSession bool
+	access     string
+	accessExp  time.Time
+	refresh    string
+	refreshExp time.Time
+	pinSession string
+	pinExp     time.Time
+}
+
+// newGrant prepares a grant for account a. With sid "" a new session starts;
+// otherwise the grant continues that session (a PIN login continues the
+// session of the password login that issued its session_token). Signing
+// happens here, outside any transaction.
+func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, now time.Time) (*grant, error) {
+	gr := &grant{refresh: newOpaqueToken(), refreshExp: now.Add(g.cfg.RefreshTTL)}
+	if sid == "" {
+		gr.newSession = true
+		gr.session = store.Session{ID: newOpaqueToken(), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: gr.refreshExp}
+	} else {
+		gr.session = store.Session{ID: sid, Tenant: a.Tenant, UID: a.UID}
+	}
+	if withPINSession {
+		gr.pinSession, gr.pinExp = newOpaqueToken(), now.Add(g.cfg.SessionTTL)
+	}
+	var err error
+	gr.access, gr.accessExp, err = g.issueAccessToken(a.Tenant, a.UID, gr.session.ID, now)
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	return gr, nil
+}
+
+// write stores the grant's session and token hashes in tx.
+func (gr *grant) write(tx store.Tx, now time.Time) error {
+	if gr.newSession {
+		if err := tx.CreateSession(gr.session); err != nil {
+			return err
+		}
+	}
+	ref := store.AccountRef{Tenant: gr.session.Tenant, UID: gr.session.UID}
+	if err := tx.InsertToken(store.Token{
+		Hash: tokenHash(gr.refresh), Kind: store.TokenRefresh, Tenant: ref.Tenant, UID: ref.UID,
+		SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.refreshExp,
+	}); err != nil {
+		return err
+	}
+	if gr.pinSession != "" {
+		return tx.InsertToken(store.Token{
+			Hash: tokenHash(gr.pinSession), Kind: store.TokenPINSession, Tenant: ref.Tenant, UID: ref.UID,
+			SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.pinExp,
+		})
+	}
+	return nil
+}
+
+// loginResponse is LoginRadius's login response.
+type loginResponse struct {
+	Profile          map[string]any `json:"Profile"`
+	AccessToken      string         `json:"access_token"`
+	RefreshToken     string         `json:"refresh_token"`
+	ExpiresIn        any            `json:"expires_in"`
+	SessionToken     string         `json:"session_token,omitempty"`
+	SessionExpiresIn any            `json:"session_expires_in,omitempty"`
+}
+
+func (gr *grant) response(a *store.Account, now time.Time) loginResponse {
+	resp := loginResponse{
+		Profile:      profileView(a, store.Attempts{}, now),
+		AccessToken:  gr.access,
+		RefreshToken: gr.refresh,
+		ExpiresIn:    lrTime(gr.accessExp),
+	}
+	if gr.pinSession != "" {
+		resp.SessionToken, resp.SessionExpiresIn = gr.pinSession, lrTime(gr.pinExp)
+	}
+	return resp
+}
+
+// loginTx describes the writes of a successful login besides the grant.
+type loginTx struct {
+	// before runs first in the transaction (consume a one-time token);
+	// its error rolls everything back.
+	before func(tx store.Tx) error
+	// mutate changes the account (set a PIN, upgrade a hash).
+	mutate func(a *store.Account)
+	// hooks are the events recorded (Login is always added).
+	hooks []string
+}
+
+// maxSaveRetries bounds retries of a transaction whose account save lost an
+// optimistic-concurrency race.
+const maxSaveRetries = 5
+
+// completeLogin commits a successful login of account a in one transaction:
+// lt.before, the account's login statistics and lt.mutate, the grant, the
+// cleared failure count and the events. It returns the login response.
+func (g *Gateway) completeLogin(ctx context.Context, c *call, a *store.Account, gr *grant, lt loginTx) (loginResponse, error) {
+	var saved store.Account
+	err := g.updateAccount(ctx, a.Ref(), lt.before, func(tx store.Tx, acc *store.Account) error {
+		acc.NoOfLogins++
+		acc.LastLoginAt = c.now
+		acc.LastLoginLocation = c.clientIP
+		if lt.mutate != nil {
+			lt.mutate(acc)
+		}
+		return nil
+	}, func(tx store.Tx, acc *store.Account) error {
+		saved = *acc
+		if err := gr.write(tx, c.now); err != nil {
+			return err
+		}
+		if err := tx.ClearAttempts(acc.Ref()); err != nil {
+			return err
+		}
+		for _, h := range append(lt.hooks, HookLogin) {
+			if err := g.emit(tx, c, h, acc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return loginResponse{}, err
+	}
+	return gr.response(&saved, c.now), nil
+}
+
+// updateAccount runs one transaction that re-reads the account, applies
+// change, saves it and then runs after with the saved account. before, when
+// set, runs first. A lost optimistic-concurrency race retries the whole
+// transaction; a missing account yields 938. The account's cached profile is
+// invalidated after the commit.
+func (g *Gateway) updateAccount(ctx context.Context, ref store.AccountRef, before func(tx store.Tx) error,
+	change func(tx store.Tx, a *store.Account) error, after func(tx store.Tx, a *store.Account) error) error {
+	var err error
+	for range maxSaveRetries {
+		err = g.store.Update(ctx, func(tx store.Tx) error {
+			if before != nil {
+				if err := before(tx); err != nil {
+					return err
+				}
+			}
+			a, found, err := tx.Account(ref.Tenant, ref.UID)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return errCode(CodeUserNotFound)
+			}
+			if err := change(tx, &a); err != nil {
+				return err
+			}
+			a.ModifiedAt = g.now()
+			if found, err = tx.SaveAccount(a); err != nil {
+				return err
+			} else if !found {
+				return errCode(CodeUserNotFound)
+			}
+			a.Version++
+			if after != nil {
+				return after(tx, &a)
+			}
+			return nil
+		})
+		if !errors.Is(err, store.ErrVersionConflict) {
+			break
+		}
+	}
+	g.cache.invalidateAccount(ref.Tenant, ref.UID)
+	return err
+}

@@ -1,0 +1,172 @@
+package pinauth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// pepper is one configured pepper with its public id.
+type pepper struct {
+	id  string
+	key []byte
+}
+
+// newPeppers derives ids for the configured peppers (current first).
+func newPeppers(secrets []string) []pepper {
+	ps := make([]pepper, len(secrets))
+	for i, s := range secrets {
+		sum := sha256.Sum256([]byte("pinauth pepper id\x00" + s))
+		ps[i] = pepper{id: hex.EncodeToString(sum[:4]), key: []byte(s)}
+	}
+	return ps
+}
+
+// mac returns HMAC-SHA256(key, label || 0 || msg).
+func mac(key []byte, label, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(label))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
+
+// hasher hashes and verifies PINs, passwords and security answers with
+// argon2id over HMAC-SHA256(pepper, secret), so a stolen database alone does
+// not allow offline guessing of 4-digit PINs. A semaphore bounds hashes in
+// flight: each holds MemoryKiB of RAM and a core.
+type hasher struct {
+	params       HashParams
+	peppers      []pepper
+	sem          chan struct{}
+	queueTimeout time.Duration
+	// waiting counts requests queued for a slot (a metric).
+	waiting atomic.Int64
+	// dummy is a hash of a random secret, verified for unknown accounts so
+	// their cost equals a real check and timing does not reveal them.
+	dummy string
+}
+
+// ErrHashQueueFull is returned when no hashing slot frees up within the
+// queue timeout; clients get a 503.
+var ErrHashQueueFull = errors.New("pinauth: hashing queue full")
+
+const (
+	hashSaltLen = 16
+	hashKeyLen  = 32
+)
+
+func newHasher(p HashParams, peppers []pepper, maxConcurrent int, queueTimeout time.Duration) (*hasher, error) {
+	h := &hasher{
+		params:       p,
+		peppers:      peppers,
+		sem:          make(chan struct{}, maxConcurrent),
+		queueTimeout: queueTimeout,
+	}
+	dummy, err := h.hash(context.Background(), randomHex(16))
+	if err != nil {
+		return nil, err
+	}
+	h.dummy = dummy
+	return h, nil
+}
+
+// acquire takes a hashing slot, waiting at most queueTimeout.
+func (h *hasher) acquire(ctx context.Context) error {
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
+	t := time.NewTimer(h.queueTimeout)
+	defer t.Stop()
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrHashQueueFull
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *hasher) release() { <-h.sem }
+
+// hash returns the encoded hash of secret with the current pepper and
+// parameters.
+func (h *hasher) hash(ctx context.Context, secret string) (string, error) {
+	salt := randomBytes(hashSaltLen)
+	pp := h.peppers[0]
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey(mac(pp.key, "secret", secret), salt, h.params.Time, h.params.MemoryKiB, h.params.Threads, hashKeyLen)
+	h.release()
+	return encodeHash(h.params, pp.id, salt, key), nil
+}
+
+// verifyHeld compares secret with an encoded hash in constant time; the
+// caller holds a hashing slot. rehash is true when the hash used an older
+// pepper or other parameters and should be replaced by hash(secret) after
+// the successful check. An empty or malformed hash (an account without a
+// PIN, say) is checked against the dummy so it costs the same, and never
+// matches.
+func (h *hasher) verifyHeld(encoded, secret string) (ok, rehash bool) {
+	p, pepperID, salt, want, err := decodeHash(encoded)
+	var pp *pepper
+	for i := range h.peppers {
+		if h.peppers[i].id == pepperID {
+			pp = &h.peppers[i]
+			break
+		}
+	}
+	valid := err == nil && pp != nil
+	if !valid {
+		p, _, salt, want, _ = decodeHash(h.dummy)
+		pp = &h.peppers[0]
+	}
+	got := argon2.IDKey(mac(pp.key, "secret", secret), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	ok = subtle.ConstantTimeCompare(got, want) == 1 && valid
+	return ok, ok && (pp != &h.peppers[0] || p != h.params)
+}
+
+// encodeHash formats a hash as
+// $argon2id$v=19$m=<KiB>,t=<time>,p=<threads>,k=<pepper id>$<salt>$<key>.
+func encodeHash(p HashParams, pepperID string, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d,k=%s$%s$%s", argon2.Version,
+		p.MemoryKiB, p.Time, p.Threads, pepperID,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// decodeHash parses encodeHash's format.
+func decodeHash(s string) (p HashParams, pepperID string, salt, key []byte, err error) {
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return p, "", nil, nil, errors.New("not an argon2id hash")
+	}
+	var threads uint32
+	n, scanErr := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d,k=%s", &p.MemoryKiB, &p.Time, &threads, &pepperID)
+	if scanErr != nil || n != 4 || threads == 0 || threads > 255 || p.Time == 0 || p.MemoryKiB == 0 {
+		return p, "", nil, nil, errors.New("bad argon2id parameters")
+	}
+	p.Threads = uint8(threads)
+	if salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil {
+		return p, "", nil, nil, err
+	}
+	if key, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(key) < 16 {
+		return p, "", nil, nil, errors.New("bad argon2id key")
+	}
+	return p, pepperID, salt, key, nil
+}

@@ -1,0 +1,133 @@
+package pinauth
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// The identity headers, in the order of identityHeaders.names.
+const (
+	hdrUID = iota
+	hdrTenant
+	hdrEmail
+	hdrUsername
+	hdrName
+	hdrRoles
+	hdrSession
+	numIdentityHeaders
+)
+
+// identityHeaders knows the header names the gateway sets and which
+// client-sent headers it removes.
+type identityHeaders struct {
+	names [numIdentityHeaders]string
+	// stripPrefixes are normalized (lower-case, '-' for '_' and '.')
+	// prefixes; any request header whose normalized name starts with one
+	// is removed before anything else happens.
+	stripPrefixes []string
+}
+
+func newIdentityHeaders(prefix string) identityHeaders {
+	var h identityHeaders
+	for i, suffix := range [numIdentityHeaders]string{"Uid", "Tenant", "Email", "Username", "Name", "Roles", "Session"} {
+		h.names[i] = textproto.CanonicalMIMEHeaderKey(prefix + suffix)
+	}
+	h.stripPrefixes = []string{normalizeHeaderName(prefix)}
+	return h
+}
+
+// normalizeHeaderName folds the spellings upstream frameworks treat as the
+// same header (X-Auth-Uid, x_auth_uid, X.Auth.Uid) into one form.
+func normalizeHeaderName(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if c == '_' || c == '.' {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
+// hasFoldedPrefix reports whether name, normalized, starts with prefix
+// (already normalized), without allocating.
+func hasFoldedPrefix(name, prefix string) bool {
+	if len(name) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := name[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_' || c == '.':
+			c = '-'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// strip removes every client-sent identity header, in any spelling. It runs
+// first on every proxied request: a forged X-Auth-Uid must never reach the
+// upstream, whatever happens next.
+func (h *identityHeaders) strip(hdr http.Header) {
+	for name := range hdr {
+		for _, p := range h.stripPrefixes {
+			if hasFoldedPrefix(name, p) {
+				delete(hdr, name)
+				break
+			}
+		}
+	}
+}
+
+// profileEntry is a cached account with its identity header values
+// precomputed, so the hot path only assigns slices.
+type profileEntry struct {
+	account  store.Account
+	identity Identity // Session is empty: it belongs to the token
+	values   [numIdentityHeaders][]string
+}
+
+func newProfileEntry(a store.Account) *profileEntry {
+	e := &profileEntry{account: a}
+	e.identity = Identity{
+		UID:      a.UID,
+		Tenant:   a.Tenant,
+		Email:    a.PrimaryEmail(),
+		Username: a.Username,
+		Name:     displayName(&a),
+		Roles:    strings.Join(a.Roles, ","),
+	}
+	for i, v := range [...]string{e.identity.UID, e.identity.Tenant, e.identity.Email, e.identity.Username, e.identity.Name, e.identity.Roles} {
+		if v != "" {
+			e.values[i] = []string{v}
+		}
+	}
+	return e
+}
+
+// cost approximates the entry's memory for ristretto.
+func (e *profileEntry) cost() int64 {
+	n := 512 + len(e.account.PasswordHash) + len(e.account.PINHash)
+	for _, v := range e.account.Profile {
+		n += len(v) + 32
+	}
+	return int64(n)
+}
+
+// set writes the identity headers of id onto hdr. Values are shared,
+// immutable slices (cap == len, so appends elsewhere copy).
+func (h *identityHeaders) set(hdr http.Header, p *profileEntry, sessionValue []string) {
+	for i := 0; i < hdrSession; i++ {
+		if p.values[i] != nil {
+			hdr[h.names[i]] = p.values[i]
+		}
+	}
+	hdr[h.names[hdrSession]] = sessionValue
+}

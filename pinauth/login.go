@@ -1,0 +1,123 @@
+package pinauth
+
+import (
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// passwordLoginBody is the body of POST /auth/login. Keys match without
+// case (email, Email, EMAIL).
+type passwordLoginBody struct {
+	Email    string
+	UserName string
+	Phone    string
+	Password string
+}
+
+// pinAuthTokenTTL is the lifetime of a PinAuthToken (spec: decided).
+const pinAuthTokenTTL = 10 * time.Minute
+
+// passwordLogin serves POST /auth/login: the first factor. On success it
+// returns the login response (with a PIN session_token when the account has
+// a PIN). An account that must set a PIN first gets 1243 with a single-use
+// PINAuthToken instead of tokens.
+func (g *Gateway) passwordLogin(c *call) (any, error) {
+	var b passwordLoginBody
+	if e := decodeJSON(c.r, &b, false); e != nil {
+		return nil, e
+	}
+	kind, ident := store.IdentEmail, b.Email
+	switch {
+	case b.Email != "":
+	case b.UserName != "":
+		kind, ident = store.IdentUsername, b.UserName
+	case b.Phone != "":
+		kind, ident = store.IdentPhone, b.Phone
+	}
+	var fields []FieldError
+	if ident == "" {
+		fields = append(fields, FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or Phone is required."})
+	}
+	if b.Password == "" {
+		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
+	}
+	if fields != nil {
+		return nil, &Error{Code: CodeValidation, Fields: fields}
+	}
+	ctx := c.r.Context()
+	a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found {
+		// Unknown accounts cost one hash too, so timing does not reveal
+		// which identifiers exist.
+		if err := g.burnCredential(ctx, b.Password); err != nil {
+			return nil, err
+		}
+		g.logFailure(c, "unknown_account", "")
+		return nil, errCode(CodeBadCredentials)
+	}
+	rehash, err := g.checkCredential(ctx, c, credentialCheck{
+		account: &a, encoded: a.PasswordHash, secret: b.Password, failure: CodeBadCredentials, reason: "password",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !a.Active {
+		return nil, errCode(CodeAccountBlocked)
+	}
+	var mutate func(*store.Account)
+	if rehash {
+		if mutate, err = g.rehashPassword(c, b.Password); err != nil {
+			return nil, err
+		}
+	}
+	if a.PINHash == "" && !c.tenant.PINOptional {
+		return nil, g.requirePIN(c, &a, mutate)
+	}
+	gr, err := g.newGrant(&a, "", a.PINHash != "", c.now)
+	if err != nil {
+		return nil, err
+	}
+	return g.completeLogin(ctx, c, &a, gr, loginTx{mutate: mutate})
+}
+
+// rehashPassword returns a mutation storing password under the current
+// pepper and parameters.
+func (g *Gateway) rehashPassword(c *call, password string) (func(*store.Account), error) {
+	h, err := g.hasher.hash(c.r.Context(), password)
+	if err != nil {
+		return nil, g.hashQueueError(err)
+	}
+	return func(a *store.Account) { a.PasswordHash = h }, nil
+}
+
+// requirePIN issues a PinAuthToken for an account that must set a PIN and
+// returns the 1243 error carrying it. The password check succeeded, so the
+// failure count is cleared.
+func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Account)) error {
+	token := newOpaqueToken()
+	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
+		if err := tx.ClearAttempts(a.Ref()); err != nil {
+			return err
+		}
+		return tx.InsertToken(store.Token{
+			Hash: tokenHash(token), Kind: store.TokenPINAuth, Tenant: a.Tenant, UID: a.UID,
+			CreatedAt: c.now, ExpiresAt: c.now.Add(pinAuthTokenTTL),
+		})
+	})
+	if err != nil {
+		return errUnavailable(err)
+	}
+	if mutate != nil {
+		// A hash upgrade is not worth failing the request over; it is
+		// retried at the next login.
+		_ = g.updateAccount(c.r.Context(), a.Ref(), nil, func(_ store.Tx, acc *store.Account) error {
+			mutate(acc)
+			return nil
+		}, nil)
+	}
+	return &Error{Code: CodePINRequired, Data: map[string]any{"PINAuthToken": token}}
+}

@@ -1,0 +1,228 @@
+package pinauth
+
+import (
+	"context"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// createAccount serves POST /manage/account: a new account with a password
+// and, optionally, a first PIN (PINInfo.PIN).
+func (g *Gateway) createAccount(c *call) (any, error) {
+	in, e := parseAccountInput(c.r)
+	if e != nil {
+		return nil, e
+	}
+	var fields []FieldError
+	if len(in.emails) == 0 && (in.username == nil || *in.username == "") && (in.phone == nil || *in.phone == "") {
+		fields = append(fields, FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."})
+	}
+	if in.password == nil {
+		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
+	}
+	if fields != nil {
+		return nil, &Error{Code: CodeValidation, Fields: fields}
+	}
+	if in.pin != nil {
+		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
+			return nil, e
+		}
+	}
+	ctx := c.r.Context()
+	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now}
+	in.apply(&a)
+	var err error
+	if a.PasswordHash, err = g.hasher.hash(ctx, *in.password); err != nil {
+		return nil, g.hashQueueError(err)
+	}
+	if in.pin != nil {
+		if a.PINHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
+			return nil, g.hashQueueError(err)
+		}
+		a.PINChangedAt = c.now
+	}
+	err = g.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateAccount(a); err != nil {
+			return err
+		}
+		a.Version = 1
+		return g.emit(tx, c, HookRegister, &a)
+	})
+	if err != nil {
+		return nil, duplicateError(err)
+	}
+	return profileView(&a, store.Attempts{}, c.now), nil
+}
+
+// duplicateError maps a store duplicate to the catalogue: 936 for an email,
+// a 1134 field error otherwise.
+func duplicateError(err error) error {
+	d, ok := store.IsDuplicate(err)
+	if !ok {
+		return asError(err)
+	}
+	switch d.Field {
+	case string(store.IdentEmail):
+		return errCode(CodeEmailTaken)
+	case string(store.IdentUsername):
+		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "UserName", ErrorMessage: "The user name is already taken."}}}
+	case string(store.IdentPhone):
+		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "PhoneId", ErrorMessage: "The phone number is already registered."}}}
+	}
+	return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "Uid", ErrorMessage: "The uid is already taken."}}}
+}
+
+// findAccount serves GET /manage/account?email=…|username=…|phone=….
+func (g *Gateway) findAccount(c *call) (any, error) {
+	kind, value := store.IdentEmail, c.q.get("email")
+	switch {
+	case value != "":
+	case c.q.get("username") != "":
+		kind, value = store.IdentUsername, c.q.get("username")
+	case c.q.get("phone", "phoneid") != "":
+		kind, value = store.IdentPhone, c.q.get("phone", "phoneid")
+	default:
+		return nil, errDesc(CodeParameterFormat, "The email is a required parameter.")
+	}
+	a, found, err := g.store.AccountBy(c.r.Context(), c.tenant.Name, kind, value)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found {
+		return nil, errCode(CodeUserNotFound)
+	}
+	return g.accountView(c.r.Context(), &a, c)
+}
+
+// getAccount serves GET /manage/account/{uid}.
+func (g *Gateway) getAccount(c *call) (any, error) {
+	a, found, err := g.store.Account(c.r.Context(), c.tenant.Name, c.uid)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found {
+		return nil, errCode(CodeUserNotFound)
+	}
+	return g.accountView(c.r.Context(), &a, c)
+}
+
+// accountView renders a profile with its current lock state.
+func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (any, error) {
+	att, _, err := g.store.Attempts(ctx, a.Ref())
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	return profileView(a, att, c.now), nil
+}
+
+// editAccount serves PUT /manage/account/{uid}: profile fields, roles,
+// IsActive (false blocks the account and revokes its sessions),
+// IsLoginLocked false (unlocks), Password and PINInfo.PIN (each revokes the
+// sessions that relied on the old secret).
+func (g *Gateway) editAccount(c *call) (any, error) {
+	in, e := parseAccountInput(c.r)
+	if e != nil {
+		return nil, e
+	}
+	if in.pin != nil {
+		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
+			return nil, e
+		}
+	}
+	ctx := c.r.Context()
+	var passwordHash, pinHash string
+	var err error
+	if in.password != nil {
+		if passwordHash, err = g.hasher.hash(ctx, *in.password); err != nil {
+			return nil, g.hashQueueError(err)
+		}
+	}
+	if in.pin != nil {
+		if pinHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
+			return nil, g.hashQueueError(err)
+		}
+	}
+	ref := store.AccountRef{Tenant: c.tenant.Name, UID: c.uid}
+	var saved store.Account
+	var revoked []string
+	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, a *store.Account) error {
+		wasActive, hadPIN := a.Active, a.PINHash != ""
+		in.apply(a)
+		revokeAll := wasActive && !a.Active
+		if passwordHash != "" {
+			a.PasswordHash, a.NeedsSecretReset = passwordHash, false
+			revokeAll = true
+		}
+		var hooks []string
+		if pinHash != "" {
+			a.PINHash, a.PINChangedAt, a.PINSkipped = pinHash, c.now, false
+			if hadPIN {
+				hooks = append(hooks, HookChangePIN)
+			} else {
+				hooks = append(hooks, HookSetPIN)
+			}
+		}
+		hooks = append(hooks, HookUpdateProfile)
+		if revokeAll {
+			ids, err := tx.RevokeSessions(ref, "", c.now)
+			if err != nil {
+				return err
+			}
+			revoked = ids
+		}
+		if revokeAll || pinHash != "" {
+			if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenPINSession, store.TokenPINAuth}, ""); err != nil {
+				return err
+			}
+		}
+		if in.loginLocked != nil && !*in.loginLocked {
+			if err := tx.ClearAttempts(ref); err != nil {
+				return err
+			}
+		}
+		for _, h := range hooks {
+			if err := g.emit(tx, c, h, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(_ store.Tx, a *store.Account) error {
+		saved = *a
+		return nil
+	})
+	if err != nil {
+		return nil, duplicateError(err)
+	}
+	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
+	return g.accountView(ctx, &saved, c)
+}
+
+// deleteAccount serves DELETE /manage/account/{uid}. Its sessions are
+// revoked first so cached access tokens stop at once.
+func (g *Gateway) deleteAccount(c *call) (any, error) {
+	ref := store.AccountRef{Tenant: c.tenant.Name, UID: c.uid}
+	var revoked []string
+	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
+		a, found, err := tx.Account(ref.Tenant, ref.UID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errCode(CodeUserNotFound)
+		}
+		if revoked, err = tx.RevokeSessions(ref, "", c.now); err != nil {
+			return err
+		}
+		if err := g.emit(tx, c, HookDeleteAccount, &a); err != nil {
+			return err
+		}
+		_, err = tx.DeleteAccount(ref.Tenant, ref.UID)
+		return err
+	})
+	if err != nil {
+		return nil, asError(err)
+	}
+	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
+	g.cache.invalidateAccount(ref.Tenant, ref.UID)
+	return isPosted, nil
+}

@@ -1,0 +1,62 @@
+package pinauth
+
+import "fmt"
+
+// validatePIN checks a new PIN against the tenant's policy: digits only,
+// length within bounds, and (unless weak PINs are allowed) not one repeated
+// digit nor a straight run such as 1234 or 4321. field names the request
+// field for the 1134 error.
+func validatePIN(t *Tenant, field, pin string) *Error {
+	if pin == "" {
+		return errCode(CodePINMissing)
+	}
+	msg := ""
+	switch {
+	case !allDigits(pin):
+		msg = "The PIN must contain digits only."
+	case len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength:
+		msg = fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength)
+	case !t.AllowWeakPINs && weakPIN(pin):
+		msg = "The PIN is too easy to guess: avoid one repeated digit and straight runs like 1234."
+	}
+	if msg != "" {
+		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: field, ErrorMessage: msg}}}
+	}
+	return nil
+}
+
+// checkPINFormat checks a PIN presented for login: it can only match when it
+// has the tenant's shape. Weak-PIN rules are not applied here (they only
+// govern new PINs).
+func checkPINFormat(t *Tenant, field, pin string) *Error {
+	if pin == "" {
+		return errCode(CodePINMissing)
+	}
+	if !allDigits(pin) || len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength {
+		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: field,
+			ErrorMessage: fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength)}}}
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// weakPIN reports a PIN of one repeated digit or an ascending/descending
+// straight run (1234, 4321, 8901 does not count: runs do not wrap).
+func weakPIN(pin string) bool {
+	same, up, down := true, true, true
+	for i := 1; i < len(pin); i++ {
+		d := int(pin[i]) - int(pin[i-1])
+		same = same && d == 0
+		up = up && d == 1
+		down = down && d == -1
+	}
+	return same || up || down
+}

@@ -1,0 +1,107 @@
+package pinauth
+
+import (
+	"context"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// pinBody is a body carrying a PIN ({"PIN": "…"} in any key case).
+type pinBody struct {
+	PIN string
+}
+
+// pinLogin serves POST /auth/login/pin?session_token=…: a login with the PIN
+// session_token from a password login and the account's PIN. Wrong PINs
+// count toward the lockout; the session_token stays valid (spec: decided).
+func (g *Gateway) pinLogin(c *call) (any, error) {
+	var b pinBody
+	if e := decodeJSON(c.r, &b, false); e != nil {
+		return nil, e
+	}
+	raw := c.q.get("session_token")
+	if raw == "" {
+		return nil, errDesc(CodeParameterFormat, "The session_token is a required parameter.")
+	}
+	if e := checkPINFormat(c.tenant, "PIN", b.PIN); e != nil {
+		return nil, e
+	}
+	ctx := c.r.Context()
+	tok, e := g.pinSessionToken(ctx, c, raw, b.PIN)
+	if e != nil {
+		return nil, e
+	}
+	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found {
+		return nil, errCode(CodeSessionTokenInvalid)
+	}
+	if a.PINHash == "" {
+		return nil, errCode(CodePINNotAvailable)
+	}
+	rehash, err := g.checkCredential(ctx, c, credentialCheck{
+		account: &a, encoded: a.PINHash, secret: b.PIN, failure: CodePINInvalid, reason: "pin",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !a.Active {
+		return nil, errCode(CodeAccountBlocked)
+	}
+	var mutate func(*store.Account)
+	if rehash {
+		h, err := g.hasher.hash(ctx, b.PIN)
+		if err != nil {
+			return nil, g.hashQueueError(err)
+		}
+		mutate = func(acc *store.Account) { acc.PINHash = h }
+	}
+	gr, err := g.newGrant(&a, tok.SessionID, false, c.now)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := g.completeLogin(ctx, c, &a, gr, loginTx{
+		// The session may have been revoked (logout elsewhere) since the
+		// token was read: then the token is gone too and the login fails.
+		before: func(tx store.Tx) error { return requirePINSession(tx, tok) },
+		mutate: mutate,
+	})
+	return resp, err
+}
+
+// pinSessionToken finds a valid PIN session token of the caller's tenant.
+// Invalid tokens still cost one hash, so their timing matches valid ones.
+func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string) (store.Token, error) {
+	tok, found, err := g.store.Token(ctx, store.TokenPINSession, tokenHash(raw))
+	if err != nil {
+		return tok, errUnavailable(err)
+	}
+	code := Code(0)
+	switch {
+	case !found || tok.Tenant != c.tenant.Name:
+		code = CodeSessionTokenInvalid
+	case !c.now.Before(tok.ExpiresAt):
+		code = CodeSessionTokenExpired
+	}
+	if code != 0 {
+		if err := g.burnCredential(ctx, pin); err != nil {
+			return tok, err
+		}
+		g.logFailure(c, "invalid_session_token", "")
+		return tok, errCode(code)
+	}
+	return tok, nil
+}
+
+// requirePINSession fails the transaction when the PIN session token was
+// deleted meanwhile (invalidated, session revoked, account locked).
+func requirePINSession(tx store.Tx, tok store.Token) error {
+	if _, found, err := tx.Token(store.TokenPINSession, tok.Hash); err != nil {
+		return err
+	} else if !found {
+		return errCode(CodeSessionTokenInvalid)
+	}
+	return nil
+}

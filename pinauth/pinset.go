@@ -1,0 +1,80 @@
+package pinauth
+
+import (
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// setPINByPINAuthToken serves POST /auth/pin/set/pinauthtoken?pinauthtoken=…:
+// an account without a PIN sets its first PIN with the single-use token
+// from password login and is logged in (response includes session_token).
+func (g *Gateway) setPINByPINAuthToken(c *call) (any, error) {
+	var b pinBody
+	if e := decodeJSON(c.r, &b, false); e != nil {
+		return nil, e
+	}
+	raw := c.q.get("pinauthtoken")
+	if raw == "" {
+		return nil, errDesc(CodeParameterFormat, "The pinauthtoken is a required parameter.")
+	}
+	if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
+		return nil, e
+	}
+	ctx := c.r.Context()
+	hash := tokenHash(raw)
+	tok, e := g.oneTimeToken(c, store.TokenPINAuth, hash, CodePINAuthTokenInvalid, CodePINAuthTokenExpired)
+	if e != nil {
+		return nil, e
+	}
+	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found || a.PINHash != "" {
+		return nil, errCode(CodePINAuthTokenInvalid)
+	}
+	if !a.Active {
+		return nil, errCode(CodeAccountBlocked)
+	}
+	pinHash, err := g.hasher.hash(ctx, b.PIN)
+	if err != nil {
+		return nil, g.hashQueueError(err)
+	}
+	gr, err := g.newGrant(&a, "", true, c.now)
+	if err != nil {
+		return nil, err
+	}
+	return g.completeLogin(ctx, c, &a, gr, loginTx{
+		// Consuming the token inside the transaction makes the PIN set
+		// exactly once even when the token is presented concurrently.
+		before: func(tx store.Tx) error {
+			if _, ok, err := tx.ConsumeToken(store.TokenPINAuth, hash, c.now); err != nil {
+				return err
+			} else if !ok {
+				return errCode(CodePINAuthTokenInvalid)
+			}
+			return nil
+		},
+		mutate: func(acc *store.Account) {
+			acc.PINHash = pinHash
+			acc.PINChangedAt = c.now
+			acc.PINSkipped = false
+		},
+		hooks: []string{HookSetPIN},
+	})
+}
+
+// oneTimeToken looks up an unused, unexpired one-time token of the caller's
+// tenant without consuming it, mapping each defect to the caller's codes.
+// The transaction that acts on it must consume it.
+func (g *Gateway) oneTimeToken(c *call, kind store.TokenKind, hash string, invalid, expired Code) (store.Token, error) {
+	tok, found, err := g.store.Token(c.r.Context(), kind, hash)
+	switch {
+	case err != nil:
+		return tok, errUnavailable(err)
+	case !found || tok.Tenant != c.tenant.Name || !tok.UsedAt.IsZero():
+		return tok, errCode(invalid)
+	case !c.now.Before(tok.ExpiresAt):
+		return tok, errCode(expired)
+	}
+	return tok, nil
+}

@@ -1,0 +1,112 @@
+package pinauth
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// lrTimeLayout is LoginRadius's timestamp format: RFC 3339, UTC, seven
+// fractional digits.
+const lrTimeLayout = "2006-01-02T15:04:05.0000000Z07:00"
+
+// lrTime formats t for the wire; the zero time becomes null.
+func lrTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(lrTimeLayout)
+}
+
+// secretProfileKeys are profile fields never stored from input nor returned,
+// compared lower-cased.
+var secretProfileKeys = map[string]bool{
+	"password": true, "passwordhash": true, "pin": true, "pininfo": true, "pinhash": true,
+	"securityquestionanswer": true, "securityanswer": true,
+}
+
+// modelledProfileKeys are the fields the gateway models itself; input copies
+// are not kept in Account.Profile (lower-cased).
+var modelledProfileKeys = map[string]bool{
+	"uid": true, "id": true, "email": true, "username": true, "phoneid": true, "phone": true,
+	"roles": true, "isactive": true, "isdeleted": true, "emailverified": true, "isloginlocked": true,
+	"loginlockedtype": true, "nooflogins": true, "lastlogindate": true, "lastloginlocation": true,
+	"createddate": true, "modifieddate": true,
+}
+
+// profileView renders an account in LoginRadius's profile shape. Password,
+// PIN and answer hashes are never part of it.
+func profileView(a *store.Account, att store.Attempts, now time.Time) map[string]any {
+	p := make(map[string]any, len(a.Profile)+20)
+	for k, v := range a.Profile {
+		lk := strings.ToLower(k)
+		if !secretProfileKeys[lk] && !modelledProfileKeys[lk] {
+			p[k] = v
+		}
+	}
+	emails := a.Emails
+	if emails == nil {
+		emails = []store.Email{}
+	}
+	roles := a.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	lockType := "None"
+	locked := att.Locked(now)
+	if locked {
+		lockType = string(att.LockType)
+	}
+	p["Uid"] = a.UID
+	p["ID"] = a.UID
+	p["Email"] = emails
+	p["UserName"] = nullIfEmpty(a.Username)
+	p["PhoneId"] = nullIfEmpty(a.Phone)
+	p["Roles"] = roles
+	p["IsActive"] = a.Active
+	p["IsDeleted"] = false
+	p["EmailVerified"] = a.EmailVerified
+	p["IsLoginLocked"] = locked
+	p["LoginLockedType"] = lockType
+	p["NoOfLogins"] = a.NoOfLogins
+	p["LastLoginDate"] = lrTime(a.LastLoginAt)
+	p["LastLoginLocation"] = nullIfEmpty(a.LastLoginLocation)
+	p["CreatedDate"] = lrTime(a.CreatedAt)
+	p["ModifiedDate"] = lrTime(a.ModifiedAt)
+	p["PIN"] = map[string]any{
+		"Skipped":           a.PINSkipped,
+		"SkippedDate":       lrTime(a.PINSkippedAt),
+		"LastPINChangeDate": lrTime(a.PINChangedAt),
+	}
+	return p
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// displayName is the X-Auth-Name value: FullName, else FirstName LastName.
+func displayName(a *store.Account) string {
+	if n := profileString(a, "FullName"); n != "" {
+		return n
+	}
+	return strings.TrimSpace(profileString(a, "FirstName") + " " + profileString(a, "LastName"))
+}
+
+// profileString returns a string profile field by case-insensitive name.
+func profileString(a *store.Account, name string) string {
+	for k, raw := range a.Profile {
+		if strings.EqualFold(k, name) {
+			var s string
+			if json.Unmarshal(raw, &s) == nil {
+				return s
+			}
+		}
+	}
+	return ""
+}

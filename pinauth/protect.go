@@ -1,0 +1,208 @@
+package pinauth
+
+import (
+	"context"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// protect is the protected path: strip forged identity headers, verify the
+// access token, set the real identity headers. See Handle.
+func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bool) {
+	// First, always: no client-sent identity header may survive.
+	g.hdrs.strip(r.Header)
+	public := g.isPublic(r.URL.Path)
+	raw, fromQuery := accessTokenFrom(r)
+	if raw == "" {
+		if public {
+			return nil, true
+		}
+		g.deny(w, r, errCode(CodeAccessTokenMissing))
+		return nil, false
+	}
+	vt, prof, err := g.authenticate(r.Context(), raw)
+	if err != nil {
+		if public {
+			// A public path stays reachable with a bad token, as an
+			// anonymous request.
+			return nil, true
+		}
+		g.deny(w, r, err)
+		return nil, false
+	}
+	g.hdrs.set(r.Header, prof, vt.sidValue)
+	switch {
+	case g.cfg.WithholdToken:
+		r.Header.Del("Authorization")
+	case fromQuery:
+		r.Header.Set("Authorization", "Bearer "+raw)
+	}
+	return vt.identity(prof), true
+}
+
+// accessTokenFrom returns the access token of a request: the Authorization
+// Bearer credential, else the access_token query parameter.
+func accessTokenFrom(r *http.Request) (token string, fromQuery bool) {
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), false
+	}
+	if r.URL.RawQuery != "" && strings.Contains(strings.ToLower(r.URL.RawQuery), "access_token=") {
+		return queryParams(r).get("access_token"), true
+	}
+	return "", false
+}
+
+// authenticate verifies an access token, from the cache when it was verified
+// before. It returns the token's cached verification and the account's
+// profile entry, or an *Error (905, 906, 991 or 503).
+func (g *Gateway) authenticate(ctx context.Context, raw string) (*verifiedToken, *profileEntry, *Error) {
+	now := g.now()
+	vt, ok := g.cache.tokens.Get(raw)
+	if !ok || !constantTimeEqual(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
+		var e *Error
+		if vt, e = g.verifyUncached(ctx, raw, now); e != nil {
+			return nil, nil, e
+		}
+	} else if !now.Before(vt.exp) {
+		return nil, nil, errCode(CodeAccessTokenExpired)
+	}
+	prof, found, err := g.profileAt(ctx, vt.profileKey, vt.tenant, vt.uid)
+	if err != nil {
+		return nil, nil, errUnavailable(err)
+	}
+	if !found {
+		return nil, nil, errCode(CodeAccessTokenInvalid)
+	}
+	if !prof.account.Active {
+		return nil, nil, errCode(CodeAccountBlocked)
+	}
+	return vt, prof, nil
+}
+
+// verifyUncached checks signature, claims and session state, and caches the
+// result until the token expires (at most the cache TTL, so a revocation
+// made by another process and missed is honoured within it).
+func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *Error) {
+	seq := g.cache.seq.Load()
+	claims, e := g.parseAccessToken(raw)
+	if e != nil {
+		return nil, e
+	}
+	tenant := claims.Audience[0]
+	valid, err := g.sessionValid(ctx, claims.SID, tenant, claims.Subject, now)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !valid {
+		return nil, errCode(CodeAccessTokenInvalid)
+	}
+	vt := &verifiedToken{
+		raw: raw, tenant: tenant, uid: claims.Subject, sid: claims.SID,
+		exp: claims.ExpiresAt.Time, profileKey: profileKey(tenant, claims.Subject),
+		sidValue: []string{claims.SID},
+	}
+	if ttl := min(vt.exp.Sub(now), g.cache.ttl); ttl > 0 && g.cache.seq.Load() == seq {
+		g.cache.tokens.SetWithTTL(raw, vt, int64(2*len(raw)+256), ttl)
+	}
+	return vt, nil
+}
+
+// sessionValid reports whether a login session exists, belongs to the
+// account and is neither revoked nor expired.
+func (g *Gateway) sessionValid(ctx context.Context, sid, tenant, uid string, now time.Time) (bool, error) {
+	if g.cache.isRevoked(sid) {
+		return false, nil
+	}
+	if v, ok := g.cache.sessions.Get(sid); ok {
+		return v, nil
+	}
+	seq := g.cache.seq.Load()
+	s, found, err := g.store.Session(ctx, sid)
+	if err != nil {
+		return false, err
+	}
+	valid := found && s.Tenant == tenant && s.UID == uid && s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
+	if ttl := g.cache.ttl; found && valid {
+		ttl = min(ttl, s.ExpiresAt.Sub(now))
+		if g.cache.seq.Load() == seq {
+			g.cache.sessions.SetWithTTL(sid, true, 64, ttl)
+		}
+	}
+	return valid, nil
+}
+
+// profile returns an account's cached profile entry, loading it from the
+// store on a miss.
+func (g *Gateway) profile(ctx context.Context, tenant, uid string) (*profileEntry, bool, error) {
+	return g.profileAt(ctx, profileKey(tenant, uid), tenant, uid)
+}
+
+// profileAt is profile with the cache key computed by the caller.
+func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*profileEntry, bool, error) {
+	if p, ok := g.cache.profiles.Get(key); ok {
+		return p, true, nil
+	}
+	seq := g.cache.seq.Load()
+	a, found, err := g.store.Account(ctx, tenant, uid)
+	if err != nil || !found {
+		return nil, found, err
+	}
+	p := newProfileEntry(a)
+	if g.cache.seq.Load() == seq {
+		g.cache.profiles.SetWithTTL(key, p, p.cost(), g.cache.ttl)
+	}
+	return p, true, nil
+}
+
+// deny answers a protected request that has no valid token.
+func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *Error) {
+	switch e.Code {
+	case CodeAccessTokenMissing:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+g.cfg.Issuer+`"`)
+	case CodeAccessTokenInvalid, CodeAccessTokenExpired:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+g.cfg.Issuer+`", error="invalid_token"`)
+	}
+	if e.Code != CodeUnavailable && e.Code != CodeAccountBlocked {
+		e = &Error{Code: e.Code, Status: http.StatusUnauthorized}
+	}
+	g.writeError(w, r, e)
+}
+
+// isPublic reports whether a path is served without a token. The path is
+// cleaned first so that /public/../admin is not public.
+func (g *Gateway) isPublic(p string) bool {
+	if len(g.cfg.Public) == 0 {
+		return false
+	}
+	p = path.Clean("/" + p)
+	for _, pub := range g.cfg.Public {
+		switch {
+		case strings.HasSuffix(pub, "*"):
+			if strings.HasPrefix(p, strings.TrimSuffix(pub, "*")) {
+				return true
+			}
+		case strings.HasSuffix(pub, "/"):
+			if p+"/" == pub || strings.HasPrefix(p, pub) {
+				return true
+			}
+		case p == pub:
+			return true
+		}
+	}
+	return false
+}
+
+// constantTimeEqual compares two strings in time that depends only on their
+// length, without allocating.
+func constantTimeEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := 0; i < len(a); i++ {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
+}

@@ -1,0 +1,212 @@
+package pinauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// MaxBodyBytes is the largest request body the API accepts.
+const MaxBodyBytes = 64 << 10
+
+// params is a request's query with names lower-cased: LoginRadius SDKs
+// disagree on spelling (apikey, apiKey), so names match without case.
+type params map[string]string
+
+// queryParams returns r's query parameters by lower-cased name (first value
+// wins).
+func queryParams(r *http.Request) params {
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	p := make(params, len(q))
+	for k, v := range q {
+		lk := strings.ToLower(k)
+		if _, dup := p[lk]; !dup && len(v) > 0 {
+			p[lk] = v[0]
+		}
+	}
+	return p
+}
+
+// get returns the first non-empty value among names (given lower-case).
+func (p params) get(names ...string) string {
+	for _, n := range names {
+		if v := p[n]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// bool reports whether the parameter is "true" in any case.
+func (p params) bool(name string) bool { return strings.EqualFold(p[name], "true") }
+
+// bodyCode returns the body-invalid code LoginRadius uses for a method.
+func bodyCode(method string) Code {
+	switch method {
+	case http.MethodPost:
+		return CodePostBodyInvalid
+	case http.MethodPut:
+		return CodePutBodyInvalid
+	}
+	return CodeBodyInvalid
+}
+
+// readBody reads the whole request body, at most MaxBodyBytes. An empty
+// body yields nil.
+func readBody(r *http.Request) ([]byte, *Error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, errDesc(bodyCode(r.Method), "The Content-Type must be application/json.")
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(r.Method)
+		}
+		return nil, errDesc(bodyCode(r.Method), "The request body could not be read.")
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, tooLarge(r.Method)
+	}
+	return b, nil
+}
+
+func tooLarge(method string) *Error {
+	return &Error{Code: bodyCode(method), Status: http.StatusRequestEntityTooLarge,
+		Description: fmt.Sprintf("The request body exceeds %d KiB.", MaxBodyBytes>>10)}
+}
+
+// decodeJSON reads r's body into dst strictly: the body must be one JSON
+// object of at most MaxBodyBytes, no key may appear twice in an object
+// (compared without case, since keys match without case), and values must
+// have the expected types. Unknown keys are ignored. An empty body is an
+// error unless allowEmpty.
+func decodeJSON(r *http.Request, dst any, allowEmpty bool) *Error {
+	b, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	return unmarshalStrict(r.Method, b, dst, allowEmpty)
+}
+
+// unmarshalStrict is decodeJSON's parsing step, separated for fuzzing.
+func unmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *Error {
+	code := bodyCode(method)
+	if len(bytes.TrimSpace(b)) == 0 {
+		if allowEmpty {
+			return nil
+		}
+		return errDesc(code, "The request body is empty.")
+	}
+	if err := checkJSONShape(b); err != nil {
+		return errDesc(code, err.Error())
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return errDesc(code, fmt.Sprintf("The field %q has the wrong type.", te.Field))
+		}
+		return errDesc(code, "The request body is not valid JSON.")
+	}
+	return nil
+}
+
+// checkJSONShape verifies that b is exactly one JSON object whose objects
+// have no duplicate keys (case-insensitively). Error texts never quote
+// values, only key names.
+func checkJSONShape(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return errors.New("The request body is not valid JSON.")
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return errors.New("The request body must be a JSON object.")
+	}
+	if err := scanObject(dec, 1); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("The request body must hold exactly one JSON object.")
+	}
+	return nil
+}
+
+// maxJSONDepth bounds nesting so hostile bodies cannot exhaust the stack.
+const maxJSONDepth = 32
+
+// scanObject consumes an object's members after its opening brace.
+func scanObject(dec *json.Decoder, depth int) error {
+	if depth > maxJSONDepth {
+		return errors.New("The request body is nested too deeply.")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return errors.New("The request body is not valid JSON.")
+		}
+		key, _ := tok.(string)
+		lk := strings.ToLower(key)
+		if seen[lk] {
+			return fmt.Errorf("The key %q appears more than once.", truncate(key, 64))
+		}
+		seen[lk] = true
+		if err := scanValue(dec, depth); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // closing brace
+		return errors.New("The request body is not valid JSON.")
+	}
+	return nil
+}
+
+// scanValue consumes one value.
+func scanValue(dec *json.Decoder, depth int) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return errors.New("The request body is not valid JSON.")
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch d {
+	case '{':
+		return scanObject(dec, depth+1)
+	case '[':
+		if depth+1 > maxJSONDepth {
+			return errors.New("The request body is nested too deeply.")
+		}
+		for dec.More() {
+			if err := scanValue(dec, depth+1); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return errors.New("The request body is not valid JSON.")
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

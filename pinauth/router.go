@@ -1,0 +1,168 @@
+package pinauth
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// auth is what a route requires besides the tenant's API key.
+type auth int
+
+const (
+	// authKey needs only the API key.
+	authKey auth = iota
+	// authSecret also needs the tenant's API secret (management calls).
+	authSecret
+)
+
+// route is one API endpoint. Path segments are lower-case and matched
+// without case; "{uid}" captures a segment.
+type route struct {
+	methods  []string
+	segments []string
+	auth     auth
+	handle   func(g *Gateway, c *call) (any, error)
+}
+
+// call is one API request being served.
+type call struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	q      params
+	tenant *Tenant
+	// uid is the {uid} path segment, when the route has one.
+	uid      string
+	now      time.Time
+	clientIP string
+}
+
+// preventWebhook reports whether the caller asked for no webhook event.
+func (c *call) preventWebhook() bool {
+	return c.q.bool("prevent_webhook") || strings.EqualFold(c.r.Header.Get("X-PreventWebhook"), "true")
+}
+
+// newRoute builds a route from a path like "manage/account/{uid}".
+func newRoute(methods string, path string, a auth, h func(g *Gateway, c *call) (any, error)) route {
+	return route{
+		methods:  strings.Split(methods, ","),
+		segments: strings.Split(strings.ToLower(path), "/"),
+		auth:     a,
+		handle:   h,
+	}
+}
+
+// match reports whether the route serves method and the path segments,
+// returning the captured uid.
+func (rt *route) match(segs []string) (uid string, ok bool) {
+	if len(segs) != len(rt.segments) {
+		return "", false
+	}
+	for i, s := range rt.segments {
+		if s == "{uid}" {
+			if segs[i] == "" {
+				return "", false
+			}
+			uid = segs[i]
+			continue
+		}
+		if !strings.EqualFold(s, segs[i]) {
+			return "", false
+		}
+	}
+	return uid, true
+}
+
+func (rt *route) allows(method string) bool {
+	for _, m := range rt.methods {
+		if m == method {
+			return true
+		}
+	}
+	return false
+}
+
+// serveAPI routes an API request, resolves its tenant and writes the
+// handler's result or error.
+func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
+	rest := strings.Trim(r.URL.Path[len(g.cfg.APIPrefix):], "/")
+	segs := strings.Split(rest, "/")
+	var rt *route
+	var uid string
+	pathMatched := false
+	for i := range g.routes {
+		u, ok := g.routes[i].match(segs)
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if g.routes[i].allows(r.Method) {
+			rt, uid = &g.routes[i], u
+			break
+		}
+	}
+	if rt == nil {
+		e := errCode(CodeNotFound)
+		if pathMatched {
+			e = &Error{Code: CodeNotFound, Status: http.StatusMethodNotAllowed,
+				Description: "This endpoint does not accept the " + r.Method + " method."}
+		}
+		g.writeError(w, r, e)
+		return
+	}
+	c := &call{w: w, r: r, q: queryParams(r), uid: uid, now: g.now(), clientIP: g.cfg.ClientIP(r)}
+	if err := g.authorize(c, rt.auth); err != nil {
+		g.writeError(w, r, err)
+		return
+	}
+	body, err := rt.handle(g, c)
+	if err != nil {
+		g.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// authorize resolves the tenant from the API key and, for management
+// routes, checks the API secret in constant time.
+func (g *Gateway) authorize(c *call, a auth) *Error {
+	key := c.q.get("apikey")
+	if key == "" {
+		key = c.r.Header.Get("X-LoginRadius-ApiKey")
+	}
+	if key == "" {
+		return errDesc(CodeParameterFormat, "The apikey is a required parameter.")
+	}
+	t := g.tenants[key]
+	if t == nil {
+		return errCode(CodeAPIKeyUnauthorized)
+	}
+	if !t.PlanExpires.IsZero() && !c.now.Before(t.PlanExpires) {
+		return errCode(CodePlanExpired)
+	}
+	c.tenant = t
+	if a == authSecret {
+		secret := c.q.get("apisecret")
+		if secret == "" {
+			secret = c.r.Header.Get("X-LoginRadius-ApiSecret")
+		}
+		if secret == "" || !constantTimeEqual(secret, t.APISecret) {
+			return errCode(CodeAPISecretInvalid)
+		}
+	}
+	return nil
+}
+
+// apiRoutes is the table of API endpoints (rows of spec/api.md).
+func apiRoutes() []route {
+	return []route{
+		newRoute("POST", "auth/login", authKey, (*Gateway).passwordLogin),
+		newRoute("POST", "auth/login/pin", authKey, (*Gateway).pinLogin),
+		newRoute("POST", "auth/pin/set/pinauthtoken", authKey, (*Gateway).setPINByPINAuthToken),
+		newRoute("POST", "manage/account", authSecret, (*Gateway).createAccount),
+		newRoute("GET", "manage/account", authSecret, (*Gateway).findAccount),
+		newRoute("GET", "manage/account/{uid}", authSecret, (*Gateway).getAccount),
+		newRoute("PUT", "manage/account/{uid}", authSecret, (*Gateway).editAccount),
+		newRoute("DELETE", "manage/account/{uid}", authSecret, (*Gateway).deleteAccount),
+	}
+}
