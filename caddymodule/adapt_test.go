@@ -1,0 +1,141 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+)
+
+var update = flag.Bool("update", false, "rewrite the adapt goldens from the current output")
+
+// goldenSeparator splits a .caddyfiletest into its Caddyfile and the
+// expected result, as in Caddy's own caddyfile_adapt tests.
+const goldenSeparator = "----------"
+
+// TestCaddyfileAdaptsToGoldenJSON adapts every testdata/adapt/*.caddyfiletest
+// with the real Caddyfile adapter. The expected part is either the exact JSON
+// or, when it does not start with "{", a substring of the adapt error.
+func TestCaddyfileAdaptsToGoldenJSON(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "adapt", "*.caddyfiletest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no goldens found in testdata/adapt")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			caddyfileText, expected, ok := strings.Cut(string(data), goldenSeparator)
+			if !ok {
+				t.Fatalf("%s has no %s line", file, goldenSeparator)
+			}
+			caddyfileText = strings.TrimSpace(caddyfileText) + "\n"
+			expected = strings.TrimSpace(expected)
+
+			if expected != "" && !strings.HasPrefix(expected, "{") {
+				_, err := adapt(caddyfileText)
+				if err == nil {
+					t.Fatalf("adapting succeeded, want an error containing %q", expected)
+				}
+				if !strings.Contains(err.Error(), expected) {
+					t.Fatalf("adapt error:\n%v\nwant it to contain:\n%s", err, expected)
+				}
+				return
+			}
+			got, err := adapt(caddyfileText)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *update {
+				out := caddyfileText + goldenSeparator + "\n" + got + "\n"
+				if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			compareJSON(t, expected, got)
+		})
+	}
+}
+
+// TestCaddyfileExampleAdaptsToGoldenJSON keeps the repository's
+// Caddyfile.example and its golden in step. It runs with none of the
+// example's variables set, as a first-time user would.
+func TestCaddyfileExampleAdaptsToGoldenJSON(t *testing.T) {
+	for _, name := range []string{"PINAUTH_API_KEY", "PINAUTH_API_SECRET", "PINAUTH_PEPPER"} {
+		t.Setenv(name, "") // restored after the test
+		os.Unsetenv(name)  // {$X:default} uses the default only when X is unset
+	}
+	src, err := os.ReadFile(filepath.Join("..", "Caddyfile.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := adapt(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "adapt", "Caddyfile.example.json")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareJSON(t, strings.TrimSpace(string(want)), got)
+}
+
+// adapt runs the real Caddyfile adapter and returns indented JSON. Adapter
+// warnings fail the adaptation: an example that adapts with warnings is not
+// one to copy.
+func adapt(caddyfileText string) (string, error) {
+	adapter := caddyconfig.GetAdapter("caddyfile")
+	out, warnings, err := adapter.Adapt([]byte(caddyfileText), map[string]any{"filename": "Caddyfile"})
+	if err != nil {
+		return "", err
+	}
+	if len(warnings) > 0 {
+		return "", fmt.Errorf("adapter warnings: %v", warnings)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "\t"); err != nil {
+		return "", err
+	}
+	return pretty.String(), nil
+}
+
+// compareJSON fails with the first differing line when got is not want.
+func compareJSON(t *testing.T, want, got string) {
+	t.Helper()
+	if want == got {
+		return
+	}
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			t.Fatalf("adapted JSON differs from the golden at line %d:\nwant: %s\n got: %s\n(run go test -run Golden -update to rewrite goldens, then review the diff)\nfull output:\n%s", i+1, w, g, got)
+		}
+	}
+}

@@ -1,0 +1,480 @@
+package caddymodule
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("pin_auth", parseCaddyfile)
+	// Right after basic_auth: the gate must run before handle, route,
+	// respond, reverse_proxy and file_server, or they would serve
+	// unauthenticated requests. Registering it spares operators a global
+	// order line.
+	httpcaddyfile.RegisterDirectiveOrder("pin_auth", httpcaddyfile.After, "basic_auth")
+}
+
+// parseCaddyfile sets up the handler from Caddyfile tokens.
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	var handler Handler
+	err := handler.UnmarshalCaddyfile(h.Dispenser)
+	return &handler, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	pin_auth [<matcher>] {
+//		tenant <name> {
+//			api_key      <key>
+//			api_secret   <secret>
+//			plan_expires <RFC3339 time>
+//			pin_required true|false
+//			pin_length   <min> [<max>]
+//			allow_weak_pins
+//			allowed_origins <origin...>
+//			mfa security_question
+//			security_question <id> <text...>
+//		}
+//		store sqlite [<path>]
+//		pepper        <secret> [<older>...]
+//		issuer        <string>
+//		signing_alg   EdDSA|ES256|RS256|HS256
+//		signing_key   <secret or PEM>
+//		access_ttl    <duration>
+//		refresh_ttl   <duration>
+//		session_ttl   <duration>
+//		hash argon2id <time> <memory_kib> <threads>
+//		max_concurrent_hashes <n>
+//		lockout <attempts> <window> <duration> [suspend|captcha|block]
+//		public <path...>
+//		header_prefix <prefix>
+//		forward_token true|false
+//		cache_size    <bytes>
+//		api_prefix    <path>
+//	}
+//
+// tenant, api_key, allowed_origins, security_question and public may be
+// repeated; every other subdirective may appear once. Durations use Caddy's
+// syntax (90s, 15m, 7d); cache_size accepts sizes such as 64MiB. Secrets
+// take placeholders ({env.X}, {file./path}), expanded when the config is
+// loaded. The field docs of Handler and Tenant give every default.
+//
+// Error messages name the subdirective and never repeat the value of
+// api_key, api_secret, pepper or signing_key.
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume directive name
+	if d.NextArg() {
+		return d.Err("pin_auth: takes no arguments, only a block")
+	}
+	p := parser{d: d, seen: map[string]bool{}}
+	for d.NextBlock(0) {
+		if err := p.directive(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parser walks the subdirectives of one pin_auth block.
+type parser struct {
+	d    *caddyfile.Dispenser
+	seen map[string]bool
+}
+
+// topLevel, tenantLevel and planned are the subdirective names, used to
+// suggest a correction for a misspelt one.
+var (
+	topLevel = []string{
+		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
+		"access_ttl", "refresh_ttl", "session_ttl", "hash", "max_concurrent_hashes",
+		"lockout", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
+	}
+	tenantLevel = []string{
+		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
+		"allow_weak_pins", "allowed_origins", "mfa", "security_question",
+	}
+	// planned are in the Caddyfile specification but not in this version.
+	planned = []string{
+		"rate_limit", "captcha", "webhook", "email", "sms",
+		"header_preset", "login_page", "cookie",
+	}
+)
+
+func (p *parser) directive(h *Handler) error {
+	d := p.d
+	name := d.Val()
+	switch name {
+	case "tenant":
+		t, err := p.tenant()
+		if err != nil {
+			return err
+		}
+		for _, other := range h.Tenants {
+			if other.Name == t.Name {
+				return d.Errf("tenant %q: defined twice", t.Name)
+			}
+		}
+		h.Tenants = append(h.Tenants, t)
+		return nil
+	case "public":
+		args, err := p.args(name, 1, -1)
+		h.Public = append(h.Public, args...)
+		return err
+	}
+
+	if p.seen[name] {
+		return d.Errf("%s: given more than once", name)
+	}
+	p.seen[name] = true
+
+	switch name {
+	case "store":
+		args, err := p.args(name, 1, 2)
+		if err != nil {
+			return err
+		}
+		if args[0] != backendSQLite {
+			return d.Errf("store: unsupported backend %q (want sqlite)", args[0])
+		}
+		h.Store = &Store{Backend: args[0]}
+		if len(args) == 2 {
+			h.Store.Path = args[1]
+		}
+	case "pepper":
+		args, err := p.args(name, 1, -1)
+		h.Peppers = args
+		return err
+	case "issuer":
+		return p.single(name, &h.Issuer)
+	case "signing_alg":
+		if err := p.single(name, &h.SigningAlg); err != nil {
+			return err
+		}
+		switch h.SigningAlg {
+		case "EdDSA", "ES256", "RS256", "HS256":
+		default:
+			return d.Errf("signing_alg: unsupported algorithm %q (want EdDSA, ES256, RS256 or HS256)", h.SigningAlg)
+		}
+	case "signing_key":
+		return p.single(name, &h.SigningKey)
+	case "access_ttl":
+		return p.duration(name, &h.AccessTTL)
+	case "refresh_ttl":
+		return p.duration(name, &h.RefreshTTL)
+	case "session_ttl":
+		return p.duration(name, &h.SessionTTL)
+	case "hash":
+		return p.hash(h)
+	case "max_concurrent_hashes":
+		args, err := p.args(name, 1, 1)
+		if err != nil {
+			return err
+		}
+		h.MaxConcurrentHashes, err = p.positiveInt(name, args[0])
+		return err
+	case "lockout":
+		return p.lockout(h)
+	case "header_prefix":
+		return p.single(name, &h.HeaderPrefix)
+	case "forward_token":
+		b, err := p.boolean(name)
+		h.ForwardToken = &b
+		return err
+	case "cache_size":
+		args, err := p.args(name, 1, 1)
+		if err != nil {
+			return err
+		}
+		size, err := humanize.ParseBytes(args[0])
+		if err != nil || size == 0 || size > 1<<62 {
+			return d.Errf("cache_size: invalid size %q (want e.g. 64MiB)", args[0])
+		}
+		h.CacheSize = int64(size)
+	case "api_prefix":
+		if err := p.single(name, &h.APIPrefix); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(h.APIPrefix, "/") {
+			return d.Errf("api_prefix: %q must start with /", h.APIPrefix)
+		}
+	default:
+		return p.unknown(topLevel)
+	}
+	return nil
+}
+
+// tenant parses `tenant <name> { … }`.
+func (p *parser) tenant() (Tenant, error) {
+	d := p.d
+	var t Tenant
+	if !d.NextArg() {
+		return t, d.Err("tenant: a name is required")
+	}
+	t.Name = d.Val()
+	if d.NextArg() {
+		return t, d.Errf("tenant %q: takes one name, then a block", t.Name)
+	}
+	tp := parser{d: d, seen: map[string]bool{}}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if err := tp.tenantDirective(&t); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+func (p *parser) tenantDirective(t *Tenant) error {
+	d := p.d
+	name := d.Val()
+	switch name {
+	case "api_key":
+		args, err := p.args(name, 1, 1)
+		if err != nil {
+			return err
+		}
+		t.APIKeys = append(t.APIKeys, args[0])
+		return nil
+	case "allowed_origins":
+		args, err := p.args(name, 1, -1)
+		t.AllowedOrigins = append(t.AllowedOrigins, args...)
+		return err
+	case "security_question":
+		args, err := p.args(name, 2, -1)
+		if err != nil {
+			return err
+		}
+		for _, q := range t.SecurityQuestions {
+			if q.ID == args[0] {
+				return d.Errf("security_question: id %q is used twice", args[0])
+			}
+		}
+		t.SecurityQuestions = append(t.SecurityQuestions, SecurityQuestion{
+			ID: args[0], Text: strings.Join(args[1:], " "),
+		})
+		return nil
+	}
+
+	if p.seen[name] {
+		return d.Errf("%s: given more than once", name)
+	}
+	p.seen[name] = true
+
+	switch name {
+	case "api_secret":
+		return p.single(name, &t.APISecret)
+	case "plan_expires":
+		if err := p.single(name, &t.PlanExpires); err != nil {
+			return err
+		}
+		if _, err := time.Parse(time.RFC3339, t.PlanExpires); err != nil {
+			return d.Errf("plan_expires: %q is not an RFC 3339 time (e.g. 2030-01-02T15:04:05Z)", t.PlanExpires)
+		}
+	case "pin_required":
+		b, err := p.boolean(name)
+		t.PINRequired = &b
+		return err
+	case "pin_length":
+		args, err := p.args(name, 1, 2)
+		if err != nil {
+			return err
+		}
+		if t.PINMinLength, err = p.positiveInt(name, args[0]); err != nil {
+			return err
+		}
+		if len(args) == 2 {
+			if t.PINMaxLength, err = p.positiveInt(name, args[1]); err != nil {
+				return err
+			}
+			if t.PINMaxLength < t.PINMinLength {
+				return d.Errf("pin_length: max %d is less than min %d", t.PINMaxLength, t.PINMinLength)
+			}
+		}
+	case "allow_weak_pins":
+		if _, err := p.args(name, 0, 0); err != nil {
+			return err
+		}
+		t.AllowWeakPINs = true
+	case "mfa":
+		if err := p.single(name, &t.MFA); err != nil {
+			return err
+		}
+		if t.MFA != "security_question" {
+			return d.Errf("mfa: unknown method %q (want security_question)", t.MFA)
+		}
+	default:
+		return p.unknown(tenantLevel)
+	}
+	return nil
+}
+
+// hash parses `hash argon2id <time> <memory_kib> <threads>`.
+func (p *parser) hash(h *Handler) error {
+	d := p.d
+	args, err := p.args("hash", 4, 4)
+	if err != nil {
+		return err
+	}
+	if args[0] != hashArgon2id {
+		return d.Errf("hash: unsupported algorithm %q (want argon2id)", args[0])
+	}
+	t, err1 := strconv.ParseUint(args[1], 10, 32)
+	m, err2 := strconv.ParseUint(args[2], 10, 32)
+	th, err3 := strconv.ParseUint(args[3], 10, 8)
+	if err1 != nil || err2 != nil || err3 != nil || t == 0 || m == 0 || th == 0 {
+		return d.Err("hash: want argon2id <time> <memory_kib> <threads> as positive integers (threads at most 255)")
+	}
+	h.Hash = &Hash{Algorithm: hashArgon2id, Time: uint32(t), MemoryKiB: uint32(m), Threads: uint8(th)}
+	return nil
+}
+
+// lockout parses `lockout <attempts> <window> <duration> [<type>]`.
+func (p *parser) lockout(h *Handler) error {
+	d := p.d
+	args, err := p.args("lockout", 3, 4)
+	if err != nil {
+		return err
+	}
+	l := &Lockout{}
+	if l.Attempts, err = p.positiveInt("lockout", args[0]); err != nil {
+		return err
+	}
+	window, err := caddy.ParseDuration(args[1])
+	if err != nil || window <= 0 {
+		return d.Errf("lockout: invalid window %q (want a duration such as 15m)", args[1])
+	}
+	dur, err := caddy.ParseDuration(args[2])
+	if err != nil || dur <= 0 {
+		return d.Errf("lockout: invalid duration %q (want a duration such as 15m)", args[2])
+	}
+	l.Window, l.Duration = caddy.Duration(window), caddy.Duration(dur)
+	if len(args) == 4 {
+		if _, ok := lockTypes[args[3]]; !ok {
+			return d.Errf("lockout: unknown type %q (want suspend, captcha or block)", args[3])
+		}
+		l.Type = args[3]
+	}
+	h.Lockout = l
+	return nil
+}
+
+// args returns the rest of the line, checking there are lo to hi values
+// (hi < 0: no limit) and no block. The error names the subdirective, never
+// a value: some values are secrets.
+func (p *parser) args(name string, lo, hi int) ([]string, error) {
+	d := p.d
+	args := d.RemainingArgs()
+	if d.NextBlock(d.Nesting()) {
+		return nil, d.Errf("%s: does not take a block", name)
+	}
+	switch {
+	case len(args) >= lo && (hi < 0 || len(args) <= hi):
+		return args, nil
+	case hi == 0:
+		return nil, d.Errf("%s: takes no value", name)
+	case lo == hi && lo == 1:
+		return nil, d.Errf("%s: want exactly one value, got %d", name, len(args))
+	case lo == hi:
+		return nil, d.Errf("%s: want %d values, got %d", name, lo, len(args))
+	case hi < 0:
+		return nil, d.Errf("%s: want at least %d value(s), got %d", name, lo, len(args))
+	default:
+		return nil, d.Errf("%s: want %d to %d values, got %d", name, lo, hi, len(args))
+	}
+}
+
+// single reads exactly one value into dst.
+func (p *parser) single(name string, dst *string) error {
+	args, err := p.args(name, 1, 1)
+	if err != nil {
+		return err
+	}
+	*dst = args[0]
+	return nil
+}
+
+func (p *parser) duration(name string, dst *caddy.Duration) error {
+	args, err := p.args(name, 1, 1)
+	if err != nil {
+		return err
+	}
+	v, err := caddy.ParseDuration(args[0])
+	if err != nil || v <= 0 {
+		return p.d.Errf("%s: invalid duration %q (want e.g. 15m, 12h or 7d)", name, args[0])
+	}
+	*dst = caddy.Duration(v)
+	return nil
+}
+
+func (p *parser) boolean(name string) (bool, error) {
+	args, err := p.args(name, 1, 1)
+	if err != nil {
+		return false, err
+	}
+	switch args[0] {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, p.d.Errf("%s: want true or false, got %q", name, args[0])
+}
+
+func (p *parser) positiveInt(name, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, p.d.Errf("%s: %q is not a positive integer", name, s)
+	}
+	return n, nil
+}
+
+// unknown reports the current token as an unknown subdirective. It never
+// quotes the token: a secret continued on its own line (pepper values
+// lined up under each other) arrives here as a "subdirective", and echoing
+// it would put the secret in logs. It suggests a known name instead.
+func (p *parser) unknown(known []string) error {
+	got := p.d.Val()
+	for _, name := range planned {
+		if got == name {
+			return p.d.Errf("%s: not supported by this version yet", name)
+		}
+	}
+	best, bestDist := "", 3
+	for _, name := range known {
+		if dist := editDistance(got, name); dist < bestDist {
+			best, bestDist = name, dist
+		}
+	}
+	if best != "" {
+		return p.d.Errf("unknown subdirective (did you mean %s?)", best)
+	}
+	return p.d.Errf("unknown subdirective (known: %s)", strings.Join(known, ", "))
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,356 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// Tenant is one app served by the gateway.
+type Tenant struct {
+	// Name identifies the tenant and is the JWT audience. Required.
+	Name string `json:"name,omitempty"`
+
+	// APIKeys select this tenant; list several to rotate keys. Required.
+	APIKeys []string `json:"api_keys,omitempty"`
+
+	// APISecret authorizes the /manage calls. Required.
+	APISecret string `json:"api_secret,omitempty"`
+
+	// PlanExpires is an RFC 3339 time after which every call of this
+	// tenant gets error 6003. Default: never.
+	PlanExpires string `json:"plan_expires,omitempty"`
+
+	// PINRequired makes a first password login of an account without a PIN
+	// answer 1243 with a PINAuthToken. Default: true.
+	PINRequired *bool `json:"pin_required,omitempty"`
+
+	// PINMinLength is the shortest PIN accepted. Default: 4.
+	PINMinLength int `json:"pin_min_length,omitempty"`
+
+	// PINMaxLength is the longest PIN accepted. Default: 6.
+	PINMaxLength int `json:"pin_max_length,omitempty"`
+
+	// AllowWeakPINs accepts PINs of one repeated digit or a straight run
+	// (1111, 1234). Default: false.
+	AllowWeakPINs bool `json:"allow_weak_pins,omitempty"`
+
+	// AllowedOrigins are where reset links and login redirects may point.
+	// Default: none.
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+
+	// MFA is "security_question" to require a security answer after the
+	// password. Default: none.
+	MFA string `json:"mfa,omitempty"`
+
+	// SecurityQuestions are the questions users may answer. Default: none.
+	SecurityQuestions []SecurityQuestion `json:"security_questions,omitempty"`
+}
+
+// SecurityQuestion is one question a tenant offers.
+type SecurityQuestion struct {
+	// ID is the question's stable identifier. Required.
+	ID string `json:"id,omitempty"`
+	// Text is the question shown to users. Required.
+	Text string `json:"text,omitempty"`
+}
+
+// Store selects the storage backend.
+type Store struct {
+	// Backend is the store type; only "sqlite" is available.
+	// Default: "sqlite".
+	Backend string `json:"backend,omitempty"`
+
+	// Path is the SQLite database file. Default: pinauth.db in Caddy's
+	// data directory.
+	Path string `json:"path,omitempty"`
+}
+
+// Hash is the cost of PIN, password and answer hashing.
+type Hash struct {
+	// Algorithm is the hash function; only "argon2id" is available.
+	// Default: "argon2id".
+	Algorithm string `json:"algorithm,omitempty"`
+	// Time is the number of passes. Required.
+	Time uint32 `json:"time,omitempty"`
+	// MemoryKiB is the memory per hash in KiB. Required.
+	MemoryKiB uint32 `json:"memory_kib,omitempty"`
+	// Threads is the parallelism. Required.
+	Threads uint8 `json:"threads,omitempty"`
+}
+
+// Lockout is the per-account brute-force policy.
+type Lockout struct {
+	// Attempts is how many failed credential checks lock the account.
+	// Default: 5.
+	Attempts int `json:"attempts,omitempty"`
+	// Window is how long failures are counted. Default: 15m.
+	Window caddy.Duration `json:"window,omitempty"`
+	// Duration is how long a suspend or captcha lock lasts. Default: 15m.
+	Duration caddy.Duration `json:"duration,omitempty"`
+	// Type is the lock applied: suspend, captcha or block.
+	// Default: suspend.
+	Type string `json:"type,omitempty"`
+}
+
+// Names used in the Caddyfile and JSON and mapped to the core.
+const (
+	backendSQLite     = "sqlite"
+	hashArgon2id      = "argon2id"
+	defaultIssuer     = "caddy-pinauth"
+	defaultSQLiteFile = "pinauth.db"
+)
+
+// lockTypes maps the operator-facing lock names to the store's.
+var lockTypes = map[string]store.LockType{
+	"suspend": store.LockSuspend,
+	"captcha": store.LockCaptcha,
+	"block":   store.LockBlock,
+}
+
+// storeSpec says which store to open, with placeholders expanded.
+type storeSpec struct {
+	backend string
+	path    string
+}
+
+// validate checks what can be checked before placeholders are expanded.
+// Error texts name the field and never contain a secret's value.
+func (h *Handler) validate() error {
+	if len(h.Tenants) == 0 {
+		return errors.New("at least one tenant is required")
+	}
+	for i, t := range h.Tenants {
+		if err := t.validate(); err != nil {
+			if t.Name == "" {
+				return fmt.Errorf("tenant %d: %w", i+1, err)
+			}
+			return fmt.Errorf("tenant %q: %w", t.Name, err)
+		}
+	}
+	if len(h.Peppers) == 0 {
+		return errors.New("pepper is required")
+	}
+	for _, p := range h.Peppers {
+		if p == "" {
+			return errors.New("pepper: a value is empty")
+		}
+	}
+	switch h.SigningAlg {
+	case "", pinauth.AlgEdDSA, pinauth.AlgES256, pinauth.AlgRS256, pinauth.AlgHS256:
+	default:
+		return fmt.Errorf("signing_alg: unsupported algorithm %q (want EdDSA, ES256, RS256 or HS256)", h.SigningAlg)
+	}
+	for name, d := range map[string]caddy.Duration{
+		"access_ttl": h.AccessTTL, "refresh_ttl": h.RefreshTTL, "session_ttl": h.SessionTTL,
+	} {
+		if d < 0 {
+			return fmt.Errorf("%s: must not be negative", name)
+		}
+	}
+	if h.Store != nil {
+		switch h.Store.Backend {
+		case "", backendSQLite:
+		default:
+			return fmt.Errorf("store: unsupported backend %q (want sqlite)", h.Store.Backend)
+		}
+	}
+	if h.Hash != nil && h.Hash.Algorithm != "" && h.Hash.Algorithm != hashArgon2id {
+		return fmt.Errorf("hash: unsupported algorithm %q (want argon2id)", h.Hash.Algorithm)
+	}
+	if h.MaxConcurrentHashes < 0 {
+		return errors.New("max_concurrent_hashes: must not be negative")
+	}
+	if l := h.Lockout; l != nil {
+		if l.Attempts < 0 || l.Window < 0 || l.Duration < 0 {
+			return errors.New("lockout: attempts, window and duration must not be negative")
+		}
+		if _, ok := lockTypes[l.Type]; l.Type != "" && !ok {
+			return fmt.Errorf("lockout: unknown type %q (want suspend, captcha or block)", l.Type)
+		}
+	}
+	for _, p := range h.Public {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("public: path %q must start with /", p)
+		}
+	}
+	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
+		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
+	}
+	if h.HeaderPrefix != "" && !isHeaderToken(h.HeaderPrefix) {
+		return fmt.Errorf("header_prefix: %q is not a valid header name prefix", h.HeaderPrefix)
+	}
+	if h.CacheSize < 0 {
+		return errors.New("cache_size: must not be negative")
+	}
+	return nil
+}
+
+func (t Tenant) validate() error {
+	if t.Name == "" {
+		return errors.New("name is required")
+	}
+	if len(t.APIKeys) == 0 {
+		return errors.New("api_key is required")
+	}
+	for _, k := range t.APIKeys {
+		if k == "" {
+			return errors.New("api_key: a value is empty")
+		}
+	}
+	if t.APISecret == "" {
+		return errors.New("api_secret is required")
+	}
+	if t.PlanExpires != "" {
+		if _, err := time.Parse(time.RFC3339, t.PlanExpires); err != nil {
+			return fmt.Errorf("plan_expires: %q is not an RFC 3339 time", t.PlanExpires)
+		}
+	}
+	if t.PINMinLength < 0 || t.PINMaxLength < 0 {
+		return errors.New("pin_length: must not be negative")
+	}
+	if t.MFA != "" && t.MFA != pinauth.MFASecurityQuestion {
+		return fmt.Errorf("mfa: unknown method %q (want security_question)", t.MFA)
+	}
+	seen := map[string]bool{}
+	for _, q := range t.SecurityQuestions {
+		if q.ID == "" || q.Text == "" {
+			return errors.New("security_question: id and text are required")
+		}
+		if seen[q.ID] {
+			return fmt.Errorf("security_question: id %q is used twice", q.ID)
+		}
+		seen[q.ID] = true
+	}
+	return nil
+}
+
+// coreConfig expands placeholders and converts h into the core's Config
+// and the store to open. It is the only place Caddy types become plain Go.
+// Store, Logger and ClientIP are left for Provision to fill.
+func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, error) {
+	x := &expander{repl: repl}
+	cfg := pinauth.Config{
+		Issuer:              x.expand("issuer", h.Issuer),
+		SigningAlg:          h.SigningAlg,
+		SigningKey:          x.expand("signing_key", h.SigningKey),
+		AccessTTL:           time.Duration(h.AccessTTL),
+		RefreshTTL:          time.Duration(h.RefreshTTL),
+		SessionTTL:          time.Duration(h.SessionTTL),
+		MaxConcurrentHashes: h.MaxConcurrentHashes,
+		Public:              h.Public,
+		HeaderPrefix:        h.HeaderPrefix,
+		WithholdToken:       h.ForwardToken != nil && !*h.ForwardToken,
+		CacheSize:           h.CacheSize,
+		APIPrefix:           h.APIPrefix,
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = defaultIssuer
+	}
+	for i, p := range h.Peppers {
+		cfg.Peppers = append(cfg.Peppers, x.expand(fmt.Sprintf("pepper %d", i+1), p))
+	}
+	if h.Hash != nil {
+		cfg.Hash = pinauth.HashParams{Time: h.Hash.Time, MemoryKiB: h.Hash.MemoryKiB, Threads: h.Hash.Threads}
+	}
+	if l := h.Lockout; l != nil {
+		cfg.Lockout = pinauth.LockoutPolicy{
+			Attempts: l.Attempts,
+			Window:   time.Duration(l.Window),
+			Duration: time.Duration(l.Duration),
+			Type:     lockTypes[l.Type],
+		}
+	}
+	for _, t := range h.Tenants {
+		ct, err := t.coreTenant(x)
+		if err != nil {
+			return cfg, storeSpec{}, err
+		}
+		cfg.Tenants = append(cfg.Tenants, ct)
+	}
+
+	spec := storeSpec{backend: backendSQLite}
+	if h.Store != nil {
+		if h.Store.Backend != "" {
+			spec.backend = h.Store.Backend
+		}
+		spec.path = x.expand("store path", h.Store.Path)
+	}
+	if spec.path == "" {
+		spec.path = filepath.Join(caddy.AppDataDir(), defaultSQLiteFile)
+	}
+	if x.err != nil {
+		return cfg, storeSpec{}, x.err
+	}
+	return cfg, spec, nil
+}
+
+func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
+	ct := pinauth.Tenant{
+		Name:           t.Name,
+		APISecret:      x.expand(fmt.Sprintf("tenant %q: api_secret", t.Name), t.APISecret),
+		PINOptional:    t.PINRequired != nil && !*t.PINRequired,
+		PINMinLength:   t.PINMinLength,
+		PINMaxLength:   t.PINMaxLength,
+		AllowWeakPINs:  t.AllowWeakPINs,
+		AllowedOrigins: t.AllowedOrigins,
+		MFA:            t.MFA,
+	}
+	for i, k := range t.APIKeys {
+		ct.APIKeys = append(ct.APIKeys, x.expand(fmt.Sprintf("tenant %q: api_key %d", t.Name, i+1), k))
+	}
+	if t.PlanExpires != "" {
+		at, err := time.Parse(time.RFC3339, t.PlanExpires)
+		if err != nil {
+			return ct, fmt.Errorf("tenant %q: plan_expires: %q is not an RFC 3339 time", t.Name, t.PlanExpires)
+		}
+		ct.PlanExpires = at
+	}
+	for _, q := range t.SecurityQuestions {
+		ct.SecurityQuestions = append(ct.SecurityQuestions, pinauth.SecurityQuestion{ID: q.ID, Text: q.Text})
+	}
+	return ct, nil
+}
+
+// expander expands {env.*}, {file.*} and the other global placeholders
+// and keeps the first failure. A placeholder that expands to nothing (an
+// unset variable, an unreadable file) is an error rather than an empty
+// secret. Caddy's error names only the placeholder, never the value
+// around it.
+type expander struct {
+	repl *caddy.Replacer
+	err  error
+}
+
+func (x *expander) expand(field, s string) string {
+	if x.err != nil || s == "" {
+		return s
+	}
+	out, err := x.repl.ReplaceOrErr(s, true, false)
+	if err != nil {
+		x.err = fmt.Errorf("%s: %w", field, err)
+		return ""
+	}
+	return out
+}
+
+// isHeaderToken reports whether s consists of HTTP token characters only,
+// as a header name must.
+func isHeaderToken(s string) bool {
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

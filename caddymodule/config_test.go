@@ -1,0 +1,232 @@
+package caddymodule
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "jwt.key")
+	if err := os.WriteFile(keyFile, []byte("hs256-key-from-a-file-0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TEST_PINAUTH_KEY", "key-from-env")
+	t.Setenv("TEST_PINAUTH_SECRET", "secret-from-env")
+	t.Setenv("TEST_PINAUTH_PEPPER", "pepper-from-env-0123456789")
+	t.Setenv("TEST_PINAUTH_DB", filepath.Join(dir, "x.db"))
+
+	h := Handler{
+		Tenants: []Tenant{{
+			Name:              "shop",
+			APIKeys:           []string{"{env.TEST_PINAUTH_KEY}", "literal-old-key"},
+			APISecret:         "{env.TEST_PINAUTH_SECRET}",
+			PlanExpires:       "2030-01-02T15:04:05Z",
+			PINRequired:       ptr(false),
+			PINMinLength:      6,
+			PINMaxLength:      8,
+			AllowWeakPINs:     true,
+			AllowedOrigins:    []string{"https://shop.example"},
+			MFA:               "security_question",
+			SecurityQuestions: []SecurityQuestion{{ID: "pet", Text: "First pet?"}},
+		}},
+		Store:               &Store{Backend: "sqlite", Path: "{env.TEST_PINAUTH_DB}"},
+		Peppers:             []string{"{env.TEST_PINAUTH_PEPPER}", "older-literal-pepper-01"},
+		Issuer:              "https://auth.example",
+		SigningAlg:          "HS256",
+		SigningKey:          "{file." + keyFile + "}",
+		AccessTTL:           caddy.Duration(90 * time.Second),
+		RefreshTTL:          caddy.Duration(30 * 24 * time.Hour),
+		SessionTTL:          caddy.Duration(7 * 24 * time.Hour),
+		Hash:                &Hash{Algorithm: "argon2id", Time: 1, MemoryKiB: 64, Threads: 1},
+		MaxConcurrentHashes: 3,
+		Lockout:             &Lockout{Attempts: 4, Window: caddy.Duration(time.Minute), Duration: caddy.Duration(time.Hour), Type: "block"},
+		Public:              []string{"/healthz"},
+		HeaderPrefix:        "X-User-",
+		ForwardToken:        ptr(false),
+		CacheSize:           1 << 20,
+		APIPrefix:           "/auth",
+	}
+	if err := h.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	got, spec, err := h.coreConfig(caddy.NewReplacer())
+	if err != nil {
+		t.Fatalf("coreConfig: %v", err)
+	}
+	want := pinauth.Config{
+		Tenants: []pinauth.Tenant{{
+			Name:              "shop",
+			APIKeys:           []string{"key-from-env", "literal-old-key"},
+			APISecret:         "secret-from-env",
+			PlanExpires:       time.Date(2030, 1, 2, 15, 4, 5, 0, time.UTC),
+			PINOptional:       true,
+			PINMinLength:      6,
+			PINMaxLength:      8,
+			AllowWeakPINs:     true,
+			AllowedOrigins:    []string{"https://shop.example"},
+			MFA:               pinauth.MFASecurityQuestion,
+			SecurityQuestions: []pinauth.SecurityQuestion{{ID: "pet", Text: "First pet?"}},
+		}},
+		Peppers:             []string{"pepper-from-env-0123456789", "older-literal-pepper-01"},
+		Issuer:              "https://auth.example",
+		SigningAlg:          "HS256",
+		SigningKey:          "hs256-key-from-a-file-0123456789abcdef",
+		AccessTTL:           90 * time.Second,
+		RefreshTTL:          30 * 24 * time.Hour,
+		SessionTTL:          7 * 24 * time.Hour,
+		Hash:                pinauth.HashParams{Time: 1, MemoryKiB: 64, Threads: 1},
+		MaxConcurrentHashes: 3,
+		Lockout:             pinauth.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
+		Public:              []string{"/healthz"},
+		HeaderPrefix:        "X-User-",
+		WithholdToken:       true,
+		CacheSize:           1 << 20,
+		APIPrefix:           "/auth",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("coreConfig:\ngot  %+v\nwant %+v", got, want)
+	}
+	if spec != (storeSpec{backend: "sqlite", path: filepath.Join(dir, "x.db")}) {
+		t.Errorf("store spec = %+v", spec)
+	}
+}
+
+func TestCoreConfigDefaults(t *testing.T) {
+	dataHome := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", dataHome)
+	h := Handler{
+		Tenants: []Tenant{{Name: "demo", APIKeys: []string{"k"}, APISecret: "s"}},
+		Peppers: []string{"pepper-0123456789abcdef"},
+	}
+	cfg, spec, err := h.coreConfig(caddy.NewReplacer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Issuer != "caddy-pinauth" {
+		t.Errorf("default issuer = %q, want caddy-pinauth", cfg.Issuer)
+	}
+	if want := filepath.Join(dataHome, "caddy", "pinauth.db"); spec.backend != "sqlite" || spec.path != want {
+		t.Errorf("default store = %+v, want sqlite at %s", spec, want)
+	}
+	if cfg.WithholdToken {
+		t.Error("forward_token defaults to true, so the token must not be withheld")
+	}
+	if cfg.Tenants[0].PINOptional {
+		t.Error("pin_required defaults to true, so the PIN must not be optional")
+	}
+
+	h.ForwardToken = ptr(true)
+	h.Tenants[0].PINRequired = ptr(true)
+	cfg, _, err = h.coreConfig(caddy.NewReplacer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WithholdToken || cfg.Tenants[0].PINOptional {
+		t.Errorf("explicit true flags: WithholdToken=%v PINOptional=%v, want both false", cfg.WithholdToken, cfg.Tenants[0].PINOptional)
+	}
+}
+
+func TestCoreConfigRejectsEmptyPlaceholdersWithoutEchoingSecrets(t *testing.T) {
+	t.Setenv("TEST_PINAUTH_UNSET", "")
+	base := func() Handler {
+		return Handler{
+			Tenants: []Tenant{{Name: "demo", APIKeys: []string{"k"}, APISecret: "s"}},
+			Peppers: []string{"pepper-0123456789abcdef"},
+		}
+	}
+	tests := []struct {
+		name   string
+		modify func(h *Handler)
+		want   string
+	}{
+		{"api_key", func(h *Handler) { h.Tenants[0].APIKeys = []string{"visible-part-SECRET{env.TEST_PINAUTH_UNSET}"} }, `tenant "demo": api_key 1`},
+		{"api_secret", func(h *Handler) { h.Tenants[0].APISecret = "{env.TEST_PINAUTH_UNSET}SECRET" }, `tenant "demo": api_secret`},
+		{"pepper", func(h *Handler) { h.Peppers = []string{"pepper-0123456789abcdef", "SECRET{env.TEST_PINAUTH_UNSET}"} }, "pepper 2"},
+		{"signing_key from a missing file", func(h *Handler) { h.SigningKey = "SECRET{file./nonexistent/pinauth-test.pem}" }, "signing_key"},
+		{"store path", func(h *Handler) { h.Store = &Store{Path: "{env.TEST_PINAUTH_UNSET}"} }, "store path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := base()
+			tt.modify(&h)
+			_, _, err := h.coreConfig(caddy.NewReplacer())
+			if err == nil {
+				t.Fatal("no error for a placeholder that expands to nothing")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not name %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error %q echoes the literal part of a secret", err)
+			}
+		})
+	}
+}
+
+func TestValidateNamesTheBadField(t *testing.T) {
+	t.Parallel()
+	valid := func() Handler {
+		return Handler{
+			Tenants: []Tenant{{Name: "demo", APIKeys: []string{"key-SECRET"}, APISecret: "secret-SECRET"}},
+			Peppers: []string{"pepper-SECRET-0123456789"},
+		}
+	}
+	if h := valid(); h.Validate() != nil {
+		t.Fatalf("the base config is invalid: %v", h.Validate())
+	}
+	tests := []struct {
+		name   string
+		modify func(h *Handler)
+		want   string
+	}{
+		{"no tenant", func(h *Handler) { h.Tenants = nil }, "at least one tenant"},
+		{"tenant without name", func(h *Handler) { h.Tenants[0].Name = "" }, "tenant 1: name is required"},
+		{"tenant without api_key", func(h *Handler) { h.Tenants[0].APIKeys = nil }, `tenant "demo": api_key is required`},
+		{"tenant without api_secret", func(h *Handler) { h.Tenants[0].APISecret = "" }, `tenant "demo": api_secret is required`},
+		{"bad plan_expires", func(h *Handler) { h.Tenants[0].PlanExpires = "tomorrow" }, "plan_expires"},
+		{"negative pin length", func(h *Handler) { h.Tenants[0].PINMinLength = -1 }, "pin_length"},
+		{"unknown mfa", func(h *Handler) { h.Tenants[0].MFA = "sms" }, "mfa"},
+		{"question without text", func(h *Handler) { h.Tenants[0].SecurityQuestions = []SecurityQuestion{{ID: "q"}} }, "security_question"},
+		{"no pepper", func(h *Handler) { h.Peppers = nil }, "pepper is required"},
+		{"bad signing_alg", func(h *Handler) { h.SigningAlg = "none" }, "signing_alg"},
+		{"negative access_ttl", func(h *Handler) { h.AccessTTL = -1 }, "access_ttl"},
+		{"negative refresh_ttl", func(h *Handler) { h.RefreshTTL = -1 }, "refresh_ttl"},
+		{"negative session_ttl", func(h *Handler) { h.SessionTTL = -1 }, "session_ttl"},
+		{"unknown store backend", func(h *Handler) { h.Store = &Store{Backend: "redis"} }, "store"},
+		{"unknown hash", func(h *Handler) { h.Hash = &Hash{Algorithm: "md5"} }, "hash"},
+		{"negative max_concurrent_hashes", func(h *Handler) { h.MaxConcurrentHashes = -2 }, "max_concurrent_hashes"},
+		{"negative lockout", func(h *Handler) { h.Lockout = &Lockout{Attempts: -1} }, "lockout"},
+		{"unknown lock type", func(h *Handler) { h.Lockout = &Lockout{Type: "forever"} }, "lockout"},
+		{"relative public path", func(h *Handler) { h.Public = []string{"healthz"} }, "public"},
+		{"relative api_prefix", func(h *Handler) { h.APIPrefix = "identity" }, "api_prefix"},
+		{"header_prefix with a space", func(h *Handler) { h.HeaderPrefix = "X Auth-" }, "header_prefix"},
+		{"negative cache_size", func(h *Handler) { h.CacheSize = -1 }, "cache_size"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := valid()
+			tt.modify(&h)
+			err := h.Validate()
+			if err == nil {
+				t.Fatal("Validate accepted a bad config")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error %q echoes a secret", err)
+			}
+		})
+	}
+}

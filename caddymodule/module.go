@@ -1,0 +1,216 @@
+// Package caddymodule is the thin Caddy adapter of caddy-pinauth: it
+// registers the http.handlers.pin_auth module and the pin_auth Caddyfile
+// directive, turns the module's JSON config into a pinauth.Config in
+// Provision, and hands every request to the Caddy-free core in package
+// pinauth.
+package caddymodule
+
+import (
+	"errors"
+	"net"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/pinauth/caddy-pinauth/pinauth"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Handler makes Caddy an authentication gateway with PIN login: it serves a
+// LoginRadius-compatible identity API under api_prefix and lets any other
+// request through only with a valid access token, setting identity headers
+// and the {http.auth.user.*} placeholders for the handlers after it.
+//
+// Every secret (api_key, api_secret, pepper, signing_key) and the store
+// path accept the {env.*} and {file.*} placeholders, expanded once in
+// Provision.
+type Handler struct {
+	// Tenants are the apps served; the request's apikey selects one.
+	// Required: at least one.
+	Tenants []Tenant `json:"tenants,omitempty"`
+
+	// Store is where accounts, tokens, keys and events live.
+	// Default: SQLite at pinauth.db in Caddy's data directory.
+	Store *Store `json:"store,omitempty"`
+
+	// Peppers are server-side secrets mixed into every PIN, password and
+	// answer hash, each at least 16 bytes. The first hashes; the others
+	// only verify (the hash is then upgraded to the first). Required.
+	Peppers []string `json:"peppers,omitempty"`
+
+	// Issuer is the JWT "iss" claim. Default: "caddy-pinauth" (a handler
+	// cannot see its site address, so the default is a constant that is
+	// the same on every node and across reloads).
+	Issuer string `json:"issuer,omitempty"`
+
+	// SigningAlg is the JWT algorithm: EdDSA, ES256, RS256 or HS256.
+	// Default: EdDSA.
+	SigningAlg string `json:"signing_alg,omitempty"`
+
+	// SigningKey is an optional key: a PEM private key, or an HS256 secret
+	// of at least 32 bytes. Default: a key generated on first start and
+	// stored encrypted.
+	SigningKey string `json:"signing_key,omitempty"`
+
+	// AccessTTL is the access-token lifetime. Default: 15m.
+	AccessTTL caddy.Duration `json:"access_ttl,omitempty"`
+
+	// RefreshTTL is the refresh-token and login-session lifetime.
+	// Default: 60d.
+	RefreshTTL caddy.Duration `json:"refresh_ttl,omitempty"`
+
+	// SessionTTL is the PIN session_token lifetime. Default: 7d.
+	SessionTTL caddy.Duration `json:"session_ttl,omitempty"`
+
+	// Hash sets the cost of PIN, password and answer hashing.
+	// Default: argon2id with time 2, 19456 KiB, 1 thread.
+	Hash *Hash `json:"hash,omitempty"`
+
+	// MaxConcurrentHashes bounds the hashes computed at once, which bounds
+	// memory (memory_kib per hash) and CPU. Default: the number of CPUs.
+	MaxConcurrentHashes int `json:"max_concurrent_hashes,omitempty"`
+
+	// Lockout is the brute-force policy per account.
+	// Default: 5 failures within 15m suspend the account for 15m.
+	Lockout *Lockout `json:"lockout,omitempty"`
+
+	// Public lists paths served without a token: exact paths, or prefixes
+	// ending in "/" or "*". The API prefix and /.well-known/jwks.json are
+	// always public. Default: none.
+	Public []string `json:"public,omitempty"`
+
+	// HeaderPrefix prefixes the identity headers set for the upstream
+	// (X-Auth-Uid …). Client-sent headers with this prefix are always
+	// removed. Default: "X-Auth-".
+	HeaderPrefix string `json:"header_prefix,omitempty"`
+
+	// ForwardToken passes the access token upstream in Authorization.
+	// Default: true.
+	ForwardToken *bool `json:"forward_token,omitempty"`
+
+	// CacheSize is the in-memory cache budget in bytes. Default: 64 MiB.
+	CacheSize int64 `json:"cache_size,omitempty"`
+
+	// APIPrefix is where the identity API is served.
+	// Default: "/identity/v2".
+	APIPrefix string `json:"api_prefix,omitempty"`
+
+	gw       *pinauth.Gateway
+	storeKey string
+	logger   *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.pin_auth",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision expands placeholders, converts the config for the core, opens
+// (or reuses, across reloads) the store and builds the gateway.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+
+	// Caddy validates only after provisioning; check first so that a bad
+	// config never creates a database file or generates signing keys.
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	cfg, spec, err := h.coreConfig(caddy.NewReplacer())
+	if err != nil {
+		return err
+	}
+	st, key, err := acquireStore(spec)
+	if err != nil {
+		return err
+	}
+	h.storeKey = key
+	cfg.Store = st
+	cfg.Logger = h.logger
+	cfg.ClientIP = clientIP
+
+	gw, err := pinauth.New(cfg)
+	if err != nil {
+		// Caddy calls Cleanup after a failed Provision, which releases
+		// the store acquired above.
+		return err
+	}
+	h.gw = gw
+	h.logger.Debug("pin_auth provisioned",
+		zap.Int("tenants", len(cfg.Tenants)),
+		zap.String("store", spec.backend))
+	return nil
+}
+
+// Validate reports configuration errors that need no placeholder expanded
+// and no store opened; the core checks the rest in Provision.
+func (h *Handler) Validate() error {
+	return h.validate()
+}
+
+// Cleanup stops the gateway and releases this config's use of the store.
+// It is safe after a partial or failed Provision and safe to call twice.
+func (h *Handler) Cleanup() error {
+	var errs []error
+	if h.gw != nil {
+		errs = append(errs, h.gw.Close())
+		h.gw = nil
+	}
+	if h.storeKey != "" {
+		errs = append(errs, releaseStore(h.storeKey))
+		h.storeKey = ""
+	}
+	return errors.Join(errs...)
+}
+
+// ServeHTTP lets the core answer API calls and unauthenticated requests;
+// authenticated requests continue to next with the {http.auth.user.*}
+// placeholders set.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	id, ok := h.gw.Handle(w, r)
+	if !ok {
+		return nil
+	}
+	repl := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	repl.Set("http.auth.user.id", id.UID)
+	repl.Set("http.auth.user.tenant", id.Tenant)
+	repl.Set("http.auth.user.email", id.Email)
+	repl.Set("http.auth.user.username", id.Username)
+	repl.Set("http.auth.user.name", id.Name)
+	repl.Set("http.auth.user.roles", id.Roles)
+	repl.Set("http.auth.user.session", id.Session)
+	return next.ServeHTTP(w, r)
+}
+
+// clientIP returns Caddy's client_ip variable, which honours the server's
+// trusted_proxies, so that rate limits and logs never trust a spoofable
+// X-Forwarded-For from an untrusted peer.
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Interface guards
+var (
+	_ caddy.Module                = (*Handler)(nil)
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+	_ caddyfile.Unmarshaler       = (*Handler)(nil)
+)
