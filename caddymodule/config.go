@@ -35,7 +35,8 @@ type Tenant struct {
 	// PINMinLength is the shortest PIN accepted. Default: 4.
 	PINMinLength int `json:"pin_min_length,omitempty"`
 
-	// PINMaxLength is the longest PIN accepted. Default: 6.
+	// PINMaxLength is the longest PIN accepted. Default: 6, or the
+	// minimum when that is larger.
 	PINMaxLength int `json:"pin_max_length,omitempty"`
 
 	// AllowWeakPINs accepts PINs of one repeated digit or a straight run

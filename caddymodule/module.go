@@ -172,13 +172,17 @@ func (h *Handler) Cleanup() error {
 	return errors.Join(errs...)
 }
 
-// ServeHTTP lets the core answer API calls and unauthenticated requests;
-// authenticated requests continue to next with the {http.auth.user.*}
-// placeholders set.
+// ServeHTTP lets the core answer API calls and unauthenticated requests.
+// Authenticated requests continue to next with the {http.auth.user.*}
+// placeholders set; anonymous requests to public paths continue without
+// them.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	id, ok := h.gw.Handle(w, r)
 	if !ok {
 		return nil
+	}
+	if id == nil {
+		return next.ServeHTTP(w, r)
 	}
 	repl := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
 	repl.Set("http.auth.user.id", id.UID)
