@@ -44,16 +44,23 @@ type Store interface {
 	// window starts a fresh count. When AttemptPolicy.Bypass equals the
 	// type of the active lock (a captcha lock with a solved captcha),
 	// neither the lock nor the limit stops the check; it is still counted.
+	// Bypass has no effect while no lock is in force. A window ends at
+	// WindowStart+Window and a lock at LockedUntil (at that instant, not
+	// after it); Limit 0 allows no check. A refused call's Count and State
+	// already reflect an ended window or lock.
 	ReserveAttempt(ctx context.Context, ref AccountRef, p AttemptPolicy, now time.Time) (AttemptResult, error)
 
 	// AddKey stores a new signing key. With onlyIfNone it inserts only when
 	// no unretired key of the same algorithm exists, atomically, so that
 	// nodes starting together agree on one key; inserted reports the outcome.
+	// A key with a non-zero RetiredAt counts as retired. A used ID is an
+	// error.
 	AddKey(ctx context.Context, k Key, onlyIfNone bool) (inserted bool, err error)
 
 	// RetireKey marks a key retired at the given time. Retired keys are no
 	// longer used to sign; they are kept for verification until the caller
-	// stops publishing them. found=false when no such key exists.
+	// stops publishing them. found=false when no such key exists. Retiring
+	// a retired key keeps the first time.
 	RetireKey(ctx context.Context, id string, at time.Time) (found bool, err error)
 
 	// SetMetaIfAbsent stores value under key unless the key already holds a
@@ -64,7 +71,8 @@ type Store interface {
 	// SetMeta stores value under key, replacing any earlier value.
 	SetMeta(ctx context.Context, key, value string) error
 
-	// Close releases the store's resources. It is safe to call once.
+	// Close releases the store's resources. After it every other method
+	// returns ErrClosed; calling Close again returns nil.
 	Close() error
 }
 
@@ -76,10 +84,12 @@ type Reader interface {
 	// AccountBy returns the account whose identifier of the given kind
 	// matches value. Emails and usernames match case-insensitively (the
 	// backend compares NormalizeIdentifier forms); phones match exactly.
+	// A kind other than the three IdentifierKinds is an error.
 	AccountBy(ctx context.Context, tenant string, kind IdentifierKind, value string) (Account, bool, error)
 
 	// ListAccounts returns up to limit accounts of tenant ordered by uid,
-	// starting after the uid given in after ("" for the first page).
+	// starting after the uid given in after ("" for the first page). A
+	// limit below 1 yields no accounts.
 	ListAccounts(ctx context.Context, tenant, after string, limit int) ([]Account, error)
 
 	// CountAccounts returns the number of accounts of tenant ("" counts all
@@ -87,8 +97,9 @@ type Reader interface {
 	CountAccounts(ctx context.Context, tenant string) (int, error)
 
 	// Attempts returns the failure count and lock state of an account. An
-	// account with no recorded failures yields the zero Attempts and found
-	// false.
+	// account with no recorded failures and no lock yields the zero
+	// Attempts and found false; a lock set without failures (Lock with
+	// limit 0) is found.
 	Attempts(ctx context.Context, ref AccountRef) (Attempts, bool, error)
 
 	// Token returns a stored token by kind and hash, whatever its state
@@ -101,13 +112,14 @@ type Reader interface {
 	Session(ctx context.Context, id string) (Session, bool, error)
 
 	// Keys returns every stored signing key, retired ones included, oldest
-	// first.
+	// (by CreatedAt) first, ties in ID order.
 	Keys(ctx context.Context) ([]Key, error)
 
 	// Meta returns the value stored under key.
 	Meta(ctx context.Context, key string) (string, bool, error)
 
-	// Events returns outbox events matching f, oldest first.
+	// Events returns outbox events matching f, oldest (by CreatedAt) first,
+	// events created at the same instant in the order they were added.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 }
 
@@ -117,32 +129,38 @@ type Tx interface {
 	// Account reads an account inside the transaction.
 	Account(tenant, uid string) (Account, bool, error)
 
-	// CreateAccount inserts a new account with Version 1. A uid or an
-	// identifier (email, username, phone) already used in the tenant yields
-	// a *DuplicateError naming the field.
+	// CreateAccount inserts a new account with Version 1 (whatever a.Version
+	// says). A uid or an identifier (email, username, phone) already used in
+	// the tenant, or listed twice in a, yields a *DuplicateError naming the
+	// field. A rejected call writes nothing and the transaction stays usable.
 	CreateAccount(a Account) error
 
 	// SaveAccount replaces a stored account. a.Version must equal the stored
 	// version (optimistic concurrency; ErrVersionConflict otherwise); the
 	// stored version becomes a.Version+1. Identifier uniqueness is checked as
-	// in CreateAccount. found=false when the account does not exist.
+	// in CreateAccount, and a rejected save changes nothing. The stored
+	// identifiers become exactly a's: ones a no longer has stop finding the
+	// account. found=false when the account does not exist.
 	SaveAccount(a Account) (found bool, err error)
 
 	// DeleteAccount removes an account with its identifiers, tokens,
 	// sessions and attempt counters. found=false when it did not exist.
+	// Outbox events are kept: the one reporting the deletion must still be
+	// delivered.
 	DeleteAccount(tenant, uid string) (found bool, err error)
 
 	// Token reads a token inside the transaction, whatever its state.
 	Token(kind TokenKind, hash string) (Token, bool, error)
 
-	// InsertToken stores a token. Hash must be unique across all kinds.
+	// InsertToken stores a token. Hash must be unique across all kinds: a
+	// stored hash is an error and the stored token is left as it was.
 	InsertToken(t Token) error
 
 	// ConsumeToken atomically takes a one-time token: when a token of that
-	// kind and hash exists, is not expired at now and not used, it is marked
-	// used at now and returned with found=true. Otherwise nothing changes and
-	// found=false (Reader.Token tells why). Of any number of concurrent
-	// callers at most one gets found=true.
+	// kind and hash exists, is not expired at now (now < ExpiresAt) and not
+	// used, it is marked used at now and returned with found=true. Otherwise
+	// nothing changes and found=false (Reader.Token tells why). Of any
+	// number of concurrent callers at most one gets found=true.
 	ConsumeToken(kind TokenKind, hash string, now time.Time) (Token, bool, error)
 
 	// DeleteTokens removes tokens of the account whose kind is in kinds
@@ -150,10 +168,11 @@ type Tx interface {
 	// exceptSession when it is not "". It returns how many were removed.
 	DeleteTokens(ref AccountRef, kinds []TokenKind, exceptSession string) (int, error)
 
-	// DeleteSessionTokens removes every token bound to a session.
+	// DeleteSessionTokens removes every token bound to a session. An empty
+	// sessionID names no session and removes nothing.
 	DeleteSessionTokens(sessionID string) (int, error)
 
-	// CreateSession stores a new login session.
+	// CreateSession stores a new login session. A used ID is an error.
 	CreateSession(s Session) error
 
 	// RevokeSession marks one session revoked at now and deletes its
@@ -162,8 +181,9 @@ type Tx interface {
 	RevokeSession(id string, now time.Time) (found bool, err error)
 
 	// RevokeSessions revokes every unrevoked session of the account except
-	// exceptSession (when not ""), deletes their tokens, and returns the ids
-	// it revoked.
+	// exceptSession (when not ""), deletes the tokens of every session of
+	// the account but that one, and returns the ids it revoked (in no
+	// particular order).
 	RevokeSessions(ref AccountRef, exceptSession string, now time.Time) ([]string, error)
 
 	// ClearAttempts resets an account's failure count and removes any lock.
@@ -171,12 +191,14 @@ type Tx interface {
 
 	// Lock sets a lock on the account when its failure count has reached
 	// limit (or unconditionally when limit is 0) and it is not already
-	// locked at now. locked reports whether this call set it, so that
-	// exactly one caller reacts (revokes, emits the event).
+	// locked at now (a lock ends at its LockedUntil). The failure count is
+	// kept. locked reports whether this call set it, so that exactly one
+	// caller reacts (revokes, emits the event).
 	Lock(ref AccountRef, limit int, lockType LockType, until, now time.Time) (locked bool, err error)
 
 	// AddEvent writes an event to the outbox; it becomes visible to
-	// dispatchers when the transaction commits.
+	// dispatchers when the transaction commits. An empty State is stored as
+	// pending; a used ID is an error.
 	AddEvent(e Event) error
 }
 

@@ -39,6 +39,7 @@ type Account struct {
 
 	// Profile holds every other LoginRadius profile field (FirstName,
 	// CustomFields, …) as given, so unknown fields survive a round trip.
+	// Each value comes back byte for byte (no re-encoding, no reordering).
 	Profile map[string]json.RawMessage
 
 	// Version is the optimistic-concurrency counter, maintained by the
@@ -104,8 +105,8 @@ type Identifier struct {
 }
 
 // NormalizeIdentifier returns the form in which identifiers are compared:
-// emails and usernames lower-cased (Unicode simple folding), phones with
-// surrounding space removed.
+// surrounding space removed, and emails and usernames lower-cased with
+// strings.ToLower.
 func NormalizeIdentifier(kind IdentifierKind, v string) string {
 	v = strings.TrimSpace(v)
 	if kind == IdentPhone {

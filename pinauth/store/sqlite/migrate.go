@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrSchemaTooNew is returned by Open for a file whose schema was written by
+// a newer version of pinauth than this one: using it could corrupt data the
+// newer code relies on.
+var ErrSchemaTooNew = errors.New("sqlite store: the database schema is newer than this build of pinauth supports")
+
+// A migration moves the schema from version-1 to version. Migrations only
+// add: they never drop or rewrite data a running older node could need.
+type migration struct {
+	version int
+	sql     string
+}
+
+// migrations is the ordered schema history. Append only; never edit an
+// entry that has been released.
+var migrations = []migration{
+	{1, schemaV1},
+}
+
+const schemaV1 = `
+CREATE TABLE accounts (
+	tenant  TEXT NOT NULL,
+	uid     TEXT NOT NULL,
+	version INTEGER NOT NULL,
+	doc     TEXT NOT NULL, -- JSON document, see accountDoc
+	PRIMARY KEY (tenant, uid)
+) WITHOUT ROWID;
+
+-- Login identifiers in normalized form; the primary key is what makes them
+-- unique per tenant.
+CREATE TABLE identifiers (
+	tenant TEXT NOT NULL,
+	kind   TEXT NOT NULL,
+	value  TEXT NOT NULL,
+	uid    TEXT NOT NULL,
+	PRIMARY KEY (tenant, kind, value),
+	FOREIGN KEY (tenant, uid) REFERENCES accounts (tenant, uid) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX identifiers_account ON identifiers (tenant, uid);
+
+CREATE TABLE tokens (
+	hash       TEXT PRIMARY KEY,
+	kind       TEXT NOT NULL,
+	tenant     TEXT NOT NULL,
+	uid        TEXT NOT NULL,
+	session_id TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	used_at    INTEGER,
+	data       TEXT
+) WITHOUT ROWID;
+CREATE INDEX tokens_account ON tokens (tenant, uid);
+CREATE INDEX tokens_session ON tokens (session_id);
+
+CREATE TABLE sessions (
+	id         TEXT PRIMARY KEY,
+	tenant     TEXT NOT NULL,
+	uid        TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	revoked_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX sessions_account ON sessions (tenant, uid);
+
+-- Failure counters live apart from the account document so that counting
+-- never conflicts with a profile save.
+CREATE TABLE attempts (
+	tenant       TEXT NOT NULL,
+	uid          TEXT NOT NULL,
+	failures     INTEGER NOT NULL,
+	window_start INTEGER,
+	lock_type    TEXT NOT NULL,
+	locked_until INTEGER,
+	PRIMARY KEY (tenant, uid)
+) WITHOUT ROWID;
+
+CREATE TABLE signing_keys (
+	id         TEXT PRIMARY KEY,
+	alg        TEXT NOT NULL,
+	private    BLOB,
+	public     BLOB,
+	pepper_id  TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	retired_at INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- seq keeps insertion order among events created at the same instant.
+CREATE TABLE events (
+	seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+	id              TEXT NOT NULL UNIQUE,
+	tenant          TEXT NOT NULL,
+	uid             TEXT NOT NULL,
+	hook            TEXT NOT NULL,
+	endpoint        TEXT NOT NULL,
+	payload         BLOB,
+	created_at      INTEGER NOT NULL,
+	state           TEXT NOT NULL,
+	attempts        INTEGER NOT NULL,
+	next_attempt_at INTEGER,
+	last_error      TEXT NOT NULL
+);
+CREATE INDEX events_order ON events (created_at, seq);
+CREATE INDEX events_state ON events (state, created_at, seq);
+`
+
+// migrate brings the schema up to the last of ms, one transaction per
+// migration so that a failing step leaves the previous version intact.
+// Each transaction re-reads the version under the write lock, so processes
+// opening the same file together apply every step once.
+func migrate(ctx context.Context, db *sql.DB, ms []migration) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("sqlite store: create schema_migrations: %w", err)
+	}
+	known := 0
+	if len(ms) > 0 {
+		known = ms[len(ms)-1].version
+	}
+	current, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if current > known {
+		return fmt.Errorf("%w: the file is at version %d, this build knows up to %d", ErrSchemaTooNew, current, known)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if err := apply(ctx, db, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, db *sql.DB, m migration) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite store: migration %d: %w", m.version, err)
+	}
+	defer tx.Rollback()
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("sqlite store: migration %d: %w", m.version, err)
+	}
+	if current >= m.version {
+		return nil // another process applied it meanwhile
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("sqlite store: migration %d: %w", m.version, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		m.version, time.Now().UnixMicro()); err != nil {
+		return fmt.Errorf("sqlite store: migration %d: %w", m.version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite store: migration %d: %w", m.version, err)
+	}
+	return nil
+}
+
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlite store: read schema version: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,194 @@
+// Package sqlite is the embedded store.Store backend: one SQLite file,
+// opened with modernc.org/sqlite (pure Go, no cgo), for single-node
+// deployments that need no setup.
+//
+// The file runs in WAL mode. All writes go through one dedicated connection
+// whose transactions start with BEGIN IMMEDIATE, so writers queue in Go
+// rather than fail with SQLITE_BUSY, and every security-relevant step
+// (consuming a token, counting an attempt, locking) is serialized with
+// every other write. Reads use a separate pool and never wait for writers.
+// Several processes may open the same file: BEGIN IMMEDIATE and busy_timeout
+// serialize their writers too.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// busyTimeout is how long a connection waits for another process's write
+// lock before it reports SQLITE_BUSY. Writers of one process queue on the
+// single write connection in Go and never reach it.
+const busyTimeout = 10 * time.Second
+
+// Store is a store.Store backed by one SQLite file. It is safe for
+// concurrent use.
+type Store struct {
+	w      *sql.DB // exactly one connection: the only writer of this process
+	r      *sql.DB // read-only connections
+	closed atomic.Bool
+
+	// Prepared statements of the hot paths (login, token checks).
+	accountByUID  *sql.Stmt
+	accountBy     *sql.Stmt
+	tokenByHash   *sql.Stmt
+	sessionByID   *sql.Stmt
+	tokenByHashW  *sql.Stmt // on w, for Tx.Token
+	consumeToken  *sql.Stmt // on w
+	attemptsRow   *sql.Stmt // on w
+	upsertAttempt *sql.Stmt // on w
+}
+
+// Open opens the store file at path, creating it and its parent directory
+// (mode 0700, file mode 0600) on first start, and applies pending schema
+// migrations. It refuses a file written by a newer schema than this code
+// knows (ErrSchemaTooNew). path must name a file; ":memory:" is not
+// supported because readers and the writer use separate connections.
+//
+// Commits use synchronous=NORMAL: a crash of the process loses nothing, a
+// power loss may lose the last commits but never corrupts the file.
+func Open(path string) (*Store, error) {
+	return open(path, migrations)
+}
+
+func open(path string, ms []migration) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.ContainsAny(path, "?#") {
+		return nil, errors.New("sqlite store: path must name a file and contain no '?' or '#'")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite store: create directory: %w", err)
+	}
+	// Create the file ourselves so that it (and the -wal and -shm files,
+	// which SQLite gives the same mode) is private: it holds hashes and
+	// encrypted keys.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: create file: %w", err)
+	}
+	f.Close()
+
+	w, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	if err := migrate(context.Background(), w, ms); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	r, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+
+	s := &Store{w: w, r: r}
+	if err := s.prepare(); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn builds the driver's connection string. busy_timeout comes first so
+// that the journal_mode change cannot fail with SQLITE_BUSY while another
+// process opens the same file.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		// A reader that tried to write would take the write lock behind
+		// the single writer's back.
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
+}
+
+func (s *Store) prepare() error {
+	ctx := context.Background()
+	for _, p := range []struct {
+		db    *sql.DB
+		dst   **sql.Stmt
+		query string
+	}{
+		{s.r, &s.accountByUID, selectAccountByUID},
+		{s.r, &s.accountBy, selectAccountBy},
+		{s.r, &s.tokenByHash, selectToken},
+		{s.r, &s.sessionByID, selectSession},
+		{s.w, &s.tokenByHashW, selectToken},
+		{s.w, &s.consumeToken, consumeTokenSQL},
+		{s.w, &s.attemptsRow, selectAttempts},
+		{s.w, &s.upsertAttempt, upsertAttempts},
+	} {
+		st, err := p.db.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("sqlite store: prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+// Close releases the store's connections. Calls after the first return nil;
+// every other method returns store.ErrClosed once Close has begun.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	for _, st := range []*sql.Stmt{s.accountByUID, s.accountBy, s.tokenByHash, s.sessionByID, s.tokenByHashW, s.consumeToken, s.attemptsRow, s.upsertAttempt} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// check returns store.ErrClosed after Close.
+func (s *Store) check() error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return nil
+}
+
+// fault turns a driver error into the error a caller sees: store.ErrClosed
+// when the store was closed meanwhile, else err wrapped with what failed.
+// Driver messages name tables and columns, never bound values, so no secret
+// reaches the text.
+func (s *Store) fault(op string, err error) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return fmt.Errorf("sqlite store: %s: %w", op, err)
+}
+
+var _ store.Store = (*Store)(nil)

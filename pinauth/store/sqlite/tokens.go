@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+const (
+	tokenColumns = `kind, tenant, uid, session_id, created_at, expires_at, used_at, data`
+	selectToken  = `SELECT ` + tokenColumns + ` FROM tokens WHERE hash = ? AND kind = ?`
+	// consumeTokenSQL takes a one-time token in one statement: the row is
+	// marked used only if it is unused and unexpired, so of concurrent
+	// callers exactly one gets it back.
+	consumeTokenSQL = `UPDATE tokens SET used_at = ?
+		WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ?
+		RETURNING ` + tokenColumns
+)
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanToken(row rowScanner, hash string) (store.Token, bool, error) {
+	var t store.Token
+	var kind string
+	var created, expires int64
+	var used sql.NullInt64
+	var data sql.NullString
+	if err := row.Scan(&kind, &t.Tenant, &t.UID, &t.SessionID, &created, &expires, &used, &data); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.Token{}, false, nil
+		}
+		return store.Token{}, false, err
+	}
+	d, err := decodeStrings(data)
+	if err != nil {
+		return store.Token{}, false, err
+	}
+	t.Hash, t.Kind, t.Data = hash, store.TokenKind(kind), d
+	t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMicro(created), fromMicro(expires), fromNullMicro(used)
+	return t, true, nil
+}
+
+// Token implements store.Reader.
+func (s *Store) Token(ctx context.Context, kind store.TokenKind, hash string) (store.Token, bool, error) {
+	if err := s.check(); err != nil {
+		return store.Token{}, false, err
+	}
+	t, found, err := scanToken(s.tokenByHash.QueryRowContext(ctx, hash, string(kind)), hash)
+	if err != nil {
+		return store.Token{}, false, s.fault("token", err)
+	}
+	return t, found, nil
+}
+
+// Token implements store.Tx.
+func (x *txn) Token(kind store.TokenKind, hash string) (store.Token, bool, error) {
+	if err := x.check(); err != nil {
+		return store.Token{}, false, err
+	}
+	t, found, err := scanToken(x.tx.StmtContext(x.ctx, x.s.tokenByHashW).QueryRowContext(x.ctx, hash, string(kind)), hash)
+	if err != nil {
+		return store.Token{}, false, x.s.fault("token", err)
+	}
+	return t, found, nil
+}
+
+// InsertToken implements store.Tx. A hash already stored (under any kind)
+// is an error; the stored token is left as it was.
+func (x *txn) InsertToken(t store.Token) error {
+	if err := x.check(); err != nil {
+		return err
+	}
+	data, err := encodeStrings(t.Data)
+	if err != nil {
+		return x.s.fault("insert token", err)
+	}
+	if _, err := x.exec(`INSERT INTO tokens (hash, `+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Hash, string(t.Kind), t.Tenant, t.UID, t.SessionID,
+		micro(t.CreatedAt), micro(t.ExpiresAt), nullMicro(t.UsedAt), data); err != nil {
+		return x.s.fault("insert token", err)
+	}
+	return nil
+}
+
+// ConsumeToken implements store.Tx.
+func (x *txn) ConsumeToken(kind store.TokenKind, hash string, now time.Time) (store.Token, bool, error) {
+	if err := x.check(); err != nil {
+		return store.Token{}, false, err
+	}
+	at := micro(now)
+	row := x.tx.StmtContext(x.ctx, x.s.consumeToken).QueryRowContext(x.ctx, at, hash, string(kind), at)
+	t, found, err := scanToken(row, hash)
+	if err != nil {
+		return store.Token{}, false, x.s.fault("consume token", err)
+	}
+	return t, found, nil
+}
+
+// DeleteTokens implements store.Tx.
+func (x *txn) DeleteTokens(ref store.AccountRef, kinds []store.TokenKind, exceptSession string) (int, error) {
+	if err := x.check(); err != nil {
+		return 0, err
+	}
+	var q strings.Builder
+	q.WriteString(`DELETE FROM tokens WHERE tenant = ? AND uid = ?`)
+	args := []any{ref.Tenant, ref.UID}
+	if len(kinds) > 0 {
+		q.WriteString(` AND kind IN (?` + strings.Repeat(`, ?`, len(kinds)-1) + `)`)
+		for _, k := range kinds {
+			args = append(args, string(k))
+		}
+	}
+	if exceptSession != "" {
+		q.WriteString(` AND session_id != ?`)
+		args = append(args, exceptSession)
+	}
+	n, err := affected(x.exec(q.String(), args...))
+	if err != nil {
+		return 0, x.s.fault("delete tokens", err)
+	}
+	return n, nil
+}
+
+// DeleteSessionTokens implements store.Tx. An empty sessionID names no
+// session and removes nothing (not the tokens bound to none).
+func (x *txn) DeleteSessionTokens(sessionID string) (int, error) {
+	if err := x.check(); err != nil {
+		return 0, err
+	}
+	if sessionID == "" {
+		return 0, nil
+	}
+	n, err := affected(x.exec(`DELETE FROM tokens WHERE session_id = ?`, sessionID))
+	if err != nil {
+		return 0, x.s.fault("delete session tokens", err)
+	}
+	return n, nil
+}

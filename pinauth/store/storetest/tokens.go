@@ -1,0 +1,270 @@
+package storetest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// token returns a token of account uid valid for an hour after t0.
+func token(hash string, kind store.TokenKind, uid, session string) store.Token {
+	return store.Token{Hash: hash, Kind: kind, Tenant: tenantA, UID: uid, SessionID: session,
+		CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+}
+
+func checkToken(t *testing.T, got, want store.Token) {
+	t.Helper()
+	sameTime(t, "token "+want.Hash+" CreatedAt", got.CreatedAt, want.CreatedAt)
+	sameTime(t, "token "+want.Hash+" ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	sameTime(t, "token "+want.Hash+" UsedAt", got.UsedAt, want.UsedAt)
+	if got.Hash != want.Hash || got.Kind != want.Kind || got.Tenant != want.Tenant || got.UID != want.UID ||
+		got.SessionID != want.SessionID || !maps.Equal(got.Data, want.Data) {
+		t.Errorf("token:\n got  %+v\n want %+v", got, want)
+	}
+}
+
+func mustToken(t *testing.T, s store.Store, kind store.TokenKind, hash string) store.Token {
+	t.Helper()
+	tok, found, err := s.Token(t.Context(), kind, hash)
+	if err != nil || !found {
+		t.Fatalf("Token(%s, %s) = found %v, err %v; want found", kind, hash, found, err)
+	}
+	return tok
+}
+
+// consume runs ConsumeToken in its own transaction.
+func consume(t *testing.T, s store.Store, kind store.TokenKind, hash string, now time.Time) (store.Token, bool) {
+	t.Helper()
+	var tok store.Token
+	var found bool
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		tok, found, err = tx.ConsumeToken(kind, hash, now)
+		return err
+	})
+	return tok, found
+}
+
+var tokenCases = []testCase{
+	{"Token returns a stored token whatever its state and only under its kind", testTokenRoundTrip},
+	{"InsertToken refuses a hash already stored under any kind", testTokenDuplicateHash},
+	{"ConsumeToken takes an unused unexpired token exactly once", testConsumeOnce},
+	{"ConsumeToken refuses expired, used, missing and wrong-kind tokens and changes nothing", testConsumeRefusals},
+	{"DeleteTokens removes the account's tokens of the given kinds except the kept session's", testDeleteTokens},
+	{"DeleteSessionTokens removes exactly the session's tokens", testDeleteSessionTokens},
+}
+
+func testTokenRoundTrip(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	want := store.Token{Hash: "h1", Kind: store.TokenStepUp, Tenant: tenantA, UID: "u1", SessionID: "s1",
+		CreatedAt: t0.In(ist), ExpiresAt: t0.Add(5 * time.Minute).In(ist),
+		Data: map[string]string{"scope": "pin", "channel": "sms"}}
+	plain := token("h2", store.TokenPINSession, "u1", "")
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertToken(want); err != nil {
+			return err
+		}
+		if err := tx.InsertToken(plain); err != nil {
+			return err
+		}
+		// The transaction reads its own insert.
+		got, found, err := tx.Token(store.TokenStepUp, "h1")
+		if err != nil || !found {
+			return fmt.Errorf("Tx.Token of a token inserted in the transaction = found %v, err %v", found, err)
+		}
+		checkToken(t, got, want)
+		return nil
+	})
+	checkToken(t, mustToken(t, s, store.TokenStepUp, "h1"), want)
+	checkToken(t, mustToken(t, s, store.TokenPINSession, "h2"), plain)
+	if tokenExists(t, s, store.TokenRefresh, "h1") {
+		t.Error("Token found a step_up token under kind refresh")
+	}
+
+	// A used, expired token is still returned, with its state.
+	consume(t, s, store.TokenStepUp, "h1", t0.Add(time.Minute))
+	want.UsedAt = t0.Add(time.Minute)
+	checkToken(t, mustToken(t, s, store.TokenStepUp, "h1"), want)
+	update(t, s, func(tx store.Tx) error {
+		got, found, err := tx.Token(store.TokenStepUp, "h1")
+		if err != nil || !found {
+			return fmt.Errorf("Tx.Token of a used token = found %v, err %v", found, err)
+		}
+		checkToken(t, got, want)
+		return nil
+	})
+}
+
+func testTokenDuplicateHash(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""), account("u2", "x@example.com", "", ""))
+	first := token("h1", store.TokenRefresh, "u1", "s1")
+	insertTokens(t, s, first)
+	for _, dup := range []store.Token{
+		token("h1", store.TokenRefresh, "u2", ""),
+		token("h1", store.TokenOTP, "u1", ""),
+	} {
+		err := s.Update(t.Context(), func(tx store.Tx) error { return tx.InsertToken(dup) })
+		if err == nil {
+			t.Errorf("InsertToken of hash h1 again (kind %s) succeeded", dup.Kind)
+		}
+	}
+	checkToken(t, mustToken(t, s, store.TokenRefresh, "h1"), first)
+	if tokenExists(t, s, store.TokenOTP, "h1") {
+		t.Error("a second token with the same hash is stored")
+	}
+}
+
+func testConsumeOnce(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	want := token("h1", store.TokenPINAuth, "u1", "s1")
+	want.Data = map[string]string{"k": "v"}
+	insertTokens(t, s, want)
+
+	now := t0.Add(59 * time.Minute).In(ist)
+	got, found := consume(t, s, store.TokenPINAuth, "h1", now)
+	if !found {
+		t.Fatal("ConsumeToken of a valid token: not found")
+	}
+	want.UsedAt = now
+	checkToken(t, got, want)
+	checkToken(t, mustToken(t, s, store.TokenPINAuth, "h1"), want)
+
+	if _, found := consume(t, s, store.TokenPINAuth, "h1", now.Add(time.Second)); found {
+		t.Error("ConsumeToken took the token a second time")
+	}
+	// The first use time is kept.
+	checkToken(t, mustToken(t, s, store.TokenPINAuth, "h1"), want)
+}
+
+func testConsumeRefusals(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	used := token("h-used", store.TokenRefresh, "u1", "")
+	used.UsedAt = t0.Add(time.Minute)
+	valid := token("h-valid", store.TokenRefresh, "u1", "")
+	valid.ExpiresAt = ms.Add(time.Hour) // exact at any precision, for the boundary
+	tokens := []store.Token{valid, used}
+	insertTokens(t, s, tokens...)
+	expiry := valid.ExpiresAt
+
+	for _, c := range []struct {
+		name string
+		kind store.TokenKind
+		hash string
+		now  time.Time
+	}{
+		{"expired long ago", store.TokenRefresh, "h-valid", expiry.Add(time.Hour)},
+		{"at the expiry instant", store.TokenRefresh, "h-valid", expiry},
+		{"already used", store.TokenRefresh, "h-used", t0.Add(2 * time.Minute)},
+		{"missing", store.TokenRefresh, "h-missing", t0},
+		{"of another kind", store.TokenPINReset, "h-valid", t0},
+	} {
+		if _, found := consume(t, s, c.kind, c.hash, c.now); found {
+			t.Errorf("ConsumeToken %s: found, want refused", c.name)
+		}
+	}
+	checkToken(t, mustToken(t, s, store.TokenRefresh, "h-valid"), tokens[0])
+	checkToken(t, mustToken(t, s, store.TokenRefresh, "h-used"), used)
+
+	// One millisecond before expiry it is still valid.
+	if _, found := consume(t, s, store.TokenRefresh, "h-valid", expiry.Add(-time.Millisecond)); !found {
+		t.Error("ConsumeToken 1ms before expiry: refused")
+	}
+}
+
+// remaining returns the hashes of ts that are still stored.
+func remaining(t *testing.T, s store.Store, ts []store.Token) []string {
+	t.Helper()
+	var out []string
+	for _, tok := range ts {
+		if tokenExists(t, s, tok.Kind, tok.Hash) {
+			out = append(out, tok.Hash)
+		}
+	}
+	return out
+}
+
+func testDeleteTokens(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""), account("u2", "two@example.com", "", ""))
+	b := account("u1", "", "", "")
+	b.Tenant = tenantB
+	createAccounts(t, s, b)
+	otherTenant := token("b-refresh-s1", store.TokenRefresh, "u1", "s1")
+	otherTenant.Tenant = tenantB
+	all := []store.Token{
+		token("refresh-s1", store.TokenRefresh, "u1", "s1"),
+		token("refresh-s2", store.TokenRefresh, "u1", "s2"),
+		token("session-s1", store.TokenPINSession, "u1", "s1"),
+		token("otp-none", store.TokenOTP, "u1", ""),
+		token("stepup-s2", store.TokenStepUp, "u1", "s2"),
+		token("u2-refresh", store.TokenRefresh, "u2", "s1"),
+		otherTenant,
+	}
+	insertTokens(t, s, all...)
+
+	var n int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteTokens(ref("u1"), []store.TokenKind{store.TokenRefresh, store.TokenOTP}, "s1")
+		return err
+	})
+	if n != 2 {
+		t.Errorf("DeleteTokens(refresh+otp, except s1) = %d, want 2", n)
+	}
+	want := []string{"refresh-s1", "session-s1", "stepup-s2", "u2-refresh", "b-refresh-s1"}
+	if got := remaining(t, s, all); !slices.Equal(got, want) {
+		t.Errorf("after DeleteTokens(refresh+otp, except s1): %v remain, want %v", got, want)
+	}
+
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteTokens(ref("u1"), []store.TokenKind{store.TokenPINSession}, "")
+		return err
+	})
+	if n != 1 {
+		t.Errorf("DeleteTokens(pin_session) = %d, want 1", n)
+	}
+
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteTokens(ref("u1"), nil, "")
+		return err
+	})
+	if n != 2 {
+		t.Errorf("DeleteTokens(every kind) = %d, want 2", n)
+	}
+	want = []string{"u2-refresh", "b-refresh-s1"}
+	if got := remaining(t, s, all); !slices.Equal(got, want) {
+		t.Errorf("after DeleteTokens(every kind): %v remain, want %v", got, want)
+	}
+}
+
+func testDeleteSessionTokens(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	all := []store.Token{
+		token("a", store.TokenRefresh, "u1", "s1"),
+		token("b", store.TokenPINSession, "u1", "s1"),
+		token("c", store.TokenRefresh, "u1", "s2"),
+		token("d", store.TokenOTP, "u1", ""),
+	}
+	insertTokens(t, s, all...)
+	var n, none int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		if n, err = tx.DeleteSessionTokens("s1"); err != nil {
+			return err
+		}
+		// "" names no session: tokens bound to none stay.
+		none, err = tx.DeleteSessionTokens("")
+		return err
+	})
+	if n != 2 || none != 0 {
+		t.Errorf("DeleteSessionTokens(s1) = %d, (\"\") = %d; want 2 and 0", n, none)
+	}
+	if got, want := remaining(t, s, all), []string{"c", "d"}; !slices.Equal(got, want) {
+		t.Errorf("%v remain, want %v", got, want)
+	}
+}
