@@ -3,6 +3,7 @@ package pinauth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -71,9 +72,13 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 			err = json.Unmarshal(val, &in.loginLocked)
 		default:
 			lk := strings.ToLower(key)
-			if !secretProfileKeys[lk] && !modelledProfileKeys[lk] {
-				in.extra[key] = val
+			if secretProfileKeys[lk] || modelledProfileKeys[lk] {
+				continue
 			}
+			if kind, known := profileFieldKinds[lk]; known && !isNull(val) && jsonKind(val) != kind {
+				err = errWrongType
+			}
+			in.extra[key] = val
 		}
 		if err != nil {
 			return nil, errDesc(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
@@ -109,9 +114,33 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 	return in, nil
 }
 
+// profileFieldKinds are the JSON kinds of LoginRadius profile fields the
+// gateway does not model but whose type it enforces, by lower-cased name.
+var profileFieldKinds = map[string]byte{
+	"firstname": '"', "middlename": '"', "lastname": '"', "fullname": '"', "nickname": '"',
+	"prefix": '"', "suffix": '"', "gender": '"', "birthdate": '"', "company": '"',
+	"country": '"', "city": '"', "state": '"', "timezone": '"', "localcountry": '"',
+	"localcity": '"', "profilename": '"', "imageurl": '"', "thumbnailimageurl": '"',
+	"customfields": '{', "addresses": '[', "phonenumbers": '[',
+}
+
+var errWrongType = errors.New("wrong type")
+
+// jsonKind is the first byte of a JSON value: '"', '{', '[', 't', 'f', 'n'
+// or a digit/'-'.
+func jsonKind(v json.RawMessage) byte {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return 0
+	}
+	return v[0]
+}
+
+func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+
 // unmarshalNullable decodes a string that may be null (meaning "clear").
 func unmarshalNullable(val json.RawMessage, dst *string) error {
-	if bytes.Equal(bytes.TrimSpace(val), []byte("null")) {
+	if isNull(val) {
 		*dst = ""
 		return nil
 	}
@@ -188,7 +217,7 @@ func (in *accountInput) apply(a *store.Account) {
 				delete(a.Profile, old)
 			}
 		}
-		if !bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+		if !isNull(v) {
 			a.Profile[k] = v
 		}
 	}

@@ -95,7 +95,9 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 		if locked, err = tx.Lock(a.Ref(), p.Attempts, p.Type, until, c.now); err != nil || !locked {
 			return err
 		}
-		if _, err := tx.DeleteTokens(a.Ref(), []store.TokenKind{store.TokenPINSession}, ""); err != nil {
+		// Invalidated, not deleted: while the lock lasts, a PIN login
+		// with one of them answers with the lock rather than 1245.
+		if _, err := tx.InvalidateTokens(a.Ref(), []store.TokenKind{store.TokenPINSession}, "", c.now); err != nil {
 			return err
 		}
 		return g.emit(tx, c, HookBlockAccount, a)

@@ -82,6 +82,16 @@ func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string)
 	switch {
 	case !found || tok.Tenant != c.tenant.Name:
 		code = CodeSessionTokenInvalid
+	case !tok.UsedAt.IsZero():
+		// Invalidated by a lockout: say so while the lock lasts.
+		att, _, err := g.store.Attempts(ctx, store.AccountRef{Tenant: tok.Tenant, UID: tok.UID})
+		if err != nil {
+			return tok, errUnavailable(err)
+		}
+		if att.Locked(c.now) {
+			return tok, g.lockError(att, c.now)
+		}
+		code = CodeSessionTokenInvalid
 	case !c.now.Before(tok.ExpiresAt):
 		code = CodeSessionTokenExpired
 	}
@@ -98,9 +108,9 @@ func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string)
 // requirePINSession fails the transaction when the PIN session token was
 // deleted meanwhile (invalidated, session revoked, account locked).
 func requirePINSession(tx store.Tx, tok store.Token) error {
-	if _, found, err := tx.Token(store.TokenPINSession, tok.Hash); err != nil {
+	if t, found, err := tx.Token(store.TokenPINSession, tok.Hash); err != nil {
 		return err
-	} else if !found {
+	} else if !found || !t.UsedAt.IsZero() {
 		return errCode(CodeSessionTokenInvalid)
 	}
 	return nil

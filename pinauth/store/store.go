@@ -168,6 +168,14 @@ type Tx interface {
 	// exceptSession when it is not "". It returns how many were removed.
 	DeleteTokens(ref AccountRef, kinds []TokenKind, exceptSession string) (int, error)
 
+	// InvalidateTokens marks the account's unused tokens of the given kinds
+	// (every kind when kinds is empty) used at now, except those bound to
+	// exceptSession (when not ""). Unlike DeleteTokens the rows stay
+	// readable, so a caller can tell an invalidated token from an unknown
+	// one (a PIN session token of a locked account answers with the lock).
+	// It returns how many tokens it marked.
+	InvalidateTokens(ref AccountRef, kinds []TokenKind, exceptSession string, now time.Time) (int, error)
+
 	// DeleteSessionTokens removes every token bound to a session. An empty
 	// sessionID names no session and removes nothing.
 	DeleteSessionTokens(sessionID string) (int, error)

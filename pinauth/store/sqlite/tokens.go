@@ -105,8 +105,33 @@ func (x *txn) DeleteTokens(ref store.AccountRef, kinds []store.TokenKind, except
 	if err := x.check(); err != nil {
 		return 0, err
 	}
+	where, args := accountTokensWhere(ref, kinds, exceptSession)
+	n, err := affected(x.exec(`DELETE FROM tokens WHERE `+where, args...))
+	if err != nil {
+		return 0, x.s.fault("delete tokens", err)
+	}
+	return n, nil
+}
+
+// InvalidateTokens implements store.Tx.
+func (x *txn) InvalidateTokens(ref store.AccountRef, kinds []store.TokenKind, exceptSession string, now time.Time) (int, error) {
+	if err := x.check(); err != nil {
+		return 0, err
+	}
+	where, args := accountTokensWhere(ref, kinds, exceptSession)
+	args = append([]any{micro(now)}, args...)
+	n, err := affected(x.exec(`UPDATE tokens SET used_at = ? WHERE used_at IS NULL AND `+where, args...))
+	if err != nil {
+		return 0, x.s.fault("invalidate tokens", err)
+	}
+	return n, nil
+}
+
+// accountTokensWhere selects an account's tokens of the given kinds (all
+// when empty), except those bound to exceptSession (when not "").
+func accountTokensWhere(ref store.AccountRef, kinds []store.TokenKind, exceptSession string) (string, []any) {
 	var q strings.Builder
-	q.WriteString(`DELETE FROM tokens WHERE tenant = ? AND uid = ?`)
+	q.WriteString(`tenant = ? AND uid = ?`)
 	args := []any{ref.Tenant, ref.UID}
 	if len(kinds) > 0 {
 		q.WriteString(` AND kind IN (?` + strings.Repeat(`, ?`, len(kinds)-1) + `)`)
@@ -118,11 +143,7 @@ func (x *txn) DeleteTokens(ref store.AccountRef, kinds []store.TokenKind, except
 		q.WriteString(` AND session_id != ?`)
 		args = append(args, exceptSession)
 	}
-	n, err := affected(x.exec(q.String(), args...))
-	if err != nil {
-		return 0, x.s.fault("delete tokens", err)
-	}
-	return n, nil
+	return q.String(), args
 }
 
 // DeleteSessionTokens implements store.Tx. An empty sessionID names no

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -56,6 +57,7 @@ var tokenCases = []testCase{
 	{"ConsumeToken refuses expired, used, missing and wrong-kind tokens and changes nothing", testConsumeRefusals},
 	{"DeleteTokens removes the account's tokens of the given kinds except the kept session's", testDeleteTokens},
 	{"DeleteSessionTokens removes exactly the session's tokens", testDeleteSessionTokens},
+	{"InvalidateTokens marks the account's unused tokens used and keeps them readable", testInvalidateTokens},
 }
 
 func testTokenRoundTrip(t *testing.T, s store.Store) {
@@ -266,5 +268,43 @@ func testDeleteSessionTokens(t *testing.T, s store.Store) {
 	}
 	if got, want := remaining(t, s, all), []string{"c", "d"}; !slices.Equal(got, want) {
 		t.Errorf("%v remain, want %v", got, want)
+	}
+}
+
+func testInvalidateTokens(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""), account("u2", "two@example.com", "", ""))
+	used := token("used-s2", store.TokenPINSession, "u1", "s2")
+	usedAt := t0.Add(-time.Minute)
+	used.UsedAt = usedAt
+	all := []store.Token{
+		token("session-s1", store.TokenPINSession, "u1", "s1"),
+		token("session-s2", store.TokenPINSession, "u1", "s2"),
+		token("refresh-s2", store.TokenRefresh, "u1", "s2"),
+		token("u2-session", store.TokenPINSession, "u2", "s2"),
+		used,
+	}
+	insertTokens(t, s, all...)
+	var n int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.InvalidateTokens(ref("u1"), []store.TokenKind{store.TokenPINSession}, "s1", t0)
+		return err
+	})
+	if n != 1 {
+		t.Errorf("InvalidateTokens(pin_session, except s1) = %d, want 1", n)
+	}
+	wantUsed := map[string]time.Time{"session-s1": {}, "session-s2": t0, "refresh-s2": {}, "u2-session": {}, "used-s2": usedAt}
+	for _, tk := range all {
+		got, found, err := s.Token(context.Background(), tk.Kind, tk.Hash)
+		if err != nil || !found {
+			t.Fatalf("Token(%s) after InvalidateTokens: found=%v err=%v", tk.Hash, found, err)
+		}
+		want := wantUsed[tk.Hash]
+		if got.UsedAt.IsZero() != want.IsZero() || got.UsedAt.Sub(want).Abs() >= time.Millisecond {
+			t.Errorf("Token(%s).UsedAt = %v, want %v", tk.Hash, got.UsedAt, want)
+		}
+	}
+	if _, ok := consume(t, s, store.TokenPINSession, "session-s2", t0); ok {
+		t.Error("an invalidated token could still be consumed")
 	}
 }
