@@ -152,7 +152,9 @@ func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
 // pepper, so a wrong pepper stops start-up instead of failing every login.
 const pepperCheckKey = "pepper_check"
 
-func pepperCheckValue(p pepper) string { return p.id + ":" + fmt.Sprintf("%x", mac(p.key, "pepper check", "")) }
+func pepperCheckValue(p pepper) string {
+	return p.id + ":" + fmt.Sprintf("%x", mac(p.key, "pepper check", ""))
+}
 
 // checkPepper compares the configured peppers with the value stored by the
 // first start. A match with an older pepper means the operator rotated it:
