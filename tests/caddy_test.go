@@ -1,0 +1,186 @@
+package tests
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// caddyProc is a Caddy child process serving one Caddyfile.
+type caddyProc struct {
+	// Dir is the process's private directory: Caddyfile, HOME and the
+	// XDG data and config directories (so Caddy's storage, autosave and
+	// the default SQLite file never touch the real ones).
+	Dir  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan struct{}
+	err  error // cmd.Wait's result, valid once done is closed
+}
+
+// startTimeout bounds how long Caddy may take to start serving; the race
+// detector makes the child several times slower.
+func startTimeout() time.Duration {
+	if raceEnabled {
+		return 90 * time.Second
+	}
+	return 30 * time.Second
+}
+
+// startCaddy writes caddyfile to a per-test directory, runs
+// `caddy run --config <file> --adapter caddyfile` with an environment of
+// its own (nothing inherited, so no PINAUTH_* variable of the caller leaks
+// in) plus extraEnv, and waits until every URL in ready answers. The
+// child's output is printed when the test fails; the child is stopped in
+// t.Cleanup.
+func startCaddy(t *testing.T, caddyfile string, ready []string, extraEnv ...string) *caddyProc {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(conf, []byte(caddyfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startCaddyConfig(t, dir, conf, ready, extraEnv...)
+}
+
+// startCaddyConfig runs an existing Caddyfile; dir holds the private HOME
+// and XDG directories.
+func startCaddyConfig(t *testing.T, dir, conf string, ready []string, extraEnv ...string) *caddyProc {
+	t.Helper()
+	p := &caddyProc{Dir: dir, logs: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(caddyBin, "run", "--config", conf, "--adapter", "caddyfile")
+	p.cmd.Dir = dir
+	p.cmd.Env = append([]string{
+		"HOME=" + filepath.Join(dir, "home"),
+		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
+		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
+		"TMPDIR=" + dir,
+		// A race found in the child makes it exit with this code.
+		"GORACE=exitcode=66",
+	}, extraEnv...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start caddy: %v", err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() { p.stop(t) })
+	for _, u := range ready {
+		p.waitReady(t, u)
+	}
+	return p
+}
+
+// waitReady polls url until it answers with any HTTP response, failing the
+// test when the child exits first or the deadline passes.
+func (p *caddyProc) waitReady(t *testing.T, url string) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(startTimeout())
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("caddy exited before serving %s: %v\n%s", url, p.err, p.logs)
+		case <-tick.C:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("caddy did not serve %s within %s: %v\n%s", url, startTimeout(), err, p.logs)
+		}
+	}
+}
+
+// stop ends the child with SIGINT (Caddy's graceful stop, which runs every
+// module's Cleanup) and checks that it exited cleanly and reported no data
+// race. Its output is printed when the test failed.
+func (p *caddyProc) stop(t *testing.T) {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-p.done:
+		case <-time.After(20 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+			t.Errorf("caddy did not stop within 20s of SIGINT")
+		}
+	}
+	logs := p.logs.String()
+	if strings.Contains(logs, "WARNING: DATA RACE") {
+		t.Errorf("the race detector reported a data race in caddy")
+	}
+	var exit *exec.ExitError
+	if errors.As(p.err, &exit) {
+		t.Errorf("caddy exited with status %d after SIGINT (a Cleanup error or a race)", exit.ExitCode())
+	} else if p.err != nil {
+		t.Errorf("caddy: %v", p.err)
+	}
+	if t.Failed() {
+		t.Logf("caddy output:\n%s", logs)
+	}
+}
+
+// Logs returns what the child printed so far.
+func (p *caddyProc) Logs() string { return p.logs.String() }
+
+// syncBuffer is a bytes.Buffer safe for the child's two output pipes and
+// the test reading it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// portFree reports whether addr can be listened on right now.
+func portFree(addr string) bool {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// baseURL is the http URL of a loopback port.
+func baseURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }

@@ -1,0 +1,87 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// readRepoFile reads a file at the repository root.
+func readRepoFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// codeBlocks returns the fenced code blocks of a Markdown section.
+func codeBlocks(section string) []string {
+	re := regexp.MustCompile("(?s)```[a-z]*\n(.*?)```")
+	var blocks []string
+	for _, m := range re.FindAllStringSubmatch(section, -1) {
+		blocks = append(blocks, m[1])
+	}
+	return blocks
+}
+
+// TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand keeps the
+// promise of the README's Quick start: exactly two commands, one running
+// the example and one running the tests, and CI running that same test
+// command.
+func TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand(t *testing.T) {
+	t.Parallel()
+	readme := readRepoFile(t, "README.md")
+	_, quick, ok := strings.Cut(readme, "\n## Quick start\n")
+	if !ok {
+		t.Fatal("README has no Quick start section")
+	}
+	quick, _, _ = strings.Cut(quick, "\n## ")
+	blocks := codeBlocks(quick)
+	if len(blocks) != 1 {
+		t.Fatalf("Quick start has %d code blocks, want 1", len(blocks))
+	}
+	cmds := strings.Split(strings.TrimSpace(blocks[0]), "\n")
+	want := []string{
+		"go run ./cmd/caddy run --config Caddyfile.example --adapter caddyfile",
+		"go test ./...",
+	}
+	if strings.Join(cmds, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Quick start commands = %q, want %q", cmds, want)
+	}
+
+	ci := readRepoFile(t, ".ci/run")
+	if !regexp.MustCompile(`(?m)^step \w+ ` + regexp.QuoteMeta(want[1]) + `$`).MatchString(ci) {
+		t.Errorf(".ci/run does not run the README's test command %q as a step", want[1])
+	}
+}
+
+// TestREADMEXcaddyLineMatchesXcaddyJSON fails when the README's xcaddy
+// command builds something other than xcaddy.json describes.
+func TestREADMEXcaddyLineMatchesXcaddyJSON(t *testing.T) {
+	t.Parallel()
+	var m struct {
+		CaddyVersion string `json:"caddy_version"`
+		Plugins      []struct {
+			ModulePath string `json:"module_path"`
+		} `json:"plugins"`
+		Replacements []struct{ Old, New string } `json:"replacements"`
+	}
+	if err := json.Unmarshal([]byte(readRepoFile(t, "xcaddy.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	want := "xcaddy build " + m.CaddyVersion
+	for _, p := range m.Plugins {
+		want += " --with " + p.ModulePath
+	}
+	for _, r := range m.Replacements {
+		want += " --replace " + r.Old + "=" + r.New
+	}
+	if !strings.Contains(readRepoFile(t, "README.md"), "\n"+want+"\n") {
+		t.Fatalf("README lacks the xcaddy line of xcaddy.json:\n%s", want)
+	}
+}
