@@ -70,7 +70,7 @@ type Handler struct {
 	SessionTTL caddy.Duration `json:"session_ttl,omitempty"`
 
 	// Hash sets the cost of PIN, password and answer hashing.
-	// Default: argon2id with time 2, 19456 KiB, 1 thread.
+	// Default: argon2id with time 3, 19456 KiB, 1 thread.
 	Hash *Hash `json:"hash,omitempty"`
 
 	// MaxConcurrentHashes bounds the hashes computed at once, which bounds

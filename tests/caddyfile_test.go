@@ -19,8 +19,8 @@ const (
 )
 
 // cheapHash keeps every test but the seed test fast: one pass over 1 MiB
-// costs well under a millisecond, where the production default (time 2,
-// 19456 KiB) costs about 20 ms per hash. The seed test runs the default.
+// costs well under a millisecond, where the production default (time 3,
+// 19456 KiB) costs about 29 ms per hash. The seed test runs the default.
 const cheapHash = "hash argon2id 1 1024 1"
 
 // siteConfig is one site of a generated Caddyfile: pin_auth with the demo
