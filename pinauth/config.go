@@ -78,6 +78,9 @@ type Config struct {
 	// Webhooks receive events through the outbox.
 	Webhooks []Webhook
 
+	// LoginPage enables the built-in login page; nil disables it.
+	LoginPage *LoginPage
+
 	// Logger receives the gateway's logs. Default: a no-op logger.
 	Logger *zap.Logger
 	// Now is the clock. Default: time.Now.
@@ -253,6 +256,13 @@ func (c Config) withDefaults() (Config, error) {
 		tenants[i] = t
 	}
 	c.Tenants = tenants
+	if c.LoginPage != nil {
+		lp, err := c.LoginPage.withDefaults(&c)
+		if err != nil {
+			return c, err
+		}
+		c.LoginPage = &lp
+	}
 	return c, nil
 }
 

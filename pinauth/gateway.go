@@ -33,6 +33,7 @@ type Gateway struct {
 	hdrs        identityHeaders
 	tenants     map[string]*Tenant // by API key
 	routes      []route
+	page        *loginPage // nil without login_page
 }
 
 // Identity is what the protected path learned about an authenticated
@@ -103,6 +104,9 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
+	if g.page, err = newLoginPage(g); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -121,6 +125,10 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 	}
 	if p == JWKSPath {
 		g.serveJWKS(w, r)
+		return nil, false
+	}
+	if g.page != nil && g.page.owns(p) {
+		g.page.serve(w, r)
 		return nil, false
 	}
 	return g.protect(w, r)

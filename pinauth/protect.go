@@ -15,6 +15,18 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 	g.hdrs.strip(r.Header)
 	public := g.isPublic(r.URL.Path)
 	raw, fromQuery := accessTokenFrom(r)
+	var bs *browserSession
+	if g.page != nil {
+		if raw == "" {
+			// The login page's session cookie; like a query token, it is
+			// forwarded upstream in Authorization.
+			if bs = g.page.sessionCookie(r); bs != nil {
+				raw, fromQuery = bs.Access, true
+			}
+		}
+		// The gateway's cookies never reach the upstream.
+		g.page.cookie.strip(r.Header)
+	}
 	if raw == "" {
 		if public {
 			return nil, true
@@ -23,6 +35,13 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		return nil, false
 	}
 	vt, prof, err := g.authenticate(r.Context(), raw)
+	if err != nil && bs != nil {
+		// Silent refresh of an expired browser session.
+		vt, prof, err = g.page.renew(r.Context(), w, bs, err)
+		if err == nil {
+			raw = vt.raw
+		}
+	}
 	if err != nil {
 		if public {
 			// A public path stays reachable with a bad token, as an
@@ -156,8 +175,12 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 	return p, true, nil
 }
 
-// deny answers a protected request that has no valid token.
+// deny answers a protected request that has no valid token: a browser
+// is sent to the login page when there is one, anyone else gets 401 JSON.
 func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *Error) {
+	if g.page != nil && g.page.redirectToLogin(w, r, e) {
+		return
+	}
 	switch e.Code {
 	case CodeAccessTokenMissing:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+g.cfg.Issuer+`"`)

@@ -1,0 +1,311 @@
+package pinauth
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// The forms, each with its own CSRF token.
+const (
+	formPassword = "password"
+	formPIN      = "pin"
+	formSetPIN   = "setpin"
+	formLogout   = "logout"
+)
+
+// coreCall runs an API handler for the page, as if the browser had made the
+// API call itself with the tenant's key: the same input validation,
+// lockout, captcha, rate limits and webhooks apply. It is a function call,
+// not an HTTP round trip; only the input goes through the API's JSON
+// decoding.
+func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any, error), query url.Values, body any) (any, *Error) {
+	b, _ := json.Marshal(body)
+	query.Set("apikey", p.tenant.APIKeys[0])
+	cr := r.Clone(r.Context())
+	cr.Method = http.MethodPost
+	u := *r.URL
+	u.RawQuery = query.Encode()
+	cr.URL = &u
+	cr.Body = io.NopCloser(bytes.NewReader(b))
+	cr.ContentLength = int64(len(b))
+	cr.Header.Set("Content-Type", "application/json")
+	c := &call{w: discardResponse{}, r: cr, q: queryParams(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r)}
+	if e := p.g.authorize(c, authKey); e != nil {
+		return nil, e
+	}
+	res, err := handler(p.g, c)
+	if err != nil {
+		return nil, asError(err)
+	}
+	return res, nil
+}
+
+// discardResponse stands in for the ResponseWriter of a core call: the
+// page writes its own response.
+type discardResponse struct{}
+
+func (discardResponse) Header() http.Header         { return http.Header{} }
+func (discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (discardResponse) WriteHeader(int)             {}
+
+// showLogin serves GET <path>: the PIN pad when this device has a PIN
+// session, else the password form; a browser that is signed in gets the
+// signed-in page.
+func (p *loginPage) showLogin(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ret := p.safeReturn(q.Get(returnParam))
+	if bs := p.sessionCookie(r); bs != nil {
+		if _, prof, e := p.usable(w, r, bs); e == nil {
+			p.showSignedIn(w, r, ret, prof)
+			return
+		}
+	}
+	notice := ""
+	switch q.Get("reason") {
+	case "expired":
+		notice = "Your session has ended. Please log in again."
+	case "loggedout":
+		notice = "You have logged out."
+	}
+	if d := p.pinCookie(r); d != nil && q.Get("mode") != "password" {
+		p.renderPIN(w, r, http.StatusOK, d, ret, &pageData{Notice: notice})
+		return
+	}
+	p.renderPassword(w, r, http.StatusOK, ret, &pageData{Notice: notice})
+}
+
+// usable checks the session cookie's access token, renewing it when it
+// expired.
+func (p *loginPage) usable(w http.ResponseWriter, r *http.Request, bs *browserSession) (*verifiedToken, *profileEntry, *Error) {
+	vt, prof, e := p.g.authenticate(r.Context(), bs.Access)
+	if e != nil {
+		return p.renew(r.Context(), w, bs, e)
+	}
+	return vt, prof, nil
+}
+
+func (p *loginPage) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
+	d.Title = "Log in"
+	d.Return = ret
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPassword)
+	if d.Captcha == nil {
+		d.Captcha = p.captchaFor(false)
+	}
+	p.render(w, r, status, "login", d)
+}
+
+func (p *loginPage) renderPIN(w http.ResponseWriter, r *http.Request, status int, dev *pinDevice, ret string, d *pageData) {
+	d.Title = "Enter your PIN"
+	d.Return = ret
+	d.Display = dev.Display
+	d.PINLength = dev.Length
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPIN)
+	p.render(w, r, status, "pin", d)
+}
+
+func (p *loginPage) renderSetPIN(w http.ResponseWriter, r *http.Request, status int, token, ret string, d *pageData) {
+	d.Title = "Choose a PIN"
+	d.Return = ret
+	d.PINAuthToken = token
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formSetPIN)
+	p.render(w, r, status, "setpin", d)
+}
+
+// showSignedIn is the page of a browser that is logged in: continue, or
+// log out.
+func (p *loginPage) showSignedIn(w http.ResponseWriter, r *http.Request, ret string, prof *profileEntry) {
+	d := &pageData{Title: "You are logged in", Continue: ret, Display: prof.identity.Email}
+	if d.Display == "" {
+		d.Display = prof.identity.Username
+	}
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formLogout)
+	p.render(w, r, http.StatusOK, "logout", d)
+}
+
+// postPassword serves POST <path>: the password form.
+func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formPassword) {
+		return
+	}
+	f := r.PostForm
+	ret := p.safeReturn(f.Get(returnParam))
+	ident, password := strings.TrimSpace(f.Get("identifier")), f.Get("password")
+	d := &pageData{Identifier: ident}
+	if ident == "" || password == "" {
+		d.Error, d.Field = "Enter your email or username and your password.", "identifier"
+		if ident != "" {
+			d.Field = "password"
+		}
+		p.renderPassword(w, r, http.StatusBadRequest, ret, d)
+		return
+	}
+	body := map[string]string{"Password": password}
+	switch {
+	case strings.Contains(ident, "@"):
+		body["Email"] = ident
+	case strings.HasPrefix(ident, "+") && allDigits(ident[1:]):
+		body["Phone"] = ident
+	default:
+		body["UserName"] = ident
+	}
+	q := url.Values{}
+	captchaQuery(r, q)
+	res, e := p.coreCall(r, (*Gateway).passwordLogin, q, body)
+	switch {
+	case e == nil:
+		p.finish(w, r, res, 0, nil, ret)
+	case e.Code == CodePINRequired:
+		token, _ := e.Data["PINAuthToken"].(string)
+		p.renderSetPIN(w, r, http.StatusOK, token, ret, &pageData{})
+	default:
+		d.Error, d.Field = p.errorText(r, e, nil), "password"
+		if e.Code == CodeLockedCaptcha || e.Code == CodeCaptchaInvalid {
+			d.Captcha = p.captchaFor(true)
+		}
+		p.renderPassword(w, r, e.status(), ret, d)
+	}
+}
+
+// postPIN serves POST <path>/pin: the PIN pad.
+func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formPIN) {
+		return
+	}
+	ret := p.safeReturn(r.PostForm.Get(returnParam))
+	dev := p.pinCookie(r)
+	if dev == nil {
+		p.renderPassword(w, r, http.StatusBadRequest, ret, &pageData{
+			Error: "This device has no saved login any more. Please log in with your password.", Field: "identifier"})
+		return
+	}
+	pin := strings.TrimSpace(r.PostForm.Get("pin"))
+	q := url.Values{"session_token": {dev.Token}}
+	captchaQuery(r, q)
+	res, e := p.coreCall(r, (*Gateway).pinLogin, q, map[string]string{"PIN": pin})
+	if e == nil {
+		p.finish(w, r, res, len(pin), dev, ret)
+		return
+	}
+	switch e.Code {
+	case CodePINInvalid:
+		if lock := p.lockedNow(r, dev.Tenant, dev.UID); lock != nil {
+			// That was the last attempt: the lock also ended this
+			// device's PIN session.
+			p.clearPINDevice(w)
+			p.renderPassword(w, r, lock.status(), ret, &pageData{Error: p.errorText(r, lock, nil), Field: "identifier"})
+			return
+		}
+		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
+	case CodeValidation, CodePINMissing, CodeTooManyRequests, CodeUnavailable, CodeCaptchaInvalid, CodeInternal:
+		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
+	default:
+		// Locked, blocked, expired or invalidated session token, no PIN:
+		// this device's PIN session is over; the password is needed.
+		p.clearPINDevice(w)
+		p.renderPassword(w, r, e.status(), ret, &pageData{Error: p.errorText(r, e, dev), Field: "identifier"})
+	}
+}
+
+// postSetPIN serves POST <path>/setpin: the first PIN of an account.
+func (p *loginPage) postSetPIN(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formSetPIN) {
+		return
+	}
+	f := r.PostForm
+	ret := p.safeReturn(f.Get(returnParam))
+	token, pin, confirm := f.Get("pinauthtoken"), strings.TrimSpace(f.Get("pin")), strings.TrimSpace(f.Get("confirm"))
+	if pin != confirm {
+		p.renderSetPIN(w, r, http.StatusBadRequest, token, ret, &pageData{Error: "The two PINs are not the same. Please type them again.", Field: "pin"})
+		return
+	}
+	res, e := p.coreCall(r, (*Gateway).setPINByPINAuthToken, url.Values{"pinauthtoken": {token}}, map[string]string{"PIN": pin})
+	switch {
+	case e == nil:
+		p.finish(w, r, res, len(pin), nil, ret)
+	case e.Code == CodeValidation || e.Code == CodePINMissing || e.Code == CodeTooManyRequests || e.Code == CodeUnavailable:
+		p.renderSetPIN(w, r, e.status(), token, ret, &pageData{Error: p.errorText(r, e, nil), Field: "pin"})
+	default:
+		p.renderPassword(w, r, e.status(), ret, &pageData{Error: p.errorText(r, e, nil), Field: "identifier"})
+	}
+}
+
+// finish completes a successful login: cookies, then a 303 to the return
+// target.
+func (p *loginPage) finish(w http.ResponseWriter, r *http.Request, res any, pinLength int, dev *pinDevice, ret string) {
+	lr, ok := res.(loginResponse)
+	if !ok {
+		// A login that needs more than the page offers (a second factor).
+		p.message(w, r, http.StatusForbidden, "Cannot log in here",
+			"This account needs a login step this page does not offer. Please use the app's own login.")
+		return
+	}
+	if e := p.startSession(w, r, lr, pinLength, dev); e != nil {
+		p.renderPassword(w, r, e.status(), ret, &pageData{Error: p.errorText(r, e, nil)})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, ret, http.StatusSeeOther)
+}
+
+// showLogout serves GET <path>/logout: a confirmation with a CSRF-protected
+// button (a plain link must not log anyone out: any site could embed it).
+func (p *loginPage) showLogout(w http.ResponseWriter, r *http.Request) {
+	bs := p.sessionCookie(r)
+	if bs == nil {
+		http.Redirect(w, r, p.path, http.StatusSeeOther)
+		return
+	}
+	_, prof, e := p.usable(w, r, bs)
+	if e != nil {
+		http.Redirect(w, r, p.path, http.StatusSeeOther)
+		return
+	}
+	p.showSignedIn(w, r, p.safeReturn(r.URL.Query().Get(returnParam)), prof)
+}
+
+// postLogout serves POST <path>/logout: the login session is revoked (with
+// its refresh and PIN session tokens), the cookies cleared, and the browser
+// sent to the login page.
+func (p *loginPage) postLogout(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formLogout) {
+		return
+	}
+	if bs := p.sessionCookie(r); bs != nil {
+		if err := p.g.revokeBrowserSession(r.Context(), bs); err != nil {
+			// Fail closed: keep the cookies so the user can retry, and
+			// say the logout did not happen.
+			p.logFault(r, "logout", err)
+			p.message(w, r, http.StatusServiceUnavailable, "Logout failed",
+				"The logout could not be completed. Please try again in a moment.")
+			return
+		}
+	}
+	p.clearSession(w)
+	p.clearPINDevice(w)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, p.path+"?reason=loggedout", http.StatusSeeOther)
+}
+
+// lockedNow returns the lock error of an account that is locked now, or
+// nil. After a failed check it tells the user at once that that attempt was
+// the last one, rather than at the next.
+func (p *loginPage) lockedNow(r *http.Request, tenant, uid string) *Error {
+	att, _, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: tenant, UID: uid})
+	if err != nil || !att.Locked(p.g.now()) {
+		return nil
+	}
+	return p.g.lockError(att, p.g.now())
+}
+
+func (p *loginPage) logFault(r *http.Request, what string, err error) {
+	p.g.log.Warn("login page request failed", zap.String("step", what),
+		zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.Error(err))
+}

@@ -1,0 +1,115 @@
+package pinauth
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// errorText says in plain words what went wrong, for the page's alert
+// region. dev is the device's PIN session on the PIN pad (nil elsewhere),
+// used to tell how many attempts are left.
+func (p *loginPage) errorText(r *http.Request, e *Error, dev *pinDevice) string {
+	now := p.g.now()
+	switch e.Code {
+	case CodeBadCredentials:
+		return "The email, username or password is not right. Please try again."
+	case CodePINInvalid:
+		msg := "That PIN is not right."
+		if dev != nil {
+			if left := p.attemptsLeft(r, dev); left == 1 {
+				msg += " You have 1 more try before your account is locked."
+			} else if left > 1 {
+				msg += fmt.Sprintf(" You have %d more tries before your account is locked.", left)
+			}
+		}
+		return msg
+	case CodeLockedSuspended:
+		until, _ := time.Parse(lrTimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
+		if until.IsZero() {
+			return "Too many wrong attempts: your account is locked for now. Please try again later."
+		}
+		return fmt.Sprintf("Too many wrong attempts: your account is locked for %s, until %s UTC. "+
+			"You can log in with your password after that.", inWords(until.Sub(now)), until.UTC().Format("15:04"))
+	case CodeLockedCaptcha:
+		if p.captchaFor(true) != nil {
+			return "Too many wrong attempts. Please complete the check below to show you are not a robot, then try again."
+		}
+		return "Too many wrong attempts: your account is locked for now. Please try again later or contact the site's support."
+	case CodeCaptchaInvalid:
+		return "Please complete the check that shows you are not a robot, then try again."
+	case CodeAccountBlocked:
+		return "This account is blocked. Please contact the site's support."
+	case CodeSessionTokenInvalid:
+		return "The saved login on this device is no longer valid (you may have logged out or changed your PIN). Please log in with your password."
+	case CodeSessionTokenExpired:
+		return "The saved login on this device has expired. Please log in with your password."
+	case CodePINNotAvailable:
+		return "This account has no PIN yet. Please log in with your password."
+	case CodePINAuthTokenInvalid:
+		return "This PIN setup is no longer valid. Please log in again to choose your PIN."
+	case CodePINAuthTokenExpired:
+		return "Choosing your PIN took too long. Please log in again."
+	case CodePINMissing:
+		return "Please enter your PIN."
+	case CodeValidation:
+		if len(e.Fields) > 0 {
+			// The core's field messages are written for people and never
+			// contain the submitted value.
+			return e.Fields[0].ErrorMessage
+		}
+		return "Please check what you typed and try again."
+	case CodePlanExpired, CodePINNotConfigured:
+		return "Logging in is not available on this site right now. Please contact the site's support."
+	case CodeTooManyRequests:
+		return "Too many attempts from your network. Please wait a minute, then try again."
+	case CodeUnavailable:
+		p.logCause(r, e)
+		return "The login service is busy right now. Please try again in a moment."
+	}
+	p.logCause(r, e)
+	return "Something went wrong. Please try again."
+}
+
+// attemptsLeft is how many more wrong PINs the account can take before it
+// locks, or 0 when unknown.
+func (p *loginPage) attemptsLeft(r *http.Request, dev *pinDevice) int {
+	att, found, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: dev.Tenant, UID: dev.UID})
+	if err != nil || !found {
+		return 0
+	}
+	return max(p.g.cfg.Lockout.Attempts-att.Failures, 0)
+}
+
+// inWords says a duration the way a person would, rounded up.
+func inWords(d time.Duration) string {
+	if d <= time.Minute {
+		return "about a minute"
+	}
+	if m := int((d + time.Minute - 1) / time.Minute); m < 60 {
+		return plural(m, "minute")
+	}
+	if h := int((d + time.Hour - 1) / time.Hour); h < 48 {
+		return plural(h, "hour")
+	}
+	return plural(int((d+24*time.Hour-1)/(24*time.Hour)), "day")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// logCause logs the internal cause of a 5xx the page turned into words.
+func (p *loginPage) logCause(r *http.Request, e *Error) {
+	if e.Cause != nil {
+		p.g.log.Warn("login page request failed", zap.Int("code", int(e.Code)),
+			zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.Error(e.Cause))
+	}
+}

@@ -1,0 +1,200 @@
+package pinauth
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// startSession sets the cookies of a successful login: the browser
+// session, and the PIN device when the response carries a PIN
+// session_token. pinLength is the PIN's length when the page saw it (0:
+// unknown); old is the device cookie the login used, if any.
+func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr loginResponse, pinLength int, old *pinDevice) *Error {
+	now := p.g.now()
+	claims, e := p.g.parseAccessToken(lr.AccessToken)
+	if e != nil {
+		return errInternal(e)
+	}
+	bs := &browserSession{Tenant: claims.Audience[0], UID: claims.Subject, SID: claims.SID,
+		Access: lr.AccessToken, Refresh: lr.RefreshToken}
+	p.setSession(w, bs)
+	switch {
+	case lr.SessionToken != "":
+		d := &pinDevice{Tenant: bs.Tenant, UID: bs.UID, Token: lr.SessionToken, Length: pinLength,
+			Expires: now.Add(p.g.cfg.SessionTTL).Unix()}
+		if prof, found, err := p.g.profile(r.Context(), bs.Tenant, bs.UID); err == nil && found {
+			d.Display = prof.identity.Email
+			if d.Display == "" {
+				d.Display = prof.identity.Username
+			}
+		}
+		p.setPINDevice(w, d, now)
+	case old != nil && pinLength > 0 && old.Length != pinLength:
+		// A PIN login on this device: remember the length so the pad can
+		// submit itself next time.
+		d := *old
+		d.Length = pinLength
+		p.setPINDevice(w, &d, now)
+	}
+	return nil
+}
+
+// renew is called when the session cookie's access token failed with e.
+// An expired token is renewed with the refresh token: the new cookie is
+// set on w and the new token verified. Any other failure, or a failed
+// refresh, clears the session cookie and returns the error.
+func (p *loginPage) renew(ctx context.Context, w http.ResponseWriter, bs *browserSession, e *Error) (*verifiedToken, *profileEntry, *Error) {
+	if e.Code != CodeAccessTokenExpired {
+		if e.Code != CodeUnavailable {
+			p.clearSession(w)
+		}
+		return nil, nil, e
+	}
+	next, re := p.refresh(ctx, bs)
+	if re != nil {
+		if re.Code != CodeUnavailable {
+			p.clearSession(w)
+			return nil, nil, e
+		}
+		return nil, nil, re
+	}
+	p.setSession(w, next)
+	return p.g.authenticate(ctx, next.Access)
+}
+
+// refresh trades the session's refresh token for new tokens. Requests that
+// arrive together with the same expired cookie (a page loading its assets)
+// share one rotation, and for refreshGrace afterwards a request still
+// carrying the old cookie gets the same new session instead of tripping
+// over the spent token.
+func (p *loginPage) refresh(ctx context.Context, bs *browserSession) (*browserSession, *Error) {
+	return p.flight.do(tokenHash(bs.Refresh), p.g.now(), func() (*browserSession, *Error) {
+		gr, err := p.g.rotateRefreshToken(ctx, bs.Tenant, bs.Refresh)
+		if err != nil {
+			return nil, asError(err)
+		}
+		return &browserSession{Tenant: bs.Tenant, UID: bs.UID, SID: bs.SID, Access: gr.access, Refresh: gr.refresh}, nil
+	})
+}
+
+// refreshGrace is how long the result of a refresh is handed to requests
+// that still carry the spent refresh token.
+const refreshGrace = 30 * time.Second
+
+// refreshFlights deduplicates concurrent refreshes of one token.
+type refreshFlights struct {
+	mu        sync.Mutex
+	m         map[string]*refreshFlight
+	lastSweep time.Time
+}
+
+type refreshFlight struct {
+	done chan struct{}
+	at   time.Time
+	bs   *browserSession
+	err  *Error
+}
+
+func (f *refreshFlights) do(key string, now time.Time, fn func() (*browserSession, *Error)) (*browserSession, *Error) {
+	f.mu.Lock()
+	if now.Sub(f.lastSweep) > time.Second {
+		f.lastSweep = now
+		for k, fl := range f.m {
+			if now.Sub(fl.at) > refreshGrace {
+				delete(f.m, k)
+			}
+		}
+	}
+	if fl, ok := f.m[key]; ok && now.Sub(fl.at) <= refreshGrace {
+		f.mu.Unlock()
+		<-fl.done
+		return fl.bs, fl.err
+	}
+	fl := &refreshFlight{done: make(chan struct{}), at: now}
+	f.m[key] = fl
+	f.mu.Unlock()
+
+	fl.bs, fl.err = fn()
+	if fl.err != nil {
+		// Failures are not remembered: a later request may retry (a store
+		// outage ends), and a refused token stays refused anyway.
+		f.mu.Lock()
+		delete(f.m, key)
+		f.mu.Unlock()
+	}
+	close(fl.done)
+	return fl.bs, fl.err
+}
+
+// rotateRefreshToken spends a refresh token of tenant and returns a grant
+// with a new access token and refresh token in the same login session.
+//
+// It is the page's one refresh call. It spends the token atomically
+// (ConsumeToken) so that a token is used once; revoking the family when a
+// spent token is presented again belongs to the API's refresh rotation,
+// which this function should delegate to once it exists.
+func (g *Gateway) rotateRefreshToken(ctx context.Context, tenant, raw string) (*grant, error) {
+	now := g.now()
+	hash := tokenHash(raw)
+	tok, found, err := g.store.Token(ctx, store.TokenRefresh, hash)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found || tok.Tenant != tenant || !tok.UsedAt.IsZero() || !now.Before(tok.ExpiresAt) {
+		return nil, errCode(CodeRefreshTokenInvalid)
+	}
+	if ok, err := g.sessionValid(ctx, tok.SessionID, tok.Tenant, tok.UID, now); err != nil {
+		return nil, errUnavailable(err)
+	} else if !ok {
+		return nil, errCode(CodeRefreshTokenInvalid)
+	}
+	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found {
+		return nil, errCode(CodeRefreshTokenInvalid)
+	}
+	if !a.Active {
+		return nil, errCode(CodeAccountBlocked)
+	}
+	gr, err := g.newGrant(&a, tok.SessionID, false, now)
+	if err != nil {
+		return nil, err
+	}
+	err = g.store.Update(ctx, func(tx store.Tx) error {
+		if _, ok, err := tx.ConsumeToken(store.TokenRefresh, hash, now); err != nil {
+			return err
+		} else if !ok {
+			return errCode(CodeRefreshTokenInvalid)
+		}
+		return gr.write(tx, now)
+	})
+	if err != nil {
+		return nil, asError(err)
+	}
+	return gr, nil
+}
+
+// revokeBrowserSession ends a browser's login session: the session is
+// revoked in the store (which deletes its refresh and PIN session tokens)
+// and its access tokens stop working in this process at once.
+func (g *Gateway) revokeBrowserSession(ctx context.Context, bs *browserSession) error {
+	now := g.now()
+	err := g.store.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.RevokeSession(bs.SID, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	g.cache.revokeSessions([]string{bs.SID}, now, g.cfg.AccessTTL)
+	g.log.Debug("browser session logged out", zap.String("tenant", bs.Tenant), zap.String("uid", bs.UID))
+	return nil
+}
