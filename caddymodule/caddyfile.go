@@ -61,6 +61,15 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		forward_token true|false
 //		cache_size    <bytes>
 //		api_prefix    <path>
+//		login_page    [<path>] {
+//			tenant       <name>
+//			template_dir <dir>
+//		}
+//		cookie {
+//			name     <name>
+//			domain   <domain>
+//			insecure
+//		}
 //	}
 //
 // tenant, api_key, allowed_origins, security_question and public may be
@@ -98,6 +107,7 @@ var (
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "hash", "max_concurrent_hashes",
 		"lockout", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
+		"login_page", "cookie",
 	}
 	tenantLevel = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
@@ -106,7 +116,7 @@ var (
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{
 		"rate_limit", "captcha", "webhook", "email", "sms",
-		"header_preset", "login_page", "cookie",
+		"header_preset",
 	}
 )
 
@@ -207,9 +217,88 @@ func (p *parser) directive(h *Handler) error {
 		if !strings.HasPrefix(h.APIPrefix, "/") {
 			return d.Errf("api_prefix: %q must start with /", h.APIPrefix)
 		}
+	case "login_page":
+		return p.loginPage(h)
+	case "cookie":
+		return p.cookie(h)
 	default:
 		return p.unknown(topLevel)
 	}
+	return nil
+}
+
+// loginPage parses `login_page [<path>] { tenant <name>; template_dir <dir> }`.
+func (p *parser) loginPage(h *Handler) error {
+	d := p.d
+	lp := &LoginPage{}
+	args := d.RemainingArgs()
+	switch len(args) {
+	case 0:
+	case 1:
+		lp.Path = args[0]
+		if !strings.HasPrefix(lp.Path, "/") || lp.Path == "/" {
+			return d.Errf("login_page: path %q must start with / and not be /", lp.Path)
+		}
+	default:
+		return d.Errf("login_page: want at most one path, got %d values", len(args))
+	}
+	sub := parser{d: d, seen: map[string]bool{}}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		name := d.Val()
+		if sub.seen[name] {
+			return d.Errf("login_page: %s: given more than once", name)
+		}
+		sub.seen[name] = true
+		var err error
+		switch name {
+		case "tenant":
+			err = sub.single(name, &lp.Tenant)
+		case "template_dir":
+			err = sub.single(name, &lp.TemplateDir)
+		default:
+			return d.Err("login_page: unknown subdirective (known: tenant, template_dir)")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	h.LoginPage = lp
+	return nil
+}
+
+// cookie parses `cookie { name <n>; domain <d>; insecure }`.
+func (p *parser) cookie(h *Handler) error {
+	d := p.d
+	if d.NextArg() {
+		return d.Err("cookie: takes a block, not values")
+	}
+	c := &Cookie{}
+	sub := parser{d: d, seen: map[string]bool{}}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		name := d.Val()
+		if sub.seen[name] {
+			return d.Errf("cookie: %s: given more than once", name)
+		}
+		sub.seen[name] = true
+		switch name {
+		case "name":
+			if err := sub.single(name, &c.Name); err != nil {
+				return err
+			}
+		case "domain":
+			if err := sub.single(name, &c.Domain); err != nil {
+				return err
+			}
+		case "insecure":
+			if _, err := sub.args(name, 0, 0); err != nil {
+				return err
+			}
+			c.Insecure = true
+		default:
+			return d.Err("cookie: unknown subdirective (known: name, domain, insecure)")
+		}
+	}
+	h.Cookie = c
 	return nil
 }
 

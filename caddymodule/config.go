@@ -63,6 +63,41 @@ type SecurityQuestion struct {
 	Text string `json:"text,omitempty"`
 }
 
+// LoginPage is the built-in login page.
+type LoginPage struct {
+	// Path is where the page is served, with its sub-paths.
+	// Default: "/login".
+	Path string `json:"path,omitempty"`
+
+	// Tenant is the tenant the page logs users into. Default: the first
+	// tenant.
+	Tenant string `json:"tenant,omitempty"`
+
+	// TemplateDir is a directory whose files replace the page's embedded
+	// templates and assets of the same name (layout.html, login.html,
+	// pin.html, setpin.html, logout.html, message.html, style.css,
+	// app.js); other .css, .js, .png, .svg, .ico and .woff2 files in it
+	// are served as extra assets. Default: none.
+	TemplateDir string `json:"template_dir,omitempty"`
+}
+
+// Cookie configures the login page's cookies. They are always HttpOnly,
+// SameSite=Lax and Path=/, and never forwarded upstream.
+type Cookie struct {
+	// Name is the session cookie's name; the PIN-device and CSRF cookies
+	// add -pin and -csrf. Secure cookies get the __Host- prefix, or
+	// __Secure- with a domain. Default: "pinauth".
+	Name string `json:"name,omitempty"`
+
+	// Domain shares the cookies with subdomains. Default: none
+	// (host-only).
+	Domain string `json:"domain,omitempty"`
+
+	// Insecure drops the Secure attribute, for plain-HTTP development
+	// only. Default: false.
+	Insecure bool `json:"insecure,omitempty"`
+}
+
 // Store selects the storage backend.
 type Store struct {
 	// Backend is the store type; only "sqlite" is available.
@@ -191,6 +226,12 @@ func (h *Handler) validate() error {
 	if h.CacheSize < 0 {
 		return errors.New("cache_size: must not be negative")
 	}
+	if h.LoginPage != nil && h.LoginPage.Path != "" && !strings.HasPrefix(h.LoginPage.Path, "/") {
+		return fmt.Errorf("login_page: path %q must start with /", h.LoginPage.Path)
+	}
+	if h.Cookie != nil && h.LoginPage == nil {
+		return errors.New("cookie: configures the login page's cookies; add login_page")
+	}
 	return nil
 }
 
@@ -254,6 +295,16 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = defaultIssuer
+	}
+	if lp := h.LoginPage; lp != nil {
+		cfg.LoginPage = &pinauth.LoginPage{
+			Path:        lp.Path,
+			Tenant:      lp.Tenant,
+			TemplateDir: x.expand("login_page template_dir", lp.TemplateDir),
+		}
+		if c := h.Cookie; c != nil {
+			cfg.LoginPage.Cookie = pinauth.Cookie{Name: c.Name, Domain: c.Domain, Insecure: c.Insecure}
+		}
 	}
 	for i, p := range h.Peppers {
 		cfg.Peppers = append(cfg.Peppers, x.expand(fmt.Sprintf("pepper %d", i+1), p))

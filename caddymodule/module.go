@@ -102,6 +102,14 @@ type Handler struct {
 	// Default: "/identity/v2".
 	APIPrefix string `json:"api_prefix,omitempty"`
 
+	// LoginPage enables the built-in login page for browsers.
+	// Default: disabled.
+	LoginPage *LoginPage `json:"login_page,omitempty"`
+
+	// Cookie names and scopes the login page's cookies; it needs
+	// login_page. Default: __Host-pinauth, Secure, host-only.
+	Cookie *Cookie `json:"cookie,omitempty"`
+
 	gw       *pinauth.Gateway
 	storeKey string
 	logger   *zap.Logger
