@@ -1,0 +1,336 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// screenshots makes TestBrowser write its screenshots to docs/screenshots
+// (go test ./tests -run TestBrowser -screenshots); without it they go to a
+// temporary directory and are only checked.
+var screenshots = flag.Bool("screenshots", false, "write the browser test's screenshots to docs/screenshots")
+
+// chromiumPath is Debian's Chromium, installed by .ci/run.
+const chromiumPath = "/usr/bin/chromium"
+
+// The login page's cookies with the default name (Secure, no domain).
+const (
+	browserSessionCookie = "__Host-pinauth"
+	browserPINCookie     = "__Host-pinauth-pin"
+)
+
+// TestBrowserLoginPageFromPasswordToPINPadLockAndLogout drives the login
+// page in real headless Chromium against real Caddy: first login with the
+// password and a new PIN reaches the upstream; a new browser context with
+// only the PIN-device cookie gets the PIN pad, whose keypad submits itself;
+// five wrong PINs lock the account; logout sends the browser back to the
+// login page. Each step is screenshotted.
+func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: .ci/run must install it (apt-get install -y chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing: install it with apt-get install -y chromium to run the browser test", chromiumPath)
+	}
+	t.Parallel()
+	g := startGateway(t, func(s *siteConfig) { s.Extra = "login_page" })
+	uid := g.createAccount("")
+	shots := t.TempDir()
+	if *screenshots {
+		shots = filepath.Join("..", "docs", "screenshots")
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	// chromedp's defaults (headless, no first run, no background
+	// networking, no sync …) plus: Debian's Chromium, no sandbox (CI runs
+	// as root), a fresh profile, and nothing that reaches the network.
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(420, 640),
+	)...)
+	defer cancelAlloc()
+	// The first tab starts the browser; later ones get fresh browser
+	// contexts (separate cookie jars).
+	first, cancelFirst := chromedp.NewContext(alloc)
+	defer cancelFirst()
+	b := &chrome{t: t, ctx: first, base: g.base, dir: shots}
+	b.run(chromedp.EmulateViewport(420, 640))
+
+	t.Run("first login with password, set PIN, reach the upstream", func(t *testing.T) {
+		b := b.in(t)
+		b.run(chromedp.Navigate(g.base + "/app/data?x=1"))
+		b.waitURL("/login?return=%2Fapp%2Fdata%3Fx%3D1")
+		b.run(chromedp.WaitVisible(chromedp.ID("identifier")))
+		b.shot("01-login.png")
+		b.run(
+			chromedp.SendKeys(chromedp.ID("identifier"), email),
+			chromedp.SendKeys(chromedp.ID("password"), password),
+			chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.ID("confirm")),
+		)
+		b.shot("02-set-pin.png")
+		b.run(
+			chromedp.SendKeys(chromedp.ID("pin"), pin),
+			chromedp.SendKeys(chromedp.ID("confirm"), pin),
+			chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		)
+		b.waitURL("/app/data?x=1")
+		b.waitText("body", upstreamBody)
+		b.shot("03-upstream.png")
+		seen := false
+		for _, up := range g.up.requests() {
+			// The browser also fetches /favicon.ico, with the cookies.
+			if c := up.Header.Get("Cookie"); strings.Contains(c, "pinauth") {
+				t.Fatalf("the gateway's cookies reached the upstream: %q", c)
+			}
+			if up.Path == "/app/data" && up.RawQuery == "x=1" {
+				seen = true
+				if got := up.Header.Get("X-Auth-Uid"); got != uid {
+					t.Fatalf("upstream X-Auth-Uid = %q, want %s", got, uid)
+				}
+			}
+		}
+		if !seen {
+			t.Fatal("the upstream never saw /app/data?x=1")
+		}
+	})
+
+	device := b.cookie(browserPINCookie)
+	if device == nil {
+		t.Fatalf("no %s cookie after the first login", browserPINCookie)
+	}
+	if !device.HTTPOnly || !device.Secure || device.SameSite != network.CookieSameSiteLax || device.Path != "/" {
+		t.Fatalf("PIN-device cookie attributes: HttpOnly %v, Secure %v, SameSite %s, Path %s",
+			device.HTTPOnly, device.Secure, device.SameSite, device.Path)
+	}
+	if b.cookie(browserSessionCookie) == nil {
+		t.Fatalf("no %s cookie after the first login", browserSessionCookie)
+	}
+	// The page's script cannot read them.
+	visible := b.eval(`document.cookie`)
+	if strings.Contains(visible, "pinauth") {
+		t.Fatalf("document.cookie exposes the gateway's cookies: %q", visible)
+	}
+
+	var contexts []context.CancelFunc
+	defer func() {
+		for _, cancel := range contexts {
+			cancel()
+		}
+	}()
+	// withDevice opens a new browser context holding only the PIN-device
+	// cookie, at the given viewport width. It lives until the whole test
+	// ends; t is the (sub)test it reports to.
+	withDevice := func(t *testing.T, width int64) *chrome {
+		c, cancel := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
+		contexts = append(contexts, cancel)
+		nb := &chrome{t: t, ctx: c, base: g.base, dir: shots}
+		nb.run(chromedp.EmulateViewport(width, 640))
+		yes := true
+		if _, err := chromedp.Call(c, network.SetCookie, network.SetCookieParams{
+			Name: device.Name, Value: device.Value, URL: g.base + "/", Path: "/",
+			HTTPOnly: &yes, Secure: &yes, SameSite: network.CookieSameSiteLax,
+		}); err != nil {
+			t.Fatalf("set the PIN-device cookie: %v", err)
+		}
+		return nb
+	}
+	var loggedIn *chrome
+
+	t.Run("new browser context with the PIN cookie gets the PIN pad only", func(t *testing.T) {
+		nb := withDevice(t, 320)
+		loggedIn = nb
+		nb.run(chromedp.Navigate(g.base + "/app/data"))
+		nb.waitURL("/login?return=%2Fapp%2Fdata")
+		nb.run(chromedp.WaitVisible(chromedp.CSS(".keypad")))
+		if nb.eval(`String(!!document.getElementById('password'))`) != "false" {
+			t.Fatal("the PIN pad page also asks for the password")
+		}
+		if over := nb.eval(`String(document.documentElement.scrollWidth - window.innerWidth)`); over != "0" {
+			t.Fatalf("the PIN pad is %spx wider than a 320px screen", over)
+		}
+		nb.shot("04-pin-pad.png")
+		// Tap the digits on the keypad: the fourth submits the form.
+		for _, d := range pin {
+			nb.run(chromedp.Click(chromedp.CSS(`.keypad button[data-digit="`+string(d)+`"]`)))
+		}
+		nb.waitURL("/app/data")
+		nb.waitText("body", upstreamBody)
+		n := 0
+		for _, up := range g.up.requests() {
+			if up.Path == "/app/data" {
+				n++
+				if got := up.Header.Get("X-Auth-Uid"); got != uid {
+					t.Fatalf("upstream X-Auth-Uid after PIN login = %q, want %s", got, uid)
+				}
+			}
+		}
+		if n != 2 {
+			t.Fatalf("the upstream saw /app/data %d times, want 2 (password login, PIN login)", n)
+		}
+	})
+
+	t.Run("five wrong PINs lock the account", func(t *testing.T) {
+		nb := withDevice(t, 420)
+		nb.run(chromedp.Navigate(g.base + "/login"))
+		nb.run(chromedp.WaitVisible(chromedp.ID("pin")))
+		for i, left := range []string{"4 more tries", "3 more tries", "2 more tries", "1 more try"} {
+			nb.run(chromedp.SendKeys(chromedp.ID("pin"), "1357"))
+			nb.waitText("#alert", "You have "+left)
+			if i == 0 {
+				nb.shot("05-wrong-pin.png")
+			}
+		}
+		nb.run(chromedp.SendKeys(chromedp.ID("pin"), "1357"))
+		nb.waitText("#alert", "your account is locked for 15 minutes")
+		nb.run(chromedp.WaitVisible(chromedp.ID("identifier")))
+		nb.shot("06-locked.png")
+		if nb.cookie(browserPINCookie) != nil {
+			t.Fatal("the lock left the PIN-device cookie in place")
+		}
+	})
+
+	t.Run("logout sends the browser back to the login page", func(t *testing.T) {
+		if loggedIn == nil {
+			t.Skip("the PIN login step failed")
+		}
+		nb := loggedIn.in(t)
+		nb.run(chromedp.Navigate(g.base + "/login/logout"))
+		nb.run(chromedp.WaitVisible(chromedp.CSS(`form[action="/login/logout"] button`)))
+		nb.shot("07-logout.png")
+		nb.run(chromedp.Click(chromedp.CSS(`form[action="/login/logout"] button`)))
+		nb.waitURL("/login?reason=loggedout")
+		nb.run(chromedp.WaitVisible(chromedp.ID("identifier")))
+		nb.waitText(".notice", "You have logged out.")
+		nb.shot("08-logged-out.png")
+		if nb.cookie(browserSessionCookie) != nil || nb.cookie(browserPINCookie) != nil {
+			t.Fatal("logout left the gateway's cookies in the browser")
+		}
+		before := len(g.up.requests())
+		nb.run(chromedp.Navigate(g.base + "/app/data"))
+		nb.waitURL("/login?return=%2Fapp%2Fdata")
+		if len(g.up.requests()) != before {
+			t.Fatal("a request after logout reached the upstream")
+		}
+	})
+}
+
+// chrome is one browser tab driven by chromedp.
+type chrome struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string
+}
+
+func (c *chrome) in(t *testing.T) *chrome {
+	n := *c
+	n.t = t
+	return &n
+}
+
+func (c *chrome) run(actions ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	if err := chromedp.Do(c.ctx, actions...); err != nil {
+		c.t.Fatalf("browser: %v", err)
+	}
+}
+
+// waitURL waits until the tab shows base+path.
+func (c *chrome) waitURL(path string) {
+	c.t.Helper()
+	want := c.base + path
+	if !c.poll(`location.href === ` + jsString(want)) {
+		c.t.Fatalf("the browser is at %q, want %q", c.eval(`location.href`), want)
+	}
+}
+
+// waitText waits until the element's text contains want.
+func (c *chrome) waitText(sel, want string) {
+	c.t.Helper()
+	q := `document.querySelector(` + jsString(sel) + `)`
+	if !c.poll(`!!` + q + ` && ` + q + `.textContent.indexOf(` + jsString(want) + `) >= 0`) {
+		c.t.Fatalf("%s does not say %q: it says %q", sel, want, c.eval(`(`+q+` || {}).textContent || ''`))
+	}
+}
+
+// poll evaluates a JavaScript condition until it is true, for at most 20
+// seconds. Errors while a page is being replaced (no document yet) count
+// as false.
+func (c *chrome) poll(cond string) bool {
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if ok, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
+			return true
+		}
+		if time.Now().After(deadline) || c.ctx.Err() != nil {
+			return false
+		}
+		<-tick.C
+	}
+}
+
+// eval returns a JavaScript expression's value as a string, for messages.
+func (c *chrome) eval(expr string) string {
+	s, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	return s
+}
+
+// shot saves a PNG of the viewport and checks it is one.
+func (c *chrome) shot(name string) {
+	c.t.Helper()
+	buf, err := chromedp.Run(c.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		c.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if _, err := png.Decode(bytes.NewReader(buf)); err != nil {
+		c.t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, name), buf, 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// cookie returns the tab's cookie for the site with that name, or nil.
+func (c *chrome) cookie(name string) *network.Cookie {
+	c.t.Helper()
+	res, err := chromedp.Call(c.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{c.base + "/"}})
+	if err != nil {
+		c.t.Fatalf("read cookies: %v", err)
+	}
+	for _, k := range res.Cookies {
+		if k.Name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
+}
