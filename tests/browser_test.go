@@ -168,7 +168,7 @@ func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
 		nb.shot("04-pin-pad.png")
 		// Tap the digits on the keypad: the fourth submits the form.
 		for _, d := range pin {
-			nb.run(chromedp.Click(chromedp.CSS(`.keypad button[data-digit="`+string(d)+`"]`)))
+			nb.run(chromedp.Click(chromedp.CSS(`.keypad button[data-digit="` + string(d) + `"]`)))
 		}
 		nb.waitURL("/app/data")
 		nb.waitText("body", upstreamBody)
