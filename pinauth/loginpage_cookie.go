@@ -4,8 +4,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/binary"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -118,13 +119,26 @@ func (n *cookieNames) strip(h http.Header) {
 	h["Cookie"] = out
 }
 
-// read returns the value of the named cookie, or "".
+// readCookie returns the value of the named cookie, or "".
 func readCookie(r *http.Request, name string) string {
-	c, err := r.Cookie(name)
-	if err != nil {
-		return ""
+	return cookieValue(r.Header, name)
+}
+
+// cookieValue returns the value of the first cookie called name in the
+// Cookie headers, or "". It scans the raw headers without allocating: it
+// runs on every request of a browser.
+func cookieValue(h http.Header, name string) string {
+	for _, line := range h["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = strings.TrimLeft(part, " \t")
+			if len(part) > len(name) && part[len(name)] == '=' && part[:len(name)] == name {
+				return strings.Trim(strings.TrimRight(part[len(name)+1:], " \t"), `"`)
+			}
+		}
 	}
-	return c.Value
+	return ""
 }
 
 // pageKeys are the keys the page derives from the peppers, current first:
@@ -146,34 +160,72 @@ func newPageKeys(peppers []pepper) pageKeys {
 	return k
 }
 
-// seal encrypts v as JSON for the cookie role purpose.
-func (k *pageKeys) seal(purpose string, v any) string {
-	plain, _ := json.Marshal(v)
+// seal encrypts fields for the cookie role purpose.
+func (k *pageKeys) seal(purpose string, fields ...string) string {
+	plain := packFields(fields)
 	gcm := k.aeads[0]
 	nonce := randomBytes(gcm.NonceSize())
 	return base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, plain, []byte(purpose)))
 }
 
-// open decrypts a sealed cookie value into v; false when it was not sealed
-// by us for purpose (tampered, truncated, another role, unknown pepper).
-func (k *pageKeys) open(purpose, value string, v any) bool {
+// open decrypts a sealed cookie value into its n fields; false when it was
+// not sealed by us for purpose (tampered, truncated, another role, unknown
+// pepper) or does not hold n fields. It runs on every request of a
+// browser, so it decrypts in place and makes one string of the plaintext.
+func (k *pageKeys) open(purpose, value string, n int) ([]string, bool) {
 	if value == "" || len(value) > 4096 {
-		return false
+		return nil, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(value)
 	if err != nil {
-		return false
+		return nil, false
 	}
 	for _, gcm := range k.aeads {
-		if len(raw) < gcm.NonceSize() {
-			return false
+		ns := gcm.NonceSize()
+		if len(raw) < ns+gcm.Overhead() {
+			return nil, false
 		}
-		plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(purpose))
+		// A failed Open may scribble on its destination: work on a copy
+		// when another key is still to be tried.
+		src := raw
+		if len(k.aeads) > 1 {
+			src = append([]byte(nil), raw...)
+		}
+		plain, err := gcm.Open(src[ns:ns], src[:ns], src[ns:], []byte(purpose))
 		if err == nil {
-			return json.Unmarshal(plain, v) == nil
+			return unpackFields(string(plain), n)
 		}
 	}
-	return false
+	return nil, false
+}
+
+// packFields encodes strings as a uvarint length and the bytes, each.
+func packFields(fields []string) []byte {
+	size := 0
+	for _, f := range fields {
+		size += binary.MaxVarintLen64 + len(f)
+	}
+	b := make([]byte, 0, size)
+	for _, f := range fields {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+// unpackFields decodes exactly n fields packed by packFields; the fields
+// share s's memory.
+func unpackFields(s string, n int) ([]string, bool) {
+	out := make([]string, 0, n)
+	for len(s) > 0 {
+		l, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+		if w <= 0 || l > uint64(len(s)-w) {
+			return nil, false
+		}
+		out = append(out, s[w:w+int(l)])
+		s = s[w+int(l):]
+	}
+	return out, len(out) == n
 }
 
 // The sealed cookies' associated data: a value sealed for one role never
@@ -185,56 +237,88 @@ const (
 
 // browserSession is the session cookie's content.
 type browserSession struct {
-	Tenant  string `json:"t"`
-	UID     string `json:"u"`
-	SID     string `json:"s"`
-	Access  string `json:"a"`
-	Refresh string `json:"r"`
+	Tenant  string
+	UID     string
+	SID     string
+	Access  string
+	Refresh string
 }
 
 // pinDevice is the PIN-device cookie's content.
 type pinDevice struct {
-	Tenant string `json:"t"`
-	UID    string `json:"u"`
+	Tenant string
+	UID    string
 	// Token is the PIN session_token.
-	Token string `json:"p"`
+	Token string
 	// Display names the account on the PIN pad (its email or username).
-	Display string `json:"d,omitempty"`
+	Display string
 	// Length is the PIN's length once this device has seen it (set or
 	// used here), so the pad can submit itself when complete; 0: unknown.
-	Length int `json:"n,omitempty"`
+	Length int
 	// Expires is when the session_token expires (Unix seconds).
-	Expires int64 `json:"e"`
+	Expires int64
+}
+
+func (bs *browserSession) seal(k *pageKeys) string {
+	return k.seal(purposeSession, bs.Tenant, bs.UID, bs.SID, bs.Access, bs.Refresh)
+}
+
+// openSession opens a session cookie value.
+func openSession(k *pageKeys, value string) (*browserSession, bool) {
+	f, ok := k.open(purposeSession, value, 5)
+	if !ok {
+		return nil, false
+	}
+	return &browserSession{Tenant: f[0], UID: f[1], SID: f[2], Access: f[3], Refresh: f[4]}, true
+}
+
+func (d *pinDevice) seal(k *pageKeys) string {
+	return k.seal(purposePIN, d.Tenant, d.UID, d.Token, d.Display,
+		strconv.Itoa(d.Length), strconv.FormatInt(d.Expires, 10))
+}
+
+// openPINDevice opens a PIN-device cookie value.
+func openPINDevice(k *pageKeys, value string) (*pinDevice, bool) {
+	f, ok := k.open(purposePIN, value, 6)
+	if !ok {
+		return nil, false
+	}
+	n, err1 := strconv.Atoi(f[4])
+	exp, err2 := strconv.ParseInt(f[5], 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	return &pinDevice{Tenant: f[0], UID: f[1], Token: f[2], Display: f[3], Length: n, Expires: exp}, true
 }
 
 // sessionCookie returns the request's browser session, or nil.
 func (p *loginPage) sessionCookie(r *http.Request) *browserSession {
-	v := readCookie(r, p.cookie.session)
+	v := cookieValue(r.Header, p.cookie.session)
 	if v == "" {
 		return nil
 	}
-	var bs browserSession
-	if !p.keys.open(purposeSession, v, &bs) || bs.Access == "" || bs.Tenant != p.tenant.Name {
+	bs, ok := openSession(&p.keys, v)
+	if !ok || bs.Access == "" || bs.Tenant != p.tenant.Name {
 		return nil
 	}
-	return &bs
+	return bs
 }
 
 // pinCookie returns the request's PIN device, or nil.
 func (p *loginPage) pinCookie(r *http.Request) *pinDevice {
-	v := readCookie(r, p.cookie.pin)
+	v := cookieValue(r.Header, p.cookie.pin)
 	if v == "" {
 		return nil
 	}
-	var d pinDevice
-	if !p.keys.open(purposePIN, v, &d) || d.Token == "" || d.Tenant != p.tenant.Name {
+	d, ok := openPINDevice(&p.keys, v)
+	if !ok || d.Token == "" || d.Tenant != p.tenant.Name {
 		return nil
 	}
-	return &d
+	return d
 }
 
 func (p *loginPage) setSession(w http.ResponseWriter, bs *browserSession) {
-	p.cookie.set(w, p.cookie.session, p.keys.seal(purposeSession, bs), 0)
+	p.cookie.set(w, p.cookie.session, bs.seal(&p.keys), 0)
 }
 
 func (p *loginPage) setPINDevice(w http.ResponseWriter, d *pinDevice, now time.Time) {
@@ -243,7 +327,7 @@ func (p *loginPage) setPINDevice(w http.ResponseWriter, d *pinDevice, now time.T
 		p.cookie.set(w, p.cookie.pin, "", -1)
 		return
 	}
-	p.cookie.set(w, p.cookie.pin, p.keys.seal(purposePIN, d), ttl)
+	p.cookie.set(w, p.cookie.pin, d.seal(&p.keys), ttl)
 }
 
 func (p *loginPage) clearSession(w http.ResponseWriter) { p.cookie.set(w, p.cookie.session, "", -1) }

@@ -74,6 +74,8 @@ func (p *loginPage) showLogin(w http.ResponseWriter, r *http.Request) {
 		notice = "Your session has ended. Please log in again."
 	case "loggedout":
 		notice = "You have logged out."
+	case "blocked":
+		notice = "This account is blocked. Please contact the site's support."
 	}
 	if d := p.pinCookie(r); d != nil && q.Get("mode") != "password" {
 		p.renderPIN(w, r, http.StatusOK, d, ret, &pageData{Notice: notice})

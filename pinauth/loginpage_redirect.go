@@ -133,7 +133,7 @@ func wantsLoginRedirect(r *http.Request) bool {
 // whether it did: only for a browser without a usable token.
 func (p *loginPage) redirectToLogin(w http.ResponseWriter, r *http.Request, e *Error) bool {
 	switch e.Code {
-	case CodeAccessTokenMissing, CodeAccessTokenInvalid, CodeAccessTokenExpired:
+	case CodeAccessTokenMissing, CodeAccessTokenInvalid, CodeAccessTokenExpired, CodeAccountBlocked:
 	default:
 		return false
 	}
@@ -144,8 +144,11 @@ func (p *loginPage) redirectToLogin(w http.ResponseWriter, r *http.Request, e *E
 	if ret := returnTarget(r); ret != "/" {
 		q.Set(returnParam, ret)
 	}
-	if e.Code != CodeAccessTokenMissing {
+	switch e.Code {
+	case CodeAccessTokenInvalid, CodeAccessTokenExpired:
 		q.Set("reason", "expired")
+	case CodeAccountBlocked:
+		q.Set("reason", "blocked")
 	}
 	loc := p.path
 	if len(q) > 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -309,6 +310,30 @@ func TestProtectedPathRedirectsBrowsersAndAnswersScriptsWithJSON(t *testing.T) {
 	if r.status != 303 || r.header.Get("Location") != "/login?reason=expired&return=%2Fapp" {
 		t.Errorf("browser with a bad token: %d %s", r.status, r.header.Get("Location"))
 	}
+	// A blocked account: browsers are told so on the login page.
+	e.createAccount(testEmail, testPIN)
+	b := newBrowser(t, e)
+	b.passwordLogin("", testEmail, testPass)
+	uid := e.gw.page.sessionCookieOf(t, b.cookies[sessionCookie]).UID
+	if r := e.do("PUT", "/identity/v2/manage/account/"+uid+"?apikey="+testKey+"&apisecret="+testSecret, map[string]any{"IsActive": false}); r.status != 200 {
+		t.Fatalf("block the account: %d %s", r.status, r.raw)
+	}
+	// Blocking revoked the session: the browser is sent to log in again,
+	// and the password then says why it cannot.
+	blocked := b.get("/app")
+	if blocked.status != 303 || blocked.header.Get("Location") != "/login?reason=expired&return=%2Fapp" {
+		t.Errorf("browser of a blocked account: %d %s", blocked.status, blocked.header.Get("Location"))
+	}
+	if p := b.passwordLogin("?mode=password", testEmail, testPass); p.status != 403 || !strings.Contains(p.alert(), "This account is blocked") {
+		t.Errorf("password login of a blocked account: %d %q", p.status, p.alert())
+	}
+	// A token that is still valid while the account is blocked (991).
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/app?a=1", nil)
+	req.Header.Set("Accept", html)
+	if !e.gw.page.redirectToLogin(w, req, errCode(CodeAccountBlocked)) || w.Header().Get("Location") != "/login?reason=blocked&return=%2Fapp%3Fa%3D1" {
+		t.Errorf("991 for a browser: %d %s", w.Code, w.Header().Get("Location"))
+	}
 	// Without a login page browsers get the JSON too.
 	plain := newTestEnv(t)
 	if r := noFollow(t, plain, "/app", "Accept", html); r.status != 401 || r.code() != 1060 {
@@ -325,8 +350,10 @@ func TestLoginPageCookiesNeverReachTheUpstream(t *testing.T) {
 	uid := e.createAccount(testEmail, testPIN)
 	b := newBrowser(t, e)
 	b.passwordLogin("", testEmail, testPass)
-	var bs browserSession
-	e.gw.page.keys.open(purposeSession, b.cookies[sessionCookie], &bs)
+	bs, ok := openSession(&e.gw.page.keys, b.cookies[sessionCookie])
+	if !ok {
+		t.Fatal("the session cookie does not open")
+	}
 
 	jar := "theme=dark; " + sessionCookie + "=" + b.cookies[sessionCookie] + "; a=1;b=2; " +
 		pinCookie + "=" + b.cookies[pinCookie] + "; " + csrfCookie + "=" + b.cookies[csrfCookie] +
@@ -454,4 +481,14 @@ func noFollow(t *testing.T, e *testEnv, path string, header ...string) response 
 	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &out.body)
 	return out
+}
+
+// sessionCookieOf opens a session cookie value in a test.
+func (p *loginPage) sessionCookieOf(t *testing.T, value string) *browserSession {
+	t.Helper()
+	bs, ok := openSession(&p.keys, value)
+	if !ok {
+		t.Fatal("the session cookie does not open")
+	}
+	return bs
 }

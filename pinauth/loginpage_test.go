@@ -198,8 +198,8 @@ func TestLoginPageSilentRefreshRenewsAnExpiredAccessToken(t *testing.T) {
 		if p.status != 200 || c == nil || c.Value == "" || c.Value == old {
 			t.Fatalf("request %d with an expired access token: %d, new cookie %v", i, p.status, c)
 		}
-		var bs browserSession
-		if !e.gw.page.keys.open(purposeSession, c.Value, &bs) {
+		bs, ok := openSession(&e.gw.page.keys, c.Value)
+		if !ok {
 			t.Fatalf("request %d: the new cookie does not open", i)
 		}
 		if renewed != "" && bs.Refresh != renewed {
@@ -232,8 +232,8 @@ func TestLoginPageLogoutRevokesTheSession(t *testing.T) {
 	b := newBrowser(t, e)
 	b.passwordLogin("", testEmail, testPass)
 	session, device := b.cookies[sessionCookie], b.cookies[pinCookie]
-	var bs browserSession
-	if !e.gw.page.keys.open(purposeSession, session, &bs) {
+	bs, ok := openSession(&e.gw.page.keys, session)
+	if !ok {
 		t.Fatal("session cookie does not open")
 	}
 
