@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -184,6 +185,23 @@ func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
 		if n != 2 {
 			t.Fatalf("the upstream saw /app/data %d times, want 2 (password login, PIN login)", n)
 		}
+	})
+
+	t.Run("without JavaScript the PIN form still works", func(t *testing.T) {
+		nb := withDevice(t, 420)
+		if _, err := chromedp.Call(nb.ctx, emulation.SetScriptExecutionDisabled,
+			emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatalf("disable JavaScript: %v", err)
+		}
+		nb.run(chromedp.Navigate(g.base + "/login?return=%2Fapp%2Fdata"))
+		nb.run(chromedp.WaitVisible(chromedp.ID("pin")))
+		if nb.eval(`String(document.querySelector('.keypad').hidden)`) != "true" {
+			t.Fatal("the keypad shows without JavaScript, where it cannot work")
+		}
+		// Typing the whole PIN submits nothing by itself: Enter does.
+		nb.run(chromedp.SendKeys(chromedp.ID("pin"), pin+"\r"))
+		nb.waitURL("/app/data")
+		nb.waitText("body", upstreamBody)
 	})
 
 	t.Run("five wrong PINs lock the account", func(t *testing.T) {
