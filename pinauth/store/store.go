@@ -176,9 +176,19 @@ type Tx interface {
 	// It returns how many tokens it marked.
 	InvalidateTokens(ref AccountRef, kinds []TokenKind, exceptSession string, now time.Time) (int, error)
 
-	// DeleteSessionTokens removes every token bound to a session. An empty
-	// sessionID names no session and removes nothing.
-	DeleteSessionTokens(sessionID string) (int, error)
+	// DeleteSessionTokens removes the tokens bound to a session whose kind
+	// is in kinds (every kind when none is given), used or not, and returns
+	// how many it removed. An empty sessionID names no session and removes
+	// nothing.
+	DeleteSessionTokens(sessionID string, kinds ...TokenKind) (int, error)
+
+	// MoveSessionTokens binds the tokens of session from whose kind is in
+	// kinds (every kind when kinds is empty) to session to instead, used or
+	// not, and returns how many it moved. Nothing else about the tokens
+	// changes. An empty from names no session and moves nothing. (A logout
+	// that keeps the refresh family moves it to a new session before it
+	// revokes the old one.)
+	MoveSessionTokens(from, to string, kinds []TokenKind) (int, error)
 
 	// CreateSession stores a new login session. A used ID is an error.
 	CreateSession(s Session) error

@@ -148,16 +148,47 @@ func accountTokensWhere(ref store.AccountRef, kinds []store.TokenKind, exceptSes
 
 // DeleteSessionTokens implements store.Tx. An empty sessionID names no
 // session and removes nothing (not the tokens bound to none).
-func (x *txn) DeleteSessionTokens(sessionID string) (int, error) {
+func (x *txn) DeleteSessionTokens(sessionID string, kinds ...store.TokenKind) (int, error) {
 	if err := x.check(); err != nil {
 		return 0, err
 	}
 	if sessionID == "" {
 		return 0, nil
 	}
-	n, err := affected(x.exec(`DELETE FROM tokens WHERE session_id = ?`, sessionID))
+	where, args := sessionTokensWhere(sessionID, kinds)
+	n, err := affected(x.exec(`DELETE FROM tokens WHERE `+where, args...))
 	if err != nil {
 		return 0, x.s.fault("delete session tokens", err)
 	}
 	return n, nil
+}
+
+// MoveSessionTokens implements store.Tx.
+func (x *txn) MoveSessionTokens(from, to string, kinds []store.TokenKind) (int, error) {
+	if err := x.check(); err != nil {
+		return 0, err
+	}
+	if from == "" {
+		return 0, nil
+	}
+	where, args := sessionTokensWhere(from, kinds)
+	n, err := affected(x.exec(`UPDATE tokens SET session_id = ? WHERE `+where, append([]any{to}, args...)...))
+	if err != nil {
+		return 0, x.s.fault("move session tokens", err)
+	}
+	return n, nil
+}
+
+// sessionTokensWhere selects a session's tokens of the given kinds (all
+// when empty).
+func sessionTokensWhere(sessionID string, kinds []store.TokenKind) (string, []any) {
+	q := `session_id = ?`
+	args := []any{sessionID}
+	if len(kinds) > 0 {
+		q += ` AND kind IN (?` + strings.Repeat(`, ?`, len(kinds)-1) + `)`
+		for _, k := range kinds {
+			args = append(args, string(k))
+		}
+	}
+	return q, args
 }

@@ -57,6 +57,8 @@ var tokenCases = []testCase{
 	{"ConsumeToken refuses expired, used, missing and wrong-kind tokens and changes nothing", testConsumeRefusals},
 	{"DeleteTokens removes the account's tokens of the given kinds except the kept session's", testDeleteTokens},
 	{"DeleteSessionTokens removes exactly the session's tokens", testDeleteSessionTokens},
+	{"DeleteSessionTokens with kinds removes only the session's tokens of those kinds", testDeleteSessionTokensOfKinds},
+	{"MoveSessionTokens rebinds the session's tokens of the given kinds, used or not", testMoveSessionTokens},
 	{"InvalidateTokens marks the account's unused tokens used and keeps them readable", testInvalidateTokens},
 }
 
@@ -306,5 +308,84 @@ func testInvalidateTokens(t *testing.T, s store.Store) {
 	}
 	if _, ok := consume(t, s, store.TokenPINSession, "session-s2", t0); ok {
 		t.Error("an invalidated token could still be consumed")
+	}
+}
+
+func testDeleteSessionTokensOfKinds(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	spent := token("spent", store.TokenRefresh, "u1", "s1")
+	spent.UsedAt = t0
+	all := []store.Token{
+		token("refresh", store.TokenRefresh, "u1", "s1"),
+		spent,
+		token("session", store.TokenPINSession, "u1", "s1"),
+		token("stepup", store.TokenStepUp, "u1", "s1"),
+		token("other", store.TokenRefresh, "u1", "s2"),
+	}
+	insertTokens(t, s, all...)
+	var n int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.DeleteSessionTokens("s1", store.TokenRefresh, store.TokenStepUp)
+		return err
+	})
+	if n != 3 {
+		t.Errorf("DeleteSessionTokens(s1, refresh, step_up) = %d, want 3", n)
+	}
+	if got, want := remaining(t, s, all), []string{"session", "other"}; !slices.Equal(got, want) {
+		t.Errorf("%v remain, want %v", got, want)
+	}
+}
+
+func testMoveSessionTokens(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	spent := token("spent", store.TokenRefresh, "u1", "s1")
+	spent.UsedAt = t0.Add(time.Minute)
+	spent.Data = map[string]string{"k": "v"}
+	all := []store.Token{
+		token("refresh", store.TokenRefresh, "u1", "s1"),
+		spent,
+		token("session", store.TokenPINSession, "u1", "s1"),
+		token("stepup", store.TokenStepUp, "u1", "s1"),
+		token("other", store.TokenRefresh, "u1", "s2"),
+	}
+	insertTokens(t, s, all...)
+	var n, none int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		if n, err = tx.MoveSessionTokens("s1", "s3", []store.TokenKind{store.TokenRefresh, store.TokenPINSession}); err != nil {
+			return err
+		}
+		none, err = tx.MoveSessionTokens("", "s3", nil)
+		return err
+	})
+	if n != 3 || none != 0 {
+		t.Errorf("MoveSessionTokens(s1→s3) = %d, (\"\"→s3) = %d; want 3 and 0", n, none)
+	}
+	wantSession := map[string]string{"refresh": "s3", "spent": "s3", "session": "s3", "stepup": "s1", "other": "s2"}
+	for _, tk := range all {
+		got := mustToken(t, s, tk.Kind, tk.Hash)
+		want := tk
+		want.SessionID = wantSession[tk.Hash]
+		checkToken(t, got, want)
+	}
+	// Moved tokens belong to their new session: revoking the old one
+	// leaves them, revoking the new one takes them.
+	update(t, s, func(tx store.Tx) error {
+		_, err := tx.DeleteSessionTokens("s1")
+		return err
+	})
+	if got, want := remaining(t, s, all), []string{"refresh", "spent", "session", "other"}; !slices.Equal(got, want) {
+		t.Errorf("after deleting s1's tokens: %v remain, want %v", got, want)
+	}
+	update(t, s, func(tx store.Tx) error {
+		n, err := tx.MoveSessionTokens("s3", "s4", nil)
+		if err == nil && n != 3 {
+			t.Errorf("MoveSessionTokens(s3→s4, every kind) = %d, want 3", n)
+		}
+		return err
+	})
+	if got := mustToken(t, s, store.TokenPINSession, "session"); got.SessionID != "s4" {
+		t.Errorf("after moving every kind: session bound to %q, want s4", got.SessionID)
 	}
 }
