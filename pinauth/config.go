@@ -46,6 +46,10 @@ type Config struct {
 	RefreshTTL time.Duration
 	// SessionTTL is the PIN session_token lifetime. Default: 7 days.
 	SessionTTL time.Duration
+	// KeyRotation, when set, rotates the generated signing key once it is
+	// that old (at least a minute); one node of a cluster does it, the
+	// others pick the new key up. Default: 0 (rotate with the CLI only).
+	KeyRotation time.Duration
 
 	// Hash sets the argon2id cost. Default: DefaultHashParams.
 	Hash HashParams
@@ -179,6 +183,9 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.RefreshTTL, DefaultRefreshTTL)
 	setDefault(&c.SessionTTL, DefaultSessionTTL)
 	setDefault(&c.HashQueueTimeout, DefaultHashQueueTimeout)
+	if c.KeyRotation < 0 || (c.KeyRotation > 0 && c.KeyRotation < MinKeyRotation) {
+		return c, fmt.Errorf("pinauth: key_rotation must be at least %v", MinKeyRotation)
+	}
 	if c.Hash == (HashParams{}) {
 		c.Hash = DefaultHashParams
 	}

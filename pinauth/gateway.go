@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,16 @@ type Gateway struct {
 	tenants     map[string]*Tenant // by API key
 	routes      []route
 	page        *loginPage // nil without login_page
+
+	// keyMu serializes key reloads and rotations; lastKidReload is when a
+	// token with an unknown kid last caused a reload (see keyrotation.go).
+	keyMu         sync.Mutex
+	lastKidReload time.Time
+
+	// stop ends the background work that bg waits for.
+	stop      context.CancelFunc
+	bg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // Identity is what the protected path learned about an authenticated
@@ -107,6 +118,7 @@ func New(cfg Config) (*Gateway, error) {
 	if g.page, err = newLoginPage(g); err != nil {
 		return nil, err
 	}
+	g.startBackground()
 	return g, nil
 }
 
@@ -137,10 +149,25 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 // Close stops background work and releases the caches. It does not close
 // the store.
 func (g *Gateway) Close() error {
-	if g.cache != nil {
-		g.cache.close()
-	}
+	g.closeOnce.Do(func() {
+		if g.stop != nil {
+			g.stop()
+			g.bg.Wait()
+		}
+		if g.cache != nil {
+			g.cache.close()
+		}
+	})
 	return nil
+}
+
+// startBackground starts the gateway's background work; Close stops it and
+// waits for it.
+func (g *Gateway) startBackground() {
+	ctx, cancel := context.WithCancel(context.Background())
+	g.stop = cancel
+	g.bg.Add(1)
+	go g.keyLoop(ctx)
 }
 
 // serveJWKS writes the public keys of every non-retired signing key (and of

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -77,9 +78,17 @@ var errUnknownKid = errors.New("unknown kid")
 // parseAccessToken verifies an access token's signature and claims. It
 // returns the claims, or an *Error with 906 for an expired token and 905
 // for any other defect.
-func (g *Gateway) parseAccessToken(raw string) (*accessClaims, *Error) {
+// A kid this gateway does not know may come from a rotation made by
+// another process: the keys are reloaded (rate-limited) and the token
+// parsed once more.
+func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClaims, *Error) {
 	var c accessClaims
+	ring := g.keys.Load()
 	_, err := g.parser.ParseWithClaims(raw, &c, g.keyFor)
+	if errors.Is(err, errUnknownKid) && g.reloadKeysForKid(ctx, ring) {
+		c = accessClaims{}
+		_, err = g.parser.ParseWithClaims(raw, &c, g.keyFor)
+	}
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
 			return nil, errCode(CodeAccessTokenExpired)

@@ -45,6 +45,12 @@ type keyRing struct {
 	byID    map[string]*signingKey
 	// jwks is the serialized JSON Web Key Set of the published keys.
 	jwks []byte
+	// signature identifies the stored key set the ring was built from, so
+	// a reload that finds nothing new keeps the ring.
+	signature string
+	// nextDrop is when the next retired key leaves the ring (farFuture
+	// when none will).
+	nextDrop time.Time
 }
 
 // keyEncryptionKey derives the AES-256 key that encrypts stored private keys
@@ -187,7 +193,6 @@ func (g *Gateway) loadKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pinauth: read signing keys: %w", err)
 	}
-	changed := false
 	for _, k := range stored {
 		if !k.RetiredAt.IsZero() || k.PepperID == g.peppers[0].id {
 			continue
@@ -198,27 +203,10 @@ func (g *Gateway) loadKeys(ctx context.Context) error {
 		if _, err := g.store.RetireKey(ctx, k.ID, g.now()); err != nil {
 			return fmt.Errorf("pinauth: retire signing key: %w", err)
 		}
-		changed = true
 	}
-	if changed {
-		if stored, err = g.store.Keys(ctx); err != nil {
-			return fmt.Errorf("pinauth: read signing keys: %w", err)
-		}
-	}
-	if g.operatorKey == nil && !hasActiveKey(stored, g.cfg.SigningAlg) {
-		if err := g.addGeneratedKey(ctx, true); err != nil {
-			return err
-		}
-		if stored, err = g.store.Keys(ctx); err != nil {
-			return fmt.Errorf("pinauth: read signing keys: %w", err)
-		}
-	}
-	ring, err := g.buildRing(stored)
-	if err != nil {
-		return err
-	}
-	g.keys.Store(ring)
-	return nil
+	g.keyMu.Lock()
+	defer g.keyMu.Unlock()
+	return g.reloadKeysLocked(ctx)
 }
 
 func hasActiveKey(keys []store.Key, alg string) bool {
@@ -266,13 +254,19 @@ func newKid() string { return base64.RawURLEncoding.EncodeToString(randomBytes(1
 // configured algorithm.
 func (g *Gateway) buildRing(stored []store.Key) (*keyRing, error) {
 	now := g.now()
-	ring := &keyRing{byID: map[string]*signingKey{}}
+	ring := &keyRing{byID: map[string]*signingKey{}, signature: keySignature(stored), nextDrop: farFuture}
 	sort.SliceStable(stored, func(i, j int) bool { return stored[i].CreatedAt.Before(stored[j].CreatedAt) })
 	for _, sk := range stored {
 		// A retired key verifies tokens until the longest access-token
 		// lifetime has passed, then it is dropped.
-		if !sk.RetiredAt.IsZero() && now.Sub(sk.RetiredAt) > g.cfg.AccessTTL {
-			continue
+		if !sk.RetiredAt.IsZero() {
+			drop := sk.RetiredAt.Add(g.keyRetention())
+			if !now.Before(drop) {
+				continue
+			}
+			if drop.Before(ring.nextDrop) {
+				ring.nextDrop = drop
+			}
 		}
 		pp := g.pepperByID(sk.PepperID)
 		if pp == nil {

@@ -74,14 +74,25 @@ func (g *Gateway) passwordLogin(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	if a.PINHash == "" && !c.tenant.PINOptional {
-		return nil, g.requirePIN(c, &a, mutate)
+	if c.tenant.MFA == MFASecurityQuestion {
+		return g.requireSecondFactor(c, &a, mutate)
 	}
-	gr, err := g.newGrant(&a, "", a.PINHash != "", c.now)
+	return g.finishPasswordLogin(c, &a, mutate, nil)
+}
+
+// finishPasswordLogin ends a password login whose factors all succeeded:
+// an account that must set a PIN gets 1243 with a PINAuthToken, any other
+// gets the login response. before runs first in the committing transaction
+// (it consumes the second-factor token of an MFA login).
+func (g *Gateway) finishPasswordLogin(c *call, a *store.Account, mutate func(*store.Account), before func(store.Tx) error) (any, error) {
+	if a.PINHash == "" && !c.tenant.PINOptional {
+		return nil, g.requirePIN(c, a, mutate, before)
+	}
+	gr, err := g.newGrant(a, "", a.PINHash != "", c.now)
 	if err != nil {
 		return nil, err
 	}
-	return g.completeLogin(ctx, c, &a, gr, loginTx{mutate: mutate})
+	return g.completeLogin(c.r.Context(), c, a, gr, loginTx{before: before, mutate: mutate})
 }
 
 // rehashPassword returns a mutation storing password under the current
@@ -97,9 +108,14 @@ func (g *Gateway) rehashPassword(c *call, password string) (func(*store.Account)
 // requirePIN issues a PinAuthToken for an account that must set a PIN and
 // returns the 1243 error carrying it. The password check succeeded, so the
 // failure count is cleared.
-func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Account)) error {
+func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Account), before func(store.Tx) error) error {
 	token := newOpaqueToken()
 	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
+		if before != nil {
+			if err := before(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.ClearAttempts(a.Ref()); err != nil {
 			return err
 		}
@@ -109,7 +125,7 @@ func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Accou
 		})
 	})
 	if err != nil {
-		return errUnavailable(err)
+		return asError(err)
 	}
 	if mutate != nil {
 		// A hash upgrade is not worth failing the request over; it is

@@ -17,7 +17,7 @@ import (
 // unknown); old is the device cookie the login used, if any.
 func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr loginResponse, pinLength int, old *pinDevice) *Error {
 	now := p.g.now()
-	claims, e := p.g.parseAccessToken(lr.AccessToken)
+	claims, e := p.g.parseAccessToken(r.Context(), lr.AccessToken)
 	if e != nil {
 		return errInternal(e)
 	}
@@ -130,56 +130,6 @@ func (f *refreshFlights) do(key string, now time.Time, fn func() (*browserSessio
 	}
 	close(fl.done)
 	return fl.bs, fl.err
-}
-
-// rotateRefreshToken spends a refresh token of tenant and returns a grant
-// with a new access token and refresh token in the same login session.
-//
-// It is the page's one refresh call. It spends the token atomically
-// (ConsumeToken) so that a token is used once; revoking the family when a
-// spent token is presented again belongs to the API's refresh rotation,
-// which this function should delegate to once it exists.
-func (g *Gateway) rotateRefreshToken(ctx context.Context, tenant, raw string) (*grant, error) {
-	now := g.now()
-	hash := tokenHash(raw)
-	tok, found, err := g.store.Token(ctx, store.TokenRefresh, hash)
-	if err != nil {
-		return nil, errUnavailable(err)
-	}
-	if !found || tok.Tenant != tenant || !tok.UsedAt.IsZero() || !now.Before(tok.ExpiresAt) {
-		return nil, errCode(CodeRefreshTokenInvalid)
-	}
-	if ok, err := g.sessionValid(ctx, tok.SessionID, tok.Tenant, tok.UID, now); err != nil {
-		return nil, errUnavailable(err)
-	} else if !ok {
-		return nil, errCode(CodeRefreshTokenInvalid)
-	}
-	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
-	if err != nil {
-		return nil, errUnavailable(err)
-	}
-	if !found {
-		return nil, errCode(CodeRefreshTokenInvalid)
-	}
-	if !a.Active {
-		return nil, errCode(CodeAccountBlocked)
-	}
-	gr, err := g.newGrant(&a, tok.SessionID, false, now)
-	if err != nil {
-		return nil, err
-	}
-	err = g.store.Update(ctx, func(tx store.Tx) error {
-		if _, ok, err := tx.ConsumeToken(store.TokenRefresh, hash, now); err != nil {
-			return err
-		} else if !ok {
-			return errCode(CodeRefreshTokenInvalid)
-		}
-		return gr.write(tx, now)
-	})
-	if err != nil {
-		return nil, asError(err)
-	}
-	return gr, nil
 }
 
 // revokeBrowserSession ends a browser's login session: the session is

@@ -106,11 +106,12 @@ func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string)
 }
 
 // requirePINSession fails the transaction when the PIN session token was
-// deleted meanwhile (invalidated, session revoked, account locked).
+// deleted meanwhile (invalidated, session revoked, account locked) or moved
+// to another session (a logout): the grant was made for the old one.
 func requirePINSession(tx store.Tx, tok store.Token) error {
 	if t, found, err := tx.Token(store.TokenPINSession, tok.Hash); err != nil {
 		return err
-	} else if !found || !t.UsedAt.IsZero() {
+	} else if !found || !t.UsedAt.IsZero() || t.SessionID != tok.SessionID {
 		return errCode(CodeSessionTokenInvalid)
 	}
 	return nil

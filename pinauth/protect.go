@@ -105,7 +105,7 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (*verifiedToken,
 // made by another process and missed is honoured within it).
 func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *Error) {
 	seq := g.cache.seq.Load()
-	claims, e := g.parseAccessToken(raw)
+	claims, e := g.parseAccessToken(ctx, raw)
 	if e != nil {
 		return nil, e
 	}

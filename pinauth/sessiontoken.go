@@ -1,0 +1,36 @@
+package pinauth
+
+import (
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// invalidateSessionToken serves GET /auth/session_token/invalidate: the PIN
+// session_token stops working (a PIN login with it answers 1245). The login
+// session it belongs to and its access and refresh tokens are not touched;
+// log out with the access-token invalidate call. An unknown or already
+// invalidated token is 1245, an expired one 1246.
+func (g *Gateway) invalidateSessionToken(c *call) (any, error) {
+	raw := c.q.get("session_token")
+	if raw == "" {
+		return nil, errDesc(CodeParameterFormat, "The session_token is a required parameter.")
+	}
+	hash := tokenHash(raw)
+	if _, e := g.oneTimeToken(c, store.TokenPINSession, hash, CodeSessionTokenInvalid, CodeSessionTokenExpired); e != nil {
+		return nil, e
+	}
+	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
+		// Marking it used (rather than deleting it) keeps the lockout's
+		// answer for tokens invalidated by a lock: a PIN login with an
+		// invalidated token is 1245 unless the account is locked.
+		if _, ok, err := tx.ConsumeToken(store.TokenPINSession, hash, c.now); err != nil {
+			return err
+		} else if !ok {
+			return errCode(CodeSessionTokenInvalid)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, asError(err)
+	}
+	return isPosted, nil
+}
