@@ -53,6 +53,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		access_ttl    <duration>
 //		refresh_ttl   <duration>
 //		session_ttl   <duration>
+//		key_rotation  <interval>
 //		hash argon2id <time> <memory_kib> <threads>
 //		max_concurrent_hashes <n>
 //		lockout <attempts> <window> <duration> [suspend|captcha|block]
@@ -105,7 +106,7 @@ type parser struct {
 var (
 	topLevel = []string{
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
-		"access_ttl", "refresh_ttl", "session_ttl", "hash", "max_concurrent_hashes",
+		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
 		"lockout", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
 		"login_page", "cookie",
 	}
@@ -183,6 +184,8 @@ func (p *parser) directive(h *Handler) error {
 		return p.duration(name, &h.RefreshTTL)
 	case "session_ttl":
 		return p.duration(name, &h.SessionTTL)
+	case "key_rotation":
+		return p.duration(name, &h.KeyRotation)
 	case "hash":
 		return p.hash(h)
 	case "max_concurrent_hashes":

@@ -68,6 +68,7 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 				access_ttl 90s
 				refresh_ttl 30d
 				session_ttl 7d
+				key_rotation 30d
 				hash argon2id 3 65536 4
 				max_concurrent_hashes 8
 				lockout 7 10m 1h captcha
@@ -112,6 +113,7 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 				AccessTTL:           caddy.Duration(90 * time.Second),
 				RefreshTTL:          caddy.Duration(30 * 24 * time.Hour),
 				SessionTTL:          caddy.Duration(7 * 24 * time.Hour),
+				KeyRotation:         caddy.Duration(30 * 24 * time.Hour),
 				Hash:                &Hash{Algorithm: "argon2id", Time: 3, MemoryKiB: 65536, Threads: 4},
 				MaxConcurrentHashes: 8,
 				Lockout:             &Lockout{Attempts: 7, Window: caddy.Duration(10 * time.Minute), Duration: caddy.Duration(time.Hour), Type: "captcha"},
@@ -201,6 +203,8 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"access_ttl bad unit", wrap("access_ttl 15x"), "access_ttl: invalid duration", nil},
 		{"refresh_ttl negative", wrap("refresh_ttl -1h"), "refresh_ttl: invalid duration", nil},
 		{"session_ttl zero", wrap("session_ttl 0s"), "session_ttl: invalid duration", nil},
+		{"key_rotation without interval", wrap("key_rotation"), "key_rotation", nil},
+		{"key_rotation twice", wrap("key_rotation 1h\nkey_rotation 2h"), "key_rotation: given more than once", nil},
 		{"issuer twice", wrap("issuer a\nissuer b"), "issuer: given more than once", nil},
 		{"hash other algorithm", wrap("hash bcrypt 1 2 3"), "hash: unsupported algorithm", nil},
 		{"hash too few values", wrap("hash argon2id 1 2"), "hash: want 4 values", nil},

@@ -186,6 +186,7 @@ func (h *Handler) validate() error {
 	}
 	for name, d := range map[string]caddy.Duration{
 		"access_ttl": h.AccessTTL, "refresh_ttl": h.RefreshTTL, "session_ttl": h.SessionTTL,
+		"key_rotation": h.KeyRotation,
 	} {
 		if d < 0 {
 			return fmt.Errorf("%s: must not be negative", name)
@@ -286,6 +287,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		AccessTTL:           time.Duration(h.AccessTTL),
 		RefreshTTL:          time.Duration(h.RefreshTTL),
 		SessionTTL:          time.Duration(h.SessionTTL),
+		KeyRotation:         time.Duration(h.KeyRotation),
 		MaxConcurrentHashes: h.MaxConcurrentHashes,
 		Public:              h.Public,
 		HeaderPrefix:        h.HeaderPrefix,

@@ -202,6 +202,7 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"negative access_ttl", func(h *Handler) { h.AccessTTL = -1 }, "access_ttl"},
 		{"negative refresh_ttl", func(h *Handler) { h.RefreshTTL = -1 }, "refresh_ttl"},
 		{"negative session_ttl", func(h *Handler) { h.SessionTTL = -1 }, "session_ttl"},
+		{"negative key_rotation", func(h *Handler) { h.KeyRotation = -1 }, "key_rotation"},
 		{"unknown store backend", func(h *Handler) { h.Store = &Store{Backend: "redis"} }, "store"},
 		{"unknown hash", func(h *Handler) { h.Hash = &Hash{Algorithm: "md5"} }, "hash"},
 		{"negative max_concurrent_hashes", func(h *Handler) { h.MaxConcurrentHashes = -2 }, "max_concurrent_hashes"},

@@ -69,6 +69,13 @@ type Handler struct {
 	// SessionTTL is the PIN session_token lifetime. Default: 7d.
 	SessionTTL caddy.Duration `json:"session_ttl,omitempty"`
 
+	// KeyRotation rotates the generated signing key automatically once it
+	// is this old (at least 1m): new tokens get the new key, tokens of the
+	// retired key verify until they expire. In a cluster one node rotates
+	// and the others follow. `caddy pinauth keys rotate` rotates by hand.
+	// Default: 0 (no automatic rotation).
+	KeyRotation caddy.Duration `json:"key_rotation,omitempty"`
+
 	// Hash sets the cost of PIN, password and answer hashing.
 	// Default: argon2id with time 3, 19456 KiB, 1 thread.
 	Hash *Hash `json:"hash,omitempty"`

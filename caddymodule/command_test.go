@@ -1,0 +1,104 @@
+package caddymodule
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+)
+
+// runPinauth runs `caddy pinauth <args>` in-process and returns its output.
+func runPinauth(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd, ok := caddycmd.Commands()["pinauth"]
+	if !ok {
+		t.Fatal("the pinauth command is not registered")
+	}
+	root := &cobra.Command{Use: "pinauth"}
+	cmd.CobraFunc(root)
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func TestPinauthKeysRotateAndListThroughTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "pinauth.db")
+	caddyfile := filepath.Join(dir, "Caddyfile")
+	t.Setenv("CLI_TEST_PEPPER", "cli-test-pepper-0123456789")
+	conf := `:0 {
+	route /app/* {
+		pin_auth {
+			tenant demo {
+				api_key k
+				api_secret s
+			}
+			store sqlite ` + db + `
+			pepper {env.CLI_TEST_PEPPER}
+			hash argon2id 1 1024 1
+		}
+		respond ok
+	}
+}
+`
+	if err := os.WriteFile(caddyfile, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := runPinauth(t, "keys", "rotate", "--config", caddyfile)
+	if err != nil {
+		t.Fatalf("keys rotate: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "retired ") || !strings.Contains(out, "signing with ") {
+		t.Fatalf("keys rotate output:\n%s", out)
+	}
+	out, err = runPinauth(t, "keys", "list", "--store", "sqlite:"+db)
+	if err != nil {
+		t.Fatalf("keys list: %v\n%s", err, out)
+	}
+	if strings.Count(out, " active") != 1 || strings.Count(out, " retired ") != 1 {
+		t.Fatalf("keys list after one rotation (a first key, then its successor):\n%s", out)
+	}
+	if strings.Contains(out, "cli-test-pepper") {
+		t.Fatal("the output shows the pepper")
+	}
+
+	if _, err := runPinauth(t, "keys", "rotate", "--store", "sqlite:"+db); err == nil {
+		t.Fatal("keys rotate without the config succeeded")
+	}
+	if _, err := runPinauth(t, "keys", "list", "--store", "postgres:x"); err == nil {
+		t.Fatal("an unsupported --store was accepted")
+	}
+	t.Setenv("CLI_TEST_PEPPER", "")
+	os.Unsetenv("CLI_TEST_PEPPER")
+	if _, err := runPinauth(t, "keys", "rotate", "--config", caddyfile); err == nil || strings.Contains(err.Error(), "cli-test-pepper") {
+		t.Fatalf("keys rotate with the pepper unset: %v", err)
+	}
+}
+
+func TestPinAuthHandlersAreFoundInNestedRoutes(t *testing.T) {
+	t.Parallel()
+	tree := map[string]any{"apps": map[string]any{"http": map[string]any{"servers": map[string]any{
+		"a": map[string]any{"routes": []any{map[string]any{"handle": []any{
+			map[string]any{"handler": "subroute", "routes": []any{map[string]any{"handle": []any{
+				map[string]any{"handler": "pin_auth", "issuer": "one"},
+			}}}},
+		}}}},
+		"b": map[string]any{"routes": []any{map[string]any{"handle": []any{
+			map[string]any{"handler": "pin_auth", "issuer": "two"},
+			map[string]any{"handler": "reverse_proxy"},
+		}}}},
+	}}}}
+	got := pinAuthHandlers(tree)
+	if len(got) != 2 {
+		t.Fatalf("found %d pin_auth handlers, want 2", len(got))
+	}
+}
