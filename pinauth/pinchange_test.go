@@ -131,3 +131,15 @@ func TestChangePINNeedsAValidTokenOfTheTenantAndAPIN(t *testing.T) {
 	wantCode(t, "account without a PIN",
 		e.do("PUT", "/identity/v2/auth/pin/change?apikey="+otherKey, body, withToken(other.str("access_token"))...), 403, 1235)
 }
+
+func TestPasswordChangeByTheOperatorRevokesEverySessionAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	login := e.loggedIn(testEmail)
+	wantOK(t, "protected (now cached)", e.protected(login.str("access_token")))
+	r := e.do("PUT", manage("manage/account/"+uidOf(login)), map[string]any{"Password": "another password"})
+	wantOK(t, "password change", r)
+	wantCode(t, "the cached token after the password change", e.protected(login.str("access_token")), 401, 905)
+	wantCode(t, "the session's refresh token", e.refresh(login.str("refresh_token")), 403, 1217)
+	wantCode(t, "the session's PIN session token", e.pinLogin(login.str("session_token"), testPIN), 403, 1245)
+}

@@ -67,9 +67,11 @@ var signingWith = regexp.MustCompile(`signing with (\S+) `)
 func TestKeyRotationByTheCLIWhileCaddyRuns(t *testing.T) {
 	t.Parallel()
 	// A short access-token lifetime, so the retired key's retention (the
-	// lifetime plus the gateways' 5 s reload interval) ends within the test.
-	const accessTTL = 5 * time.Second
-	g := startGateway(t, func(s *siteConfig) { s.Extra = "access_ttl 5s" })
+	// lifetime plus the gateways' 5 s reload interval) ends within the test,
+	// yet long enough for the CLI (a race-detector build under -race) to
+	// rotate before the first token expires.
+	const accessTTL = 10 * time.Second
+	g := startGateway(t, func(s *siteConfig) { s.Extra = "access_ttl 10s" })
 	g.createAccount(pin)
 	before := g.passwordLogin()
 	oldToken := before.str("access_token")
