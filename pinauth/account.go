@@ -28,16 +28,16 @@ func (g *Gateway) ownProfile(c *call) (any, error) {
 // accounts log in); it never overwrites a PIN (1134: change it with the
 // old one instead). The answer is {"IsPosted": true, "Data": profile}.
 func (g *Gateway) updateOwnProfile(c *call) (any, error) {
+	b, a, err := g.bearerAccount(c)
+	if err != nil {
+		return nil, err
+	}
 	in, e := parseAccountInput(c.r)
 	if e != nil {
 		return nil, e
 	}
 	in.hasEmails, in.username, in.phone, in.password = false, nil, nil, nil
 	in.hasRoles, in.active, in.emailVerified, in.loginLocked = false, nil, nil, nil
-	b, a, err := g.bearerAccount(c)
-	if err != nil {
-		return nil, err
-	}
 	errHasPIN := fieldError("PINInfo.PIN", "A PIN is already set; change it with the current PIN instead.")
 	ctx := c.r.Context()
 	var pinHash string

@@ -21,15 +21,15 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 	if e := decodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
+	b, a, err := g.bearerAccount(c)
+	if err != nil {
+		return nil, err
+	}
 	if e := checkPINFormat(c.tenant, "OldPIN", body.OldPIN); e != nil {
 		return nil, e
 	}
 	if e := validatePIN(c.tenant, "NewPIN", body.NewPIN); e != nil {
 		return nil, e
-	}
-	b, a, err := g.bearerAccount(c)
-	if err != nil {
-		return nil, err
 	}
 	if a.PINHash == "" {
 		return nil, errCode(CodePINNotAvailable)

@@ -34,12 +34,12 @@ func (g *Gateway) reauthByPIN(c *call) (any, error) {
 	if e := decodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
-	if e := checkPINFormat(c.tenant, "PIN", body.PIN); e != nil {
-		return nil, e
-	}
 	b, a, err := g.bearerAccount(c)
 	if err != nil {
 		return nil, err
+	}
+	if e := checkPINFormat(c.tenant, "PIN", body.PIN); e != nil {
+		return nil, e
 	}
 	if a.PINHash == "" {
 		return nil, errCode(CodePINNotAvailable)
