@@ -110,6 +110,9 @@ func (p *loginPage) renderPIN(w http.ResponseWriter, r *http.Request, status int
 	d.Display = dev.Display
 	d.PINLength = dev.Length
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPIN)
+	if d.Captcha == nil {
+		d.Captcha = p.captchaFor(false)
+	}
 	p.render(w, r, status, "pin", d)
 }
 
@@ -206,7 +209,11 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
-	case CodeValidation, CodePINMissing, CodeTooManyRequests, CodeUnavailable, CodeCaptchaInvalid, CodeInternal:
+	case CodeCaptchaInvalid:
+		// Enough wrong PINs that the next one needs a solved captcha.
+		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin",
+			Captcha: p.captchaFor(true)})
+	case CodeValidation, CodePINMissing, CodeTooManyRequests, CodeUnavailable, CodeInternal:
 		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
 	default:
 		// Locked, blocked, expired or invalidated session token, no PIN:

@@ -223,6 +223,11 @@ func TestLoginPageSilentRefreshRenewsAnExpiredAccessToken(t *testing.T) {
 	if c := p.cookie(sessionCookie); c == nil || c.MaxAge >= 0 {
 		t.Fatal("a dead session cookie was not cleared")
 	}
+	// Replaying a spent refresh token means it leaked: the whole login
+	// session is revoked, the renewed cookie included.
+	if p := b.get("/app/data"); p.status != 303 {
+		t.Fatalf("renewed session after its spent token was replayed: %d, want a redirect to log in", p.status)
+	}
 }
 
 func TestLoginPageLogoutRevokesTheSession(t *testing.T) {

@@ -29,7 +29,8 @@
   var form = document.getElementById('pin-form');
   if (!form) return;
   var input = document.getElementById('pin');
-  var want = parseInt(form.getAttribute('data-pin-length'), 10) || 0;
+  // With a captcha to solve first, the person submits.
+  var want = form.querySelector('.captcha') ? 0 : parseInt(form.getAttribute('data-pin-length'), 10) || 0;
   var max = input.maxLength > 0 ? input.maxLength : 16;
 
   function changed() {
