@@ -37,6 +37,11 @@ func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any
 	cr.Body = io.NopCloser(bytes.NewReader(b))
 	cr.ContentLength = int64(len(b))
 	cr.Header.Set("Content-Type", "application/json")
+	// The page speaks for the browser, not for an app back end: a browser
+	// must not switch off the login's webhook or pass API credentials.
+	cr.Header.Del("X-PreventWebhook")
+	cr.Header.Del("X-LoginRadius-ApiKey")
+	cr.Header.Del("X-LoginRadius-ApiSecret")
 	c := &call{w: discardResponse{}, r: cr, q: queryParams(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r)}
 	if e := p.g.authorize(c, authKey); e != nil {
 		return nil, e

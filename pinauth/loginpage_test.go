@@ -1,12 +1,15 @@
 package pinauth
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 const (
@@ -390,5 +393,34 @@ func TestInWordsRoundsUp(t *testing.T) {
 		if got := inWords(d); got != want {
 			t.Errorf("inWords(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestLoginPageLoginsFireWebhooksWhateverTheBrowserSends(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, withLoginPage(), func(c *Config) {
+		c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "whsec-0123456789abcdef"}}
+	})
+	uid := e.createAccount(testEmail, testPIN)
+	b := newBrowser(t, e)
+	form := b.get("/login?prevent_webhook=true")
+	r := b.do("POST", "/login?prevent_webhook=true", url.Values{
+		"csrf": {form.hidden().Get("csrf")}, "identifier": {testEmail}, "password": {testPass},
+	}, "X-PreventWebhook", "true")
+	if r.status != 303 {
+		t.Fatalf("login: %d %q", r.status, r.alert())
+	}
+	events, err := e.store.Events(t.Context(), store.EventFilter{UID: uid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logins := 0
+	for _, ev := range events {
+		if ev.Hook == HookLogin {
+			logins++
+		}
+	}
+	if logins != 1 {
+		t.Fatalf("login through the page recorded %d Login events, want 1", logins)
 	}
 }
