@@ -62,6 +62,18 @@ type Config struct {
 	// Lockout is the brute-force policy. Default: 5 failures in 15m lock
 	// the account (suspend) for 15m.
 	Lockout LockoutPolicy
+	// RateLimit bounds the credential checks (logins, PIN set, change and
+	// reset, OTP and answer checks) per client IP; token validation and
+	// API-secret calls are not limited. Default: 300 per minute.
+	RateLimit RateLimitPolicy
+	// RateLimiter holds the rate limit's per-client state. Pass the same
+	// one to successive Gateways (a configuration reload) to keep the
+	// counts. Default: a new one.
+	RateLimiter *RateLimiter
+	// Captcha, when set, requires solved captchas on credential checks
+	// as it says. Required when Lockout.Type is store.LockCaptcha.
+	// Default: none.
+	Captcha *CaptchaConfig
 
 	// Public lists paths served without a token: exact paths, or prefixes
 	// ending in "/" or "*". The API prefix and the JWKS path are always
@@ -202,6 +214,16 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.Lockout.Duration, 15*time.Minute)
 	if c.Lockout.Type == store.LockNone {
 		c.Lockout.Type = store.LockSuspend
+	}
+	c.RateLimit.withDefaults()
+	if c.Captcha != nil {
+		cc, err := c.Captcha.withDefaults(c.Lockout.Attempts)
+		if err != nil {
+			return c, err
+		}
+		c.Captcha = &cc
+	} else if c.Lockout.Type == store.LockCaptcha {
+		return c, errors.New("pinauth: lockout type captcha needs a captcha provider")
 	}
 	if c.HeaderPrefix == "" {
 		c.HeaderPrefix = DefaultHeaderPrefix

@@ -11,8 +11,12 @@ import (
 )
 
 // credentialCheck is one comparison of a presented secret with an
-// account's stored hash, counted toward the lockout.
+// account's stored secret, counted toward the lockout.
 type credentialCheck struct {
+	// account is the account whose secret is checked. nil means there is
+	// none (an unknown identifier, an invalid token): the check is still
+	// rate-limited, captcha-checked and costs a dummy hash, then fails with
+	// failure, so it looks like any other failure.
 	account *store.Account
 	// encoded is the stored hash ("" when the account has none: the check
 	// then costs a dummy hash and fails).
@@ -23,26 +27,44 @@ type credentialCheck struct {
 	// reason names the check in logs ("password", "pin", …).
 	reason string
 	// compare, when set, replaces the comparison of secret with encoded
-	// (security answers compare several secrets as one counted check). It
-	// runs while the hashing slot is held.
+	// (security answers compare several secrets as one counted check; an
+	// OTP compares its hash with the stored one). It runs after the
+	// attempt is counted, while the hashing slot is held.
 	compare func() (ok, rehash bool)
 }
 
-// checkCredential runs a credential check with the brute-force defences:
-// it takes a hashing slot first (so a full queue answers 503 without
-// counting anything), counts the attempt atomically in the store before
-// comparing (so N parallel guesses never get more than the lockout's
-// attempts), compares in constant time, and on failure locks the account
-// when the count reached the limit. rehash reports that the stored hash
-// should be upgraded to the current pepper and parameters.
+// checkCredential is the one gate every check of a secret goes through
+// (password, PIN, old PIN, security answer, OTP), whatever the endpoint.
+// In order: the per-client rate limit (429); the captcha policy, with the
+// captcha fields taken from the request (982, 1132, or 503 when the
+// provider cannot answer); a hashing slot (503 when the queue is full);
+// the attempt counted atomically in the store before comparing, so that N
+// parallel guesses never get more than the lockout's attempts (a solved
+// captcha passes a captcha lock); the constant-time comparison; and on
+// failure the lock once the count reached the limit. A check that fails
+// closed before it compares (503) is counted nowhere. rehash reports that
+// the stored hash should be upgraded to the current pepper and parameters.
 func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCheck) (rehash bool, err error) {
+	if err := g.limitClient(c); err != nil {
+		return false, err
+	}
+	bypass, err := g.captchaGate(ctx, c, chk.account)
+	if err != nil {
+		return false, err
+	}
 	if err := g.hasher.acquire(ctx); err != nil {
+		g.unlimitClient(c)
 		return false, g.hashQueueError(err)
 	}
 	defer g.hasher.release()
+	if chk.account == nil {
+		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
+		g.logFailure(c, chk.reason, "")
+		return false, errCode(chk.failure)
+	}
 	ref := chk.account.Ref()
 	res, err := g.store.ReserveAttempt(ctx, ref, store.AttemptPolicy{
-		Limit: g.cfg.Lockout.Attempts, Window: g.cfg.Lockout.Window,
+		Limit: g.cfg.Lockout.Attempts, Window: g.cfg.Lockout.Window, Bypass: bypass,
 	}, c.now)
 	if err != nil {
 		return false, errUnavailable(err)
@@ -67,17 +89,6 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 		}
 	}
 	return false, errCode(chk.failure)
-}
-
-// burnCredential pays for one dummy comparison: unknown accounts and
-// invalid session tokens take as long as real checks.
-func (g *Gateway) burnCredential(ctx context.Context, secret string) error {
-	if err := g.hasher.acquire(ctx); err != nil {
-		return g.hashQueueError(err)
-	}
-	defer g.hasher.release()
-	g.hasher.verifyHeld(g.hasher.dummy, secret)
-	return nil
 }
 
 func (g *Gateway) hashQueueError(err error) error {

@@ -35,6 +35,8 @@ type Gateway struct {
 	tenants     map[string]*Tenant // by API key
 	routes      []route
 	page        *loginPage // nil without login_page
+	limiter     *RateLimiter
+	captcha     *captchaVerifier // nil when no captcha is configured
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -115,6 +117,10 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
+	g.limiter, g.captcha = cfg.RateLimiter, newCaptchaVerifier(cfg.Captcha)
+	if g.limiter == nil {
+		g.limiter = NewRateLimiter(0)
+	}
 	if g.page, err = newLoginPage(g); err != nil {
 		return nil, err
 	}

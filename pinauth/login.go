@@ -52,12 +52,11 @@ func (g *Gateway) passwordLogin(c *call) (any, error) {
 	}
 	if !found {
 		// Unknown accounts cost one hash too, so timing does not reveal
-		// which identifiers exist.
-		if err := g.burnCredential(ctx, b.Password); err != nil {
-			return nil, err
-		}
-		g.logFailure(c, "unknown_account", "")
-		return nil, errCode(CodeBadCredentials)
+		// which identifiers exist, and they are rate-limited alike.
+		_, err := g.checkCredential(ctx, c, credentialCheck{
+			secret: b.Password, failure: CodeBadCredentials, reason: "unknown_account",
+		})
+		return nil, err
 	}
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
 		account: &a, encoded: a.PasswordHash, secret: b.Password, failure: CodeBadCredentials, reason: "password",

@@ -116,8 +116,8 @@ func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (a
 }
 
 // editAccount serves PUT /manage/account/{uid}: profile fields, roles,
-// IsActive (false blocks the account and revokes its sessions),
-// IsLoginLocked false (unlocks), Password and PINInfo.PIN (each revokes the
+// IsActive (false blocks the account and revokes its sessions; true also
+// lifts a block lock), IsLoginLocked false (lifts any lock), Password and PINInfo.PIN (each revokes the
 // sessions that relied on the old secret).
 func (g *Gateway) editAccount(c *call) (any, error) {
 	in, e := parseAccountInput(c.r)
@@ -143,6 +143,13 @@ func (g *Gateway) editAccount(c *call) (any, error) {
 		}
 	}
 	ref := store.AccountRef{Tenant: c.tenant.Name, UID: c.uid}
+	unlock := in.loginLocked != nil && !*in.loginLocked
+	if in.active != nil && *in.active && in.loginLocked == nil {
+		// Activating an account lifts a block lock (only an operator can).
+		if unlock, err = g.blockLocked(ctx, ref, c.now); err != nil {
+			return nil, errUnavailable(err)
+		}
+	}
 	var saved store.Account
 	var revoked []string
 	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, a *store.Account) error {
@@ -175,7 +182,7 @@ func (g *Gateway) editAccount(c *call) (any, error) {
 				return err
 			}
 		}
-		if in.loginLocked != nil && !*in.loginLocked {
+		if unlock {
 			if err := tx.ClearAttempts(ref); err != nil {
 				return err
 			}

@@ -96,11 +96,8 @@ func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string)
 		code = CodeSessionTokenExpired
 	}
 	if code != 0 {
-		if err := g.burnCredential(ctx, pin); err != nil {
-			return tok, err
-		}
-		g.logFailure(c, "invalid_session_token", "")
-		return tok, errCode(code)
+		_, err := g.checkCredential(ctx, c, credentialCheck{secret: pin, failure: code, reason: "invalid_session_token"})
+		return tok, err
 	}
 	return tok, nil
 }

@@ -80,8 +80,17 @@ func readBody(r *http.Request) ([]byte, *Error) {
 	if len(b) > MaxBodyBytes {
 		return nil, tooLarge(r.Method)
 	}
+	r.Body = spentBody{data: b}
 	return b, nil
 }
+
+// spentBody replaces a body readBody has read: reading it again yields
+// nothing, as before, but later steps of the call (the captcha fields of a
+// credential check) can still look at the bytes.
+type spentBody struct{ data []byte }
+
+func (spentBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (spentBody) Close() error             { return nil }
 
 func tooLarge(method string) *Error {
 	return &Error{Code: bodyCode(method), Status: http.StatusRequestEntityTooLarge,

@@ -35,6 +35,8 @@ type call struct {
 	uid      string
 	now      time.Time
 	clientIP string
+	// guard is the call's brute-force bookkeeping (rate limit, captcha).
+	guard callGuard
 }
 
 // preventWebhook reports whether the caller asked for no webhook event.

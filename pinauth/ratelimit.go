@@ -1,0 +1,199 @@
+package pinauth
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// RateLimitPolicy bounds the credential checks one client may start.
+type RateLimitPolicy struct {
+	// Requests is how many credential checks a client may make in a burst;
+	// after it, one more per Window/Requests. Default: 300.
+	Requests int
+	// Window is the period Requests refers to. Default: 1m.
+	Window time.Duration
+}
+
+// The rate-limit defaults.
+const (
+	DefaultRateLimitRequests = 300
+	DefaultRateLimitWindow   = time.Minute
+	// DefaultRateLimitClients bounds the clients a RateLimiter remembers
+	// (about 20 MiB at most).
+	DefaultRateLimitClients = 1 << 18
+)
+
+func (p *RateLimitPolicy) withDefaults() {
+	if p.Requests <= 0 {
+		p.Requests = DefaultRateLimitRequests
+	}
+	setDefault(&p.Window, DefaultRateLimitWindow)
+}
+
+// RateLimiter is the per-client state of the rate limit on credential
+// checks. It is in memory and per process: each node of a cluster limits on
+// its own, so a client may make up to nodes × Requests checks per window
+// across a cluster (the per-account lockout, kept in the store, is exact
+// cluster-wide). It uses the generic cell rate algorithm, which keeps one
+// timestamp per client, and forgets clients once their budget is full
+// again, so memory stays bounded. Share one RateLimiter between the
+// Gateways of successive configurations to keep counts across reloads. It
+// is safe for concurrent use.
+type RateLimiter struct {
+	seed       maphash.Seed
+	shards     [rateShards]rateShard
+	maxPerShard int
+}
+
+// rateShards spreads clients over independently locked maps.
+const rateShards = 64
+
+// rateSweepEvery is how often a shard drops clients whose budget is full.
+const rateSweepEvery = time.Minute
+
+type rateShard struct {
+	mu sync.Mutex
+	// tat is each client's theoretical arrival time (Unix nanoseconds):
+	// the budget is full again at tat.
+	tat       map[string]int64
+	lastSweep int64
+}
+
+// NewRateLimiter returns an empty limiter that remembers at most
+// maxClients clients (DefaultRateLimitClients when maxClients <= 0). When
+// more clients are active at once, arbitrary ones are forgotten: a client
+// with that many addresses is not stopped by a per-address limit anyway.
+func NewRateLimiter(maxClients int) *RateLimiter {
+	if maxClients <= 0 {
+		maxClients = DefaultRateLimitClients
+	}
+	l := &RateLimiter{seed: maphash.MakeSeed(), maxPerShard: max(1, maxClients/rateShards)}
+	for i := range l.shards {
+		l.shards[i].tat = map[string]int64{}
+	}
+	return l
+}
+
+// Len returns the number of clients currently remembered.
+func (l *RateLimiter) Len() int {
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.tat)
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// allow counts one check of client under p at now. When the client's budget
+// is spent it counts nothing and returns false with the time until the next
+// check would be allowed.
+func (l *RateLimiter) allow(client string, p RateLimitPolicy, now time.Time) (bool, time.Duration) {
+	interval := int64(p.Window) / int64(p.Requests)
+	tolerance := int64(p.Window) - interval
+	t := now.UnixNano()
+	s := l.shard(client)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maybeSweep(t)
+	tat, known := s.tat[client]
+	tat = max(tat, t)
+	if tat-t > tolerance {
+		return false, time.Duration(tat - t - tolerance)
+	}
+	if !known && len(s.tat) >= l.maxPerShard {
+		s.sweep(t)
+		if len(s.tat) >= l.maxPerShard {
+			for k := range s.tat {
+				delete(s.tat, k)
+				break
+			}
+		}
+	}
+	s.tat[client] = tat + interval
+	return true, 0
+}
+
+// refund gives back one check counted by allow (the check did not happen:
+// the captcha provider was down).
+func (l *RateLimiter) refund(client string, p RateLimitPolicy, now time.Time) {
+	interval := int64(p.Window) / int64(p.Requests)
+	t := now.UnixNano()
+	s := l.shard(client)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tat, ok := s.tat[client]; ok {
+		if tat -= interval; tat <= t {
+			delete(s.tat, client)
+		} else {
+			s.tat[client] = tat
+		}
+	}
+}
+
+func (l *RateLimiter) shard(client string) *rateShard {
+	return &l.shards[maphash.String(l.seed, client)%rateShards]
+}
+
+// maybeSweep drops idle clients at most once per rateSweepEvery; the
+// caller holds s.mu.
+func (s *rateShard) maybeSweep(t int64) {
+	if t-s.lastSweep >= int64(rateSweepEvery) {
+		s.sweep(t)
+	}
+}
+
+// sweep drops the clients whose budget is full at t: they are
+// indistinguishable from clients never seen.
+func (s *rateShard) sweep(t int64) {
+	s.lastSweep = t
+	for k, tat := range s.tat {
+		if tat <= t {
+			delete(s.tat, k)
+		}
+	}
+}
+
+// rateKey is the limiter key of a client address: IPv6 clients are keyed
+// by their /64, since one host commonly holds a whole /64.
+func rateKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// limitClient applies the per-client rate limit to a call's credential
+// checks: the first check of a call counts, later ones of the same call
+// (several answers in one request) do not. Over the limit → 429 with
+// Retry-After.
+func (g *Gateway) limitClient(c *call) error {
+	if c.guard.rateCounted {
+		return nil
+	}
+	ok, wait := g.limiter.allow(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
+	if !ok {
+		g.logFailure(c, "rate_limited", "")
+		return &Error{Code: CodeTooManyRequests, RetryAfter: wait}
+	}
+	c.guard.rateCounted = true
+	return nil
+}
+
+// unlimitClient refunds the call's counted check (used when the check
+// could not take place for a reason that is not the client's).
+func (g *Gateway) unlimitClient(c *call) {
+	if c.guard.rateCounted {
+		g.limiter.refund(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
+		c.guard.rateCounted = false
+	}
+}
