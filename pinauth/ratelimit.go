@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,23 +43,25 @@ func (p *RateLimitPolicy) withDefaults() {
 // Gateways of successive configurations to keep counts across reloads. It
 // is safe for concurrent use.
 type RateLimiter struct {
-	seed       maphash.Seed
-	shards     [rateShards]rateShard
+	seed        maphash.Seed
+	shards      [rateShards]rateShard
 	maxPerShard int
+	// nextSweep is when (Unix nanoseconds) idle clients are next dropped.
+	nextSweep atomic.Int64
 }
 
 // rateShards spreads clients over independently locked maps.
 const rateShards = 64
 
-// rateSweepEvery is how often a shard drops clients whose budget is full.
+// rateSweepEvery is how often idle clients (whose budget is full) are
+// dropped.
 const rateSweepEvery = time.Minute
 
 type rateShard struct {
 	mu sync.Mutex
 	// tat is each client's theoretical arrival time (Unix nanoseconds):
 	// the budget is full again at tat.
-	tat       map[string]int64
-	lastSweep int64
+	tat map[string]int64
 }
 
 // NewRateLimiter returns an empty limiter that remembers at most
@@ -95,10 +98,10 @@ func (l *RateLimiter) allow(client string, p RateLimitPolicy, now time.Time) (bo
 	interval := int64(p.Window) / int64(p.Requests)
 	tolerance := int64(p.Window) - interval
 	t := now.UnixNano()
+	l.maybeSweep(t)
 	s := l.shard(client)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.maybeSweep(t)
 	tat, known := s.tat[client]
 	tat = max(tat, t)
 	if tat-t > tolerance {
@@ -138,18 +141,24 @@ func (l *RateLimiter) shard(client string) *rateShard {
 	return &l.shards[maphash.String(l.seed, client)%rateShards]
 }
 
-// maybeSweep drops idle clients at most once per rateSweepEvery; the
-// caller holds s.mu.
-func (s *rateShard) maybeSweep(t int64) {
-	if t-s.lastSweep >= int64(rateSweepEvery) {
+// maybeSweep drops idle clients from every shard, at most once per
+// rateSweepEvery; of concurrent callers one does it.
+func (l *RateLimiter) maybeSweep(t int64) {
+	next := l.nextSweep.Load()
+	if t < next || !l.nextSweep.CompareAndSwap(next, t+int64(rateSweepEvery)) {
+		return
+	}
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
 		s.sweep(t)
+		s.mu.Unlock()
 	}
 }
 
 // sweep drops the clients whose budget is full at t: they are
-// indistinguishable from clients never seen.
+// indistinguishable from clients never seen. The caller holds s.mu.
 func (s *rateShard) sweep(t int64) {
-	s.lastSweep = t
 	for k, tat := range s.tat {
 		if tat <= t {
 			delete(s.tat, k)

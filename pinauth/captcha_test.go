@@ -1,0 +1,390 @@
+package pinauth
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"path/filepath"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+)
+
+// openTestStore opens a fresh SQLite store closed with the test.
+func openTestStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "pinauth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+const captchaSecret = "captcha-secret-never-logged-7f3a"
+
+// captchaEnv is a gateway whose captcha provider is a local fake of
+// provider; adjust changes the captcha config, more the rest.
+func captchaEnv(t *testing.T, provider string, adjust func(*CaptchaConfig), more ...func(*Config)) (*testEnv, *fakeProvider, *observer.ObservedLogs) {
+	t.Helper()
+	fake := newFakeProvider(t, provider, captchaSecret)
+	core, logs := observer.New(zap.DebugLevel)
+	e := newTestEnv(t, append([]func(*Config){func(c *Config) {
+		cc := &CaptchaConfig{Provider: provider, Secret: captchaSecret, VerifyURL: fake.srv.URL,
+			Always: true, Timeout: 300 * time.Millisecond}
+		if provider == CaptchaTencent {
+			cc.AppID = fakeAppID
+		}
+		if adjust != nil {
+			adjust(cc)
+		}
+		c.Captcha = cc
+		c.Logger = zap.New(core)
+	}}, more...)...)
+	return e, fake, logs
+}
+
+// loginWith is a password login carrying extra body fields.
+func (e *testEnv) loginWith(email, password string, extra map[string]string) response {
+	e.t.Helper()
+	body := map[string]string{"email": email, "password": password}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return e.do("POST", "/identity/v2/auth/login?apikey="+testKey, body)
+}
+
+// failures returns the account's counted failures (0 when none are
+// recorded).
+func (e *testEnv) failures(uid string) int {
+	e.t.Helper()
+	return e.attempts(uid).Failures
+}
+
+// noSecretsLogged fails when any log entry mentions one of the secrets.
+func noSecretsLogged(t *testing.T, logs *observer.ObservedLogs, secrets ...string) {
+	t.Helper()
+	for _, entry := range logs.All() {
+		line := entry.Message + fmt.Sprint(entry.ContextMap())
+		for _, s := range secrets {
+			if strings.Contains(line, s) {
+				t.Errorf("log entry %q contains a secret: %s", entry.Message, line)
+			}
+		}
+	}
+}
+
+func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
+	t.Parallel()
+	for _, provider := range []string{CaptchaReCAPTCHA, CaptchaHCaptcha, CaptchaTencent} {
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			e, fake, logs := captchaEnv(t, provider, func(cc *CaptchaConfig) { cc.SiteKey = fakeSiteKey })
+			uid := e.createAccount(testEmail, testPIN)
+
+			if r := e.loginWith(testEmail, testPass, nil); r.status != 403 || r.code() != 982 {
+				t.Fatalf("no captcha: want 403/982, got %d %s", r.status, r.raw)
+			}
+			if n := len(fake.received()); n != 0 {
+				t.Fatalf("a missing captcha reached the provider %d times", n)
+			}
+			rejected := []string{answerBad}
+			if provider != CaptchaHCaptcha {
+				rejected = append(rejected, answerLowScore)
+			}
+			for _, ans := range rejected {
+				if r := e.loginWith(testEmail, testPass, captchaFields(provider, ans)); r.status != 403 || r.code() != 982 {
+					t.Fatalf("captcha %s: want 403/982, got %d %s", ans, r.status, r.raw)
+				}
+			}
+			for _, ans := range []string{answerSlow, answerBoom} {
+				r := e.loginWith(testEmail, testPass, captchaFields(provider, ans))
+				if r.status != 503 || r.code() != 503 || r.header.Get("Retry-After") == "" ||
+					!strings.Contains(r.str("Description"), "CAPTCHA provider") {
+					t.Fatalf("captcha %s: want 503 with Retry-After naming the provider, got %d %v %s", ans, r.status, r.header, r.raw)
+				}
+			}
+			if n := e.failures(uid); n != 0 {
+				t.Fatalf("rejected or unverifiable captchas counted %d failures; a captcha failure compares no secret", n)
+			}
+			if r := e.loginWith(testEmail, "wrong password", captchaFields(provider, answerOK)); r.code() != 966 {
+				t.Fatalf("valid captcha, wrong password: want 966, got %d %s", r.status, r.raw)
+			}
+			if n := e.failures(uid); n != 1 {
+				t.Fatalf("failures after a wrong password = %d, want 1", n)
+			}
+			if r := e.loginWith(testEmail, testPass, captchaFields(provider, answerOK)); r.status != 200 {
+				t.Fatalf("valid captcha, right password: %d %s", r.status, r.raw)
+			}
+			if n := e.failures(uid); n != 0 {
+				t.Fatalf("failures after a successful login = %d, want 0", n)
+			}
+
+			reqs := fake.received()
+			if want := len(rejected) + 4; len(reqs) != want {
+				t.Fatalf("provider got %d verification requests, want %d", len(reqs), want)
+			}
+			for _, req := range reqs {
+				if req.method != "POST" || req.rawQuery != "" {
+					t.Errorf("verification sent as %s with query %q; want a POST with the secret in the body", req.method, req.rawQuery)
+				}
+				switch provider {
+				case CaptchaTencent:
+					if req.form.Get("AppSecretKey") != captchaSecret || req.form.Get("aid") != fakeAppID ||
+						req.form.Get("UserIP") != "127.0.0.1" || req.form.Get("Randstr") != fakeRandstr {
+						t.Errorf("tencent form = %v", req.form)
+					}
+				default:
+					if req.form.Get("secret") != captchaSecret || req.form.Get("remoteip") != "127.0.0.1" {
+						t.Errorf("siteverify form = %v", req.form)
+					}
+					if got := req.form.Get("sitekey"); (provider == CaptchaHCaptcha) != (got == fakeSiteKey) {
+						t.Errorf("sitekey = %q (sent to hCaptcha only)", got)
+					}
+				}
+			}
+			noSecretsLogged(t, logs, captchaSecret, testPass)
+		})
+	}
+}
+
+func TestCaptchaWithARejectedSecretFailsClosed(t *testing.T) {
+	t.Parallel()
+	for _, provider := range []string{CaptchaReCAPTCHA, CaptchaHCaptcha} {
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			e, _, logs := captchaEnv(t, provider, func(cc *CaptchaConfig) { cc.Secret = "not-the-configured-secret" })
+			uid := e.createAccount(testEmail, testPIN)
+			r := e.loginWith(testEmail, testPass, captchaFields(provider, answerOK))
+			if r.status != 503 || r.code() != 503 {
+				t.Fatalf("provider rejecting our secret: want 503, got %d %s", r.status, r.raw)
+			}
+			if e.failures(uid) != 0 {
+				t.Fatal("an unverifiable captcha was counted as a failure")
+			}
+			found := false
+			for _, entry := range logs.All() {
+				if strings.Contains(fmt.Sprint(entry.ContextMap()), "rejected the configured secret") {
+					found = true
+				}
+			}
+			if !found {
+				t.Error("no log entry says the provider rejected the configured secret")
+			}
+			noSecretsLogged(t, logs, "not-the-configured-secret", testPass)
+		})
+	}
+}
+
+func TestCaptchaAfterFailuresDefaultsToTwoBelowTheLockout(t *testing.T) {
+	t.Parallel()
+	e, fake, _ := captchaEnv(t, CaptchaReCAPTCHA, func(cc *CaptchaConfig) { cc.Always = false })
+	uid := e.createAccount(testEmail, testPIN)
+	for i := 1; i <= 3; i++ {
+		if r := e.loginWith(testEmail, "wrong password", nil); r.code() != 966 {
+			t.Fatalf("wrong password %d without captcha: want 966, got %d %s", i, r.status, r.raw)
+		}
+	}
+	// Three failures reached after = 5-2: from now on a captcha is needed.
+	if r := e.loginWith(testEmail, testPass, nil); r.code() != 982 {
+		t.Fatalf("fourth try without captcha: want 982, got %d %s", r.status, r.raw)
+	}
+	if e.failures(uid) != 3 {
+		t.Fatalf("a refused captcha changed the count to %d", e.failures(uid))
+	}
+	if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+		t.Fatalf("fourth try with captcha: want 966, got %d %s", r.status, r.raw)
+	}
+	if r := e.loginWith(testEmail, testPass, captchaFields(CaptchaReCAPTCHA, answerOK)); r.status != 200 {
+		t.Fatalf("right password with captcha: %d %s", r.status, r.raw)
+	}
+	// The success reset the count: no captcha needed again.
+	if r := e.loginWith(testEmail, testPass, nil); r.status != 200 {
+		t.Fatalf("login without captcha after the reset: %d %s", r.status, r.raw)
+	}
+	// Unknown accounts have no count and need none below the threshold.
+	if r := e.loginWith("nobody@example.com", testPass, nil); r.code() != 966 {
+		t.Fatalf("unknown account: want 966, got %s", r.raw)
+	}
+	if n := len(fake.received()); n != 2 {
+		t.Fatalf("provider got %d requests, want 2", n)
+	}
+}
+
+func TestCaptchaAlwaysAppliesToUnknownAccountsAndInvalidSessionTokens(t *testing.T) {
+	t.Parallel()
+	e, _, _ := captchaEnv(t, CaptchaHCaptcha, nil)
+	if r := e.loginWith("nobody@example.com", testPass, nil); r.code() != 982 {
+		t.Fatalf("unknown account without captcha: want 982, got %s", r.raw)
+	}
+	if r := e.loginWith("nobody@example.com", testPass, captchaFields(CaptchaHCaptcha, answerOK)); r.code() != 966 {
+		t.Fatalf("unknown account with captcha: want 966, got %s", r.raw)
+	}
+	if r := e.pinLogin("00000000-0000-4000-8000-000000000000", testPIN); r.code() != 982 {
+		t.Fatalf("invalid session token without captcha: want 982, got %s", r.raw)
+	}
+}
+
+func TestCaptchaFieldsAreReadFromQueryAndBodyUnderEverySpelling(t *testing.T) {
+	t.Parallel()
+	t.Run("recaptcha in the query, underscore spelling", func(t *testing.T) {
+		t.Parallel()
+		e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, nil)
+		e.createAccount(testEmail, testPIN)
+		r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey+"&G_Recaptcha_Response="+answerOK,
+			map[string]string{"email": testEmail, "password": testPass})
+		if r.status != 200 {
+			t.Fatalf("login: %d %s", r.status, r.raw)
+		}
+	})
+	t.Run("tencent qq_recaptcha names in the body", func(t *testing.T) {
+		t.Parallel()
+		e, _, _ := captchaEnv(t, CaptchaTencent, nil)
+		e.createAccount(testEmail, testPIN)
+		r := e.loginWith(testEmail, testPass, map[string]string{"QQ_Recaptcha_Ticket": answerOK, "qq_recaptcha_randstr": fakeRandstr})
+		if r.status != 200 {
+			t.Fatalf("login: %d %s", r.status, r.raw)
+		}
+		if r := e.loginWith(testEmail, testPass, map[string]string{"qq_captcha_ticket": answerOK}); r.code() != 982 {
+			t.Fatalf("tencent ticket without randstr: want 982, got %s", r.raw)
+		}
+	})
+	t.Run("hcaptcha widget's g-recaptcha-response copy", func(t *testing.T) {
+		t.Parallel()
+		e, _, _ := captchaEnv(t, CaptchaHCaptcha, nil)
+		e.createAccount(testEmail, testPIN)
+		if r := e.loginWith(testEmail, testPass, map[string]string{"g-recaptcha-response": answerOK}); r.status != 200 {
+			t.Fatalf("login: %d %s", r.status, r.raw)
+		}
+	})
+}
+
+func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
+	t.Parallel()
+	e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, func(cc *CaptchaConfig) { cc.Always = false },
+		func(c *Config) { c.Lockout.Type = store.LockCaptcha })
+	login := e.loggedIn(testEmail)
+	uid := login.body["Profile"].(map[string]any)["Uid"].(string)
+	st := login.str("session_token")
+	ok := captchaFields(CaptchaReCAPTCHA, answerOK)
+	// Failures 1-3 need no captcha, 4 and 5 do (after = 3).
+	for i := 1; i <= 5; i++ {
+		r := e.pinLogin(st, "9999")
+		if i > 3 {
+			body := map[string]string{"pin": "9999"}
+			for k, v := range ok {
+				body[k] = v
+			}
+			r = e.do("POST", "/identity/v2/auth/login/pin?apikey="+testKey+"&session_token="+st, body)
+		}
+		if r.code() != 1236 {
+			t.Fatalf("wrong PIN %d: want 1236, got %d %s", i, r.status, r.raw)
+		}
+	}
+	att := e.attempts(uid)
+	if !att.Locked(e.clock.Now()) || att.LockType != store.LockCaptcha {
+		t.Fatalf("after five failures the account is not captcha-locked: %+v", att)
+	}
+	profile := e.do("GET", "/identity/v2/manage/account/"+uid+"?apikey="+testKey+"&apisecret="+testSecret, nil)
+	if profile.body["IsLoginLocked"] != true || profile.body["LoginLockedType"] != "Captcha" {
+		t.Fatalf("profile does not mirror the captcha lock: %s", profile.raw)
+	}
+	// Locking invalidated the PIN session token: it answers with the lock.
+	if r := e.pinLogin(st, testPIN); r.status != 403 || r.code() != 1132 {
+		t.Fatalf("PIN login on the invalidated session token: want 403/1132, got %d %s", r.status, r.raw)
+	}
+	if r := e.loginWith(testEmail, testPass, nil); r.code() != 1132 {
+		t.Fatalf("right password without captcha: want 1132, got %s", r.raw)
+	}
+	if r := e.loginWith(testEmail, testPass, captchaFields(CaptchaReCAPTCHA, answerBad)); r.code() != 982 {
+		t.Fatalf("right password with a bad captcha: want 982, got %s", r.raw)
+	}
+	if r := e.loginWith(testEmail, "wrong password", ok); r.code() != 966 {
+		t.Fatalf("wrong password with a valid captcha: want 966, got %s", r.raw)
+	}
+	if att := e.attempts(uid); att.Failures != 6 || !att.Locked(e.clock.Now()) {
+		t.Fatalf("a wrong password through the lock must count and keep the lock: %+v", att)
+	}
+	if r := e.loginWith(testEmail, testPass, ok); r.status != 200 {
+		t.Fatalf("right password with a valid captcha: %d %s", r.status, r.raw)
+	}
+	if att, found, _ := e.store.Attempts(t.Context(), store.AccountRef{Tenant: "demo", UID: uid}); found {
+		t.Fatalf("a successful login must reset the count and lift the lock: %+v", att)
+	}
+}
+
+func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
+	t.Parallel()
+	e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, nil, func(c *Config) {
+		c.RateLimit = RateLimitPolicy{Requests: 2, Window: time.Hour}
+	})
+	uid := e.createAccount(testEmail, testPIN)
+	for i := 0; i < 5; i++ {
+		if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerBoom)); r.status != 503 {
+			t.Fatalf("provider down, try %d: want 503, got %d %s", i+1, r.status, r.raw)
+		}
+	}
+	if e.failures(uid) != 0 {
+		t.Fatal("provider outage counted toward the lockout")
+	}
+	// The rate limit (2 per hour) was not spent either.
+	for i := 0; i < 2; i++ {
+		if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+			t.Fatalf("try %d after the outage: want 966, got %d %s", i+1, r.status, r.raw)
+		}
+	}
+	if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerOK)); r.status != 429 {
+		t.Fatalf("third counted try: want 429, got %d %s", r.status, r.raw)
+	}
+}
+
+func TestCaptchaConfigIsValidated(t *testing.T) {
+	t.Parallel()
+	const valSecret = "captcha-validation-secret"
+	cases := []struct {
+		name string
+		cfg  func(*Config)
+		want string
+	}{
+		{"captcha lockout without provider", func(c *Config) { c.Lockout.Type = store.LockCaptcha }, "needs a captcha provider"},
+		{"unknown provider", func(c *Config) { c.Captcha = &CaptchaConfig{Provider: "turnstile", Secret: valSecret} }, "unknown provider"},
+		{"no secret", func(c *Config) { c.Captcha = &CaptchaConfig{Provider: CaptchaHCaptcha} }, "secret is required"},
+		{"tencent without app_id", func(c *Config) { c.Captcha = &CaptchaConfig{Provider: CaptchaTencent, Secret: valSecret} }, "app_id"},
+		{"relative verify_url", func(c *Config) {
+			c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: valSecret, VerifyURL: "/verify"}
+		}, "verify_url"},
+		{"score above 1", func(c *Config) {
+			c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: valSecret, MinScore: 1.5}
+		}, "min_score"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Config{
+				Tenants: []Tenant{{Name: "demo", APIKeys: []string{testKey}, APISecret: testSecret}},
+				Store:   openTestStore(t), Peppers: []string{testPepper}, Issuer: testIssuer,
+			}
+			tc.cfg(&cfg)
+			_, err := cfg.withDefaults()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("withDefaults: %v, want an error containing %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), valSecret) {
+				t.Fatalf("error quotes the secret: %v", err)
+			}
+		})
+	}
+	ok, err := (CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: valSecret}).withDefaults(5)
+	if err != nil || ok.After != 3 || ok.Always || ok.MinScore != 0.5 || ok.Timeout != 5*time.Second ||
+		ok.VerifyURL != DefaultCaptchaVerifyURLs[CaptchaReCAPTCHA] {
+		t.Fatalf("defaults = %+v, %v", ok, err)
+	}
+	if two, _ := (CaptchaConfig{Provider: CaptchaHCaptcha, Secret: valSecret}).withDefaults(2); !two.Always {
+		t.Fatal("after below 1 (lockout of 2) must mean always")
+	}
+}

@@ -1,0 +1,180 @@
+package pinauth
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestRateLimiterAllowsABurstThenOnePerInterval(t *testing.T) {
+	t.Parallel()
+	l := NewRateLimiter(0)
+	p := RateLimitPolicy{Requests: 3, Window: time.Minute}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		if ok, _ := l.allow("198.51.100.7", p, now); !ok {
+			t.Fatalf("check %d of the burst refused", i+1)
+		}
+	}
+	ok, wait := l.allow("198.51.100.7", p, now)
+	if ok || wait != 20*time.Second {
+		t.Fatalf("fourth check = %v, wait %v; want refused for 20s (one interval)", ok, wait)
+	}
+	if ok, _ := l.allow("198.51.100.8", p, now); !ok {
+		t.Fatal("another client was refused")
+	}
+	if ok, _ := l.allow("198.51.100.7", p, now.Add(20*time.Second-time.Nanosecond)); ok {
+		t.Fatal("allowed before the interval passed")
+	}
+	if ok, _ := l.allow("198.51.100.7", p, now.Add(20*time.Second)); !ok {
+		t.Fatal("refused after the interval passed")
+	}
+	if ok, wait := l.allow("198.51.100.7", p, now.Add(20*time.Second)); ok || wait != 20*time.Second {
+		t.Fatalf("after one refill, the next check = %v, wait %v; want refused for 20s", ok, wait)
+	}
+	// After a whole window the full burst is back.
+	later := now.Add(20*time.Second + time.Minute)
+	for i := 0; i < 3; i++ {
+		if ok, _ := l.allow("198.51.100.7", p, later); !ok {
+			t.Fatalf("check %d of the renewed burst refused", i+1)
+		}
+	}
+}
+
+func TestRateLimiterRefundGivesACheckBack(t *testing.T) {
+	t.Parallel()
+	l := NewRateLimiter(0)
+	p := RateLimitPolicy{Requests: 2, Window: time.Hour}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	l.allow("a", p, now)
+	l.allow("a", p, now)
+	l.refund("a", p, now)
+	if ok, _ := l.allow("a", p, now); !ok {
+		t.Fatal("refunded check not available")
+	}
+	if ok, _ := l.allow("a", p, now); ok {
+		t.Fatal("more than the burst allowed after a refund")
+	}
+}
+
+func TestRateLimiterForgetsIdleClientsAndStaysBounded(t *testing.T) {
+	t.Parallel()
+	p := RateLimitPolicy{Requests: 10, Window: time.Minute}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	l := NewRateLimiter(rateShards * 4)
+	for i := 0; i < 5000; i++ {
+		l.allow(fmt.Sprintf("10.0.%d.%d", i/256, i%256), p, now)
+	}
+	if n := l.Len(); n > rateShards*4 {
+		t.Fatalf("limiter remembers %d clients, bound is %d", n, rateShards*4)
+	}
+	// Once every budget is full again, the next sweep forgets everyone.
+	later := now.Add(rateSweepEvery + time.Minute)
+	for i := 0; i < 3; i++ {
+		l.allow(fmt.Sprintf("client-%d", i), p, later)
+	}
+	if n := l.Len(); n > 3 {
+		t.Fatalf("after every budget refilled the limiter still remembers %d clients, want at most 3", n)
+	}
+}
+
+func TestRateKeyGroupsAnIPv6Slash64(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"203.0.113.9":          "203.0.113.9",
+		"::ffff:203.0.113.9":   "203.0.113.9",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2::ffff":   "2001:db8:1:2::/64",
+		"not-an-ip":            "not-an-ip",
+	}
+	for in, want := range cases {
+		if got := rateKey(in); got != want {
+			t.Errorf("rateKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// clientIPFromHeader lets a test present several client addresses.
+func clientIPFromHeader(r *http.Request) string {
+	if ip := r.Header.Get("X-Test-Client-IP"); ip != "" {
+		return ip
+	}
+	return remoteHost(r)
+}
+
+func TestRateLimitAnswers429PerClientOnCredentialChecksOnly(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(c *Config) {
+		c.RateLimit = RateLimitPolicy{Requests: 3, Window: time.Minute}
+		c.ClientIP = clientIPFromHeader
+	})
+	login := e.loggedIn(testEmail) // one credential check from 127.0.0.1
+	uid := login.body["Profile"].(map[string]any)["Uid"].(string)
+	const a, b = "198.51.100.1", "198.51.100.2"
+	wrong := map[string]string{"email": testEmail, "password": "wrong password"}
+	for i := 1; i <= 3; i++ {
+		if r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey, wrong, "X-Test-Client-IP", a); r.code() != 966 {
+			t.Fatalf("check %d from A: want 966, got %s", i, r.raw)
+		}
+	}
+	r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey, wrong, "X-Test-Client-IP", a)
+	if r.status != 429 || r.code() != 429 || r.header.Get("Retry-After") != "20" {
+		t.Fatalf("fourth check from A: want 429 with Retry-After 20, got %d %q %s", r.status, r.header.Get("Retry-After"), r.raw)
+	}
+	if r.str("Message") != "Too many requests in a particular time frame" {
+		t.Fatalf("429 body: %s", r.raw)
+	}
+	if n := e.failures(uid); n != 3 {
+		t.Fatalf("a rate-limited request was counted toward the lockout: %d failures", n)
+	}
+	// PIN logins from A are credential checks too.
+	pin := e.do("POST", "/identity/v2/auth/login/pin?apikey="+testKey+"&session_token="+login.str("session_token"),
+		map[string]string{"pin": testPIN}, "X-Test-Client-IP", a)
+	if pin.status != 429 {
+		t.Fatalf("PIN login from A: want 429, got %d %s", pin.status, pin.raw)
+	}
+	// B is unaffected.
+	if r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey, map[string]string{"email": testEmail, "password": testPass},
+		"X-Test-Client-IP", b); r.status != 200 {
+		t.Fatalf("login from B: %d %s", r.status, r.raw)
+	}
+	// Token validation and API-secret calls from A are not limited.
+	for i := 0; i < 5; i++ {
+		if r := e.protected(login.str("access_token"), "X-Test-Client-IP", a); r.status != 200 {
+			t.Fatalf("protected request %d from A: %d %s", i+1, r.status, r.raw)
+		}
+		if r := e.do("GET", manageURL(uid), nil, "X-Test-Client-IP", a); r.status != 200 {
+			t.Fatalf("management call %d from A: %d %s", i+1, r.status, r.raw)
+		}
+	}
+	// One interval later A may check once more.
+	e.clock.Advance(20 * time.Second)
+	if r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey, map[string]string{"email": testEmail, "password": testPass},
+		"X-Test-Client-IP", a); r.status != 200 {
+		t.Fatalf("login from A after 20s: %d %s", r.status, r.raw)
+	}
+}
+
+func TestRateLimiterSharedBetweenGatewaysKeepsCounts(t *testing.T) {
+	t.Parallel()
+	st := openTestStore(t)
+	shared := NewRateLimiter(0)
+	limit := func(c *Config) {
+		c.RateLimit = RateLimitPolicy{Requests: 2, Window: time.Hour}
+		c.RateLimiter = shared
+	}
+	first := newTestEnvOn(t, st, limit)
+	first.createAccount(testEmail, testPIN)
+	for i := 0; i < 2; i++ {
+		if r := first.passwordLogin(testEmail, "wrong password"); r.code() != 966 {
+			t.Fatalf("check %d: %s", i+1, r.raw)
+		}
+	}
+	// A reload builds a new Gateway on the same limiter: the budget
+	// spent under the old one stays spent.
+	second := newTestEnvOn(t, st, limit)
+	if r := second.passwordLogin(testEmail, testPass); r.status != 429 {
+		t.Fatalf("first check after the reload: want 429, got %d %s", r.status, r.raw)
+	}
+}
