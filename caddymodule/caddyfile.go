@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,16 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		hash argon2id <time> <memory_kib> <threads>
 //		max_concurrent_hashes <n>
 //		lockout <attempts> <window> <duration> [suspend|captcha|block]
+//		rate_limit <requests> <window>
+//		captcha recaptcha|hcaptcha|tencent <secret> {
+//			app_id     <id>
+//			site_key   <key>
+//			verify_url <url>
+//			always | after <failures>
+//			min_score  <0..1>
+//			action     <name>
+//			timeout    <duration>
+//		}
 //		public <path...>
 //		header_prefix <prefix>
 //		forward_token true|false
@@ -80,7 +91,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // loaded. The field docs of Handler and Tenant give every default.
 //
 // Error messages name the subdirective and never repeat the value of
-// api_key, api_secret, pepper or signing_key.
+// api_key, api_secret, pepper, signing_key or the captcha secret.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
@@ -107,16 +118,17 @@ var (
 	topLevel = []string{
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
-		"lockout", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
+		"lockout", "rate_limit", "captcha", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
 		"login_page", "cookie",
 	}
-	tenantLevel = []string{
+	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
+	tenantLevel  = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
 		"allow_weak_pins", "allowed_origins", "mfa", "security_question",
 	}
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{
-		"rate_limit", "captcha", "webhook", "email", "sms",
+		"webhook", "email", "sms",
 		"header_preset",
 	}
 )
@@ -197,6 +209,10 @@ func (p *parser) directive(h *Handler) error {
 		return err
 	case "lockout":
 		return p.lockout(h)
+	case "rate_limit":
+		return p.rateLimit(h)
+	case "captcha":
+		return p.captcha(h)
 	case "header_prefix":
 		return p.single(name, &h.HeaderPrefix)
 	case "forward_token":
@@ -456,6 +472,107 @@ func (p *parser) lockout(h *Handler) error {
 		l.Type = args[3]
 	}
 	h.Lockout = l
+	return nil
+}
+
+// rateLimit parses `rate_limit <requests> <window>`.
+func (p *parser) rateLimit(h *Handler) error {
+	args, err := p.args("rate_limit", 2, 2)
+	if err != nil {
+		return err
+	}
+	r := &RateLimit{}
+	if r.Requests, err = p.positiveInt("rate_limit", args[0]); err != nil {
+		return err
+	}
+	window, err := caddy.ParseDuration(args[1])
+	if err != nil || window <= 0 {
+		return p.d.Errf("rate_limit: invalid window %q (want a duration such as 1m)", args[1])
+	}
+	r.Window = caddy.Duration(window)
+	h.RateLimit = r
+	return nil
+}
+
+// captcha parses `captcha <provider> <secret> [{ … }]`. The secret is
+// never quoted in an error.
+func (p *parser) captcha(h *Handler) error {
+	d := p.d
+	args := d.RemainingArgs()
+	if len(args) != 2 {
+		return d.Errf("captcha: want a provider and a secret, got %d value(s)", len(args))
+	}
+	c := &Captcha{Provider: args[0], Secret: args[1]}
+	switch c.Provider {
+	case "recaptcha", "hcaptcha", "tencent":
+	default:
+		return d.Errf("captcha: unknown provider %q (want recaptcha, hcaptcha or tencent)", c.Provider)
+	}
+	bp := parser{d: d, seen: map[string]bool{}}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if err := bp.captchaDirective(c); err != nil {
+			return err
+		}
+	}
+	if c.Provider == "tencent" && c.AppID == "" {
+		return d.Err("captcha: tencent needs app_id")
+	}
+	h.Captcha = c
+	return nil
+}
+
+func (p *parser) captchaDirective(c *Captcha) error {
+	d := p.d
+	name := d.Val()
+	if p.seen[name] {
+		return d.Errf("captcha: %s: given more than once", name)
+	}
+	p.seen[name] = true
+	if (name == "always" && p.seen["after"]) || (name == "after" && p.seen["always"]) {
+		return d.Err("captcha: always and after exclude each other")
+	}
+	switch name {
+	case "app_id":
+		return p.single(name, &c.AppID)
+	case "site_key":
+		return p.single(name, &c.SiteKey)
+	case "verify_url":
+		if err := p.single(name, &c.VerifyURL); err != nil {
+			return err
+		}
+		if u, err := url.Parse(c.VerifyURL); !strings.Contains(c.VerifyURL, "{") &&
+			(err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			return d.Errf("verify_url: %q is not an absolute http or https URL", c.VerifyURL)
+		}
+	case "always":
+		if _, err := p.args(name, 0, 0); err != nil {
+			return err
+		}
+		c.Always = true
+	case "after":
+		args, err := p.args(name, 1, 1)
+		if err != nil {
+			return err
+		}
+		c.After, err = p.positiveInt(name, args[0])
+		return err
+	case "min_score":
+		args, err := p.args(name, 1, 1)
+		if err != nil {
+			return err
+		}
+		score, err := strconv.ParseFloat(args[0], 64)
+		if err != nil || score <= 0 || score > 1 {
+			return d.Errf("min_score: %q is not a number above 0 and at most 1", args[0])
+		}
+		c.MinScore = score
+	case "action":
+		return p.single(name, &c.Action)
+	case "timeout":
+		return p.duration(name, &c.Timeout)
+	default:
+		return p.unknown(captchaLevel)
+	}
 	return nil
 }
 

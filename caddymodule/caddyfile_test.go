@@ -72,6 +72,16 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 				hash argon2id 3 65536 4
 				max_concurrent_hashes 8
 				lockout 7 10m 1h captcha
+				rate_limit 100 30s
+				captcha tencent {env.CAPTCHA_SECRET} {
+					app_id 2094639739
+					site_key public-site-key
+					verify_url http://127.0.0.1:9999/verify
+					after 3
+					min_score 0.7
+					action login
+					timeout 2s
+				}
 				public /healthz /assets/*
 				public /favicon.ico
 				header_prefix X-User-
@@ -117,12 +127,34 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 				Hash:                &Hash{Algorithm: "argon2id", Time: 3, MemoryKiB: 65536, Threads: 4},
 				MaxConcurrentHashes: 8,
 				Lockout:             &Lockout{Attempts: 7, Window: caddy.Duration(10 * time.Minute), Duration: caddy.Duration(time.Hour), Type: "captcha"},
-				Public:              []string{"/healthz", "/assets/*", "/favicon.ico"},
-				HeaderPrefix:        "X-User-",
-				ForwardToken:        ptr(false),
-				CacheSize:           32 << 20,
-				APIPrefix:           "/auth",
+				RateLimit:           &RateLimit{Requests: 100, Window: caddy.Duration(30 * time.Second)},
+				Captcha: &Captcha{
+					Provider: "tencent", Secret: "{env.CAPTCHA_SECRET}", AppID: "2094639739", SiteKey: "public-site-key",
+					VerifyURL: "http://127.0.0.1:9999/verify", After: 3, MinScore: 0.7, Action: "login",
+					Timeout: caddy.Duration(2 * time.Second),
+				},
+				Public:       []string{"/healthz", "/assets/*", "/favicon.ico"},
+				HeaderPrefix: "X-User-",
+				ForwardToken: ptr(false),
+				CacheSize:    32 << 20,
+				APIPrefix:    "/auth",
 			},
+		},
+		{
+			name: "captcha without a block",
+			input: `pin_auth {
+				captcha recaptcha rc-secret
+			}`,
+			want: Handler{Captcha: &Captcha{Provider: "recaptcha", Secret: "rc-secret"}},
+		},
+		{
+			name: "captcha always",
+			input: `pin_auth {
+				captcha hcaptcha hc-secret {
+					always
+				}
+			}`,
+			want: Handler{Captcha: &Captcha{Provider: "hcaptcha", Secret: "hc-secret", Always: true}},
 		},
 		{
 			name: "store without path and lockout without type",
@@ -168,7 +200,7 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 	}{
 		{"argument on the directive", "pin_auth sekrit-arg-0001 {\n}", "pin_auth: takes no arguments", []string{"sekrit-arg-0001"}},
 		{"misspelt subdirective", wrap("isuer https://x"), "did you mean issuer?", nil},
-		{"planned subdirective", wrap("rate_limit 300 1m"), "rate_limit: not supported", nil},
+		{"planned subdirective", wrap("sms https://sms.example"), "sms: not supported", nil},
 		{"pepper continued on a new line", wrap("pepper current-pepper-SECRET1\n  older-pepper-SECRET2"), "unknown subdirective", []string{"SECRET1", "SECRET2"}},
 		{"lowercase secret on its own line", wrap("pepper correcthorsebatterystaple\ncorrecthorsebatterystapler"), "unknown subdirective", []string{"correcthorse"}},
 		{"unknown tenant subdirective", tenant("api_kye k"), "did you mean api_key?", nil},
@@ -219,6 +251,20 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"forward_token not a boolean", wrap("forward_token no"), "forward_token: want true or false", nil},
 		{"cache_size not a size", wrap("cache_size lots"), "cache_size: invalid size", nil},
 		{"api_prefix relative", wrap("api_prefix identity"), "api_prefix", nil},
+
+		{"rate_limit one value", wrap("rate_limit 300"), "rate_limit: want 2 values", nil},
+		{"rate_limit zero", wrap("rate_limit 0 1m"), "rate_limit", nil},
+		{"rate_limit bad window", wrap("rate_limit 300 often"), "rate_limit: invalid window", nil},
+		{"captcha without secret", wrap("captcha recaptcha"), "captcha: want a provider and a secret", nil},
+		{"captcha unknown provider", wrap("captcha turnstile cap-SECRET1"), "captcha: unknown provider", []string{"SECRET1"}},
+		{"captcha secret and extra value", wrap("captcha hcaptcha cap-SECRET1 cap-SECRET2"), "captcha: want a provider and a secret", []string{"SECRET1", "SECRET2"}},
+		{"captcha tencent without app_id", wrap("captcha tencent cap-SECRET1"), "tencent needs app_id", []string{"SECRET1"}},
+		{"captcha always and after", wrap("captcha recaptcha s {\nalways\nafter 2\n}"), "always and after exclude each other", nil},
+		{"captcha after zero", wrap("captcha recaptcha s {\nafter 0\n}"), "after", nil},
+		{"captcha min_score above 1", wrap("captcha recaptcha s {\nmin_score 1.5\n}"), "min_score", nil},
+		{"captcha relative verify_url", wrap("captcha recaptcha s {\nverify_url /siteverify\n}"), "verify_url", nil},
+		{"captcha unknown subdirective", wrap("captcha recaptcha s {\nappid 1\n}"), "did you mean app_id?", nil},
+		{"captcha subdirective twice", wrap("captcha recaptcha s {\ntimeout 1s\ntimeout 2s\n}"), "timeout: given more than once", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,7 +3,9 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,6 +138,51 @@ type Lockout struct {
 	Type string `json:"type,omitempty"`
 }
 
+// RateLimit bounds the credential checks (logins, PIN set, change and
+// reset, OTP and security-answer checks) per client IP. Token validation
+// and API-secret calls are not limited: app back ends make those from one
+// IP for all their users. The count is kept in memory on each node and
+// survives config reloads.
+type RateLimit struct {
+	// Requests is how many checks a client may make at once; after that,
+	// one more per window/requests. Default: 300.
+	Requests int `json:"requests,omitempty"`
+	// Window is the period requests refers to. Default: 1m.
+	Window caddy.Duration `json:"window,omitempty"`
+}
+
+// Captcha is the bot protection of credential checks, verified server-side
+// with the provider.
+type Captcha struct {
+	// Provider is recaptcha (v2 or v3), hcaptcha or tencent. Required.
+	Provider string `json:"provider,omitempty"`
+	// Secret is the provider's server-side key (Tencent: AppSecretKey).
+	// It is sent to verify_url only and never logged. Required.
+	Secret string `json:"secret,omitempty"`
+	// AppID is Tencent's CaptchaAppId. Required for tencent.
+	AppID string `json:"app_id,omitempty"`
+	// SiteKey is the public site key; hCaptcha checks answers against it.
+	// Default: none.
+	SiteKey string `json:"site_key,omitempty"`
+	// VerifyURL is where answers are verified. Default: the provider's.
+	VerifyURL string `json:"verify_url,omitempty"`
+	// Always requires a captcha on every credential check. Default: false.
+	Always bool `json:"always,omitempty"`
+	// After requires a captcha once an account has this many failures.
+	// Default: the lockout attempts minus 2.
+	After int `json:"after,omitempty"`
+	// MinScore is the lowest reCAPTCHA v3 score accepted. Default: 0.5.
+	MinScore float64 `json:"min_score,omitempty"`
+	// Action, when set, must be the reCAPTCHA v3 action. Default: any.
+	Action string `json:"action,omitempty"`
+	// Timeout bounds one verification; a provider that does not answer
+	// in time fails the request closed (503). Default: 5s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+}
+
+// captchaProviders are the provider names the Caddyfile and JSON accept.
+var captchaProviders = []string{pinauth.CaptchaReCAPTCHA, pinauth.CaptchaHCaptcha, pinauth.CaptchaTencent}
+
 // Names used in the Caddyfile and JSON and mapped to the core.
 const (
 	backendSQLite     = "sqlite"
@@ -212,6 +259,17 @@ func (h *Handler) validate() error {
 		if _, ok := lockTypes[l.Type]; l.Type != "" && !ok {
 			return fmt.Errorf("lockout: unknown type %q (want suspend, captcha or block)", l.Type)
 		}
+		if l.Type == "captcha" && h.Captcha == nil {
+			return errors.New("lockout: type captcha needs a captcha provider (the captcha subdirective)")
+		}
+	}
+	if r := h.RateLimit; r != nil && (r.Requests < 0 || r.Window < 0) {
+		return errors.New("rate_limit: requests and window must not be negative")
+	}
+	if c := h.Captcha; c != nil {
+		if err := c.validate(); err != nil {
+			return fmt.Errorf("captcha: %w", err)
+		}
 	}
 	for _, p := range h.Public {
 		if !strings.HasPrefix(p, "/") {
@@ -232,6 +290,33 @@ func (h *Handler) validate() error {
 	}
 	if h.Cookie != nil && h.LoginPage == nil {
 		return errors.New("cookie: configures the login page's cookies; add login_page")
+	}
+	return nil
+}
+
+func (c *Captcha) validate() error {
+	if !slices.Contains(captchaProviders, c.Provider) {
+		return fmt.Errorf("unknown provider %q (want recaptcha, hcaptcha or tencent)", c.Provider)
+	}
+	if c.Secret == "" {
+		return errors.New("a secret is required")
+	}
+	if c.Provider == pinauth.CaptchaTencent && c.AppID == "" {
+		return errors.New("tencent needs app_id")
+	}
+	if c.Always && c.After != 0 {
+		return errors.New("always and after exclude each other")
+	}
+	if c.After < 0 || c.Timeout < 0 {
+		return errors.New("after and timeout must not be negative")
+	}
+	if c.MinScore < 0 || c.MinScore > 1 {
+		return errors.New("min_score must be between 0 and 1")
+	}
+	if u := c.VerifyURL; u != "" && !strings.Contains(u, "{") {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return errors.New("verify_url must be an absolute http or https URL")
+		}
 	}
 	return nil
 }
@@ -320,6 +405,23 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 			Window:   time.Duration(l.Window),
 			Duration: time.Duration(l.Duration),
 			Type:     lockTypes[l.Type],
+		}
+	}
+	if r := h.RateLimit; r != nil {
+		cfg.RateLimit = pinauth.RateLimitPolicy{Requests: r.Requests, Window: time.Duration(r.Window)}
+	}
+	if c := h.Captcha; c != nil {
+		cfg.Captcha = &pinauth.CaptchaConfig{
+			Provider:  c.Provider,
+			Secret:    x.expand("captcha secret", c.Secret),
+			AppID:     x.expand("captcha app_id", c.AppID),
+			SiteKey:   x.expand("captcha site_key", c.SiteKey),
+			VerifyURL: x.expand("captcha verify_url", c.VerifyURL),
+			Always:    c.Always,
+			After:     c.After,
+			MinScore:  c.MinScore,
+			Action:    c.Action,
+			Timeout:   time.Duration(c.Timeout),
 		}
 	}
 	for _, t := range h.Tenants {

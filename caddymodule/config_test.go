@@ -24,6 +24,7 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 	t.Setenv("TEST_PINAUTH_SECRET", "secret-from-env")
 	t.Setenv("TEST_PINAUTH_PEPPER", "pepper-from-env-0123456789")
 	t.Setenv("TEST_PINAUTH_DB", filepath.Join(dir, "x.db"))
+	t.Setenv("TEST_PINAUTH_CAPTCHA", "captcha-secret-from-env")
 
 	h := Handler{
 		Tenants: []Tenant{{
@@ -50,11 +51,14 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 		Hash:                &Hash{Algorithm: "argon2id", Time: 1, MemoryKiB: 64, Threads: 1},
 		MaxConcurrentHashes: 3,
 		Lockout:             &Lockout{Attempts: 4, Window: caddy.Duration(time.Minute), Duration: caddy.Duration(time.Hour), Type: "block"},
-		Public:              []string{"/healthz"},
-		HeaderPrefix:        "X-User-",
-		ForwardToken:        ptr(false),
-		CacheSize:           1 << 20,
-		APIPrefix:           "/auth",
+		RateLimit:           &RateLimit{Requests: 50, Window: caddy.Duration(10 * time.Second)},
+		Captcha: &Captcha{Provider: "recaptcha", Secret: "{env.TEST_PINAUTH_CAPTCHA}", SiteKey: "site-key",
+			VerifyURL: "http://127.0.0.1:1/verify", After: 2, MinScore: 0.3, Action: "login", Timeout: caddy.Duration(time.Second)},
+		Public:       []string{"/healthz"},
+		HeaderPrefix: "X-User-",
+		ForwardToken: ptr(false),
+		CacheSize:    1 << 20,
+		APIPrefix:    "/auth",
 	}
 	if err := h.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
@@ -87,11 +91,14 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 		Hash:                pinauth.HashParams{Time: 1, MemoryKiB: 64, Threads: 1},
 		MaxConcurrentHashes: 3,
 		Lockout:             pinauth.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
-		Public:              []string{"/healthz"},
-		HeaderPrefix:        "X-User-",
-		WithholdToken:       true,
-		CacheSize:           1 << 20,
-		APIPrefix:           "/auth",
+		RateLimit:           pinauth.RateLimitPolicy{Requests: 50, Window: 10 * time.Second},
+		Captcha: &pinauth.CaptchaConfig{Provider: "recaptcha", Secret: "captcha-secret-from-env", SiteKey: "site-key",
+			VerifyURL: "http://127.0.0.1:1/verify", After: 2, MinScore: 0.3, Action: "login", Timeout: time.Second},
+		Public:        []string{"/healthz"},
+		HeaderPrefix:  "X-User-",
+		WithholdToken: true,
+		CacheSize:     1 << 20,
+		APIPrefix:     "/auth",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("coreConfig:\ngot  %+v\nwant %+v", got, want)
@@ -154,6 +161,9 @@ func TestCoreConfigRejectsEmptyPlaceholdersWithoutEchoingSecrets(t *testing.T) {
 		{"pepper", func(h *Handler) { h.Peppers = []string{"pepper-0123456789abcdef", "SECRET{env.TEST_PINAUTH_UNSET}"} }, "pepper 2"},
 		{"signing_key from a missing file", func(h *Handler) { h.SigningKey = "SECRET{file./nonexistent/pinauth-test.pem}" }, "signing_key"},
 		{"store path", func(h *Handler) { h.Store = &Store{Path: "{env.TEST_PINAUTH_UNSET}"} }, "store path"},
+		{"captcha secret", func(h *Handler) {
+			h.Captcha = &Captcha{Provider: "hcaptcha", Secret: "SECRET{env.TEST_PINAUTH_UNSET}"}
+		}, "captcha secret"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,6 +222,18 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"relative api_prefix", func(h *Handler) { h.APIPrefix = "identity" }, "api_prefix"},
 		{"header_prefix with a space", func(h *Handler) { h.HeaderPrefix = "X Auth-" }, "header_prefix"},
 		{"negative cache_size", func(h *Handler) { h.CacheSize = -1 }, "cache_size"},
+		{"captcha lockout without captcha", func(h *Handler) { h.Lockout = &Lockout{Type: "captcha"} }, "lockout: type captcha needs a captcha provider"},
+		{"negative rate_limit", func(h *Handler) { h.RateLimit = &RateLimit{Requests: -1} }, "rate_limit"},
+		{"unknown captcha provider", func(h *Handler) { h.Captcha = &Captcha{Provider: "x", Secret: "cap-SECRET"} }, "captcha: unknown provider"},
+		{"captcha without secret", func(h *Handler) { h.Captcha = &Captcha{Provider: "recaptcha"} }, "captcha: a secret is required"},
+		{"tencent without app_id", func(h *Handler) { h.Captcha = &Captcha{Provider: "tencent", Secret: "cap-SECRET"} }, "captcha: tencent needs app_id"},
+		{"captcha always and after", func(h *Handler) {
+			h.Captcha = &Captcha{Provider: "recaptcha", Secret: "cap-SECRET", Always: true, After: 2}
+		}, "captcha: always and after"},
+		{"captcha min_score", func(h *Handler) { h.Captcha = &Captcha{Provider: "recaptcha", Secret: "cap-SECRET", MinScore: 2} }, "captcha: min_score"},
+		{"captcha verify_url", func(h *Handler) {
+			h.Captcha = &Captcha{Provider: "recaptcha", Secret: "cap-SECRET", VerifyURL: "ftp://x/y"}
+		}, "captcha: verify_url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,6 +88,15 @@ type Handler struct {
 	// Default: 5 failures within 15m suspend the account for 15m.
 	Lockout *Lockout `json:"lockout,omitempty"`
 
+	// RateLimit bounds credential checks per client IP (Caddy's client
+	// IP, which honours the server's trusted_proxies).
+	// Default: 300 per minute.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+
+	// Captcha requires solved captchas on credential checks.
+	// Default: none (required when the lockout type is captcha).
+	Captcha *Captcha `json:"captcha,omitempty"`
+
 	// Public lists paths served without a token: exact paths, or prefixes
 	// ending in "/" or "*". The API prefix and /.well-known/jwks.json are
 	// always public. Default: none.
@@ -117,9 +126,10 @@ type Handler struct {
 	// login_page. Default: __Host-pinauth, Secure, host-only.
 	Cookie *Cookie `json:"cookie,omitempty"`
 
-	gw       *pinauth.Gateway
-	storeKey string
-	logger   *zap.Logger
+	gw         *pinauth.Gateway
+	storeKey   string
+	limiterKey string
+	logger     *zap.Logger
 }
 
 // CaddyModule returns the Caddy module information.
@@ -152,6 +162,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	cfg.Store = st
 	cfg.Logger = h.logger
 	cfg.ClientIP = clientIP
+	// The per-IP counts belong to the store's users and outlive this
+	// config: a reload must not hand every client a fresh budget.
+	cfg.RateLimiter, h.limiterKey = acquireRateLimiter(key)
 
 	gw, err := pinauth.New(cfg)
 	if err != nil {
@@ -179,6 +192,10 @@ func (h *Handler) Cleanup() error {
 	if h.gw != nil {
 		errs = append(errs, h.gw.Close())
 		h.gw = nil
+	}
+	if h.limiterKey != "" {
+		errs = append(errs, releaseRateLimiter(h.limiterKey))
+		h.limiterKey = ""
 	}
 	if h.storeKey != "" {
 		errs = append(errs, releaseStore(h.storeKey))
