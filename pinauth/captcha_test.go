@@ -98,12 +98,12 @@ func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 				rejected = append(rejected, answerLowScore)
 			}
 			for _, ans := range rejected {
-				if r := e.loginWith(testEmail, testPass, captchaFields(provider, ans)); r.status != 403 || r.code() != 982 {
+				if r := e.loginWith(testEmail, testPass, captchaAnswerFields(provider, ans)); r.status != 403 || r.code() != 982 {
 					t.Fatalf("captcha %s: want 403/982, got %d %s", ans, r.status, r.raw)
 				}
 			}
 			for _, ans := range []string{answerSlow, answerBoom} {
-				r := e.loginWith(testEmail, testPass, captchaFields(provider, ans))
+				r := e.loginWith(testEmail, testPass, captchaAnswerFields(provider, ans))
 				if r.status != 503 || r.code() != 503 || r.header.Get("Retry-After") == "" ||
 					!strings.Contains(r.str("Description"), "CAPTCHA provider") {
 					t.Fatalf("captcha %s: want 503 with Retry-After naming the provider, got %d %v %s", ans, r.status, r.header, r.raw)
@@ -112,13 +112,13 @@ func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 			if n := e.failures(uid); n != 0 {
 				t.Fatalf("rejected or unverifiable captchas counted %d failures; a captcha failure compares no secret", n)
 			}
-			if r := e.loginWith(testEmail, "wrong password", captchaFields(provider, answerOK)); r.code() != 966 {
+			if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(provider, answerOK)); r.code() != 966 {
 				t.Fatalf("valid captcha, wrong password: want 966, got %d %s", r.status, r.raw)
 			}
 			if n := e.failures(uid); n != 1 {
 				t.Fatalf("failures after a wrong password = %d, want 1", n)
 			}
-			if r := e.loginWith(testEmail, testPass, captchaFields(provider, answerOK)); r.status != 200 {
+			if r := e.loginWith(testEmail, testPass, captchaAnswerFields(provider, answerOK)); r.status != 200 {
 				t.Fatalf("valid captcha, right password: %d %s", r.status, r.raw)
 			}
 			if n := e.failures(uid); n != 0 {
@@ -160,7 +160,7 @@ func TestCaptchaWithARejectedSecretFailsClosed(t *testing.T) {
 			t.Parallel()
 			e, _, logs := captchaEnv(t, provider, func(cc *CaptchaConfig) { cc.Secret = "not-the-configured-secret" })
 			uid := e.createAccount(testEmail, testPIN)
-			r := e.loginWith(testEmail, testPass, captchaFields(provider, answerOK))
+			r := e.loginWith(testEmail, testPass, captchaAnswerFields(provider, answerOK))
 			if r.status != 503 || r.code() != 503 {
 				t.Fatalf("provider rejecting our secret: want 503, got %d %s", r.status, r.raw)
 			}
@@ -197,10 +197,10 @@ func TestCaptchaAfterFailuresDefaultsToTwoBelowTheLockout(t *testing.T) {
 	if e.failures(uid) != 3 {
 		t.Fatalf("a refused captcha changed the count to %d", e.failures(uid))
 	}
-	if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
 		t.Fatalf("fourth try with captcha: want 966, got %d %s", r.status, r.raw)
 	}
-	if r := e.loginWith(testEmail, testPass, captchaFields(CaptchaReCAPTCHA, answerOK)); r.status != 200 {
+	if r := e.loginWith(testEmail, testPass, captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.status != 200 {
 		t.Fatalf("right password with captcha: %d %s", r.status, r.raw)
 	}
 	// The success reset the count: no captcha needed again.
@@ -222,7 +222,7 @@ func TestCaptchaAlwaysAppliesToUnknownAccountsAndInvalidSessionTokens(t *testing
 	if r := e.loginWith("nobody@example.com", testPass, nil); r.code() != 982 {
 		t.Fatalf("unknown account without captcha: want 982, got %s", r.raw)
 	}
-	if r := e.loginWith("nobody@example.com", testPass, captchaFields(CaptchaHCaptcha, answerOK)); r.code() != 966 {
+	if r := e.loginWith("nobody@example.com", testPass, captchaAnswerFields(CaptchaHCaptcha, answerOK)); r.code() != 966 {
 		t.Fatalf("unknown account with captcha: want 966, got %s", r.raw)
 	}
 	if r := e.pinLogin("00000000-0000-4000-8000-000000000000", testPIN); r.code() != 982 {
@@ -271,7 +271,7 @@ func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
 	login := e.loggedIn(testEmail)
 	uid := login.body["Profile"].(map[string]any)["Uid"].(string)
 	st := login.str("session_token")
-	ok := captchaFields(CaptchaReCAPTCHA, answerOK)
+	ok := captchaAnswerFields(CaptchaReCAPTCHA, answerOK)
 	// Failures 1-3 need no captcha, 4 and 5 do (after = 3).
 	for i := 1; i <= 5; i++ {
 		r := e.pinLogin(st, "9999")
@@ -301,7 +301,7 @@ func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
 	if r := e.loginWith(testEmail, testPass, nil); r.code() != 1132 {
 		t.Fatalf("right password without captcha: want 1132, got %s", r.raw)
 	}
-	if r := e.loginWith(testEmail, testPass, captchaFields(CaptchaReCAPTCHA, answerBad)); r.code() != 982 {
+	if r := e.loginWith(testEmail, testPass, captchaAnswerFields(CaptchaReCAPTCHA, answerBad)); r.code() != 982 {
 		t.Fatalf("right password with a bad captcha: want 982, got %s", r.raw)
 	}
 	if r := e.loginWith(testEmail, "wrong password", ok); r.code() != 966 {
@@ -325,7 +325,7 @@ func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
 	})
 	uid := e.createAccount(testEmail, testPIN)
 	for i := 0; i < 5; i++ {
-		if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerBoom)); r.status != 503 {
+		if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerBoom)); r.status != 503 {
 			t.Fatalf("provider down, try %d: want 503, got %d %s", i+1, r.status, r.raw)
 		}
 	}
@@ -334,11 +334,11 @@ func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
 	}
 	// The rate limit (2 per hour) was not spent either.
 	for i := 0; i < 2; i++ {
-		if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+		if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
 			t.Fatalf("try %d after the outage: want 966, got %d %s", i+1, r.status, r.raw)
 		}
 	}
-	if r := e.loginWith(testEmail, "wrong password", captchaFields(CaptchaReCAPTCHA, answerOK)); r.status != 429 {
+	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.status != 429 {
 		t.Fatalf("third counted try: want 429, got %d %s", r.status, r.raw)
 	}
 }

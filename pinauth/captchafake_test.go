@@ -144,9 +144,9 @@ func (f *fakeProvider) tencent(form url.Values, token string) map[string]any {
 	return map[string]any{"response": "9", "evil_level": "0", "err_msg": "ticket reused"}
 }
 
-// captchaFields returns the request fields carrying answer for provider,
+// captchaAnswerFields returns the request fields carrying answer for provider,
 // as a browser widget would post them.
-func captchaFields(provider, answer string) map[string]string {
+func captchaAnswerFields(provider, answer string) map[string]string {
 	switch provider {
 	case CaptchaReCAPTCHA:
 		return map[string]string{"g-recaptcha-response": answer}

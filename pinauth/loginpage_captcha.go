@@ -21,13 +21,29 @@ type captchaWidget struct {
 }
 
 // captchaFor returns the widget to render on a login form, or nil. required
-// is true after the core answered that a captcha is needed (1132, 982).
-//
-// Hook: the tenant's captcha settings (provider, site key, always/after)
-// are not part of the configuration yet; until they are, no widget is
-// rendered and a captcha lock is explained in words only.
+// is true after the core answered that a captcha is needed (1132, 982);
+// with the captcha's always mode every form shows it. A widget needs the
+// public site key. reCAPTCHA is rendered as the v2 checkbox and hCaptcha
+// as its checkbox; a reCAPTCHA v3 key or Tencent's captcha needs the
+// app's own script, so no widget is rendered and a captcha lock is
+// explained in words only.
 func (p *loginPage) captchaFor(required bool) *captchaWidget {
-	_ = required
+	cc := p.g.cfg.Captcha
+	if cc == nil || cc.SiteKey == "" || !(required || cc.Always) {
+		return nil
+	}
+	switch cc.Provider {
+	case CaptchaReCAPTCHA:
+		return &captchaWidget{
+			Script: "https://www.google.com/recaptcha/api.js", Class: "g-recaptcha", SiteKey: cc.SiteKey,
+			Sources: []string{"https://www.google.com/recaptcha/", "https://www.gstatic.com/recaptcha/"},
+		}
+	case CaptchaHCaptcha:
+		return &captchaWidget{
+			Script: "https://js.hcaptcha.com/1/api.js", Class: "h-captcha", SiteKey: cc.SiteKey,
+			Sources: []string{"https://hcaptcha.com", "https://*.hcaptcha.com"},
+		}
+	}
 	return nil
 }
 
