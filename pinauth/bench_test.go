@@ -106,3 +106,22 @@ func BenchmarkArgon2idDefault(b *testing.B) {
 		argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, hashKeyLen)
 	}
 }
+
+// BenchmarkCredentialGate measures what the brute-force gate adds to every
+// credential check before the store and the hash: the per-IP rate limit
+// and the captcha policy (none configured).
+func BenchmarkCredentialGate(b *testing.B) {
+	e, _ := benchEnv(b)
+	c := &call{clientIP: "203.0.113.7", now: e.gw.now(), tenant: &e.gw.cfg.Tenants[0]}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.guard = callGuard{}
+		if err := e.gw.limitClient(c); err != nil {
+			b.Fatal(err)
+		}
+		e.gw.unlimitClient(c) // keep the client under its budget
+		if _, err := e.gw.captchaGate(context.Background(), c, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

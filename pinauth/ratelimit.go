@@ -173,9 +173,11 @@ func rateKey(ip string) string {
 	if err != nil {
 		return ip
 	}
-	a = a.Unmap()
 	if a.Is4() {
-		return a.String()
+		return ip // already canonical: no allocation on the hot path
+	}
+	if a.Is4In6() {
+		return a.Unmap().String()
 	}
 	p, _ := a.Prefix(64)
 	return p.String()
