@@ -71,6 +71,45 @@ type Store interface {
 	// SetMeta stores value under key, replacing any earlier value.
 	SetMeta(ctx context.Context, key, value string) error
 
+	// ClaimEvents leases up to c.Limit outbox events to c.Owner for
+	// delivery, in one atomic step, and returns them oldest first with
+	// Attempts already counting this attempt, ClaimedBy = c.Owner and
+	// ClaimedUntil = c.Now + c.Lease. An event is claimable when it is
+	// pending, due (NextAttemptAt zero or not after c.Now), not leased (no
+	// ClaimedUntil after c.Now), its Endpoint is in c.Endpoints, and no
+	// older event (by CreatedAt, then insertion order) of the same account
+	// (Tenant, UID) and Endpoint is pending, leased or not: per account and
+	// endpoint, events are delivered one at a time, in order. Of any number
+	// of concurrent callers, in this process or another sharing the
+	// backend, each event goes to exactly one until its lease ends. A Limit
+	// below 1 or no Endpoints claims nothing.
+	ClaimEvents(ctx context.Context, c EventClaim) ([]Event, error)
+
+	// CompleteEvent marks a pending event delivered at now and ends its
+	// lease, whoever holds it: a finished delivery is a fact even when
+	// the lease ran out meanwhile. found=false (and no change) when no
+	// pending event has that id.
+	CompleteEvent(ctx context.Context, id string, now time.Time) (found bool, err error)
+
+	// FailEvent records a failed attempt of an event leased to owner: it
+	// stores f.Error as LastError and ends the lease; the event then
+	// waits until f.RetryAt, or becomes dead at f.Now when f.Dead is set.
+	// found=false (and no change) when no pending event with that id is
+	// leased to owner (the lease was lost to another claimer, or the event
+	// was completed meanwhile).
+	FailEvent(ctx context.Context, id, owner string, f EventFailure) (found bool, err error)
+
+	// ReplayEvent puts a dead event back in the queue: pending, due at
+	// now, Attempts 0, LastError and FinishedAt cleared, ID and payload
+	// unchanged (receivers see the same webhook-id). found=false when no
+	// dead event has that id.
+	ReplayEvent(ctx context.Context, id string, now time.Time) (found bool, err error)
+
+	// PruneEvents deletes up to limit delivered events whose FinishedAt is
+	// before the given time, oldest first, and returns how many it
+	// deleted. Pending and dead events are never pruned.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
+
 	// Close releases the store's resources. After it every other method
 	// returns ErrClosed; calling Close again returns nil.
 	Close() error

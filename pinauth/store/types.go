@@ -249,10 +249,21 @@ type Event struct {
 	Payload   []byte
 	CreatedAt time.Time
 	// State is pending, delivered or dead.
-	State         EventState
-	Attempts      int
+	State EventState
+	// Attempts counts delivery attempts started (ClaimEvents counts one).
+	Attempts int
+	// NextAttemptAt is when a pending event is due; zero means now.
 	NextAttemptAt time.Time
-	LastError     string
+	// LastError describes the last failed attempt.
+	LastError string
+	// ClaimedBy and ClaimedUntil name the dispatcher holding the event's
+	// lease and when the lease ends; zero when unclaimed. Tx.AddEvent
+	// ignores them: new events are unclaimed.
+	ClaimedBy    string
+	ClaimedUntil time.Time
+	// FinishedAt is when the event was delivered or declared dead; zero
+	// while pending.
+	FinishedAt time.Time
 }
 
 // EventState is the delivery state of an outbox event.
@@ -274,4 +285,30 @@ type EventFilter struct {
 	UID    string
 	// Limit caps the result (0: 1000).
 	Limit int
+}
+
+// EventClaim asks Store.ClaimEvents for due events.
+type EventClaim struct {
+	// Owner identifies the claiming dispatcher (unique per process).
+	Owner string
+	// Endpoints are the webhooks the claimer can deliver to; events of
+	// other endpoints are left alone.
+	Endpoints []string
+	// Now is the claim time; Lease how long the claim lasts.
+	Now   time.Time
+	Lease time.Duration
+	// Limit caps the number of events claimed.
+	Limit int
+}
+
+// EventFailure describes a failed delivery attempt for Store.FailEvent.
+type EventFailure struct {
+	// Error is stored as the event's LastError. It must not contain a
+	// secret or the payload.
+	Error string
+	// RetryAt is when the event is due again (unless Dead).
+	RetryAt time.Time
+	// Dead ends delivery: the event is kept, marked dead at Now.
+	Dead bool
+	Now  time.Time
 }

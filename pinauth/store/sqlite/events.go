@@ -37,8 +37,7 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 		return nil, err
 	}
 	var q strings.Builder
-	q.WriteString(`SELECT id, tenant, uid, hook, endpoint, payload, created_at, state, attempts, next_attempt_at, last_error
-		FROM events WHERE 1 = 1`)
+	q.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE 1 = 1`)
 	var args []any
 	for _, c := range []struct{ col, v string }{{"state", string(f.State)}, {"tenant", f.Tenant}, {"uid", f.UID}} {
 		if c.v != "" {
@@ -59,19 +58,33 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 	defer rows.Close()
 	var out []store.Event
 	for rows.Next() {
-		var e store.Event
-		var state string
-		var created int64
-		var next sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.Tenant, &e.UID, &e.Hook, &e.Endpoint, &e.Payload, &created, &state,
-			&e.Attempts, &next, &e.LastError); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, s.fault("events", err)
 		}
-		e.State, e.CreatedAt, e.NextAttemptAt = store.EventState(state), fromMicro(created), fromNullMicro(next)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.fault("events", err)
 	}
 	return out, nil
+}
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = `id, tenant, uid, hook, endpoint, payload, created_at, state, attempts, next_attempt_at,
+	last_error, claimed_by, claimed_until, finished_at`
+
+// scanEvent reads one row of eventColumns.
+func scanEvent(row interface{ Scan(...any) error }) (store.Event, error) {
+	var e store.Event
+	var state string
+	var created int64
+	var next, claimedUntil, finished sql.NullInt64
+	if err := row.Scan(&e.ID, &e.Tenant, &e.UID, &e.Hook, &e.Endpoint, &e.Payload, &created, &state,
+		&e.Attempts, &next, &e.LastError, &e.ClaimedBy, &claimedUntil, &finished); err != nil {
+		return e, err
+	}
+	e.State, e.CreatedAt, e.NextAttemptAt = store.EventState(state), fromMicro(created), fromNullMicro(next)
+	e.ClaimedUntil, e.FinishedAt = fromNullMicro(claimedUntil), fromNullMicro(finished)
+	return e, nil
 }

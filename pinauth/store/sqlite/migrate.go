@@ -24,6 +24,7 @@ type migration struct {
 // entry that has been released.
 var migrations = []migration{
 	{1, schemaV1},
+	{2, schemaV2},
 }
 
 const schemaV1 = `
@@ -115,6 +116,18 @@ CREATE TABLE events (
 );
 CREATE INDEX events_order ON events (created_at, seq);
 CREATE INDEX events_state ON events (state, created_at, seq);
+`
+
+// schemaV2 adds the webhook dispatcher's lease (claimed_by, claimed_until)
+// and the time an event was delivered or died (finished_at, for pruning),
+// with the indexes ClaimEvents and PruneEvents need.
+const schemaV2 = `
+ALTER TABLE events ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN claimed_until INTEGER;
+ALTER TABLE events ADD COLUMN finished_at INTEGER;
+-- The head of each account's queue per endpoint: the oldest pending event.
+CREATE INDEX events_queue ON events (tenant, uid, endpoint, state, created_at, seq);
+CREATE INDEX events_finished ON events (state, finished_at);
 `
 
 // migrate brings the schema up to the last of ms, one transaction per
