@@ -93,6 +93,12 @@ type Config struct {
 
 	// Webhooks receive events through the outbox.
 	Webhooks []Webhook
+	// WebhookPollInterval is how often the webhook dispatcher looks for
+	// due events when nothing else wakes it. Default: 1s.
+	WebhookPollInterval time.Duration
+	// WebhookRetention is how long delivered events stay in the outbox
+	// before they are pruned. Default: 7 days.
+	WebhookRetention time.Duration
 
 	// LoginPage enables the built-in login page; nil disables it.
 	LoginPage *LoginPage
@@ -291,6 +297,9 @@ func (c Config) withDefaults() (Config, error) {
 			return c, err
 		}
 		c.LoginPage = &lp
+	}
+	if err := validateWebhooks(&c); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -32,6 +33,12 @@ type Webhook struct {
 	Events []string
 	// Tenant limits the webhook to one tenant; "" means every tenant.
 	Tenant string
+	// Timeout bounds one delivery attempt, from connecting to the end of
+	// the response headers. Default: DefaultWebhookTimeout.
+	Timeout time.Duration
+	// Retry says how often and how far apart failed deliveries are
+	// retried. Zero fields take the defaults named on RetryPolicy.
+	Retry RetryPolicy
 }
 
 // endpointID names a webhook in the outbox: stable across restarts and

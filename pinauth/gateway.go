@@ -47,6 +47,7 @@ type Gateway struct {
 	stop      context.CancelFunc
 	bg        sync.WaitGroup
 	closeOnce sync.Once
+	webhooks    *dispatcher
 }
 
 // Identity is what the protected path learned about an authenticated
@@ -124,6 +125,9 @@ func New(cfg Config) (*Gateway, error) {
 	if g.page, err = newLoginPage(g); err != nil {
 		return nil, err
 	}
+	if g.webhooks, err = startDispatcher(g); err != nil {
+		return nil, err
+	}
 	g.startBackground()
 	return g, nil
 }
@@ -156,6 +160,7 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 // the store.
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
+		g.webhooks.stop()
 		if g.stop != nil {
 			g.stop()
 			g.bg.Wait()
