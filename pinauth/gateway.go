@@ -126,6 +126,7 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	if g.webhooks, err = startDispatcher(g); err != nil {
+		g.cache.close()
 		return nil, err
 	}
 	g.startBackground()
