@@ -27,9 +27,10 @@ func manage(path string) string { return api(path) + "&apisecret=" + testSecret 
 func withToken(token string) []string { return []string{"Authorization", "Bearer " + token} }
 
 // withWebhook subscribes a webhook so that events are written to the
-// outbox (nothing is delivered in unit tests).
+// outbox. Its receiver is the discard port: the first attempt of each event
+// fails and, on the frozen test clock, no retry ever falls due.
 func withWebhook(c *Config) {
-	c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret"}}
+	c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret-of-24-bytes+"}}
 }
 
 // withQuestions gives the demo tenant three security questions.
