@@ -45,6 +45,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			allowed_origins <origin...>
 //			mfa security_question
 //			security_question <id> <text...>
+//			webhook <url> { … }   # as below, for this tenant's events only
 //		}
 //		store sqlite [<path>]
 //		pepper        <secret> [<older>...]
@@ -82,10 +83,16 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			domain   <domain>
 //			insecure
 //		}
+//		webhook <url> {
+//			secret  <secret>
+//			events  <name...>
+//			timeout <duration>
+//			retry   <attempts> [<initial> [<max>]]
+//		}
 //	}
 //
-// tenant, api_key, allowed_origins, security_question and public may be
-// repeated; every other subdirective may appear once. Durations use Caddy's
+// tenant, api_key, allowed_origins, security_question, public and webhook
+// may be repeated; every other subdirective may appear once. Durations use Caddy's
 // syntax (90s, 15m, 7d); cache_size accepts sizes such as 64MiB. Secrets
 // take placeholders ({env.X}, {file./path}), expanded when the config is
 // loaded. The field docs of Handler and Tenant give every default.
@@ -119,16 +126,16 @@ var (
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
 		"lockout", "rate_limit", "captcha", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
-		"login_page", "cookie",
+		"login_page", "cookie", "webhook",
 	}
 	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
 	tenantLevel  = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
-		"allow_weak_pins", "allowed_origins", "mfa", "security_question",
+		"allow_weak_pins", "allowed_origins", "mfa", "security_question", "webhook",
 	}
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{
-		"webhook", "email", "sms",
+		"email", "sms",
 		"header_preset",
 	}
 )
@@ -149,6 +156,10 @@ func (p *parser) directive(h *Handler) error {
 		}
 		h.Tenants = append(h.Tenants, t)
 		return nil
+	case "webhook":
+		w, err := p.webhook()
+		h.Webhooks = append(h.Webhooks, w)
+		return err
 	case "public":
 		args, err := p.args(name, 1, -1)
 		h.Public = append(h.Public, args...)
@@ -352,6 +363,10 @@ func (p *parser) tenantDirective(t *Tenant) error {
 		}
 		t.APIKeys = append(t.APIKeys, args[0])
 		return nil
+	case "webhook":
+		w, err := p.webhook()
+		t.Webhooks = append(t.Webhooks, w)
+		return err
 	case "allowed_origins":
 		args, err := p.args(name, 1, -1)
 		t.AllowedOrigins = append(t.AllowedOrigins, args...)

@@ -55,6 +55,9 @@ type Tenant struct {
 
 	// SecurityQuestions are the questions users may answer. Default: none.
 	SecurityQuestions []SecurityQuestion `json:"security_questions,omitempty"`
+
+	// Webhooks receive this tenant's events only. Default: none.
+	Webhooks []Webhook `json:"webhooks,omitempty"`
 }
 
 // SecurityQuestion is one question a tenant offers.
@@ -218,6 +221,9 @@ func (h *Handler) validate() error {
 			return fmt.Errorf("tenant %q: %w", t.Name, err)
 		}
 	}
+	if err := validateWebhooks(h.Webhooks); err != nil {
+		return err
+	}
 	if len(h.Peppers) == 0 {
 		return errors.New("pepper is required")
 	}
@@ -336,6 +342,9 @@ func (t Tenant) validate() error {
 	if t.APISecret == "" {
 		return errors.New("api_secret is required")
 	}
+	if err := validateWebhooks(t.Webhooks); err != nil {
+		return err
+	}
 	if t.PlanExpires != "" {
 		if _, err := time.Parse(time.RFC3339, t.PlanExpires); err != nil {
 			return fmt.Errorf("plan_expires: %q is not an RFC 3339 time", t.PlanExpires)
@@ -430,7 +439,9 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 			return cfg, storeSpec{}, err
 		}
 		cfg.Tenants = append(cfg.Tenants, ct)
+		cfg.Webhooks = append(cfg.Webhooks, coreWebhooks(x, t.Webhooks, t.Name)...)
 	}
+	cfg.Webhooks = append(coreWebhooks(x, h.Webhooks, ""), cfg.Webhooks...)
 
 	spec := storeSpec{backend: backendSQLite}
 	if h.Store != nil {

@@ -126,6 +126,10 @@ type Handler struct {
 	// login_page. Default: __Host-pinauth, Secure, host-only.
 	Cookie *Cookie `json:"cookie,omitempty"`
 
+	// Webhooks receive signed deliveries of every tenant's events.
+	// Default: none.
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+
 	gw         *pinauth.Gateway
 	storeKey   string
 	limiterKey string
