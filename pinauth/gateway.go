@@ -37,6 +37,7 @@ type Gateway struct {
 	page        *loginPage // nil without login_page
 	limiter     *RateLimiter
 	captcha     *captchaVerifier // nil when no captcha is configured
+	webhooks    *dispatcher      // nil without webhooks
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -47,7 +48,6 @@ type Gateway struct {
 	stop      context.CancelFunc
 	bg        sync.WaitGroup
 	closeOnce sync.Once
-	webhooks    *dispatcher
 }
 
 // Identity is what the protected path learned about an authenticated
