@@ -24,7 +24,7 @@ func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "pinauth",
 		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>]",
-		Short: "Administers caddy-pinauth (signing keys)",
+		Short: "Administers caddy-pinauth (signing keys, webhooks)",
 		Long: `
 Administers the pin_auth gateway's store while Caddy runs (or not).
 
@@ -39,6 +39,10 @@ Commands:
   keys rotate   retire the signing key and start signing with a new one;
                 running gateways switch within seconds, tokens signed with
                 the retired key keep verifying until they expire
+  webhooks list     list outbox events (--state pending|delivered|dead,
+                    --tenant, --limit)
+  webhooks replay   send dead events again, with their original webhook-id:
+                    name them, or --all for every dead event (of --tenant)
 `,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.PersistentFlags().StringP("config", "c", "", "Caddy configuration file")
@@ -56,8 +60,22 @@ Commands:
 type cliCommand struct {
 	name     string
 	short    string
-	run      func(ctx context.Context, out io.Writer, targets []cliTarget) error
+	run      func(ctx context.Context, c cliCall) error
 	children []cliCommand
+	// use follows the name in the usage line; args checks the positional
+	// arguments (default: none); flags declares the command's own flags.
+	use   string
+	args  cobra.PositionalArgs
+	flags func(cmd *cobra.Command)
+}
+
+// cliCall is what a command's run gets: where to write, the stores to
+// work on, and its own arguments and flags (cmd.Flags()).
+type cliCall struct {
+	out     io.Writer
+	targets []cliTarget
+	args    []string
+	cmd     *cobra.Command
 }
 
 // cliCommands is the command tree under `caddy pinauth`.
@@ -66,19 +84,26 @@ var cliCommands = []cliCommand{
 		{name: "list", short: "Lists the signing keys", run: keysList},
 		{name: "rotate", short: "Retires the signing key and signs with a new one", run: keysRotate},
 	}},
+	webhooksCommand,
 }
 
 // cliTimeout bounds one command's store work.
 const cliTimeout = time.Minute
 
 func (c cliCommand) cobra() *cobra.Command {
-	cmd := &cobra.Command{Use: c.name, Short: c.short, Args: cobra.NoArgs}
+	cmd := &cobra.Command{Use: strings.TrimSpace(c.name + " " + c.use), Short: c.short, Args: cobra.NoArgs}
+	if c.args != nil {
+		cmd.Args = c.args
+	}
+	if c.flags != nil {
+		c.flags(cmd)
+	}
 	for _, child := range c.children {
 		cmd.AddCommand(child.cobra())
 	}
 	if c.run != nil {
 		run := c.run
-		cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
 			cmd.SilenceUsage = true
 			targets, err := cliTargets(cmd)
 			if err != nil {
@@ -86,7 +111,7 @@ func (c cliCommand) cobra() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
 			defer cancel()
-			return run(ctx, cmd.OutOrStdout(), targets)
+			return run(ctx, cliCall{out: cmd.OutOrStdout(), targets: targets, args: args, cmd: cmd})
 		}
 	}
 	return cmd
@@ -182,8 +207,9 @@ func withStore(t cliTarget, fn func(st store.Store) error) error {
 }
 
 // keysList prints the signing keys of every target store.
-func keysList(ctx context.Context, out io.Writer, targets []cliTarget) error {
-	for _, t := range targets {
+func keysList(ctx context.Context, c cliCall) error {
+	out := c.out
+	for _, t := range c.targets {
 		err := withStore(t, func(st store.Store) error {
 			keys, err := pinauth.ListKeys(ctx, st)
 			if err != nil {
@@ -210,8 +236,9 @@ func keysList(ctx context.Context, out io.Writer, targets []cliTarget) error {
 
 // keysRotate rotates the signing key of every target store, with the
 // config's pepper (which seals the new key) and algorithm.
-func keysRotate(ctx context.Context, out io.Writer, targets []cliTarget) error {
-	for _, t := range targets {
+func keysRotate(ctx context.Context, c cliCall) error {
+	out := c.out
+	for _, t := range c.targets {
 		if t.handler == nil {
 			return errors.New("keys rotate needs the config (--config): the pepper seals the new key")
 		}
@@ -223,6 +250,7 @@ func keysRotate(ctx context.Context, out io.Writer, targets []cliTarget) error {
 			cfg.Store = st
 			cfg.Logger = zap.NewNop()
 			cfg.CacheSize = 1 << 20 // the CLI verifies no tokens
+			cfg.Webhooks = nil      // and delivers no webhooks: the running gateways do
 			gw, err := pinauth.New(cfg)
 			if err != nil {
 				return err

@@ -50,7 +50,7 @@ func newHookTarget(w *Webhook) (*hookTarget, error) {
 	if err != nil {
 		return nil, errors.New("invalid webhook url")
 	}
-	return &hookTarget{id: w.endpointID(), url: w.URL, host: u.Host, key: key, timeout: w.Timeout, retry: w.Retry}, nil
+	return &hookTarget{id: w.EndpointID(), url: w.URL, host: u.Host, key: key, timeout: w.Timeout, retry: w.Retry}, nil
 }
 
 // newWebhookClient returns the delivery client. Redirects are followed only

@@ -372,7 +372,7 @@ func TestRedirectsAreFollowedOnlyToTheSameHostAndKeepThePOST(t *testing.T) {
 	errs := map[string]string{}
 	for _, ev := range e.outbox() {
 		for _, w := range e.gw.cfg.Webhooks {
-			if w.endpointID() == ev.Endpoint {
+			if w.EndpointID() == ev.Endpoint {
 				path := w.URL[strings.LastIndex(w.URL, "/"):]
 				states[path], errs[path] = ev.State, ev.LastError
 			}
@@ -466,7 +466,7 @@ func TestAnEventLeasedByADeadNodeIsDeliveredWhenTheLeaseEnds(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	hook := Webhook{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Retry: testRetry}
-	ep := hook.endpointID()
+	ep := hook.EndpointID()
 	err = st.Update(t.Context(), func(tx store.Tx) error {
 		return tx.AddEvent(store.Event{ID: "evt-of-a-dead-node", Tenant: "demo", UID: "u1", Hook: HookLogin,
 			Endpoint: ep, Payload: []byte(`{"HookName":"login"}`), CreatedAt: time.Now()})

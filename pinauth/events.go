@@ -41,9 +41,10 @@ type Webhook struct {
 	Retry RetryPolicy
 }
 
-// endpointID names a webhook in the outbox: stable across restarts and
-// nodes, and free of the URL's credentials.
-func (w *Webhook) endpointID() string {
+// EndpointID names the webhook in the outbox (store.Event.Endpoint): a
+// hash of its tenant and URL, stable across restarts and nodes, and free
+// of any credential the URL carries.
+func (w *Webhook) EndpointID() string {
 	sum := sha256.Sum256([]byte(w.Tenant + "\x00" + w.URL))
 	return hex.EncodeToString(sum[:8])
 }
@@ -98,7 +99,7 @@ func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) erro
 			return err
 		}
 		if err := tx.AddEvent(store.Event{
-			ID: id, Tenant: tenant, UID: a.UID, Hook: hook, Endpoint: wh.endpointID(),
+			ID: id, Tenant: tenant, UID: a.UID, Hook: hook, Endpoint: wh.EndpointID(),
 			Payload: body, CreatedAt: now, State: store.EventPending, NextAttemptAt: now,
 		}); err != nil {
 			return err

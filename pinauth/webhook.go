@@ -155,7 +155,7 @@ func validateWebhooks(c *Config) error {
 		}
 		setDefault(&w.Timeout, DefaultWebhookTimeout)
 		w.Retry = w.Retry.withDefaults()
-		if id := w.endpointID(); seen[id] {
+		if id := w.EndpointID(); seen[id] {
 			return fmt.Errorf("pinauth: %s: the same url is configured twice", name)
 		} else {
 			seen[id] = true

@@ -1,0 +1,136 @@
+package caddymodule
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+)
+
+// deadEvents stores events of the endpoint ep and kills those in dead.
+func deadEvents(t *testing.T, db, ep string, ids []string, dead ...string) {
+	t.Helper()
+	st, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	now := time.Now()
+	err = st.Update(ctx, func(tx store.Tx) error {
+		for i, id := range ids {
+			if err := tx.AddEvent(store.Event{ID: id, Tenant: "demo", UID: "u" + id, Hook: pinauth.HookLogin, Endpoint: ep,
+				Payload: []byte(`{"Data":{"Email":"PAYLOAD-SECRET@example.com"}}`), CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimEvents(ctx, store.EventClaim{Owner: "cli-test", Endpoints: []string{ep}, Now: now.Add(time.Second), Lease: time.Minute, Limit: len(ids)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range dead {
+		if found, err := st.FailEvent(ctx, id, "cli-test", store.EventFailure{Error: "receiver answered 500", Dead: true, Now: now}); err != nil || !found {
+			t.Fatalf("FailEvent(%s) = %v, %v", id, found, err)
+		}
+	}
+}
+
+func eventStates(t *testing.T, db string) map[string]store.EventState {
+	t.Helper()
+	st, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.Events(context.Background(), store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.EventState{}
+	for _, e := range evs {
+		out[e.ID] = e.State
+	}
+	return out
+}
+
+func TestPinauthWebhooksListAndReplayThroughTheCLI(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "pinauth.db")
+	hook := pinauth.Webhook{URL: "https://hooks.example:8443/in?token=URL-TOKEN"}
+	deadEvents(t, db, hook.EndpointID(), []string{"e1", "e2", "e3", "e4"}, "e1", "e2", "e3")
+	conf := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(conf, []byte(`:0 {
+	pin_auth {
+		tenant demo {
+			api_key k
+			api_secret s
+		}
+		store sqlite `+db+`
+		pepper cli-test-pepper-0123456789
+		webhook https://hooks.example:8443/in?token=URL-TOKEN {
+			secret a-webhook-secret-of-24-bytes
+		}
+	}
+	respond ok
+}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := runPinauth(t, "webhooks", "list", "--config", conf, "--state", "dead")
+	if err != nil {
+		t.Fatalf("webhooks list: %v\n%s", err, out)
+	}
+	for _, want := range []string{"e1", "e2", "e3", "dead", "receiver answered 500", "(hooks.example:8443)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("webhooks list --state dead lacks %q:\n%s", want, out)
+		}
+	}
+	for _, leak := range []string{"e4", "URL-TOKEN", "PAYLOAD-SECRET", "a-webhook-secret"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("webhooks list --state dead shows %q:\n%s", leak, out)
+		}
+	}
+	if _, err := runPinauth(t, "webhooks", "list", "--store", "sqlite:"+db, "--state", "lost"); err == nil {
+		t.Error("an unknown --state was accepted")
+	}
+
+	out, err = runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "e2")
+	if err != nil || !strings.Contains(out, "replayed e2") {
+		t.Fatalf("webhooks replay e2: %v\n%s", err, out)
+	}
+	if s := eventStates(t, db); s["e2"] != store.EventPending || s["e1"] != store.EventDead {
+		t.Fatalf("after replaying e2: %v", s)
+	}
+	if _, err := runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "e2"); err == nil || !strings.Contains(err.Error(), "no dead event with id e2") {
+		t.Errorf("replaying a pending event: %v", err)
+	}
+	for _, args := range [][]string{{}, {"--all", "e1"}, {"--tenant", "demo", "e1"}} {
+		if _, err := runPinauth(t, append([]string{"webhooks", "replay", "--store", "sqlite:" + db}, args...)...); err == nil {
+			t.Errorf("webhooks replay %v succeeded", args)
+		}
+	}
+	out, err = runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "--all", "--tenant", "demo")
+	if err != nil || !strings.Contains(out, "replayed e1") || !strings.Contains(out, "replayed e3") {
+		t.Fatalf("webhooks replay --all: %v\n%s", err, out)
+	}
+	for id, s := range eventStates(t, db) {
+		if s != store.EventPending {
+			t.Errorf("after replay --all, %s is %s", id, s)
+		}
+	}
+	out, err = runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "--all")
+	if err != nil || !strings.Contains(out, "no dead events") {
+		t.Errorf("replay --all with nothing dead: %v\n%s", err, out)
+	}
+}
