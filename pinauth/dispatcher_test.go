@@ -179,8 +179,8 @@ func TestPreventWebhookWritesNoEvent(t *testing.T) {
 func TestFailedDeliveriesAreRetriedWithBackoffAndTheSameID(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	rc.setPlan(func(n int) answer {
-		return []answer{answer500, answerHang, answerClose, answerOK}[min(n, 4)-1]
+	rc.setPlan(func(n int) reply {
+		return []reply{reply500, replyHang, replyClose, replyOK}[min(n, 4)-1]
 	})
 	e := newHookEnv(t, rc, func(c *Config) {
 		c.Webhooks[0].Timeout = 300 * time.Millisecond
@@ -237,7 +237,7 @@ func TestFailedDeliveriesAreRetriedWithBackoffAndTheSameID(t *testing.T) {
 func TestAnEventDiesAfterItsLastAttemptAndReplayDeliversItWithTheSameID(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	rc.setPlan(func(int) answer { return answer500 })
+	rc.setPlan(func(int) reply { return reply500 })
 	e := newHookEnv(t, rc, func(c *Config) {
 		c.Webhooks[0].Retry.Attempts = 3
 		c.Webhooks[0].Events = []string{HookRegister}
@@ -256,7 +256,7 @@ func TestAnEventDiesAfterItsLastAttemptAndReplayDeliversItWithTheSameID(t *testi
 		t.Errorf("dead log entries = %+v, want one warning naming %s", dead, ev.ID)
 	}
 
-	rc.setPlan(func(int) answer { return answerOK })
+	rc.setPlan(func(int) reply { return replyOK })
 	found, err := e.store.ReplayEvent(t.Context(), ev.ID, time.Now())
 	if err != nil || !found {
 		t.Fatalf("ReplayEvent = %v, %v", found, err)
@@ -273,11 +273,11 @@ func TestAnEventDiesAfterItsLastAttemptAndReplayDeliversItWithTheSameID(t *testi
 func TestEventsOfOneAccountArriveInOrderWhileTheFirstIsRetried(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	rc.setPlan(func(n int) answer {
+	rc.setPlan(func(n int) reply {
 		if n <= 3 {
-			return answer500
+			return reply500
 		}
-		return answerOK
+		return replyOK
 	})
 	e := newHookEnv(t, rc)
 	e.createAccount(testEmail, testPIN)
@@ -316,7 +316,7 @@ func TestEventsOfOneAccountArriveInOrderWhileTheFirstIsRetried(t *testing.T) {
 func TestWebhookDeliveryNeverBlocksTheRequest(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	rc.setPlan(func(int) answer { return answerHang })
+	rc.setPlan(func(int) reply { return replyHang })
 	e := newHookEnv(t, rc, func(c *Config) { c.Webhooks[0].Timeout = time.Minute })
 	e.createAccount(testEmail, testPIN)
 	rc.waitEntered() // the dispatcher is now stuck on the register event
@@ -422,7 +422,7 @@ func TestAnEndlessResponseBodyIsNotReadToItsEnd(t *testing.T) {
 func TestCloseHandsAnInterruptedDeliveryBack(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	rc.setPlan(func(int) answer { return answerHang })
+	rc.setPlan(func(int) reply { return replyHang })
 	e := newHookEnv(t, rc, func(c *Config) {
 		c.Webhooks[0].Timeout = time.Minute
 		c.Webhooks[0].Events = []string{HookRegister}
@@ -445,7 +445,7 @@ func TestCloseHandsAnInterruptedDeliveryBack(t *testing.T) {
 	}
 
 	// The next gateway (a restart) delivers it without waiting for a lease.
-	rc.setPlan(func(int) answer { return answerOK })
+	rc.setPlan(func(int) reply { return replyOK })
 	newTestEnvOn(t, e.store, func(c *Config) {
 		c.Now = time.Now
 		c.WebhookPollInterval = 20 * time.Millisecond
@@ -557,11 +557,11 @@ func TestTenantWebhooksReceiveOnlyTheirTenantsSubscribedEvents(t *testing.T) {
 func TestDeliveredEventsArePrunedAfterTheRetention(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	rc.setPlan(func(n int) answer {
+	rc.setPlan(func(n int) reply {
 		if n == 1 {
-			return answerOK
+			return replyOK
 		}
-		return answer500
+		return reply500
 	})
 	e := newHookEnv(t, rc, func(c *Config) {
 		c.WebhookRetention = time.Nanosecond

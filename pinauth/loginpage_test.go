@@ -399,7 +399,7 @@ func TestInWordsRoundsUp(t *testing.T) {
 func TestLoginPageLoginsFireWebhooksWhateverTheBrowserSends(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, withLoginPage(), func(c *Config) {
-		c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "whsec-0123456789abcdef"}}
+		c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "whsec-0123456789abcdef-24b"}}
 	})
 	uid := e.createAccount(testEmail, testPIN)
 	b := newBrowser(t, e)

@@ -20,12 +20,12 @@ import (
 type receiver struct {
 	t   testing.TB
 	srv *httptest.Server
-	// release unblocks requests the plan holds (answerHang).
+	// release unblocks requests the plan holds (replyHang).
 	release chan struct{}
 
 	mu   sync.Mutex
 	got  []hit
-	plan func(n int) answer // n counts requests from 1
+	plan func(n int) reply // n counts requests from 1
 	// entered is signalled (non-blocking) when a request arrives.
 	entered chan struct{}
 }
@@ -35,23 +35,23 @@ type hit struct {
 	at     time.Time
 	header http.Header
 	body   []byte
-	answer answer
+	reply  reply
 }
 
-// answer is what the receiver does with one request.
-type answer int
+// reply is what the receiver does with one request.
+type reply int
 
 const (
-	answerOK    answer = iota
-	answer500          // HTTP 500
-	answerHang         // no answer until released or the client gives up
-	answerClose        // close the connection without an answer
+	replyOK    reply = iota
+	reply500         // HTTP 500
+	replyHang        // no answer until released or the client gives up
+	replyClose       // close the connection without a reply
 )
 
 func newReceiver(t testing.TB) *receiver {
 	t.Helper()
 	rc := &receiver{t: t, release: make(chan struct{}), entered: make(chan struct{}, 100),
-		plan: func(int) answer { return answerOK }}
+		plan: func(int) reply { return replyOK }}
 	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(func() {
 		rc.unblock()
@@ -65,23 +65,23 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
 	a := rc.plan(len(rc.got) + 1)
-	rc.got = append(rc.got, hit{at: time.Now(), header: r.Header.Clone(), body: body, answer: a})
+	rc.got = append(rc.got, hit{at: time.Now(), header: r.Header.Clone(), body: body, reply: a})
 	rc.mu.Unlock()
 	select {
 	case rc.entered <- struct{}{}:
 	default:
 	}
 	switch a {
-	case answerOK:
+	case replyOK:
 		w.WriteHeader(http.StatusNoContent)
-	case answer500:
+	case reply500:
 		http.Error(w, "receiver failure", http.StatusInternalServerError)
-	case answerHang:
+	case replyHang:
 		select {
 		case <-rc.release:
 		case <-r.Context().Done():
 		}
-	case answerClose:
+	case replyClose:
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err == nil {
 			conn.Close()
@@ -101,7 +101,7 @@ func (rc *receiver) unblock() {
 }
 
 // setPlan replaces how the receiver answers.
-func (rc *receiver) setPlan(plan func(n int) answer) {
+func (rc *receiver) setPlan(plan func(n int) reply) {
 	rc.mu.Lock()
 	rc.plan = plan
 	rc.mu.Unlock()
@@ -118,7 +118,7 @@ func (rc *receiver) hits() []hit {
 func (rc *receiver) delivered() []hit {
 	var out []hit
 	for _, h := range rc.hits() {
-		if h.answer == answerOK {
+		if h.reply == replyOK {
 			out = append(out, h)
 		}
 	}
