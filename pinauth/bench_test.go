@@ -3,12 +3,16 @@ package pinauth
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/argon2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // benchEnv is a gateway with one logged-in account.
@@ -42,10 +46,52 @@ func BenchmarkProtectedRequestCached(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyCachedEdDSA measures the cached verification alone: token
+// cache hit, revocation check, profile cache hit; no headers.
+func BenchmarkVerifyCachedEdDSA(b *testing.B) { benchVerifyCached(b, AlgEdDSA) }
+
+// BenchmarkVerifyCachedES256 is BenchmarkVerifyCachedEdDSA for ES256.
+func BenchmarkVerifyCachedES256(b *testing.B) { benchVerifyCached(b, AlgES256) }
+
+// BenchmarkVerifyCachedRS256 is BenchmarkVerifyCachedEdDSA for RS256.
+func BenchmarkVerifyCachedRS256(b *testing.B) { benchVerifyCached(b, AlgRS256) }
+
+// BenchmarkVerifyCachedHS256 is BenchmarkVerifyCachedEdDSA for HS256.
+func BenchmarkVerifyCachedHS256(b *testing.B) { benchVerifyCached(b, AlgHS256) }
+
+func benchVerifyCached(b *testing.B, alg string) {
+	e, login := benchEnv(b, func(c *Config) { c.SigningAlg = alg })
+	tok := login.str("access_token")
+	ctx := context.Background()
+	if _, _, err := e.gw.authenticate(ctx, tok); err != nil {
+		b.Fatal(err)
+	}
+	e.gw.cache.tokens.Wait()
+	e.gw.cache.profiles.Wait()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := e.gw.authenticate(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkVerifyUncachedEdDSA measures a full verification (signature,
 // claims, cached session state) with the token cache bypassed.
-func BenchmarkVerifyUncachedEdDSA(b *testing.B) {
-	e, login := benchEnv(b)
+func BenchmarkVerifyUncachedEdDSA(b *testing.B) { benchVerifyUncached(b, AlgEdDSA) }
+
+// BenchmarkVerifyUncachedES256 is BenchmarkVerifyUncachedEdDSA for ES256.
+func BenchmarkVerifyUncachedES256(b *testing.B) { benchVerifyUncached(b, AlgES256) }
+
+// BenchmarkVerifyUncachedRS256 is BenchmarkVerifyUncachedEdDSA for RS256.
+func BenchmarkVerifyUncachedRS256(b *testing.B) { benchVerifyUncached(b, AlgRS256) }
+
+// BenchmarkVerifyUncachedHS256 is BenchmarkVerifyUncachedEdDSA for HS256.
+func BenchmarkVerifyUncachedHS256(b *testing.B) { benchVerifyUncached(b, AlgHS256) }
+
+func benchVerifyUncached(b *testing.B, alg string) {
+	e, login := benchEnv(b, func(c *Config) { c.SigningAlg = alg })
 	tok := login.str("access_token")
 	ctx := context.Background()
 	now := e.gw.now()
@@ -64,15 +110,84 @@ func BenchmarkVerifyUncachedEdDSA(b *testing.B) {
 
 // BenchmarkBareJWTEdDSA is golang-jwt's own cost for the same token: the
 // baseline for BenchmarkVerifyUncachedEdDSA.
-func BenchmarkBareJWTEdDSA(b *testing.B) {
-	e, login := benchEnv(b)
+func BenchmarkBareJWTEdDSA(b *testing.B) { benchBareJWT(b, AlgEdDSA) }
+
+// BenchmarkBareJWTES256 is the baseline for BenchmarkVerifyUncachedES256.
+func BenchmarkBareJWTES256(b *testing.B) { benchBareJWT(b, AlgES256) }
+
+// BenchmarkBareJWTRS256 is the baseline for BenchmarkVerifyUncachedRS256.
+func BenchmarkBareJWTRS256(b *testing.B) { benchBareJWT(b, AlgRS256) }
+
+// BenchmarkBareJWTHS256 is the baseline for BenchmarkVerifyUncachedHS256.
+func BenchmarkBareJWTHS256(b *testing.B) { benchBareJWT(b, AlgHS256) }
+
+func benchBareJWT(b *testing.B, alg string) {
+	e, login := benchEnv(b, func(c *Config) { c.SigningAlg = alg })
 	tok := login.str("access_token")
 	pub := e.gw.keys.Load().current.public
-	p := jwt.NewParser(jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithTimeFunc(e.gw.now))
+	p := jwt.NewParser(jwt.WithValidMethods([]string{alg}), jwt.WithTimeFunc(e.gw.now))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := p.ParseWithClaims(tok, &jwt.RegisteredClaims{}, func(*jwt.Token) (any, error) { return pub, nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHeaderRewrite measures the header work of a protected request
+// whose client forged every identity header: strip them all, then set the
+// real ones (each iteration strips what the previous one set).
+func BenchmarkHeaderRewrite(b *testing.B) {
+	h := newIdentityHeaders(DefaultHeaderPrefix)
+	a := store.Account{
+		Tenant: "demo", UID: "0123456789abcdef0123456789abcdef", Username: "alice",
+		Emails: []store.Email{{Type: "Primary", Value: testEmail}},
+		Roles:  []string{"user", "admin"},
+		Profile: map[string]json.RawMessage{
+			"FirstName": json.RawMessage(`"Alice"`), "LastName": json.RawMessage(`"Smith"`),
+		},
+	}
+	p := newProfileEntry(a)
+	sid := []string{"5a3c1e0e-8a4b-4c55-9d3e-1f2a3b4c5d6e"}
+	hdr := http.Header{
+		"Accept":          {"text/html"},
+		"Accept-Encoding": {"gzip"},
+		"User-Agent":      {"bench"},
+		"Authorization":   {"Bearer x"},
+		"Cookie":          {"a=b"},
+	}
+	h.set(hdr, p, sid)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		h.strip(hdr)
+		h.set(hdr, p, sid)
+	}
+}
+
+// BenchmarkProfileEncode measures rendering an account as the
+// LoginRadius profile JSON that login and account responses carry.
+func BenchmarkProfileEncode(b *testing.B) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	a := store.Account{
+		Tenant: "demo", UID: "0123456789abcdef0123456789abcdef", Username: "alice",
+		Emails:       []store.Email{{Type: "Primary", Value: testEmail}},
+		Roles:        []string{"user", "admin"},
+		Active:       true,
+		NoOfLogins:   42,
+		LastLoginAt:  now,
+		CreatedAt:    now,
+		ModifiedAt:   now,
+		PINChangedAt: now,
+		Profile: map[string]json.RawMessage{
+			"FirstName": json.RawMessage(`"Alice"`), "LastName": json.RawMessage(`"Smith"`),
+			"CustomFields": json.RawMessage(`{"plan":"gold","team":"blue"}`),
+		},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(profileView(&a, store.Attempts{}, now)); err != nil {
 			b.Fatal(err)
 		}
 	}
