@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/dgraph-io/ristretto/v2"
 )
@@ -52,6 +53,51 @@ type verifiedToken struct {
 	bound atomic.Pointer[boundIdentity]
 }
 
+// newVerifiedToken is the cache entry of a verified token with its claims.
+func newVerifiedToken(raw string, c *accessClaims) *verifiedToken {
+	tenant := c.Audience[0]
+	return &verifiedToken{
+		raw: raw, tenant: tenant, uid: c.Subject, sid: c.SID,
+		exp: c.ExpiresAt.Time, profileKey: profileKey(tenant, c.Subject),
+		sidValue: []string{c.SID},
+	}
+}
+
+// cost is the entry's memory for ristretto: the struct, its strings (raw
+// keeps the whole Authorization value alive, "Bearer " included), the
+// session header slice, the Identity bound to it, and the cache's own
+// bookkeeping.
+func (vt *verifiedToken) cost() int64 {
+	return int64(unsafe.Sizeof(*vt)+unsafe.Sizeof(boundIdentity{})+unsafe.Sizeof("")) + cacheItemOverhead +
+		allocCost(len("Bearer ")+len(vt.raw)) +
+		stringCost(vt.tenant) + stringCost(vt.uid) + stringCost(vt.sid) + stringCost(vt.profileKey)
+}
+
+// sessionEntryCost is what a cached session state is charged: ristretto
+// keeps only hashes of keys, so this is the bookkeeping alone.
+const sessionEntryCost = cacheItemOverhead
+
+// cacheItemOverhead is ristretto's memory per item: its store map slot
+// (with the slack of map growth), the expiry bucket and the admission
+// policy's entry. Measured by TestCacheCostsCoverMemory.
+const cacheItemOverhead = 224
+
+// stringCost is the heap a string's bytes take.
+func stringCost(s string) int64 { return allocCost(len(s)) }
+
+// allocCost is what an allocation of n bytes takes: the runtime rounds up
+// to its size classes, 16 bytes apart for small objects and coarser above
+// (an upper bound of them, not the exact table).
+func allocCost(n int) int64 {
+	switch {
+	case n <= 128:
+		return int64(n+15) &^ 15
+	case n <= 512:
+		return int64(n+31) &^ 31
+	}
+	return int64(n+127) &^ 127
+}
+
 type boundIdentity struct {
 	profile *profileEntry
 	id      Identity
@@ -75,19 +121,24 @@ func newCaches(budget int64, ttl time.Duration) (*caches, error) {
 	var err error
 	// Roughly 45% of the budget each for tokens and profiles, the rest for
 	// session states. NumCounters follows ristretto's advice of ten times
-	// the expected item count (items of a few hundred bytes).
+	// the expected item count (items of a few hundred bytes). Every cost
+	// passed to Set already includes ristretto's bookkeeping
+	// (cacheItemOverhead), so its own estimate is switched off.
 	if c.tokens, err = ristretto.NewCache(&ristretto.Config[string, *verifiedToken]{
 		NumCounters: max(budget*45/100/40, 1000), MaxCost: budget * 45 / 100, BufferItems: 64,
+		IgnoreInternalCost: true,
 	}); err != nil {
 		return nil, err
 	}
 	if c.profiles, err = ristretto.NewCache(&ristretto.Config[string, *profileEntry]{
 		NumCounters: max(budget*45/100/100, 1000), MaxCost: budget * 45 / 100, BufferItems: 64,
+		IgnoreInternalCost: true,
 	}); err != nil {
 		return nil, err
 	}
 	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, bool]{
 		NumCounters: max(budget/10/10, 1000), MaxCost: budget / 10, BufferItems: 64,
+		IgnoreInternalCost: true,
 	}); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+	"unsafe"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -86,16 +87,18 @@ func (h *identityHeaders) strip(hdr http.Header) {
 	}
 }
 
-// profileEntry is a cached account with its identity header values
-// precomputed, so the hot path only assigns slices.
+// profileEntry is what the protected path needs of an account: whether it
+// may use its tokens, and its identity with the header values precomputed
+// so the hot path only assigns slices. Nothing else of the account is kept:
+// the cache holds many entries, and hashes have no business in it.
 type profileEntry struct {
-	account  store.Account
+	active   bool
 	identity Identity // Session is empty: it belongs to the token
 	values   [numIdentityHeaders][]string
 }
 
 func newProfileEntry(a store.Account) *profileEntry {
-	e := &profileEntry{account: a}
+	e := &profileEntry{active: a.Active}
 	e.identity = Identity{
 		UID:      a.UID,
 		Tenant:   a.Tenant,
@@ -112,13 +115,17 @@ func newProfileEntry(a store.Account) *profileEntry {
 	return e
 }
 
-// cost approximates the entry's memory for ristretto.
+// cost is the entry's memory for ristretto: the struct, its strings, a
+// one-element slice per header value, and the cache's own bookkeeping
+// (TestCacheCostsCoverMemory checks the sum covers what an entry holds).
 func (e *profileEntry) cost() int64 {
-	n := 512 + len(e.account.PasswordHash) + len(e.account.PINHash)
-	for _, v := range e.account.Profile {
-		n += len(v) + 32
+	n := int64(unsafe.Sizeof(*e)) + cacheItemOverhead
+	for _, v := range e.values {
+		if v != nil {
+			n += stringCost(v[0]) + int64(unsafe.Sizeof(""))
+		}
 	}
-	return int64(n)
+	return n
 }
 
 // set writes the identity headers of id onto hdr. Values are shared,

@@ -94,7 +94,7 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (*verifiedToken,
 	if !found {
 		return nil, nil, errCode(CodeAccessTokenInvalid)
 	}
-	if !prof.account.Active {
+	if !prof.active {
 		return nil, nil, errCode(CodeAccountBlocked)
 	}
 	return vt, prof, nil
@@ -117,13 +117,9 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 	if !valid {
 		return nil, errCode(CodeAccessTokenInvalid)
 	}
-	vt := &verifiedToken{
-		raw: raw, tenant: tenant, uid: claims.Subject, sid: claims.SID,
-		exp: claims.ExpiresAt.Time, profileKey: profileKey(tenant, claims.Subject),
-		sidValue: []string{claims.SID},
-	}
+	vt := newVerifiedToken(raw, claims)
 	if ttl := min(vt.exp.Sub(now), g.cache.ttl); ttl > 0 && g.cache.seq.Load() == seq {
-		g.cache.tokens.SetWithTTL(raw, vt, int64(2*len(raw)+256), ttl)
+		g.cache.tokens.SetWithTTL(raw, vt, vt.cost(), ttl)
 	}
 	return vt, nil
 }
@@ -146,7 +142,7 @@ func (g *Gateway) sessionValid(ctx context.Context, sid, tenant, uid string, now
 	if ttl := g.cache.ttl; found && valid {
 		ttl = min(ttl, s.ExpiresAt.Sub(now))
 		if g.cache.seq.Load() == seq {
-			g.cache.sessions.SetWithTTL(sid, true, 64, ttl)
+			g.cache.sessions.SetWithTTL(sid, true, sessionEntryCost, ttl)
 		}
 	}
 	return valid, nil
