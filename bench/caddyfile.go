@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The bench tenant and its secrets. They reach Caddy through environment
+// placeholders, so the Caddyfile printed in BENCHMARKS.md holds none.
+const (
+	benchTenant  = "bench"
+	benchIssuer  = "https://bench.invalid"
+	benchPIN     = "4821"
+	benchPass    = "bench password 4821"
+	basicUser    = "bench"
+	appPath      = "/app/data"
+	cacheSizeMiB = 64
+)
+
+// siteSpec is one site of a bench Caddyfile.
+type siteSpec struct {
+	port int
+	body string
+}
+
+// caddyfileFor builds a Caddyfile from sites: automatic HTTPS off, every
+// site bound to loopback, the admin API off unless adminPort is set (then
+// on loopback, for /debug/pprof and /debug/vars).
+func caddyfileFor(adminPort int, sites []siteSpec) string {
+	var b strings.Builder
+	admin := "off"
+	if adminPort != 0 {
+		admin = fmt.Sprintf("127.0.0.1:%d", adminPort)
+	}
+	fmt.Fprintf(&b, "{\n\tadmin %s\n\tauto_https off\n\tpersist_config off\n}\n", admin)
+	for _, s := range sites {
+		fmt.Fprintf(&b, "\n:%d {\n\tbind 127.0.0.1\n", s.port)
+		for _, line := range strings.Split(strings.TrimRight(s.body, "\n"), "\n") {
+			b.WriteString("\t" + line + "\n")
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// proxySite is the baseline: reverse_proxy alone.
+func proxySite(upstream int) string {
+	return fmt.Sprintf("reverse_proxy 127.0.0.1:%d\n", upstream)
+}
+
+// pinAuthSite is pin_auth in front of reverse_proxy, on the SQLite file at
+// dbPath, with the default hash cost, the operator signing key in keyFile
+// and a cache budget of cacheSizeMiB.
+func pinAuthSite(upstream int, dbPath, keyFile string) string {
+	return fmt.Sprintf(`pin_auth {
+	tenant %s {
+		api_key {env.BENCH_API_KEY}
+		api_secret {env.BENCH_API_SECRET}
+	}
+	store sqlite %s
+	pepper {env.BENCH_PEPPER}
+	issuer %s
+	signing_alg EdDSA
+	signing_key {file.%s}
+	cache_size %dMiB
+}
+reverse_proxy 127.0.0.1:%d
+`, benchTenant, dbPath, benchIssuer, keyFile, cacheSizeMiB, upstream)
+}
+
+// basicAuthSite is Caddy's basic_auth with an argon2id hash (Caddy's
+// default parameters; the Caddyfile turns its hash cache on).
+func basicAuthSite(upstream int, hash string) string {
+	return fmt.Sprintf("basic_auth argon2id {\n\t%s %s\n}\nreverse_proxy 127.0.0.1:%d\n", basicUser, hash, upstream)
+}
+
+// forwardAuthSite asks a local auth endpoint about every request.
+func forwardAuthSite(upstream, auth int) string {
+	return fmt.Sprintf(`forward_auth 127.0.0.1:%d {
+	uri /auth
+	copy_headers X-Auth-Uid
+}
+reverse_proxy 127.0.0.1:%d
+`, auth, upstream)
+}

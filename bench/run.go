@@ -1,0 +1,354 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// target is one loopback site of the gateway process.
+type target struct {
+	name string
+	port int
+}
+
+func (t target) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", t.port, path) }
+
+// run performs the whole benchmark and writes the report.
+func run(ctx context.Context, o options) error {
+	rep := &report{Opts: o, Machine: describeMachine(), Started: time.Now(), LoadStart: loadAverages(),
+		CaddyVersion: caddyVersion(o.CaddyBin), WrkVersion: wrkVersion()}
+	if err := os.MkdirAll(o.Work, 0o700); err != nil {
+		return err
+	}
+	scripts, err := wrkScripts(o.Work)
+	if err != nil {
+		return err
+	}
+	keyFile := filepath.Join(o.Work, "signing-key.pem")
+	key, err := newSigningKey(keyFile)
+	if err != nil {
+		return err
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+
+	smallDB := filepath.Join(o.Work, fmt.Sprintf("accounts-%d.db", o.Small))
+	largeDB := filepath.Join(o.Work, fmt.Sprintf("accounts-%d.db", o.Large))
+	for _, ds := range []struct {
+		path string
+		n    int
+	}{{smallDB, o.Small}, {largeDB, o.Large}} {
+		t0 := time.Now()
+		if err := seedSQLite(ctx, ds.path, ds.n, keyPEM); err != nil {
+			return fmt.Errorf("seed %s: %w", ds.path, err)
+		}
+		rep.Seeding = append(rep.Seeding, fmt.Sprintf("%d accounts (+1 template) with one session each: %.0fs", ds.n, time.Since(t0).Seconds()))
+	}
+	if !o.Keep {
+		defer func() {
+			for _, p := range []string{smallDB, largeDB} {
+				for _, suffix := range []string{"", "-wal", "-shm"} {
+					os.Remove(p + suffix)
+				}
+			}
+		}()
+	}
+	basicHash, err := caddyHashPassword(o.CaddyBin, benchPass)
+	if err != nil {
+		return err
+	}
+
+	ports, err := freePorts(9)
+	if err != nil {
+		return err
+	}
+	up, auth := ports[0], ports[1]
+	plain, pinSmall, pinLarge := target{"plain", ports[2]}, target{"pin-small", ports[3]}, target{"pin-large", ports[4]}
+	basic, forward := target{"basic", ports[5]}, target{"forward", ports[6]}
+	upSrv, err := serveLoopback(up, upstream())
+	if err != nil {
+		return err
+	}
+	defer upSrv.Close()
+
+	caddyfile := caddyfileFor(0, []siteSpec{
+		{plain.port, proxySite(up)},
+		{pinSmall.port, pinAuthSite(up, smallDB, keyFile)},
+		{pinLarge.port, pinAuthSite(up, largeDB, keyFile)},
+		{basic.port, basicAuthSite(up, basicHash)},
+		{forward.port, forwardAuthSite(up, auth)},
+	})
+	rep.Caddyfile = caddyfile
+	log.Printf("starting Caddy (gateway process)")
+	var ready []string
+	for _, t := range []target{plain, pinSmall, pinLarge, basic, forward} {
+		ready = append(ready, t.url("/"))
+	}
+	gw, err := startCaddy(ctx, o.CaddyBin, filepath.Join(o.Work, "caddy-gateway"), caddyfile, benchEnv(), ready)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+
+	kid, err := fetchKid(pinSmall.url(""))
+	if err != nil {
+		return err
+	}
+	m := &minter{key: key, kid: kid}
+	warm, err := m.token(0, time.Now())
+	if err != nil {
+		return err
+	}
+	authSrv, err := serveLoopback(auth, authEndpoint("Bearer "+warm, uidOf(0)))
+	if err != nil {
+		return err
+	}
+	defer authSrv.Close()
+
+	threads := min(max(runtime.NumCPU(), 1), 4)
+	log.Printf("minting cold-cache tokens")
+	perRound := o.TokenRate * int(o.Duration.Seconds())
+	perWarmup := o.TokenRate * max(1, int(o.Warmup.Seconds()))
+	for _, ds := range []struct {
+		name string
+		n    int
+	}{{"small", o.Small}, {"large", o.Large}} {
+		rngs := make([]*rand.Rand, threads)
+		for p := range rngs {
+			rngs[p] = rand.New(rand.NewPCG(uint64(ds.n), uint64(p)))
+		}
+		pick := func(p, _ int) int { return rngs[p].IntN(ds.n) }
+		if err := m.mintFiles(filepath.Join(o.Work, "cold-"+ds.name+"-w"), threads, perWarmup, pick); err != nil {
+			return err
+		}
+		for r := range o.Rounds {
+			if err := m.mintFiles(filepath.Join(o.Work, fmt.Sprintf("cold-%s-r%d", ds.name, r)), threads, perRound, pick); err != nil {
+				return err
+			}
+		}
+	}
+
+	log.Printf("logging in sample accounts for PIN login")
+	for _, ds := range []struct {
+		name string
+		t    target
+		n    int
+	}{{"small", pinSmall, o.Small}, {"large", pinLarge, o.Large}} {
+		if err := pinSessionFiles(ds.t, filepath.Join(o.Work, "pin-"+ds.name), ds.n, threads, 16); err != nil {
+			return err
+		}
+	}
+
+	basicHeader := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(basicUser+":"+benchPass))
+	bearer := "Authorization: Bearer " + warm
+	if err := sanityChecks(plain, pinSmall, pinLarge, basic, forward, warm, m, o.Large, basicHeader); err != nil {
+		return err
+	}
+
+	static := func(t target, header string) wrkRun {
+		return wrkRun{URL: t.url(appPath), Threads: threads, Connections: o.Connections, Duration: o.Duration,
+			Script: scripts["static"], Headers: []string{header}}
+	}
+	cold := func(t target, name string) func(round int) wrkRun {
+		return func(round int) wrkRun {
+			prefix := filepath.Join(o.Work, fmt.Sprintf("cold-%s-r%d", name, round))
+			if round < 0 {
+				prefix = filepath.Join(o.Work, "cold-"+name+"-w")
+			}
+			return wrkRun{URL: t.url(appPath), Threads: threads, Connections: o.Connections, Duration: o.Duration,
+				Script: scripts["tokens"], Args: []string{prefix}}
+		}
+	}
+	loginThreads := min(threads, o.LoginConns)
+	login := func(t target, name string) func(round int) wrkRun {
+		return func(int) wrkRun {
+			return wrkRun{URL: t.url("/"), Threads: loginThreads, Connections: o.LoginConns, Duration: o.LoginDuration,
+				Script: scripts["pinlogin"], Args: []string{filepath.Join(o.Work, "pin-"+name),
+					"/identity/v2/auth/login/pin?apikey=" + benchAPIKey + "&session_token=", benchPIN}}
+		}
+	}
+	same := func(w wrkRun) func(int) wrkRun { return func(int) wrkRun { return w } }
+
+	proxy := []*scenario{
+		wrkScenario("1", "reverse_proxy (baseline)", same(static(plain, bearer)), o.Warmup),
+		wrkScenario("2", "pin_auth, warm cache", same(static(pinSmall, bearer)), o.Warmup),
+		wrkScenario("3", fmt.Sprintf("pin_auth, cold cache (%s accounts)", count(o.Small)), cold(pinSmall, "small"), o.Warmup),
+		wrkScenario("7p", fmt.Sprintf("pin_auth, cold cache (%s accounts)", count(o.Large)), cold(pinLarge, "large"), o.Warmup),
+		wrkScenario("4", "basic_auth argon2id, hash cache", same(static(basic, basicHeader)), o.Warmup),
+		wrkScenario("5", "forward_auth, trivial endpoint", same(static(forward, bearer)), o.Warmup),
+	}
+	if o.Phases["proxy"] {
+		rep.LoadProxy = loadAverages()
+		if err := alternate(ctx, "proxy", proxy, o.Rounds); err != nil {
+			return err
+		}
+		rep.Scenarios = append(rep.Scenarios, proxy...)
+	}
+	logins := []*scenario{
+		wrkScenario("6", fmt.Sprintf("PIN login (%s accounts)", count(o.Small)), login(pinSmall, "small"), o.Warmup),
+		wrkScenario("7l", fmt.Sprintf("PIN login (%s accounts)", count(o.Large)), login(pinLarge, "large"), o.Warmup),
+		{
+			Key: "6h", Name: "bare argon2id loop (hashing bound)",
+			Command: fmt.Sprintf("in process: %d goroutines looping argon2.IDKey at pinauth.DefaultHashParams (t=%d, m=%d KiB, p=%d) for %s",
+				o.LoginConns, defaultHash().Time, defaultHash().MemoryKiB, defaultHash().Threads, o.LoginDuration),
+			run: func(ctx context.Context, _ int) (sample, error) { return hashBound(ctx, o.LoginConns, o.LoginDuration) },
+		},
+	}
+	if o.Phases["login"] {
+		rep.LoadLogin = loadAverages()
+		if err := alternate(ctx, "login", logins, o.Rounds); err != nil {
+			return err
+		}
+		rep.Scenarios = append(rep.Scenarios, logins...)
+	}
+	if _, peak, err := procMemory(gw.pid()); err == nil {
+		rep.GatewayPeakRSS = peak
+	}
+	if err := gw.stop(); err != nil {
+		return err
+	}
+
+	if o.Phases["flood"] {
+		if err := floodPhase(ctx, o, rep, m, largeDB, keyFile, ports[7], ports[8], up); err != nil {
+			return err
+		}
+	}
+	if o.TestBin != "" && o.Phases["micro"] {
+		if err := microPhase(ctx, o, rep); err != nil {
+			return err
+		}
+	}
+	rep.Finished = time.Now()
+	rep.LoadEnd = loadAverages()
+	fmt.Print(rep.table())
+	if err := os.WriteFile(o.Out, []byte(rep.markdown()), 0o644); err != nil {
+		return err
+	}
+	log.Printf("wrote %s", o.Out)
+	return nil
+}
+
+// wrkScenario measures a wrk run per round; round -1 is the warm-up.
+func wrkScenario(key, name string, w func(round int) wrkRun, warmup time.Duration) *scenario {
+	return &scenario{
+		Key: key, Name: name, Command: w(0).display(),
+		warmup: func(ctx context.Context) error {
+			run := w(-1)
+			run.Duration = warmup
+			res, err := run.run(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = res.sample()
+			return err
+		},
+		run: func(ctx context.Context, round int) (sample, error) {
+			res, err := w(round).run(ctx)
+			if err != nil {
+				return sample{}, err
+			}
+			return res.sample()
+		},
+	}
+}
+
+// floodPhase starts a fresh Caddy with only the large store's site and
+// sends it o.Flood distinct valid tokens, one per account and session;
+// with -flood-gomemlimit it does it again in another fresh Caddy whose Go
+// runtime has that memory limit.
+func floodPhase(ctx context.Context, o options, rep *report, m *minter, largeDB, keyFile string, port, adminPort, up int) error {
+	log.Printf("flood: minting %d distinct tokens", o.Flood)
+	tokens, err := m.mintAll(o.Flood, runtime.NumCPU(), func(j int) int { return j })
+	if err != nil {
+		return err
+	}
+	limits := []string{""}
+	if o.FloodMemLimit != "" {
+		limits = append(limits, o.FloodMemLimit)
+	}
+	rep.LoadFlood = loadAverages()
+	for i, limit := range limits {
+		res, err := floodOnce(ctx, o, tokens, limit, largeDB, keyFile, port, adminPort, up, i)
+		if err != nil {
+			return err
+		}
+		rep.Floods = append(rep.Floods, res)
+	}
+	return nil
+}
+
+// floodOnce runs one flood against a fresh Caddy and reads its memory.
+func floodOnce(ctx context.Context, o options, tokens []string, memLimit, largeDB, keyFile string, port, adminPort, up, n int) (*floodResult, error) {
+	site := target{"flood", port}
+	caddyfile := caddyfileFor(adminPort, []siteSpec{{port, pinAuthSite(up, largeDB, keyFile)}})
+	env := benchEnv()
+	if memLimit != "" {
+		env = append(env, "GOMEMLIMIT="+memLimit)
+	}
+	p, err := startCaddy(ctx, o.CaddyBin, filepath.Join(o.Work, fmt.Sprintf("caddy-flood-%d", n)), caddyfile, env, []string{site.url("/")})
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	log.Printf("flood: %d requests, %d connections, GOMEMLIMIT %q", len(tokens), o.Connections, memLimit)
+	res, err := flood(ctx, site.url(appPath), tokens, o.Connections, p.pid())
+	if err != nil {
+		return nil, err
+	}
+	res.MemLimit = memLimit
+	admin := fmt.Sprintf("http://127.0.0.1:%d", adminPort)
+	if res.Mem, err = goMemStats(admin); err != nil {
+		log.Printf("flood: reading Go memory statistics: %v", err)
+	}
+	heap := filepath.Join(o.Work, fmt.Sprintf("flood-%d-heap.pprof", n))
+	if err := saveURL(admin+"/debug/pprof/heap", heap); err != nil {
+		log.Printf("flood: heap profile: %v", err)
+	} else {
+		log.Printf("flood: heap profile in %s (go tool pprof -sample_index=inuse_space %s)", heap, heap)
+	}
+	log.Printf("flood: %d tokens in %.0fs, idle RSS %s, peak RSS %s", res.Tokens, res.Elapsed.Seconds(), mib(res.IdleRSS), mib(res.PeakRSS))
+	return &res, p.stop()
+}
+
+// microPhase runs the Go benchmarks of the hot functions in rounds.
+func microPhase(ctx context.Context, o options, rep *report) error {
+	rep.MicroCommand = fmt.Sprintf("%s -test.run XXX -test.bench '%s' -test.benchmem -test.benchtime %s -test.count 1  (x%d rounds)",
+		"pinauth.test", microBenchPattern, o.MicroTime, o.MicroRounds)
+	rep.Micro = map[string][]microResult{}
+	for r := range o.MicroRounds {
+		res, err := runMicro(ctx, o.TestBin, o.TestDir, o.MicroTime)
+		if err != nil {
+			return err
+		}
+		for _, x := range res {
+			rep.Micro[x.Name] = append(rep.Micro[x.Name], x)
+			if r == 0 {
+				rep.MicroOrder = append(rep.MicroOrder, x.Name)
+			}
+		}
+		log.Printf("micro: round %d/%d done (load %.2f)", r+1, o.MicroRounds, loadAverage())
+	}
+	return nil
+}
+
+// count writes an account count as 1k, 100k, 1M.
+func count(n int) string {
+	switch {
+	case n >= 1000000 && n%1000000 == 0:
+		return itoa(n/1000000) + "M"
+	case n >= 1000 && n%1000 == 0:
+		return itoa(n/1000) + "k"
+	}
+	return itoa(n)
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

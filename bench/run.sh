@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load harness of caddy-pinauth: builds Caddy (./cmd/caddy), the bench
+# program and the pinauth benchmark binary once, then measures every
+# scenario of issue 10 on loopback in alternating rounds and writes
+# BENCHMARKS.md at the repository root.
+#
+#   bash bench/run.sh            # full run (about 20 minutes on 2 cores)
+#   bash bench/run.sh --quick    # 3 short rounds, 100k-account store
+#
+# Any other flag goes to the bench program (go run ./bench -h lists them).
+# With BENCH_WORK=<dir> the seeded stores are kept there and reused by the
+# next run; otherwise everything lives in a temporary directory removed at
+# exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The load generator (Debian package); idempotent.
+if ! command -v wrk >/dev/null 2>&1; then
+	apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }
+fi
+
+keep=()
+if [ -n "${BENCH_WORK:-}" ]; then
+	work=$BENCH_WORK
+	mkdir -p "$work"
+	keep=(-keep)
+else
+	work=$(mktemp -d /tmp/pinauth-bench.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+fi
+
+bin="$work/bin"
+mkdir -p "$bin"
+echo "building Caddy, the bench and the pinauth benchmarks into $bin" >&2
+go build -o "$bin/caddy" ./cmd/caddy
+go build -o "$bin/bench" ./bench
+go test -c -o "$bin/pinauth.test" ./pinauth
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git diff --quiet HEAD -- 2>/dev/null; then
+	commit="$commit (with uncommitted changes)"
+fi
+
+"$bin/bench" -caddy "$bin/caddy" -pinauth-test "$bin/pinauth.test" -pinauth-dir "$PWD/pinauth" \
+	-work "$work" -out BENCHMARKS.md -commit "$commit" "${keep[@]}" "$@"
