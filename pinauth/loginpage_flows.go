@@ -213,7 +213,15 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 			p.renderPassword(w, r, lock.status(), ret, &pageData{Error: p.errorText(r, lock, nil), Field: "identifier"})
 			return
 		}
-		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
+		d := &pageData{Error: p.errorText(r, e, dev), Field: "pin"}
+		if p.captchaDue(r, dev) {
+			// The next attempt needs a solved captcha: show it now rather
+			// than after a refused try.
+			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
+				d.Error += " Please also complete the check below."
+			}
+		}
+		p.renderPIN(w, r, e.status(), dev, ret, d)
 	case CodeCaptchaInvalid:
 		// Enough wrong PINs that the next one needs a solved captcha.
 		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin",
@@ -317,6 +325,17 @@ func (p *loginPage) lockedNow(r *http.Request, tenant, uid string) *Error {
 		return nil
 	}
 	return p.g.lockError(att, p.g.now())
+}
+
+// captchaDue reports whether the device's account has failed often enough
+// that its next credential check needs a captcha.
+func (p *loginPage) captchaDue(r *http.Request, dev *pinDevice) bool {
+	cc := p.g.cfg.Captcha
+	if cc == nil {
+		return false
+	}
+	att, _, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: dev.Tenant, UID: dev.UID})
+	return err == nil && att.Failures >= cc.After
 }
 
 func (p *loginPage) logFault(r *http.Request, what string, err error) {
