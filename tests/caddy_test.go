@@ -26,6 +26,9 @@ type caddyProc struct {
 	logs *syncBuffer
 	done chan struct{}
 	err  error // cmd.Wait's result, valid once done is closed
+	// killed marks a child the test killed on purpose (kill9): its exit
+	// status is not a failure.
+	killed bool
 }
 
 // startTimeout bounds how long Caddy may take to start serving; the race
@@ -128,6 +131,12 @@ func (p *caddyProc) stop(t *testing.T) {
 	if strings.Contains(logs, "WARNING: DATA RACE") {
 		t.Errorf("the race detector reported a data race in caddy")
 	}
+	if p.killed {
+		if t.Failed() {
+			t.Logf("caddy output (killed by the test):\n%s", logs)
+		}
+		return
+	}
 	var exit *exec.ExitError
 	if errors.As(p.err, &exit) {
 		t.Errorf("caddy exited with status %d after SIGINT (a Cleanup error or a race)", exit.ExitCode())
@@ -137,6 +146,17 @@ func (p *caddyProc) stop(t *testing.T) {
 	if t.Failed() {
 		t.Logf("caddy output:\n%s", logs)
 	}
+}
+
+// kill9 ends the child with SIGKILL, as a crash would: no Cleanup runs,
+// nothing is flushed. It returns once the process is gone.
+func (p *caddyProc) kill9(t *testing.T) {
+	t.Helper()
+	p.killed = true
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill -9 caddy: %v", err)
+	}
+	<-p.done
 }
 
 // Logs returns what the child printed so far.
