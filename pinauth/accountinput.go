@@ -39,8 +39,6 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 	}
 	in := &accountInput{extra: map[string]json.RawMessage{}}
 	code := bodyCode(r.Method)
-	var fields []FieldError
-	bad := func(field, msg string) { fields = append(fields, FieldError{FieldName: field, ErrorMessage: msg}) }
 	for key, val := range raw {
 		var err error
 		switch strings.ToLower(key) {
@@ -84,6 +82,18 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 			return nil, errDesc(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
 		}
 	}
+	if e := in.validate(); e != nil {
+		return nil, e
+	}
+	return in, nil
+}
+
+// validate normalizes the emails (trimmed, Type Primary by default) and
+// checks the fields every way of changing an account must respect, the
+// management API and the operator's Admin alike: 1134 names each bad field.
+func (in *accountInput) validate() *Error {
+	var fields []FieldError
+	bad := func(field, msg string) { fields = append(fields, FieldError{FieldName: field, ErrorMessage: msg}) }
 	for i, e := range in.emails {
 		in.emails[i].Value = strings.TrimSpace(e.Value)
 		if in.emails[i].Type == "" {
@@ -109,9 +119,9 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 		}
 	}
 	if fields != nil {
-		return nil, &Error{Code: CodeValidation, Fields: fields}
+		return &Error{Code: CodeValidation, Fields: fields}
 	}
-	return in, nil
+	return nil
 }
 
 // profileFieldKinds are the JSON kinds of LoginRadius profile fields the

@@ -13,6 +13,17 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 	if e != nil {
 		return nil, e
 	}
+	a, err := g.createAccountFor(c.r.Context(), c, in)
+	if err != nil {
+		return nil, err
+	}
+	return profileView(&a, store.Attempts{}, c.now), nil
+}
+
+// createAccountFor creates an account from validated input, for the
+// management API and the operator's Admin: password and optional PIN hashed
+// with the current pepper, the tenant's PIN policy, the Register event.
+func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInput) (store.Account, error) {
 	var fields []FieldError
 	if len(in.emails) == 0 && (in.username == nil || *in.username == "") && (in.phone == nil || *in.phone == "") {
 		fields = append(fields, FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."})
@@ -21,23 +32,22 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
 	}
 	if fields != nil {
-		return nil, &Error{Code: CodeValidation, Fields: fields}
+		return store.Account{}, &Error{Code: CodeValidation, Fields: fields}
 	}
 	if in.pin != nil {
 		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
-			return nil, e
+			return store.Account{}, e
 		}
 	}
-	ctx := c.r.Context()
 	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now}
 	in.apply(&a)
 	var err error
 	if a.PasswordHash, err = g.hasher.hash(ctx, *in.password); err != nil {
-		return nil, g.hashQueueError(err)
+		return store.Account{}, g.hashQueueError(err)
 	}
 	if in.pin != nil {
 		if a.PINHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
-			return nil, g.hashQueueError(err)
+			return store.Account{}, g.hashQueueError(err)
 		}
 		a.PINChangedAt = c.now
 	}
@@ -49,9 +59,9 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 		return g.emit(tx, c, HookRegister, &a)
 	})
 	if err != nil {
-		return nil, duplicateError(err)
+		return store.Account{}, duplicateError(err)
 	}
-	return profileView(&a, store.Attempts{}, c.now), nil
+	return a, nil
 }
 
 // duplicateError maps a store duplicate to the catalogue: 936 for an email,
@@ -124,30 +134,40 @@ func (g *Gateway) editAccount(c *call) (any, error) {
 	if e != nil {
 		return nil, e
 	}
+	saved, err := g.editAccountFor(c.r.Context(), c, c.uid, in)
+	if err != nil {
+		return nil, err
+	}
+	return g.accountView(c.r.Context(), &saved, c)
+}
+
+// editAccountFor applies validated input to account uid, for the management
+// API and the operator's Admin alike (see editAccount), and returns the
+// saved account.
+func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *accountInput) (store.Account, error) {
 	if in.pin != nil {
 		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
-			return nil, e
+			return store.Account{}, e
 		}
 	}
-	ctx := c.r.Context()
 	var passwordHash, pinHash string
 	var err error
 	if in.password != nil {
 		if passwordHash, err = g.hasher.hash(ctx, *in.password); err != nil {
-			return nil, g.hashQueueError(err)
+			return store.Account{}, g.hashQueueError(err)
 		}
 	}
 	if in.pin != nil {
 		if pinHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
-			return nil, g.hashQueueError(err)
+			return store.Account{}, g.hashQueueError(err)
 		}
 	}
-	ref := store.AccountRef{Tenant: c.tenant.Name, UID: c.uid}
+	ref := store.AccountRef{Tenant: c.tenant.Name, UID: uid}
 	unlock := in.loginLocked != nil && !*in.loginLocked
 	if in.active != nil && *in.active && in.loginLocked == nil {
 		// Activating an account lifts a block lock (only an operator can).
 		if unlock, err = g.blockLocked(ctx, ref, c.now); err != nil {
-			return nil, errUnavailable(err)
+			return store.Account{}, errUnavailable(err)
 		}
 	}
 	var saved store.Account
@@ -198,18 +218,27 @@ func (g *Gateway) editAccount(c *call) (any, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, duplicateError(err)
+		return store.Account{}, duplicateError(err)
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
-	return g.accountView(ctx, &saved, c)
+	return saved, nil
 }
 
 // deleteAccount serves DELETE /manage/account/{uid}. Its sessions are
 // revoked first so cached access tokens stop at once.
 func (g *Gateway) deleteAccount(c *call) (any, error) {
-	ref := store.AccountRef{Tenant: c.tenant.Name, UID: c.uid}
+	if err := g.deleteAccountFor(c.r.Context(), c, c.uid); err != nil {
+		return nil, err
+	}
+	return isPosted, nil
+}
+
+// deleteAccountFor deletes account uid with its sessions and tokens, for
+// the management API and the operator's Admin.
+func (g *Gateway) deleteAccountFor(ctx context.Context, c *call, uid string) error {
+	ref := store.AccountRef{Tenant: c.tenant.Name, UID: uid}
 	var revoked []string
-	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
+	err := g.store.Update(ctx, func(tx store.Tx) error {
 		a, found, err := tx.Account(ref.Tenant, ref.UID)
 		if err != nil {
 			return err
@@ -227,9 +256,9 @@ func (g *Gateway) deleteAccount(c *call) (any, error) {
 		return err
 	})
 	if err != nil {
-		return nil, asError(err)
+		return asError(err)
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	g.cache.invalidateAccount(ref.Tenant, ref.UID)
-	return isPosted, nil
+	return nil
 }

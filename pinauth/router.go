@@ -27,7 +27,8 @@ type route struct {
 
 // call is one API request being served.
 type call struct {
-	w      http.ResponseWriter
+	w http.ResponseWriter
+	// r is the request; nil for an operator's action through Admin.
 	r      *http.Request
 	q      params
 	tenant *Tenant
@@ -39,8 +40,12 @@ type call struct {
 	guard callGuard
 }
 
-// preventWebhook reports whether the caller asked for no webhook event.
+// preventWebhook reports whether the caller asked for no webhook event. An
+// operator's action (r nil, see Admin) always records its events.
 func (c *call) preventWebhook() bool {
+	if c.r == nil {
+		return false
+	}
 	return c.q.bool("prevent_webhook") || strings.EqualFold(c.r.Header.Get("X-PreventWebhook"), "true")
 }
 
