@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
+		"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
@@ -23,31 +23,54 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "pinauth",
-		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>]",
-		Short: "Administers caddy-pinauth (signing keys, webhooks)",
+		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>] [--tenant <name>]",
+		Short: "Administers caddy-pinauth: accounts, imports, signing keys, webhooks",
 		Long: `
 Administers the pin_auth gateway's store while Caddy runs (or not).
 
 The store is found like Caddy's own commands find their config: from
 --config (and --adapter), else from a Caddyfile in the current directory.
-Every pin_auth handler of the config is served, once per distinct store.
---store sqlite:<path> names a store directly instead; commands that need
-the pepper (keys rotate) need the config.
+--store sqlite:<path> names a store directly instead; it is enough for the
+read-only commands (user list and show, webhooks list, stats, keys list),
+while commands that hash, sign or record events need the config.
+--tenant names the tenant when the config has several.
 
 Commands:
-  keys list     list the JWT signing keys (active and retired)
-  keys rotate   retire the signing key and start signing with a new one;
-                running gateways switch within seconds, tokens signed with
-                the retired key keep verifying until they expire
-  webhooks list     list outbox events (--state pending|delivered|dead,
-                    --tenant, --limit)
-  webhooks replay   send dead events again, with their original webhook-id:
-                    name them, or --all for every dead event (of --tenant)
+  user add        create an account (password and PIN are prompted for
+                  without echo, or read one per line from standard input)
+  user list       list accounts (--json, --all, --limit, --after)
+  user show       show one account by Uid, email, username or phone (--json)
+  user unlock     clear the failure count, lift any lock and unblock
+  user block      block the account and revoke its sessions
+  user delete     delete the account with its sessions and tokens
+  user set-pin    set the PIN (read like user add's)
+  user set-password
+                  set the password (read like user add's)
+  import          import a LoginRadius profile export (JSON array or NDJSON)
+  keys list       list the JWT signing keys (active and retired)
+  keys rotate     retire the signing key and start signing with a new one;
+                  running gateways switch within seconds, tokens signed with
+                  the retired key keep verifying until they expire
+  webhooks list   list outbox events (--state pending|delivered|dead,
+                  --tenant, --limit)
+  webhooks replay send dead events again, with their original webhook-id:
+                  name them, or --all for every dead event (of --tenant)
+  stats           counts of accounts, locks, keys and outbox events (--json)
+
+Exit status: 0 success; 1 failure (store unreachable, bad config, …);
+2 usage error (unknown command or flag, wrong arguments, tenant not named);
+3 not found (account or event); 4 input rejected (validation failed, an
+identifier already taken, some records of an import failed). Errors are
+one line on standard error starting with "caddy pinauth: ".
 `,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.PersistentFlags().StringP("config", "c", "", "Caddy configuration file")
 			cmd.PersistentFlags().StringP("adapter", "a", "", "Name of the config adapter")
 			cmd.PersistentFlags().String("store", "", "Store to use instead of the config's: sqlite:<path>")
+			cmd.PersistentFlags().String("tenant", "", "Tenant to act on (default: the config's only tenant)")
+			cmd.SetFlagErrorFunc(flagError)
+			cmd.Args = cobra.ArbitraryArgs
+			cmd.RunE = groupRunE
 			for _, c := range cliCommands {
 				cmd.AddCommand(c.cobra())
 			}
@@ -63,58 +86,106 @@ type cliCommand struct {
 	run      func(ctx context.Context, c cliCall) error
 	children []cliCommand
 	// use follows the name in the usage line; args checks the positional
-	// arguments (default: none); flags declares the command's own flags.
+	// arguments (default: none), a failure being a usage error; flags
+	// declares the command's own flags.
 	use   string
 	args  cobra.PositionalArgs
 	flags func(cmd *cobra.Command)
 }
 
-// cliCall is what a command's run gets: where to write, the stores to
-// work on, and its own arguments and flags (cmd.Flags()).
+// cliCall is what a command's run gets: where to read and write, the
+// stores to work on, and its own arguments and flags (cmd.Flags()).
 type cliCall struct {
 	out     io.Writer
+	errOut  io.Writer
+	in      io.Reader
 	targets []cliTarget
 	args    []string
 	cmd     *cobra.Command
 }
 
+// cliRun is a cliCall with its context, for commands written as
+// func(*cliRun) error (see runs).
+type cliRun struct {
+	cliCall
+	ctx context.Context
+}
+
+// runs adapts a func(*cliRun) error to cliCommand.run.
+func runs(fn func(x *cliRun) error) func(context.Context, cliCall) error {
+	return func(ctx context.Context, c cliCall) error { return fn(&cliRun{cliCall: c, ctx: ctx}) }
+}
+
 // cliCommands is the command tree under `caddy pinauth`.
 var cliCommands = []cliCommand{
 	{name: "keys", short: "Lists and rotates the JWT signing keys", children: []cliCommand{
-		{name: "list", short: "Lists the signing keys", run: keysList},
-		{name: "rotate", short: "Retires the signing key and signs with a new one", run: keysRotate},
+		{name: "list", short: "Lists the signing keys", run: runs(keysList)},
+		{name: "rotate", short: "Retires the signing key and signs with a new one", run: runs(keysRotate)},
 	}},
+	userCommands,
 	webhooksCommand,
 }
 
-// cliTimeout bounds one command's store work.
+// cliTimeout bounds one command's store work (an import gets longer).
 const cliTimeout = time.Minute
 
 func (c cliCommand) cobra() *cobra.Command {
-	cmd := &cobra.Command{Use: strings.TrimSpace(c.name + " " + c.use), Short: c.short, Args: cobra.NoArgs}
-	if c.args != nil {
-		cmd.Args = c.args
-	}
+	cmd := &cobra.Command{Use: strings.TrimSpace(c.name + " " + c.use), Short: c.short, Args: cobra.ArbitraryArgs}
 	if c.flags != nil {
 		c.flags(cmd)
 	}
 	for _, child := range c.children {
 		cmd.AddCommand(child.cobra())
 	}
-	if c.run != nil {
-		run := c.run
-		cmd.RunE = func(cmd *cobra.Command, args []string) error {
-			cmd.SilenceUsage = true
-			targets, err := cliTargets(cmd)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
-			defer cancel()
-			return run(ctx, cliCall{out: cmd.OutOrStdout(), targets: targets, args: args, cmd: cmd})
+	cmd.SetFlagErrorFunc(flagError)
+	if c.run == nil {
+		cmd.RunE = groupRunE
+		return cmd
+	}
+	run, check := c.run, c.args
+	if check == nil {
+		check = cobra.NoArgs
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		cmd.SilenceUsage = true
+		// Checked here rather than by cobra, so a wrong argument count
+		// exits with the usage status.
+		if err := check(cmd, args); err != nil {
+			_ = cmd.Usage()
+			return exitWith(cmd, usageErrorf("%s: %v", cmd.CommandPath(), err))
 		}
+		targets, err := cliTargets(cmd)
+		if err != nil {
+			return exitWith(cmd, err)
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
+		if c.name == "import" {
+			// An import of a million profiles takes minutes; the operator
+			// stops it with ^C, and a re-run continues where it stopped.
+			ctx, cancel = context.WithCancel(cmd.Context())
+		}
+		defer cancel()
+		return exitWith(cmd, run(ctx, cliCall{
+			out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), in: cmd.InOrStdin(),
+			targets: targets, args: args, cmd: cmd,
+		}))
 	}
 	return cmd
+}
+
+// groupRunE runs a command group: without a known subcommand it is a usage
+// error.
+func groupRunE(cmd *cobra.Command, args []string) error {
+	_ = cmd.Usage()
+	if len(args) > 0 {
+		return exitWith(cmd, usageErrorf("unknown command %q for %s", args[0], cmd.CommandPath()))
+	}
+	return exitWith(cmd, usageErrorf("%s: name a subcommand", cmd.CommandPath()))
+}
+
+// flagError makes an unknown or malformed flag a usage error.
+func flagError(cmd *cobra.Command, err error) error {
+	return exitWith(cmd, usageErrorf("%v", err))
 }
 
 // cliTarget is one store a command works on, with the handler config that
@@ -133,7 +204,7 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 	if storeFlag != "" {
 		backend, path, ok := strings.Cut(storeFlag, ":")
 		if !ok || backend != backendSQLite || path == "" {
-			return nil, fmt.Errorf("--store: want sqlite:<path>, got %q", storeFlag)
+			return nil, usageErrorf("--store: want sqlite:<path>, got %q", storeFlag)
 		}
 		return []cliTarget{{spec: storeSpec{backend: backend, path: path}}}, nil
 	}
@@ -142,7 +213,7 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 		return nil, err
 	}
 	if cfgJSON == nil {
-		return nil, errors.New("no config: give --config (or run where a Caddyfile is), or --store")
+		return nil, usageErrorf("no config: give --config (or run where a Caddyfile is), or --store")
 	}
 	var tree any
 	if err := json.Unmarshal(cfgJSON, &tree); err != nil {
@@ -196,6 +267,33 @@ func pinAuthHandlers(v any) []json.RawMessage {
 	return out
 }
 
+// withGateway builds a gateway on a target's store and config for fn: the
+// same core that serves requests, so an operator's action hashes, checks
+// policy, revokes and records events exactly as the API does.
+func withGateway(t cliTarget, fn func(gw *pinauth.Gateway) error) error {
+	if t.handler == nil {
+		return usageErrorf("this command needs the config (--config): it hashes with the pepper and records events")
+	}
+	cfg, _, err := t.handler.coreConfig(caddy.NewReplacer())
+	if err != nil {
+		return err
+	}
+	return withStore(t, func(st store.Store) error {
+		cfg.Store = st
+		cfg.Logger = zap.NewNop()
+		cfg.CacheSize = 1 << 20 // the CLI verifies no tokens
+		// Events are recorded in the outbox as the API records them, but
+		// the running gateways deliver them, never the CLI.
+		cfg.NoDelivery = true
+		gw, err := pinauth.New(cfg)
+		if err != nil {
+			return err
+		}
+		defer gw.Close()
+		return fn(gw)
+	})
+}
+
 // withStore opens a target's store for fn and releases it after.
 func withStore(t cliTarget, fn func(st store.Store) error) error {
 	st, key, err := acquireStore(t.spec)
@@ -207,9 +305,9 @@ func withStore(t cliTarget, fn func(st store.Store) error) error {
 }
 
 // keysList prints the signing keys of every target store.
-func keysList(ctx context.Context, c cliCall) error {
-	out := c.out
-	for _, t := range c.targets {
+func keysList(x *cliRun) error {
+	ctx, out := x.ctx, x.out
+	for _, t := range x.targets {
 		err := withStore(t, func(st store.Store) error {
 			keys, err := pinauth.ListKeys(ctx, st)
 			if err != nil {
@@ -236,26 +334,13 @@ func keysList(ctx context.Context, c cliCall) error {
 
 // keysRotate rotates the signing key of every target store, with the
 // config's pepper (which seals the new key) and algorithm.
-func keysRotate(ctx context.Context, c cliCall) error {
-	out := c.out
-	for _, t := range c.targets {
+func keysRotate(x *cliRun) error {
+	ctx, out := x.ctx, x.out
+	for _, t := range x.targets {
 		if t.handler == nil {
-			return errors.New("keys rotate needs the config (--config): the pepper seals the new key")
+			return usageErrorf("keys rotate needs the config (--config): the pepper seals the new key")
 		}
-		cfg, _, err := t.handler.coreConfig(caddy.NewReplacer())
-		if err != nil {
-			return err
-		}
-		err = withStore(t, func(st store.Store) error {
-			cfg.Store = st
-			cfg.Logger = zap.NewNop()
-			cfg.CacheSize = 1 << 20 // the CLI verifies no tokens
-			cfg.Webhooks = nil      // and delivers no webhooks: the running gateways do
-			gw, err := pinauth.New(cfg)
-			if err != nil {
-				return err
-			}
-			defer gw.Close()
+		err := withGateway(t, func(gw *pinauth.Gateway) error {
 			retired, cur, err := gw.RotateKey(ctx)
 			if err != nil {
 				return err

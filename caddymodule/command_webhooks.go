@@ -2,7 +2,6 @@ package caddymodule
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -45,12 +44,12 @@ func webhooksList(ctx context.Context, c cliCall) error {
 	case "", store.EventPending, store.EventDelivered, store.EventDead:
 		f.State = store.EventState(state)
 	default:
-		return fmt.Errorf("--state: want pending, delivered or dead, got %q", state)
+		return usageErrorf("--state: want pending, delivered or dead, got %q", state)
 	}
 	f.Tenant, _ = c.cmd.Flags().GetString("tenant")
 	f.Limit, _ = c.cmd.Flags().GetInt("limit")
 	if f.Limit < 1 {
-		return errors.New("--limit must be positive")
+		return usageErrorf("--limit must be positive")
 	}
 	for _, t := range c.targets {
 		hosts := endpointHosts(t)
@@ -90,11 +89,11 @@ func webhooksReplay(ctx context.Context, c cliCall) error {
 	tenant, _ := c.cmd.Flags().GetString("tenant")
 	switch {
 	case all && len(c.args) > 0:
-		return errors.New("give event ids or --all, not both")
+		return usageErrorf("give event ids or --all, not both")
 	case !all && len(c.args) == 0:
-		return errors.New("give the ids of dead events, or --all")
+		return usageErrorf("give the ids of dead events, or --all")
 	case !all && tenant != "":
-		return errors.New("--tenant goes with --all")
+		return usageErrorf("--tenant goes with --all")
 	}
 	pending := map[string]bool{}
 	for _, id := range c.args {
@@ -155,7 +154,7 @@ func webhooksReplay(ctx context.Context, c cliCall) error {
 				missing = append(missing, id)
 			}
 		}
-		return fmt.Errorf("no dead event with id %s (list them with `caddy pinauth webhooks list --state dead`)", strings.Join(missing, ", "))
+		return notFoundErrorf("no dead event with id %s (list them with `caddy pinauth webhooks list --state dead`)", strings.Join(missing, ", "))
 	}
 	if replayed == 0 {
 		fmt.Fprintln(c.out, "no dead events")

@@ -99,6 +99,10 @@ type Config struct {
 	// WebhookRetention is how long delivered events stay in the outbox
 	// before they are pruned. Default: 7 days.
 	WebhookRetention time.Duration
+	// NoDelivery records webhook events in the outbox without delivering
+	// them: for tools, such as the CLI, that change a store whose running
+	// gateways deliver. Default: false.
+	NoDelivery bool
 
 	// LoginPage enables the built-in login page; nil disables it.
 	LoginPage *LoginPage

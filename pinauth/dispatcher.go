@@ -58,7 +58,7 @@ const releaseTimeout = 5 * time.Second
 // startDispatcher starts delivering g's webhooks; it returns nil when none
 // is configured. Stop it with stop.
 func startDispatcher(g *Gateway) (*dispatcher, error) {
-	if len(g.cfg.Webhooks) == 0 {
+	if len(g.cfg.Webhooks) == 0 || g.cfg.NoDelivery {
 		return nil, nil
 	}
 	d := &dispatcher{

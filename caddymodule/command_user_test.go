@@ -1,0 +1,251 @@
+package caddymodule
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+)
+
+// cliResult is what one in-process `caddy pinauth` run produced.
+type cliResult struct {
+	out, errOut string
+	status      int
+}
+
+// pinauthCLI runs `caddy pinauth <args>` in-process with stdin and returns
+// its output and exit status.
+func pinauthCLI(t *testing.T, stdin string, args ...string) cliResult {
+	t.Helper()
+	cmd, ok := caddycmd.Commands()["pinauth"]
+	if !ok {
+		t.Fatal("the pinauth command is not registered")
+	}
+	root := &cobra.Command{Use: "pinauth"}
+	cmd.CobraFunc(root)
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.Execute()
+	status, _ := cliExitStatus(err)
+	return cliResult{out: out.String(), errOut: errOut.String(), status: status}
+}
+
+// cliSite writes a Caddyfile with one pin_auth site on store (a `store …`
+// line) and returns its path.
+func cliSite(t *testing.T, storeLine string) string {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "Caddyfile")
+	t.Setenv("CLI_USER_PEPPER", "cli-user-pepper-0123456789")
+	site := `:0 {
+	pin_auth {
+		tenant demo {
+			api_key ` + testAPIKey + `
+			api_secret ` + testAPISecret + `
+		}
+		` + storeLine + `
+		pepper {env.CLI_USER_PEPPER}
+		hash argon2id 1 64 1
+	}
+	respond ok
+}
+`
+	if err := os.WriteFile(conf, []byte(site), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+// provisionFromCaddyfile provisions the pin_auth handler of a Caddyfile, as
+// `caddy run` would, so a test can log in against what the CLI wrote.
+func provisionFromCaddyfile(t *testing.T, conf string) *Handler {
+	t.Helper()
+	text, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := adapt(string(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree any
+	if err := json.Unmarshal([]byte(js), &tree); err != nil {
+		t.Fatal(err)
+	}
+	raws := pinAuthHandlers(tree)
+	if len(raws) != 1 {
+		t.Fatalf("found %d pin_auth handlers", len(raws))
+	}
+	h := new(Handler)
+	if err := json.Unmarshal(raws[0], h); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Provision(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Cleanup() })
+	return h
+}
+
+// apiCall sends an API call through h and returns the status and body.
+func apiCall(t *testing.T, h *Handler, method, target, body string) (int, map[string]any) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	var req *http.Request
+	if body == "" {
+		req = caddyRequest(method, target, nil)
+	} else {
+		req = caddyRequest(method, target, strings.NewReader(body))
+	}
+	if err := h.ServeHTTP(rec, req, failNext(t)); err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// runUserCLIScenario is the user-command scenario, on whatever store the
+// Caddyfile names: add → login; lock → unlock → login; block; set-pin;
+// delete; and the exit statuses on the way.
+func runUserCLIScenario(t *testing.T, conf string) {
+	const email, password, pin = "cli@example.com", "cli password 123", "4821"
+	r := pinauthCLI(t, password+"\n"+pin+"\n", "user", "add", "--config", conf,
+		"--email", email, "--username", "cli", "--first-name", "Cli", "--role", "user,ops")
+	if r.status != exitOK || !strings.HasPrefix(r.out, "created ") {
+		t.Fatalf("user add: %d %q %q", r.status, r.out, r.errOut)
+	}
+	uid := strings.TrimSpace(strings.TrimPrefix(r.out, "created "))
+	if strings.Contains(r.out+r.errOut, password) {
+		t.Fatal("user add echoed the password")
+	}
+
+	h := provisionFromCaddyfile(t, conf)
+	login := func() (int, map[string]any) {
+		return apiCall(t, h, "POST", "/identity/v2/auth/login?apikey="+testAPIKey,
+			`{"email":"`+email+`","password":"`+password+`"}`)
+	}
+	status, body := login()
+	if status != 200 || body["session_token"] == nil {
+		t.Fatalf("password login of the CLI-made account: %d %v", status, body)
+	}
+	status, body = apiCall(t, h, "POST", "/identity/v2/auth/login/pin?apikey="+testAPIKey+"&session_token="+body["session_token"].(string), `{"pin":"`+pin+`"}`)
+	if status != 200 || body["access_token"] == nil {
+		t.Fatalf("PIN login: %d %v", status, body)
+	}
+
+	t.Run("show and list", func(t *testing.T) {
+		r := pinauthCLI(t, "", "user", "show", email, "--config", conf, "--json")
+		var a cliAccount
+		if err := json.Unmarshal([]byte(r.out), &a); r.status != exitOK || err != nil {
+			t.Fatalf("user show --json: %d %v %q %q", r.status, err, r.out, r.errOut)
+		}
+		if a.UID != uid || a.Email != email || !a.HasPIN || !a.HasPassword || strings.Join(a.Roles, ",") != "user,ops" || a.Profile["FirstName"] == nil {
+			t.Fatalf("user show: %+v", a)
+		}
+		r = pinauthCLI(t, "", "user", "list", "--config", conf)
+		if r.status != exitOK || !strings.Contains(r.out, uid) || !strings.Contains(r.out, email) {
+			t.Fatalf("user list: %d %q %q", r.status, r.out, r.errOut)
+		}
+		if strings.Contains(r.out, "$argon2id") {
+			t.Fatal("user list shows a hash")
+		}
+		if r := pinauthCLI(t, "", "user", "show", "nobody@example.com", "--config", conf); r.status != exitNotFound ||
+			r.errOut != "caddy pinauth: account not found\n" {
+			t.Fatalf("show of an unknown account: %d %q", r.status, r.errOut)
+		}
+	})
+
+	t.Run("unlock clears a lock", func(t *testing.T) {
+		for range 5 {
+			apiCall(t, h, "POST", "/identity/v2/auth/login?apikey="+testAPIKey, `{"email":"`+email+`","password":"wrong password"}`)
+		}
+		if status, body := login(); status == 200 || body["ErrorCode"] != float64(1198) {
+			t.Fatalf("login after five failures: %d %v", status, body)
+		}
+		if r := pinauthCLI(t, "", "user", "show", uid, "--config", conf, "--json"); !strings.Contains(r.out, `"lock_type": "Suspend"`) {
+			t.Fatalf("show of the locked account: %q", r.out)
+		}
+		if r := pinauthCLI(t, "", "user", "unlock", uid, "--config", conf); r.status != exitOK || r.out != "unlocked "+uid+"\n" {
+			t.Fatalf("user unlock: %d %q %q", r.status, r.out, r.errOut)
+		}
+		if status, body := login(); status != 200 {
+			t.Fatalf("login after unlock: %d %v", status, body)
+		}
+	})
+
+	t.Run("block, unlock, set-pin, and the rejected PIN", func(t *testing.T) {
+		if r := pinauthCLI(t, "", "user", "block", email, "--config", conf); r.status != exitOK {
+			t.Fatalf("user block: %d %q", r.status, r.errOut)
+		}
+		if status, body := login(); status == 200 || body["ErrorCode"] != float64(991) {
+			t.Fatalf("login of the blocked account: %d %v", status, body)
+		}
+		if r := pinauthCLI(t, "", "user", "unlock", email, "--config", conf); r.status != exitOK {
+			t.Fatalf("user unlock of a blocked account: %d %q", r.status, r.errOut)
+		}
+		r := pinauthCLI(t, "1111\n", "user", "set-pin", email, "--config", conf)
+		if r.status != exitRejected || !strings.Contains(r.errOut, "PINInfo.PIN") || strings.Contains(r.errOut, "1111") {
+			t.Fatalf("set-pin with a weak PIN: %d %q", r.status, r.errOut)
+		}
+		if r := pinauthCLI(t, "5820\n", "user", "set-pin", email, "--config", conf); r.status != exitOK {
+			t.Fatalf("set-pin: %d %q", r.status, r.errOut)
+		}
+		status, body := login()
+		if status != 200 {
+			t.Fatalf("login after unblocking: %d %v", status, body)
+		}
+		if status, body := apiCall(t, h, "POST", "/identity/v2/auth/login/pin?apikey="+testAPIKey+"&session_token="+body["session_token"].(string), `{"pin":"5820"}`); status != 200 {
+			t.Fatalf("PIN login with the PIN set by the CLI: %d %v", status, body)
+		}
+	})
+
+	t.Run("usage errors", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"user", "frobnicate"},
+			{"user", "show"},
+			{"user", "show", "a", "b", "--config", conf},
+			{"user", "list", "--no-such-flag"},
+			{"user", "list", "--store", "sqlite:" + filepath.Join(t.TempDir(), "x.db")},
+			{"user", "add", "--config", conf},
+			{"user", "add", "--config", conf, "--email", "x@example.com", "--tenant", "nope"},
+		} {
+			if r := pinauthCLI(t, "", args...); r.status != exitUsage || !strings.HasPrefix(r.errOut, "caddy pinauth: ") && !strings.Contains(r.errOut, "caddy pinauth: ") {
+				t.Errorf("%v: status %d, stderr %q; want 2 and a caddy pinauth: line", args, r.status, r.errOut)
+			}
+		}
+		if r := pinauthCLI(t, "short\n", "user", "add", "--config", conf, "--email", "y@example.com"); r.status != exitRejected {
+			t.Errorf("a short password: %d %q", r.status, r.errOut)
+		}
+		if r := pinauthCLI(t, password+"\n\n", "user", "add", "--config", conf, "--email", email); r.status != exitRejected {
+			t.Errorf("a taken email: %d %q", r.status, r.errOut)
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		if r := pinauthCLI(t, "", "user", "delete", uid, "--config", conf); r.status != exitOK {
+			t.Fatalf("user delete: %d %q", r.status, r.errOut)
+		}
+		if status, _ := login(); status == 200 {
+			t.Fatal("login of a deleted account")
+		}
+		if r := pinauthCLI(t, "", "user", "delete", uid, "--config", conf); r.status != exitNotFound {
+			t.Fatalf("delete of a deleted account: %d %q", r.status, r.errOut)
+		}
+	})
+}
+
+func TestUserCommandsOnSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pinauth.db")
+	runUserCLIScenario(t, cliSite(t, "store sqlite "+db))
+}
