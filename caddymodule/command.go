@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-		"go.uber.org/zap"
+	"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
@@ -123,6 +123,7 @@ var cliCommands = []cliCommand{
 		{name: "rotate", short: "Retires the signing key and signs with a new one", run: runs(keysRotate)},
 	}},
 	userCommands,
+	importCommand,
 	webhooksCommand,
 }
 
