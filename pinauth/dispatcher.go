@@ -130,6 +130,7 @@ func (d *dispatcher) run(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var nextPrune time.Time
+	outboxDown := false // log the outage once, not every poll
 	for {
 		select {
 		case <-ctx.Done():
@@ -145,8 +146,13 @@ func (d *dispatcher) run(ctx context.Context) {
 			evs, err := d.st.ClaimEvents(ctx, store.EventClaim{
 				Owner: d.owner, Endpoints: d.endpoints, Now: d.now(), Lease: d.lease, Limit: free,
 			})
-			if err != nil && ctx.Err() == nil {
+			switch {
+			case err != nil && ctx.Err() == nil && !outboxDown:
+				outboxDown = true
 				d.log.Warn("webhook outbox unavailable", zap.Error(err))
+			case err == nil && outboxDown:
+				outboxDown = false
+				d.log.Info("webhook outbox available again")
 			}
 			for _, e := range evs {
 				busy <- struct{}{}
