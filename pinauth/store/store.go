@@ -110,9 +110,42 @@ type Store interface {
 	// deleted. Pending and dead events are never pruned.
 	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
 
+	// Subscribe calls fn with the Invalidation of every change committed
+	// through the store until ctx is done: Tx.SaveAccount and
+	// Tx.DeleteAccount announce the account, Tx.RevokeSession and
+	// Tx.RevokeSessions the sessions they revoked, AddKey (when it
+	// inserts) and RetireKey (when the key exists) the keys. Nothing of a
+	// rolled-back Update is announced. Subscribers also receive the changes
+	// they made themselves.
+	//
+	// A backend shared by several processes delivers every process's
+	// changes to every process, asynchronously and in commit order, and
+	// sends Reset whenever it may have missed some (after its notification
+	// channel reconnects). A single-process backend delivers to the
+	// subscribers of the same Store before the call that committed the
+	// change returns. fn may run on several goroutines at once; it must be
+	// quick, must not modify what it is given and must not write to the
+	// store. Once ctx is done fn is not called again. Subscribing to a
+	// closed store does nothing.
+	Subscribe(ctx context.Context, fn func(Invalidation))
+
 	// Close releases the store's resources. After it every other method
 	// returns ErrClosed; calling Close again returns nil.
 	Close() error
+}
+
+// Invalidation names cached data that a committed change made stale. The
+// zero fields name nothing.
+type Invalidation struct {
+	// Account is an account whose stored record changed or was deleted.
+	Account AccountRef
+	// Sessions are sessions that were revoked.
+	Sessions []string
+	// Keys reports that the signing keys changed.
+	Keys bool
+	// Reset reports that changes may have gone unannounced: every cached
+	// value may be stale.
+	Reset bool
 }
 
 // Reader holds the read-only lookups. They see committed data only.

@@ -268,7 +268,11 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if _, err := x.exec(`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
 		return true, x.s.fault("save account", err)
 	}
-	return true, x.insertIdentifiers(&a, ids)
+	if err := x.insertIdentifiers(&a, ids); err != nil {
+		return true, err
+	}
+	x.announce(store.Invalidation{Account: a.Ref()})
+	return true, nil
 }
 
 // freeIdentifiers returns a's identifiers after checking that none is
@@ -328,6 +332,9 @@ func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
 		if _, err := x.exec(q, tenant, uid); err != nil {
 			return false, x.s.fault("delete account", err)
 		}
+	}
+	if n > 0 {
+		x.announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
 	}
 	return n > 0, nil
 }

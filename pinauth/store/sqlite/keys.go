@@ -55,6 +55,9 @@ func (s *Store) AddKey(ctx context.Context, k store.Key, onlyIfNone bool) (bool,
 	if err != nil {
 		return false, s.fault("add key", err)
 	}
+	if n > 0 {
+		s.publish(store.Invalidation{Keys: true})
+	}
 	return n > 0, nil
 }
 
@@ -67,6 +70,9 @@ func (s *Store) RetireKey(ctx context.Context, id string, at time.Time) (bool, e
 	n, err := affected(s.w.ExecContext(ctx, `UPDATE signing_keys SET retired_at = COALESCE(retired_at, ?) WHERE id = ?`, micro(at), id))
 	if err != nil {
 		return false, s.fault("retire key", err)
+	}
+	if n > 0 {
+		s.publish(store.Invalidation{Keys: true})
 	}
 	return n > 0, nil
 }

@@ -60,6 +60,7 @@ func (x *txn) RevokeSession(id string, now time.Time) (bool, error) {
 	if _, err := x.exec(`DELETE FROM tokens WHERE session_id = ?`, id); err != nil {
 		return false, x.s.fault("revoke session", err)
 	}
+	x.announce(store.Invalidation{Sessions: []string{id}})
 	return true, nil
 }
 
@@ -95,5 +96,8 @@ func (x *txn) RevokeSessions(ref store.AccountRef, exceptSession string, now tim
 		return nil, x.s.fault("revoke sessions", err)
 	}
 	slices.Sort(ids)
+	if len(ids) > 0 {
+		x.announce(store.Invalidation{Sessions: ids})
+	}
 	return ids, nil
 }

@@ -40,6 +40,7 @@ type Store struct {
 	w      *sql.DB // exactly one connection: the only writer of this process
 	r      *sql.DB // read-only connections
 	closed atomic.Bool
+	subs   subscribers
 
 	// Prepared statements of the hot paths (login, token checks).
 	accountByUID  *sql.Stmt

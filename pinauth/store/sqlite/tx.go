@@ -41,6 +41,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return s.fault("commit", err)
 	}
 	committed = true
+	s.publish(x.pending...)
 	return nil
 }
 
@@ -70,6 +71,8 @@ type txn struct {
 	ctx  context.Context
 	tx   *sql.Tx
 	done bool
+	// pending are the invalidations to publish after the commit.
+	pending []store.Invalidation
 }
 
 func (x *txn) check() error {

@@ -1,0 +1,337 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+const (
+	selectAccountByUID = `SELECT version, doc FROM accounts WHERE tenant = $1 AND uid = $2`
+	selectAccountBy    = `SELECT a.uid, a.version, a.doc FROM identifiers i
+		JOIN accounts a ON a.tenant = i.tenant AND a.uid = i.uid
+		WHERE i.tenant = $1 AND i.kind = $2 AND i.value = $3`
+)
+
+// scanAccount reads one (version, doc) row; found=false when there is none.
+func scanAccount(row pgx.Row, tenant, uid string) (store.Account, bool, error) {
+	var version int64
+	var doc []byte
+	if err := row.Scan(&version, &doc); err != nil {
+		if noRows(err) {
+			return store.Account{}, false, nil
+		}
+		return store.Account{}, false, err
+	}
+	a, err := decodeAccount(tenant, uid, version, doc)
+	return a, err == nil, err
+}
+
+// Account implements store.Reader.
+func (s *Store) Account(ctx context.Context, tenant, uid string) (store.Account, bool, error) {
+	if err := s.check(); err != nil {
+		return store.Account{}, false, err
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	a, found, err := scanAccount(s.pool.QueryRow(ctx, selectAccountByUID, tenant, uid), tenant, uid)
+	if err != nil {
+		return store.Account{}, false, s.fault("account", err)
+	}
+	return a, found, nil
+}
+
+// AccountBy implements store.Reader.
+func (s *Store) AccountBy(ctx context.Context, tenant string, kind store.IdentifierKind, value string) (store.Account, bool, error) {
+	if err := s.check(); err != nil {
+		return store.Account{}, false, err
+	}
+	switch kind {
+	case store.IdentEmail, store.IdentUsername, store.IdentPhone:
+	default:
+		return store.Account{}, false, fmt.Errorf("postgres store: unknown identifier kind %q", kind)
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	var uid string
+	var version int64
+	var doc []byte
+	err := s.pool.QueryRow(ctx, selectAccountBy, tenant, string(kind), store.NormalizeIdentifier(kind, value)).
+		Scan(&uid, &version, &doc)
+	if noRows(err) {
+		return store.Account{}, false, nil
+	}
+	if err != nil {
+		return store.Account{}, false, s.fault("account by identifier", err)
+	}
+	a, err := decodeAccount(tenant, uid, version, doc)
+	if err != nil {
+		return store.Account{}, false, s.fault("account by identifier", err)
+	}
+	return a, true, nil
+}
+
+// ListAccounts implements store.Reader. A limit below 1 yields no accounts.
+func (s *Store) ListAccounts(ctx context.Context, tenant, after string, limit int) ([]store.Account, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if limit < 1 {
+		return nil, nil
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx,
+		`SELECT uid, version, doc FROM accounts WHERE tenant = $1 AND uid > $2 ORDER BY uid LIMIT $3`,
+		tenant, after, limit)
+	if err != nil {
+		return nil, s.fault("list accounts", err)
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		var uid string
+		var version int64
+		var doc []byte
+		if err := rows.Scan(&uid, &version, &doc); err != nil {
+			return nil, s.fault("list accounts", err)
+		}
+		a, err := decodeAccount(tenant, uid, version, doc)
+		if err != nil {
+			return nil, s.fault("list accounts", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fault("list accounts", err)
+	}
+	return out, nil
+}
+
+// CountAccounts implements store.Reader.
+func (s *Store) CountAccounts(ctx context.Context, tenant string) (int, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	var n int
+	var err error
+	if tenant == "" {
+		err = s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n)
+	} else {
+		err = s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE tenant = $1`, tenant).Scan(&n)
+	}
+	if err != nil {
+		return 0, s.fault("count accounts", err)
+	}
+	return n, nil
+}
+
+// Account implements store.Tx.
+func (x *txn) Account(tenant, uid string) (store.Account, bool, error) {
+	if err := x.check(); err != nil {
+		return store.Account{}, false, err
+	}
+	a, found, err := scanAccount(x.queryRow(selectAccountByUID, tenant, uid), tenant, uid)
+	if err != nil {
+		return store.Account{}, false, x.s.fault("account", err)
+	}
+	return a, found, nil
+}
+
+// CreateAccount implements store.Tx. The rows are inserted under a
+// savepoint, each with ON CONFLICT DO NOTHING, so that a collision (also
+// with a concurrent transaction, whose commit the insert waits for) names
+// its field and is rolled back alone: the transaction stays usable.
+func (x *txn) CreateAccount(a store.Account) error {
+	if err := x.check(); err != nil {
+		return err
+	}
+	ids, err := ownIdentifiers(&a)
+	if err != nil {
+		return err
+	}
+	doc, err := encodeAccount(&a)
+	if err != nil {
+		return fmt.Errorf("postgres store: create account: %w", err)
+	}
+	var dup *store.DuplicateError
+	err = x.savepoint(func(tx pgx.Tx) error {
+		tag, err := tx.Exec(x.ctx, `INSERT INTO accounts (tenant, uid, version, doc) VALUES ($1, $2, 1, $3)
+			ON CONFLICT DO NOTHING`, a.Tenant, a.UID, doc)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			dup = &store.DuplicateError{Field: "uid"}
+			return dup
+		}
+		dup, err = x.insertIdentifiers(tx, &a, ids)
+		if dup != nil {
+			return dup
+		}
+		return err
+	})
+	if dup != nil {
+		return dup
+	}
+	if err != nil {
+		return x.s.fault("create account", err)
+	}
+	return nil
+}
+
+// SaveAccount implements store.Tx. The version check is part of the
+// UPDATE, so of concurrent saves of one version exactly one matches (the
+// others wait for it and then see the new version). Identifiers are
+// rewritten only when they changed, under a savepoint as in CreateAccount.
+func (x *txn) SaveAccount(a store.Account) (bool, error) {
+	if err := x.check(); err != nil {
+		return false, err
+	}
+	ids, err := ownIdentifiers(&a)
+	if err != nil {
+		return false, err
+	}
+	doc, err := encodeAccount(&a)
+	if err != nil {
+		return false, fmt.Errorf("postgres store: save account: %w", err)
+	}
+	found := true
+	var dup *store.DuplicateError
+	err = x.savepoint(func(tx pgx.Tx) error {
+		tag, err := tx.Exec(x.ctx, `UPDATE accounts SET version = version + 1, doc = $3
+			WHERE tenant = $1 AND uid = $2 AND version = $4`, a.Tenant, a.UID, doc, a.Version)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var version int64
+			switch err := tx.QueryRow(x.ctx, `SELECT version FROM accounts WHERE tenant = $1 AND uid = $2`,
+				a.Tenant, a.UID).Scan(&version); {
+			case noRows(err):
+				found = false
+				return nil
+			case err != nil:
+				return err
+			}
+			return store.ErrVersionConflict
+		}
+		dup, err = x.replaceIdentifiers(tx, &a, ids)
+		if dup != nil {
+			return dup
+		}
+		return err
+	})
+	switch {
+	case dup != nil:
+		return true, dup
+	case errors.Is(err, store.ErrVersionConflict):
+		return true, err
+	case err != nil:
+		return true, x.s.fault("save account", err)
+	case !found:
+		return false, nil
+	}
+	x.announce(store.Invalidation{Account: a.Ref()})
+	return true, nil
+}
+
+// ownIdentifiers returns a's identifiers after checking that none is
+// listed twice.
+func ownIdentifiers(a *store.Account) ([]store.Identifier, error) {
+	ids := a.Identifiers()
+	for i, id := range ids {
+		for _, prev := range ids[:i] {
+			if prev == id {
+				return nil, &store.DuplicateError{Field: string(id.Kind)}
+			}
+		}
+	}
+	return ids, nil
+}
+
+// insertIdentifiers inserts ids for a; the first one another account
+// holds yields a *DuplicateError (and the caller rolls back).
+func (x *txn) insertIdentifiers(tx pgx.Tx, a *store.Account, ids []store.Identifier) (*store.DuplicateError, error) {
+	for _, id := range ids {
+		tag, err := tx.Exec(x.ctx, `INSERT INTO identifiers (tenant, kind, value, uid) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, a.Tenant, string(id.Kind), id.Value, a.UID)
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 0 {
+			return &store.DuplicateError{Field: string(id.Kind)}, nil
+		}
+	}
+	return nil, nil
+}
+
+// replaceIdentifiers makes the stored identifiers of a exactly ids,
+// touching only those that changed (a login saves the account without
+// changing them).
+func (x *txn) replaceIdentifiers(tx pgx.Tx, a *store.Account, ids []store.Identifier) (*store.DuplicateError, error) {
+	rows, err := tx.Query(x.ctx, `SELECT kind, value FROM identifiers WHERE tenant = $1 AND uid = $2`, a.Tenant, a.UID)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[store.Identifier]bool{}
+	for rows.Next() {
+		var kind, value string
+		if err := rows.Scan(&kind, &value); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		stored[store.Identifier{Kind: store.IdentifierKind(kind), Value: value}] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var added []store.Identifier
+	for _, id := range ids {
+		if stored[id] {
+			delete(stored, id)
+		} else {
+			added = append(added, id)
+		}
+	}
+	for id := range stored { // no longer a's
+		if _, err := tx.Exec(x.ctx, `DELETE FROM identifiers WHERE tenant = $1 AND kind = $2 AND value = $3`,
+			a.Tenant, string(id.Kind), id.Value); err != nil {
+			return nil, err
+		}
+	}
+	return x.insertIdentifiers(tx, a, added)
+}
+
+// DeleteAccount implements store.Tx. Outbox events about the account are
+// kept: the event reporting the deletion must still be delivered.
+func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
+	if err := x.check(); err != nil {
+		return false, err
+	}
+	// The identifiers go with the account (ON DELETE CASCADE).
+	n, err := x.exec(`DELETE FROM accounts WHERE tenant = $1 AND uid = $2`, tenant, uid)
+	if err != nil {
+		return false, x.s.fault("delete account", err)
+	}
+	for _, q := range []string{
+		`DELETE FROM tokens WHERE tenant = $1 AND uid = $2`,
+		`DELETE FROM sessions WHERE tenant = $1 AND uid = $2`,
+		`DELETE FROM attempts WHERE tenant = $1 AND uid = $2`,
+	} {
+		if _, err := x.exec(q, tenant, uid); err != nil {
+			return false, x.s.fault("delete account", err)
+		}
+	}
+	if n > 0 {
+		x.announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
+	}
+	return n > 0, nil
+}
