@@ -347,24 +347,26 @@ func TestCallsFailWithinTheQueryTimeoutWhenTheServerDoesNotAnswer(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	var conns sync.WaitGroup
-	defer conns.Wait()
+	var mu sync.Mutex
+	var accepted []net.Conn
+	acceptDone := make(chan struct{})
 	go func() {
+		defer close(acceptDone)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			conns.Go(func() {
-				buf := make([]byte, 1024)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						c.Close()
-						return
-					}
-				}
-			})
+			mu.Lock()
+			accepted = append(accepted, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		ln.Close()
+		<-acceptDone
+		for _, c := range accepted {
+			c.Close()
 		}
 	}()
 	dsn := "postgres://postgres@" + ln.Addr().String() + "/postgres?sslmode=disable"
