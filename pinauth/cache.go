@@ -13,23 +13,29 @@ import (
 // here: a dropped Set would silently reset them.
 //
 // Every write that changes an account or a session invalidates the affected
-// entries before it returns. Because a reader may fetch a value from the
-// store just before such a write and cache it just after, invalidations bump
-// a sequence number and readers only cache what they read under an unchanged
-// sequence.
+// entries before it returns, and so does every change another process (or
+// gateway) announces through the store. Because a reader may fetch a value
+// from the store just before such a write and cache it just after,
+// invalidations bump a sequence number and readers only cache what they read
+// under an unchanged sequence.
 type caches struct {
 	// tokens maps a raw access token to its verified claims, until exp.
 	tokens *ristretto.Cache[string, *verifiedToken]
 	// profiles maps profileKey(tenant, uid) to the account and its
 	// precomputed identity headers.
 	profiles *ristretto.Cache[string, *profileEntry]
-	// sessions maps a session id to whether it is still valid.
-	sessions *ristretto.Cache[string, bool]
+	// sessions holds the ids of sessions found valid, each with the
+	// generation it was cached in.
+	sessions *ristretto.Cache[string, uint64]
 	// ttl bounds how long an entry may be served when an invalidation from
 	// another process is missed.
 	ttl time.Duration
 
 	seq atomic.Uint64
+	// gen counts resets: an entry cached in an older generation is a miss.
+	// That drops everything at once without ristretto's Clear, which must
+	// not run alongside Get and Set.
+	gen atomic.Uint64
 
 	// revoked holds sessions revoked while tokens naming them may still be
 	// cached, checked on every cache hit (copy-on-write: reads take no lock).
@@ -44,6 +50,7 @@ type verifiedToken struct {
 	uid        string
 	sid        string
 	exp        time.Time
+	gen        uint64
 	profileKey string
 	// sidValue is the session header value, shared and immutable.
 	sidValue []string
@@ -136,7 +143,7 @@ func newCaches(budget int64, ttl time.Duration) (*caches, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, bool]{
+	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, uint64]{
 		NumCounters: max(budget/10/10, 1000), MaxCost: budget / 10, BufferItems: 64,
 		IgnoreInternalCost: true,
 	}); err != nil {
@@ -158,6 +165,14 @@ func profileKey(tenant, uid string) string { return tenant + "\x00" + uid }
 func (c *caches) invalidateAccount(tenant, uid string) {
 	c.seq.Add(1)
 	c.profiles.Del(profileKey(tenant, uid))
+}
+
+// reset drops every cached token, profile and session state, for when
+// changes may have gone unannounced. The revoked set stays: it only ever
+// makes the gateway stricter.
+func (c *caches) reset() {
+	c.gen.Add(1)
+	c.seq.Add(1)
 }
 
 // revokeSessions records revoked sessions so that cached tokens naming them

@@ -48,6 +48,8 @@ type Gateway struct {
 	stop      context.CancelFunc
 	bg        sync.WaitGroup
 	closeOnce sync.Once
+
+	coherence coherence
 }
 
 // Identity is what the protected path learned about an authenticated
@@ -129,6 +131,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.cache.close()
 		return nil, err
 	}
+	g.subscribe()
 	g.startBackground()
 	return g, nil
 }
@@ -161,6 +164,7 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 // the store.
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
+		g.unsubscribe()
 		g.webhooks.stop()
 		if g.stop != nil {
 			g.stop()

@@ -58,7 +58,7 @@ const (
 type testEnv struct {
 	t        testing.TB
 	gw       *Gateway
-	store    *sqlite.Store
+	store    store.Store
 	clock    *testClock
 	srv      *httptest.Server
 	upstream *recorder
@@ -95,7 +95,7 @@ func newTestEnv(t testing.TB, mutate ...func(*Config)) *testEnv {
 }
 
 // newTestEnvOn starts a gateway on an existing store.
-func newTestEnvOn(t testing.TB, st *sqlite.Store, mutate ...func(*Config)) *testEnv {
+func newTestEnvOn(t testing.TB, st store.Store, mutate ...func(*Config)) *testEnv {
 	t.Helper()
 	clock := newTestClock()
 	cfg := Config{

@@ -92,6 +92,7 @@ func (h *identityHeaders) strip(hdr http.Header) {
 // so the hot path only assigns slices. Nothing else of the account is kept:
 // the cache holds many entries, and hashes have no business in it.
 type profileEntry struct {
+	gen      uint64 // the cache generation it was cached in
 	active   bool
 	identity Identity // Session is empty: it belongs to the token
 	values   [numIdentityHeaders][]string

@@ -179,7 +179,8 @@ func (g *Gateway) reloadKeysForKid(ctx context.Context, before *keyRing) bool {
 }
 
 // keyLoop reloads the keys every keyReloadInterval (sooner when a retired
-// key's time is up or a rotation is due) until ctx ends.
+// key's time is up or a rotation is due, and at once when the store
+// announces a key change) until ctx ends.
 func (g *Gateway) keyLoop(ctx context.Context) {
 	defer g.bg.Done()
 	for {
@@ -189,6 +190,8 @@ func (g *Gateway) keyLoop(ctx context.Context) {
 			t.Stop()
 			return
 		case <-t.C:
+		case <-g.coherence.keysChanged:
+			t.Stop()
 		}
 		g.maintainKeys(ctx)
 	}

@@ -79,7 +79,7 @@ func accessTokenFrom(r *http.Request) (token string, fromQuery bool) {
 func (g *Gateway) authenticate(ctx context.Context, raw string) (*verifiedToken, *profileEntry, *Error) {
 	now := g.now()
 	vt, ok := g.cache.tokens.Get(raw)
-	if !ok || !constantTimeEqual(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
+	if !ok || vt.gen != g.cache.gen.Load() || !constantTimeEqual(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
 		var e *Error
 		if vt, e = g.verifyUncached(ctx, raw, now); e != nil {
 			return nil, nil, e
@@ -104,7 +104,7 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (*verifiedToken,
 // result until the token expires (at most the cache TTL, so a revocation
 // made by another process and missed is honoured within it).
 func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *Error) {
-	seq := g.cache.seq.Load()
+	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
 	claims, e := g.parseAccessToken(ctx, raw)
 	if e != nil {
 		return nil, e
@@ -118,6 +118,7 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 		return nil, errCode(CodeAccessTokenInvalid)
 	}
 	vt := newVerifiedToken(raw, claims)
+	vt.gen = gen
 	if ttl := min(vt.exp.Sub(now), g.cache.ttl); ttl > 0 && g.cache.seq.Load() == seq {
 		g.cache.tokens.SetWithTTL(raw, vt, vt.cost(), ttl)
 	}
@@ -130,10 +131,10 @@ func (g *Gateway) sessionValid(ctx context.Context, sid, tenant, uid string, now
 	if g.cache.isRevoked(sid) {
 		return false, nil
 	}
-	if v, ok := g.cache.sessions.Get(sid); ok {
-		return v, nil
+	if gen, ok := g.cache.sessions.Get(sid); ok && gen == g.cache.gen.Load() {
+		return true, nil
 	}
-	seq := g.cache.seq.Load()
+	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
 	s, found, err := g.store.Session(ctx, sid)
 	if err != nil {
 		return false, err
@@ -142,7 +143,7 @@ func (g *Gateway) sessionValid(ctx context.Context, sid, tenant, uid string, now
 	if ttl := g.cache.ttl; found && valid {
 		ttl = min(ttl, s.ExpiresAt.Sub(now))
 		if g.cache.seq.Load() == seq {
-			g.cache.sessions.SetWithTTL(sid, true, sessionEntryCost, ttl)
+			g.cache.sessions.SetWithTTL(sid, gen, sessionEntryCost, ttl)
 		}
 	}
 	return valid, nil
@@ -156,15 +157,16 @@ func (g *Gateway) profile(ctx context.Context, tenant, uid string) (*profileEntr
 
 // profileAt is profile with the cache key computed by the caller.
 func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*profileEntry, bool, error) {
-	if p, ok := g.cache.profiles.Get(key); ok {
+	if p, ok := g.cache.profiles.Get(key); ok && p.gen == g.cache.gen.Load() {
 		return p, true, nil
 	}
-	seq := g.cache.seq.Load()
+	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
 	a, found, err := g.store.Account(ctx, tenant, uid)
 	if err != nil || !found {
 		return nil, found, err
 	}
 	p := newProfileEntry(a)
+	p.gen = gen
 	if g.cache.seq.Load() == seq {
 		g.cache.profiles.SetWithTTL(key, p, p.cost(), g.cache.ttl)
 	}

@@ -262,9 +262,11 @@ func (l *listener) run(ctx context.Context) {
 			l.s.log.Info("store notifications restored")
 		}
 		delay = minRetryDelay
-		l.setUp(true)
-		// Whatever changed while nobody listened went unannounced.
+		// Whatever changed while nobody listened went unannounced. The
+		// Reset goes out before Subscribe calls waiting for the
+		// connection return, so a new subscriber never gets it late.
 		l.deliver(store.Invalidation{Reset: true})
+		l.setUp(true)
 		err = l.receive(ctx, conn)
 		l.setUp(false)
 		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -1,0 +1,264 @@
+package pinauth
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+)
+
+// twoGatewaysOnOneStore returns two gateways sharing one SQLite store, as
+// the old and new config generations do during a reload.
+func twoGatewaysOnOneStore(t *testing.T) (a, b *testEnv) {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "pinauth.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newTestEnvOn(t, st), newTestEnvOn(t, st)
+}
+
+// cached reports whether e's gateway serves tok from its token cache.
+func (e *testEnv) cached(tok string) bool {
+	e.gw.cache.tokens.Wait()
+	e.gw.cache.profiles.Wait()
+	e.gw.cache.sessions.Wait()
+	vt, ok := e.gw.cache.tokens.Get(tok)
+	return ok && vt.gen == e.gw.cache.gen.Load()
+}
+
+// cache makes e's gateway verify and cache tok. On PostgreSQL the
+// announcements of the logins that made tok arrive asynchronously, and one
+// arriving during a verification keeps its result out of the cache, so it
+// tries until the token is cached.
+func (e *testEnv) cache(tok string) {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if r := e.protected(tok); r.status != 200 {
+			e.t.Fatalf("token: %d %s", r.status, r.raw)
+		}
+		if e.cached(tok) {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatal("the token was never cached")
+		}
+	}
+}
+
+func (e *testEnv) manage(method, uid string, body any) response {
+	e.t.Helper()
+	return e.do(method, "/identity/v2/manage/account/"+uid+"?apikey="+testKey+"&apisecret="+testSecret, body)
+}
+
+func uidOf(login response) string {
+	return login.body["Profile"].(map[string]any)["Uid"].(string)
+}
+
+func TestBlockingAnAccountOnOneGatewayStopsTheTokenCachedByAnother(t *testing.T) {
+	t.Parallel()
+	a, b := twoGatewaysOnOneStore(t)
+	login := a.loggedIn(testEmail)
+	tok := login.str("access_token")
+	b.cache(tok)
+	if r := a.manage("PUT", uidOf(login), map[string]any{"IsActive": false}); r.status != 200 {
+		t.Fatalf("block: %d %s", r.status, r.raw)
+	}
+	// The block revoked the session: 401 with 905.
+	if r := b.protected(tok); r.status != 401 || r.code() != 905 {
+		t.Fatalf("after the block on one gateway, the other answered %d %s; want 401/905", r.status, r.raw)
+	}
+}
+
+func TestAProfileChangeOnOneGatewayIsServedByAnother(t *testing.T) {
+	t.Parallel()
+	a, b := twoGatewaysOnOneStore(t)
+	login := a.loggedIn(testEmail)
+	tok := login.str("access_token")
+	b.cache(tok)
+	if r := a.manage("PUT", uidOf(login), map[string]any{"FirstName": "Alicia"}); r.status != 200 {
+		t.Fatalf("update: %d %s", r.status, r.raw)
+	}
+	if r := b.protected(tok); r.status != 200 {
+		t.Fatalf("after the update: %d %s", r.status, r.raw)
+	}
+	calls := b.upstream.calls()
+	if got := calls[len(calls)-1].Get("X-Auth-Name"); got != "Alicia Smith" {
+		t.Errorf("the other gateway sent X-Auth-Name %q, want the new %q", got, "Alicia Smith")
+	}
+}
+
+func kidOf(t *testing.T, tok string) string {
+	t.Helper()
+	parsed, _, err := jwt.NewParser().ParseUnverified(tok, jwt.MapClaims{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, _ := parsed.Header["kid"].(string)
+	return kid
+}
+
+func TestAKeyRotatedThroughOneGatewaySignsOnAnotherWhichStillVerifiesOldTokens(t *testing.T) {
+	t.Parallel()
+	a, b := twoGatewaysOnOneStore(t)
+	old := a.loggedIn(testEmail).str("access_token")
+	oldKid := kidOf(t, old)
+	if b.gw.keys.Load().current.id != oldKid {
+		t.Fatal("precondition: the gateways sign with different keys")
+	}
+
+	// A rotation: a new key, then the old one retired.
+	ctx := context.Background()
+	if err := a.gw.addGeneratedKey(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.store.RetireKey(ctx, oldKid, a.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, e := range map[string]*testEnv{"rotating": a, "other": b} {
+		r := e.passwordLogin(testEmail, testPass)
+		if r.status != 200 {
+			t.Fatalf("%s gateway: login %d %s", name, r.status, r.raw)
+		}
+		if kid := kidOf(t, r.str("access_token")); kid == oldKid {
+			t.Errorf("%s gateway still signs with the retired key", name)
+		}
+		if r := e.protected(old); r.status != 200 {
+			t.Errorf("%s gateway rejects a token of the retired key: %d %s", name, r.status, r.raw)
+		}
+	}
+}
+
+func TestAResetDropsWhatAMissedAnnouncementLeftCached(t *testing.T) {
+	t.Parallel()
+	// Two stores on one file, as two processes would open it, hear nothing
+	// of each other: only the cache TTL, or a Reset, ends stale entries.
+	path := filepath.Join(t.TempDir(), "pinauth.db")
+	var stores [2]*sqlite.Store
+	for i := range stores {
+		st, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	a, b := newTestEnvOn(t, stores[0]), newTestEnvOn(t, stores[1])
+	login := a.loggedIn(testEmail)
+	tok := login.str("access_token")
+	b.cache(tok)
+	if r := a.manage("PUT", uidOf(login), map[string]any{"IsActive": false}); r.status != 200 {
+		t.Fatalf("block: %d %s", r.status, r.raw)
+	}
+	if r := b.protected(tok); r.status != 200 {
+		t.Fatalf("precondition: the unannounced block was honoured at once (%d): nothing left to reset", r.status)
+	}
+	b.gw.applyInvalidation(store.Invalidation{Reset: true})
+	if r := b.protected(tok); r.status != 401 || r.code() != 905 {
+		t.Fatalf("after a Reset the stale token answered %d %s; want 401/905", r.status, r.raw)
+	}
+}
+
+func TestAClosedGatewayIgnoresAnnouncements(t *testing.T) {
+	t.Parallel()
+	a, b := twoGatewaysOnOneStore(t)
+	login := a.loggedIn(testEmail)
+	if err := b.gw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The closed gateway's caches are released; applying these would
+	// panic on them.
+	if r := a.manage("PUT", uidOf(login), map[string]any{"IsActive": false}); r.status != 200 {
+		t.Fatalf("block: %d %s", r.status, r.raw)
+	}
+	b.gw.applyInvalidation(store.Invalidation{Reset: true})
+}
+
+// twoNodes returns two gateways on two PostgreSQL stores of one database:
+// two cluster nodes in one process.
+func twoNodes(t *testing.T) (a, b *testEnv) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	var envs [2]*testEnv
+	for i := range envs {
+		st, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		envs[i] = newTestEnvOn(t, st)
+	}
+	return envs[0], envs[1]
+}
+
+// rejectedWithin polls e with tok until it is refused, and returns how
+// long that took, failing after limit.
+func rejectedWithin(t *testing.T, e *testEnv, tok string, since time.Time, limit time.Duration) time.Duration {
+	t.Helper()
+	for {
+		r := e.protected(tok)
+		if r.status == 403 || r.status == 401 {
+			return time.Since(since)
+		}
+		if r.status != 200 {
+			t.Fatalf("while polling: %d %s", r.status, r.raw)
+		}
+		if time.Since(since) > limit {
+			t.Fatalf("the token was still accepted %v after the change", limit)
+		}
+	}
+}
+
+func TestOnPostgresABlockOnOneNodeStopsTheTokenCachedByAnotherWithinASecond(t *testing.T) {
+	t.Parallel()
+	a, b := twoNodes(t)
+	login := a.loggedIn(testEmail)
+	tok := login.str("access_token")
+	b.cache(tok)
+	start := time.Now()
+	if r := a.manage("PUT", uidOf(login), map[string]any{"IsActive": false}); r.status != 200 {
+		t.Fatalf("block: %d %s", r.status, r.raw)
+	}
+	t.Logf("the other node refused the token %v after the block was requested", rejectedWithin(t, b, tok, start, time.Second))
+}
+
+func TestOnPostgresAnAccountCreatedOnOneNodeLogsInOnAnotherAndProfileChangesTravel(t *testing.T) {
+	t.Parallel()
+	a, b := twoNodes(t)
+	a.createAccount(testEmail, testPIN)
+	login := b.passwordLogin(testEmail, testPass)
+	if login.status != 200 {
+		t.Fatalf("password login on the other node: %d %s", login.status, login.raw)
+	}
+	if r := b.pinLogin(login.str("session_token"), testPIN); r.status != 200 {
+		t.Fatalf("PIN login on the other node: %d %s", r.status, r.raw)
+	}
+	tok := login.str("access_token")
+	a.cache(tok)
+	if r := b.manage("PUT", uidOf(login), map[string]any{"FirstName": "Alicia"}); r.status != 200 {
+		t.Fatalf("update: %d %s", r.status, r.raw)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		if r := a.protected(tok); r.status != 200 {
+			t.Fatalf("after the update: %d %s", r.status, r.raw)
+		}
+		calls := a.upstream.calls()
+		if calls[len(calls)-1].Get("X-Auth-Name") == "Alicia Smith" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first node still served the old profile a second after the update")
+		}
+	}
+}
