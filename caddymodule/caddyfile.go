@@ -48,6 +48,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			webhook <url> { … }   # as below, for this tenant's events only
 //		}
 //		store sqlite [<path>]
+//		store postgres <dsn> {
+//			max_conns       <n>
+//			connect_timeout <duration>
+//			query_timeout   <duration>
+//		}
 //		pepper        <secret> [<older>...]
 //		issuer        <string>
 //		signing_alg   EdDSA|ES256|RS256|HS256
@@ -173,17 +178,7 @@ func (p *parser) directive(h *Handler) error {
 
 	switch name {
 	case "store":
-		args, err := p.args(name, 1, 2)
-		if err != nil {
-			return err
-		}
-		if args[0] != backendSQLite {
-			return d.Errf("store: unsupported backend %q (want sqlite)", args[0])
-		}
-		h.Store = &Store{Backend: args[0]}
-		if len(args) == 2 {
-			h.Store.Path = args[1]
-		}
+		return p.store(h)
 	case "pepper":
 		args, err := p.args(name, 1, -1)
 		h.Peppers = args
@@ -438,6 +433,61 @@ func (p *parser) tenantDirective(t *Tenant) error {
 		return p.unknown(tenantLevel)
 	}
 	return nil
+}
+
+// store parses `store sqlite [<path>]` and `store postgres <dsn> { … }`.
+// The DSN may hold a password: no error repeats it.
+func (p *parser) store(h *Handler) error {
+	d := p.d
+	args := d.RemainingArgs()
+	if len(args) == 0 || len(args) > 2 {
+		return d.Errf("store: want 1 to 2 values, got %d", len(args))
+	}
+	switch args[0] {
+	case backendSQLite:
+		if d.NextBlock(d.Nesting()) {
+			return d.Err("store sqlite: does not take a block")
+		}
+		h.Store = &Store{Backend: backendSQLite}
+		if len(args) == 2 {
+			h.Store.Path = args[1]
+		}
+		return nil
+	case backendPostgres:
+		if len(args) != 2 {
+			return d.Err("store postgres: want a DSN, e.g. postgres://user@host:5432/db")
+		}
+		s := &Store{Backend: backendPostgres, DSN: args[1]}
+		seen := map[string]bool{}
+		for nesting := d.Nesting(); d.NextBlock(nesting); {
+			opt := d.Val()
+			var err error
+			switch opt {
+			case "max_conns":
+				var a []string
+				if a, err = p.args(opt, 1, 1); err == nil {
+					s.MaxConns, err = p.positiveInt(opt, a[0])
+				}
+			case "connect_timeout":
+				err = p.duration(opt, &s.ConnectTimeout)
+			case "query_timeout":
+				err = p.duration(opt, &s.QueryTimeout)
+			default:
+				// Not echoed: a misplaced secret could stand here.
+				return d.Err("store postgres: unknown option (want max_conns, connect_timeout or query_timeout)")
+			}
+			if err != nil {
+				return err
+			}
+			if seen[opt] {
+				return d.Errf("store postgres: %s given more than once", opt)
+			}
+			seen[opt] = true
+		}
+		h.Store = s
+		return nil
+	}
+	return d.Errf("store: unsupported backend %q (want sqlite or postgres)", args[0])
 }
 
 // hash parses `hash argon2id <time> <memory_kib> <threads>`.

@@ -157,6 +157,25 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 			want: Handler{Captcha: &Captcha{Provider: "hcaptcha", Secret: "hc-secret", Always: true}},
 		},
 		{
+			name: "store postgres with every pool option",
+			input: `pin_auth {
+				store postgres {env.PINAUTH_DSN} {
+					max_conns 20
+					connect_timeout 3s
+					query_timeout 2s
+				}
+			}`,
+			want: Handler{
+				Store: &Store{Backend: "postgres", DSN: "{env.PINAUTH_DSN}", MaxConns: 20,
+					ConnectTimeout: caddy.Duration(3 * time.Second), QueryTimeout: caddy.Duration(2 * time.Second)},
+			},
+		},
+		{
+			name:  "store postgres without a block",
+			input: "pin_auth {\n store postgres postgres://u@db:5432/x?sslmode=disable\n}",
+			want:  Handler{Store: &Store{Backend: "postgres", DSN: "postgres://u@db:5432/x?sslmode=disable"}},
+		},
+		{
 			name: "store without path and lockout without type",
 			input: `pin_auth {
 				store sqlite
@@ -213,7 +232,14 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"pepper without value", wrap("pepper"), "pepper: want at least 1 value", nil},
 		{"pepper twice", wrap("pepper pep-SECRET1\npepper pep-SECRET2"), "pepper: given more than once", []string{"SECRET1", "SECRET2"}},
 		{"signing_key with two values", wrap("signing_key key-SECRET1 key-SECRET2"), "signing_key: want exactly one value", []string{"SECRET1", "SECRET2"}},
-		{"store postgres with a password in the DSN", wrap("store postgres postgres://u:pw-SECRET1@db/x"), "store: unsupported backend", []string{"SECRET1"}},
+		{"store postgres without a DSN", wrap("store postgres"), "store postgres: want a DSN", nil},
+		{"store postgres with an unknown option", wrap("store postgres postgres://u:pw-SECRET1@db/x {\npool_size 5\n}"), "store postgres: unknown option", []string{"SECRET1", "pool_size"}},
+		{"store postgres with a secret in its block", wrap("store postgres postgres://db/x {\npw-SECRET2\n}"), "store postgres: unknown option", []string{"SECRET2"}},
+		{"store postgres max_conns zero", wrap("store postgres postgres://u:pw-SECRET1@db/x {\nmax_conns 0\n}"), "max_conns", []string{"SECRET1"}},
+		{"store postgres query_timeout not a duration", wrap("store postgres postgres://u:pw-SECRET1@db/x {\nquery_timeout soon\n}"), "query_timeout: invalid duration", []string{"SECRET1"}},
+		{"store postgres option twice", wrap("store postgres postgres://u:pw-SECRET1@db/x {\nquery_timeout 1s\nquery_timeout 2s\n}"), "query_timeout given more than once", []string{"SECRET1"}},
+		{"store sqlite with a block", wrap("store sqlite a.db {\nmax_conns 3\n}"), "store sqlite: does not take a block", nil},
+		{"store of an unknown backend", wrap("store redis x"), "store: unsupported backend", nil},
 
 		{"tenant without name", wrap("tenant {\napi_key k\n}"), "tenant: a name is required", nil},
 		{"tenant with two names", wrap("tenant a b {\n}"), `tenant "a": takes one name`, nil},

@@ -105,13 +105,31 @@ type Cookie struct {
 
 // Store selects the storage backend.
 type Store struct {
-	// Backend is the store type; only "sqlite" is available.
+	// Backend is the store type: "sqlite" (one node, no setup) or
+	// "postgres" (a cluster of nodes sharing one database).
 	// Default: "sqlite".
 	Backend string `json:"backend,omitempty"`
 
 	// Path is the SQLite database file. Default: pinauth.db in Caddy's
 	// data directory.
 	Path string `json:"path,omitempty"`
+
+	// DSN is the PostgreSQL connection string, a URL
+	// (postgres://user:password@host:5432/db?sslmode=verify-full) or
+	// key=value pairs; it may hold a password, so it takes placeholders
+	// ({env.X}, {file./path}). Required for postgres.
+	DSN string `json:"dsn,omitempty"`
+	// MaxConns caps this node's PostgreSQL connection pool (the node
+	// opens one more connection to listen for other nodes' changes).
+	// Default: 4 per CPU, at least 8.
+	MaxConns int `json:"max_conns,omitempty"`
+	// ConnectTimeout bounds opening one PostgreSQL connection.
+	// Default: the DSN's connect_timeout, else 5s.
+	ConnectTimeout caddy.Duration `json:"connect_timeout,omitempty"`
+	// QueryTimeout bounds every store call a request makes, including the
+	// wait for a pooled connection: when PostgreSQL does not answer in
+	// time the request gets 503 with Retry-After. Default: 5s.
+	QueryTimeout caddy.Duration `json:"query_timeout,omitempty"`
 }
 
 // Hash is the cost of PIN, password and answer hashing.
@@ -189,6 +207,7 @@ var captchaProviders = []string{pinauth.CaptchaReCAPTCHA, pinauth.CaptchaHCaptch
 // Names used in the Caddyfile and JSON and mapped to the core.
 const (
 	backendSQLite     = "sqlite"
+	backendPostgres   = "postgres"
 	hashArgon2id      = "argon2id"
 	defaultIssuer     = "caddy-pinauth"
 	defaultSQLiteFile = "pinauth.db"
@@ -204,7 +223,12 @@ var lockTypes = map[string]store.LockType{
 // storeSpec says which store to open, with placeholders expanded.
 type storeSpec struct {
 	backend string
-	path    string
+	path    string // sqlite
+	// The postgres backend's settings; dsn is a secret.
+	dsn            string
+	maxConns       int
+	connectTimeout time.Duration
+	queryTimeout   time.Duration
 }
 
 // validate checks what can be checked before placeholders are expanded.
@@ -245,12 +269,8 @@ func (h *Handler) validate() error {
 			return fmt.Errorf("%s: must not be negative", name)
 		}
 	}
-	if h.Store != nil {
-		switch h.Store.Backend {
-		case "", backendSQLite:
-		default:
-			return fmt.Errorf("store: unsupported backend %q (want sqlite)", h.Store.Backend)
-		}
+	if err := h.Store.validate(); err != nil {
+		return err
 	}
 	if h.Hash != nil && h.Hash.Algorithm != "" && h.Hash.Algorithm != hashArgon2id {
 		return fmt.Errorf("hash: unsupported algorithm %q (want argon2id)", h.Hash.Algorithm)
@@ -449,8 +469,12 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 			spec.backend = h.Store.Backend
 		}
 		spec.path = x.expand("store path", h.Store.Path)
+		spec.dsn = x.expand("store postgres DSN", h.Store.DSN)
+		spec.maxConns = h.Store.MaxConns
+		spec.connectTimeout = time.Duration(h.Store.ConnectTimeout)
+		spec.queryTimeout = time.Duration(h.Store.QueryTimeout)
 	}
-	if spec.path == "" {
+	if spec.backend == backendSQLite && spec.path == "" {
 		spec.path = filepath.Join(caddy.AppDataDir(), defaultSQLiteFile)
 	}
 	if x.err != nil {
@@ -520,4 +544,32 @@ func isHeaderToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// validate checks the store settings; s may be nil (the default store).
+// Errors never contain the DSN.
+func (s *Store) validate() error {
+	if s == nil {
+		return nil
+	}
+	pgOnly := s.DSN != "" || s.MaxConns != 0 || s.ConnectTimeout != 0 || s.QueryTimeout != 0
+	switch s.Backend {
+	case "", backendSQLite:
+		if pgOnly {
+			return errors.New("store sqlite: dsn, max_conns, connect_timeout and query_timeout are for store postgres")
+		}
+	case backendPostgres:
+		if s.DSN == "" {
+			return errors.New("store postgres: a DSN is required")
+		}
+		if s.Path != "" {
+			return errors.New("store postgres: path is for store sqlite; give the database in the DSN")
+		}
+		if s.MaxConns < 0 || s.ConnectTimeout < 0 || s.QueryTimeout < 0 {
+			return errors.New("store postgres: max_conns, connect_timeout and query_timeout must not be negative")
+		}
+	default:
+		return fmt.Errorf("store: unsupported backend %q (want sqlite or postgres)", s.Backend)
+	}
+	return nil
 }

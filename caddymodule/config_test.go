@@ -108,6 +108,25 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 	}
 }
 
+func TestCoreConfigPassesThePostgresSettings(t *testing.T) {
+	t.Setenv("TEST_PINAUTH_DSN", "postgres://u:pw@db:5432/x")
+	h := Handler{
+		Tenants: []Tenant{{Name: "demo", APIKeys: []string{"k"}, APISecret: "s"}},
+		Peppers: []string{"pepper-0123456789abcdef"},
+		Store: &Store{Backend: "postgres", DSN: "{env.TEST_PINAUTH_DSN}", MaxConns: 12,
+			ConnectTimeout: caddy.Duration(time.Second), QueryTimeout: caddy.Duration(2 * time.Second)},
+	}
+	_, spec, err := h.coreConfig(caddy.NewReplacer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := storeSpec{backend: "postgres", dsn: "postgres://u:pw@db:5432/x", maxConns: 12,
+		connectTimeout: time.Second, queryTimeout: 2 * time.Second}
+	if spec != want {
+		t.Errorf("store spec = %+v, want %+v", spec, want)
+	}
+}
+
 func TestCoreConfigDefaults(t *testing.T) {
 	dataHome := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", dataHome)
@@ -164,6 +183,12 @@ func TestCoreConfigRejectsEmptyPlaceholdersWithoutEchoingSecrets(t *testing.T) {
 		{"captcha secret", func(h *Handler) {
 			h.Captcha = &Captcha{Provider: "hcaptcha", Secret: "SECRET{env.TEST_PINAUTH_UNSET}"}
 		}, "captcha secret"},
+		{"store postgres DSN", func(h *Handler) {
+			h.Store = &Store{Backend: "postgres", DSN: "{env.TEST_PINAUTH_UNSET}"}
+		}, "store postgres DSN"},
+		{"store postgres DSN from a missing file", func(h *Handler) {
+			h.Store = &Store{Backend: "postgres", DSN: "postgres://u:SECRET@db/{file./nonexistent/pinauth-dsn}"}
+		}, "store postgres DSN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +239,14 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"negative session_ttl", func(h *Handler) { h.SessionTTL = -1 }, "session_ttl"},
 		{"negative key_rotation", func(h *Handler) { h.KeyRotation = -1 }, "key_rotation"},
 		{"unknown store backend", func(h *Handler) { h.Store = &Store{Backend: "redis"} }, "store"},
+		{"postgres without a DSN", func(h *Handler) { h.Store = &Store{Backend: "postgres"} }, "store postgres: a DSN is required"},
+		{"postgres with a path", func(h *Handler) {
+			h.Store = &Store{Backend: "postgres", DSN: "postgres://u:SECRET@db/x", Path: "x.db"}
+		}, "store postgres: path is for store sqlite"},
+		{"postgres with a negative max_conns", func(h *Handler) {
+			h.Store = &Store{Backend: "postgres", DSN: "postgres://u:SECRET@db/x", MaxConns: -1}
+		}, "must not be negative"},
+		{"sqlite with a DSN", func(h *Handler) { h.Store = &Store{Backend: "sqlite", DSN: "postgres://u:SECRET@db/x"} }, "store sqlite: dsn"},
 		{"unknown hash", func(h *Handler) { h.Hash = &Hash{Algorithm: "md5"} }, "hash"},
 		{"negative max_concurrent_hashes", func(h *Handler) { h.MaxConcurrentHashes = -2 }, "max_concurrent_hashes"},
 		{"negative lockout", func(h *Handler) { h.Lockout = &Lockout{Attempts: -1} }, "lockout"},

@@ -158,7 +158,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	st, key, err := acquireStore(spec)
+	st, key, err := acquireStore(spec, h.logger)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,19 @@
 package caddymodule
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
@@ -29,12 +35,18 @@ func (p pooledStore) Destruct() error { return p.Close() }
 
 // acquireStore opens the store spec names, or takes another reference to
 // it when it is already open, and returns it with the key to release it.
-func acquireStore(spec storeSpec) (store.Store, string, error) {
+// log receives the store's own events (the PostgreSQL listener's).
+func acquireStore(spec storeSpec, log *zap.Logger) (store.Store, string, error) {
 	switch spec.backend {
 	case backendSQLite:
-	default:
-		return nil, "", fmt.Errorf("store: unsupported backend %q", spec.backend)
+		return acquireSQLite(spec)
+	case backendPostgres:
+		return acquirePostgres(spec, log)
 	}
+	return nil, "", fmt.Errorf("store: unsupported backend %q", spec.backend)
+}
+
+func acquireSQLite(spec storeSpec) (store.Store, string, error) {
 	path, err := filepath.Abs(spec.path)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: %w", err)
@@ -56,6 +68,43 @@ func acquireStore(spec storeSpec) (store.Store, string, error) {
 		return nil, "", fmt.Errorf("store: opening sqlite database %s: %w", path, err)
 	}
 	return val.(pooledStore).Store, key, nil
+}
+
+// postgresOpenTimeout bounds opening the PostgreSQL store at start,
+// including the wait for other nodes' schema migrations.
+const postgresOpenTimeout = time.Minute
+
+// acquirePostgres opens one pool per DSN and settings. The key holds a
+// hash of the DSN, never the DSN: it may contain a password.
+func acquirePostgres(spec storeSpec, log *zap.Logger) (store.Store, string, error) {
+	key := postgresKey(spec)
+	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), postgresOpenTimeout)
+		defer cancel()
+		st, err := postgres.Open(ctx, postgres.Config{
+			DSN:            spec.dsn,
+			MaxConns:       spec.maxConns,
+			ConnectTimeout: spec.connectTimeout,
+			QueryTimeout:   spec.queryTimeout,
+			Logger:         log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return pooledStore{st}, nil
+	})
+	if err != nil {
+		// The driver's errors name the host, user and database, never
+		// the password.
+		return nil, "", fmt.Errorf("store: opening postgres database: %w", err)
+	}
+	return val.(pooledStore).Store, key, nil
+}
+
+// postgresKey is the pool key of a postgres spec.
+func postgresKey(spec storeSpec) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d", spec.dsn, spec.maxConns, spec.connectTimeout, spec.queryTimeout))
+	return backendPostgres + ":" + hex.EncodeToString(sum[:])
 }
 
 // releaseStore drops one reference taken by acquireStore; the last one
