@@ -29,6 +29,9 @@ type siteConfig struct {
 	Port int
 	// DB is the SQLite file, given explicitly so each test has its own.
 	DB string
+	// Store, when set, replaces the `store sqlite <DB>` line (a cluster
+	// test's `store postgres …` block).
+	Store string
 	// Hash is a `hash …` line, or "" for the production default.
 	Hash string
 	// Extra are more pin_auth subdirectives, one per line.
@@ -50,7 +53,7 @@ var siteTemplate = template.Must(template.New("site").Parse(`
 			api_secret ` + expiredSecret + `
 			plan_expires 2020-01-01T00:00:00Z
 		}
-		store sqlite {{.DB}}
+		{{if .Store}}{{.Store}}{{else}}store sqlite {{.DB}}{{end}}
 		pepper ` + pepper + `
 		issuer ` + issuer + `
 		{{.Hash}}
