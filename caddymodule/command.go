@@ -234,7 +234,7 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pin_auth config: %w", err)
 		}
-		if key := spec.backend + ":" + spec.path; !seen[key] {
+		if key := spec.id(); !seen[key] {
 			seen[key] = true
 			targets = append(targets, cliTarget{spec: spec, handler: h})
 		}
@@ -297,7 +297,7 @@ func withGateway(t cliTarget, fn func(gw *pinauth.Gateway) error) error {
 
 // withStore opens a target's store for fn and releases it after.
 func withStore(t cliTarget, fn func(st store.Store) error) error {
-	st, key, err := acquireStore(t.spec)
+	st, key, err := acquireStore(t.spec, zap.NewNop())
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func keysList(x *cliRun) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "store %s %s\n", t.spec.backend, t.spec.path)
+			fmt.Fprintf(out, "store %s\n", t.spec.describe())
 			tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', 0)
 			fmt.Fprintln(tw, "KID\tALG\tCREATED\tSTATE")
 			for _, k := range keys {
@@ -346,7 +346,7 @@ func keysRotate(x *cliRun) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "store %s %s\n", t.spec.backend, t.spec.path)
+			fmt.Fprintf(out, "store %s\n", t.spec.describe())
 			for _, k := range retired {
 				fmt.Fprintf(out, "retired %s (%s): its tokens verify until they expire\n", k.ID, k.Alg)
 			}

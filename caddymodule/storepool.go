@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -105,6 +106,26 @@ func acquirePostgres(spec storeSpec, log *zap.Logger) (store.Store, string, erro
 func postgresKey(spec storeSpec) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d\x00%d", spec.dsn, spec.maxConns, spec.connectTimeout, spec.queryTimeout))
 	return backendPostgres + ":" + hex.EncodeToString(sum[:])
+}
+
+// id identifies the store spec opens: the pool key without the
+// filesystem lookup acquireStore makes.
+func (s storeSpec) id() string {
+	if s.backend == backendPostgres {
+		return postgresKey(s)
+	}
+	return s.backend + ":" + s.path
+}
+
+// describe names the store for people, never with the DSN's password.
+func (s storeSpec) describe() string {
+	if s.backend != backendPostgres {
+		return s.backend + " " + s.path
+	}
+	if c, err := pgx.ParseConfig(s.dsn); err == nil {
+		return fmt.Sprintf("postgres %s on %s:%d", c.Database, c.Host, c.Port)
+	}
+	return "postgres"
 }
 
 // releaseStore drops one reference taken by acquireStore; the last one

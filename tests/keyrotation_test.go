@@ -11,19 +11,13 @@ import (
 )
 
 // runCLI runs `caddy <args>` from the test's Caddy binary with the private
-// environment of g's Caddy process and returns its combined output.
+// environment of g's Caddy process (its extra variables included, such as a
+// cluster's DSN) and returns its combined output.
 func (g *gateway) runCLI(args ...string) (string, error) {
 	g.t.Helper()
-	dir := g.proc.Dir
 	cmd := exec.Command(caddyBin, args...)
-	cmd.Dir = dir
-	cmd.Env = []string{
-		"HOME=" + filepath.Join(dir, "home"),
-		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
-		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		"TMPDIR=" + dir,
-		"GORACE=exitcode=66",
-	}
+	cmd.Dir = g.proc.Dir
+	cmd.Env = g.proc.cmd.Env
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -132,12 +132,16 @@ func (s *Store) CountAccounts(ctx context.Context, tenant string) (int, error) {
 	return n, nil
 }
 
-// Account implements store.Tx.
+// Account implements store.Tx. It locks the account's row until the
+// transaction ends: reading an account in a transaction is nearly always
+// the start of a read-modify-write (a login counting itself), and
+// concurrent ones then queue instead of failing their version check, as
+// they would queue on SQLite's single writer.
 func (x *txn) Account(tenant, uid string) (store.Account, bool, error) {
 	if err := x.check(); err != nil {
 		return store.Account{}, false, err
 	}
-	a, found, err := scanAccount(x.queryRow(selectAccountByUID, tenant, uid), tenant, uid)
+	a, found, err := scanAccount(x.queryRow(selectAccountByUID+` FOR UPDATE`, tenant, uid), tenant, uid)
 	if err != nil {
 		return store.Account{}, false, x.s.fault("account", err)
 	}

@@ -136,12 +136,8 @@ func accountTokensWhere(ref store.AccountRef, kinds []store.TokenKind, exceptSes
 	q.WriteString(`tenant = ` + p(0) + ` AND uid = ` + p(1))
 	args := []any{ref.Tenant, ref.UID}
 	if len(kinds) > 0 {
-		ks := make([]string, len(kinds))
-		for i, k := range kinds {
-			ks[i] = string(k)
-		}
 		q.WriteString(` AND kind = ANY(` + p(len(args)) + `)`)
-		args = append(args, ks)
+		args = append(args, kindStrings(kinds))
 	}
 	if exceptSession != "" {
 		q.WriteString(` AND session_id <> ` + p(len(args)))
@@ -152,16 +148,53 @@ func accountTokensWhere(ref store.AccountRef, kinds []store.TokenKind, exceptSes
 
 // DeleteSessionTokens implements store.Tx. An empty sessionID names no
 // session and removes nothing (not the tokens bound to none).
-func (x *txn) DeleteSessionTokens(sessionID string) (int, error) {
+func (x *txn) DeleteSessionTokens(sessionID string, kinds ...store.TokenKind) (int, error) {
 	if err := x.check(); err != nil {
 		return 0, err
 	}
 	if sessionID == "" {
 		return 0, nil
 	}
-	n, err := x.exec(`DELETE FROM tokens WHERE session_id = $1`, sessionID)
+	where, args := sessionTokensWhere(sessionID, kinds, 1)
+	n, err := x.exec(`DELETE FROM tokens WHERE `+where, args...)
 	if err != nil {
 		return 0, x.s.fault("delete session tokens", err)
 	}
 	return n, nil
+}
+
+// MoveSessionTokens implements store.Tx.
+func (x *txn) MoveSessionTokens(from, to string, kinds []store.TokenKind) (int, error) {
+	if err := x.check(); err != nil {
+		return 0, err
+	}
+	if from == "" {
+		return 0, nil
+	}
+	where, args := sessionTokensWhere(from, kinds, 2)
+	n, err := x.exec(`UPDATE tokens SET session_id = $1 WHERE `+where, append([]any{to}, args...)...)
+	if err != nil {
+		return 0, x.s.fault("move session tokens", err)
+	}
+	return n, nil
+}
+
+// sessionTokensWhere selects a session's tokens of the given kinds (all
+// when empty). Its placeholders are numbered from first.
+func sessionTokensWhere(sessionID string, kinds []store.TokenKind, first int) (string, []any) {
+	q := `session_id = $` + strconv.Itoa(first)
+	args := []any{sessionID}
+	if len(kinds) > 0 {
+		q += ` AND kind = ANY($` + strconv.Itoa(first+1) + `)`
+		args = append(args, kindStrings(kinds))
+	}
+	return q, args
+}
+
+func kindStrings(kinds []store.TokenKind) []string {
+	ks := make([]string, len(kinds))
+	for i, k := range kinds {
+		ks[i] = string(k)
+	}
+	return ks
 }
