@@ -480,3 +480,37 @@ func TestClusterFailsClosedWhilePostgresIsUnreachableAndRecoversWithoutARestart(
 		t.Error("no account was created during the test")
 	}
 }
+
+// TestREADMEClusterBlockRunsTwoNodes runs the pin_auth block of the
+// README's "Running a cluster" section, as printed, on two nodes of one
+// database: an account created on one logs in on the other.
+func TestREADMEClusterBlockRunsTwoNodes(t *testing.T) {
+	t.Parallel()
+	_, section, ok := strings.Cut(readRepoFile(t, "README.md"), "\n## Running a cluster\n")
+	if !ok {
+		t.Fatal("README has no Running a cluster section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	blocks := codeBlocks(section)
+	if len(blocks) == 0 || !strings.Contains(blocks[0], "store postgres") {
+		t.Fatalf("the section's first code block is not the cluster's pin_auth block: %q", blocks)
+	}
+	env := []string{
+		"PINAUTH_API_KEY=" + apiKey, "PINAUTH_API_SECRET=" + apiSecret,
+		"PINAUTH_PEPPER=" + pepper, "PINAUTH_DSN=" + pgtest.DSN(t),
+	}
+	var nodes []*gateway
+	for range 2 {
+		port := freePort(t)
+		conf := globalOptions + fmt.Sprintf(":%d {\n%s\trespond %q 200\n}\n", port, blocks[0], upstreamBody)
+		g := &gateway{t: t, base: baseURL(port), log: &responseLog{}}
+		g.proc = startCaddy(t, conf, []string{g.base + "/.well-known/jwks.json"}, env...)
+		nodes = append(nodes, g)
+	}
+	nodes[0].createAccount(pin)
+	login := nodes[1].passwordLogin()
+	if login.status != 200 {
+		t.Fatalf("password login on the second node: %d %s", login.status, login.raw)
+	}
+	nodes[0].cachedOK("the second node's token on the first", login.str("access_token"))
+}
