@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -13,7 +15,8 @@ import (
 const defaultEventLimit = 1000
 
 // AddEvent implements store.Tx. An event without a State is stored as
-// pending; an id already stored is an error.
+// pending; an id already stored is an error. Lease fields are ignored:
+// new events are unclaimed.
 func (x *txn) AddEvent(e store.Event) error {
 	if err := x.check(); err != nil {
 		return err
@@ -38,8 +41,7 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 		return nil, err
 	}
 	var q strings.Builder
-	q.WriteString(`SELECT id, tenant, uid, hook, endpoint, payload, created_at, state, attempts, next_attempt_at, last_error
-		FROM events WHERE true`)
+	q.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE true`)
 	var args []any
 	for _, c := range []struct{ col, v string }{{"state", string(f.State)}, {"tenant", f.Tenant}, {"uid", f.UID}} {
 		if c.v != "" {
@@ -62,19 +64,33 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 	defer rows.Close()
 	var out []store.Event
 	for rows.Next() {
-		var e store.Event
-		var state string
-		var created time.Time
-		var next *time.Time
-		if err := rows.Scan(&e.ID, &e.Tenant, &e.UID, &e.Hook, &e.Endpoint, &e.Payload, &created, &state,
-			&e.Attempts, &next, &e.LastError); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, s.fault("events", err)
 		}
-		e.State, e.CreatedAt, e.NextAttemptAt = store.EventState(state), created.UTC(), fromNull(next)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.fault("events", err)
 	}
 	return out, nil
+}
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = `id, tenant, uid, hook, endpoint, payload, created_at, state, attempts, next_attempt_at,
+	last_error, claimed_by, claimed_until, finished_at`
+
+// scanEvent reads one row of eventColumns.
+func scanEvent(row pgx.Row) (store.Event, error) {
+	var e store.Event
+	var state string
+	var created time.Time
+	var next, claimedUntil, finished *time.Time
+	if err := row.Scan(&e.ID, &e.Tenant, &e.UID, &e.Hook, &e.Endpoint, &e.Payload, &created, &state,
+		&e.Attempts, &next, &e.LastError, &e.ClaimedBy, &claimedUntil, &finished); err != nil {
+		return e, err
+	}
+	e.State, e.CreatedAt, e.NextAttemptAt = store.EventState(state), created.UTC(), fromNull(next)
+	e.ClaimedUntil, e.FinishedAt = fromNull(claimedUntil), fromNull(finished)
+	return e, nil
 }

@@ -21,6 +21,7 @@ const (
 	lockMigrate  int32 = 0x70696e6d // "pinm": one migrator at a time
 	lockAttempts int32 = 0x70696e61 // "pina": one attempt decision per account
 	lockKeys     int32 = 0x70696e6b // "pink": one first key per algorithm
+	lockOutbox   int32 = 0x70696e6f // "pino": one outbox claimer at a time
 )
 
 // A migration moves the schema from version-1 to version. Migrations only
@@ -126,10 +127,18 @@ CREATE TABLE events (
 	state           text COLLATE "C" NOT NULL,
 	attempts        integer NOT NULL,
 	next_attempt_at timestamptz,
-	last_error      text NOT NULL
+	last_error      text NOT NULL,
+	-- The webhook dispatcher's lease, and when the event was delivered or
+	-- died (for pruning).
+	claimed_by      text NOT NULL DEFAULT '',
+	claimed_until   timestamptz,
+	finished_at     timestamptz
 );
 CREATE INDEX events_order ON events (created_at, seq);
 CREATE INDEX events_state ON events (state, created_at, seq);
+-- The head of each account's queue per endpoint: its oldest pending event.
+CREATE INDEX events_queue ON events (tenant, uid, endpoint, state, created_at, seq);
+CREATE INDEX events_finished ON events (state, finished_at);
 `
 
 // migrate brings the schema up to the last of ms. One connection holds a
