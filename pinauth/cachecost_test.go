@@ -88,7 +88,7 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 		{"sessions", func(c *caches) (int64, func() int) {
 			key := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", i) }
 			for i := range n {
-				c.sessions.SetWithTTL(key(i), true, sessionEntryCost, time.Hour)
+				c.sessions.SetWithTTL(key(i), c.gen.Load(), sessionEntryCost, time.Hour)
 			}
 			c.sessions.Wait()
 			return n * sessionEntryCost, func() int { return present(n, func(i int) bool { _, ok := c.sessions.Get(key(i)); return ok }) }
