@@ -76,6 +76,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		}
 //		public <path...>
 //		header_prefix <prefix>
+//		header_preset authelia|oauth2-proxy|authentik
 //		forward_token true|false
 //		cache_size    <bytes>
 //		api_prefix    <path>
@@ -130,7 +131,7 @@ var (
 	topLevel = []string{
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
-		"lockout", "rate_limit", "captcha", "public", "header_prefix", "forward_token", "cache_size", "api_prefix",
+		"lockout", "rate_limit", "captcha", "public", "header_prefix", "header_preset", "forward_token", "cache_size", "api_prefix",
 		"login_page", "cookie", "webhook",
 	}
 	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
@@ -141,7 +142,6 @@ var (
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{
 		"email", "sms",
-		"header_preset",
 	}
 )
 
@@ -221,6 +221,13 @@ func (p *parser) directive(h *Handler) error {
 		return p.captcha(h)
 	case "header_prefix":
 		return p.single(name, &h.HeaderPrefix)
+	case "header_preset":
+		if err := p.single(name, &h.HeaderPreset); err != nil {
+			return err
+		}
+		if !knownHeaderPreset(h.HeaderPreset) {
+			return d.Errf("header_preset: unknown preset %q (want authelia, oauth2-proxy or authentik)", h.HeaderPreset)
+		}
 	case "forward_token":
 		b, err := p.boolean(name)
 		h.ForwardToken = &b

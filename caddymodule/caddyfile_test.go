@@ -251,6 +251,8 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"pin_length three values", tenant("pin_length 4 6 8"), "pin_length: want 1 to 2 values", nil},
 		{"allow_weak_pins with a value", tenant("allow_weak_pins true"), "allow_weak_pins: takes no value", nil},
 		{"mfa unknown", tenant("mfa sms"), "mfa: unknown method", nil},
+		{"header_preset unknown", wrap("header_preset keycloak"), "header_preset: unknown preset", nil},
+		{"header_preset twice", wrap("header_preset authelia\nheader_preset authentik"), "header_preset: given more than once", nil},
 		{"security_question without text", tenant("security_question q1"), "security_question: want at least 2", nil},
 		{"security_question id twice", tenant("security_question q1 A?\nsecurity_question q1 B?"), `security_question: id "q1" is used twice`, nil},
 		{"allowed_origins empty", tenant("allowed_origins"), "allowed_origins", nil},

@@ -305,6 +305,9 @@ func (h *Handler) validate() error {
 	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
 		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
 	}
+	if !knownHeaderPreset(h.HeaderPreset) {
+		return fmt.Errorf("header_preset: unknown preset %q (want authelia, oauth2-proxy or authentik)", h.HeaderPreset)
+	}
 	if h.HeaderPrefix != "" && !isHeaderToken(h.HeaderPrefix) {
 		return fmt.Errorf("header_prefix: %q is not a valid header name prefix", h.HeaderPrefix)
 	}
@@ -405,6 +408,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		MaxConcurrentHashes: h.MaxConcurrentHashes,
 		Public:              h.Public,
 		HeaderPrefix:        h.HeaderPrefix,
+		HeaderPreset:        h.HeaderPreset,
 		WithholdToken:       h.ForwardToken != nil && !*h.ForwardToken,
 		CacheSize:           h.CacheSize,
 		APIPrefix:           h.APIPrefix,
@@ -572,4 +576,13 @@ func (s *Store) validate() error {
 		return fmt.Errorf("store: unsupported backend %q (want sqlite or postgres)", s.Backend)
 	}
 	return nil
+}
+
+// knownHeaderPreset reports whether name is "" or a preset the core has.
+func knownHeaderPreset(name string) bool {
+	switch name {
+	case "", pinauth.PresetAuthelia, pinauth.PresetOAuth2Proxy, pinauth.PresetAuthentik:
+		return true
+	}
+	return false
 }

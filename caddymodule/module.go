@@ -107,6 +107,15 @@ type Handler struct {
 	// removed. Default: "X-Auth-".
 	HeaderPrefix string `json:"header_prefix,omitempty"`
 
+	// HeaderPreset also sets another gateway's identity headers, so apps
+	// written for it move over unchanged: "authelia" (Remote-User,
+	// Remote-Email, Remote-Name, Remote-Groups), "oauth2-proxy"
+	// (X-Forwarded-User, X-Forwarded-Email, X-Forwarded-Preferred-Username,
+	// X-Forwarded-Groups) or "authentik" (X-authentik-username, -email,
+	// -name, -uid, -groups). Client-sent copies of every preset's headers
+	// are removed whether a preset is set or not. Default: none.
+	HeaderPreset string `json:"header_preset,omitempty"`
+
 	// ForwardToken passes the access token upstream in Authorization.
 	// Default: true.
 	ForwardToken *bool `json:"forward_token,omitempty"`

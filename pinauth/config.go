@@ -82,6 +82,10 @@ type Config struct {
 	// HeaderPrefix prefixes the identity headers set for upstream; client
 	// copies are always removed. Default: "X-Auth-".
 	HeaderPrefix string
+	// HeaderPreset also sets another gateway's identity headers:
+	// PresetAuthelia, PresetOAuth2Proxy or PresetAuthentik. Client-sent
+	// copies of every preset's headers are always removed. Default: none.
+	HeaderPreset string
 	// WithholdToken stops the access token being forwarded upstream in
 	// Authorization (the Caddyfile's forward_token false). Default: false.
 	WithholdToken bool
@@ -237,6 +241,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.HeaderPrefix == "" {
 		c.HeaderPrefix = DefaultHeaderPrefix
+	}
+	if err := validHeaderPreset(c.HeaderPreset); err != nil {
+		return c, err
 	}
 	if c.CacheSize <= 0 {
 		c.CacheSize = DefaultCacheSize

@@ -93,6 +93,7 @@ func New(cfg Config) (*Gateway, error) {
 		hdrs:    newIdentityHeaders(cfg.HeaderPrefix),
 		tenants: map[string]*Tenant{},
 	}
+	g.hdrs.withPreset(cfg.HeaderPreset)
 	for i := range g.cfg.Tenants {
 		t := &g.cfg.Tenants[i]
 		for _, k := range t.APIKeys {

@@ -29,6 +29,12 @@ type identityHeaders struct {
 	// prefixes; any request header whose normalized name starts with one
 	// is removed before anything else happens.
 	stripPrefixes []string
+	// stripNames are normalized names removed the same way.
+	stripNames []string
+	// preset are the configured header preset's headers; pipeRoles is
+	// set when one of them needs the |-separated roles.
+	preset    []presetHeader
+	pipeRoles bool
 }
 
 func newIdentityHeaders(prefix string) identityHeaders {
@@ -36,7 +42,8 @@ func newIdentityHeaders(prefix string) identityHeaders {
 	for i, suffix := range [numIdentityHeaders]string{"Uid", "Tenant", "Email", "Username", "Name", "Roles", "Session"} {
 		h.names[i] = textproto.CanonicalMIMEHeaderKey(prefix + suffix)
 	}
-	h.stripPrefixes = []string{normalizeHeaderName(prefix)}
+	h.stripPrefixes = append([]string{normalizeHeaderName(prefix)}, presetStripPrefixes...)
+	h.stripNames = presetStripNames
 	return h
 }
 
@@ -78,6 +85,12 @@ func hasFoldedPrefix(name, prefix string) bool {
 // upstream, whatever happens next.
 func (h *identityHeaders) strip(hdr http.Header) {
 	for name := range hdr {
+		for _, n := range h.stripNames {
+			if len(name) == len(n) && hasFoldedPrefix(name, n) {
+				delete(hdr, name)
+				break
+			}
+		}
 		for _, p := range h.stripPrefixes {
 			if hasFoldedPrefix(name, p) {
 				delete(hdr, name)
@@ -96,6 +109,8 @@ type profileEntry struct {
 	active   bool
 	identity Identity // Session is empty: it belongs to the token
 	values   [numIdentityHeaders][]string
+	// pipeRoles are the roles separated by |, for the authentik preset.
+	pipeRoles []string
 }
 
 func newProfileEntry(a store.Account) *profileEntry {
@@ -126,6 +141,9 @@ func (e *profileEntry) cost() int64 {
 			n += stringCost(v[0]) + int64(unsafe.Sizeof(""))
 		}
 	}
+	if e.pipeRoles != nil {
+		n += stringCost(e.pipeRoles[0]) + int64(unsafe.Sizeof(""))
+	}
 	return n
 }
 
@@ -138,4 +156,9 @@ func (h *identityHeaders) set(hdr http.Header, p *profileEntry, sessionValue []s
 		}
 	}
 	hdr[h.names[hdrSession]] = sessionValue
+	for _, ph := range h.preset {
+		if v := p.presetValue(ph.src); v != nil {
+			hdr[ph.name] = v
+		}
+	}
 }

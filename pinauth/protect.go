@@ -167,6 +167,7 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 	}
 	p := newProfileEntry(a)
 	p.gen = gen
+	g.hdrs.prepare(p)
 	if g.cache.seq.Load() == seq {
 		g.cache.profiles.SetWithTTL(key, p, p.cost(), g.cache.ttl)
 	}
