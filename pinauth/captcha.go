@@ -216,6 +216,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, a *store.Account) (s
 	}
 	ans := c.answerFor(v.cfg.Provider)
 	if ans.response == "" {
+		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaMissing)
 		g.logFailure(c, "captcha_missing", uid)
 		if captchaLocked {
 			return store.LockNone, errCode(CodeLockedCaptcha)
@@ -224,6 +225,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, a *store.Account) (s
 	}
 	ok, err := v.verify(ctx, ans, c.clientIP)
 	if err != nil {
+		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaError)
 		g.unlimitClient(c)
 		// writeError logs the cause (secret-free by construction) with a
 		// request id at Warn.
@@ -235,9 +237,11 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, a *store.Account) (s
 		}
 	}
 	if !ok {
+		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaInvalid)
 		g.logFailure(c, "captcha_invalid", uid)
 		return store.LockNone, errCode(CodeCaptchaInvalid)
 	}
+	g.obs.CaptchaVerified(v.cfg.Provider, CaptchaValid)
 	c.guard.captchaSolved = true
 	return store.LockCaptcha, nil
 }

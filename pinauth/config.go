@@ -111,6 +111,10 @@ type Config struct {
 	// LoginPage enables the built-in login page; nil disables it.
 	LoginPage *LoginPage
 
+	// Observer is told what the gateway does, for metrics and events.
+	// Default: NopObserver.
+	Observer Observer
+
 	// Logger receives the gateway's logs. Default: a no-op logger.
 	Logger *zap.Logger
 	// Now is the clock. Default: time.Now.
@@ -252,6 +256,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.APIPrefix = DefaultAPIPrefix
 	}
 	c.APIPrefix = "/" + strings.Trim(c.APIPrefix, "/")
+	if c.Observer == nil {
+		c.Observer = NopObserver{}
+	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}

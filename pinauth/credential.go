@@ -126,6 +126,7 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 		return errUnavailable(err)
 	}
 	if locked {
+		g.obs.AccountLocked(AccountLock{Tenant: a.Tenant, UID: a.UID, ClientIP: c.clientIP, Type: p.Type, Until: until})
 		g.cache.invalidateAccount(a.Tenant, a.UID)
 		g.log.Warn("account locked", zap.String("client_ip", c.clientIP), zap.String("tenant", a.Tenant),
 			zap.String("uid", a.UID), zap.String("lock_type", string(p.Type)))
@@ -163,4 +164,5 @@ func (g *Gateway) logFailure(c *call, reason, uid string) {
 		ce.Write(zap.String("client_ip", c.clientIP), zap.String("tenant", c.tenant.Name),
 			zap.String("uid", uid), zap.String("reason", reason))
 	}
+	g.obs.CredentialFailed(CredentialFailure{Tenant: c.tenant.Name, UID: uid, ClientIP: c.clientIP, Reason: reason})
 }

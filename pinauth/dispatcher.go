@@ -26,6 +26,7 @@ import (
 // row inside their own transaction (Gateway.emit).
 type dispatcher struct {
 	st        store.Store
+	obs       Observer
 	log       *zap.Logger
 	now       func() time.Time
 	owner     string
@@ -63,6 +64,7 @@ func startDispatcher(g *Gateway) (*dispatcher, error) {
 	}
 	d := &dispatcher{
 		st:        g.store,
+		obs:       g.obs,
 		log:       g.log.Named("webhooks"),
 		now:       g.now,
 		owner:     dispatcherOwner(),
@@ -200,6 +202,7 @@ func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
 			d.log.Warn("webhook delivered but not recorded", append(fields, zap.Error(err))...)
 			return
 		}
+		d.obs.WebhookDelivered(DeliverySucceeded)
 		d.log.Debug("webhook delivered", fields...)
 		return
 	}
@@ -223,6 +226,11 @@ func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
 		if wait < d.poll {
 			time.AfterFunc(wait, d.nudge)
 		}
+	}
+	if f.Dead {
+		d.obs.WebhookDelivered(DeliveryDead)
+	} else {
+		d.obs.WebhookDelivered(DeliveryRetried)
 	}
 	found, rerr := d.st.FailEvent(rctx, e.ID, d.owner, f)
 	switch {

@@ -32,6 +32,7 @@ type Gateway struct {
 	parser      *jwt.Parser
 	cache       *caches
 	hdrs        identityHeaders
+	obs         Observer
 	tenants     map[string]*Tenant // by API key
 	routes      []route
 	page        *loginPage // nil without login_page
@@ -87,6 +88,7 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{
 		cfg:     cfg,
 		store:   cfg.Store,
+		obs:     cfg.Observer,
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		peppers: newPeppers(cfg.Peppers),
@@ -112,6 +114,10 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if g.hasher, err = newHasher(cfg.Hash, g.peppers, cfg.MaxConcurrentHashes, cfg.HashQueueTimeout); err != nil {
 		return nil, err
+	}
+	g.hasher.obs = g.obs
+	if _, nop := g.obs.(NopObserver); !nop {
+		g.store = observedStore{Store: g.store, obs: g.obs}
 	}
 	if err := g.loadKeys(ctx); err != nil {
 		return nil, err

@@ -52,6 +52,8 @@ type hasher struct {
 	queueTimeout time.Duration
 	// waiting counts requests queued for a slot (a metric).
 	waiting atomic.Int64
+	// obs is told how long each acquisition waited.
+	obs Observer
 	// dummy is a hash of a random secret, verified for unknown accounts so
 	// their cost equals a real check and timing does not reveal them.
 	dummy string
@@ -85,11 +87,14 @@ func newHasher(p HashParams, peppers []pepper, maxConcurrent int, queueTimeout t
 func (h *hasher) acquire(ctx context.Context) error {
 	select {
 	case h.sem <- struct{}{}:
+		h.observeWait(0)
 		return nil
 	default:
 	}
 	h.waiting.Add(1)
 	defer h.waiting.Add(-1)
+	start := time.Now()
+	defer func() { h.observeWait(time.Since(start)) }()
 	t := time.NewTimer(h.queueTimeout)
 	defer t.Stop()
 	select {
@@ -103,6 +108,19 @@ func (h *hasher) acquire(ctx context.Context) error {
 }
 
 func (h *hasher) release() { <-h.sem }
+
+// observeWait reports a wait (the dummy hash at start-up has no observer).
+func (h *hasher) observeWait(d time.Duration) {
+	if h.obs != nil {
+		h.obs.HashWaited(d)
+	}
+}
+
+// HashQueue reports the hashing semaphore's state: requests waiting for a
+// slot, slots in use, and slots in all.
+func (g *Gateway) HashQueue() (waiting, inUse, capacity int) {
+	return int(g.hasher.waiting.Load()), len(g.hasher.sem), cap(g.hasher.sem)
+}
 
 // hash returns the encoded hash of secret with the current pepper and
 // parameters.

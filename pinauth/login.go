@@ -22,7 +22,8 @@ const pinAuthTokenTTL = 10 * time.Minute
 // returns the login response (with a PIN session_token when the account has
 // a PIN). An account that must set a PIN first gets 1243 with a single-use
 // PINAuthToken instead of tokens.
-func (g *Gateway) passwordLogin(c *call) (any, error) {
+func (g *Gateway) passwordLogin(c *call) (res any, err error) {
+	defer g.observeLogin(c, LoginPassword, &res, &err)
 	var b passwordLoginBody
 	if e := decodeJSON(c.r, &b, false); e != nil {
 		return nil, e

@@ -125,7 +125,8 @@ func consumeSecondFactor(hash string, now time.Time) func(store.Tx) error {
 // login without MFA (login response with session_token, or 1243 with a
 // PINAuthToken when a PIN must be set first) and record the Login event;
 // wrong ones are 1093 and count toward the lockout.
-func (g *Gateway) verifySecondFactor(c *call) (any, error) {
+func (g *Gateway) verifySecondFactor(c *call) (res any, err error) {
+	defer g.observeLogin(c, LoginSecondFactor, &res, &err)
 	var body answersBody
 	if e := decodeJSON(c.r, &body, false); e != nil {
 		return nil, e

@@ -14,7 +14,8 @@ type pinBody struct {
 // pinLogin serves POST /auth/login/pin?session_token=…: a login with the PIN
 // session_token from a password login and the account's PIN. Wrong PINs
 // count toward the lockout; the session_token stays valid (spec: decided).
-func (g *Gateway) pinLogin(c *call) (any, error) {
+func (g *Gateway) pinLogin(c *call) (res any, err error) {
+	defer g.observeLogin(c, LoginPIN, &res, &err)
 	var b pinBody
 	if e := decodeJSON(c.r, &b, false); e != nil {
 		return nil, e

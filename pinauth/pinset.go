@@ -7,7 +7,8 @@ import (
 // setPINByPINAuthToken serves POST /auth/pin/set/pinauthtoken?pinauthtoken=…:
 // an account without a PIN sets its first PIN with the single-use token
 // from password login and is logged in (response includes session_token).
-func (g *Gateway) setPINByPINAuthToken(c *call) (any, error) {
+func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
+	defer g.observeLogin(c, LoginPINSet, &res, &err)
 	var b pinBody
 	if e := decodeJSON(c.r, &b, false); e != nil {
 		return nil, e

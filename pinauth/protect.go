@@ -76,10 +76,13 @@ func accessTokenFrom(r *http.Request) (token string, fromQuery bool) {
 // authenticate verifies an access token, from the cache when it was verified
 // before. It returns the token's cached verification and the account's
 // profile entry, or an *Error (905, 906, 991 or 503).
-func (g *Gateway) authenticate(ctx context.Context, raw string) (*verifiedToken, *profileEntry, *Error) {
+func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedToken, prof *profileEntry, e *Error) {
+	cached := true
+	defer func() { g.obs.TokenVerified(tokenResultOf(e), cached) }()
 	now := g.now()
 	vt, ok := g.cache.tokens.Get(raw)
 	if !ok || vt.gen != g.cache.gen.Load() || !constantTimeEqual(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
+		cached = false
 		var e *Error
 		if vt, e = g.verifyUncached(ctx, raw, now); e != nil {
 			return nil, nil, e
