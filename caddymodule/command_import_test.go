@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
 // runImportCLIScenario imports a generated export of 1,200 profiles twice
@@ -99,4 +101,8 @@ func runImportCLIScenario(t *testing.T, conf string) {
 func TestImportCommandOnSQLite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pinauth.db")
 	runImportCLIScenario(t, cliSite(t, "store sqlite "+db))
+}
+
+func TestImportCommandOnPostgres(t *testing.T) {
+	runImportCLIScenario(t, cliSite(t, "store postgres "+pgtest.DSN(t)))
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
 // cliResult is what one in-process `caddy pinauth` run produced.
@@ -248,4 +250,8 @@ func runUserCLIScenario(t *testing.T, conf string) {
 func TestUserCommandsOnSQLite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pinauth.db")
 	runUserCLIScenario(t, cliSite(t, "store sqlite "+db))
+}
+
+func TestUserCommandsOnPostgres(t *testing.T) {
+	runUserCLIScenario(t, cliSite(t, "store postgres "+pgtest.DSN(t)))
 }
