@@ -7,6 +7,7 @@ package caddymodule
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -14,9 +15,11 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyevents"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 func init() {
@@ -140,6 +143,7 @@ type Handler struct {
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 
 	gw         *pinauth.Gateway
+	store      store.Store // for the outbox gauge
 	storeKey   string
 	limiterKey string
 	logger     *zap.Logger
@@ -178,6 +182,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	// The per-IP counts belong to the store's users and outlive this
 	// config: a reload must not hand every client a fresh budget.
 	cfg.RateLimiter, h.limiterKey = acquireRateLimiter(key)
+	if err := metrics.register(ctx.GetMetricsRegistry()); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
+	tenants := make([]string, len(cfg.Tenants))
+	for i, t := range cfg.Tenants {
+		tenants[i] = t.Name
+	}
+	cfg.Observer = newObserver(metrics, tenants, eventsApp(ctx), ctx)
 
 	gw, err := pinauth.New(cfg)
 	if err != nil {
@@ -185,7 +197,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		// the store acquired above.
 		return err
 	}
-	h.gw = gw
+	h.gw, h.store = gw, st
+	metrics.live.add(h)
 	h.logger.Debug("pin_auth provisioned",
 		zap.Int("tenants", len(cfg.Tenants)),
 		zap.String("store", spec.backend))
@@ -202,6 +215,7 @@ func (h *Handler) Validate() error {
 // It is safe after a partial or failed Provision and safe to call twice.
 func (h *Handler) Cleanup() error {
 	var errs []error
+	metrics.live.remove(h)
 	if h.gw != nil {
 		errs = append(errs, h.gw.Close())
 		h.gw = nil
@@ -263,3 +277,22 @@ var (
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 	_ caddyfile.Unmarshaler       = (*Handler)(nil)
 )
+
+// eventsApp returns Caddy's events app, through which the handler emits
+// pin_auth.login_failed and pin_auth.account_locked, or nil without one
+// (a context built outside a Caddy config, as in tests).
+func eventsApp(ctx caddy.Context) (e eventEmitter) {
+	defer func() {
+		if recover() != nil {
+			e = nil
+		}
+	}()
+	app, err := ctx.App("events")
+	if err != nil {
+		return nil
+	}
+	if ev, ok := app.(*caddyevents.App); ok {
+		return ev
+	}
+	return nil
+}

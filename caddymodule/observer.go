@@ -1,0 +1,107 @@
+package caddymodule
+
+import (
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth"
+)
+
+// The Caddy events the handler emits, for other modules to react to (an
+// events subscriber can run a command, notify, block an IP…).
+const (
+	// EventLoginFailed is emitted for every failed credential check, with
+	// data tenant, uid ("" for an unknown account), client_ip and reason.
+	EventLoginFailed = "pin_auth.login_failed"
+	// EventAccountLocked is emitted when an account is locked, with data
+	// tenant, uid, client_ip, lock_type and until (RFC 3339).
+	EventAccountLocked = "pin_auth.account_locked"
+)
+
+// eventEmitter is what the handler needs of Caddy's events app.
+type eventEmitter interface {
+	ShouldEmit(name string) bool
+	Emit(ctx caddy.Context, name string, data map[string]any) caddy.Event
+}
+
+// observer turns what the core reports into Prometheus metrics and Caddy
+// events. The per-request methods only add to pre-bound counters.
+type observer struct {
+	m      *metricsSet
+	logins map[string]tenantLogins
+	events eventEmitter // nil: no events app
+	ctx    caddy.Context
+}
+
+func newObserver(m *metricsSet, tenants []string, events eventEmitter, ctx caddy.Context) *observer {
+	o := &observer{m: m, logins: map[string]tenantLogins{}, events: events, ctx: ctx}
+	for _, t := range tenants {
+		o.logins[t] = m.loginCounters(t)
+	}
+	return o
+}
+
+// Login implements pinauth.Observer.
+func (o *observer) Login(tenant string, method pinauth.LoginMethod, result pinauth.LoginResult) {
+	if c, ok := o.logins[tenant]; ok {
+		c[method][result].Inc()
+		return
+	}
+	o.m.logins.WithLabelValues(tenant, method.String(), result.String()).Inc()
+}
+
+// CredentialFailed implements pinauth.Observer: the login_failed event.
+func (o *observer) CredentialFailed(f pinauth.CredentialFailure) {
+	if o.events == nil || !o.events.ShouldEmit(EventLoginFailed) {
+		return // nobody listens: build nothing
+	}
+	o.events.Emit(o.ctx, EventLoginFailed, map[string]any{
+		"tenant": f.Tenant, "uid": f.UID, "client_ip": f.ClientIP, "reason": f.Reason,
+	})
+}
+
+// AccountLocked implements pinauth.Observer.
+func (o *observer) AccountLocked(l pinauth.AccountLock) {
+	o.m.lockouts.WithLabelValues(l.Tenant, string(l.Type)).Inc()
+	if o.events == nil || !o.events.ShouldEmit(EventAccountLocked) {
+		return
+	}
+	o.events.Emit(o.ctx, EventAccountLocked, map[string]any{
+		"tenant": l.Tenant, "uid": l.UID, "client_ip": l.ClientIP, "lock_type": string(l.Type),
+		"until": l.Until.UTC().Format(time.RFC3339),
+	})
+}
+
+// TokenVerified implements pinauth.Observer. It runs on every proxied
+// request: one atomic add, nothing allocated.
+func (o *observer) TokenVerified(result pinauth.TokenResult, cached bool) {
+	i := 0
+	if cached {
+		i = 1
+	}
+	o.m.tokenCounters[result][i].Inc()
+}
+
+// CaptchaVerified implements pinauth.Observer.
+func (o *observer) CaptchaVerified(provider string, result pinauth.CaptchaResult) {
+	o.m.captcha.WithLabelValues(provider, result.String()).Inc()
+}
+
+// HashWaited implements pinauth.Observer.
+func (o *observer) HashWaited(d time.Duration) { o.m.hashWait.Observe(d.Seconds()) }
+
+// StoreCall implements pinauth.Observer.
+func (o *observer) StoreCall(op pinauth.StoreOp, d time.Duration, failed bool) {
+	o.m.storeObs[op].Observe(d.Seconds())
+	if failed {
+		o.m.storeErrs[op].Inc()
+	}
+}
+
+// WebhookDelivered implements pinauth.Observer.
+func (o *observer) WebhookDelivered(result pinauth.DeliveryResult) {
+	o.m.webhookCounts[result].Inc()
+}
+
+var _ pinauth.Observer = (*observer)(nil)
