@@ -125,6 +125,7 @@ var cliCommands = []cliCommand{
 	userCommands,
 	importCommand,
 	webhooksCommand,
+	statsCommand,
 }
 
 // cliTimeout bounds one command's store work (an import gets longer).

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -254,4 +255,26 @@ func TestUserCommandsOnSQLite(t *testing.T) {
 
 func TestUserCommandsOnPostgres(t *testing.T) {
 	runUserCLIScenario(t, cliSite(t, "store postgres "+pgtest.DSN(t)))
+}
+
+func TestStatsCountsAccountsKeysAndOutbox(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pinauth.db")
+	conf := cliSite(t, "store sqlite "+db)
+	for i, email := range []string{"s1@example.com", "s2@example.com"} {
+		if r := pinauthCLI(t, "stats password 1\n\n", "user", "add", "--config", conf, "--email", email); r.status != exitOK {
+			t.Fatalf("user add %d: %d %q", i, r.status, r.errOut)
+		}
+	}
+	r := pinauthCLI(t, "", "stats", "--config", conf, "--json")
+	var stats []storeStats
+	if err := json.Unmarshal([]byte(r.out), &stats); err != nil || r.status != exitOK || len(stats) != 1 {
+		t.Fatalf("stats --json: %d %v %q %q", r.status, err, r.out, r.errOut)
+	}
+	s := stats[0]
+	if s.Accounts != 2 || s.Tenants["demo"] != 2 || s.Keys.Active != 1 || s.Outbox["pending"] != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+	if r := pinauthCLI(t, "", "stats", "--store", "sqlite:"+db); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +2$`).MatchString(r.out) {
+		t.Fatalf("stats --store: %d %q %q", r.status, r.out, r.errOut)
+	}
 }
