@@ -55,7 +55,7 @@ func cliExitStatus(err error) (int, string) {
 		return ce.status, ce.msg
 	}
 	if errors.Is(err, pinauth.ErrUnknownTenant) {
-		return exitUsage, err.Error() + " (--tenant)"
+		return exitUsage, strings.TrimPrefix(err.Error(), "pinauth: ") + " (--tenant)"
 	}
 	var pe *pinauth.Error
 	if errors.As(err, &pe) {
