@@ -2,6 +2,10 @@ package caddymodule
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,4 +122,49 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestGrafanaDashboardQueriesOnlyMetricsTheGatewayExports keeps the
+// dashboard in docs/ from drifting from the metric names.
+func TestGrafanaDashboardQueriesOnlyMetricsTheGatewayExports(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil || len(dash.Panels) == 0 {
+		t.Fatalf("the dashboard is not a dashboard: %v", err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := metrics.register(reg); err != nil {
+		t.Fatal(err)
+	}
+	// Every vector needs a child to be gathered.
+	metrics.lockouts.WithLabelValues("x", "Suspend")
+	metrics.captcha.WithLabelValues("x", "valid")
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, f := range families {
+		exported[f.GetName()] = true
+	}
+	name := regexp.MustCompile(`pinauth_[a-z_]+`)
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, n := range name.FindAllString(tg.Expr, -1) {
+				base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(n, "_bucket"), "_count"), "_sum")
+				if !exported[base] {
+					t.Errorf("panel %q queries %s, which the gateway does not export", p.Title, n)
+				}
+			}
+		}
+	}
 }
