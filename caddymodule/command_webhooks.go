@@ -58,7 +58,7 @@ func webhooksList(ctx context.Context, c cliCall) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "store %s %s\n", t.spec.backend, t.spec.path)
+			fmt.Fprintf(c.out, "store %s\n", t.spec.describe())
 			tw := tabwriter.NewWriter(c.out, 2, 8, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTENANT\tUID\tHOOK\tENDPOINT\tSTATE\tATTEMPTS\tCREATED\tNEXT/DONE\tLAST ERROR")
 			for _, e := range evs {
