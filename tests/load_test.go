@@ -95,6 +95,8 @@ func startLoadNodes(t *testing.T, backend, hash string, n int) []*gateway {
 	for range n {
 		s := newSite(t, "\trespond \""+upstreamBody+"\" 200")
 		s.Store, s.Hash = storeLine, hash
+		// All load comes from one client address: lift the per-IP limit.
+		s.Extra = "rate_limit 100000000 1m"
 		g := &gateway{t: t, site: s, base: baseURL(s.Port), log: &responseLog{}}
 		g.proc = startCaddy(t, caddyfile(t, s), []string{g.base + "/.well-known/jwks.json"}, env...)
 		nodes = append(nodes, g)

@@ -192,8 +192,9 @@ func (x *txn) CreateAccount(a store.Account) error {
 
 // SaveAccount implements store.Tx. The version check is part of the
 // UPDATE, so of concurrent saves of one version exactly one matches (the
-// others wait for it and then see the new version). Identifiers are
-// rewritten only when they changed, under a savepoint as in CreateAccount.
+// others wait for it and then see the new version). When the identifiers
+// are unchanged (a login saving its counters) that UPDATE is all; else the
+// identifiers are rewritten too, under a savepoint as in CreateAccount.
 func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if err := x.check(); err != nil {
 		return false, err
@@ -206,9 +207,14 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("postgres store: save account: %w", err)
 	}
+	stored, err := x.storedIdentifiers(a.Ref())
+	if err != nil {
+		return false, x.s.fault("save account", err)
+	}
+	added, removed := diffIdentifiers(stored, ids)
 	found := true
 	var dup *store.DuplicateError
-	err = x.savepoint(func(tx pgx.Tx) error {
+	save := func(tx pgx.Tx) error {
 		tag, err := tx.Exec(x.ctx, `UPDATE accounts SET version = version + 1, doc = $3
 			WHERE tenant = $1 AND uid = $2 AND version = $4`, a.Tenant, a.UID, doc, a.Version)
 		if err != nil {
@@ -226,12 +232,25 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 			}
 			return store.ErrVersionConflict
 		}
-		dup, err = x.replaceIdentifiers(tx, &a, ids)
-		if dup != nil {
+		for _, id := range removed {
+			if _, err := tx.Exec(x.ctx, `DELETE FROM identifiers WHERE tenant = $1 AND kind = $2 AND value = $3`,
+				a.Tenant, string(id.Kind), id.Value); err != nil {
+				return err
+			}
+		}
+		if dup, err = x.insertIdentifiers(tx, &a, added); dup != nil {
 			return dup
 		}
 		return err
-	})
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		// Nothing can collide: no savepoint needed. (The version check
+		// guards the identifiers read above: any other save of the
+		// account since then changed the version.)
+		err = save(x.tx)
+	} else {
+		err = x.savepoint(save)
+	}
 	switch {
 	case dup != nil:
 		return true, dup
@@ -276,42 +295,41 @@ func (x *txn) insertIdentifiers(tx pgx.Tx, a *store.Account, ids []store.Identif
 	return nil, nil
 }
 
-// replaceIdentifiers makes the stored identifiers of a exactly ids,
-// touching only those that changed (a login saves the account without
-// changing them).
-func (x *txn) replaceIdentifiers(tx pgx.Tx, a *store.Account, ids []store.Identifier) (*store.DuplicateError, error) {
-	rows, err := tx.Query(x.ctx, `SELECT kind, value FROM identifiers WHERE tenant = $1 AND uid = $2`, a.Tenant, a.UID)
+// storedIdentifiers returns the identifiers stored for an account.
+func (x *txn) storedIdentifiers(ref store.AccountRef) (map[store.Identifier]bool, error) {
+	rows, err := x.tx.Query(x.ctx, `SELECT kind, value FROM identifiers WHERE tenant = $1 AND uid = $2`, ref.Tenant, ref.UID)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	stored := map[store.Identifier]bool{}
 	for rows.Next() {
 		var kind, value string
 		if err := rows.Scan(&kind, &value); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		stored[store.Identifier{Kind: store.IdentifierKind(kind), Value: value}] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var added []store.Identifier
+	return stored, rows.Err()
+}
+
+// diffIdentifiers returns what must be inserted and deleted to turn the
+// stored identifiers into ids.
+func diffIdentifiers(stored map[store.Identifier]bool, ids []store.Identifier) (added, removed []store.Identifier) {
+	keep := map[store.Identifier]bool{}
 	for _, id := range ids {
 		if stored[id] {
-			delete(stored, id)
+			keep[id] = true
 		} else {
 			added = append(added, id)
 		}
 	}
-	for id := range stored { // no longer a's
-		if _, err := tx.Exec(x.ctx, `DELETE FROM identifiers WHERE tenant = $1 AND kind = $2 AND value = $3`,
-			a.Tenant, string(id.Kind), id.Value); err != nil {
-			return nil, err
+	for id := range stored {
+		if !keep[id] {
+			removed = append(removed, id)
 		}
 	}
-	return x.insertIdentifiers(tx, a, added)
+	return added, removed
 }
 
 // DeleteAccount implements store.Tx. Outbox events about the account are
