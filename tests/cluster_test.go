@@ -176,8 +176,11 @@ func TestClusterCountsConcurrentWrongPINsExactlyAcrossNodes(t *testing.T) {
 		case h.status == 401 && h.code == 1236:
 			wrongPIN++
 		case h.status == 403 && h.code == 1198:
+		case h.status == 503 && h.retryAfter != "":
+			// A node whose hashing queue stayed full (a loaded machine)
+			// refuses before counting: allowed, it changes no count.
 		default:
-			t.Errorf("node %d answered %d %s; want 401/1236 or the lock (403/1198)", h.node, h.status, h.body)
+			t.Errorf("node %d answered %d %s; want 401/1236, the lock (403/1198) or a busy 503", h.node, h.status, h.body)
 		}
 	}
 	if wrongPIN != attempts {
