@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -243,15 +244,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if id == nil {
 		return next.ServeHTTP(w, r)
 	}
+	// The placeholders are answered on demand: one provider per request
+	// costs one small allocation, where seven Set calls cost seven boxed
+	// values, locks and map writes on every request, and most configs
+	// never read them.
 	repl := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
-	repl.Set("http.auth.user.id", id.UID)
-	repl.Set("http.auth.user.tenant", id.Tenant)
-	repl.Set("http.auth.user.email", id.Email)
-	repl.Set("http.auth.user.username", id.Username)
-	repl.Set("http.auth.user.name", id.Name)
-	repl.Set("http.auth.user.roles", id.Roles)
-	repl.Set("http.auth.user.session", id.Session)
+	repl.Map(identityPlaceholders(id))
 	return next.ServeHTTP(w, r)
+}
+
+// identityPlaceholders answers {http.auth.user.*} from id (shared and
+// immutable, so reading it later is safe).
+func identityPlaceholders(id *pinauth.Identity) caddy.ReplacerFunc {
+	return func(key string) (any, bool) {
+		name, ok := strings.CutPrefix(key, "http.auth.user.")
+		if !ok {
+			return nil, false
+		}
+		switch name {
+		case "id":
+			return id.UID, true
+		case "tenant":
+			return id.Tenant, true
+		case "email":
+			return id.Email, true
+		case "username":
+			return id.Username, true
+		case "name":
+			return id.Name, true
+		case "roles":
+			return id.Roles, true
+		case "session":
+			return id.Session, true
+		}
+		return nil, false
+	}
 }
 
 // clientIP returns Caddy's client_ip variable, which honours the server's
