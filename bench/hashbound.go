@@ -49,7 +49,7 @@ func hashBound(ctx context.Context, workers int, d time.Duration) (sample, error
 func latencySample(lat []time.Duration, elapsed time.Duration) sample {
 	ms := make([]float64, len(lat))
 	for i, l := range lat {
-		ms[i] = float64(l.Microseconds()) / 1000
+		ms[i] = float64(l.Nanoseconds()) / 1e6
 	}
 	return sample{
 		RPS:      float64(len(lat)) / elapsed.Seconds(),

@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
 // target is one loopback site of the gateway process.
@@ -210,6 +213,18 @@ func run(ctx context.Context, o options) error {
 		}
 		rep.Scenarios = append(rep.Scenarios, logins...)
 	}
+	if o.Phases["store"] {
+		reads, closeStores, err := storeScenarios(o, smallDB, largeDB)
+		if err != nil {
+			return err
+		}
+		err = alternate(ctx, "store", reads, o.Rounds)
+		closeStores()
+		if err != nil {
+			return err
+		}
+		rep.Scenarios = append(rep.Scenarios, reads...)
+	}
 	if _, peak, err := procMemory(gw.pid()); err == nil {
 		rep.GatewayPeakRSS = peak
 	}
@@ -235,6 +250,36 @@ func run(ctx context.Context, o options) error {
 	}
 	log.Printf("wrote %s", o.Out)
 	return nil
+}
+
+// storeScenarios opens both stores in this process (beside Caddy, as a
+// second SQLite process may) and measures the reads of a fully uncached
+// protected request against each.
+func storeScenarios(o options, smallDB, largeDB string) ([]*scenario, func(), error) {
+	small, err := sqlite.Open(smallDB)
+	if err != nil {
+		return nil, nil, err
+	}
+	large, err := sqlite.Open(largeDB)
+	if err != nil {
+		small.Close()
+		return nil, nil, err
+	}
+	d := o.LoginDuration / 2
+	mk := func(key string, st store.Store, n int) *scenario {
+		return &scenario{
+			Key: key, Name: fmt.Sprintf("store reads, session + account (%s)", count(n)),
+			Command: fmt.Sprintf("in process: %d goroutines, each op Store.Session(sid) then Store.Account(uid) of a random seeded account, for %s", o.LoginConns, d),
+			warmup: func(ctx context.Context) error {
+				_, err := storeReads(ctx, st, n, o.LoginConns, o.Warmup, 99)
+				return err
+			},
+			run: func(ctx context.Context, round int) (sample, error) {
+				return storeReads(ctx, st, n, o.LoginConns, d, uint64(round))
+			},
+		}
+	}
+	return []*scenario{mk("7s", small, o.Small), mk("7S", large, o.Large)}, func() { small.Close(); large.Close() }, nil
 }
 
 // wrkScenario measures a wrk run per round; round -1 is the warm-up.
