@@ -48,16 +48,17 @@ func proxySite(upstream int) string {
 	return fmt.Sprintf("reverse_proxy 127.0.0.1:%d\n", upstream)
 }
 
-// pinAuthSite is pin_auth in front of reverse_proxy, on the SQLite file at
-// dbPath, with the default hash cost, the operator signing key in keyFile,
-// a cache budget of cacheSizeMiB and no per-IP login limit in practice.
-func pinAuthSite(upstream int, dbPath, keyFile string) string {
+// pinAuthSite is pin_auth in front of reverse_proxy, on the store named by
+// storeArgs ("sqlite <path>" or "postgres <dsn>"), with the default hash
+// cost, the operator signing key in keyFile, a cache budget of
+// cacheSizeMiB and no per-IP login limit in practice.
+func pinAuthSite(upstream int, storeArgs, keyFile string) string {
 	return fmt.Sprintf(`pin_auth {
 	tenant %s {
 		api_key {env.BENCH_API_KEY}
 		api_secret {env.BENCH_API_SECRET}
 	}
-	store sqlite %s
+	store %s
 	pepper {env.BENCH_PEPPER}
 	issuer %s
 	signing_alg EdDSA
@@ -68,7 +69,7 @@ func pinAuthSite(upstream int, dbPath, keyFile string) string {
 	rate_limit 100000000 1m
 }
 reverse_proxy 127.0.0.1:%d
-`, benchTenant, dbPath, benchIssuer, keyFile, cacheSizeMiB, upstream)
+`, benchTenant, storeArgs, benchIssuer, keyFile, cacheSizeMiB, upstream)
 }
 
 // basicAuthSite is Caddy's basic_auth with an argon2id hash (Caddy's

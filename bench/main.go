@@ -46,6 +46,7 @@ type options struct {
 	Phases   map[string]bool
 
 	FloodMemLimit string
+	Postgres      bool
 }
 
 func parseFlags() options {
@@ -71,6 +72,7 @@ func parseFlags() options {
 	flag.StringVar(&o.Commit, "commit", "", "commit being measured, for the report")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the seeded stores in the work directory for the next run")
 	flag.StringVar(&o.FloodMemLimit, "flood-gomemlimit", "128MiB", "also flood a Caddy with this GOMEMLIMIT (empty: only the one with Go's default GC)")
+	flag.BoolVar(&o.Postgres, "postgres", true, "with "+envPostgresDSN+" set, also measure the account-count scenarios on PostgreSQL")
 	phases := flag.String("phases", "proxy,login,store,flood,micro", "phases to run (for iteration; the report judges what ran)")
 	flag.Parse()
 	o.Phases = map[string]bool{}

@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
@@ -65,38 +67,67 @@ func run(ctx context.Context, o options) error {
 			}
 		}()
 	}
+	gatewayEnv := benchEnv()
+	pgBase := os.Getenv(envPostgresDSN)
+	usePG := o.Postgres && pgBase != ""
+	var pgSmallDSN, pgLargeDSN string
+	if usePG {
+		for _, ds := range []struct {
+			dsn *string
+			n   int
+		}{{&pgSmallDSN, o.Small}, {&pgLargeDSN, o.Large}} {
+			t0 := time.Now()
+			name := fmt.Sprintf("pinauth_bench_%d", ds.n)
+			if *ds.dsn, err = seedPostgres(ctx, pgBase, name, ds.n, keyPEM); err != nil {
+				return fmt.Errorf("seed PostgreSQL: %w", err)
+			}
+			rep.Seeding = append(rep.Seeding, fmt.Sprintf("PostgreSQL %d accounts: %.0fs", ds.n, time.Since(t0).Seconds()))
+			if !o.Keep {
+				defer dropPostgres(context.Background(), pgBase, name)
+			}
+		}
+		gatewayEnv = append(gatewayEnv, "BENCH_PG_SMALL="+pgSmallDSN, "BENCH_PG_LARGE="+pgLargeDSN)
+	}
 	basicHash, err := caddyHashPassword(o.CaddyBin, benchPass)
 	if err != nil {
 		return err
 	}
 
-	ports, err := freePorts(9)
+	ports, err := freePorts(11)
 	if err != nil {
 		return err
 	}
 	up, auth := ports[0], ports[1]
 	plain, pinSmall, pinLarge := target{"plain", ports[2]}, target{"pin-small", ports[3]}, target{"pin-large", ports[4]}
 	basic, forward := target{"basic", ports[5]}, target{"forward", ports[6]}
+	pgSmall, pgLarge := target{"pg-small", ports[9]}, target{"pg-large", ports[10]}
 	upSrv, err := serveLoopback(up, upstream())
 	if err != nil {
 		return err
 	}
 	defer upSrv.Close()
 
-	caddyfile := caddyfileFor(0, []siteSpec{
+	sites := []siteSpec{
 		{plain.port, proxySite(up)},
-		{pinSmall.port, pinAuthSite(up, smallDB, keyFile)},
-		{pinLarge.port, pinAuthSite(up, largeDB, keyFile)},
+		{pinSmall.port, pinAuthSite(up, "sqlite "+smallDB, keyFile)},
+		{pinLarge.port, pinAuthSite(up, "sqlite "+largeDB, keyFile)},
 		{basic.port, basicAuthSite(up, basicHash)},
 		{forward.port, forwardAuthSite(up, auth)},
-	})
+	}
+	targets := []target{plain, pinSmall, pinLarge, basic, forward}
+	if usePG {
+		sites = append(sites, siteSpec{pgSmall.port, pinAuthSite(up, "postgres {env.BENCH_PG_SMALL}", keyFile)},
+			siteSpec{pgLarge.port, pinAuthSite(up, "postgres {env.BENCH_PG_LARGE}", keyFile)})
+		targets = append(targets, pgSmall, pgLarge)
+	}
+	caddyfile := caddyfileFor(0, sites)
 	rep.Caddyfile = caddyfile
 	log.Printf("starting Caddy (gateway process)")
 	var ready []string
-	for _, t := range []target{plain, pinSmall, pinLarge, basic, forward} {
+	for _, t := range targets {
 		ready = append(ready, t.url("/"))
 	}
-	gw, err := startCaddy(ctx, o.CaddyBin, filepath.Join(o.Work, "caddy-gateway"), caddyfile, benchEnv(), ready)
+	gw, err := startCaddy(ctx, o.CaddyBin, filepath.Join(o.Work, "caddy-gateway"), caddyfile, gatewayEnv, ready)
 	if err != nil {
 		return err
 	}
@@ -145,7 +176,10 @@ func run(ctx context.Context, o options) error {
 		name string
 		t    target
 		n    int
-	}{{"small", pinSmall, o.Small}, {"large", pinLarge, o.Large}} {
+	}{{"small", pinSmall, o.Small}, {"large", pinLarge, o.Large}, {"pg-small", pgSmall, o.Small}, {"pg-large", pgLarge, o.Large}} {
+		if strings.HasPrefix(ds.name, "pg-") && !usePG {
+			continue
+		}
 		if err := pinSessionFiles(ds.t, filepath.Join(o.Work, "pin-"+ds.name), ds.n, threads, 16); err != nil {
 			return err
 		}
@@ -155,6 +189,11 @@ func run(ctx context.Context, o options) error {
 	bearer := "Authorization: Bearer " + warm
 	if err := sanityChecks(plain, pinSmall, pinLarge, basic, forward, warm, m, o.Large, basicHeader); err != nil {
 		return err
+	}
+	if usePG {
+		if err := sanityChecks(plain, pgSmall, pgLarge, basic, forward, warm, m, o.Large, basicHeader); err != nil {
+			return fmt.Errorf("PostgreSQL: %w", err)
+		}
 	}
 
 	static := func(t target, header string) wrkRun {
@@ -189,6 +228,11 @@ func run(ctx context.Context, o options) error {
 		wrkScenario("4", "basic_auth argon2id, hash cache", same(static(basic, basicHeader)), o.Warmup),
 		wrkScenario("5", "forward_auth, trivial endpoint", same(static(forward, bearer)), o.Warmup),
 	}
+	if usePG {
+		proxy = append(proxy,
+			wrkScenario("3pg", fmt.Sprintf("PostgreSQL: pin_auth, cold cache (%s accounts)", count(o.Small)), cold(pgSmall, "small"), o.Warmup),
+			wrkScenario("7ppg", fmt.Sprintf("PostgreSQL: pin_auth, cold cache (%s accounts)", count(o.Large)), cold(pgLarge, "large"), o.Warmup))
+	}
 	if o.Phases["proxy"] {
 		rep.LoadProxy = loadAverages()
 		if err := alternate(ctx, "proxy", proxy, o.Rounds); err != nil {
@@ -206,6 +250,11 @@ func run(ctx context.Context, o options) error {
 			run: func(ctx context.Context, _ int) (sample, error) { return hashBound(ctx, o.LoginConns, o.LoginDuration) },
 		},
 	}
+	if usePG {
+		logins = append(logins,
+			wrkScenario("6pg", fmt.Sprintf("PostgreSQL: PIN login (%s accounts)", count(o.Small)), login(pgSmall, "pg-small"), o.Warmup),
+			wrkScenario("7lpg", fmt.Sprintf("PostgreSQL: PIN login (%s accounts)", count(o.Large)), login(pgLarge, "pg-large"), o.Warmup))
+	}
 	if o.Phases["login"] {
 		rep.LoadLogin = loadAverages()
 		if err := alternate(ctx, "login", logins, o.Rounds); err != nil {
@@ -214,7 +263,7 @@ func run(ctx context.Context, o options) error {
 		rep.Scenarios = append(rep.Scenarios, logins...)
 	}
 	if o.Phases["store"] {
-		reads, closeStores, err := storeScenarios(o, smallDB, largeDB)
+		reads, closeStores, err := storeScenarios(ctx, o, smallDB, largeDB, pgSmallDSN, pgLargeDSN)
 		if err != nil {
 			return err
 		}
@@ -252,23 +301,20 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// storeScenarios opens both stores in this process (beside Caddy, as a
-// second SQLite process may) and measures the reads of a fully uncached
-// protected request against each.
-func storeScenarios(o options, smallDB, largeDB string) ([]*scenario, func(), error) {
-	small, err := sqlite.Open(smallDB)
-	if err != nil {
-		return nil, nil, err
-	}
-	large, err := sqlite.Open(largeDB)
-	if err != nil {
-		small.Close()
-		return nil, nil, err
+// storeScenarios opens the stores in this process (beside Caddy, as a
+// second process may) and measures the reads of a fully uncached protected
+// request against each. The PostgreSQL pair is added when its DSNs are set.
+func storeScenarios(ctx context.Context, o options, smallDB, largeDB, pgSmall, pgLarge string) ([]*scenario, func(), error) {
+	var opened []store.Store
+	closeAll := func() {
+		for _, st := range opened {
+			st.Close()
+		}
 	}
 	d := o.LoginDuration / 2
-	mk := func(key string, st store.Store, n int) *scenario {
+	mk := func(key, prefix string, st store.Store, n int) *scenario {
 		return &scenario{
-			Key: key, Name: fmt.Sprintf("store reads, session + account (%s)", count(n)),
+			Key: key, Name: fmt.Sprintf("%sstore reads, session + account (%s)", prefix, count(n)),
 			Command: fmt.Sprintf("in process: %d goroutines, each op Store.Session(sid) then Store.Account(uid) of a random seeded account, for %s", o.LoginConns, d),
 			warmup: func(ctx context.Context) error {
 				_, err := storeReads(ctx, st, n, o.LoginConns, o.Warmup, 99)
@@ -279,7 +325,34 @@ func storeScenarios(o options, smallDB, largeDB string) ([]*scenario, func(), er
 			},
 		}
 	}
-	return []*scenario{mk("7s", small, o.Small), mk("7S", large, o.Large)}, func() { small.Close(); large.Close() }, nil
+	var out []*scenario
+	for _, x := range []struct {
+		key, path string
+		n         int
+	}{{"7s", smallDB, o.Small}, {"7S", largeDB, o.Large}} {
+		st, err := sqlite.Open(x.path)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		opened = append(opened, st)
+		out = append(out, mk(x.key, "", st, x.n))
+	}
+	if pgSmall != "" && pgLarge != "" {
+		for _, x := range []struct {
+			key, dsn string
+			n        int
+		}{{"7spg", pgSmall, o.Small}, {"7Spg", pgLarge, o.Large}} {
+			st, err := postgres.Open(ctx, postgres.Config{DSN: x.dsn})
+			if err != nil {
+				closeAll()
+				return nil, nil, err
+			}
+			opened = append(opened, st)
+			out = append(out, mk(x.key, "PostgreSQL: ", st, x.n))
+		}
+	}
+	return out, closeAll, nil
 }
 
 // wrkScenario measures a wrk run per round; round -1 is the warm-up.
@@ -334,7 +407,7 @@ func floodPhase(ctx context.Context, o options, rep *report, m *minter, largeDB,
 // floodOnce runs one flood against a fresh Caddy and reads its memory.
 func floodOnce(ctx context.Context, o options, tokens []string, memLimit, largeDB, keyFile string, port, adminPort, up, n int) (*floodResult, error) {
 	site := target{"flood", port}
-	caddyfile := caddyfileFor(adminPort, []siteSpec{{port, pinAuthSite(up, largeDB, keyFile)}})
+	caddyfile := caddyfileFor(adminPort, []siteSpec{{port, pinAuthSite(up, "sqlite "+largeDB, keyFile)}})
 	env := benchEnv()
 	if memLimit != "" {
 		env = append(env, "GOMEMLIMIT="+memLimit)

@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
@@ -46,15 +48,11 @@ const seedBatch = 5000
 
 // seedSQLite fills the SQLite file at path with n accounts, each with one
 // login session, unless a finished seeding of n accounts is already there.
-// The secrets are hashed once, by the gateway itself (a template account
-// created through the management API), and the hash strings reused: every
-// account's password and PIN are benchPass and benchPIN at the default
-// cost. Rows go in through the store API in batched transactions.
 func seedSQLite(ctx context.Context, path string, n int, signingKeyPEM string) error {
 	if st, err := sqlite.Open(path); err == nil {
-		v, found, err := st.Meta(ctx, seededMeta)
+		done := seeded(ctx, st, n)
 		st.Close()
-		if err == nil && found && v == strconv.Itoa(n) {
+		if done {
 			log.Printf("seed: reusing %s (%d accounts)", path, n)
 			return nil
 		}
@@ -69,47 +67,95 @@ func seedSQLite(ctx context.Context, path string, n int, signingKeyPEM string) e
 		return err
 	}
 	defer st.Close()
+	// SQLite has one writer: batches go in one after another.
+	return seedStore(ctx, st, path, n, 1, signingKeyPEM)
+}
+
+// seeded reports whether st holds a finished seeding of n accounts.
+func seeded(ctx context.Context, st store.Store, n int) bool {
+	v, found, err := st.Meta(ctx, seededMeta)
+	return err == nil && found && v == strconv.Itoa(n)
+}
+
+// seedStore fills an empty store with n accounts, each with one login
+// session, writing batches from workers goroutines. The secrets are hashed
+// once, by the gateway itself (a template account created through the
+// management API), and the hash strings reused: every account's password
+// and PIN are benchPass and benchPIN at the default cost. Rows go in
+// through the store API in batched transactions.
+func seedStore(ctx context.Context, st store.Store, name string, n, workers int, signingKeyPEM string) error {
 	start := time.Now()
 	tmpl, err := templateAccount(ctx, st, signingKeyPEM)
 	if err != nil {
 		return fmt.Errorf("template account: %w", err)
 	}
-	if err := seedAccounts(ctx, st, tmpl, n); err != nil {
+	if err := seedAccounts(ctx, st, tmpl, n, workers); err != nil {
 		return err
 	}
-	log.Printf("seed: %d accounts and sessions in %s in %.1fs", n, path, time.Since(start).Seconds())
+	log.Printf("seed: %d accounts and sessions in %s in %.1fs", n, name, time.Since(start).Seconds())
 	return st.SetMeta(ctx, seededMeta, strconv.Itoa(n))
 }
 
 // seedAccounts writes accounts 0…n-1 as copies of tmpl, each with a login
-// session that lasts 90 days.
-func seedAccounts(ctx context.Context, st store.Store, tmpl store.Account, n int) error {
+// session that lasts 90 days, in batches shared out to workers goroutines.
+func seedAccounts(ctx context.Context, st store.Store, tmpl store.Account, n, workers int) error {
 	now := time.Now().UTC()
-	for first := 0; first < n; first += seedBatch {
-		last := min(n, first+seedBatch)
-		err := st.Update(ctx, func(tx store.Tx) error {
-			for i := first; i < last; i++ {
-				a := tmpl
-				a.UID = uidOf(i)
-				a.Emails = []store.Email{{Type: "Primary", Value: emailOf(i)}}
-				a.Username, a.Phone = "", ""
-				a.CreatedAt, a.ModifiedAt = now, now
-				if err := tx.CreateAccount(a); err != nil {
-					return err
+	batches := make(chan int)
+	errs := make(chan error, workers)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for first := range batches {
+				last := min(n, first+seedBatch)
+				if err := st.Update(ctx, func(tx store.Tx) error { return seedBatchTx(tx, tmpl, first, last, now) }); err != nil {
+					errs <- fmt.Errorf("seed accounts %d-%d: %w", first, last, err)
+					return
 				}
-				if err := tx.CreateSession(store.Session{
-					ID: sidOf(i), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour),
-				}); err != nil {
-					return err
+				if d := done.Add(int64(last - first)); d/100000 != (d-int64(last-first))/100000 {
+					log.Printf("seed: %d/%d accounts", d/100000*100000, n)
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("seed accounts %d-%d: %w", first, last, err)
+		}()
+	}
+	var err error
+feed:
+	for first := 0; first < n; first += seedBatch {
+		select {
+		case batches <- first:
+		case err = <-errs:
+			break feed
 		}
-		if last%100000 == 0 {
-			log.Printf("seed: %d/%d accounts", last, n)
+	}
+	close(batches)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	select {
+	case err = <-errs:
+	default:
+	}
+	return err
+}
+
+// seedBatchTx writes accounts first…last-1 in tx.
+func seedBatchTx(tx store.Tx, tmpl store.Account, first, last int, now time.Time) error {
+	for i := first; i < last; i++ {
+		a := tmpl
+		a.UID = uidOf(i)
+		a.Emails = []store.Email{{Type: "Primary", Value: emailOf(i)}}
+		a.Username, a.Phone = "", ""
+		a.CreatedAt, a.ModifiedAt = now, now
+		if err := tx.CreateAccount(a); err != nil {
+			return err
+		}
+		if err := tx.CreateSession(store.Session{
+			ID: sidOf(i), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: now.Add(90 * 24 * time.Hour),
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
