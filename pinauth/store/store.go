@@ -286,6 +286,16 @@ type Tx interface {
 	// caller reacts (revokes, emits the event).
 	Lock(ref AccountRef, limit int, lockType LockType, until, now time.Time) (locked bool, err error)
 
+	// ReserveQuota counts one use of the quota named key, atomically: when
+	// fewer than limit uses are counted in key's current window it counts
+	// this one and returns true; otherwise it counts nothing and returns
+	// false. A window opens with the first use counted while none is open
+	// and ends at that instant plus window (at that instant, not after it);
+	// the next use starts a fresh count. A limit below 1 allows nothing.
+	// Ended windows may be forgotten at any time. (The gateway keeps its
+	// sending limits with it, so they hold across nodes.)
+	ReserveQuota(key string, limit int, window time.Duration, now time.Time) (allowed bool, err error)
+
 	// AddEvent writes an event to the outbox; it becomes visible to
 	// dispatchers when the transaction commits. An empty State is stored as
 	// pending; a used ID is an error.

@@ -35,7 +35,19 @@ type migration struct {
 // entry that has been released.
 var migrations = []migration{
 	{1, schemaV1},
+	{2, schemaQuotas},
 }
+
+// schemaQuotas holds Tx.ReserveQuota's counters (the gateway's sending
+// limits). A row lives until its window ends.
+const schemaQuotas = `
+CREATE TABLE quotas (
+	key        text COLLATE "C" PRIMARY KEY,
+	used       integer NOT NULL,
+	window_end timestamptz NOT NULL
+);
+CREATE INDEX quotas_window_end ON quotas (window_end);
+`
 
 // Identifiers, uids and ids compare bytewise (COLLATE "C"): ordering and
 // paging must not depend on the server's locale.

@@ -25,6 +25,7 @@ type migration struct {
 var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
+	{3, schemaQuotas},
 }
 
 const schemaV1 = `
@@ -128,6 +129,17 @@ ALTER TABLE events ADD COLUMN finished_at INTEGER;
 -- The head of each account's queue per endpoint: the oldest pending event.
 CREATE INDEX events_queue ON events (tenant, uid, endpoint, state, created_at, seq);
 CREATE INDEX events_finished ON events (state, finished_at);
+`
+
+// schemaQuotas holds Tx.ReserveQuota's counters (the gateway's sending
+// limits). A row lives until its window ends.
+const schemaQuotas = `
+CREATE TABLE quotas (
+	key        TEXT PRIMARY KEY,
+	used       INTEGER NOT NULL,
+	window_end INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX quotas_window_end ON quotas (window_end);
 `
 
 // migrate brings the schema up to the last of ms, one transaction per

@@ -31,7 +31,7 @@ type testCase struct {
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := [][]testCase{
 		accountCases, identifierCases, tokenCases, sessionCases, attemptCases,
-		keyCases, eventCases, outboxCases, updateCases, concurrencyCases, notifyCases,
+		keyCases, eventCases, outboxCases, updateCases, concurrencyCases, notifyCases, quotaCases,
 	}
 	for _, g := range groups {
 		for _, c := range g {
