@@ -115,6 +115,23 @@ type Config struct {
 	// Default: NopObserver.
 	Observer Observer
 
+	// Email sends the PIN reset emails (reset links and email OTPs); nil
+	// disables the forgot-PIN calls by email and username.
+	Email *EmailConfig
+	// SMS sends the PIN reset OTPs by SMS; nil disables forgot-PIN by
+	// phone.
+	SMS *SMSConfig
+	// MessageTemplates is a directory whose files replace the built-in
+	// templates of PIN reset messages of the same name and add template
+	// sets that emailtemplate and smstemplate may select (see
+	// messagetemplates.go). Default: the built-in templates only.
+	MessageTemplates string
+	// ResetTokenTTL is the lifetime of an emailed PIN reset token.
+	// Default: 15m.
+	ResetTokenTTL time.Duration
+	// OTPTTL is the lifetime of a PIN reset OTP. Default: 10m.
+	OTPTTL time.Duration
+
 	// Logger receives the gateway's logs. Default: a no-op logger.
 	Logger *zap.Logger
 	// Now is the clock. Default: time.Now.
@@ -150,6 +167,17 @@ type Tenant struct {
 	MFA string
 	// SecurityQuestions are the questions users may answer.
 	SecurityQuestions []SecurityQuestion
+	// ResetPINURL is where PIN reset links point when a forgot-PIN call
+	// names no resetpinurl; it must be on one of AllowedOrigins.
+	// Default: none (the call must name one).
+	ResetPINURL string
+	// PINResetEmail is PINResetByLink (forgot-PIN by email or username
+	// sends a link with a reset token) or PINResetByOTP (it sends a
+	// 6-digit OTP for /auth/pin/reset/otp/…). Default: PINResetByLink.
+	PINResetEmail string
+	// MessageTemplates is a directory of message templates for this
+	// tenant, over Config.MessageTemplates and the built-in ones.
+	MessageTemplates string
 }
 
 // SecurityQuestion is one question a tenant offers.
@@ -309,6 +337,9 @@ func (c Config) withDefaults() (Config, error) {
 		tenants[i] = t
 	}
 	c.Tenants = tenants
+	if err := c.resetDefaults(); err != nil {
+		return c, err
+	}
 	if c.LoginPage != nil {
 		lp, err := c.LoginPage.withDefaults(&c)
 		if err != nil {

@@ -39,6 +39,7 @@ type Gateway struct {
 	limiter     *RateLimiter
 	captcha     *captchaVerifier // nil when no captcha is configured
 	webhooks    *dispatcher      // nil without webhooks
+	reset       *resetKit        // forgot-PIN templates and send queue
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -134,7 +135,12 @@ func New(cfg Config) (*Gateway, error) {
 	if g.page, err = newLoginPage(g); err != nil {
 		return nil, err
 	}
+	if g.reset, err = newResetKit(&g.cfg, g.log); err != nil {
+		g.cache.close()
+		return nil, err
+	}
 	if g.webhooks, err = startDispatcher(g); err != nil {
+		g.reset.close()
 		g.cache.close()
 		return nil, err
 	}
@@ -173,6 +179,9 @@ func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		g.unsubscribe()
 		g.webhooks.stop()
+		if g.reset != nil {
+			g.reset.close()
+		}
 		if g.stop != nil {
 			g.stop()
 			g.bg.Wait()

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // auth is what a route requires besides the tenant's API key.
@@ -193,5 +195,16 @@ func apiRoutes() []route {
 		newRoute("GET", "manage/account/access_token/refresh", authSecret, (*Gateway).refreshAccessToken),
 		newRoute("GET", "manage/account/access_token/refresh/revoke", authSecret, (*Gateway).revokeRefreshToken),
 		newRoute("DELETE", "manage/account/{uid}/access_token/refresh/revoke", authSecret, (*Gateway).revokeAllRefreshTokens),
+		// Forgotten PINs (issue 7).
+		newRoute("POST", "auth/pin/forgot/email", authKey, forgotPINBy(store.IdentEmail)),
+		newRoute("POST", "auth/pin/forgot/username", authKey, forgotPINBy(store.IdentUsername)),
+		newRoute("POST", "auth/pin/forgot/otp", authKey, forgotPINBy(store.IdentPhone)),
+		newRoute("PUT", "auth/pin/reset/token", authKey, (*Gateway).resetPINByToken),
+		newRoute("PUT", "auth/pin/reset/otp/email", authKey, resetPINByOTPWith(store.IdentEmail)),
+		newRoute("PUT", "auth/pin/reset/otp/username", authKey, resetPINByOTPWith(store.IdentUsername)),
+		newRoute("PUT", "auth/pin/reset/otp/phone", authKey, resetPINByOTPWith(store.IdentPhone)),
+		newRoute("PUT", "auth/pin/reset/securityanswer/email", authKey, resetPINByAnswerWith(store.IdentEmail)),
+		newRoute("PUT", "auth/pin/reset/securityanswer/username", authKey, resetPINByAnswerWith(store.IdentUsername)),
+		newRoute("PUT", "auth/pin/reset/securityanswer/phone", authKey, resetPINByAnswerWith(store.IdentPhone)),
 	}
 }

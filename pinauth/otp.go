@@ -1,0 +1,73 @@
+package pinauth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// otpDigits is the length of a PIN reset OTP.
+const otpDigits = 6
+
+var otpSpace = big.NewInt(1_000_000)
+
+// newOTP returns a uniformly random 6-digit code from crypto/rand.
+func newOTP() string {
+	n, err := rand.Int(rand.Reader, otpSpace)
+	if err != nil {
+		// crypto/rand does not fail on supported platforms.
+		panic(err)
+	}
+	return fmt.Sprintf("%0*d", otpDigits, n.Int64())
+}
+
+// otpHash is how an OTP is stored and looked up. A million codes are
+// trivially enumerated, so a plain SHA-256 would let anyone holding the
+// database read every live code; instead it is HMAC-SHA256 under a key
+// derived from the current pepper (which is never stored), over the
+// tenant, the account and the channel it was sent by as well as the code:
+// a code is only ever valid for that account and channel. (A pepper
+// rotation voids the codes sent before it; they live minutes.)
+func (g *Gateway) otpHash(tenant, uid, channel, code string) string {
+	key := mac(g.peppers[0].key, "pinauth otp key", "")
+	return hex.EncodeToString(mac(key, "otp", tenant+"\x00"+uid+"\x00"+channel+"\x00"+code))
+}
+
+// otpChannels are the channels an OTP presented for an account may have
+// been sent by: any reset-by-OTP call accepts a code from either.
+var otpChannels = []string{channelSMS, channelEmail}
+
+// findOTP looks up code for account a. It returns the stored hash of a
+// usable OTP with failure 0, or failure 1068 (used, or replaced by a newer
+// code), 1069 (expired) or 1067 (no such code). err is a store fault.
+func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, now time.Time) (hash string, failure Code, err error) {
+	for _, ch := range otpChannels {
+		h := g.otpHash(a.Tenant, a.UID, ch, code)
+		tok, found, err := g.store.Token(ctx, store.TokenOTP, h)
+		if err != nil {
+			return "", 0, err
+		}
+		if !found || tok.Tenant != a.Tenant || tok.UID != a.UID {
+			continue
+		}
+		switch {
+		case !tok.UsedAt.IsZero():
+			failure = CodeOTPUsed
+		case !now.Before(tok.ExpiresAt):
+			if failure == 0 {
+				failure = CodeOTPExpired
+			}
+		default:
+			return h, 0, nil
+		}
+	}
+	if failure == 0 {
+		failure = CodeOTPInvalid
+	}
+	return "", failure, nil
+}

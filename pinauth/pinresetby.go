@@ -1,0 +1,266 @@
+package pinauth
+
+import (
+	"context"
+	"sort"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// A PIN reset, whatever proves the caller may do it (an emailed reset
+// token, an OTP, the security answers), sets the new PIN after the
+// tenant's PIN policy and in one transaction: consumes the proof, revokes
+// every login session of the account (their access tokens fail on the
+// protected path at once) and deletes its PIN session, PinAuth,
+// second-factor and step-up tokens, voids its other reset tokens and OTPs,
+// clears the failure count (and a suspend or captcha lock; a block lock
+// stays: only an operator lifts it) and records ResetPIN.
+
+// Reset tokens are random UUIDs (122 bits): guessing is hopeless, so a
+// wrong one costs no lockout attempt, only the per-IP rate limit. The
+// catalogue has no code of its own for them; every defect is 1248, told
+// apart by the Description.
+const (
+	descResetTokenInvalid = "The reset token is invalid."
+	descResetTokenUsed    = "The reset token is no longer valid: it was used, or a newer one was sent."
+	descResetTokenExpired = "The reset token has expired; request a new email."
+)
+
+// resetTokenBody is the body of PUT /auth/pin/reset/token.
+type resetTokenBody struct {
+	PIN        string
+	ResetToken string
+}
+
+// resetPINByToken serves PUT /auth/pin/reset/token.
+func (g *Gateway) resetPINByToken(c *call) (any, error) {
+	var b resetTokenBody
+	if e := decodeJSON(c.r, &b, false); e != nil {
+		return nil, e
+	}
+	if b.ResetToken == "" {
+		return nil, fieldError("ResetToken", "The ResetToken is required.")
+	}
+	if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
+		return nil, e
+	}
+	if err := g.limitClient(c); err != nil {
+		return nil, err
+	}
+	ctx := c.r.Context()
+	hash := tokenHash(b.ResetToken)
+	tok, found, err := g.store.Token(ctx, store.TokenPINReset, hash)
+	switch {
+	case err != nil:
+		return nil, errUnavailable(err)
+	case !found || tok.Tenant != c.tenant.Name:
+		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenInvalid)
+	case !tok.UsedAt.IsZero():
+		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenUsed)
+	case !c.now.Before(tok.ExpiresAt):
+		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenExpired)
+	}
+	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found {
+		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenInvalid)
+	}
+	if blocked, err := g.blockLocked(ctx, a.Ref(), c.now); err != nil {
+		return nil, errUnavailable(err)
+	} else if blocked || !a.Active {
+		return nil, errCode(CodeAccountBlocked)
+	}
+	return g.resetPIN(ctx, c, &a, b.PIN, "token", func(tx store.Tx) error {
+		// Taken inside the transaction: of concurrent resets with one
+		// token exactly one sets its PIN.
+		if _, ok, err := tx.ConsumeToken(store.TokenPINReset, hash, c.now); err != nil {
+			return err
+		} else if !ok {
+			return errDesc(CodeResetPINURLInvalid, descResetTokenUsed)
+		}
+		return nil
+	})
+}
+
+// resetIdentBody is the identifier part of the reset-by-OTP and
+// reset-by-answer bodies.
+type resetIdentBody struct {
+	Email    string
+	UserName string
+	Phone    string
+}
+
+func (b *resetIdentBody) identifier(kind store.IdentifierKind) (value, field string) {
+	f := forgotBody(*b)
+	return f.identifier(kind)
+}
+
+// resetOTPBody is the body of PUT /auth/pin/reset/otp/{email,phone,username}.
+type resetOTPBody struct {
+	resetIdentBody
+	PIN string
+	OTP string
+}
+
+// resetPINByOTPWith returns the handler of PUT /auth/pin/reset/otp/<kind>:
+// the identifier finds the account, the OTP (sent by SMS or email) proves
+// the caller. Every OTP check goes through the credential gate: it is
+// rate-limited per IP, counts toward the lockout and costs one hash, also
+// for an unknown account, which answers 1067 like a wrong code. A used
+// code (or one replaced by a newer one) is 1068, an expired one 1069.
+func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, error) {
+	return func(g *Gateway, c *call) (any, error) {
+		var b resetOTPBody
+		if e := decodeJSON(c.r, &b, false); e != nil {
+			return nil, e
+		}
+		ident, field := b.identifier(kind)
+		if ident == "" {
+			return nil, fieldError(field, "The "+field+" is required.")
+		}
+		if b.OTP == "" {
+			return nil, fieldError("OTP", "The OTP is required.")
+		}
+		if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
+			return nil, e
+		}
+		ctx := c.r.Context()
+		a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
+		if err != nil {
+			return nil, errUnavailable(err)
+		}
+		if !found {
+			_, err := g.checkCredential(ctx, c, credentialCheck{secret: b.OTP, failure: CodeOTPInvalid, reason: "unknown_account"})
+			return nil, err
+		}
+		var hash string
+		var failure Code
+		var lookupErr error
+		_, err = g.checkCredential(ctx, c, credentialCheck{
+			account: &a, secret: b.OTP, failure: CodeOTPInvalid, reason: "otp",
+			compare: func() (bool, bool) {
+				// One hash, as an unknown account costs, so timing does
+				// not tell them apart.
+				g.hasher.verifyHeld(g.hasher.dummy, b.OTP)
+				hash, failure, lookupErr = g.findOTP(ctx, &a, b.OTP, c.now)
+				return lookupErr == nil && failure == 0, false
+			},
+		})
+		if lookupErr != nil {
+			return nil, errUnavailable(lookupErr)
+		}
+		if err != nil {
+			if e := asError(err); e.Code == CodeOTPInvalid && failure != 0 {
+				e.Code = failure
+			}
+			return nil, err
+		}
+		if !a.Active {
+			return nil, errCode(CodeAccountBlocked)
+		}
+		return g.resetPIN(ctx, c, &a, b.PIN, "otp", func(tx store.Tx) error {
+			if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, c.now); err != nil {
+				return err
+			} else if !ok {
+				return errCode(CodeOTPUsed)
+			}
+			return nil
+		})
+	}
+}
+
+// resetAnswerBody is the body of PUT
+// /auth/pin/reset/securityanswer/{email,phone,username}.
+type resetAnswerBody struct {
+	resetIdentBody
+	PIN            string
+	SecurityAnswer map[string]string
+}
+
+// resetPINByAnswerWith returns the handler of PUT
+// /auth/pin/reset/securityanswer/<kind>: the identifier finds the
+// account, answers to all of its security questions ({questionId:
+// answer}) prove the caller. Wrong answers are 1093 and count toward the
+// lockout; an unknown account, like one without answers, is 1259 (as the
+// question list of GET /auth/securityquestion/… says).
+func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any, error) {
+	return func(g *Gateway, c *call) (any, error) {
+		var b resetAnswerBody
+		if e := decodeJSON(c.r, &b, false); e != nil {
+			return nil, e
+		}
+		ident, field := b.identifier(kind)
+		if ident == "" {
+			return nil, fieldError(field, "The "+field+" is required.")
+		}
+		if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
+			return nil, e
+		}
+		ctx := c.r.Context()
+		a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
+		if err != nil {
+			return nil, errUnavailable(err)
+		}
+		if !found {
+			return nil, errCode(CodeSecurityAnswersNotSet)
+		}
+		items := make([]answerItem, 0, len(b.SecurityAnswer))
+		for qid, ans := range b.SecurityAnswer {
+			items = append(items, answerItem{QuestionID: qid, Answer: ans})
+		}
+		sort.Slice(items, func(i, j int) bool { return items[i].QuestionID < items[j].QuestionID })
+		if err := g.checkAnswers(ctx, c, &a, items); err != nil {
+			return nil, err
+		}
+		if !a.Active {
+			return nil, errCode(CodeAccountBlocked)
+		}
+		return g.resetPIN(ctx, c, &a, b.PIN, "security_answer", nil)
+	}
+}
+
+// resetPIN hashes pin (already validated) and commits the reset of
+// account a; consume, when set, takes the proof first in the same
+// transaction.
+func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, method string, consume func(tx store.Tx) error) (any, error) {
+	pinHash, err := g.hasher.hash(ctx, pin)
+	if err != nil {
+		return nil, g.hashQueueError(err)
+	}
+	ref := a.Ref()
+	var revoked []string
+	err = g.updateAccount(ctx, ref, consume, func(_ store.Tx, acc *store.Account) error {
+		if !acc.Active {
+			return errCode(CodeAccountBlocked)
+		}
+		acc.PINHash, acc.PINChangedAt, acc.PINSkipped = pinHash, c.now, false
+		return nil
+	}, func(tx store.Tx, acc *store.Account) error {
+		var err error
+		if revoked, err = tx.RevokeSessions(ref, "", c.now); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenPINSession, store.TokenPINAuth,
+			store.TokenSecondFactor, store.TokenStepUp}, ""); err != nil {
+			return err
+		}
+		if _, err := tx.InvalidateTokens(ref, []store.TokenKind{store.TokenPINReset, store.TokenOTP}, "", c.now); err != nil {
+			return err
+		}
+		if err := tx.ClearAttempts(ref); err != nil {
+			return err
+		}
+		return g.emit(tx, c, HookResetPIN, acc)
+	})
+	if err != nil {
+		return nil, asError(err)
+	}
+	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
+	g.log.Info("pin reset", zap.String("client_ip", c.clientIP), zap.String("tenant", ref.Tenant),
+		zap.String("uid", ref.UID), zap.String("method", method))
+	return isPosted, nil
+}

@@ -1,0 +1,201 @@
+package pinauth
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// EmailConfig is the SMTP server that sends PIN reset emails.
+type EmailConfig struct {
+	// Addr is the server's host:port. Required.
+	Addr string
+	// From is the sender: an address, optionally with a display name
+	// ("Example <no-reply@example.com>"). Required.
+	From string
+	// Username and Password authenticate to the server (the strongest
+	// mechanism both sides support); empty for no authentication. The
+	// password is never logged.
+	Username string
+	Password string
+	// Security is SMTPStartTLS, SMTPTLS (implicit TLS, usually port 465)
+	// or SMTPPlain (no TLS: only for a relay on this host when a password
+	// is set). Default: SMTPStartTLS, which refuses a server without
+	// STARTTLS.
+	Security string
+	// TLS is the client TLS configuration. Default: the system roots and
+	// the host of Addr.
+	TLS *tls.Config
+	// Timeout bounds one delivery: connecting, TLS, authentication and
+	// the message. Default: 10s.
+	Timeout time.Duration
+	// Limit bounds the emails sent. Default: DefaultSendLimit.
+	Limit SendLimit
+}
+
+// The EmailConfig.Security values.
+const (
+	SMTPStartTLS = "starttls"
+	SMTPTLS      = "tls"
+	SMTPPlain    = "plain"
+)
+
+// SMSConfig is the HTTP SMS provider that sends OTPs, shaped like Twilio's
+// Messages API: a form POST of To, From and Body with HTTP basic auth, any
+// 2xx answer meaning accepted.
+type SMSConfig struct {
+	// URL receives the POSTs (Twilio: .../Accounts/<sid>/Messages.json).
+	// Required; plain http only to a loopback host.
+	URL string
+	// Username and Password are the basic-auth credentials (Twilio: the
+	// account SID and auth token). With no Username the password is sent
+	// as a bearer token instead. Never logged.
+	Username string
+	Password string
+	// From is the sending number or sender id. Required.
+	From string
+	// Timeout bounds one delivery. Default: 10s.
+	Timeout time.Duration
+	// Limit bounds the SMS sent. Default: DefaultSendLimit.
+	Limit SendLimit
+}
+
+// SendLimit bounds the messages of one channel (email or SMS).
+type SendLimit struct {
+	// PerAccount is how many messages one account may be sent per Window,
+	// counted in the store (exact across nodes). Default: 5.
+	PerAccount int
+	// PerIP is how many messages one client IP may ask for per Window,
+	// counted in memory on each node. Default: 20.
+	PerIP int
+	// Window is the period both refer to. Default: 1h.
+	Window time.Duration
+}
+
+// DefaultSendLimit applies to each channel unless configured.
+var DefaultSendLimit = SendLimit{PerAccount: 5, PerIP: 20, Window: time.Hour}
+
+// The PIN reset defaults.
+const (
+	DefaultResetTokenTTL = 15 * time.Minute
+	DefaultOTPTTL        = 10 * time.Minute
+	DefaultSendTimeout   = 10 * time.Second
+)
+
+// The Tenant.PINResetEmail values.
+const (
+	PINResetByLink = "link"
+	PINResetByOTP  = "otp"
+)
+
+func (l *SendLimit) withDefaults() {
+	if l.PerAccount <= 0 {
+		l.PerAccount = DefaultSendLimit.PerAccount
+	}
+	if l.PerIP <= 0 {
+		l.PerIP = DefaultSendLimit.PerIP
+	}
+	setDefault(&l.Window, DefaultSendLimit.Window)
+}
+
+// resetDefaults applies the PIN reset defaults of c and checks them.
+// Errors never contain the SMTP password or the SMS credentials.
+func (c *Config) resetDefaults() error {
+	setDefault(&c.ResetTokenTTL, DefaultResetTokenTTL)
+	setDefault(&c.OTPTTL, DefaultOTPTTL)
+	if e := c.Email; e != nil {
+		ec := *e
+		if err := ec.withDefaults(); err != nil {
+			return fmt.Errorf("pinauth: email: %w", err)
+		}
+		c.Email = &ec
+	}
+	if s := c.SMS; s != nil {
+		sc := *s
+		if err := sc.withDefaults(); err != nil {
+			return fmt.Errorf("pinauth: sms: %w", err)
+		}
+		c.SMS = &sc
+	}
+	for i := range c.Tenants {
+		t := &c.Tenants[i]
+		switch t.PINResetEmail {
+		case "":
+			t.PINResetEmail = PINResetByLink
+		case PINResetByLink, PINResetByOTP:
+		default:
+			return fmt.Errorf("pinauth: tenant %q: pin_reset_email must be link or otp", t.Name)
+		}
+		if t.ResetPINURL != "" {
+			if _, err := t.resetLinkBase(t.ResetPINURL); err != nil {
+				return fmt.Errorf("pinauth: tenant %q: reset_pin_url must be an http(s) URL on one of the allowed_origins", t.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *EmailConfig) withDefaults() error {
+	host, port, err := net.SplitHostPort(e.Addr)
+	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+		return errors.New("the server must be given as host:port")
+	}
+	if e.From == "" {
+		return errors.New("from is required")
+	}
+	if _, err := mail.ParseAddress(e.From); err != nil {
+		return errors.New("from is not an email address")
+	}
+	switch e.Security {
+	case "":
+		e.Security = SMTPStartTLS
+	case SMTPStartTLS, SMTPTLS:
+	case SMTPPlain:
+		// A password over an unencrypted connection is readable by
+		// anyone on the path; only a relay on this host is exempt.
+		if e.Password != "" && !isLoopbackHost(host) {
+			return errors.New("a password is only sent over a plain connection to a loopback host; use starttls or tls")
+		}
+	default:
+		return errors.New("security must be starttls, tls or plain")
+	}
+	if (e.Username == "") != (e.Password == "") {
+		return errors.New("username and password go together")
+	}
+	setDefault(&e.Timeout, DefaultSendTimeout)
+	e.Limit.withDefaults()
+	return nil
+}
+
+func (s *SMSConfig) withDefaults() error {
+	u, err := url.Parse(s.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
+		return errors.New("the provider must be an absolute http(s) URL without credentials")
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return errors.New("the provider URL must use https (plain http only to a loopback host)")
+	}
+	if s.Password == "" {
+		return errors.New("auth is required")
+	}
+	if s.From == "" {
+		return errors.New("from is required")
+	}
+	setDefault(&s.Timeout, DefaultSendTimeout)
+	s.Limit.withDefaults()
+	return nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
