@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"net/url"
@@ -12,9 +13,11 @@ import (
 )
 
 // resetKit is what the forgot-PIN calls need besides the core: every
-// tenant's message templates and the background send queue.
+// tenant's message templates, the senders and the background queue.
 type resetKit struct {
 	templates map[string]messageTemplates // by tenant name
+	mail      *mailer                     // nil without email
+	sms       *smsClient                  // nil without sms
 	queue     *sendQueue
 }
 
@@ -23,7 +26,15 @@ func newResetKit(cfg *Config, log *zap.Logger) (*resetKit, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &resetKit{templates: tpl, queue: newSendQueue(cfg, log)}, nil
+	k := &resetKit{templates: tpl}
+	if cfg.Email != nil {
+		k.mail = newMailer(*cfg.Email)
+	}
+	if cfg.SMS != nil {
+		k.sms = newSMSClient(*cfg.SMS)
+	}
+	k.queue = newSendQueue(log)
+	return k, nil
 }
 
 func (k *resetKit) close() { k.queue.close() }
@@ -63,16 +74,18 @@ type forgotRequest struct {
 	limit    SendLimit
 	limitErr Code
 	ttl      time.Duration
+	timeout  time.Duration
 }
 
-// forgotPIN answers IsPosted whether or not the account exists, and does
-// the same work either way so that neither the answer nor its timing
-// tells (design: no enumeration): it takes the sending limits, draws a
-// token or code and its hash, runs the same store transaction (for an
-// unknown account it stores nothing) and queues a delivery, which for an
-// unknown account is a stand-in the worker drops. The message is rendered
-// and sent in the background, outside any transaction. Earlier tokens or
-// codes of the account stop working: only the newest counts.
+// forgotPIN answers IsPosted whether or not the account exists, in the
+// same time (design: no enumeration): the call itself only validates its
+// input, counts the sending limits (per client IP in memory, per
+// identifier in the store, the same work for every identifier) and
+// queues a job. The job, in the background and outside any store
+// transaction of the call, finds the account, issues the token or code
+// and sends the message; for an identifier with no active account (or no
+// address to send to) it does nothing. An account's earlier tokens or
+// codes stop working when a new one is issued: only the newest counts.
 func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 	var b forgotBody
 	if e := decodeJSON(c.r, &b, false); e != nil {
@@ -86,61 +99,37 @@ func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Per client IP, in memory (per node), before anything is looked up.
 	ipLimit := RateLimitPolicy{Requests: fr.limit.PerIP, Window: fr.limit.Window}
 	if ok, _ := g.limiter.allow("send-"+fr.channel+"|"+rateKey(c.clientIP), ipLimit, c.now); !ok {
 		g.logFailure(c, "send_limited_ip", "")
 		return nil, errCode(fr.limitErr)
-	}
-	ctx := c.r.Context()
-	a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
-	if err != nil {
-		return nil, errUnavailable(err)
-	}
-	to := ""
-	if found && a.Active {
-		to = destination(&a, kind, ident, fr.channel)
-	}
-	// The account that gets the token: a stand-in when there is nobody to
-	// send to, so the transaction below does the same statements.
-	ref := store.AccountRef{Tenant: c.tenant.Name, UID: "-"}
-	quotaSubject := "identifier\x00" + string(kind) + "\x00" + store.NormalizeIdentifier(kind, ident)
-	if found {
-		quotaSubject = "uid\x00" + a.UID
-	}
-	if to != "" {
-		ref = a.Ref()
 	}
 	if !g.reset.queue.reserve() {
 		e := errUnavailable(errors.New("pin reset send queue full"))
 		e.RetryAfter = 30 * time.Second
 		return nil, e
 	}
-	secret, err := g.issueResetSecret(c, fr, ref, to != "", g.quotaKey(fr.channel, c.tenant.Name, quotaSubject))
+	quota := g.quotaKey(fr.channel, c.tenant.Name, string(kind)+"\x00"+store.NormalizeIdentifier(kind, ident))
+	err = g.store.Update(c.r.Context(), func(tx store.Tx) error {
+		if ok, err := tx.ReserveQuota(quota, fr.limit.PerIdentifier, fr.limit.Window, c.now); err != nil {
+			return err
+		} else if !ok {
+			return errCode(fr.limitErr)
+		}
+		return nil
+	})
 	if err != nil {
 		g.reset.queue.release()
-		if e := asError(err); e.Code == fr.limitErr {
-			g.logFailure(c, "send_limited_account", "")
+		e := asError(err)
+		if e.Code == fr.limitErr {
+			g.logFailure(c, "send_limited_identifier", "")
 		}
-		return nil, asError(err)
+		return nil, e
 	}
-	d := delivery{channel: fr.channel, to: to, tenant: c.tenant.Name, uid: ref.UID, set: fr.set,
-		data: newMessageData(c.tenant.Name, "", fr.ttl, c.now.Add(fr.ttl))}
-	if to != "" {
-		d.data.Name = profileString(&a, "FirstName")
-		if d.data.Name == "" {
-			d.data.Name = displayName(&a)
-		}
-		if fr.channel == channelEmail {
-			d.data.Email = to
-		}
-		if fr.otp {
-			d.data.OTP = secret
-		} else {
-			d.data.Token, d.data.Link = secret, resetLink(fr.linkBase, secret)
-		}
-	}
-	g.reset.queue.push(d)
+	tenant, now := c.tenant, c.now
+	g.reset.queue.push(job{timeout: fr.timeout, run: func(ctx context.Context) {
+		g.sendReset(ctx, tenant, kind, ident, fr, now)
+	}})
 	return isPosted, nil
 }
 
@@ -155,7 +144,8 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		// isvoiceotp is accepted (SDKs send it); there is no voice
 		// channel, so the code goes by SMS either way.
 		_ = c.q.bool("isvoiceotp")
-		fr := forgotRequest{channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: CodeSMSLimit, ttl: g.cfg.OTPTTL}
+		fr := forgotRequest{channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: CodeSMSLimit,
+			ttl: g.cfg.OTPTTL, timeout: g.cfg.SMS.Timeout}
 		name := c.q.get("smstemplate")
 		if name == "" {
 			name = setResetOTP
@@ -169,7 +159,7 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		return forgotRequest{}, errDesc(CodePINNotConfigured, "PIN reset by email is not configured for this site.")
 	}
 	fr := forgotRequest{channel: channelEmail, otp: c.tenant.PINResetEmail == PINResetByOTP,
-		limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit, ttl: g.cfg.ResetTokenTTL}
+		limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
 	name := c.q.get("emailtemplate")
 	if fr.otp {
 		fr.ttl = g.cfg.OTPTTL
@@ -216,6 +206,61 @@ func destination(a *store.Account, kind store.IdentifierKind, ident, channel str
 	return a.PrimaryEmail()
 }
 
+// sendReset is a forgot-PIN call's background job: it finds the account,
+// issues its reset token or OTP and sends the message. Nothing happens for
+// an identifier without an active account or an address to send to.
+// Failures are logged without the identifier, the address or a secret.
+func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.IdentifierKind, ident string, fr forgotRequest, now time.Time) {
+	log := g.log.With(zap.String("channel", fr.channel), zap.String("tenant", t.Name))
+	a, found, err := g.store.AccountBy(ctx, t.Name, kind, ident)
+	if err != nil {
+		log.Error("pin reset message not sent", zap.Error(err))
+		return
+	}
+	to := ""
+	if found && a.Active {
+		to = destination(&a, kind, ident, fr.channel)
+	}
+	if to == "" {
+		return
+	}
+	log = log.With(zap.String("uid", a.UID))
+	start := time.Now()
+	secret, err := g.issueResetSecret(ctx, fr, a.Ref(), now)
+	if err != nil {
+		log.Error("pin reset message not sent", zap.Error(err))
+		return
+	}
+	d := newMessageData(t.Name, profileString(&a, "FirstName"), fr.ttl, now.Add(fr.ttl))
+	if d.Name == "" {
+		d.Name = displayName(&a)
+	}
+	if fr.otp {
+		d.OTP = secret
+	} else {
+		d.Token, d.Link = secret, resetLink(fr.linkBase, secret)
+	}
+	if fr.channel == channelSMS {
+		var body string
+		if body, err = fr.set.renderSMS(d); err == nil {
+			err = g.reset.sms.send(ctx, to, body)
+		}
+	} else {
+		d.Email = to
+		var e renderedEmail
+		if e, err = fr.set.renderEmail(d); err == nil {
+			err = g.reset.mail.send(ctx, to, e)
+		}
+	}
+	if err != nil {
+		log.Error("pin reset message not sent", zap.Duration("duration", time.Since(start)), zap.Error(err))
+		return
+	}
+	if ce := log.Check(zap.DebugLevel, "pin reset message sent"); ce != nil {
+		ce.Write(zap.Duration("duration", time.Since(start)))
+	}
+}
+
 // errResetSecretTaken makes issueResetSecret draw another code: the
 // account already has a (used or expired) OTP with the same hash.
 var errResetSecretTaken = errors.New("pinauth: OTP already stored")
@@ -223,12 +268,10 @@ var errResetSecretTaken = errors.New("pinauth: OTP already stored")
 // maxSecretDraws bounds the codes drawn for one forgot-PIN call.
 const maxSecretDraws = 5
 
-// issueResetSecret draws a reset token or OTP and, in one transaction,
-// counts the per-account sending limit (quotaKey), voids the account's
-// earlier secrets of the kind and stores the new one's hash. With keep
-// false (nobody to send to) the transaction does the same statements
-// against a stand-in account and stores nothing.
-func (g *Gateway) issueResetSecret(c *call, fr forgotRequest, ref store.AccountRef, keep bool, quotaKey string) (string, error) {
+// issueResetSecret draws a reset token or OTP for account ref and, in one
+// transaction, voids the account's earlier secrets of the kind and stores
+// the new one's hash; it expires fr.ttl after now.
+func (g *Gateway) issueResetSecret(ctx context.Context, fr forgotRequest, ref store.AccountRef, now time.Time) (string, error) {
 	kind := store.TokenPINReset
 	if fr.otp {
 		kind = store.TokenOTP
@@ -243,13 +286,8 @@ func (g *Gateway) issueResetSecret(c *call, fr forgotRequest, ref store.AccountR
 			secret = newOpaqueToken()
 			hash = tokenHash(secret)
 		}
-		err = g.store.Update(c.r.Context(), func(tx store.Tx) error {
-			if ok, err := tx.ReserveQuota(quotaKey, fr.limit.PerAccount, fr.limit.Window, c.now); err != nil {
-				return err
-			} else if !ok {
-				return errCode(fr.limitErr)
-			}
-			if _, err := tx.InvalidateTokens(ref, []store.TokenKind{kind}, "", c.now); err != nil {
+		err = g.store.Update(ctx, func(tx store.Tx) error {
+			if _, err := tx.InvalidateTokens(ref, []store.TokenKind{kind}, "", now); err != nil {
 				return err
 			}
 			if fr.otp {
@@ -261,12 +299,9 @@ func (g *Gateway) issueResetSecret(c *call, fr forgotRequest, ref store.AccountR
 					return errResetSecretTaken
 				}
 			}
-			if !keep {
-				return nil
-			}
 			return tx.InsertToken(store.Token{
-				Hash: hash, Kind: kind, Tenant: ref.Tenant, UID: ref.UID, CreatedAt: c.now,
-				ExpiresAt: c.now.Add(fr.ttl), Data: map[string]string{"channel": fr.channel},
+				Hash: hash, Kind: kind, Tenant: ref.Tenant, UID: ref.UID, CreatedAt: now,
+				ExpiresAt: now.Add(fr.ttl), Data: map[string]string{"channel": fr.channel},
 			})
 		})
 		if !errors.Is(err, errResetSecretTaken) {
@@ -276,8 +311,8 @@ func (g *Gateway) issueResetSecret(c *call, fr forgotRequest, ref store.AccountR
 	return "", err
 }
 
-// quotaKey names a per-account sending quota in the store: a keyed hash,
-// so the store holds no identifier of an unknown account in clear.
+// quotaKey names a per-identifier sending quota in the store: a keyed
+// hash, so the store holds no identifier in clear.
 func (g *Gateway) quotaKey(channel, tenant, subject string) string {
 	key := mac(g.peppers[0].key, "pinauth send quota key", "")
 	return "send:" + channel + ":" + hex.EncodeToString(mac(key, "quota", tenant+"\x00"+subject))

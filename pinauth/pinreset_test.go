@@ -281,25 +281,30 @@ func TestEmailOTPResetsByEmailOrUsername(t *testing.T) {
 	e.wantPIN(testEmail, otherPINNew, newTestPIN)
 }
 
-func TestSendingLimitsPerAccountAndPerIP(t *testing.T) {
+func TestSendingLimitsPerIdentifierAndPerIP(t *testing.T) {
 	t.Parallel()
 	e := newResetEnv(t, func(c *Config) {
-		c.Email.Limit = SendLimit{PerAccount: 2, PerIP: 7, Window: time.Hour}
-		c.SMS.Limit = SendLimit{PerAccount: 1, PerIP: 100, Window: time.Hour}
+		c.Email.Limit = SendLimit{PerIdentifier: 2, PerIP: 8, Window: time.Hour}
+		c.SMS.Limit = SendLimit{PerIdentifier: 1, PerIP: 100, Window: time.Hour}
 	})
 	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
 	e.createPhoneAccount("bob@example.com", "bob", "+15557654321", testPIN)
+	byUsername := func(name string) response {
+		return e.forgot("username", map[string]string{"username": name}, "&resetpinurl="+url.QueryEscape(resetPage))
+	}
 	for range 2 {
 		wantOK(t, "alice's emails", e.forgotByEmail(testEmail))
 	}
-	wantCode(t, "alice's third email", e.forgotByEmail(testEmail), 403, int(CodeEmailLimit))
-	wantCode(t, "alice's third email by username", e.forgot("username", map[string]string{"username": "alice"}, "&resetpinurl="+url.QueryEscape(resetPage)), 403, int(CodeEmailLimit))
+	wantCode(t, "alice's third email", e.forgotByEmail("Alice@Example.com"), 403, int(CodeEmailLimit))
+	// Counted per identifier: her username has a count of its own.
+	wantOK(t, "alice's email by username", byUsername("alice"))
 	// Unknown addresses are limited alike: the limit tells nothing.
 	wantOK(t, "unknown 1", e.forgotByEmail("nobody@example.com"))
 	wantOK(t, "unknown 2", e.forgotByEmail("nobody@example.com"))
 	wantCode(t, "unknown 3", e.forgotByEmail("nobody@example.com"), 403, int(CodeEmailLimit))
-	// 7 asked from this IP so far: bob is refused by the per-IP limit.
-	wantCode(t, "bob from the same IP", e.forgotByEmail("bob@example.com"), 403, int(CodeEmailLimit))
+	wantOK(t, "bob", e.forgotByEmail("bob@example.com"))
+	// 8 asked from this IP so far: bob is refused by the per-IP limit.
+	wantCode(t, "bob again from the same IP", byUsername("bob"), 403, int(CodeEmailLimit))
 
 	wantOK(t, "alice's SMS", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
 	wantCode(t, "alice's second SMS", e.forgot("otp", map[string]string{"phone": testPhone}, ""), 403, int(CodeSMSLimit))
@@ -309,8 +314,11 @@ func TestSendingLimitsPerAccountAndPerIP(t *testing.T) {
 	wantOK(t, "alice's email an hour later", e.forgotByEmail(testEmail))
 	wantOK(t, "alice's SMS an hour later", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
 	e.waitIdle()
-	if n := len(e.smtp.Mails()); n != 3 {
-		t.Fatalf("%d emails sent, want 3", n)
+	if n := len(e.smtp.Mails()); n != 5 {
+		t.Fatalf("%d emails sent, want 5", n)
+	}
+	if n := len(e.sms.Messages()); n != 3 {
+		t.Fatalf("%d SMS sent, want 3", n)
 	}
 }
 

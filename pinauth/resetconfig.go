@@ -67,9 +67,13 @@ type SMSConfig struct {
 
 // SendLimit bounds the messages of one channel (email or SMS).
 type SendLimit struct {
-	// PerAccount is how many messages one account may be sent per Window,
-	// counted in the store (exact across nodes). Default: 5.
-	PerAccount int
+	// PerIdentifier is how many messages may be asked for one identifier
+	// (an email address, username or phone number) per Window, counted
+	// in the store, exact across nodes, and the same whether or not an
+	// account has it: the answer 1122/1123 tells nothing. (An account's
+	// email can be asked for by its address and by its username, each
+	// counted apart.) Default: 5.
+	PerIdentifier int
 	// PerIP is how many messages one client IP may ask for per Window,
 	// counted in memory on each node. Default: 20.
 	PerIP int
@@ -78,7 +82,7 @@ type SendLimit struct {
 }
 
 // DefaultSendLimit applies to each channel unless configured.
-var DefaultSendLimit = SendLimit{PerAccount: 5, PerIP: 20, Window: time.Hour}
+var DefaultSendLimit = SendLimit{PerIdentifier: 5, PerIP: 20, Window: time.Hour}
 
 // The PIN reset defaults.
 const (
@@ -94,8 +98,8 @@ const (
 )
 
 func (l *SendLimit) withDefaults() {
-	if l.PerAccount <= 0 {
-		l.PerAccount = DefaultSendLimit.PerAccount
+	if l.PerIdentifier <= 0 {
+		l.PerIdentifier = DefaultSendLimit.PerIdentifier
 	}
 	if l.PerIP <= 0 {
 		l.PerIP = DefaultSendLimit.PerIP

@@ -15,25 +15,21 @@ const (
 	channelSMS   = "sms"
 )
 
-// delivery is one message a forgot-PIN call asked for.
-type delivery struct {
-	channel string
-	// to is the address or number; "" for the stand-in queued for an
-	// unknown account, which a worker drops (see forgotPIN).
-	to          string
-	tenant, uid string
-	set         *messageSet
-	data        messageData
+// job is one background delivery: run does the work within ctx, which
+// ends after timeout.
+type job struct {
+	timeout time.Duration
+	run     func(ctx context.Context)
 }
 
-// sendQueue delivers PIN reset messages in the background, so a
-// forgot-PIN call never waits on an SMTP server or an SMS provider and
-// answers in the same time whether or not a message goes out. It is in
-// memory: a message still queued when the process dies is lost (the user
-// asks again). Each delivery is bounded by its channel's timeout; Close
-// lets the queue drain for at most sendDrainTimeout.
+// sendQueue runs PIN reset deliveries in the background, so a forgot-PIN
+// call never waits on the store's view of the account, an SMTP server or
+// an SMS provider, and answers in the same time whether or not a message
+// goes out. It is in memory: a message still queued when the process
+// dies is lost (the user asks again). Each job is bounded by its timeout;
+// close lets the queue drain for at most sendDrainTimeout.
 type sendQueue struct {
-	jobs chan delivery
+	jobs chan job
 	// pending counts places taken by reserve and not yet taken by a
 	// worker; busy counts deliveries in progress.
 	pending atomic.Int64
@@ -41,10 +37,7 @@ type sendQueue struct {
 	mu      sync.RWMutex // guards closed against push on a closed channel
 	closed  bool
 
-	mail *mailer    // nil without email
-	sms  *smsClient // nil without sms
-	cfg  *Config
-	log  *zap.Logger
+	log *zap.Logger
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -61,15 +54,9 @@ const (
 	sendDrainTimeout = 5 * time.Second
 )
 
-func newSendQueue(cfg *Config, log *zap.Logger) *sendQueue {
+func newSendQueue(log *zap.Logger) *sendQueue {
 	ctx, cancel := context.WithCancel(context.Background())
-	q := &sendQueue{jobs: make(chan delivery, sendQueueSize), cfg: cfg, log: log, ctx: ctx, cancel: cancel}
-	if cfg.Email != nil {
-		q.mail = newMailer(*cfg.Email)
-	}
-	if cfg.SMS != nil {
-		q.sms = newSMSClient(*cfg.SMS)
-	}
+	q := &sendQueue{jobs: make(chan job, sendQueueSize), log: log, ctx: ctx, cancel: cancel}
 	for range sendWorkers {
 		q.wg.Add(1)
 		go q.work()
@@ -99,15 +86,15 @@ func (q *sendQueue) reserve() bool {
 // release gives back a place reserve took and push will not use.
 func (q *sendQueue) release() { q.pending.Add(-1) }
 
-// push queues d in a place reserve took; it never blocks.
-func (q *sendQueue) push(d delivery) {
+// push queues j in a place reserve took; it never blocks.
+func (q *sendQueue) push(j job) {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
 		q.pending.Add(-1)
 		return
 	}
-	q.jobs <- d
+	q.jobs <- j
 }
 
 // idle reports whether nothing is queued or being delivered.
@@ -117,54 +104,26 @@ func (q *sendQueue) idle() bool {
 
 func (q *sendQueue) work() {
 	defer q.wg.Done()
-	for d := range q.jobs {
+	for j := range q.jobs {
 		// busy goes up before pending goes down, so idle never sees a
-		// delivery in between.
+		// job in between.
 		q.busy.Add(1)
 		q.pending.Add(-1)
-		q.deliver(d)
+		q.runJob(j)
 		q.busy.Add(-1)
 	}
 }
 
-// deliver renders and sends one message, logging the outcome without the
-// message, the address or any secret.
-func (q *sendQueue) deliver(d delivery) {
-	if d.to == "" {
-		return
-	}
+// runJob runs one job within its timeout; after close gave up waiting it
+// only counts the loss.
+func (q *sendQueue) runJob(j job) {
 	if q.ctx.Err() != nil {
-		q.log.Warn("pin reset message dropped at shutdown", zap.String("channel", d.channel),
-			zap.String("tenant", d.tenant), zap.String("uid", d.uid))
+		q.log.Warn("pin reset message dropped at shutdown")
 		return
 	}
-	start := time.Now()
-	var err error
-	switch d.channel {
-	case channelEmail:
-		ctx, cancel := context.WithTimeout(q.ctx, q.cfg.Email.Timeout)
-		var e renderedEmail
-		if e, err = d.set.renderEmail(d.data); err == nil {
-			err = q.mail.send(ctx, d.to, e)
-		}
-		cancel()
-	case channelSMS:
-		ctx, cancel := context.WithTimeout(q.ctx, q.cfg.SMS.Timeout)
-		var body string
-		if body, err = d.set.renderSMS(d.data); err == nil {
-			err = q.sms.send(ctx, d.to, body)
-		}
-		cancel()
-	}
-	fields := []zap.Field{zap.String("channel", d.channel), zap.String("tenant", d.tenant),
-		zap.String("uid", d.uid), zap.Duration("duration", time.Since(start))}
-	if err != nil {
-		q.log.Error("pin reset message not sent", append(fields, zap.Error(err))...)
-		return
-	}
-	if ce := q.log.Check(zap.DebugLevel, "pin reset message sent"); ce != nil {
-		ce.Write(fields...)
-	}
+	ctx, cancel := context.WithTimeout(q.ctx, j.timeout)
+	defer cancel()
+	j.run(ctx)
 }
 
 // close stops taking messages, lets the workers deliver what is queued for

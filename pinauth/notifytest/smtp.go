@@ -51,8 +51,10 @@ type SMTPServer struct {
 type SMTPOptions struct {
 	// Username and Password, when set, are required (AUTH PLAIN).
 	Username, Password string
-	// TLS enables STARTTLS with this server configuration.
-	TLS *tls.Config
+	// TLS enables STARTTLS with this server configuration, or with
+	// Implicit TLS from the first byte.
+	TLS      *tls.Config
+	Implicit bool
 }
 
 // NewSMTPServer starts a server on a free loopback port; it stops with the
@@ -75,6 +77,9 @@ func NewSMTPServer(t testing.TB, opts SMTPOptions) *SMTPServer {
 		t.Fatal(err)
 	}
 	s.Addr = l.Addr().String()
+	if opts.Implicit {
+		l = tls.NewListener(l, opts.TLS)
+	}
 	go func() { _ = s.srv.Serve(l) }()
 	t.Cleanup(func() { _ = s.srv.Close() })
 	return s

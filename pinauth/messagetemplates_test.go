@@ -1,0 +1,105 @@
+package pinauth
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeFiles writes name, content pairs into a new directory.
+func writeFiles(t *testing.T, pairs ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := os.WriteFile(filepath.Join(dir, pairs[i]), []byte(pairs[i+1]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestTemplateDirectoriesOverrideTheBuiltInsPerTenantAndHTMLIsEscaped(t *testing.T) {
+	t.Parallel()
+	global := writeFiles(t, "pin_reset_link.subject.txt", "PIN for {{.Tenant}}\n")
+	tenant := writeFiles(t,
+		"pin_reset_link.html", `<p>Hi {{.Name}}</p><a href="{{.Link}}">go</a>`,
+		"brand.subject.txt", "Brand: {{.Name}}",
+		"brand.txt", "Open {{.Link}}",
+		"README.md", "not a template",
+	)
+	e := newResetEnv(t, func(c *Config) {
+		c.MessageTemplates = global
+		c.Tenants[0].MessageTemplates = tenant
+		c.Tenants[1].AllowedOrigins = []string{appOrigin}
+	})
+	uid := e.createAccount(testEmail, testPIN)
+	wantOK(t, "rename", e.do("PUT", manage("manage/account/"+uid), map[string]any{"FirstName": `<script>alert("x")</script>`}))
+
+	wantOK(t, "forgot", e.forgotByEmail(testEmail))
+	_, em := e.nthEmail(1)
+	if em.Subject != "PIN for demo" {
+		t.Fatalf("subject %q, want the global directory's", em.Subject)
+	}
+	if strings.Contains(em.HTML, "<script>") || !strings.Contains(em.HTML, "&lt;script&gt;") || !strings.HasPrefix(em.HTML, "<p>Hi ") {
+		t.Fatalf("HTML from the tenant's directory, escaped: %s", em.HTML)
+	}
+	if !strings.Contains(em.Text, "open this link within 15 minutes") {
+		t.Fatalf("text from the built-in template: %s", em.Text)
+	}
+
+	r := e.forgot("email", map[string]string{"email": testEmail}, "&emailtemplate=brand&resetpinurl="+url.QueryEscape(resetPage))
+	wantOK(t, "forgot with emailtemplate", r)
+	_, em = e.nthEmail(2)
+	if !strings.HasPrefix(em.Subject, "Brand: <script>") || em.HTML != "" || !strings.HasPrefix(em.Text, "Open "+appOrigin) {
+		t.Fatalf("brand email: %q %q %q (%s)", em.Subject, em.Text, em.HTML, em.ContentType)
+	}
+
+	// The other tenant has no set brand, and the global subject.
+	other := "/identity/v2/auth/pin/forgot/email?apikey=" + otherKey + "&resetpinurl=" + url.QueryEscape(resetPage)
+	wantCode(t, "brand on the other tenant", e.do("POST", other+"&emailtemplate=brand", map[string]string{"email": testEmail}), 400, int(CodeParameterFormat))
+}
+
+func TestBrokenTemplatesStopTheGatewayNamingTheFile(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{"unparsable", []string{"pin_reset_link.txt", "{{.Link"}, "pin_reset_link.txt"},
+		{"unknown field", []string{"pin_reset_otp.sms.txt", "{{.Nope}}"}, "pin_reset_otp"},
+		{"html without text", []string{"x.html", "<p>hi</p>"}, "x.html"},
+		{"subject without text", []string{"y.subject.txt", "hi"}, "y.txt"},
+	}
+	for _, c := range cases {
+		dir := writeFiles(t, c.files...)
+		_, err := New(Config{
+			Tenants: []Tenant{{Name: "demo", APIKeys: []string{testKey}, APISecret: testSecret, MessageTemplates: dir}},
+			Store:   openTestStore(t), Peppers: []string{testPepper}, Issuer: testIssuer, Hash: cheapHash,
+		})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: New = %v, want an error naming %s", c.name, err, c.want)
+		}
+	}
+}
+
+func TestRenderedSubjectsAreOneLine(t *testing.T) {
+	t.Parallel()
+	m := messageTemplates{}
+	dir := writeFiles(t, "s.subject.txt", "Hello\r\nBcc: evil@example.com\n{{.Name}}", "s.txt", "body")
+	if err := m.load(os.DirFS(dir), dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := m["s"].renderEmail(messageData{Name: strings.Repeat("é", 300)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out.subject, "\r\n") || !strings.HasPrefix(out.subject, "Hello Bcc: evil@example.com éé") {
+		t.Fatalf("subject %q", out.subject)
+	}
+	if n := len([]rune(out.subject)); n != maxSubjectRunes {
+		t.Fatalf("subject has %d runes, want %d", n, maxSubjectRunes)
+	}
+}

@@ -1,0 +1,120 @@
+//go:build !race && unix
+
+package pinauth
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+// TestForgotPINTakesTheSameTimeForKnownAndUnknownAccounts compares the
+// forgot-PIN call for an existing account with the call for an unknown
+// address by the CPU time of the request path (as the login timing test
+// does). The background jobs are held while it measures, so that their
+// store work, rendering and SMTP exchange do not land in the tries; run
+// afterwards, they mail the account once per call and nobody else.
+func TestForgotPINTakesTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing comparison; skipped with -short")
+	}
+	e := newResetEnv(t, func(c *Config) {
+		c.Email.Limit = SendLimit{PerIdentifier: 1 << 30, PerIP: 1 << 30, Window: time.Hour}
+	})
+	e.createAccount(testEmail, testPIN)
+	// A queue without workers: jobs wait in it.
+	e.gw.reset.queue.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held := &sendQueue{jobs: make(chan job, sendQueueSize), log: e.gw.log, ctx: ctx, cancel: cancel}
+	e.gw.reset.queue = held
+
+	call := func(email string) func() int {
+		body := []byte(`{"email":"` + email + `"}`)
+		path := "/identity/v2/auth/pin/forgot/email?apikey=" + testKey + "&resetpinurl=https%3A%2F%2Fapp.example.com%2Freset"
+		return func() int {
+			req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			e.gw.Handle(w, req)
+			if w.Body.String() != `{"IsPosted":true}` {
+				t.Fatalf("forgot for %s: %d %s", email, w.Code, w.Body)
+			}
+			return w.Code
+		}
+	}
+	var jobs []job
+	// take empties the queue between tries (untimed), so it never fills.
+	take := func() {
+		for {
+			select {
+			case j := <-held.jobs:
+				held.pending.Add(-1)
+				jobs = append(jobs, j)
+			default:
+				return
+			}
+		}
+	}
+	// A call costs about 100 µs, so one garbage collection (whose
+	// background work counts as process CPU) would swamp a try: collect
+	// first, then keep the collector off while measuring.
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	ta, tb := medianPairBetween(t, call(testEmail), call("nobody@example.com"), 200, 200, take)
+	within15Percent(t, "forgot PIN for a known vs an unknown account", ta, tb)
+	take()
+
+	// Each call queued one job; only the known account's send an email.
+	if len(jobs) != 2*(forgotTries+5) {
+		t.Fatalf("%d jobs queued for %d calls", len(jobs), 2*(forgotTries+5))
+	}
+	for _, j := range jobs {
+		j.run(t.Context())
+	}
+	mails := e.smtp.Mails()
+	if len(mails) != forgotTries+5 {
+		t.Fatalf("%d emails sent for %d calls for the account", len(mails), forgotTries+5)
+	}
+	for _, m := range mails {
+		if len(m.To) != 1 || m.To[0] != testEmail {
+			t.Fatalf("an email to %v", m.To)
+		}
+	}
+}
+
+// forgotTries is how many timed tries each case gets: a call is cheap, so
+// many tries steady the medians.
+const forgotTries = 200
+
+// medianPairBetween is medianPair with between run, untimed, before every
+// try.
+func medianPairBetween(t *testing.T, a, b func() int, wantA, wantB int, between func()) (ta, tb []timed) {
+	t.Helper()
+	timeOne := func(f func() int, want int) timed {
+		between()
+		c0, w0 := processCPU(), time.Now()
+		if got := f(); got != want {
+			t.Fatalf("timed request answered %d, want %d", got, want)
+		}
+		return timed{wall: time.Since(w0), cpu: processCPU() - c0}
+	}
+	for range 5 {
+		timeOne(a, wantA)
+		timeOne(b, wantB)
+	}
+	for i := range forgotTries {
+		if i%2 == 0 {
+			ta = append(ta, timeOne(a, wantA))
+			tb = append(tb, timeOne(b, wantB))
+		} else {
+			tb = append(tb, timeOne(b, wantB))
+			ta = append(ta, timeOne(a, wantA))
+		}
+	}
+	return ta, tb
+}
