@@ -45,6 +45,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			allowed_origins <origin...>
 //			mfa security_question
 //			security_question <id> <text...>
+//			reset_pin_url     <url>
+//			pin_reset_email   link|otp
+//			message_templates <dir>
 //			webhook <url> { … }   # as below, for this tenant's events only
 //		}
 //		store sqlite [<path>]
@@ -95,6 +98,23 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			timeout <duration>
 //			retry   <attempts> [<initial> [<max>]]
 //		}
+//		email smtp <host:port> {
+//			from      <address>
+//			username  <user>
+//			password  <secret>
+//			starttls | tls | plain
+//			templates <dir>
+//			timeout   <duration>
+//			limit     <per_identifier> <per_ip> <window>
+//		}
+//		sms <url> {
+//			auth    [<account_sid>] <token>
+//			from    <number>
+//			timeout <duration>
+//			limit   <per_identifier> <per_ip> <window>
+//		}
+//		reset_token_ttl <duration>
+//		otp_ttl         <duration>
 //	}
 //
 // tenant, api_key, allowed_origins, security_question, public and webhook
@@ -104,7 +124,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // loaded. The field docs of Handler and Tenant give every default.
 //
 // Error messages name the subdirective and never repeat the value of
-// api_key, api_secret, pepper, signing_key or the captcha secret.
+// api_key, api_secret, pepper, signing_key, the captcha secret, the email
+// password or the SMS auth token.
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
@@ -132,17 +153,16 @@ var (
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
 		"lockout", "rate_limit", "captcha", "public", "header_prefix", "header_preset", "forward_token", "cache_size", "api_prefix",
-		"login_page", "cookie", "webhook",
+		"login_page", "cookie", "webhook", "email", "sms", "reset_token_ttl", "otp_ttl",
 	}
 	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
 	tenantLevel  = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
 		"allow_weak_pins", "allowed_origins", "mfa", "security_question", "webhook",
+		"reset_pin_url", "pin_reset_email", "message_templates",
 	}
 	// planned are in the Caddyfile specification but not in this version.
-	planned = []string{
-		"email", "sms",
-	}
+	planned = []string{}
 )
 
 func (p *parser) directive(h *Handler) error {
@@ -253,6 +273,14 @@ func (p *parser) directive(h *Handler) error {
 		return p.loginPage(h)
 	case "cookie":
 		return p.cookie(h)
+	case "email":
+		return p.parseEmail(h)
+	case "sms":
+		return p.parseSMS(h)
+	case "reset_token_ttl":
+		return p.duration(name, &h.ResetTokenTTL)
+	case "otp_ttl":
+		return p.duration(name, &h.OTPTTL)
 	default:
 		return p.unknown(topLevel)
 	}
@@ -436,6 +464,17 @@ func (p *parser) tenantDirective(t *Tenant) error {
 		if t.MFA != "security_question" {
 			return d.Errf("mfa: unknown method %q (want security_question)", t.MFA)
 		}
+	case "reset_pin_url":
+		return p.single(name, &t.ResetPINURL)
+	case "pin_reset_email":
+		if err := p.single(name, &t.PINResetEmail); err != nil {
+			return err
+		}
+		if t.PINResetEmail != "link" && t.PINResetEmail != "otp" {
+			return d.Errf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
+		}
+	case "message_templates":
+		return p.single(name, &t.MessageTemplates)
 	default:
 		return p.unknown(tenantLevel)
 	}

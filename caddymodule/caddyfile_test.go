@@ -219,7 +219,6 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 	}{
 		{"argument on the directive", "pin_auth sekrit-arg-0001 {\n}", "pin_auth: takes no arguments", []string{"sekrit-arg-0001"}},
 		{"misspelt subdirective", wrap("isuer https://x"), "did you mean issuer?", nil},
-		{"planned subdirective", wrap("sms https://sms.example"), "sms: not supported", nil},
 		{"pepper continued on a new line", wrap("pepper current-pepper-SECRET1\n  older-pepper-SECRET2"), "unknown subdirective", []string{"SECRET1", "SECRET2"}},
 		{"lowercase secret on its own line", wrap("pepper correcthorsebatterystaple\ncorrecthorsebatterystapler"), "unknown subdirective", []string{"correcthorse"}},
 		{"unknown tenant subdirective", tenant("api_kye k"), "did you mean api_key?", nil},

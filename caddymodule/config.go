@@ -58,6 +58,19 @@ type Tenant struct {
 
 	// Webhooks receive this tenant's events only. Default: none.
 	Webhooks []Webhook `json:"webhooks,omitempty"`
+
+	// ResetPINURL is where PIN reset links point when a forgot-PIN call
+	// names no resetpinurl; it must be on one of allowed_origins.
+	// Default: none (the call must name one).
+	ResetPINURL string `json:"reset_pin_url,omitempty"`
+
+	// PINResetEmail is what forgot-PIN by email or username sends: link
+	// (a reset link) or otp (a 6-digit code). Default: link.
+	PINResetEmail string `json:"pin_reset_email,omitempty"`
+
+	// MessageTemplates is a directory of PIN reset message templates for
+	// this tenant, over the email block's templates. Default: none.
+	MessageTemplates string `json:"message_templates,omitempty"`
 }
 
 // SecurityQuestion is one question a tenant offers.
@@ -320,7 +333,7 @@ func (h *Handler) validate() error {
 	if h.Cookie != nil && h.LoginPage == nil {
 		return errors.New("cookie: configures the login page's cookies; add login_page")
 	}
-	return nil
+	return h.validateReset()
 }
 
 func (c *Captcha) validate() error {
@@ -378,6 +391,9 @@ func (t Tenant) validate() error {
 	}
 	if t.MFA != "" && t.MFA != pinauth.MFASecurityQuestion {
 		return fmt.Errorf("mfa: unknown method %q (want security_question)", t.MFA)
+	}
+	if t.PINResetEmail != "" && t.PINResetEmail != pinauth.PINResetByLink && t.PINResetEmail != pinauth.PINResetByOTP {
+		return fmt.Errorf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
 	}
 	seen := map[string]bool{}
 	for _, q := range t.SecurityQuestions {
@@ -457,6 +473,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 			Timeout:   time.Duration(c.Timeout),
 		}
 	}
+	h.resetConfig(x, &cfg)
 	for _, t := range h.Tenants {
 		ct, err := t.coreTenant(x)
 		if err != nil {
@@ -489,14 +506,17 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 
 func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
 	ct := pinauth.Tenant{
-		Name:           t.Name,
-		APISecret:      x.expand(fmt.Sprintf("tenant %q: api_secret", t.Name), t.APISecret),
-		PINOptional:    t.PINRequired != nil && !*t.PINRequired,
-		PINMinLength:   t.PINMinLength,
-		PINMaxLength:   t.PINMaxLength,
-		AllowWeakPINs:  t.AllowWeakPINs,
-		AllowedOrigins: t.AllowedOrigins,
-		MFA:            t.MFA,
+		Name:             t.Name,
+		APISecret:        x.expand(fmt.Sprintf("tenant %q: api_secret", t.Name), t.APISecret),
+		PINOptional:      t.PINRequired != nil && !*t.PINRequired,
+		PINMinLength:     t.PINMinLength,
+		PINMaxLength:     t.PINMaxLength,
+		AllowWeakPINs:    t.AllowWeakPINs,
+		AllowedOrigins:   t.AllowedOrigins,
+		MFA:              t.MFA,
+		ResetPINURL:      x.expand(fmt.Sprintf("tenant %q: reset_pin_url", t.Name), t.ResetPINURL),
+		PINResetEmail:    t.PINResetEmail,
+		MessageTemplates: x.expand(fmt.Sprintf("tenant %q: message_templates", t.Name), t.MessageTemplates),
 	}
 	for i, k := range t.APIKeys {
 		ct.APIKeys = append(ct.APIKeys, x.expand(fmt.Sprintf("tenant %q: api_key %d", t.Name, i+1), k))

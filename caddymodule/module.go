@@ -143,6 +143,21 @@ type Handler struct {
 	// Default: none.
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 
+	// Email is the SMTP server of PIN reset emails. Default: none
+	// (forgot-PIN by email and username answer 1233).
+	Email *Email `json:"email,omitempty"`
+
+	// SMS is the HTTP SMS provider of PIN reset OTPs. Default: none
+	// (forgot-PIN by phone answers 1233).
+	SMS *SMS `json:"sms,omitempty"`
+
+	// ResetTokenTTL is the lifetime of an emailed PIN reset token.
+	// Default: 15m.
+	ResetTokenTTL caddy.Duration `json:"reset_token_ttl,omitempty"`
+
+	// OTPTTL is the lifetime of a PIN reset OTP. Default: 10m.
+	OTPTTL caddy.Duration `json:"otp_ttl,omitempty"`
+
 	gw         *pinauth.Gateway
 	store      store.Store // for the outbox gauge
 	storeKey   string
