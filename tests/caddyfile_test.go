@@ -36,6 +36,8 @@ type siteConfig struct {
 	Hash string
 	// Extra are more pin_auth subdirectives, one per line.
 	Extra string
+	// TenantExtra are more subdirectives of the demo tenant.
+	TenantExtra string
 	// Before goes before pin_auth in the site block and Then after it.
 	Before, Then string
 }
@@ -47,6 +49,7 @@ var siteTemplate = template.Must(template.New("site").Parse(`
 		tenant ` + tenantName + ` {
 			api_key ` + apiKey + `
 			api_secret ` + apiSecret + `
+			{{.TenantExtra}}
 		}
 		tenant expired {
 			api_key ` + expiredKey + `
