@@ -16,14 +16,14 @@ import (
 // test process reached through the Caddyfile.
 
 const (
-	resetOrigin  = "https://app.example.com"
-	resetURL     = resetOrigin + "/reset-pin"
-	smtpUser     = "e2e-mailer"
-	smtpPass     = "e2e-smtp-password-7d1c"
-	smsSID       = "AC00000000000000000000000000000e2e"
-	smsToken     = "e2e-sms-token-51fa"
-	phone        = "+15551230000"
-	deliveryWait = 30 * time.Second
+	resetOrigin = "https://app.example.com"
+	resetURL    = resetOrigin + "/reset-pin"
+	smtpUser    = "e2e-mailer"
+	smtpPass    = "e2e-smtp-password-7d1c"
+	smsSID      = "AC00000000000000000000000000000e2e"
+	smsToken    = "e2e-sms-token-51fa"
+	phone       = "+15551230000"
+	messageWait = 30 * time.Second
 )
 
 // resetGateway starts a gateway that sends through smtp and sms; extra
@@ -89,7 +89,7 @@ func TestForgotPINByEmailOverSMTPResetsThePINOnRealCaddy(t *testing.T) {
 	g.forgot("email", "email", email, "&resetpinurl="+url.QueryEscape("https://evil.example.com/reset")).wantError(t, 403, 1248)
 	wantPosted(t, "forgot by email", g.forgot("email", "email", email, q))
 
-	m := smtp.WaitMails(t, 1, deliveryWait)[0]
+	m := smtp.WaitMails(t, 1, messageWait)[0]
 	if len(m.To) != 1 || m.To[0] != email || m.User != smtpUser {
 		t.Fatalf("envelope to %v, authenticated as %q", m.To, m.User)
 	}
@@ -145,7 +145,7 @@ func TestForgotPINByPhoneOverHTTPSMSResetsThePINOnRealCaddy(t *testing.T) {
 	login := g.passwordLogin()
 
 	wantPosted(t, "forgot by phone", g.forgot("otp", "phone", phone, "&isvoiceotp=true"))
-	msg := sms.WaitMessages(t, 1, deliveryWait)[0]
+	msg := sms.WaitMessages(t, 1, messageWait)[0]
 	if msg.To != phone || msg.From != "+15550000000" || sms.Rejected() != 0 {
 		t.Fatalf("SMS %+v, %d rejected (basic auth)", msg, sms.Rejected())
 	}
@@ -192,8 +192,8 @@ func TestSendingLimitsAndSecurityAnswerResetOnRealCaddy(t *testing.T) {
 		wantPosted(t, fmt.Sprintf("SMS %d", i+1), g.forgot("otp", "phone", phone, ""))
 	}
 	g.forgot("otp", "phone", phone, "").wantError(t, 403, 1123)
-	smtp.WaitMails(t, 5, deliveryWait)
-	sms.WaitMessages(t, 5, deliveryWait)
+	smtp.WaitMails(t, 5, messageWait)
+	sms.WaitMessages(t, 5, messageWait)
 
 	r := g.do("PUT", apiPrefix+"/auth/account/2fa/securityquestionanswer?apikey="+g.key(),
 		map[string]any{"securityquestionanswer": []map[string]string{{"QuestionId": "city", "Answer": "Paris"}}},
