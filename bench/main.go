@@ -46,6 +46,7 @@ type options struct {
 	Phases   map[string]bool
 
 	FloodMemLimit string
+	FloodLimited  int
 	Postgres      bool
 }
 
@@ -72,6 +73,7 @@ func parseFlags() options {
 	flag.StringVar(&o.Commit, "commit", "", "commit being measured, for the report")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the seeded stores in the work directory for the next run")
 	flag.StringVar(&o.FloodMemLimit, "flood-gomemlimit", "128MiB", "also flood a Caddy with this GOMEMLIMIT (empty: only the one with Go's default GC)")
+	flag.IntVar(&o.FloodLimited, "flood-gomemlimit-tokens", 300000, "tokens of the GOMEMLIMIT flood (the caches fill within the first 100k; the full count is the default-GC flood's)")
 	flag.BoolVar(&o.Postgres, "postgres", true, "with "+envPostgresDSN+" set, also measure the account-count scenarios on PostgreSQL")
 	phases := flag.String("phases", "proxy,login,store,flood,micro", "phases to run (for iteration; the report judges what ran)")
 	flag.Parse()

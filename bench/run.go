@@ -395,7 +395,11 @@ func floodPhase(ctx context.Context, o options, rep *report, m *minter, largeDB,
 	}
 	rep.LoadFlood = loadAverages()
 	for i, limit := range limits {
-		res, err := floodOnce(ctx, o, tokens, limit, largeDB, keyFile, port, adminPort, up, i)
+		sent := tokens
+		if limit != "" && o.FloodLimited > 0 && o.FloodLimited < len(tokens) {
+			sent = tokens[:o.FloodLimited]
+		}
+		res, err := floodOnce(ctx, o, sent, limit, largeDB, keyFile, port, adminPort, up, i)
 		if err != nil {
 			return err
 		}

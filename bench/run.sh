@@ -4,13 +4,15 @@
 # scenario of issue 10 on loopback in alternating rounds and writes
 # BENCHMARKS.md at the repository root.
 #
-#   bash bench/run.sh            # full run (about 20 minutes on 2 cores)
+#   bash bench/run.sh            # full run (about 30 minutes on 2 cores)
 #   bash bench/run.sh --quick    # 3 short rounds, 100k-account store
 #
 # Any other flag goes to the bench program (go run ./bench -h lists them).
 # With BENCH_WORK=<dir> the seeded stores are kept there and reused by the
 # next run; otherwise everything lives in a temporary directory removed at
-# exit.
+# exit. With PINAUTH_TEST_POSTGRES_DSN set, the account-count scenarios run
+# on PostgreSQL too; seeding its 1M-account database takes about 15 more
+# minutes the first time (kept on the server with BENCH_WORK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
