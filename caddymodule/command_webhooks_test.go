@@ -39,7 +39,7 @@ func deadEvents(t *testing.T, db, ep string, ids []string, dead ...string) {
 		t.Fatal(err)
 	}
 	for _, id := range dead {
-		if found, err := st.FailEvent(ctx, id, "cli-test", store.EventFailure{Error: "receiver answered 500", Dead: true, Now: now}); err != nil || !found {
+		if found, err := st.FailEvent(ctx, id, "cli-test", store.EventFailure{Attempt: 1, Error: "receiver answered 500", Dead: true, Now: now}); err != nil || !found {
 			t.Fatalf("FailEvent(%s) = %v, %v", id, found, err)
 		}
 	}

@@ -52,6 +52,10 @@ const (
 	pruneBatch = 1000
 )
 
+// leaseMargin is added to a claim's lease beyond twice the longest
+// timeout.
+const leaseMargin = 5 * time.Second
+
 // releaseTimeout bounds the store call that hands an interrupted event
 // back when the Gateway closes.
 const releaseTimeout = 5 * time.Second
@@ -85,11 +89,10 @@ func startDispatcher(g *Gateway) (*dispatcher, error) {
 		d.endpoints = append(d.endpoints, t.id)
 		longest = max(longest, t.timeout)
 	}
-	// The lease must outlast an attempt (its timeout) plus recording the
-	// outcome; twice the longest timeout leaves room for a slow store.
-	// A lease that runs out early costs a duplicate delivery, never a
-	// lost one.
-	d.lease = 2 * longest
+	// The lease must outlast claiming, an attempt (its timeout) and
+	// recording the outcome, on a loaded machine too. A lease that runs
+	// out early costs a duplicate delivery, never a lost one.
+	d.lease = 2*longest + leaseMargin
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	go d.run(ctx)
@@ -207,7 +210,7 @@ func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
 		return
 	}
 	fields = append(fields, zap.String("error", err.Error()))
-	f := store.EventFailure{Error: err.Error(), Now: now}
+	f := store.EventFailure{Attempt: e.Attempts, Error: err.Error(), Now: now}
 	switch {
 	case ctx.Err() != nil:
 		// Interrupted by Close: hand the event back, due at once, so the

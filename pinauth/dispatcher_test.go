@@ -56,6 +56,20 @@ func (e *hookEnv) outbox() []store.Event {
 	return evs
 }
 
+// waitSettled waits until no event of the outbox is pending: the receiver
+// answers before the dispatcher records the outcome.
+func (e *hookEnv) waitSettled() {
+	e.t.Helper()
+	waitFor(e.t, 10*time.Second, "every event delivered or dead", func() bool {
+		for _, ev := range e.outbox() {
+			if ev.State == store.EventPending {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // payload decodes a delivery body.
 func payload(t *testing.T, h hit) map[string]any {
 	t.Helper()
@@ -130,6 +144,7 @@ func TestPINLoginDeliversOneSignedLoginWebhook(t *testing.T) {
 	for _, d := range rc.delivered() {
 		ids = append(ids, d.header.Get("webhook-id"))
 	}
+	e.waitSettled()
 	for _, ev := range e.outbox() {
 		if ev.State != store.EventDelivered || ev.Attempts != 1 || !slices.Contains(ids, ev.ID) {
 			t.Errorf("outbox event %s (%s): State %s Attempts %d; want delivered once", ev.ID, ev.Hook, ev.State, ev.Attempts)
@@ -183,7 +198,10 @@ func TestFailedDeliveriesAreRetriedWithBackoffAndTheSameID(t *testing.T) {
 		return []reply{reply500, replyHang, replyClose, replyOK}[min(n, 4)-1]
 	})
 	e := newHookEnv(t, rc, func(c *Config) {
-		c.Webhooks[0].Timeout = 300 * time.Millisecond
+		// A timeout long enough that every attempt reaches the receiver
+		// even on a loaded machine.
+		c.Webhooks[0].Timeout = time.Second
+		c.Webhooks[0].Retry = RetryPolicy{Attempts: 5, Initial: 200 * time.Millisecond, Max: time.Second}
 		c.Webhooks[0].Events = []string{HookRegister}
 	})
 	e.createAccount(testEmail, testPIN)
@@ -204,16 +222,17 @@ func TestFailedDeliveriesAreRetriedWithBackoffAndTheSameID(t *testing.T) {
 			t.Errorf("attempt %d sent another body", i+1)
 		}
 	}
-	// Each wait is at least half the doubled delay (equal jitter); the
-	// hanging attempt adds its timeout before the wait starts.
-	// (20ms of slack there: the timeout starts just before the request
-	// reaches the receiver.)
-	minGap := []time.Duration{25 * time.Millisecond, 300*time.Millisecond + 50*time.Millisecond - 20*time.Millisecond, 100 * time.Millisecond}
+	// Each wait is at least half the doubled delay (equal jitter: 100ms,
+	// 200ms, 400ms); the unanswered attempt adds its 1s timeout before
+	// its wait starts. 150ms of slack there: the timeout starts before
+	// the request reaches the receiver, later still on a loaded machine.
+	minGap := []time.Duration{100 * time.Millisecond, time.Second + 200*time.Millisecond - 150*time.Millisecond, 400 * time.Millisecond}
 	for i := 1; i < len(hits); i++ {
 		if gap := hits[i].at.Sub(hits[i-1].at); gap < minGap[i-1] {
 			t.Errorf("attempt %d came %s after attempt %d, want at least %s", i+1, gap, i, minGap[i-1])
 		}
 	}
+	e.waitSettled()
 	ev := e.outbox()[0]
 	if ev.State != store.EventDelivered || ev.Attempts != 4 || ev.ID != id {
 		t.Errorf("event = %s after %d attempts (id %s), want delivered after 4 (id %s)", ev.State, ev.Attempts, ev.ID, id)
@@ -222,7 +241,7 @@ func TestFailedDeliveriesAreRetriedWithBackoffAndTheSameID(t *testing.T) {
 	for _, entry := range e.logs.FilterMessage("webhook delivery failed").All() {
 		failures = append(failures, entry.ContextMap()["error"].(string))
 	}
-	if len(failures) != 3 || failures[0] != "receiver answered 500" || !strings.Contains(failures[1], "no response within 300ms") ||
+	if len(failures) != 3 || failures[0] != "receiver answered 500" || !strings.Contains(failures[1], "no response within 1s") ||
 		!strings.Contains(failures[2], "request failed") {
 		t.Errorf("logged failures = %q, want the 500, the timeout and the closed connection", failures)
 	}

@@ -91,12 +91,13 @@ type Store interface {
 	// pending event has that id.
 	CompleteEvent(ctx context.Context, id string, now time.Time) (found bool, err error)
 
-	// FailEvent records a failed attempt of an event leased to owner: it
-	// stores f.Error as LastError and ends the lease; the event then
-	// waits until f.RetryAt, or becomes dead at f.Now when f.Dead is set.
-	// found=false (and no change) when no pending event with that id is
-	// leased to owner (the lease was lost to another claimer, or the event
-	// was completed meanwhile).
+	// FailEvent records a failed attempt of an event leased to owner by
+	// the claim that counted attempt f.Attempt: it stores f.Error as
+	// LastError and ends the lease; the event then waits until f.RetryAt,
+	// or becomes dead at f.Now when f.Dead is set. found=false (and no
+	// change) when no pending event with that id is held by that claim:
+	// the lease ran out and another claim (of any owner, this one
+	// included) took the event, or it was completed meanwhile.
 	FailEvent(ctx context.Context, id, owner string, f EventFailure) (found bool, err error)
 
 	// ReplayEvent puts a dead event back in the queue: pending, due at

@@ -303,6 +303,9 @@ type EventClaim struct {
 
 // EventFailure describes a failed delivery attempt for Store.FailEvent.
 type EventFailure struct {
+	// Attempt is the event's Attempts as ClaimEvents returned it: it names
+	// the claim whose attempt failed.
+	Attempt int
 	// Error is stored as the event's LastError. It must not contain a
 	// secret or the payload.
 	Error string

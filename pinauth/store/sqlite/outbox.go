@@ -111,11 +111,11 @@ func (s *Store) FailEvent(ctx context.Context, id, owner string, f store.EventFa
 	if f.Dead {
 		return s.changeEvent(ctx, "fail event", `UPDATE events
 			SET state = 'dead', finished_at = ?, last_error = ?, claimed_by = '', claimed_until = NULL
-			WHERE id = ? AND state = 'pending' AND claimed_by = ?`, micro(f.Now), f.Error, id, owner)
+			WHERE id = ? AND state = 'pending' AND claimed_by = ? AND attempts = ?`, micro(f.Now), f.Error, id, owner, f.Attempt)
 	}
 	return s.changeEvent(ctx, "fail event", `UPDATE events
 		SET next_attempt_at = ?, last_error = ?, claimed_by = '', claimed_until = NULL
-		WHERE id = ? AND state = 'pending' AND claimed_by = ?`, nullMicro(f.RetryAt), f.Error, id, owner)
+		WHERE id = ? AND state = 'pending' AND claimed_by = ? AND attempts = ?`, nullMicro(f.RetryAt), f.Error, id, owner, f.Attempt)
 }
 
 // ReplayEvent implements store.Store.

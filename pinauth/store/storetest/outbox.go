@@ -146,7 +146,7 @@ func testClaimOrderPerAccount(t *testing.T, s store.Store) {
 		t.Fatalf("claim while the heads are leased = %v, want nothing", ids(got))
 	}
 	// A failed head waiting for its retry still blocks its queue.
-	found, err := s.FailEvent(t.Context(), "u1-first", "n", store.EventFailure{Error: "500", RetryAt: now.Add(time.Hour), Now: now})
+	found, err := s.FailEvent(t.Context(), "u1-first", "n", store.EventFailure{Attempt: 1, Error: "500", RetryAt: now.Add(time.Hour), Now: now})
 	mustFound(t, "FailEvent(u1-first)", found, err, true)
 	if got := claim(t, s, "m", now, 10); len(got) != 0 {
 		t.Fatalf("claim while u1-first waits for its retry = %v, want nothing", ids(got))
@@ -157,7 +157,7 @@ func testClaimOrderPerAccount(t *testing.T, s store.Store) {
 		t.Fatalf("claim after u1-first was delivered = %v, want [u1-second]", ids(got))
 	}
 	// A dead event does not block the events after it.
-	found, err = s.FailEvent(t.Context(), "u1-second", "m", store.EventFailure{Error: "gone", Dead: true, Now: now})
+	found, err = s.FailEvent(t.Context(), "u1-second", "m", store.EventFailure{Attempt: 1, Error: "gone", Dead: true, Now: now})
 	mustFound(t, "FailEvent(u1-second, dead)", found, err, true)
 	if got := claim(t, s, "m", now, 10); !slices.Equal(ids(got), []string{"u1-tie-a"}) {
 		t.Fatalf("claim after u1-second died = %v, want [u1-tie-a] (same instant: insertion order)", ids(got))
@@ -180,11 +180,24 @@ func testClaimLease(t *testing.T, s store.Store) {
 		t.Fatalf("claim when the lease ends = %+v, want e1 claimed by node-2 with Attempts 2", got)
 	}
 	// The first claimer lost the lease: it can no longer fail the event.
-	found, err := s.FailEvent(t.Context(), "e1", "node-1", store.EventFailure{Error: "late", RetryAt: ms.Add(time.Hour), Now: ms})
+	found, err := s.FailEvent(t.Context(), "e1", "node-1", store.EventFailure{Attempt: 1, Error: "late", RetryAt: ms.Add(time.Hour), Now: ms})
 	mustFound(t, "FailEvent by the former lease holder", found, err, false)
 	if e := stored(t, s, "e1"); e.ClaimedBy != "node-2" || e.LastError != "" {
 		t.Errorf("after the former holder's FailEvent: ClaimedBy %q LastError %q, want node-2 and none", e.ClaimedBy, e.LastError)
 	}
+	// The same owner claiming again after its own lease ran out: the
+	// older attempt's failure must not end the newer claim.
+	again := claim(t, s, "node-2", ms.Add(2*time.Minute), 1)
+	if len(again) != 1 || again[0].Attempts != 3 {
+		t.Fatalf("node-2's second claim = %+v, want e1 with Attempts 3", again)
+	}
+	found, err = s.FailEvent(t.Context(), "e1", "node-2", store.EventFailure{Attempt: 2, Error: "stale", RetryAt: ms.Add(time.Hour), Now: ms})
+	mustFound(t, "FailEvent by an older claim of the same owner", found, err, false)
+	if e := stored(t, s, "e1"); e.ClaimedBy != "node-2" || e.LastError != "" || e.ClaimedUntil.IsZero() {
+		t.Errorf("after the older claim's FailEvent: %+v, want the newer claim intact", e)
+	}
+	found, err = s.FailEvent(t.Context(), "e1", "node-2", store.EventFailure{Attempt: 3, Error: "current", RetryAt: ms.Add(time.Hour), Now: ms})
+	mustFound(t, "FailEvent by the current claim", found, err, true)
 }
 
 func testCompleteEvent(t *testing.T, s store.Store) {
@@ -212,9 +225,9 @@ func testFailEvent(t *testing.T, s store.Store) {
 	addEvents(t, s, outboxEvent("e1", "u1", "main", 0), outboxEvent("e2", "u2", "main", 0))
 	claim(t, s, "node-1", ms, 2)
 	retry := ms.Add(10 * time.Second)
-	found, err := s.FailEvent(t.Context(), "e1", "node-2", store.EventFailure{Error: "x", RetryAt: retry, Now: ms})
+	found, err := s.FailEvent(t.Context(), "e1", "node-2", store.EventFailure{Attempt: 1, Error: "x", RetryAt: retry, Now: ms})
 	mustFound(t, "FailEvent by a non-holder", found, err, false)
-	found, err = s.FailEvent(t.Context(), "e1", "node-1", store.EventFailure{Error: "receiver answered 500", RetryAt: retry, Now: ms})
+	found, err = s.FailEvent(t.Context(), "e1", "node-1", store.EventFailure{Attempt: 1, Error: "receiver answered 500", RetryAt: retry, Now: ms})
 	mustFound(t, "FailEvent", found, err, true)
 	e := stored(t, s, "e1")
 	if e.State != store.EventPending || e.LastError != "receiver answered 500" || e.ClaimedBy != "" || !e.ClaimedUntil.IsZero() || e.Attempts != 1 {
@@ -228,7 +241,7 @@ func testFailEvent(t *testing.T, s store.Store) {
 		t.Errorf("claim at the retry time = %+v, want e1 with Attempts 2", got)
 	}
 
-	found, err = s.FailEvent(t.Context(), "e2", "node-1", store.EventFailure{Error: "gave up", Dead: true, Now: ms.Add(time.Second)})
+	found, err = s.FailEvent(t.Context(), "e2", "node-1", store.EventFailure{Attempt: 1, Error: "gave up", Dead: true, Now: ms.Add(time.Second)})
 	mustFound(t, "FailEvent(dead)", found, err, true)
 	e = stored(t, s, "e2")
 	if e.State != store.EventDead || e.LastError != "gave up" || e.ClaimedBy != "" {
@@ -238,14 +251,14 @@ func testFailEvent(t *testing.T, s store.Store) {
 	if got := claim(t, s, "node-1", ms.Add(time.Hour), 5); slices.Contains(ids(got), "e2") {
 		t.Errorf("a dead event was claimed: %v", ids(got))
 	}
-	found, err = s.FailEvent(t.Context(), "e2", "node-1", store.EventFailure{Error: "again", RetryAt: retry, Now: ms})
+	found, err = s.FailEvent(t.Context(), "e2", "node-1", store.EventFailure{Attempt: 1, Error: "again", RetryAt: retry, Now: ms})
 	mustFound(t, "FailEvent on a dead event", found, err, false)
 }
 
 func testReplayEvent(t *testing.T, s store.Store) {
 	addEvents(t, s, outboxEvent("e1", "u1", "main", 0), outboxEvent("e2", "u2", "main", 0))
 	claim(t, s, "n", ms, 2)
-	found, err := s.FailEvent(t.Context(), "e1", "n", store.EventFailure{Error: "gave up", Dead: true, Now: ms})
+	found, err := s.FailEvent(t.Context(), "e1", "n", store.EventFailure{Attempt: 1, Error: "gave up", Dead: true, Now: ms})
 	mustFound(t, "FailEvent(dead)", found, err, true)
 
 	found, err = s.ReplayEvent(t.Context(), "e2", ms)
@@ -282,7 +295,7 @@ func testPruneEvents(t *testing.T, s store.Store) {
 		found, err := s.CompleteEvent(t.Context(), fmt.Sprintf("d%d", i), ms.Add(time.Duration(i)*time.Hour))
 		mustFound(t, "CompleteEvent", found, err, true)
 	}
-	found, err := s.FailEvent(t.Context(), "dead", "n", store.EventFailure{Error: "x", Dead: true, Now: ms})
+	found, err := s.FailEvent(t.Context(), "dead", "n", store.EventFailure{Attempt: 1, Error: "x", Dead: true, Now: ms})
 	mustFound(t, "FailEvent(dead)", found, err, true)
 
 	if n, err := s.PruneEvents(t.Context(), ms.Add(10*time.Hour), 0); err != nil || n != 0 {
