@@ -28,6 +28,10 @@ type hookReceiver struct {
 	plan    func(n int) hookReply // n counts requests from 1
 	release chan struct{}         // closed to free held requests
 	arrived chan struct{}         // one value per request, never blocking
+	// slow is how long a successful answer takes (a busy receiver);
+	// inFlight and maxInFlight count requests being answered.
+	slow                  time.Duration
+	inFlight, maxInFlight int
 }
 
 // delivery is one request as the receiver saw it.
@@ -66,13 +70,25 @@ func (rc *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	reply := rc.plan(len(rc.got) + 1)
 	rc.got = append(rc.got, delivery{at: time.Now(), header: r.Header.Clone(), body: body, reply: reply})
+	rc.inFlight++
+	rc.maxInFlight = max(rc.maxInFlight, rc.inFlight)
+	slow := rc.slow
 	rc.mu.Unlock()
+	defer func() {
+		rc.mu.Lock()
+		rc.inFlight--
+		rc.mu.Unlock()
+	}()
 	select {
 	case rc.arrived <- struct{}{}:
 	default:
 	}
 	switch reply {
 	case hookOK:
+		if slow > 0 {
+			// Processing time of a busy receiver, not synchronisation.
+			time.Sleep(slow)
+		}
 		w.WriteHeader(http.StatusOK)
 	case hook500:
 		http.Error(w, "receiver failure", http.StatusInternalServerError)
@@ -90,6 +106,13 @@ func (rc *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
 
 // url is where the gateway posts.
 func (rc *hookReceiver) url() string { return rc.srv.URL + "/pinauth/hooks" }
+
+// peak returns the most requests the receiver was answering at once.
+func (rc *hookReceiver) peak() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.maxInFlight
+}
 
 // setPlan replaces how the receiver answers.
 func (rc *hookReceiver) setPlan(plan func(n int) hookReply) {

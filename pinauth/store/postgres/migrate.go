@@ -21,7 +21,6 @@ const (
 	lockMigrate  int32 = 0x70696e6d // "pinm": one migrator at a time
 	lockAttempts int32 = 0x70696e61 // "pina": one attempt decision per account
 	lockKeys     int32 = 0x70696e6b // "pink": one first key per algorithm
-	lockOutbox   int32 = 0x70696e6f // "pino": one outbox claimer at a time
 )
 
 // A migration moves the schema from version-1 to version. Migrations only

@@ -26,10 +26,13 @@ const claimableSQL = `SELECT e.seq FROM events e
 
 // ClaimEvents implements store.Store. A plain read first checks whether
 // anything is claimable, so idle dispatchers polling the outbox take no
-// lock. The claim runs under the outbox's advisory lock, one claimer of
-// any node at a time: its UPDATE starts after the previous claim
-// committed, so it sees that claim's leases and completions, and an event
-// is never handed to two claimers.
+// lock. The claim is one statement that locks the rows it takes with FOR
+// UPDATE SKIP LOCKED: concurrent claimers of every node skip each other's
+// rows instead of waiting, and a row another claim changed and committed
+// meanwhile is checked again against its new version (PostgreSQL
+// re-evaluates the WHERE clause of a locking read on the latest row), so
+// a leased event is never handed out twice. The next event of an account
+// stays blocked while the one before it is pending, locked or not.
 func (s *Store) ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Event, error) {
 	if err := s.check(); err != nil {
 		return nil, err
@@ -57,11 +60,10 @@ func (s *Store) ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Ev
 	var got []claimed
 	err = s.inTx(ctx, "claim events", func(ctx context.Context, tx pgx.Tx) error {
 		got = got[:0] // a retried transaction starts over
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockOutbox); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `UPDATE events SET claimed_by = $4, claimed_until = $5, attempts = attempts + 1
-			WHERE seq IN (`+claimableSQL+`) RETURNING seq, `+eventColumns,
+		rows, err := tx.Query(ctx, `WITH claimable AS (`+claimableSQL+` FOR UPDATE OF e SKIP LOCKED)
+			UPDATE events SET claimed_by = $4, claimed_until = $5, attempts = attempts + 1
+			FROM claimable WHERE events.seq = claimable.seq
+			RETURNING events.seq, `+eventColumns,
 			append(args, c.Owner, at(c.Now.Add(c.Lease)))...)
 		if err != nil {
 			return err
@@ -107,16 +109,16 @@ func (s *Store) CompleteEvent(ctx context.Context, id string, now time.Time) (bo
 }
 
 // FailEvent implements store.Store. The conditions are re-checked against
-// a concurrent change's result, so a lease lost meanwhile matches nothing.
+// a concurrent change's result, so a claim lost meanwhile matches nothing.
 func (s *Store) FailEvent(ctx context.Context, id, owner string, f store.EventFailure) (bool, error) {
 	if f.Dead {
 		return s.changeEvent(ctx, "fail event", `UPDATE events
 			SET state = 'dead', finished_at = $1, last_error = $2, claimed_by = '', claimed_until = NULL
-			WHERE id = $3 AND state = 'pending' AND claimed_by = $4`, at(f.Now), f.Error, id, owner)
+			WHERE id = $3 AND state = 'pending' AND claimed_by = $4 AND attempts = $5`, at(f.Now), f.Error, id, owner, f.Attempt)
 	}
 	return s.changeEvent(ctx, "fail event", `UPDATE events
 		SET next_attempt_at = $1, last_error = $2, claimed_by = '', claimed_until = NULL
-		WHERE id = $3 AND state = 'pending' AND claimed_by = $4`, nullAt(f.RetryAt), f.Error, id, owner)
+		WHERE id = $3 AND state = 'pending' AND claimed_by = $4 AND attempts = $5`, nullAt(f.RetryAt), f.Error, id, owner, f.Attempt)
 }
 
 // ReplayEvent implements store.Store.
