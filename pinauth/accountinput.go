@@ -31,7 +31,7 @@ type accountInput struct {
 }
 
 // parseAccountInput reads a create/update body strictly. Keys match without
-// case; secret keys other than Password and PINInfo are dropped.
+// case (foldKey, as encoding/json matches them); secret keys other than Password and PINInfo are dropped.
 func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 	var raw map[string]json.RawMessage
 	if e := decodeJSON(r, &raw, false); e != nil {
@@ -41,7 +41,7 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 	code := bodyCode(r.Method)
 	for key, val := range raw {
 		var err error
-		switch strings.ToLower(key) {
+		switch foldKey(key) {
 		case "email":
 			in.hasEmails = true
 			err = json.Unmarshal(val, &in.emails)
@@ -69,7 +69,7 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 		case "isloginlocked":
 			err = json.Unmarshal(val, &in.loginLocked)
 		default:
-			lk := strings.ToLower(key)
+			lk := foldKey(key)
 			if secretProfileKeys[lk] || modelledProfileKeys[lk] {
 				continue
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -214,7 +213,7 @@ func (in AccountInput) internal() (*accountInput, *Error) {
 	}
 	var fields []FieldError
 	for k, v := range in.Profile {
-		lk := strings.ToLower(k)
+		lk := foldKey(k)
 		switch kind, known := profileFieldKinds[lk]; {
 		case secretProfileKeys[lk] || modelledProfileKeys[lk]:
 			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "This field is not a free profile field."})

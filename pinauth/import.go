@@ -264,7 +264,7 @@ func parseImportRecord(raw []byte) importRecord {
 	var bad []string
 	fail := func(field, msg string) { bad = append(bad, field+": "+msg) }
 	for key, val := range fields {
-		lk := strings.ToLower(key)
+		lk := foldKey(key)
 		null := isNull(val)
 		var err error
 		switch lk {

@@ -41,7 +41,7 @@ var modelledProfileKeys = map[string]bool{
 func profileView(a *store.Account, att store.Attempts, now time.Time) map[string]any {
 	p := make(map[string]any, len(a.Profile)+20)
 	for k, v := range a.Profile {
-		lk := strings.ToLower(k)
+		lk := foldKey(k)
 		if !secretProfileKeys[lk] && !modelledProfileKeys[lk] {
 			p[k] = v
 		}

@@ -133,7 +133,8 @@ func unmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *Error {
 }
 
 // checkJSONShape verifies that b is exactly one JSON object whose objects
-// have no duplicate keys (case-insensitively). Error texts never quote
+// have no duplicate keys (compared as encoding/json matches them, see
+// foldKey). Error texts never quote
 // values, only key names.
 func checkJSONShape(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -169,7 +170,7 @@ func scanObject(dec *json.Decoder, depth int) error {
 			return errors.New("The request body is not valid JSON.")
 		}
 		key, _ := tok.(string)
-		lk := strings.ToLower(key)
+		lk := foldKey(key)
 		if seen[lk] {
 			return fmt.Errorf("The key %q appears more than once.", truncate(key, 64))
 		}

@@ -1,0 +1,31 @@
+package pinauth
+
+import (
+	"testing"
+)
+
+func TestAKeyRepeatedUnderUnicodeCaseFoldingIsADuplicate(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	env.createAccount(testEmail, testPIN)
+	// encoding/json would decode "paſſword" (long s) into Password: had
+	// the duplicate check lower-cased with strings.ToLower, this body
+	// would pass it and log in with the second password.
+	for _, c := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"long s", `{"email":"` + testEmail + `","password":"wrong password","paſſword":"` + testPass + `"}`, false},
+		{"upper case", `{"email":"` + testEmail + `","password":"` + testPass + `","PASSWORD":"x"}`, false},
+		// Dotless ı is not a case variant of i for EqualFold or for
+		// encoding/json: another key, ignored.
+		{"dotless i", `{"email":"` + testEmail + `","ema\u0131l":"x","password":"` + testPass + `"}`, true},
+	} {
+		r := env.do("POST", api("auth/login"), c.body)
+		if c.ok {
+			wantOK(t, c.name, r)
+		} else {
+			wantCode(t, c.name, r, 400, int(CodePostBodyInvalid))
+		}
+	}
+}
