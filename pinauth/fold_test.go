@@ -29,3 +29,18 @@ func TestAKeyRepeatedUnderUnicodeCaseFoldingIsADuplicate(t *testing.T) {
 		}
 	}
 }
+
+func TestARepeatedQueryParameterInAnySpellingTakesItsFirstOccurrence(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	env.createAccount(testEmail, testPIN)
+	body := map[string]string{"email": testEmail, "password": testPass}
+	// Map order used to decide which spelling won; now the query's order
+	// does, every time.
+	for range 20 {
+		r := env.do("POST", "/identity/v2/auth/login?apiKey="+testKey+"&apikey=unknown-key&APIKEY="+otherKey, body)
+		wantOK(t, "the first apikey selects the tenant", r)
+		r = env.do("POST", "/identity/v2/auth/login?apikey=unknown-key&apiKey="+testKey, body)
+		wantCode(t, "the first apikey is unknown", r, 403, int(CodeAPIKeyUnauthorized))
+	}
+}

@@ -15,25 +15,46 @@ import (
 // MaxBodyBytes is the largest request body the API accepts.
 const MaxBodyBytes = 64 << 10
 
-// params is a request's query with names lower-cased: LoginRadius SDKs
-// disagree on spelling (apikey, apiKey), so names match without case.
+// params is a request's query by folded name (see foldKey): LoginRadius
+// SDKs disagree on spelling (apikey, apiKey), so names match without case.
 type params map[string]string
 
-// queryParams returns r's query parameters by lower-cased name (first value
-// wins).
+// queryParams returns r's query parameters by folded name. The first
+// occurrence in the query wins, whatever its spelling: which tenant or
+// token a request names must not depend on map order when it repeats a
+// parameter (apikey=A&apiKey=B). Pairs url.ParseQuery would drop (a ';'
+// separator, bad escapes) are dropped.
 func queryParams(r *http.Request) params {
-	q, _ := url.ParseQuery(r.URL.RawQuery)
-	p := make(params, len(q))
-	for k, v := range q {
-		lk := strings.ToLower(k)
-		if _, dup := p[lk]; !dup && len(v) > 0 {
-			p[lk] = v[0]
+	raw := r.URL.RawQuery
+	p := make(params, strings.Count(raw, "&")+1)
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			continue
+		}
+		if fk := foldKey(k); !hasKey(p, fk) {
+			p[fk] = v
 		}
 	}
 	return p
 }
 
-// get returns the first non-empty value among names (given lower-case).
+func hasKey(p params, k string) bool {
+	_, ok := p[k]
+	return ok
+}
+
+// get returns the first non-empty value among names (given folded: ASCII
+// lower case).
 func (p params) get(names ...string) string {
 	for _, n := range names {
 		if v := p[n]; v != "" {

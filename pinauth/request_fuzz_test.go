@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -110,6 +112,50 @@ func assertStrictObject(t *testing.T, b []byte) {
 		}
 	}
 	walk()
+}
+
+// FuzzQueryParams checks the case-insensitive query parameters: for any raw
+// query the result is the same every time (no map-order dependence: two
+// spellings of apikey must not pick a tenant at random), a parameter is
+// found under any spelling of its name, and the first occurrence in the
+// query wins.
+func FuzzQueryParams(f *testing.F) {
+	for _, s := range []string{
+		"apikey=K&session_token=T", "apiKey=A&APIKEY=B&apikey=C", "apikey=&apiKey=K",
+		"access_token=x&ACCESS_TOKEN=y", "a=1;b=2", "%zz=1&apikey=k", "apı=1&\u212Aey=2&key=3",
+		"prevent_webhook=TRUE&g-recaptcha-response=&g_recaptcha_response=r", "=&&=x&k",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		r := &http.Request{URL: &url.URL{RawQuery: raw}}
+		p := queryParams(r)
+		for range 3 {
+			if again := queryParams(r); !reflect.DeepEqual(p, again) {
+				t.Fatalf("queryParams(%q) differs between calls: %v then %v", raw, p, again)
+			}
+		}
+		// The first pair (in query order) of each name, by folded name.
+		first := map[string]string{}
+		for _, pair := range strings.Split(raw, "&") {
+			if strings.Contains(pair, ";") {
+				continue
+			}
+			k, v, _ := strings.Cut(pair, "=")
+			k, err1 := url.QueryUnescape(k)
+			v, err2 := url.QueryUnescape(v)
+			if err1 != nil || err2 != nil || k == "" && pair == "" {
+				continue
+			}
+			fk := foldKey(k)
+			if _, dup := first[fk]; !dup {
+				first[fk] = v
+			}
+			if got, want := p.get(fk), first[fk]; got != want {
+				t.Fatalf("queryParams(%q): %q (any spelling of %q) = %q, want the first occurrence %q", raw, k, fk, got, want)
+			}
+		}
+	})
 }
 
 // FuzzFoldKey checks the one definition of "the same name without case"
