@@ -44,6 +44,8 @@ func (g *Gateway) issueAccessToken(tenant, uid, sid string, now time.Time) (toke
 // newJWTParser returns the parser every access token goes through: the
 // algorithm is pinned to the configured one (so "none" and HS256-with-a-
 // public-key confusion fail), exp is required, and iss and aud must match.
+// Strict decoding refuses base64 whose unused bits are set, so that (with
+// compactJWT) a token has exactly one spelling.
 func (g *Gateway) newJWTParser() *jwt.Parser {
 	audiences := make([]string, len(g.cfg.Tenants))
 	for i, t := range g.cfg.Tenants {
@@ -56,6 +58,7 @@ func (g *Gateway) newJWTParser() *jwt.Parser {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(g.now),
+		jwt.WithStrictDecoding(),
 	)
 }
 
@@ -82,6 +85,9 @@ var errUnknownKid = errors.New("unknown kid")
 // another process: the keys are reloaded (rate-limited) and the token
 // parsed once more.
 func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClaims, *Error) {
+	if !compactJWT(raw) {
+		return nil, errCode(CodeAccessTokenInvalid)
+	}
 	var c accessClaims
 	ring := g.keys.Load()
 	_, err := g.parser.ParseWithClaims(raw, &c, g.keyFor)
@@ -99,4 +105,19 @@ func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClai
 		return nil, errCode(CodeAccessTokenInvalid)
 	}
 	return &c, nil
+}
+
+// compactJWT reports whether s uses only the characters of a compact JWT:
+// base64url and the dots. Go's base64 decoder skips line breaks, so
+// without this check a token with one inserted in its signature would
+// verify as a second spelling of the same token.
+func compactJWT(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }

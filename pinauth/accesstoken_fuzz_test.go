@@ -1,0 +1,82 @@
+package pinauth
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzAccessTokenVerification sends arbitrary bearer tokens, and arbitrary
+// edits of a genuine one, to the protected path. The only token that may
+// pass is the genuine token itself, byte for byte: an edit anywhere (the
+// header, a claim, the signature, even bits base64 does not use) must be
+// refused with 401 and 905 or 906, and nothing may panic. One spelling per
+// token also keeps the verified-token cache, keyed by the raw string, from
+// holding copies of one token.
+func FuzzAccessTokenVerification(f *testing.F) {
+	env := newTestEnv(f)
+	genuine := env.loggedIn(testEmail).str("access_token")
+	if r := env.protected(genuine); r.status != http.StatusOK {
+		f.Fatalf("the genuine token is refused: %d %s", r.status, r.raw)
+	}
+	// Offsets from 32768 up count back from the token's end, so seeds can
+	// name its last characters whatever its length.
+	for _, s := range []struct {
+		free  string
+		off   uint16
+		cut   uint8
+		patch string
+	}{
+		{"", 0, 0, ""},
+		// The last character carries 2 bits of the signature and 4 unused
+		// ones: one of B, R, h and x differs from it only in those.
+		{"", 32769, 1, "B"}, {"", 32769, 1, "R"}, {"", 32769, 1, "h"}, {"", 32769, 1, "x"},
+		{"", 32770, 0, "\n"}, {"", 32769, 0, "="}, {"", 32768, 0, "=="}, {"", 0, 0, " "},
+		{"", 10, 1, "x"}, {"", 0, 36, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"},
+		{"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.", 0, 0, ""},
+		{"a.b.c", 0, 0, ""}, {"....", 0, 0, ""}, {"\x00", 0, 0, ""}, {"Bearer x", 0, 0, ""},
+	} {
+		f.Add(s.free, s.off, s.cut, s.patch)
+	}
+	f.Fuzz(func(t *testing.T, free string, off uint16, cut uint8, patch string) {
+		o := int(off) % (len(genuine) + 1)
+		if off >= 32768 {
+			o = max(0, len(genuine)-int(off-32768))
+		}
+		end := min(len(genuine), o+int(cut))
+		edited := genuine[:o] + patch + genuine[end:]
+		for _, tok := range []string{free, edited} {
+			req := &http.Request{Method: "GET", URL: &url.URL{Path: "/app/data"}, Header: http.Header{},
+				RemoteAddr: "192.0.2.1:1234", Host: "gw.test"}
+			req = req.WithContext(t.Context())
+			req.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			id, ok := env.gw.Handle(w, req)
+			if ok {
+				// Space around the credential belongs to the header's
+				// syntax, not to the token.
+				if strings.TrimSpace(tok) != genuine {
+					t.Fatalf("the token %q was accepted; only the genuine %q may be", tok, genuine)
+				}
+				if id == nil || id.UID == "" {
+					t.Fatal("the genuine token passed without an identity")
+				}
+				continue
+			}
+			if strings.TrimSpace(tok) == genuine {
+				t.Fatalf("the genuine token was refused: %d %s", w.Code, w.Body)
+			}
+			var e struct{ ErrorCode int }
+			_ = json.Unmarshal(w.Body.Bytes(), &e)
+			switch {
+			case w.Code != http.StatusUnauthorized:
+				t.Fatalf("%q: status %d, want 401: %s", tok, w.Code, w.Body)
+			case e.ErrorCode != int(CodeAccessTokenInvalid) && e.ErrorCode != int(CodeAccessTokenExpired) && e.ErrorCode != int(CodeAccessTokenMissing):
+				t.Fatalf("%q: ErrorCode %d: %s", tok, e.ErrorCode, w.Body)
+			}
+		}
+	})
+}
