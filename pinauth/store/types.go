@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Account is one end user of a tenant. Secrets are argon2id strings produced
@@ -105,14 +107,23 @@ type Identifier struct {
 }
 
 // NormalizeIdentifier returns the form in which identifiers are compared:
-// surrounding space removed, and emails and usernames lower-cased with
-// strings.ToLower.
+// surrounding space removed, and emails and usernames lower-cased. No
+// character outside ASCII is lower-cased into ASCII: strings.ToLower would
+// turn the Kelvin sign K into k and the dotted capital İ into i, so that
+// "\u212Aate@example.com" reached kate@example.com's account. Every other
+// rune folds as strings.ToLower folds it, so stored identifiers keep their
+// form.
 func NormalizeIdentifier(kind IdentifierKind, v string) string {
 	v = strings.TrimSpace(v)
 	if kind == IdentPhone {
 		return v
 	}
-	return strings.ToLower(v)
+	return strings.Map(func(r rune) rune {
+		if l := unicode.ToLower(r); r < utf8.RuneSelf || l >= utf8.RuneSelf {
+			return l
+		}
+		return r
+	}, v)
 }
 
 // TokenKind names what an opaque token is for.

@@ -44,6 +44,14 @@ func testAccountBy(t *testing.T, s store.Store) {
 		{store.IdentPhone, "15551234567", ""},
 		{store.IdentPhone, "+1 555 123 4567", ""},
 		{store.IdentEmail, "BOB@example.com", "u2"},
+		// No character outside ASCII stands in for an ASCII letter: the
+		// Kelvin sign is not k, the dotted capital I is not i, and
+		// neither Cyrillic а nor a fullwidth ＠ is its Latin look-alike.
+		{store.IdentEmail, "alice@WOR\u212A.example", ""},
+		{store.IdentEmail, "AL\u0130CE.SMITH@EXAMPLE.COM", ""},
+		{store.IdentEmail, "b\u043Eb@example.com", ""},
+		{store.IdentEmail, "bob\uFF20example.com", ""},
+		{store.IdentUsername, "AL\u0130CES", ""},
 		{store.IdentPhone, "+15550000000", "u2"},
 	} {
 		if got := uidBy(t, s, tenantA, c.kind, c.value); got != c.want {
