@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -99,7 +100,10 @@ func (in *accountInput) validate() *Error {
 		if in.emails[i].Type == "" {
 			in.emails[i].Type = "Primary"
 		}
-		if !validEmail(in.emails[i].Value) {
+		switch v := in.emails[i].Value; {
+		case !isASCII(v):
+			bad("Email", "The email address must be written in ASCII (an internationalized domain in its xn-- form).")
+		case !validEmail(v):
 			bad("Email", "The email address is not valid.")
 		}
 	}
@@ -158,9 +162,11 @@ func unmarshalNullable(val json.RawMessage, dst *string) error {
 }
 
 // validEmail accepts one @ with a non-empty local part and a dotted domain,
-// and no spaces or control characters.
+// in printable ASCII without spaces. ASCII only is the look-alike policy
+// (SECURITY.md): no Cyrillic а, fullwidth ＠ or other compatibility form
+// can be registered as the twin of another account's address.
 func validEmail(s string) bool {
-	if len(s) > 254 || strings.Count(s, "@") != 1 {
+	if len(s) > 254 || strings.Count(s, "@") != 1 || !isASCII(s) {
 		return false
 	}
 	local, domain, _ := strings.Cut(s, "@")
@@ -169,6 +175,16 @@ func validEmail(s string) bool {
 	}
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
