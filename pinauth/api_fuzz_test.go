@@ -43,27 +43,34 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	return fa
 }
 
-// FuzzAPIRequest sends arbitrary queries and bodies to every API endpoint
-// (chosen by index, so new routes are fuzzed without editing this), with or
-// without the tenant's key, secret and valid tokens. Whatever comes in:
-// no panic, never a 5xx, always a JSON body, a LoginRadius error body for
-// every error, and no secret in any answer.
+// FuzzAPIRequest sends arbitrary queries and bodies to every API endpoint,
+// with or without the tenant's key, secret and valid tokens. The route is
+// named by its path ("auth/login/pin"); any other text picks a route by its
+// length, so every endpoint, including ones added later, gets fuzzed. An
+// empty method is the route's own. Whatever comes in: no panic, never a
+// 5xx, always a JSON body, a LoginRadius error body for every error, and no
+// secret in any answer.
 func FuzzAPIRequest(f *testing.F) {
 	fa := newFuzzAPI(f)
 	routes := apiRoutes()
-	for i := range routes {
+	for _, rt := range routes {
 		for _, body := range []string{`{"pin":"4821"}`, `{}`, `{"Email":[{"Value":"a@b.co"}],"Password":"secret pw"}`} {
-			f.Add(uint8(i), uint8(0), uint8(0x1f), "", []byte(body))
+			f.Add(strings.Join(rt.segments, "/"), "", uint8(0x1f), "", []byte(body))
 		}
 	}
-	f.Add(uint8(1), uint8(0), uint8(0x0b), "prevent_webhook=true&g-recaptcha-response=", []byte(`{"PIN":"4821"}`))
-	f.Add(uint8(0), uint8(0), uint8(0x01), "", []byte(`{"email":"alice@example.com","password":"correct horse battery"}`))
-	f.Add(uint8(0), uint8(255), uint8(0x41), "apikey=' OR 1=1 --", []byte(`{"email":"\u0000","password":"\"; DROP TABLE accounts; --"}`))
-	f.Fuzz(func(t *testing.T, routeIdx, methodIdx, auth uint8, query string, body []byte) {
-		rt := routes[int(routeIdx)%len(routes)]
-		method := rt.methods[int(methodIdx)%len(rt.methods)]
-		if methodIdx >= 200 {
-			method = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}[int(methodIdx)%6]
+	f.Add("auth/login/pin", "", uint8(0x0b), "prevent_webhook=true&g-recaptcha-response=", []byte(`{"PIN":"4821"}`))
+	f.Add("auth/login", "", uint8(0x01), "", []byte(`{"email":"alice@example.com","password":"correct horse battery"}`))
+	f.Add("auth/login", "PATCH", uint8(0x41), "apikey=' OR 1=1 --", []byte(`{"email":"\u0000","password":"\"; DROP TABLE accounts; --"}`))
+	f.Fuzz(func(t *testing.T, route, method string, auth uint8, query string, body []byte) {
+		rt := routes[len(route)%len(routes)]
+		for _, r := range routes {
+			if strings.EqualFold(strings.Join(r.segments, "/"), route) {
+				rt = r
+				break
+			}
+		}
+		if method == "" {
+			method = rt.methods[0]
 		}
 		segs := make([]string, len(rt.segments))
 		for i, s := range rt.segments {
