@@ -50,37 +50,36 @@ func pgAdmin(ctx context.Context, base, sql string) error {
 }
 
 // seedPostgres makes the database name on the server of base hold n seeded
-// accounts, reusing it when a finished seeding of n is there, and returns
-// its DSN.
-func seedPostgres(ctx context.Context, base, name string, n int, signingKeyPEM string) (string, error) {
-	dsn, err := pgDatabaseDSN(base, name)
-	if err != nil {
-		return "", err
+// accounts, reusing it (reused true) when a finished seeding of n is
+// there, and returns its DSN.
+func seedPostgres(ctx context.Context, base, name string, n int, signingKeyPEM string) (dsn string, reused bool, err error) {
+	if dsn, err = pgDatabaseDSN(base, name); err != nil {
+		return "", false, err
 	}
 	if st, err := postgres.Open(ctx, postgres.Config{DSN: dsn}); err == nil {
 		done := seeded(ctx, st, n)
 		st.Close()
 		if done {
 			log.Printf("seed: reusing PostgreSQL database %s (%d accounts)", name, n)
-			return dsn, nil
+			return dsn, true, nil
 		}
 	}
 	if err := dropPostgres(ctx, base, name); err != nil {
-		return "", err
+		return "", false, err
 	}
 	// template0 accepts no connections, so a copy of it never collides
 	// with someone else's session.
 	if err := pgAdmin(ctx, base, "CREATE DATABASE "+name+" TEMPLATE template0"); err != nil {
-		return "", fmt.Errorf("create database %s: %w", name, err)
+		return "", false, fmt.Errorf("create database %s: %w", name, err)
 	}
 	// A batch is one transaction, which the default query timeout (5s)
 	// would cut short.
 	st, err := postgres.Open(ctx, postgres.Config{DSN: dsn, QueryTimeout: 5 * time.Minute})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer st.Close()
-	return dsn, seedStore(ctx, st, "PostgreSQL database "+name, n, pgSeedWorkers, signingKeyPEM)
+	return dsn, false, seedStore(ctx, st, "PostgreSQL database "+name, n, pgSeedWorkers, signingKeyPEM)
 }
 
 // dropPostgres removes a bench database, closing connections still open.

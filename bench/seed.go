@@ -47,28 +47,29 @@ const seededMeta = "bench_seeded_accounts"
 const seedBatch = 5000
 
 // seedSQLite fills the SQLite file at path with n accounts, each with one
-// login session, unless a finished seeding of n accounts is already there.
-func seedSQLite(ctx context.Context, path string, n int, signingKeyPEM string) error {
+// login session, unless a finished seeding of n accounts is already there
+// (then reused is true).
+func seedSQLite(ctx context.Context, path string, n int, signingKeyPEM string) (reused bool, err error) {
 	if st, err := sqlite.Open(path); err == nil {
 		done := seeded(ctx, st, n)
 		st.Close()
 		if done {
 			log.Printf("seed: reusing %s (%d accounts)", path, n)
-			return nil
+			return true, nil
 		}
 	}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+			return false, err
 		}
 	}
 	st, err := sqlite.Open(path)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer st.Close()
 	// SQLite has one writer: batches go in one after another.
-	return seedStore(ctx, st, path, n, 1, signingKeyPEM)
+	return false, seedStore(ctx, st, path, n, 1, signingKeyPEM)
 }
 
 // seeded reports whether st holds a finished seeding of n accounts.
