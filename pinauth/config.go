@@ -58,6 +58,11 @@ type Config struct {
 	// HashQueueTimeout is how long a request waits for a hashing slot before
 	// it gets a 503. Default: 2s.
 	HashQueueTimeout time.Duration
+	// BodyTimeout bounds how long the gateway waits for a request body it
+	// reads itself (API calls, login page forms), counted from when it
+	// starts reading: a client trickling bytes gets a 408 instead of
+	// holding the request open. Default: 10s.
+	BodyTimeout time.Duration
 
 	// Lockout is the brute-force policy. Default: 5 failures in 15m lock
 	// the account (suspend) for 15m.
@@ -207,6 +212,7 @@ const (
 	DefaultAPIPrefix        = "/identity/v2"
 	DefaultCacheSize        = 64 << 20
 	DefaultHashQueueTimeout = 2 * time.Second
+	DefaultBodyTimeout      = 10 * time.Second
 	minPepperLength         = 16
 )
 
@@ -241,6 +247,7 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.RefreshTTL, DefaultRefreshTTL)
 	setDefault(&c.SessionTTL, DefaultSessionTTL)
 	setDefault(&c.HashQueueTimeout, DefaultHashQueueTimeout)
+	setDefault(&c.BodyTimeout, DefaultBodyTimeout)
 	if c.KeyRotation < 0 || (c.KeyRotation > 0 && c.KeyRotation < MinKeyRotation) {
 		return c, fmt.Errorf("pinauth: key_rotation must be at least %v", MinKeyRotation)
 	}

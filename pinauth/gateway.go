@@ -159,6 +159,7 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, ok bool) {
 	p := r.URL.Path
 	if hasPathPrefixFold(p, g.cfg.APIPrefix) {
+		g.bodyDeadline(w, r)
 		g.serveAPI(w, r)
 		return nil, false
 	}
@@ -167,6 +168,7 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 		return nil, false
 	}
 	if g.page != nil && g.page.owns(p) {
+		g.bodyDeadline(w, r)
 		g.page.serve(w, r)
 		return nil, false
 	}

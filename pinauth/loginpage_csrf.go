@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -60,8 +61,18 @@ func csrfMAC(key []byte, nonce, form string) string {
 func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		p.message(w, r, http.StatusBadRequest, "Something went wrong",
-			"The form could not be read. Go back to the login page and try again.")
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			p.message(w, r, http.StatusRequestEntityTooLarge, "Something went wrong",
+				"The form was too large. Go back to the login page and try again.")
+		case isTimeout(err):
+			p.message(w, r, http.StatusRequestTimeout, "Something went wrong",
+				"The form took too long to arrive. Go back to the login page and try again.")
+		default:
+			p.message(w, r, http.StatusBadRequest, "Something went wrong",
+				"The form could not be read. Go back to the login page and try again.")
+		}
 		return false
 	}
 	if !p.csrfValid(r, form) {

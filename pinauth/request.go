@@ -96,6 +96,10 @@ func readBody(r *http.Request) ([]byte, *Error) {
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(r.Method)
 		}
+		if isTimeout(err) {
+			return nil, &Error{Code: bodyCode(r.Method), Status: http.StatusRequestTimeout,
+				Description: "The request body did not arrive in time."}
+		}
 		return nil, errDesc(bodyCode(r.Method), "The request body could not be read.")
 	}
 	if len(b) > MaxBodyBytes {
