@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 )
 
 // fuzzAPI is the gateway the API fuzz target drives: a real SQLite store,
@@ -23,9 +25,16 @@ type fuzzAPI struct {
 }
 
 func newFuzzAPI(f *testing.F) *fuzzAPI {
+	// Local SMTP and SMS servers, so the forgot and reset calls go all
+	// the way.
+	smtpSrv := notifytest.NewSMTPServer(f, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
+	smsSrv := notifytest.NewSMSServer(f, smsUser, smsToken)
 	env := newTestEnv(f, withQuestions, func(c *Config) {
 		c.Lockout = LockoutPolicy{Attempts: 1 << 30, Window: time.Minute, Duration: time.Minute}
 		c.RateLimit = RateLimitPolicy{Requests: 1 << 30, Window: time.Minute}
+		c.Email = &EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: SMTPPlain}
+		c.SMS = &SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
+		c.Tenants[0].AllowedOrigins = []string{appOrigin}
 	})
 	login := env.loggedIn(testEmail)
 	fa := &fuzzAPI{env: env, uid: uidOf(login), access: login.str("access_token"),
@@ -39,7 +48,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	if fa.pinAuth == "" || fa.access == "" || fa.session == "" {
 		f.Fatal("the fuzz gateway's setup logins failed")
 	}
-	fa.secrets = []string{testPepper, testSecret, "$argon2id$"}
+	fa.secrets = []string{testPepper, testSecret, "$argon2id$", smtpPass, smsToken}
 	return fa
 }
 
