@@ -47,7 +47,8 @@ type Store interface {
 	// Bypass has no effect while no lock is in force. A window ends at
 	// WindowStart+Window and a lock at LockedUntil (at that instant, not
 	// after it); Limit 0 allows no check. A refused call's Count and State
-	// already reflect an ended window or lock.
+	// already reflect an ended window or lock. DecideAttempt is this
+	// decision in code.
 	ReserveAttempt(ctx context.Context, ref AccountRef, p AttemptPolicy, now time.Time) (AttemptResult, error)
 
 	// AddKey stores a new signing key. With onlyIfNone it inserts only when
