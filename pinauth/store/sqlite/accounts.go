@@ -3,85 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
-
-// accountDoc is the stored JSON form of an account; tenant, uid and version
-// live in their own columns. Its field names are the on-disk format: rename
-// nothing, only add.
-type accountDoc struct {
-	Emails            []store.Email     `json:"emails,omitempty"`
-	Username          string            `json:"username,omitempty"`
-	Phone             string            `json:"phone,omitempty"`
-	PasswordHash      string            `json:"password_hash,omitempty"`
-	PINHash           string            `json:"pin_hash,omitempty"`
-	PINChangedAt      time.Time         `json:"pin_changed_at,omitzero"`
-	PINSkipped        bool              `json:"pin_skipped,omitempty"`
-	PINSkippedAt      time.Time         `json:"pin_skipped_at,omitzero"`
-	SecurityAnswers   map[string]string `json:"security_answers,omitempty"`
-	NeedsSecretReset  bool              `json:"needs_secret_reset,omitempty"`
-	Roles             []string          `json:"roles,omitempty"`
-	Active            bool              `json:"active,omitempty"`
-	EmailVerified     bool              `json:"email_verified,omitempty"`
-	NoOfLogins        int               `json:"no_of_logins,omitempty"`
-	LastLoginAt       time.Time         `json:"last_login_at,omitzero"`
-	LastLoginLocation string            `json:"last_login_location,omitempty"`
-	CreatedAt         time.Time         `json:"created_at,omitzero"`
-	ModifiedAt        time.Time         `json:"modified_at,omitzero"`
-	// Profile keeps each raw value as a JSON string: encoding/json compacts
-	// and HTML-escapes an embedded json.RawMessage, and the contract is a
-	// byte-for-byte round trip.
-	Profile map[string]string `json:"profile,omitempty"`
-}
-
-func encodeAccount(a *store.Account) (string, error) {
-	d := accountDoc{
-		Emails: a.Emails, Username: a.Username, Phone: a.Phone,
-		PasswordHash: a.PasswordHash, PINHash: a.PINHash,
-		PINChangedAt: a.PINChangedAt.UTC(), PINSkipped: a.PINSkipped, PINSkippedAt: a.PINSkippedAt.UTC(),
-		SecurityAnswers: a.SecurityAnswers, NeedsSecretReset: a.NeedsSecretReset,
-		Roles: a.Roles, Active: a.Active, EmailVerified: a.EmailVerified,
-		NoOfLogins: a.NoOfLogins, LastLoginAt: a.LastLoginAt.UTC(), LastLoginLocation: a.LastLoginLocation,
-		CreatedAt: a.CreatedAt.UTC(), ModifiedAt: a.ModifiedAt.UTC(),
-	}
-	if len(a.Profile) > 0 {
-		d.Profile = make(map[string]string, len(a.Profile))
-		for k, v := range a.Profile {
-			d.Profile[k] = string(v)
-		}
-	}
-	b, err := json.Marshal(&d)
-	return string(b), err
-}
-
-func decodeAccount(tenant, uid string, version int64, doc []byte) (store.Account, error) {
-	var d accountDoc
-	if err := json.Unmarshal(doc, &d); err != nil {
-		return store.Account{}, fmt.Errorf("decode account: %w", err)
-	}
-	a := store.Account{
-		Tenant: tenant, UID: uid, Version: version,
-		Emails: d.Emails, Username: d.Username, Phone: d.Phone,
-		PasswordHash: d.PasswordHash, PINHash: d.PINHash,
-		PINChangedAt: d.PINChangedAt.UTC(), PINSkipped: d.PINSkipped, PINSkippedAt: d.PINSkippedAt.UTC(),
-		SecurityAnswers: d.SecurityAnswers, NeedsSecretReset: d.NeedsSecretReset,
-		Roles: d.Roles, Active: d.Active, EmailVerified: d.EmailVerified,
-		NoOfLogins: d.NoOfLogins, LastLoginAt: d.LastLoginAt.UTC(), LastLoginLocation: d.LastLoginLocation,
-		CreatedAt: d.CreatedAt.UTC(), ModifiedAt: d.ModifiedAt.UTC(),
-	}
-	if len(d.Profile) > 0 {
-		a.Profile = make(map[string]json.RawMessage, len(d.Profile))
-		for k, v := range d.Profile {
-			a.Profile[k] = json.RawMessage(v)
-		}
-	}
-	return a, nil
-}
 
 const (
 	selectAccountByUID = `SELECT version, doc FROM accounts WHERE tenant = ? AND uid = ?`
@@ -90,18 +17,9 @@ const (
 		WHERE i.tenant = ? AND i.kind = ? AND i.value = ?`
 )
 
-// scanAccount reads one (version, doc) row; found=false on sql.ErrNoRows.
+// scanAccount reads one (version, doc) row; found=false when there is none.
 func scanAccount(row *sql.Row, tenant, uid string) (store.Account, bool, error) {
-	var version int64
-	var doc []byte
-	if err := row.Scan(&version, &doc); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.Account{}, false, nil
-		}
-		return store.Account{}, false, err
-	}
-	a, err := decodeAccount(tenant, uid, version, doc)
-	return a, err == nil, err
+	return lookup(rows.Account(row, tenant, uid))
 }
 
 // Account implements store.Reader.
@@ -126,22 +44,12 @@ func (s *Store) AccountBy(ctx context.Context, tenant string, kind store.Identif
 	default:
 		return store.Account{}, false, fmt.Errorf("sqlite store: unknown identifier kind %q", kind)
 	}
-	var uid string
-	var version int64
-	var doc []byte
-	err := s.accountBy.QueryRowContext(ctx, tenant, string(kind), store.NormalizeIdentifier(kind, value)).
-		Scan(&uid, &version, &doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Account{}, false, nil
-	}
+	a, found, err := lookup(rows.TenantAccount(
+		s.accountBy.QueryRowContext(ctx, tenant, string(kind), store.NormalizeIdentifier(kind, value)), tenant))
 	if err != nil {
 		return store.Account{}, false, s.fault("account by identifier", err)
 	}
-	a, err := decodeAccount(tenant, uid, version, doc)
-	if err != nil {
-		return store.Account{}, false, s.fault("account by identifier", err)
-	}
-	return a, true, nil
+	return a, found, nil
 }
 
 // ListAccounts implements store.Reader. A limit below 1 yields no accounts.
@@ -152,28 +60,15 @@ func (s *Store) ListAccounts(ctx context.Context, tenant, after string, limit in
 	if limit < 1 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx,
+	rs, err := s.r.QueryContext(ctx,
 		`SELECT uid, version, doc FROM accounts WHERE tenant = ? AND uid > ? ORDER BY uid LIMIT ?`,
 		tenant, after, limit)
 	if err != nil {
 		return nil, s.fault("list accounts", err)
 	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		var uid string
-		var version int64
-		var doc []byte
-		if err := rows.Scan(&uid, &version, &doc); err != nil {
-			return nil, s.fault("list accounts", err)
-		}
-		a, err := decodeAccount(tenant, uid, version, doc)
-		if err != nil {
-			return nil, s.fault("list accounts", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.Account, error) { return rows.TenantAccount(sc, tenant) })
+	if err != nil {
 		return nil, s.fault("list accounts", err)
 	}
 	return out, nil
@@ -279,13 +174,11 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 // listed twice and none belongs to another account of the tenant. The
 // write transaction serializes writers, so the answer holds until commit.
 func (x *txn) freeIdentifiers(a *store.Account) ([]store.Identifier, error) {
-	ids := a.Identifiers()
-	for i, id := range ids {
-		for _, prev := range ids[:i] {
-			if prev == id {
-				return nil, &store.DuplicateError{Field: string(id.Kind)}
-			}
-		}
+	ids, err := rows.Identifiers(a)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
 		var owner string
 		err := x.queryRow(`SELECT uid FROM identifiers WHERE tenant = ? AND kind = ? AND value = ?`,
 			a.Tenant, string(id.Kind), id.Value).Scan(&owner)

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 const (
-	selectAttempts = `SELECT failures, window_start, lock_type, locked_until FROM attempts WHERE tenant = ? AND uid = ?`
+	selectAttempts = `SELECT ` + rows.AttemptsColumns + ` FROM attempts WHERE tenant = ? AND uid = ?`
 	upsertAttempts = `INSERT INTO attempts (tenant, uid, failures, window_start, lock_type, locked_until)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, uid) DO UPDATE SET failures = excluded.failures,
@@ -20,18 +21,9 @@ const (
 	notLocked = `(lock_type = '' OR locked_until IS NULL OR locked_until <= ?)`
 )
 
+// scanAttempts reads an attempts row; found=false when there is none.
 func scanAttempts(row *sql.Row) (store.Attempts, bool, error) {
-	var a store.Attempts
-	var start, until sql.NullInt64
-	var lockType string
-	if err := row.Scan(&a.Failures, &start, &lockType, &until); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.Attempts{}, false, nil
-		}
-		return store.Attempts{}, false, err
-	}
-	a.WindowStart, a.LockType, a.LockedUntil = fromNullMicro(start), store.LockType(lockType), fromNullMicro(until)
-	return a, true, nil
+	return lookup(scan.Attempts(row))
 }
 
 // Attempts implements store.Reader.
@@ -59,7 +51,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, ref store.AccountRef, p stor
 		if err != nil {
 			return err
 		}
-		res = reserve(old, p, now)
+		res = store.DecideAttempt(old, p, now)
 		if res.State == old {
 			return nil
 		}
@@ -72,26 +64,6 @@ func (s *Store) ReserveAttempt(ctx context.Context, ref store.AccountRef, p stor
 		return store.AttemptResult{}, err
 	}
 	return res, nil
-}
-
-// reserve decides one ReserveAttempt from the stored state.
-func reserve(st store.Attempts, p store.AttemptPolicy, now time.Time) store.AttemptResult {
-	locked := st.Locked(now)
-	if !locked && st.LockType != store.LockNone {
-		st = store.Attempts{} // the lock ended: start afresh
-	}
-	if st.Failures > 0 && !st.WindowStart.Add(p.Window).After(now) {
-		st.Failures, st.WindowStart = 0, time.Time{} // the window ended
-	}
-	bypass := locked && p.Bypass != store.LockNone && p.Bypass == st.LockType
-	if !bypass && (locked || st.Failures >= p.Limit) {
-		return store.AttemptResult{Allowed: false, Count: st.Failures, State: st}
-	}
-	if st.Failures == 0 {
-		st.WindowStart = now
-	}
-	st.Failures++
-	return store.AttemptResult{Allowed: true, Count: st.Failures, State: st}
 }
 
 // Lock implements store.Tx as one statement, so that of concurrent callers

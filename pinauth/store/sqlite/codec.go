@@ -2,12 +2,14 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 // Times are stored as INTEGER microseconds since the Unix epoch, in UTC:
@@ -25,32 +27,17 @@ func nullMicro(t time.Time) any {
 
 func fromMicro(v int64) time.Time { return time.UnixMicro(v).UTC() }
 
-func fromNullMicro(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return fromMicro(v.Int64)
-}
+// scan reads the records with time columns, which scan as int64.
+var scan = rows.Scan[int64](fromMicro)
 
-// encodeStrings stores a small string map as JSON text, NULL when empty.
-func encodeStrings(m map[string]string) (any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
-}
+// lookup turns the read of a single row into (value, found, err).
+func lookup[T any](v T, err error) (T, bool, error) { return rows.Found(v, err, sql.ErrNoRows) }
 
-func decodeStrings(v sql.NullString) (map[string]string, error) {
-	if !v.Valid || v.String == "" {
-		return nil, nil
-	}
-	var m map[string]string
-	err := json.Unmarshal([]byte(v.String), &m)
-	return m, err
+// encodeAccount returns a's stored document as a string, so that it is
+// stored as TEXT (a []byte would be stored as a BLOB).
+func encodeAccount(a *store.Account) (string, error) {
+	b, err := rows.EncodeAccount(a)
+	return string(b), err
 }
 
 // isConstraint reports whether err is a UNIQUE or PRIMARY KEY violation.

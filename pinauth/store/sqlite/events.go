@@ -2,14 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
-
-// defaultEventLimit is EventFilter's documented cap when Limit is 0.
-const defaultEventLimit = 1000
 
 // AddEvent implements store.Tx. An event without a State is stored as
 // pending; an id already stored is an error.
@@ -37,7 +34,7 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 		return nil, err
 	}
 	var q strings.Builder
-	q.WriteString(`SELECT ` + eventColumns + ` FROM events WHERE 1 = 1`)
+	q.WriteString(`SELECT ` + rows.EventColumns + ` FROM events WHERE 1 = 1`)
 	var args []any
 	for _, c := range []struct{ col, v string }{{"state", string(f.State)}, {"tenant", f.Tenant}, {"uid", f.UID}} {
 		if c.v != "" {
@@ -45,46 +42,16 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 			args = append(args, c.v)
 		}
 	}
-	limit := f.Limit
-	if limit < 1 {
-		limit = defaultEventLimit
-	}
 	q.WriteString(` ORDER BY created_at, seq LIMIT ?`)
-	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	args = append(args, rows.EventLimit(f.Limit))
+	rs, err := s.r.QueryContext(ctx, q.String(), args...)
 	if err != nil {
 		return nil, s.fault("events", err)
 	}
-	defer rows.Close()
-	var out []store.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, s.fault("events", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.Collect(rs, scan.Event)
+	if err != nil {
 		return nil, s.fault("events", err)
 	}
 	return out, nil
-}
-
-// eventColumns are the columns scanEvent reads, in its order.
-const eventColumns = `id, tenant, uid, hook, endpoint, payload, created_at, state, attempts, next_attempt_at,
-	last_error, claimed_by, claimed_until, finished_at`
-
-// scanEvent reads one row of eventColumns.
-func scanEvent(row interface{ Scan(...any) error }) (store.Event, error) {
-	var e store.Event
-	var state string
-	var created int64
-	var next, claimedUntil, finished sql.NullInt64
-	if err := row.Scan(&e.ID, &e.Tenant, &e.UID, &e.Hook, &e.Endpoint, &e.Payload, &created, &state,
-		&e.Attempts, &next, &e.LastError, &e.ClaimedBy, &claimedUntil, &finished); err != nil {
-		return e, err
-	}
-	e.State, e.CreatedAt, e.NextAttemptAt = store.EventState(state), fromMicro(created), fromNullMicro(next)
-	e.ClaimedUntil, e.FinishedAt = fromNullMicro(claimedUntil), fromNullMicro(finished)
-	return e, nil
 }

@@ -2,11 +2,10 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 // Keys implements store.Reader: oldest first, ties broken by id.
@@ -14,24 +13,13 @@ func (s *Store) Keys(ctx context.Context) ([]store.Key, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, alg, private, public, pepper_id, created_at, retired_at
-		FROM signing_keys ORDER BY created_at, id`)
+	rs, err := s.r.QueryContext(ctx, `SELECT `+rows.KeyColumns+` FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, s.fault("keys", err)
 	}
-	defer rows.Close()
-	var out []store.Key
-	for rows.Next() {
-		var k store.Key
-		var created int64
-		var retired sql.NullInt64
-		if err := rows.Scan(&k.ID, &k.Alg, &k.Private, &k.Public, &k.PepperID, &created, &retired); err != nil {
-			return nil, s.fault("keys", err)
-		}
-		k.CreatedAt, k.RetiredAt = fromMicro(created), fromNullMicro(retired)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.Collect(rs, scan.Key)
+	if err != nil {
 		return nil, s.fault("keys", err)
 	}
 	return out, nil
@@ -82,15 +70,11 @@ func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
 	if err := s.check(); err != nil {
 		return "", false, err
 	}
-	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
+	v, found, err := lookup(rows.String(s.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key)))
 	if err != nil {
 		return "", false, s.fault("meta", err)
 	}
-	return v, true, nil
+	return v, found, nil
 }
 
 // SetMeta implements store.Store.

@@ -1,14 +1,13 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 // claimableSQL selects the seq of claimable events: pending, due, not
@@ -54,50 +53,23 @@ func (s *Store) ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Ev
 		return nil, nil
 	}
 
-	type claimed struct {
-		seq int64
-		e   store.Event
-	}
-	var got []claimed
+	var got []rows.Claimed
 	err := s.inTx(ctx, "claim events", func(tx *sql.Tx) error {
 		upd := []any{c.Owner, micro(c.Now.Add(c.Lease))}
-		rows, err := tx.QueryContext(ctx, `UPDATE events SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-			WHERE seq IN (`+sel+`) RETURNING seq, `+eventColumns, append(upd, args...)...)
+		rs, err := tx.QueryContext(ctx, `UPDATE events SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+			WHERE seq IN (`+sel+`) RETURNING seq, `+rows.EventColumns, append(upd, args...)...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c claimed
-			c.e, err = scanEvent(scanFunc(func(dst ...any) error { return rows.Scan(append([]any{&c.seq}, dst...)...) }))
-			if err != nil {
-				return err
-			}
-			got = append(got, c)
-		}
-		return rows.Err()
+		defer rs.Close()
+		got, err = rows.Collect(rs, scan.ClaimedEvent)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING gives no order; the contract is oldest first.
-	slices.SortFunc(got, func(a, b claimed) int {
-		if c := a.e.CreatedAt.Compare(b.e.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	out := make([]store.Event, len(got))
-	for i, c := range got {
-		out[i] = c.e
-	}
-	return out, nil
+	return rows.OldestFirst(got), nil
 }
-
-// scanFunc adapts a function to scanEvent's row interface.
-type scanFunc func(dst ...any) error
-
-func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
 
 // CompleteEvent implements store.Store.
 func (s *Store) CompleteEvent(ctx context.Context, id string, now time.Time) (bool, error) {

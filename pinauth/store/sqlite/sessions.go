@@ -2,33 +2,25 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"slices"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
-const selectSession = `SELECT tenant, uid, created_at, expires_at, revoked_at FROM sessions WHERE id = ?`
+const selectSession = `SELECT ` + rows.SessionColumns + ` FROM sessions WHERE id = ?`
 
 // Session implements store.Reader.
 func (s *Store) Session(ctx context.Context, id string) (store.Session, bool, error) {
 	if err := s.check(); err != nil {
 		return store.Session{}, false, err
 	}
-	ses := store.Session{ID: id}
-	var created, expires int64
-	var revoked sql.NullInt64
-	err := s.sessionByID.QueryRowContext(ctx, id).Scan(&ses.Tenant, &ses.UID, &created, &expires, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Session{}, false, nil
-	}
+	ses, found, err := lookup(scan.Session(s.sessionByID.QueryRowContext(ctx, id), id))
 	if err != nil {
 		return store.Session{}, false, s.fault("session", err)
 	}
-	ses.CreatedAt, ses.ExpiresAt, ses.RevokedAt = fromMicro(created), fromMicro(expires), fromNullMicro(revoked)
-	return ses, true, nil
+	return ses, found, nil
 }
 
 // CreateSession implements store.Tx. An id already stored is an error.
@@ -71,23 +63,15 @@ func (x *txn) RevokeSessions(ref store.AccountRef, exceptSession string, now tim
 	if err := x.check(); err != nil {
 		return nil, err
 	}
-	rows, err := x.tx.QueryContext(x.ctx, `UPDATE sessions SET revoked_at = ?
+	rs, err := x.tx.QueryContext(x.ctx, `UPDATE sessions SET revoked_at = ?
 		WHERE tenant = ? AND uid = ? AND revoked_at IS NULL AND id != ? RETURNING id`,
 		micro(now), ref.Tenant, ref.UID, exceptSession)
 	if err != nil {
 		return nil, x.s.fault("revoke sessions", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, x.s.fault("revoke sessions", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := rows.Collect(rs, rows.String)
+	rs.Close()
+	if err != nil {
 		return nil, x.s.fault("revoke sessions", err)
 	}
 	if _, err := x.exec(`DELETE FROM tokens WHERE session_id IN

@@ -361,3 +361,23 @@ func TestATxRefusesUseAfterUpdateReturned(t *testing.T) {
 		t.Error("a write through a finished Tx was stored")
 	}
 }
+
+// Existing files hold account documents as TEXT; a document written as a
+// BLOB would read back the same here but not in tools that query the file.
+func TestAccountDocumentsAreStoredAsText(t *testing.T) {
+	s, _ := openTemp(t)
+	create(t, s, alice)
+	a := alice
+	a.Version = 1
+	a.Username = "alice2"
+	if err := s.Update(context.Background(), func(tx store.Tx) error { _, err := tx.SaveAccount(a); return err }); err != nil {
+		t.Fatal(err)
+	}
+	var kind, doc string
+	if err := s.r.QueryRow(`SELECT typeof(doc), doc FROM accounts WHERE uid = 'u1'`).Scan(&kind, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "text" || !strings.Contains(doc, `"username":"alice2"`) {
+		t.Errorf("stored doc is %s %s, want the saved document as text", kind, doc)
+	}
+}

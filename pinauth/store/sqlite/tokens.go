@@ -2,54 +2,29 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 const (
-	tokenColumns = `kind, tenant, uid, session_id, created_at, expires_at, used_at, data`
-	selectToken  = `SELECT ` + tokenColumns + ` FROM tokens WHERE hash = ? AND kind = ?`
+	selectToken = `SELECT ` + rows.TokenColumns + ` FROM tokens WHERE hash = ? AND kind = ?`
 	// consumeTokenSQL takes a one-time token in one statement: the row is
 	// marked used only if it is unused and unexpired, so of concurrent
 	// callers exactly one gets it back.
 	consumeTokenSQL = `UPDATE tokens SET used_at = ?
 		WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ?
-		RETURNING ` + tokenColumns
+		RETURNING ` + rows.TokenColumns
 )
-
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanToken(row rowScanner, hash string) (store.Token, bool, error) {
-	var t store.Token
-	var kind string
-	var created, expires int64
-	var used sql.NullInt64
-	var data sql.NullString
-	if err := row.Scan(&kind, &t.Tenant, &t.UID, &t.SessionID, &created, &expires, &used, &data); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.Token{}, false, nil
-		}
-		return store.Token{}, false, err
-	}
-	d, err := decodeStrings(data)
-	if err != nil {
-		return store.Token{}, false, err
-	}
-	t.Hash, t.Kind, t.Data = hash, store.TokenKind(kind), d
-	t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMicro(created), fromMicro(expires), fromNullMicro(used)
-	return t, true, nil
-}
 
 // Token implements store.Reader.
 func (s *Store) Token(ctx context.Context, kind store.TokenKind, hash string) (store.Token, bool, error) {
 	if err := s.check(); err != nil {
 		return store.Token{}, false, err
 	}
-	t, found, err := scanToken(s.tokenByHash.QueryRowContext(ctx, hash, string(kind)), hash)
+	t, found, err := lookup(scan.Token(s.tokenByHash.QueryRowContext(ctx, hash, string(kind)), hash))
 	if err != nil {
 		return store.Token{}, false, s.fault("token", err)
 	}
@@ -61,7 +36,7 @@ func (x *txn) Token(kind store.TokenKind, hash string) (store.Token, bool, error
 	if err := x.check(); err != nil {
 		return store.Token{}, false, err
 	}
-	t, found, err := scanToken(x.tx.StmtContext(x.ctx, x.s.tokenByHashW).QueryRowContext(x.ctx, hash, string(kind)), hash)
+	t, found, err := lookup(scan.Token(x.tx.StmtContext(x.ctx, x.s.tokenByHashW).QueryRowContext(x.ctx, hash, string(kind)), hash))
 	if err != nil {
 		return store.Token{}, false, x.s.fault("token", err)
 	}
@@ -74,11 +49,11 @@ func (x *txn) InsertToken(t store.Token) error {
 	if err := x.check(); err != nil {
 		return err
 	}
-	data, err := encodeStrings(t.Data)
+	data, err := rows.EncodeStrings(t.Data)
 	if err != nil {
 		return x.s.fault("insert token", err)
 	}
-	if _, err := x.exec(`INSERT INTO tokens (hash, `+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := x.exec(`INSERT INTO tokens (hash, `+rows.TokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.Hash, string(t.Kind), t.Tenant, t.UID, t.SessionID,
 		micro(t.CreatedAt), micro(t.ExpiresAt), nullMicro(t.UsedAt), data); err != nil {
 		return x.s.fault("insert token", err)
@@ -93,7 +68,7 @@ func (x *txn) ConsumeToken(kind store.TokenKind, hash string, now time.Time) (st
 	}
 	at := micro(now)
 	row := x.tx.StmtContext(x.ctx, x.s.consumeToken).QueryRowContext(x.ctx, at, hash, string(kind), at)
-	t, found, err := scanToken(row, hash)
+	t, found, err := lookup(scan.Token(row, hash))
 	if err != nil {
 		return store.Token{}, false, x.s.fault("consume token", err)
 	}
