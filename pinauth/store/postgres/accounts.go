@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 const (
@@ -19,16 +20,7 @@ const (
 
 // scanAccount reads one (version, doc) row; found=false when there is none.
 func scanAccount(row pgx.Row, tenant, uid string) (store.Account, bool, error) {
-	var version int64
-	var doc []byte
-	if err := row.Scan(&version, &doc); err != nil {
-		if noRows(err) {
-			return store.Account{}, false, nil
-		}
-		return store.Account{}, false, err
-	}
-	a, err := decodeAccount(tenant, uid, version, doc)
-	return a, err == nil, err
+	return lookup(rows.Account(row, tenant, uid))
 }
 
 // Account implements store.Reader.
@@ -57,22 +49,12 @@ func (s *Store) AccountBy(ctx context.Context, tenant string, kind store.Identif
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	var uid string
-	var version int64
-	var doc []byte
-	err := s.pool.QueryRow(ctx, selectAccountBy, tenant, string(kind), store.NormalizeIdentifier(kind, value)).
-		Scan(&uid, &version, &doc)
-	if noRows(err) {
-		return store.Account{}, false, nil
-	}
+	a, found, err := lookup(rows.TenantAccount(
+		s.pool.QueryRow(ctx, selectAccountBy, tenant, string(kind), store.NormalizeIdentifier(kind, value)), tenant))
 	if err != nil {
 		return store.Account{}, false, s.fault("account by identifier", err)
 	}
-	a, err := decodeAccount(tenant, uid, version, doc)
-	if err != nil {
-		return store.Account{}, false, s.fault("account by identifier", err)
-	}
-	return a, true, nil
+	return a, found, nil
 }
 
 // ListAccounts implements store.Reader. A limit below 1 yields no accounts.
@@ -85,28 +67,15 @@ func (s *Store) ListAccounts(ctx context.Context, tenant, after string, limit in
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx,
+	rs, err := s.pool.Query(ctx,
 		`SELECT uid, version, doc FROM accounts WHERE tenant = $1 AND uid > $2 ORDER BY uid LIMIT $3`,
 		tenant, after, limit)
 	if err != nil {
 		return nil, s.fault("list accounts", err)
 	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		var uid string
-		var version int64
-		var doc []byte
-		if err := rows.Scan(&uid, &version, &doc); err != nil {
-			return nil, s.fault("list accounts", err)
-		}
-		a, err := decodeAccount(tenant, uid, version, doc)
-		if err != nil {
-			return nil, s.fault("list accounts", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.Account, error) { return rows.TenantAccount(sc, tenant) })
+	if err != nil {
 		return nil, s.fault("list accounts", err)
 	}
 	return out, nil
@@ -156,11 +125,11 @@ func (x *txn) CreateAccount(a store.Account) error {
 	if err := x.check(); err != nil {
 		return err
 	}
-	ids, err := ownIdentifiers(&a)
+	ids, err := rows.Identifiers(&a)
 	if err != nil {
 		return err
 	}
-	doc, err := encodeAccount(&a)
+	doc, err := rows.EncodeAccount(&a)
 	if err != nil {
 		return fmt.Errorf("postgres store: create account: %w", err)
 	}
@@ -199,11 +168,11 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if err := x.check(); err != nil {
 		return false, err
 	}
-	ids, err := ownIdentifiers(&a)
+	ids, err := rows.Identifiers(&a)
 	if err != nil {
 		return false, err
 	}
-	doc, err := encodeAccount(&a)
+	doc, err := rows.EncodeAccount(&a)
 	if err != nil {
 		return false, fmt.Errorf("postgres store: save account: %w", err)
 	}
@@ -265,20 +234,6 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	return true, nil
 }
 
-// ownIdentifiers returns a's identifiers after checking that none is
-// listed twice.
-func ownIdentifiers(a *store.Account) ([]store.Identifier, error) {
-	ids := a.Identifiers()
-	for i, id := range ids {
-		for _, prev := range ids[:i] {
-			if prev == id {
-				return nil, &store.DuplicateError{Field: string(id.Kind)}
-			}
-		}
-	}
-	return ids, nil
-}
-
 // insertIdentifiers inserts ids for a; the first one another account
 // holds yields a *DuplicateError (and the caller rolls back).
 func (x *txn) insertIdentifiers(tx pgx.Tx, a *store.Account, ids []store.Identifier) (*store.DuplicateError, error) {
@@ -297,20 +252,20 @@ func (x *txn) insertIdentifiers(tx pgx.Tx, a *store.Account, ids []store.Identif
 
 // storedIdentifiers returns the identifiers stored for an account.
 func (x *txn) storedIdentifiers(ref store.AccountRef) (map[store.Identifier]bool, error) {
-	rows, err := x.tx.Query(x.ctx, `SELECT kind, value FROM identifiers WHERE tenant = $1 AND uid = $2`, ref.Tenant, ref.UID)
+	rs, err := x.tx.Query(x.ctx, `SELECT kind, value FROM identifiers WHERE tenant = $1 AND uid = $2`, ref.Tenant, ref.UID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer rs.Close()
 	stored := map[store.Identifier]bool{}
-	for rows.Next() {
+	for rs.Next() {
 		var kind, value string
-		if err := rows.Scan(&kind, &value); err != nil {
+		if err := rs.Scan(&kind, &value); err != nil {
 			return nil, err
 		}
 		stored[store.Identifier{Kind: store.IdentifierKind(kind), Value: value}] = true
 	}
-	return stored, rows.Err()
+	return stored, rs.Err()
 }
 
 // diffIdentifiers returns what must be inserted and deleted to turn the

@@ -8,10 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 const (
-	selectAttempts = `SELECT failures, window_start, lock_type, locked_until FROM attempts WHERE tenant = $1 AND uid = $2`
+	selectAttempts = `SELECT ` + rows.AttemptsColumns + ` FROM attempts WHERE tenant = $1 AND uid = $2`
 	// lockAccountAttempts serializes every decision about one account's
 	// attempts (ReserveAttempt, Lock) until the transaction ends, also
 	// while the account has no attempts row to lock yet. Hash collisions
@@ -24,18 +25,9 @@ const (
 			locked_until = excluded.locked_until`
 )
 
+// scanAttempts reads an attempts row; found=false when there is none.
 func scanAttempts(row pgx.Row) (store.Attempts, bool, error) {
-	var a store.Attempts
-	var start, until *time.Time
-	var lockType string
-	if err := row.Scan(&a.Failures, &start, &lockType, &until); err != nil {
-		if noRows(err) {
-			return store.Attempts{}, false, nil
-		}
-		return store.Attempts{}, false, err
-	}
-	a.WindowStart, a.LockType, a.LockedUntil = fromNull(start), store.LockType(lockType), fromNull(until)
-	return a, true, nil
+	return lookup(scan.Attempts(row))
 }
 
 // Attempts implements store.Reader.
@@ -79,7 +71,7 @@ func (s *Store) ReserveAttempt(ctx context.Context, ref store.AccountRef, p stor
 		if err := br.Close(); err != nil {
 			return err
 		}
-		res = reserve(old, p, now)
+		res = store.DecideAttempt(old, p, now)
 		if res.State == old {
 			return nil
 		}
@@ -92,26 +84,6 @@ func (s *Store) ReserveAttempt(ctx context.Context, ref store.AccountRef, p stor
 		return store.AttemptResult{}, err
 	}
 	return res, nil
-}
-
-// reserve decides one ReserveAttempt from the stored state.
-func reserve(st store.Attempts, p store.AttemptPolicy, now time.Time) store.AttemptResult {
-	locked := st.Locked(now)
-	if !locked && st.LockType != store.LockNone {
-		st = store.Attempts{} // the lock ended: start afresh
-	}
-	if st.Failures > 0 && !st.WindowStart.Add(p.Window).After(now) {
-		st.Failures, st.WindowStart = 0, time.Time{} // the window ended
-	}
-	bypass := locked && p.Bypass != store.LockNone && p.Bypass == st.LockType
-	if !bypass && (locked || st.Failures >= p.Limit) {
-		return store.AttemptResult{Allowed: false, Count: st.Failures, State: st}
-	}
-	if st.Failures == 0 {
-		st.WindowStart = now
-	}
-	st.Failures++
-	return store.AttemptResult{Allowed: true, Count: st.Failures, State: st}
 }
 
 // Lock implements store.Tx. It takes the account's advisory lock, like

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 // Keys implements store.Reader: oldest first, ties broken by id.
@@ -16,24 +17,13 @@ func (s *Store) Keys(ctx context.Context) ([]store.Key, error) {
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	rows, err := s.pool.Query(ctx, `SELECT id, alg, private, public, pepper_id, created_at, retired_at
-		FROM signing_keys ORDER BY created_at, id`)
+	rs, err := s.pool.Query(ctx, `SELECT `+rows.KeyColumns+` FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, s.fault("keys", err)
 	}
-	defer rows.Close()
-	var out []store.Key
-	for rows.Next() {
-		var k store.Key
-		var created time.Time
-		var retired *time.Time
-		if err := rows.Scan(&k.ID, &k.Alg, &k.Private, &k.Public, &k.PepperID, &created, &retired); err != nil {
-			return nil, s.fault("keys", err)
-		}
-		k.CreatedAt, k.RetiredAt = created.UTC(), fromNull(retired)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+	defer rs.Close()
+	out, err := rows.Collect(rs, scan.Key)
+	if err != nil {
 		return nil, s.fault("keys", err)
 	}
 	return out, nil
@@ -97,15 +87,11 @@ func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&v)
-	if noRows(err) {
-		return "", false, nil
-	}
+	v, found, err := lookup(rows.String(s.pool.QueryRow(ctx, `SELECT value FROM meta WHERE key = $1`, key)))
 	if err != nil {
 		return "", false, s.fault("meta", err)
 	}
-	return v, true, nil
+	return v, found, nil
 }
 
 // SetMeta implements store.Store.

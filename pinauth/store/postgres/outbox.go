@@ -1,14 +1,13 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 // claimableSQL selects the seq of claimable events: pending, due, not
@@ -53,53 +52,26 @@ func (s *Store) ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Ev
 		return nil, nil
 	}
 
-	type claimed struct {
-		seq int64
-		e   store.Event
-	}
-	var got []claimed
+	var got []rows.Claimed
 	err = s.inTx(ctx, "claim events", func(ctx context.Context, tx pgx.Tx) error {
-		got = got[:0] // a retried transaction starts over
-		rows, err := tx.Query(ctx, `WITH claimable AS (`+claimableSQL+` FOR UPDATE OF e SKIP LOCKED)
+		rs, err := tx.Query(ctx, `WITH claimable AS (`+claimableSQL+` FOR UPDATE OF e SKIP LOCKED)
 			UPDATE events SET claimed_by = $4, claimed_until = $5, attempts = attempts + 1
 			FROM claimable WHERE events.seq = claimable.seq
-			RETURNING events.seq, `+eventColumns,
+			RETURNING events.seq, `+rows.EventColumns,
 			append(args, c.Owner, at(c.Now.Add(c.Lease)))...)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var cl claimed
-			cl.e, err = scanEvent(scanFunc(func(dst ...any) error { return rows.Scan(append([]any{&cl.seq}, dst...)...) }))
-			if err != nil {
-				return err
-			}
-			got = append(got, cl)
-		}
-		return rows.Err()
+		defer rs.Close()
+		// A retried transaction starts over: got is replaced, not added to.
+		got, err = rows.Collect(rs, scan.ClaimedEvent)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING gives no order; the contract is oldest first.
-	slices.SortFunc(got, func(a, b claimed) int {
-		if c := a.e.CreatedAt.Compare(b.e.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	out := make([]store.Event, len(got))
-	for i, cl := range got {
-		out[i] = cl.e
-	}
-	return out, nil
+	return rows.OldestFirst(got), nil
 }
-
-// scanFunc adapts a function to the row interface scanEvent reads.
-type scanFunc func(dst ...any) error
-
-func (f scanFunc) Scan(dst ...any) error { return f(dst...) }
 
 // CompleteEvent implements store.Store.
 func (s *Store) CompleteEvent(ctx context.Context, id string, now time.Time) (bool, error) {

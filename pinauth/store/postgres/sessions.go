@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 // Session implements store.Reader.
@@ -15,19 +16,12 @@ func (s *Store) Session(ctx context.Context, id string) (store.Session, bool, er
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	ses := store.Session{ID: id}
-	var created, expires time.Time
-	var revoked *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT tenant, uid, created_at, expires_at, revoked_at FROM sessions WHERE id = $1`, id).
-		Scan(&ses.Tenant, &ses.UID, &created, &expires, &revoked)
-	if noRows(err) {
-		return store.Session{}, false, nil
-	}
+	ses, found, err := lookup(scan.Session(
+		s.pool.QueryRow(ctx, `SELECT `+rows.SessionColumns+` FROM sessions WHERE id = $1`, id), id))
 	if err != nil {
 		return store.Session{}, false, s.fault("session", err)
 	}
-	ses.CreatedAt, ses.ExpiresAt, ses.RevokedAt = created.UTC(), expires.UTC(), fromNull(revoked)
-	return ses, true, nil
+	return ses, found, nil
 }
 
 // CreateSession implements store.Tx. An id already stored is an error.
@@ -70,23 +64,15 @@ func (x *txn) RevokeSessions(ref store.AccountRef, exceptSession string, now tim
 	if err := x.check(); err != nil {
 		return nil, err
 	}
-	rows, err := x.tx.Query(x.ctx, `UPDATE sessions SET revoked_at = $1
+	rs, err := x.tx.Query(x.ctx, `UPDATE sessions SET revoked_at = $1
 		WHERE tenant = $2 AND uid = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id`,
 		at(now), ref.Tenant, ref.UID, exceptSession)
 	if err != nil {
 		return nil, x.s.fault("revoke sessions", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, x.s.fault("revoke sessions", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	ids, err := rows.Collect(rs, rows.String)
+	rs.Close()
+	if err != nil {
 		return nil, x.s.fault("revoke sessions", err)
 	}
 	if _, err := x.exec(`DELETE FROM tokens WHERE session_id IN

@@ -6,43 +6,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
 )
 
 const (
-	tokenColumns = `kind, tenant, uid, session_id, created_at, expires_at, used_at, data`
-	selectToken  = `SELECT ` + tokenColumns + ` FROM tokens WHERE hash = $1 AND kind = $2`
+	selectToken = `SELECT ` + rows.TokenColumns + ` FROM tokens WHERE hash = $1 AND kind = $2`
 	// consumeTokenSQL takes a one-time token in one statement. Under READ
 	// COMMITTED a concurrent caller waits for the row, then re-checks the
 	// WHERE clause against the committed version, so exactly one of them
 	// gets the row back.
 	consumeTokenSQL = `UPDATE tokens SET used_at = $1
 		WHERE hash = $2 AND kind = $3 AND used_at IS NULL AND expires_at > $1
-		RETURNING ` + tokenColumns
+		RETURNING ` + rows.TokenColumns
 )
-
-func scanToken(row pgx.Row, hash string) (store.Token, bool, error) {
-	var t store.Token
-	var kind string
-	var created, expires time.Time
-	var used *time.Time
-	var data *string
-	if err := row.Scan(&kind, &t.Tenant, &t.UID, &t.SessionID, &created, &expires, &used, &data); err != nil {
-		if noRows(err) {
-			return store.Token{}, false, nil
-		}
-		return store.Token{}, false, err
-	}
-	d, err := decodeStrings(data)
-	if err != nil {
-		return store.Token{}, false, err
-	}
-	t.Hash, t.Kind, t.Data = hash, store.TokenKind(kind), d
-	t.CreatedAt, t.ExpiresAt, t.UsedAt = created.UTC(), expires.UTC(), fromNull(used)
-	return t, true, nil
-}
 
 // Token implements store.Reader.
 func (s *Store) Token(ctx context.Context, kind store.TokenKind, hash string) (store.Token, bool, error) {
@@ -51,7 +28,7 @@ func (s *Store) Token(ctx context.Context, kind store.TokenKind, hash string) (s
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	t, found, err := scanToken(s.pool.QueryRow(ctx, selectToken, hash, string(kind)), hash)
+	t, found, err := lookup(scan.Token(s.pool.QueryRow(ctx, selectToken, hash, string(kind)), hash))
 	if err != nil {
 		return store.Token{}, false, s.fault("token", err)
 	}
@@ -63,7 +40,7 @@ func (x *txn) Token(kind store.TokenKind, hash string) (store.Token, bool, error
 	if err := x.check(); err != nil {
 		return store.Token{}, false, err
 	}
-	t, found, err := scanToken(x.queryRow(selectToken, hash, string(kind)), hash)
+	t, found, err := lookup(scan.Token(x.queryRow(selectToken, hash, string(kind)), hash))
 	if err != nil {
 		return store.Token{}, false, x.s.fault("token", err)
 	}
@@ -76,11 +53,11 @@ func (x *txn) InsertToken(t store.Token) error {
 	if err := x.check(); err != nil {
 		return err
 	}
-	data, err := encodeStrings(t.Data)
+	data, err := rows.EncodeStrings(t.Data)
 	if err != nil {
 		return x.s.fault("insert token", err)
 	}
-	if _, err := x.exec(`INSERT INTO tokens (hash, `+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	if _, err := x.exec(`INSERT INTO tokens (hash, `+rows.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		t.Hash, string(t.Kind), t.Tenant, t.UID, t.SessionID,
 		at(t.CreatedAt), at(t.ExpiresAt), nullAt(t.UsedAt), data); err != nil {
 		return x.s.fault("insert token", err)
@@ -93,7 +70,7 @@ func (x *txn) ConsumeToken(kind store.TokenKind, hash string, now time.Time) (st
 	if err := x.check(); err != nil {
 		return store.Token{}, false, err
 	}
-	t, found, err := scanToken(x.queryRow(consumeTokenSQL, at(now), hash, string(kind)), hash)
+	t, found, err := lookup(scan.Token(x.queryRow(consumeTokenSQL, at(now), hash, string(kind)), hash))
 	if err != nil {
 		return store.Token{}, false, x.s.fault("consume token", err)
 	}
