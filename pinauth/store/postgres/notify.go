@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/subscribers"
 )
 
 // Invalidations travel as NOTIFY payloads on one channel. pg_notify inside
@@ -141,7 +140,7 @@ func (s *Store) Subscribe(ctx context.Context, fn func(store.Invalidation)) {
 // listener owns the LISTEN connection and the subscriptions.
 type listener struct {
 	s    *Store
-	subs atomic.Pointer[[]*subscription] // copy-on-write: delivery takes no lock
+	subs subscribers.List
 
 	mu      sync.Mutex
 	running bool
@@ -153,11 +152,6 @@ type listener struct {
 	up chan struct{}
 }
 
-type subscription struct {
-	ctx context.Context
-	fn  func(store.Invalidation)
-}
-
 func (l *listener) init(s *Store) {
 	l.s = s
 	l.up = make(chan struct{})
@@ -167,24 +161,12 @@ func (l *listener) init(s *Store) {
 // and returns the channel that is closed while it listens. ok is false
 // after stop.
 func (l *listener) add(ctx context.Context, fn func(store.Invalidation)) (up <-chan struct{}, ok bool) {
-	sub := &subscription{ctx: ctx, fn: fn}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.stopped {
 		return nil, false
 	}
-	var next []*subscription
-	if old := l.subs.Load(); old != nil {
-		next = slices.Clone(*old)
-	}
-	next = append(next, sub)
-	l.subs.Store(&next)
-	context.AfterFunc(ctx, func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		next := slices.DeleteFunc(slices.Clone(*l.subs.Load()), func(x *subscription) bool { return x == sub })
-		l.subs.Store(&next)
-	})
+	l.subs.Add(ctx, fn)
 	if !l.running {
 		l.running = true
 		runCtx, cancel := context.WithCancel(context.Background())
@@ -221,19 +203,6 @@ func (l *listener) setUp(listening bool) {
 	}
 }
 
-// deliver hands inv to every live subscription.
-func (l *listener) deliver(inv store.Invalidation) {
-	list := l.subs.Load()
-	if list == nil {
-		return
-	}
-	for _, sub := range *list {
-		if sub.ctx.Err() == nil {
-			sub.fn(inv)
-		}
-	}
-}
-
 // run keeps a listening connection until ctx ends.
 func (l *listener) run(ctx context.Context) {
 	defer close(l.done)
@@ -265,7 +234,7 @@ func (l *listener) run(ctx context.Context) {
 		// Whatever changed while nobody listened went unannounced. The
 		// Reset goes out before Subscribe calls waiting for the
 		// connection return, so a new subscriber never gets it late.
-		l.deliver(store.Invalidation{Reset: true})
+		l.subs.Deliver(store.Invalidation{Reset: true})
 		l.setUp(true)
 		err = l.receive(ctx, conn)
 		l.setUp(false)
@@ -302,7 +271,7 @@ func (l *listener) receive(ctx context.Context, conn *pgx.Conn) error {
 		n, err := conn.WaitForNotification(wait)
 		cancel()
 		if err == nil {
-			l.deliver(decodeInvalidation(n.Payload))
+			l.subs.Deliver(decodeInvalidation(n.Payload))
 			continue
 		}
 		if ctx.Err() != nil {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/subscribers"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -40,7 +41,7 @@ type Store struct {
 	w      *sql.DB // exactly one connection: the only writer of this process
 	r      *sql.DB // read-only connections
 	closed atomic.Bool
-	subs   subscribers
+	subs   subscribers.List
 
 	// Prepared statements of the hot paths (login, token checks).
 	accountByUID  *sql.Stmt
