@@ -22,24 +22,14 @@ var concurrencyCases = []testCase{
 func testConcurrentConsume(t *testing.T, s store.Store, n int) {
 	createAccounts(t, s, account("u1", "", "", ""))
 	insertTokens(t, s, token("h1", store.TokenRefresh, "u1", "s1"))
-	found := make([]bool, n)
-	errs := make([]error, n)
-	together(n, func(i int) {
-		errs[i] = s.Update(t.Context(), func(tx store.Tx) error {
+	winners := countTrue(t, n, func(i int) (found bool, err error) {
+		err = s.Update(t.Context(), func(tx store.Tx) error {
 			var err error
-			_, found[i], err = tx.ConsumeToken(store.TokenRefresh, "h1", t0.Add(time.Duration(i)*time.Millisecond))
+			_, found, err = tx.ConsumeToken(store.TokenRefresh, "h1", t0.Add(time.Duration(i)*time.Millisecond))
 			return err
 		})
+		return found, err
 	})
-	winners := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("goroutine %d: %v", i, errs[i])
-		}
-		if found[i] {
-			winners++
-		}
-	}
 	if winners != 1 {
 		t.Errorf("%d of %d concurrent ConsumeToken calls took the token, want exactly 1", winners, n)
 	}
@@ -88,24 +78,14 @@ func testConcurrentLock(t *testing.T, s store.Store) {
 		reserve(t, s, "u1", policy, t0, true, i)
 	}
 	const n = 20
-	locked := make([]bool, n)
-	errs := make([]error, n)
-	together(n, func(i int) {
-		errs[i] = s.Update(t.Context(), func(tx store.Tx) error {
+	winners := countTrue(t, n, func(int) (locked bool, err error) {
+		err = s.Update(t.Context(), func(tx store.Tx) error {
 			var err error
-			locked[i], err = tx.Lock(ref("u1"), 3, store.LockSuspend, t0.Add(time.Hour), t0.Add(time.Second))
+			locked, err = tx.Lock(ref("u1"), 3, store.LockSuspend, t0.Add(time.Hour), t0.Add(time.Second))
 			return err
 		})
+		return locked, err
 	})
-	winners := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("goroutine %d: %v", i, errs[i])
-		}
-		if locked[i] {
-			winners++
-		}
-	}
 	if winners != 1 {
 		t.Errorf("%d of %d concurrent Lock calls locked, want exactly 1", winners, n)
 	}
@@ -153,20 +133,9 @@ func testConcurrentSave(t *testing.T, s store.Store) {
 
 func testConcurrentAddKey(t *testing.T, s store.Store) {
 	const n = 20
-	inserted := make([]bool, n)
-	errs := make([]error, n)
-	together(n, func(i int) {
-		inserted[i], errs[i] = s.AddKey(t.Context(), key(fmt.Sprintf("k%02d", i), "EdDSA", t0), true)
+	winners := countTrue(t, n, func(i int) (bool, error) {
+		return s.AddKey(t.Context(), key(fmt.Sprintf("k%02d", i), "EdDSA", t0), true)
 	})
-	winners := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("goroutine %d: %v", i, errs[i])
-		}
-		if inserted[i] {
-			winners++
-		}
-	}
 	if winners != 1 {
 		t.Errorf("%d of %d concurrent AddKey(onlyIfNone) calls inserted, want exactly 1", winners, n)
 	}

@@ -100,24 +100,14 @@ func testQuotaRollback(t *testing.T, s store.Store) {
 
 func testConcurrentQuota(t *testing.T, s store.Store) {
 	const n, limit = 200, 5
-	allowed := make([]bool, n)
-	errs := make([]error, n)
-	together(n, func(i int) {
-		errs[i] = s.Update(t.Context(), func(tx store.Tx) error {
+	got := countTrue(t, n, func(i int) (allowed bool, err error) {
+		err = s.Update(t.Context(), func(tx store.Tx) error {
 			var err error
-			allowed[i], err = tx.ReserveQuota("k", limit, quotaWindow, ms.Add(time.Duration(i)*time.Microsecond))
+			allowed, err = tx.ReserveQuota("k", limit, quotaWindow, ms.Add(time.Duration(i)*time.Microsecond))
 			return err
 		})
+		return allowed, err
 	})
-	got := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("goroutine %d: %v", i, errs[i])
-		}
-		if allowed[i] {
-			got++
-		}
-	}
 	if got != limit {
 		t.Errorf("%d of %d concurrent ReserveQuota calls were allowed, want exactly %d", got, n, limit)
 	}

@@ -225,6 +225,25 @@ func together(n int, fn func(i int)) {
 	done.Wait()
 }
 
+// countTrue runs fn(0..n-1) together, reports the errors they return and
+// returns how many returned true.
+func countTrue(t *testing.T, n int, fn func(i int) (bool, error)) int {
+	t.Helper()
+	oks := make([]bool, n)
+	errs := make([]error, n)
+	together(n, func(i int) { oks[i], errs[i] = fn(i) })
+	got := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("goroutine %d: %v", i, errs[i])
+		}
+		if oks[i] {
+			got++
+		}
+	}
+	return got
+}
+
 // wantDuplicate checks that err is a *store.DuplicateError for field.
 func wantDuplicate(t *testing.T, what string, err error, field string) {
 	t.Helper()
