@@ -47,6 +47,13 @@ func TestPostgresStoreConformsToTheStoreContract(t *testing.T) {
 	})
 }
 
+func TestTwoNodesOnOneDatabaseKeepTheSharedContract(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		a, dsn := openFresh(t)
+		return a, openDSN(t, dsn)
+	})
+}
+
 var alice = store.Account{Tenant: "acme", UID: "u1", Username: "alice",
 	Emails: []store.Email{{Type: "Primary", Value: "alice@example.com"}}}
 
@@ -175,44 +182,6 @@ func TestAnOlderDatabaseIsMigratedInPlaceAndAFailingStepKeepsTheLastGoodVersion(
 	}
 	if _, found, err := s.Account(t.Context(), "acme", "u1"); !found || err != nil {
 		t.Errorf("account after migration: found %v, err %v", found, err)
-	}
-}
-
-func TestTwoNodesKeepReserveAttemptExact(t *testing.T) {
-	t.Parallel()
-	a, dsn := openFresh(t)
-	b := openDSN(t, dsn)
-	create(t, a, alice)
-	const n, limit = 100, 7
-	p := store.AttemptPolicy{Limit: limit, Window: time.Hour}
-	allowed := make([]bool, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			s := a
-			if i%2 == 1 {
-				s = b
-			}
-			res, err := s.ReserveAttempt(t.Context(), alice.Ref(), p, time.Now())
-			allowed[i], errs[i] = res.Allowed, err
-		})
-	}
-	close(start)
-	wg.Wait()
-	got := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("call %d: %v", i, errs[i])
-		}
-		if allowed[i] {
-			got++
-		}
-	}
-	if got != limit {
-		t.Errorf("%d of %d checks across two nodes were allowed, want exactly %d", got, n, limit)
 	}
 }
 

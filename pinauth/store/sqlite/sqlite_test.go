@@ -37,6 +37,31 @@ func TestSQLiteStoreConformsToTheStoreContract(t *testing.T) {
 	})
 }
 
+// openTwo opens two Stores on one new file. They stand for two processes:
+// their writes meet in SQLite's file lock, not in the write connection of
+// one Store.
+func openTwo(t testing.TB) [2]*Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pinauth.db")
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	return stores
+}
+
+func TestTwoStoresOnOneFileKeepTheSharedContract(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		s := openTwo(t)
+		return s[0], s[1]
+	})
+}
+
 var (
 	t0    = time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 	alice = store.Account{Tenant: "acme", UID: "u1", Username: "alice",
@@ -228,67 +253,8 @@ func TestAFailingMigrationLeavesTheFileAtTheLastGoodVersion(t *testing.T) {
 	}
 }
 
-func TestTwoStoresOnOneFileKeepReserveAttemptExact(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	var stores [2]*Store
-	for i := range stores {
-		s, err := Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		stores[i] = s
-	}
-	create(t, stores[0], alice)
-
-	const n, limit = 100, 7
-	p := store.AttemptPolicy{Limit: limit, Window: time.Hour}
-	allowed := make([]bool, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	done := make(chan struct{})
-	for i := range n {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			<-start
-			res, err := stores[i%2].ReserveAttempt(context.Background(), alice.Ref(), p, t0)
-			allowed[i], errs[i] = res.Allowed, err
-		}()
-	}
-	close(start)
-	for range n {
-		<-done
-	}
-	got := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("goroutine %d: %v", i, errs[i])
-		}
-		if allowed[i] {
-			got++
-		}
-	}
-	if got != limit {
-		t.Errorf("%d of %d checks across two stores were allowed, want exactly %d", got, n, limit)
-	}
-	for i, s := range stores {
-		if a, _, err := s.Attempts(context.Background(), alice.Ref()); err != nil || a.Failures != limit {
-			t.Errorf("store %d sees Failures %d, err %v; want %d", i, a.Failures, err, limit)
-		}
-	}
-}
-
 func TestReadersNeverSeeBusyUnderWriteLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	var stores [2]*Store
-	for i := range stores {
-		s, err := Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		stores[i] = s
-	}
+	stores := openTwo(t)
 	create(t, stores[0], alice)
 
 	const writers, writes, readers = 4, 50, 4
