@@ -155,11 +155,7 @@ func versionOf(t *testing.T, path string) int {
 }
 
 func TestOpenRefusesAFileFromANewerSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openTemp(t)
 	create(t, s, alice)
 	s.Close()
 
@@ -191,18 +187,14 @@ func TestOpenRefusesAFileFromANewerSchema(t *testing.T) {
 }
 
 func TestAnOlderFileIsMigratedInPlaceKeepingItsData(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	s, err := open(path, migrations)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openTemp(t)
 	create(t, s, alice)
 	s.Close()
 
 	next := migrations[len(migrations)-1].version + 1
 	added := append(migrations[:len(migrations):len(migrations)],
 		migration{next, `ALTER TABLE accounts ADD COLUMN note TEXT NOT NULL DEFAULT 'migrated'`})
-	s, err = open(path, added)
+	s, err := open(path, added)
 	if err != nil {
 		t.Fatalf("open with a new migration: %v", err)
 	}
@@ -220,11 +212,7 @@ func TestAnOlderFileIsMigratedInPlaceKeepingItsData(t *testing.T) {
 }
 
 func TestAFailingMigrationLeavesTheFileAtTheLastGoodVersion(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openTemp(t)
 	create(t, s, alice)
 	s.Close()
 
@@ -239,7 +227,7 @@ func TestAFailingMigrationLeavesTheFileAtTheLastGoodVersion(t *testing.T) {
 	if v := versionOf(t, path); v != last+1 {
 		t.Errorf("schema version = %d, want %d (the good migration applied, the broken one not)", v, last+1)
 	}
-	s, err = open(path, broken[:len(broken)-1])
+	s, err := open(path, broken[:len(broken)-1])
 	if err != nil {
 		t.Fatalf("reopen without the broken migration: %v", err)
 	}
