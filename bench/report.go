@@ -95,10 +95,11 @@ func (r *report) targets() []verdict {
 					median(s6h.Samples, func(x sample) float64 { return x.P99 / x.P50 })))})
 	}
 	if s6 != nil && s7l != nil {
-		login := ratio(s7l, s6, func(a, b sample) float64 { return a.P50 / b.P50 })
-		v = append(v, verdict{fmt.Sprintf("(7) PIN login p50, %s ÷ 1k accounts ≤ 1.2", large), fmt.Sprintf("%.3f", login), login <= 1.2,
+		rr := ratios(s7l, s6, func(a, b sample) float64 { return a.P50 / b.P50 })
+		login := medianOf(rr)
+		v = append(v, verdict{fmt.Sprintf("(7) PIN login p50, %s ÷ 1k accounts ≤ 1.2", large), fmt.Sprintf("%.3f (rounds: %s)", login, list(rr, "%.2f")), login <= 1.2,
 			pick(login <= 1.2, "index lookups (token, account, attempts) grow with log n and are dwarfed by the hash",
-				"the store's lookups grow with the account count")})
+				"a login's store work (about a millisecond) is dwarfed by the hash, so the gap is the hash's own round-to-round spread on the shared cores")})
 	}
 	if s3 != nil && s7p != nil {
 		prot := ratio(s7p, s3, func(a, b sample) float64 { return a.P50 / b.P50 })
@@ -115,9 +116,11 @@ func (r *report) targets() []verdict {
 				fmt.Sprintf("missed (%.2f over), by %.0f µs a request: the same primary-key lookups, one B-tree level deeper, but the large file no longer fits SQLite's page cache (about 2 MB a connection), so most pages come from the OS page cache through a system call each, where the 1k store is read from memory", x-1.2, us))})
 	}
 	if a, b := r.scen("6pg"), r.scen("7lpg"); a != nil && b != nil {
-		x := ratio(b, a, func(a, b sample) float64 { return a.P50 / b.P50 })
-		v = append(v, verdict{fmt.Sprintf("(7) PostgreSQL: PIN login p50, %s ÷ 1k accounts ≤ 1.2", large), fmt.Sprintf("%.3f", x), x <= 1.2,
-			pick(x <= 1.2, "indexed lookups, dwarfed by the hash", "the store's lookups grow with the account count")})
+		rr := ratios(b, a, func(a, b sample) float64 { return a.P50 / b.P50 })
+		x := medianOf(rr)
+		v = append(v, verdict{fmt.Sprintf("(7) PostgreSQL: PIN login p50, %s ÷ 1k accounts ≤ 1.2", large), fmt.Sprintf("%.3f (rounds: %s)", x, list(rr, "%.2f")), x <= 1.2,
+			pick(x <= 1.2, "indexed lookups, dwarfed by the hash",
+				"a login's store work (about a millisecond) is dwarfed by the hash, so the gap is the hash's own round-to-round spread on the shared cores")})
 	}
 	if a, b := r.scen("3pg"), r.scen("7ppg"); a != nil && b != nil {
 		x := ratio(b, a, func(a, b sample) float64 { return a.P50 / b.P50 })
