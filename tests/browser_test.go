@@ -37,12 +37,7 @@ const (
 // five wrong PINs lock the account; logout sends the browser back to the
 // login page. Each step is screenshotted.
 func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: .ci/run must install it (apt-get install -y chromium)", chromiumPath)
-		}
-		t.Skipf("%s is missing: install it with apt-get install -y chromium to run the browser test", chromiumPath)
-	}
+	requireChromium(t)
 	t.Parallel()
 	g := startGateway(t, func(s *siteConfig) { s.Extra = "login_page" })
 	uid := g.createAccount("")
@@ -53,22 +48,9 @@ func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	// chromedp's defaults (headless, no first run, no background
-	// networking, no sync …) plus: Debian's Chromium, no sandbox (CI runs
-	// as root), a fresh profile, and nothing that reaches the network.
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(420, 640),
-	)...)
-	defer cancelAlloc()
 	// The first tab starts the browser; later ones get fresh browser
 	// contexts (separate cookie jars).
-	first, cancelFirst := chromedp.NewContext(alloc)
+	first, cancelFirst := newChromium(ctx, t)
 	defer cancelFirst()
 	b := &chrome{t: t, ctx: first, base: g.base, dir: shots}
 	b.run(chromedp.EmulateViewport(420, 640))
@@ -163,9 +145,7 @@ func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
 		if nb.eval(`String(!!document.getElementById('password'))`) != "false" {
 			t.Fatal("the PIN pad page also asks for the password")
 		}
-		if over := nb.eval(`String(document.documentElement.scrollWidth - window.innerWidth)`); over != "0" {
-			t.Fatalf("the PIN pad is %spx wider than a 320px screen", over)
-		}
+		nb.fits("the PIN pad", 320)
 		nb.shot("04-pin-pad.png")
 		// Tap the digits on the keypad: the fourth submits the form.
 		for _, d := range pin {
@@ -249,6 +229,96 @@ func TestBrowserLoginPageFromPasswordToPINPadLockAndLogout(t *testing.T) {
 	})
 }
 
+// keyboardEmail is the account of the keyboard-only step: it has no PIN
+// yet, so its first login goes through the set-PIN form.
+const keyboardEmail = "keyboard@example.com"
+
+// TestBrowserLoginFormsWorkByKeyboardAloneAt320px logs a new account in
+// with the keyboard only, in a 320 px wide window: each form focuses its
+// first field, Tab moves through the fields in reading order, Enter
+// submits, and neither the password form nor the set-PIN form is wider
+// than the screen.
+func TestBrowserLoginFormsWorkByKeyboardAloneAt320px(t *testing.T) {
+	requireChromium(t)
+	t.Parallel()
+	g := startGateway(t, func(s *siteConfig) { s.Extra = "login_page" })
+	r := g.do("POST", apiPrefix+"/manage/account?"+g.manage(), map[string]any{
+		"Email":    []map[string]string{{"Type": "Primary", "Value": keyboardEmail}},
+		"Password": password, "UserName": "keyboard",
+	})
+	if r.status != 200 || r.str("Uid") == "" {
+		t.Fatalf("create account: %d %s", r.status, r.raw)
+	}
+	uid := r.str("Uid")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	tab, cancelTab := newChromium(ctx, t)
+	defer cancelTab()
+	b := &chrome{t: t, ctx: tab, base: g.base, dir: t.TempDir()}
+	b.run(chromedp.EmulateViewport(320, 640))
+
+	b.run(chromedp.Navigate(g.base + "/app/keys"))
+	b.waitURL("/login?return=%2Fapp%2Fkeys")
+	b.run(chromedp.WaitVisible(chromedp.ID("identifier")))
+	b.fits("the password form", 320)
+	b.waitFocus("#identifier")
+	b.run(chromedp.KeyEvent(keyboardEmail), chromedp.KeyEvent("\t"))
+	b.waitFocus("#password")
+	b.run(chromedp.KeyEvent(password), chromedp.KeyEvent("\t"))
+	b.waitFocus(`button[type="submit"]`)
+	// Back to the password field, and Enter there submits the form.
+	b.run(chromedp.KeyEvent("\t", chromedp.KeyModifiers(chromedp.ModifierShift)))
+	b.waitFocus("#password")
+	b.run(chromedp.KeyEvent("\r"))
+
+	b.run(chromedp.WaitVisible(chromedp.ID("confirm")))
+	b.fits("the set-PIN form", 320)
+	b.waitFocus("#pin")
+	b.run(chromedp.KeyEvent(pin), chromedp.KeyEvent("\t"))
+	b.waitFocus("#confirm")
+	b.run(chromedp.KeyEvent(pin + "\r"))
+	b.waitURL("/app/keys")
+	b.waitText("body", upstreamBody)
+	if up := g.up.last(t); up.Path != "/app/keys" || up.Header.Get("X-Auth-Uid") != uid {
+		t.Fatalf("the upstream saw %s for %q, want /app/keys for %s", up.Path, up.Header.Get("X-Auth-Uid"), uid)
+	}
+}
+
+// requireChromium skips the test when Chromium is missing, unless it runs
+// in CI (.ci/run sets CI and installs Chromium), where it fails instead.
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: .ci/run must install it (apt-get install -y chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing: install it with apt-get install -y chromium to run the browser test", chromiumPath)
+	}
+}
+
+// newChromium starts a headless Chromium for t and returns its first tab;
+// cancel stops the browser. chromedp's defaults (headless, no first run,
+// no background networking, no sync …) plus: Debian's Chromium, no
+// sandbox (CI runs as root), a fresh profile, and nothing that reaches
+// the network.
+func newChromium(ctx context.Context, t *testing.T) (context.Context, context.CancelFunc) {
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(420, 640),
+	)...)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	return tab, func() {
+		cancelTab()
+		cancelAlloc()
+	}
+}
+
 // chrome is one browser tab driven by chromedp.
 type chrome struct {
 	t    *testing.T
@@ -276,6 +346,23 @@ func (c *chrome) waitURL(path string) {
 	want := c.base + path
 	if !c.poll(`location.href === ` + jsString(want)) {
 		c.t.Fatalf("the browser is at %q, want %q", c.eval(`location.href`), want)
+	}
+}
+
+// waitFocus waits until the element sel matches has the keyboard focus.
+func (c *chrome) waitFocus(sel string) {
+	c.t.Helper()
+	if !c.poll(`document.activeElement === document.querySelector(` + jsString(sel) + `)`) {
+		c.t.Fatalf("%s does not have the focus: %s does", sel,
+			c.eval(`(function(e){return e ? e.tagName + (e.id ? '#' + e.id : '') : 'nothing'})(document.activeElement)`))
+	}
+}
+
+// fits fails unless the page is no wider than a screen of width px.
+func (c *chrome) fits(what string, width int) {
+	c.t.Helper()
+	if over := c.eval(`String(document.documentElement.scrollWidth - window.innerWidth)`); over != "0" {
+		c.t.Fatalf("%s is %spx wider than a %dpx screen", what, over, width)
 	}
 }
 
