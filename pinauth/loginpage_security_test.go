@@ -71,8 +71,6 @@ func TestLoginPageCookieAttributes(t *testing.T) {
 				if tc.domain != "" && !has("Domain="+tc.domain) {
 					t.Errorf("%s: want Domain=%s: %s", want.name, tc.domain, line)
 				}
-				maxAge := "Max-Age=" + strings.TrimSuffix((DefaultSessionTTL/time.Second).String(), "ns")
-				_ = maxAge
 				if got := strings.Contains(line, "Max-Age="); got != want.persistent {
 					t.Errorf("%s: persistent = %v, want %v: %s", want.name, got, want.persistent, line)
 				}
