@@ -23,16 +23,19 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "pinauth",
-		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>] [--tenant <name>]",
+		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>|postgres:<dsn>] [--tenant <name>]",
 		Short: "Administers caddy-pinauth: accounts, imports, signing keys, webhooks",
 		Long: `
 Administers the pin_auth gateway's store while Caddy runs (or not).
 
 The store is found like Caddy's own commands find their config: from
 --config (and --adapter), else from a Caddyfile in the current directory.
---store sqlite:<path> names a store directly instead; it is enough for the
-read-only commands (user list and show, webhooks list, stats, keys list),
-while commands that hash, sign or record events need the config.
+--store sqlite:<path> or --store postgres:<dsn> names a store directly
+instead (the DSN may be a placeholder such as '{env.PINAUTH_DSN}', which
+keeps its password out of the process list); it is enough for the
+read-only commands (user list and show, webhooks list and replay, stats,
+keys list), while commands that hash, sign or record events need the
+config.
 --tenant names the tenant when the config has several.
 
 Commands:
@@ -66,7 +69,7 @@ one line on standard error starting with "caddy pinauth: ".
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.PersistentFlags().StringP("config", "c", "", "Caddy configuration file")
 			cmd.PersistentFlags().StringP("adapter", "a", "", "Name of the config adapter")
-			cmd.PersistentFlags().String("store", "", "Store to use instead of the config's: sqlite:<path>")
+			cmd.PersistentFlags().String("store", "", "Store to use instead of the config's: sqlite:<path> or postgres:<dsn>")
 			cmd.PersistentFlags().String("tenant", "", "Tenant to act on (default: the config's only tenant)")
 			cmd.SetFlagErrorFunc(flagError)
 			cmd.Args = cobra.ArbitraryArgs
@@ -204,11 +207,11 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 	configFile, _ := flags.GetString("config")
 	adapter, _ := flags.GetString("adapter")
 	if storeFlag != "" {
-		backend, path, ok := strings.Cut(storeFlag, ":")
-		if !ok || backend != backendSQLite || path == "" {
-			return nil, usageErrorf("--store: want sqlite:<path>, got %q", storeFlag)
+		spec, err := storeFlagSpec(storeFlag)
+		if err != nil {
+			return nil, err
 		}
-		return []cliTarget{{spec: storeSpec{backend: backend, path: path}}}, nil
+		return []cliTarget{{spec: spec}}, nil
 	}
 	cfgJSON, _, _, err := caddycmd.LoadConfig(configFile, adapter)
 	if err != nil {
@@ -244,6 +247,24 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 		return nil, errors.New("the config has no pin_auth handler")
 	}
 	return targets, nil
+}
+
+// storeFlagSpec reads --store: sqlite:<path> or postgres:<dsn>, the value
+// after the colon expanded like a Caddyfile's ({env.X}, {file./path}).
+// Errors never repeat the value: a DSN may hold a password.
+func storeFlagSpec(flag string) (storeSpec, error) {
+	backend, val, ok := strings.Cut(flag, ":")
+	if !ok || (backend != backendSQLite && backend != backendPostgres) {
+		return storeSpec{}, usageErrorf("--store: want sqlite:<path> or postgres:<dsn>")
+	}
+	val, err := caddy.NewReplacer().ReplaceOrErr(val, true, true)
+	if err != nil || val == "" {
+		return storeSpec{}, usageErrorf("--store %s: the value after the colon is empty or names an unset placeholder", backend)
+	}
+	if backend == backendSQLite {
+		return storeSpec{backend: backend, path: val}, nil
+	}
+	return storeSpec{backend: backend, dsn: val}, nil
 }
 
 // pinAuthHandlers finds every pin_auth handler in a Caddy JSON config,

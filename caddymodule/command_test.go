@@ -74,7 +74,7 @@ func TestPinauthKeysRotateAndListThroughTheCLI(t *testing.T) {
 	if _, err := runPinauth(t, "keys", "rotate", "--store", "sqlite:"+db); err == nil {
 		t.Fatal("keys rotate without the config succeeded")
 	}
-	if _, err := runPinauth(t, "keys", "list", "--store", "postgres:x"); err == nil {
+	if _, err := runPinauth(t, "keys", "list", "--store", "mysql:x"); err == nil {
 		t.Fatal("an unsupported --store was accepted")
 	}
 	t.Setenv("CLI_TEST_PEPPER", "")

@@ -119,9 +119,10 @@ func apiCall(t *testing.T, h *Handler, method, target, body string) (int, map[st
 }
 
 // runUserCLIScenario is the user-command scenario, on whatever store the
-// Caddyfile names: add → login; lock → unlock → login; block; set-pin;
-// delete; and the exit statuses on the way.
-func runUserCLIScenario(t *testing.T, conf string) {
+// Caddyfile names (storeFlag names the same store for --store): add →
+// login; lock → unlock → login; block; set-pin; delete; and the exit
+// statuses on the way.
+func runUserCLIScenario(t *testing.T, conf, storeFlag string) {
 	const email, password, pin = "cli@example.com", "cli password 123", "4821"
 	r := pinauthCLI(t, password+"\n"+pin+"\n", "user", "add", "--config", conf,
 		"--email", email, "--username", "cli", "--first-name", "Cli", "--role", "user,ops")
@@ -162,6 +163,15 @@ func runUserCLIScenario(t *testing.T, conf string) {
 		}
 		if strings.Contains(r.out, "$argon2id") {
 			t.Fatal("user list shows a hash")
+		}
+		// The read-only commands work on the store named directly.
+		r = pinauthCLI(t, "", "user", "list", "--store", storeFlag, "--tenant", "demo", "--json")
+		var listed []cliAccount
+		if err := json.Unmarshal([]byte(r.out), &listed); r.status != exitOK || err != nil || len(listed) != 1 || listed[0].UID != uid {
+			t.Fatalf("user list --store %s: %d %v %q %q", storeFlag, r.status, err, r.out, r.errOut)
+		}
+		if r := pinauthCLI(t, "", "stats", "--store", storeFlag); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +1$`).MatchString(r.out) {
+			t.Fatalf("stats --store %s: %d %q %q", storeFlag, r.status, r.out, r.errOut)
 		}
 		if r := pinauthCLI(t, "", "user", "show", "nobody@example.com", "--config", conf); r.status != exitNotFound ||
 			r.errOut != "caddy pinauth: account not found\n" {
@@ -250,11 +260,43 @@ func runUserCLIScenario(t *testing.T, conf string) {
 
 func TestUserCommandsOnSQLite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pinauth.db")
-	runUserCLIScenario(t, cliSite(t, "store sqlite "+db))
+	runUserCLIScenario(t, cliSite(t, "store sqlite "+db), "sqlite:"+db)
 }
 
 func TestUserCommandsOnPostgres(t *testing.T) {
-	runUserCLIScenario(t, cliSite(t, "store postgres "+pgtest.DSN(t)))
+	dsn := pgtest.DSN(t)
+	// --store takes a placeholder, which keeps the DSN out of `ps`.
+	t.Setenv("CLI_USER_TEST_DSN", dsn)
+	runUserCLIScenario(t, cliSite(t, "store postgres "+dsn), "postgres:{env.CLI_USER_TEST_DSN}")
+}
+
+func TestStoreFlagNamesSQLiteOrPostgresAndNeverEchoesItsValue(t *testing.T) {
+	for _, c := range []struct {
+		flag string
+		ok   bool
+	}{
+		{"sqlite:/var/lib/pinauth.db", true},
+		{"postgres:postgres://u:hunter2@db/pinauth", true},
+		{"mysql:u:hunter2@db", false},
+		{"postgres", false},
+		{"sqlite:", false},
+		{"postgres:{env.CLI_STORE_FLAG_UNSET_hunter2}", false},
+	} {
+		spec, err := storeFlagSpec(c.flag)
+		if c.ok != (err == nil) {
+			t.Errorf("%q: %v", c.flag, err)
+			continue
+		}
+		if err != nil {
+			if status, msg := cliExitStatus(err); status != exitUsage || strings.Contains(msg, "hunter2") {
+				t.Errorf("%q: status %d, message %q", c.flag, status, msg)
+			}
+			continue
+		}
+		if spec.path+spec.dsn != c.flag[strings.IndexByte(c.flag, ':')+1:] {
+			t.Errorf("%q: spec %+v", c.flag, spec)
+		}
+	}
 }
 
 func TestStatsCountsAccountsKeysAndOutbox(t *testing.T) {
