@@ -205,7 +205,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	for i, t := range cfg.Tenants {
 		tenants[i] = t.Name
 	}
-	cfg.Observer = newObserver(metrics, tenants, eventsApp(ctx), ctx)
+	captchaProvider := ""
+	if cfg.Captcha != nil {
+		captchaProvider = cfg.Captcha.Provider
+	}
+	cfg.Observer = newObserver(metrics, tenants, captchaProvider, eventsApp(ctx), ctx)
 
 	gw, err := pinauth.New(cfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // The Caddy events the handler emits, for other modules to react to (an
@@ -34,10 +35,22 @@ type observer struct {
 	ctx    caddy.Context
 }
 
-func newObserver(m *metricsSet, tenants []string, events eventEmitter, ctx caddy.Context) *observer {
+// newObserver builds the observer of a handler with tenants and, when a
+// captcha is configured, its provider ("" for none).
+func newObserver(m *metricsSet, tenants []string, captchaProvider string, events eventEmitter, ctx caddy.Context) *observer {
 	o := &observer{m: m, logins: map[string]tenantLogins{}, events: events, ctx: ctx}
 	for _, t := range tenants {
 		o.logins[t] = m.loginCounters(t)
+		// Created at zero, so the families are on the endpoint from the
+		// start and rate() and increase() see the first lockout.
+		for _, lt := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
+			m.lockouts.WithLabelValues(t, string(lt))
+		}
+	}
+	if captchaProvider != "" {
+		for _, r := range pinauth.CaptchaResults {
+			m.captcha.WithLabelValues(captchaProvider, r.String())
+		}
 	}
 	return o
 }

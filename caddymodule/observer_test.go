@@ -46,7 +46,7 @@ func TestObserverEmitsCaddyEventsThroughTheEventsApp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o := newObserver(metrics, []string{"demo"}, app, ctx)
+	o := newObserver(metrics, []string{"demo"}, "", app, ctx)
 	o.CredentialFailed(pinauth.CredentialFailure{Tenant: "demo", UID: "u1", ClientIP: "203.0.113.9", Reason: "pin"})
 	until := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	o.AccountLocked(pinauth.AccountLock{Tenant: "demo", UID: "u1", ClientIP: "203.0.113.9", Type: store.LockSuspend, Until: until})
@@ -67,7 +67,7 @@ func TestObserverEmitsCaddyEventsThroughTheEventsApp(t *testing.T) {
 
 func TestObserverCountsIntoPreboundCountersWithoutAllocating(t *testing.T) {
 	// Not parallel: it reads the process-wide counters.
-	o := newObserver(metrics, []string{"metrics-demo"}, nil, testContext(t))
+	o := newObserver(metrics, []string{"metrics-demo"}, "", nil, testContext(t))
 	hit := metrics.tokens.WithLabelValues("valid", "hit")
 	before := counterValue(t, hit)
 	allocs := testing.AllocsPerRun(100, func() { o.TokenVerified(pinauth.TokenValid, true) })

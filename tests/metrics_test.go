@@ -39,7 +39,12 @@ func scrape(t *testing.T, url string) map[string]float64 {
 func TestMetricsOnCaddysEndpointMoveAfterALoginAndAFailure(t *testing.T) {
 	t.Parallel()
 	up := newUpstream(t)
+	const captchaSecret = "metrics-captcha-secret-never-shown"
+	verify := fakeRecaptcha(t, captchaSecret)
 	s := newSite(t, "\treverse_proxy "+up.addr())
+	// A captcha from the third failure on, so the test can see the
+	// captcha and lockout counters move too.
+	s.Extra = "\t\tcaptcha recaptcha " + captchaSecret + " {\n\t\t\tverify_url " + verify.URL + "\n\t\t}"
 	metricsPort := freePort(t)
 	conf := caddyfile(t, s) + "\n:" + strconv.Itoa(metricsPort) + " {\n\tmetrics\n}\n"
 	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
@@ -57,6 +62,23 @@ func TestMetricsOnCaddysEndpointMoveAfterALoginAndAFailure(t *testing.T) {
 	before := scrape(t, metricsURL)
 	if _, ok := before[`pinauth_hash_slots`]; !ok {
 		t.Fatalf("the endpoint has no pinauth metrics:\n%v", before)
+	}
+	// Every family issue 8 lists is on the endpoint before any traffic,
+	// so dashboards and alerts see their first increase.
+	families := map[string]bool{}
+	for sample := range before {
+		name, _, _ := strings.Cut(sample, "{")
+		families[name] = true
+	}
+	for _, family := range []string{
+		"pinauth_logins_total", "pinauth_lockouts_total", "pinauth_captcha_verifications_total",
+		"pinauth_token_verifications_total", "pinauth_hash_queue_waiting", "pinauth_hash_slots_in_use",
+		"pinauth_hash_wait_seconds_count", "pinauth_store_operation_duration_seconds_bucket",
+		"pinauth_webhook_deliveries_total", "pinauth_webhook_outbox_events",
+	} {
+		if !families[family] {
+			t.Errorf("Caddy's metrics endpoint lacks %s", family)
+		}
 	}
 
 	login, _ := g.loggedIn()
@@ -80,11 +102,38 @@ func TestMetricsOnCaddysEndpointMoveAfterALoginAndAFailure(t *testing.T) {
 			t.Errorf("%s did not move (%v → %v)", name, before[name], after[name])
 		}
 	}
+	// Wrong PINs until the account locks: from the third failure on each
+	// carries a solved captcha.
+	const (
+		lockouts = `pinauth_lockouts_total{tenant="demo",type="Suspend"}`
+		solved   = `pinauth_captcha_verifications_total{provider="recaptcha",result="valid"}`
+	)
+	st := login.str("session_token")
+	locked := false
+	for i := 0; i < 10 && !locked; i++ {
+		r := g.do("POST", apiPrefix+"/auth/login/pin?apikey="+apiKey+"&session_token="+st,
+			withCaptcha(map[string]string{"pin": wrongPIN}, "e2e-solved"))
+		switch {
+		case r.status == 401:
+		case r.status == 403 && (r.code() == 1198 || r.code() == 1245):
+			locked = true
+		default:
+			t.Fatalf("wrong PIN %d: %d %s", i+1, r.status, r.raw)
+		}
+	}
+	afterLock := scrape(t, metricsURL)
+	if got := afterLock[lockouts] - after[lockouts]; got != 1 {
+		t.Errorf("%s moved by %v after the account locked, want 1", lockouts, got)
+	}
+	if afterLock[solved] <= after[solved] {
+		t.Errorf("%s did not move (%v → %v)", solved, after[solved], afterLock[solved])
+	}
+
 	if slots := after["pinauth_hash_slots"]; slots < 1 {
 		t.Errorf("pinauth_hash_slots = %v", slots)
 	}
 	for name := range after {
-		if regexp.MustCompile(`(?i)pepper|password=|secret`).MatchString(name) {
+		if regexp.MustCompile(`(?i)pepper|password=|secret`).MatchString(name) || strings.Contains(name, captchaSecret) {
 			t.Errorf("a metric names a secret: %s", name)
 		}
 	}
