@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -100,4 +101,25 @@ func TestCLIBinaryAddsAnAccountThatLogsInAndExitsWithDocumentedStatuses(t *testi
 			t.Fatalf("import: status %d\n%s\n%s", status, out, errOut)
 		}
 	})
+}
+
+func TestCaddyHelpListsThePinauthCommandAndItsSubcommands(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(caddyBin, "help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("caddy help: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`(?m)^\s+pinauth\s+Administers caddy-pinauth`).Match(out) {
+		t.Fatalf("caddy help does not list pinauth:\n%s", out)
+	}
+	out, err = exec.Command(caddyBin, "help", "pinauth").CombinedOutput()
+	if err != nil {
+		t.Fatalf("caddy help pinauth: %v\n%s", err, out)
+	}
+	for _, sub := range []string{"user add", "user list", "user show", "user unlock", "user block", "user delete",
+		"user set-pin", "import", "keys list", "keys rotate", "webhooks list", "webhooks replay", "stats", "Exit status"} {
+		if !strings.Contains(string(out), sub) {
+			t.Errorf("caddy help pinauth does not mention %q", sub)
+		}
+	}
 }
