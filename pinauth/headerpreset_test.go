@@ -109,3 +109,26 @@ func accountWith(uid, email, username string) store.Account {
 	}
 	return a
 }
+
+// TestEveryPresetsHeadersAreStrippedWhateverThePreset guards the strip
+// list itself: a header added to any preset, in any spelling, is removed
+// from client requests under every preset and under none, so no app can be
+// fed a forged value of it.
+func TestEveryPresetsHeadersAreStrippedWhateverThePreset(t *testing.T) {
+	t.Parallel()
+	for _, configured := range []string{"", PresetAuthelia, PresetOAuth2Proxy, PresetAuthentik} {
+		h := newIdentityHeaders("X-Auth-")
+		h.withPreset(configured)
+		for preset, headers := range presets {
+			for _, ph := range headers {
+				for _, spelling := range []string{ph.name, strings.ToLower(ph.name), strings.ReplaceAll(ph.name, "-", "_"), strings.ReplaceAll(ph.name, "-", ".")} {
+					hdr := http.Header{spelling: {"forged"}}
+					h.strip(hdr)
+					if len(hdr) != 0 {
+						t.Errorf("with preset %q, %s's header %s (spelt %s) is not stripped", configured, preset, ph.name, spelling)
+					}
+				}
+			}
+		}
+	}
+}
