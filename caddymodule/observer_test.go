@@ -168,3 +168,44 @@ func TestGrafanaDashboardQueriesOnlyMetricsTheGatewayExports(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsNameOnlyExportedMetricsAndTheGuideListsEveryOne keeps the
+// metric names in the docs true: each one the README and guides mention
+// is exported, and the operator guide mentions every exported family.
+func TestDocsNameOnlyExportedMetricsAndTheGuideListsEveryOne(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewPedanticRegistry()
+	if err := metrics.register(reg); err != nil {
+		t.Fatal(err)
+	}
+	newObserver(metrics, []string{"docs-demo"}, "recaptcha", nil, testContext(t))
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, f := range families {
+		exported[f.GetName()] = true
+	}
+	name := regexp.MustCompile(`pinauth_[a-z_]+`)
+	for _, doc := range []string{"../README.md", "../SECURITY.md", "../docs/operator-guide.md", "../docs/app-guide.md", "../docs/migrating-from-loginradius.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range name.FindAllString(string(b), -1) {
+			if !exported[strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(n, "_bucket"), "_count"), "_sum")] {
+				t.Errorf("%s names %s, which the gateway does not export", doc, n)
+			}
+		}
+	}
+	guide, err := os.ReadFile("../docs/operator-guide.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range exported {
+		if strings.HasPrefix(n, "pinauth_") && !strings.Contains(string(guide), n) {
+			t.Errorf("the operator guide does not mention %s", n)
+		}
+	}
+}
