@@ -63,7 +63,8 @@ Commands:
 Exit status: 0 success; 1 failure (store unreachable, bad config, …);
 2 usage error (unknown command or flag, wrong arguments, tenant not named);
 3 not found (account or event); 4 input rejected (validation failed, an
-identifier already taken, some records of an import failed). Errors are
+identifier already taken, some records of an import failed, an import
+input that is not an export). Errors are
 one line on standard error starting with "caddy pinauth: ".
 `,
 		CobraFunc: func(cmd *cobra.Command) {

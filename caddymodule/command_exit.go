@@ -43,7 +43,8 @@ func rejectedErrorf(format string, args ...any) error {
 }
 
 // cliExitStatus returns the exit status and the one-line message of err.
-// Errors of the core map by their catalogue code: 938 (no such account) is
+// An import input that is not an export is "rejected". Errors of the core
+// map by their catalogue code: 938 (no such account) is
 // "not found", other client errors (validation, a taken identifier, a PIN
 // against the policy) are "rejected", 503 and anything else a failure.
 func cliExitStatus(err error) (int, string) {
@@ -53,6 +54,9 @@ func cliExitStatus(err error) (int, string) {
 	var ce *cliError
 	if errors.As(err, &ce) {
 		return ce.status, ce.msg
+	}
+	if errors.Is(err, pinauth.ErrNotAnExport) {
+		return exitRejected, "import: " + err.Error()
 	}
 	if errors.Is(err, pinauth.ErrUnknownTenant) {
 		return exitUsage, strings.TrimPrefix(err.Error(), "pinauth: ") + " (--tenant)"

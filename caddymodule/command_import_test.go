@@ -106,3 +106,27 @@ func TestImportCommandOnSQLite(t *testing.T) {
 func TestImportCommandOnPostgres(t *testing.T) {
 	runImportCLIScenario(t, cliSite(t, "store postgres "+pgtest.DSN(t)))
 }
+
+func TestImportOfSomethingThatIsNotAnExportExitsRejected(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pinauth.db")
+	conf := cliSite(t, "store sqlite "+db)
+	for name, content := range map[string]string{
+		"users.csv":   "Uid,Email\n1,a@example.com\n",
+		"broken.json": "[\n{\"Uid\":\"a1\",\"Email\":\"a1@example.com\"},\n{\"Uid\": \n",
+	} {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := pinauthCLI(t, "", "import", path, "--config", conf)
+		if r.status != exitRejected || !strings.HasPrefix(r.errOut, "caddy pinauth: import: ") {
+			t.Errorf("import of %s: status %d, stderr %q; want 4 and a caddy pinauth: import: line", name, r.status, r.errOut)
+		}
+		if !strings.Contains(r.out, "imported ") {
+			t.Errorf("import of %s printed no summary: %q", name, r.out)
+		}
+	}
+	if r := pinauthCLI(t, "", "import", filepath.Join(t.TempDir(), "missing.json"), "--config", conf); r.status != exitUsage {
+		t.Errorf("import of a missing file: status %d, stderr %q", r.status, r.errOut)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,8 +159,8 @@ func TestImportRejectsWhatIsNotAnExportAndStopsAtBrokenJSON(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(c.in), ImportOptions{})
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-				t.Fatalf("err = %v, want one saying %q", err, c.wantErr)
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) || !errors.Is(err, ErrNotAnExport) {
+				t.Fatalf("err = %v, want an ErrNotAnExport saying %q", err, c.wantErr)
 			}
 		})
 	}

@@ -9,6 +9,21 @@ import (
 	"io"
 )
 
+// ErrNotAnExport is matched (errors.Is) by the errors of an import whose
+// input is not a LoginRadius export: not JSON, not an array or NDJSON, or
+// broken JSON that stops the import. Fixing the input, not retrying, helps.
+var ErrNotAnExport = errors.New("pinauth: the input is not a LoginRadius export")
+
+// notAnExportError is an ErrNotAnExport with what is wrong, and where.
+type notAnExportError struct{ msg string }
+
+func (e *notAnExportError) Error() string        { return e.msg }
+func (e *notAnExportError) Is(target error) bool { return target == ErrNotAnExport }
+
+func notAnExportf(format string, args ...any) error {
+	return &notAnExportError{msg: fmt.Sprintf(format, args...)}
+}
+
 // recordSource yields the records of an export one at a time, so that an
 // export of a million profiles is never held in memory.
 type recordSource interface {
@@ -56,7 +71,7 @@ func newRecordSource(r io.Reader) (recordSource, error) {
 			}
 			return &lineSource{br: br, lc: lc}, nil
 		default:
-			return nil, fmt.Errorf("the export must be a JSON array of profiles or one JSON profile per line (it starts with %q)", b)
+			return nil, notAnExportf("the export must be a JSON array of profiles or one JSON profile per line (it starts with %q)", b)
 		}
 	}
 }
@@ -143,10 +158,10 @@ func (s *arraySource) next() ([]byte, int, error) {
 	if !s.dec.More() {
 		s.done = true
 		if _, err := s.dec.Token(); err != nil { // the closing bracket
-			return nil, 0, fmt.Errorf("line %d: the JSON array is not closed", s.line())
+			return nil, 0, notAnExportf("line %d: the JSON array is not closed", s.line())
 		}
 		if _, err := s.dec.Token(); !errors.Is(err, io.EOF) {
-			return nil, 0, fmt.Errorf("line %d: unexpected data after the JSON array", s.line())
+			return nil, 0, notAnExportf("line %d: unexpected data after the JSON array", s.line())
 		}
 		return nil, 0, io.EOF
 	}
@@ -156,9 +171,9 @@ func (s *arraySource) next() ([]byte, int, error) {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se):
-			return nil, 0, fmt.Errorf("line %d: the export is not valid JSON: %v", s.lc.lineAt(s.base+se.Offset), err)
+			return nil, 0, notAnExportf("line %d: the export is not valid JSON: %v", s.lc.lineAt(s.base+se.Offset), err)
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, 0, fmt.Errorf("line %d: the export ends in the middle of a record", s.lc.lineAt(max(s.lc.n-1, 0)))
+			return nil, 0, notAnExportf("line %d: the export ends in the middle of a record", s.lc.lineAt(max(s.lc.n-1, 0)))
 		}
 		return nil, 0, fmt.Errorf("line %d: reading the export: %w", s.line(), err)
 	}
