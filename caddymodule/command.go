@@ -58,7 +58,8 @@ Commands:
                   --tenant, --limit)
   webhooks replay send dead events again, with their original webhook-id:
                   name them, or --all for every dead event (of --tenant)
-  stats           counts of accounts, locks, keys and outbox events (--json)
+  stats           counts of accounts (per tenant), signing keys and outbox
+                  events (--json)
 
 Exit status: 0 success; 1 failure (store unreachable, bad config, …);
 2 usage error (unknown command or flag, wrong arguments, tenant not named);
