@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
 // runPinauth runs `caddy pinauth <args>` in-process and returns its output.
@@ -29,9 +31,22 @@ func runPinauth(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-func TestPinauthKeysRotateAndListThroughTheCLI(t *testing.T) {
+func TestPinauthKeysRotateAndListThroughTheCLIOnSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pinauth.db")
+	runKeysCLIScenario(t, "store sqlite "+db, "sqlite:"+db)
+}
+
+func TestPinauthKeysRotateAndListThroughTheCLIOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("CLI_KEYS_TEST_DSN", dsn)
+	runKeysCLIScenario(t, "store postgres "+dsn, "postgres:{env.CLI_KEYS_TEST_DSN}")
+}
+
+// runKeysCLIScenario rotates the signing key with the config, lists the
+// keys through --store (storeFlag) and checks the failures, on the store
+// of storeLine.
+func runKeysCLIScenario(t *testing.T, storeLine, storeFlag string) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "pinauth.db")
 	caddyfile := filepath.Join(dir, "Caddyfile")
 	t.Setenv("CLI_TEST_PEPPER", "cli-test-pepper-0123456789")
 	conf := `:0 {
@@ -41,7 +56,7 @@ func TestPinauthKeysRotateAndListThroughTheCLI(t *testing.T) {
 				api_key k
 				api_secret s
 			}
-			store sqlite ` + db + `
+			` + storeLine + `
 			pepper {env.CLI_TEST_PEPPER}
 			hash argon2id 1 1024 1
 		}
@@ -60,7 +75,7 @@ func TestPinauthKeysRotateAndListThroughTheCLI(t *testing.T) {
 	if !strings.Contains(out, "retired ") || !strings.Contains(out, "signing with ") {
 		t.Fatalf("keys rotate output:\n%s", out)
 	}
-	out, err = runPinauth(t, "keys", "list", "--store", "sqlite:"+db)
+	out, err = runPinauth(t, "keys", "list", "--store", storeFlag)
 	if err != nil {
 		t.Fatalf("keys list: %v\n%s", err, out)
 	}
@@ -71,7 +86,7 @@ func TestPinauthKeysRotateAndListThroughTheCLI(t *testing.T) {
 		t.Fatal("the output shows the pepper")
 	}
 
-	if _, err := runPinauth(t, "keys", "rotate", "--store", "sqlite:"+db); err == nil {
+	if _, err := runPinauth(t, "keys", "rotate", "--store", storeFlag); err == nil {
 		t.Fatal("keys rotate without the config succeeded")
 	}
 	if _, err := runPinauth(t, "keys", "list", "--store", "mysql:x"); err == nil {

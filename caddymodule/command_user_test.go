@@ -299,9 +299,21 @@ func TestStoreFlagNamesSQLiteOrPostgresAndNeverEchoesItsValue(t *testing.T) {
 	}
 }
 
-func TestStatsCountsAccountsKeysAndOutbox(t *testing.T) {
+func TestStatsCountsAccountsKeysAndOutboxOnSQLite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pinauth.db")
-	conf := cliSite(t, "store sqlite "+db)
+	runStatsCLIScenario(t, "store sqlite "+db, "sqlite:"+db)
+}
+
+func TestStatsCountsAccountsKeysAndOutboxOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("CLI_STATS_TEST_DSN", dsn)
+	runStatsCLIScenario(t, "store postgres "+dsn, "postgres:{env.CLI_STATS_TEST_DSN}")
+}
+
+// runStatsCLIScenario adds two accounts and checks stats, with the config
+// and through --store (storeFlag), on the store of storeLine.
+func runStatsCLIScenario(t *testing.T, storeLine, storeFlag string) {
+	conf := cliSite(t, storeLine)
 	for i, email := range []string{"s1@example.com", "s2@example.com"} {
 		if r := pinauthCLI(t, "stats password 1\n\n", "user", "add", "--config", conf, "--email", email); r.status != exitOK {
 			t.Fatalf("user add %d: %d %q", i, r.status, r.errOut)
@@ -316,7 +328,7 @@ func TestStatsCountsAccountsKeysAndOutbox(t *testing.T) {
 	if s.Accounts != 2 || s.Tenants["demo"] != 2 || s.Keys.Active != 1 || s.Outbox["pending"] != 0 {
 		t.Fatalf("stats: %+v", s)
 	}
-	if r := pinauthCLI(t, "", "stats", "--store", "sqlite:"+db); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +2$`).MatchString(r.out) {
+	if r := pinauthCLI(t, "", "stats", "--store", storeFlag); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +2$`).MatchString(r.out) {
 		t.Fatalf("stats --store: %d %q %q", r.status, r.out, r.errOut)
 	}
 }
