@@ -10,20 +10,42 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
-// deadEvents stores events of the endpoint ep and kills those in dead.
-func deadEvents(t *testing.T, db, ep string, ids []string, dead ...string) {
-	t.Helper()
-	st, err := sqlite.Open(db)
-	if err != nil {
-		t.Fatal(err)
+// storeOpener opens the test's store afresh (the CLI opens its own).
+type storeOpener func(t *testing.T) store.Store
+
+func openSQLite(db string) storeOpener {
+	return func(t *testing.T) store.Store {
+		st, err := sqlite.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
 	}
+}
+
+func openPostgres(dsn string) storeOpener {
+	return func(t *testing.T) store.Store {
+		st, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn, MaxConns: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+}
+
+// deadEvents stores events of the endpoint ep and kills those in dead.
+func deadEvents(t *testing.T, open storeOpener, ep string, ids []string, dead ...string) {
+	t.Helper()
+	st := open(t)
 	defer st.Close()
 	ctx := context.Background()
 	now := time.Now()
-	err = st.Update(ctx, func(tx store.Tx) error {
+	err := st.Update(ctx, func(tx store.Tx) error {
 		for i, id := range ids {
 			if err := tx.AddEvent(store.Event{ID: id, Tenant: "demo", UID: "u" + id, Hook: pinauth.HookLogin, Endpoint: ep,
 				Payload: []byte(`{"Data":{"Email":"PAYLOAD-SECRET@example.com"}}`), CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}); err != nil {
@@ -45,12 +67,9 @@ func deadEvents(t *testing.T, db, ep string, ids []string, dead ...string) {
 	}
 }
 
-func eventStates(t *testing.T, db string) map[string]store.EventState {
+func eventStates(t *testing.T, open storeOpener) map[string]store.EventState {
 	t.Helper()
-	st, err := sqlite.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := open(t)
 	defer st.Close()
 	evs, err := st.Events(context.Background(), store.EventFilter{})
 	if err != nil {
@@ -63,11 +82,23 @@ func eventStates(t *testing.T, db string) map[string]store.EventState {
 	return out
 }
 
-func TestPinauthWebhooksListAndReplayThroughTheCLI(t *testing.T) {
+func TestPinauthWebhooksListAndReplayThroughTheCLIOnSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pinauth.db")
+	runWebhooksCLIScenario(t, "store sqlite "+db, "sqlite:"+db, openSQLite(db))
+}
+
+func TestPinauthWebhooksListAndReplayThroughTheCLIOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("CLI_WEBHOOKS_TEST_DSN", dsn)
+	runWebhooksCLIScenario(t, "store postgres "+dsn, "postgres:{env.CLI_WEBHOOKS_TEST_DSN}", openPostgres(dsn))
+}
+
+// runWebhooksCLIScenario lists and replays dead events through the CLI on
+// the store of storeLine (storeFlag names it for --store, open opens it).
+func runWebhooksCLIScenario(t *testing.T, storeLine, storeFlag string, open storeOpener) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "pinauth.db")
 	hook := pinauth.Webhook{URL: "https://hooks.example:8443/in?token=URL-TOKEN"}
-	deadEvents(t, db, hook.EndpointID(), []string{"e1", "e2", "e3", "e4"}, "e1", "e2", "e3")
+	deadEvents(t, open, hook.EndpointID(), []string{"e1", "e2", "e3", "e4"}, "e1", "e2", "e3")
 	conf := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(conf, []byte(`:0 {
 	pin_auth {
@@ -75,7 +106,7 @@ func TestPinauthWebhooksListAndReplayThroughTheCLI(t *testing.T) {
 			api_key k
 			api_secret s
 		}
-		store sqlite `+db+`
+		`+storeLine+`
 		pepper cli-test-pepper-0123456789
 		webhook https://hooks.example:8443/in?token=URL-TOKEN {
 			secret a-webhook-secret-of-24-bytes
@@ -101,35 +132,35 @@ func TestPinauthWebhooksListAndReplayThroughTheCLI(t *testing.T) {
 			t.Errorf("webhooks list --state dead shows %q:\n%s", leak, out)
 		}
 	}
-	if _, err := runPinauth(t, "webhooks", "list", "--store", "sqlite:"+db, "--state", "lost"); err == nil {
+	if _, err := runPinauth(t, "webhooks", "list", "--store", storeFlag, "--state", "lost"); err == nil {
 		t.Error("an unknown --state was accepted")
 	}
 
-	out, err = runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "e2")
+	out, err = runPinauth(t, "webhooks", "replay", "--store", storeFlag, "e2")
 	if err != nil || !strings.Contains(out, "replayed e2") {
 		t.Fatalf("webhooks replay e2: %v\n%s", err, out)
 	}
-	if s := eventStates(t, db); s["e2"] != store.EventPending || s["e1"] != store.EventDead {
+	if s := eventStates(t, open); s["e2"] != store.EventPending || s["e1"] != store.EventDead {
 		t.Fatalf("after replaying e2: %v", s)
 	}
-	if _, err := runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "e2"); err == nil || !strings.Contains(err.Error(), "no dead event with id e2") {
+	if _, err := runPinauth(t, "webhooks", "replay", "--store", storeFlag, "e2"); err == nil || !strings.Contains(err.Error(), "no dead event with id e2") {
 		t.Errorf("replaying a pending event: %v", err)
 	}
 	for _, args := range [][]string{{}, {"--all", "e1"}, {"--tenant", "demo", "e1"}} {
-		if _, err := runPinauth(t, append([]string{"webhooks", "replay", "--store", "sqlite:" + db}, args...)...); err == nil {
+		if _, err := runPinauth(t, append([]string{"webhooks", "replay", "--store", storeFlag}, args...)...); err == nil {
 			t.Errorf("webhooks replay %v succeeded", args)
 		}
 	}
-	out, err = runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "--all", "--tenant", "demo")
+	out, err = runPinauth(t, "webhooks", "replay", "--store", storeFlag, "--all", "--tenant", "demo")
 	if err != nil || !strings.Contains(out, "replayed e1") || !strings.Contains(out, "replayed e3") {
 		t.Fatalf("webhooks replay --all: %v\n%s", err, out)
 	}
-	for id, s := range eventStates(t, db) {
+	for id, s := range eventStates(t, open) {
 		if s != store.EventPending {
 			t.Errorf("after replay --all, %s is %s", id, s)
 		}
 	}
-	out, err = runPinauth(t, "webhooks", "replay", "--store", "sqlite:"+db, "--all")
+	out, err = runPinauth(t, "webhooks", "replay", "--store", storeFlag, "--all")
 	if err != nil || !strings.Contains(out, "no dead events") {
 		t.Errorf("replay --all with nothing dead: %v\n%s", err, out)
 	}
