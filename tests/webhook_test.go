@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,24 @@ func TestADeadWebhookIsLoggedListedAndReplayedByTheCLI(t *testing.T) {
 	t.Parallel()
 	rc := newHookReceiver(t)
 	rc.setPlan(func(int) hookReply { return hook500 })
-	g := startGateway(t, withWebhook(rc, "events Register", "retry 2 50ms 100ms"))
+	// The gateway with Caddy's metrics on a site of their own.
+	up := newUpstream(t)
+	s := newSite(t, "\treverse_proxy "+up.addr())
+	withWebhook(rc, "events Register", "retry 2 50ms 100ms")(&s)
+	metricsPort := freePort(t)
+	metricsURL := baseURL(metricsPort) + "/metrics"
+	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
+	g.proc = startCaddy(t, caddyfile(t, s)+"\n:"+strconv.Itoa(metricsPort)+" {\n\tmetrics\n}\n",
+		[]string{g.base + "/.well-known/jwks.json", metricsURL})
+	const (
+		deadAttempts = `pinauth_webhook_deliveries_total{result="dead"}`
+		delivered    = `pinauth_webhook_deliveries_total{result="delivered"}`
+		deadInOutbox = `pinauth_webhook_outbox_events{state="dead"}`
+	)
+	if m := scrape(t, metricsURL); m[deadAttempts] != 0 || m[deadInOutbox] != 0 {
+		t.Fatalf("dead webhook metrics before any event: %v attempts, %v in the outbox", m[deadAttempts], m[deadInOutbox])
+	}
+
 	uid := g.createAccount(pin)
 	deadline := time.Now().Add(deliveryWait)
 	for !strings.Contains(g.proc.Logs(), "webhook event dead") {
@@ -147,6 +165,9 @@ func TestADeadWebhookIsLoggedListedAndReplayedByTheCLI(t *testing.T) {
 	id := rc.all()[0].header.Get("webhook-id")
 	if n := len(rc.all()); n != 2 {
 		t.Errorf("the receiver got %d attempts, want 2 (retry 2)", n)
+	}
+	if m := scrape(t, metricsURL); m[deadAttempts] != 1 || m[deadInOutbox] != 1 {
+		t.Errorf("after the event died: %s = %v, %s = %v; want 1 and 1", deadAttempts, m[deadAttempts], deadInOutbox, m[deadInOutbox])
 	}
 
 	cli := func(args ...string) string {
@@ -172,6 +193,18 @@ func TestADeadWebhookIsLoggedListedAndReplayedByTheCLI(t *testing.T) {
 	got := rc.waitOK(1, deliveryWait)
 	if got[0].header.Get("webhook-id") != id || verifyStandardWebhook(hookSecret, got[0].header, got[0].body) != nil {
 		t.Errorf("the replayed delivery has webhook-id %s (want %s) or does not verify", got[0].header.Get("webhook-id"), id)
+	}
+	// The delivery is recorded just after the receiver answered.
+	deadline = time.Now().Add(deliveryWait)
+	for {
+		m := scrape(t, metricsURL)
+		if m[delivered] == 1 && m[deadInOutbox] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the replay: %s = %v, %s = %v; want 1 and 0", delivered, m[delivered], deadInOutbox, m[deadInOutbox])
+		}
+		time.Sleep(20 * time.Millisecond) // poll pacing
 	}
 }
 
