@@ -2,7 +2,10 @@ package pinauth
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,4 +253,54 @@ func TestOnPostgresAnAccountCreatedOnOneNodeLogsInOnAnotherAndProfileChangesTrav
 			t.Fatal("the first node still served the old profile a second after the update")
 		}
 	}
+}
+
+func TestAMissedAnnouncementIsServedNoLongerThanTheCacheTTL(t *testing.T) {
+	t.Parallel()
+	// The README promises the bound as a number: it must be this one.
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bound := fmt.Sprintf("**%d s**", int(DefaultCacheTTL.Seconds())); !strings.Contains(string(readme), bound) {
+		t.Errorf("README does not state the staleness bound %s (DefaultCacheTTL)", bound)
+	}
+
+	// Two stores on one file hear nothing of each other, as when an
+	// announcement is lost: only the TTL ends what the other one cached.
+	const ttl = 300 * time.Millisecond
+	path := filepath.Join(t.TempDir(), "pinauth.db")
+	var stores [2]*sqlite.Store
+	for i := range stores {
+		st, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	a := newTestEnvOn(t, stores[0])
+	b := newTestEnvOn(t, stores[1], func(c *Config) { c.cacheTTL = ttl })
+	login := a.loggedIn(testEmail)
+	tok := login.str("access_token")
+	b.cache(tok)
+	cachedBy := time.Now() // every entry of tok was set before this
+	if r := a.manage("PUT", uidOf(login), map[string]any{"IsActive": false}); r.status != 200 {
+		t.Fatalf("block: %d %s", r.status, r.raw)
+	}
+	for {
+		r := b.protected(tok)
+		if r.status == 401 && r.code() == 905 {
+			break
+		}
+		if r.status != 200 {
+			t.Fatalf("while the block was unannounced: %d %s", r.status, r.raw)
+		}
+		// Slack for a loaded machine; without the TTL it would never end.
+		if time.Since(cachedBy) > ttl+time.Second {
+			t.Fatalf("the stale token was still served %v after it was cached, with a cache TTL of %v", time.Since(cachedBy), ttl)
+		}
+		time.Sleep(10 * time.Millisecond) // poll pacing
+	}
+	t.Logf("the unannounced block was honoured %v after the token was cached (TTL %v)", time.Since(cachedBy), ttl)
 }

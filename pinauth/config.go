@@ -145,6 +145,10 @@ type Config struct {
 	// passes Caddy's client_ip, which honours trusted_proxies). Default:
 	// the host part of r.RemoteAddr.
 	ClientIP func(r *http.Request) string
+
+	// cacheTTL replaces DefaultCacheTTL; tests shorten it to watch an
+	// entry expire.
+	cacheTTL time.Duration
 }
 
 // Tenant is one app's configuration.

@@ -124,7 +124,11 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.parser = g.newJWTParser()
-	if g.cache, err = newCaches(cfg.CacheSize, DefaultCacheTTL); err != nil {
+	ttl := DefaultCacheTTL
+	if cfg.cacheTTL > 0 {
+		ttl = cfg.cacheTTL
+	}
+	if g.cache, err = newCaches(cfg.CacheSize, ttl); err != nil {
 		return nil, fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
