@@ -36,18 +36,24 @@ const clusterQueryTimeout = 2 * time.Second
 func startCluster(t *testing.T, n int, mutate ...func(*siteConfig)) *cluster {
 	t.Helper()
 	c := &cluster{t: t, dsn: pgtest.DSN(t)}
+	c.start(c.dsn, n, mutate...)
+	return c
+}
+
+// start adds n nodes that reach the cluster's database through nodeDSN.
+func (c *cluster) start(nodeDSN string, n int, mutate ...func(*siteConfig)) {
+	c.t.Helper()
 	for range n {
-		up := newUpstream(t)
-		s := newSite(t, "\treverse_proxy "+up.addr())
+		up := newUpstream(c.t)
+		s := newSite(c.t, "\treverse_proxy "+up.addr())
 		s.Store = fmt.Sprintf("store postgres {env.PINAUTH_E2E_DSN} {\n\t\t\tmax_conns 4\n\t\t\tquery_timeout %s\n\t\t}", clusterQueryTimeout)
 		for _, m := range mutate {
 			m(&s)
 		}
-		g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
-		g.proc = startCaddy(t, caddyfile(t, s), []string{g.base + "/.well-known/jwks.json"}, "PINAUTH_E2E_DSN="+c.dsn)
+		g := &gateway{t: c.t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
+		g.proc = startCaddy(c.t, caddyfile(c.t, s), []string{g.base + "/.well-known/jwks.json"}, "PINAUTH_E2E_DSN="+nodeDSN)
 		c.nodes = append(c.nodes, g)
 	}
-	return c
 }
 
 // exec runs one statement on the cluster's database, or on the server's

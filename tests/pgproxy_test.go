@@ -1,0 +1,140 @@
+package tests
+
+import (
+	"net"
+	"net/url"
+	"sync"
+	"testing"
+)
+
+// pgProxy forwards TCP connections to PostgreSQL and can hang them: while
+// frozen it passes no byte either way and new connections get no answer,
+// as when a database host stops responding without closing anything (a
+// partition, a stuck server). Nodes that reach the database through it see
+// a hang, not an error: only their own timeouts end their calls.
+type pgProxy struct {
+	t      *testing.T
+	ln     net.Listener
+	target string
+
+	mu   sync.Mutex
+	thaw chan struct{} // nil when not frozen; closed by unfreeze
+	wg   sync.WaitGroup
+	open map[net.Conn]struct{}
+}
+
+// newPGProxy starts a proxy to the server of dsn, stopped when the test
+// ends.
+func newPGProxy(t *testing.T, dsn string) *pgProxy {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pgProxy{t: t, ln: ln, target: u.Host, open: map[net.Conn]struct{}{}}
+	p.wg.Go(p.accept)
+	t.Cleanup(func() {
+		ln.Close()
+		p.unfreeze()
+		p.mu.Lock()
+		for c := range p.open {
+			c.Close()
+		}
+		p.mu.Unlock()
+		p.wg.Wait()
+	})
+	return p
+}
+
+// dsn returns dsn with its host replaced by the proxy's.
+func (p *pgProxy) dsn(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	u.Host = p.ln.Addr().String()
+	return u.String()
+}
+
+// freeze makes the proxy stop passing bytes; unfreeze lets them (and the
+// connections that arrived meanwhile) through again.
+func (p *pgProxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.thaw == nil {
+		p.thaw = make(chan struct{})
+	}
+}
+
+func (p *pgProxy) unfreeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.thaw != nil {
+		close(p.thaw)
+		p.thaw = nil
+	}
+}
+
+// gate returns once the proxy is not frozen.
+func (p *pgProxy) gate() {
+	p.mu.Lock()
+	thaw := p.thaw
+	p.mu.Unlock()
+	if thaw != nil {
+		<-thaw
+	}
+}
+
+// track records an open connection, for closing at the end.
+func (p *pgProxy) track(c net.Conn) {
+	p.mu.Lock()
+	p.open[c] = struct{}{}
+	p.mu.Unlock()
+}
+
+func (p *pgProxy) accept() {
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.track(client)
+		p.wg.Go(func() {
+			p.gate()
+			server, err := net.Dial("tcp", p.target)
+			if err != nil {
+				client.Close()
+				return
+			}
+			p.track(server)
+			var pair sync.WaitGroup
+			pair.Go(func() { p.pipe(server, client) })
+			pair.Go(func() { p.pipe(client, server) })
+			pair.Wait()
+		})
+	}
+}
+
+// pipe copies src to dst, holding each chunk while the proxy is frozen,
+// and closes both when either side ends.
+func (p *pgProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	defer src.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.gate()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
