@@ -172,7 +172,7 @@ func TestClusterCountsConcurrentWrongPINsExactlyAcrossNodes(t *testing.T) {
 	wg.Wait()
 
 	codes := map[string]int{}
-	wrongPIN := 0
+	wrongPIN, storeBusy := 0, 0
 	for _, h := range hits {
 		if h.err != nil {
 			t.Fatalf("request failed: %v", h.err)
@@ -184,21 +184,27 @@ func TestClusterCountsConcurrentWrongPINsExactlyAcrossNodes(t *testing.T) {
 		case h.status == 403 && h.code == 1198:
 		case h.status == 503 && h.retryAfter != "":
 			// A node whose hashing queue stayed full (a loaded machine)
-			// refuses before counting: allowed, it changes no count.
+			// refuses before counting: allowed, it changes no count. A
+			// store fault (Retry-After 5, see the README) may come after
+			// a committed reservation.
+			if h.retryAfter == "5" {
+				storeBusy++
+			}
 		default:
 			t.Errorf("node %d answered %d %s; want 401/1236, the lock (403/1198) or a busy 503", h.node, h.status, h.body)
 		}
 	}
-	busy := codes["503/503"]
 	switch {
 	case wrongPIN > attempts:
 		t.Errorf("%d wrong-PIN (1236) answers across 3 nodes, more than the %d attempts; all answers: %v", wrongPIN, attempts, codes)
-	case wrongPIN < attempts && busy == 0:
-		t.Errorf("%d wrong-PIN (1236) answers across 3 nodes, want exactly %d; all answers: %v", wrongPIN, attempts, codes)
+	case wrongPIN+storeBusy < attempts:
+		t.Errorf("%d wrong-PIN (1236) answers across 3 nodes and %d store faults, want exactly %d 1236s; all answers: %v",
+			wrongPIN, storeBusy, attempts, codes)
 	case wrongPIN < attempts:
-		// A 503 after a committed reservation (a timeout while the
-		// commit succeeded) may hide a counted attempt; never more.
-		t.Logf("%d busy answers; %d counted attempts answered 1236", busy, wrongPIN)
+		// A store fault after a committed reservation (a timeout while
+		// the commit succeeded) may hide a counted attempt, one each;
+		// a full hashing queue refuses before counting and never does.
+		t.Logf("%d store faults; %d counted attempts answered 1236", storeBusy, wrongPIN)
 	}
 	t.Logf("answers of 200 concurrent wrong PINs over 3 nodes: %v", codes)
 }
