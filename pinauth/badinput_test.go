@@ -176,6 +176,32 @@ func TestManagementRoundTripKeepsUnknownFieldsAndHidesSecrets(t *testing.T) {
 	}
 }
 
+func TestManagementUpdateCannotLeaveAnAccountWithoutAnIdentifier(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	uid := e.createAccount(testEmail, testPIN)
+	path := "/identity/v2/manage/account/" + uid + "?apikey=" + testKey + "&apisecret=" + testSecret
+	before, att := e.snapshot(t, uid)
+	for _, body := range []string{`{"Email":[]}`, `{"Email":null}`, `{"Email":[],"UserName":null,"PhoneId":""}`} {
+		r := e.do("PUT", path, body)
+		wantCode(t, body, r, 403, 1134)
+		if f, _ := r.body["Errors"].([]any); len(f) != 1 || f[0].(map[string]any)["FieldName"] != "Email" {
+			t.Errorf("%s: want one Email field error, got %s", body, r.raw)
+		}
+	}
+	e.wantUnchanged(t, "clearing the last identifier", before, att)
+	if r := e.passwordLogin(testEmail, testPass); r.status != 200 {
+		t.Fatalf("login by the email after the refused updates: %d %s", r.status, r.raw)
+	}
+	// With another identifier in the same call, the email may go.
+	if r := e.do("PUT", path, `{"Email":[],"UserName":"alice"}`); r.status != 200 {
+		t.Fatalf("replacing the email by a user name: %d %s", r.status, r.raw)
+	}
+	if r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey, map[string]string{"username": "alice", "password": testPass}); r.status != 200 {
+		t.Fatalf("login by the new user name: %d %s", r.status, r.raw)
+	}
+}
+
 func sep(p string) string {
 	if strings.Contains(p, "?") {
 		return "&"

@@ -26,7 +26,7 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInput) (store.Account, error) {
 	var fields []FieldError
 	if len(in.emails) == 0 && (in.username == nil || *in.username == "") && (in.phone == nil || *in.phone == "") {
-		fields = append(fields, FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."})
+		fields = append(fields, errNoIdentifier)
 	}
 	if in.password == nil {
 		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
@@ -63,6 +63,10 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 	}
 	return a, nil
 }
+
+// errNoIdentifier is the field error of an account left without an email,
+// a user name and a phone: nothing a login could find it by.
+var errNoIdentifier = FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."}
 
 // duplicateError maps a store duplicate to the catalogue: 936 for an email,
 // a 1134 field error otherwise.
@@ -175,6 +179,11 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, a *store.Account) error {
 		wasActive, hadPIN := a.Active, a.PINHash != ""
 		in.apply(a)
+		if len(a.Emails) == 0 && a.Username == "" && a.Phone == "" {
+			// Clearing the last identifier would leave an account no
+			// login can reach: refuse it as create does.
+			return &Error{Code: CodeValidation, Fields: []FieldError{errNoIdentifier}}
+		}
 		revokeAll := wasActive && !a.Active
 		if passwordHash != "" {
 			a.PasswordHash, a.NeedsSecretReset = passwordHash, false
