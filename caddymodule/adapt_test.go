@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -137,5 +138,55 @@ func compareJSON(t *testing.T, want, got string) {
 		if w != g {
 			t.Fatalf("adapted JSON differs from the golden at line %d:\nwant: %s\n got: %s\n(run go test -run Golden -update to rewrite goldens, then review the diff)\nfull output:\n%s", i+1, w, g, got)
 		}
+	}
+}
+
+// docSiteBlock is the first line of a documentation code block that is a
+// whole Caddyfile site (an address, then "{"), not a fragment of pin_auth.
+var docSiteBlock = regexp.MustCompile(`^[^\s{#]\S* \{$`)
+
+// TestDocumentedSitesAdaptWithoutWarnings adapts every whole site written
+// in the README and the guides, as an operator would copy it: each must
+// adapt with no error and no warning (an unformatted one makes Caddy warn
+// on every start). The README's minimal site must moreover be the
+// minimal_site golden.
+func TestDocumentedSitesAdaptWithoutWarnings(t *testing.T) {
+	docs, err := filepath.Glob(filepath.Join("..", "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs = append(docs, filepath.Join("..", "README.md"))
+	fence := regexp.MustCompile("(?s)```[a-z]*\n(.*?)```")
+	sites := 0
+	for _, doc := range docs {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range fence.FindAllStringSubmatchIndex(string(text), -1) {
+			block := string(text[m[2]:m[3]])
+			first, _, _ := strings.Cut(block, "\n")
+			if !docSiteBlock.MatchString(first) || first == "pin_auth {" {
+				continue
+			}
+			sites++
+			line := bytes.Count(text[:m[0]], []byte("\n")) + 1
+			got, err := adapt(block)
+			if err != nil {
+				t.Errorf("%s:%d: %v", filepath.Base(doc), line, err)
+				continue
+			}
+			if filepath.Base(doc) == "README.md" && first == ":8080 {" {
+				golden, err := os.ReadFile(filepath.Join("testdata", "adapt", "minimal_site.caddyfiletest"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, want, _ := strings.Cut(string(golden), goldenSeparator)
+				compareJSON(t, strings.TrimSpace(want), got)
+			}
+		}
+	}
+	if sites < 2 {
+		t.Fatalf("found %d documented sites; the README's minimal site and the migration guide's should be among them", sites)
 	}
 }
