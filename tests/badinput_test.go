@@ -30,6 +30,9 @@ func TestBadInputOverRealHTTPGetsCatalogueErrorsAndChangesNothing(t *testing.T) 
 		{"an array body is 400/965", `["7890"]`, 400, 965},
 		{"an empty body is 400/965", ``, 400, 965},
 		{"a non-digit PIN is 403/1134", `{"pin":"78a0"}`, 403, 1134},
+		{"fullwidth digits are 403/1134", `{"pin":"７８９０"}`, 403, 1134},
+		{"Arabic-Indic digits are 403/1134", `{"pin":"٧٨٩٠"}`, 403, 1134},
+		{"a padded PIN is 403/1134", `{"pin":" 7890"}`, 403, 1134},
 		{"a too short PIN is 403/1134", `{"pin":"789"}`, 403, 1134},
 		{"a missing PIN is 403/1234", `{"other":"7890"}`, 403, 1234},
 	}
@@ -40,13 +43,21 @@ func TestBadInputOverRealHTTPGetsCatalogueErrorsAndChangesNothing(t *testing.T) 
 		})
 	}
 
-	// Seven bad requests, more than the lockout's five failures: had any
-	// of them counted as a failed PIN, the account would now be locked.
 	after := g.account(uid)
 	for _, k := range []string{"NoOfLogins", "ModifiedDate", "IsLoginLocked", "LastLoginDate"} {
 		if before[k] != after[k] {
 			t.Errorf("bad input changed the profile's %s from %v to %v", k, before[k], after[k])
 		}
+	}
+	// None of the bad requests counted as a failed PIN: four real wrong
+	// PINs, one short of the default lockout of five, still leave the
+	// account open. Had any bad request been counted, the fourth would
+	// have locked it and the right PIN would get 1198.
+	for range 4 {
+		g.pinLogin(sessionToken, wrongPIN).wantError(t, 401, 1236)
+	}
+	if r := g.pinLogin(sessionToken, pin); r.status != 200 {
+		t.Fatalf("the right PIN after the bad input and four wrong PINs: %d %s", r.status, r.raw)
 	}
 
 	t.Run("unknown query parameters are ignored", func(t *testing.T) {
