@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 )
 
 // The security regression suite: each attack named in SECURITY.md, sent to
@@ -489,6 +491,77 @@ func TestSecurityDuplicateKeysLookAlikeEmailsAndSQLishInputHaveNoEffect(t *testi
 			t.Fatalf("the first account's FirstName: %v", a["FirstName"])
 		}
 	})
+
+	t.Run("SQL-ish tokens, secrets and PINs get their catalogue error and count nothing", func(t *testing.T) {
+		g := g.in(t)
+		login := g.passwordLogin()
+		if login.status != 200 {
+			t.Fatalf("password login: %d %s", login.status, login.raw)
+		}
+		before := g.account(uid)
+		tok := withToken(login.str("access_token"))
+		key := "?apikey=" + apiKey
+		for _, v := range []string{"' OR 1=1 --", "1' OR '1'='1", "0; DROP TABLE accounts", "\" OR \"\"=\"", "12\x0034"} {
+			e := url.QueryEscape(v)
+			// PINs: not digits, so 1134 before any hash or count.
+			g.do("POST", apiPrefix+"/auth/login/pin"+key+"&session_token="+login.str("session_token"), map[string]string{"pin": v}).wantError(t, 403, 1134)
+			g.do("PUT", apiPrefix+"/auth/pin/change"+key, map[string]string{"oldPIN": v, "newPIN": "5830"}, tok...).wantError(t, 403, 1134)
+			g.do("PUT", apiPrefix+"/auth/pin/change"+key, map[string]string{"oldPIN": pin, "newPIN": v}, tok...).wantError(t, 403, 1134)
+			g.do("PUT", apiPrefix+"/auth/account/reauth/pin"+key, map[string]string{"PIN": v}, tok...).wantError(t, 403, 1134)
+			// Tokens and secrets: unknown, so refused.
+			g.do("POST", apiPrefix+"/auth/pin/set/pinauthtoken"+key+"&pinauthtoken="+e, map[string]string{"pin": "5830"}).wantError(t, 403, 1239)
+			g.do("GET", apiPrefix+"/auth/session_token/invalidate"+key+"&session_token="+e, nil).wantError(t, 403, 1245)
+			g.do("PUT", apiPrefix+"/auth/pin/reset/token"+key, map[string]string{"ResetToken": v, "PIN": "5830"}).wantError(t, 403, 1248)
+			g.do("GET", apiPrefix+"/manage/account/access_token/refresh"+key+"&apisecret="+apiSecret+"&refresh_token="+e, nil).wantError(t, 403, 1217)
+			g.do("GET", apiPrefix+"/manage/account"+key+"&apisecret="+e+"&email="+url.QueryEscape(email), nil).wantError(t, 401, 902)
+			if !strings.ContainsRune(v, 0) { // a NUL cannot be sent in a header
+				g.do("GET", apiPrefix+"/manage/account"+key+"&email="+url.QueryEscape(email), nil, "X-LoginRadius-ApiSecret", v).wantError(t, 401, 902)
+			}
+			g.do("POST", apiPrefix+"/manage/account/"+uid+"/reauth/pin"+key+"&apisecret="+apiSecret,
+				map[string]string{"secondfactorvalidationtoken": v}).wantError(t, 403, 1193)
+		}
+		// Twenty PIN checks with the first account's tokens, four times
+		// the lockout: had any been counted, it would be locked now.
+		after := g.account(uid)
+		for _, k := range []string{"IsLoginLocked", "ModifiedDate", "NoOfLogins"} {
+			if before[k] != after[k] {
+				t.Errorf("SQL-ish input changed the account's %s from %v to %v", k, before[k], after[k])
+			}
+		}
+		if r := g.pinLogin(login.str("session_token"), pin); r.status != 200 {
+			t.Fatalf("the right PIN after the SQL-ish input: %d %s", r.status, r.raw)
+		}
+	})
+}
+
+func TestSecurityResetPINLinksNeverPointOffTheTenantsOrigins(t *testing.T) {
+	t.Parallel()
+	smtp := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
+	sms := notifytest.NewSMSServer(t, smsSID, smsToken)
+	g := resetGateway(t, smtp, sms, "", "")
+	g.createAccount(pin)
+	for _, bad := range []string{
+		"https://evil.example.com/reset-pin", "//evil.example.com/reset-pin", "/reset-pin",
+		resetOrigin + "@evil.example.com/reset-pin", resetOrigin + ".evil.example.com/reset-pin",
+		"http://app.example.com/reset-pin", resetOrigin + ":8443/reset-pin", "https:app.example.com/reset-pin",
+		"https://evil.example.com\\@app.example.com/", "javascript:alert(1)//" + resetOrigin, "https://app.example.com%2F@evil.example.com/",
+	} {
+		g.in(t).forgot("email", "email", email, "&resetpinurl="+url.QueryEscape(bad)).wantError(t, 403, 1248)
+	}
+	// The allowed origin, in another case: accepted, and the one mail
+	// sent is this one (the refused calls queued none before it).
+	wantPosted(t, "forgot with the allowed origin", g.forgot("email", "email", email, "&resetpinurl="+url.QueryEscape("HTTPS://App.Example.com/reset-pin")))
+	m := smtp.WaitMails(t, 1, messageWait)
+	em, err := notifytest.ParseEmail(m[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(em.Text, "/reset-pin?") || strings.Contains(em.Text, "evil") {
+		t.Fatalf("the reset mail's link is not on the allowed origin:\n%s", em.Text)
+	}
+	if n := len(smtp.Mails()); n != 1 {
+		t.Fatalf("%d mails sent, want only the allowed one", n)
+	}
 }
 
 // jsonEqual compares a decoded JSON value with a Go value by their JSON.
