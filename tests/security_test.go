@@ -121,7 +121,11 @@ func TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused(t *testing.
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := g.in(t)
-			g.protected("/app", c.token).wantError(t, 401, c.code)
+			r := g.protected("/app", c.token)
+			r.wantError(t, 401, c.code)
+			if a := r.header.Get("WWW-Authenticate"); !strings.HasPrefix(a, "Bearer") {
+				t.Errorf("WWW-Authenticate = %q, want Bearer…", a)
+			}
 			// The API refuses them the same way (403 there).
 			g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+apiKey, nil, withToken(c.token)...).wantError(t, 403, c.code)
 		})
