@@ -47,6 +47,44 @@ func TestForgedIdentityHeadersNeverReachUpstream(t *testing.T) {
 	}
 }
 
+func TestACustomHeaderPrefixIsStrippedInEverySpellingAndCarriesTheIdentity(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(c *Config) { c.HeaderPrefix = "X-User-" })
+	login := e.loggedIn(testEmail)
+	uid := uidOf(login)
+	forged := []string{"X-User-Uid", "x-user-uid", "X_USER_UID", "X.User.Roles", "x-user_tenant", "X-User-Extra"}
+	var hdr []string
+	for _, name := range forged {
+		hdr = append(hdr, name, "attacker")
+	}
+	if r := e.protected("", hdr...); r.status != 401 || r.code() != 1060 {
+		t.Fatalf("forged headers without a token: want 401/1060, got %d %s", r.status, r.raw)
+	}
+	if n := len(e.upstream.calls()); n != 0 {
+		t.Fatalf("the upstream was called %d times without a token", n)
+	}
+	if r := e.protected(login.str("access_token"), hdr...); r.status != 200 {
+		t.Fatalf("valid token: %d %s", r.status, r.raw)
+	}
+	got := e.upstream.calls()[0]
+	for name, vals := range got {
+		for _, v := range vals {
+			if v == "attacker" {
+				t.Errorf("forged header %s reached the upstream", name)
+			}
+		}
+	}
+	if v := got.Values("X-User-Uid"); len(v) != 1 || v[0] != uid {
+		t.Errorf("X-User-Uid = %q, want only %q", v, uid)
+	}
+	if v := got.Get("X-User-Roles"); v != "user,admin" {
+		t.Errorf("X-User-Roles = %q", v)
+	}
+	if v := got.Get("X-Auth-Uid"); v != "" {
+		t.Errorf("the default prefix was set too: X-Auth-Uid = %q", v)
+	}
+}
+
 func TestBadAccessTokensAre401(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
