@@ -24,31 +24,7 @@ const (
 // copy with only those ports changed.
 func TestCaddyfileExampleStartsWithoutEnvAndItsUpstreamEchoesTheIdentity(t *testing.T) {
 	t.Parallel()
-	example, err := filepath.Abs(filepath.Join("..", "Caddyfile.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	conf, gwPort, env := example, 8080, []string(nil)
-	if !portFree(":8080") || !portFree("127.0.0.1:9000") || !portFree("127.0.0.1:2019") {
-		src, err := os.ReadFile(example)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gwPort = freePort(t)
-		up := strconv.Itoa(freePort(t))
-		text := replaceOnce(t, string(src), ":8080 {", ":"+strconv.Itoa(gwPort)+" {")
-		text = replaceOnce(t, text, "reverse_proxy 127.0.0.1:9000", "reverse_proxy 127.0.0.1:"+up)
-		text = replaceOnce(t, text, ":9000 {", ":"+up+" {")
-		conf = filepath.Join(dir, "Caddyfile")
-		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		env = []string{"CADDY_ADMIN=127.0.0.1:" + strconv.Itoa(freePort(t))}
-	}
-	t.Logf("running %s with the gateway on port %d", conf, gwPort)
-	g := &gateway{t: t, base: baseURL(gwPort), apiKey: exampleKey, apiSecret: exampleSecret, log: &responseLog{}}
-	g.proc = startCaddyConfig(t, dir, conf, []string{g.base + "/.well-known/jwks.json"}, env...)
+	g, dir := startExample(t, false)
 
 	// `store sqlite` without a path: pinauth.db in Caddy's data directory.
 	if _, err := os.Stat(filepath.Join(dir, "data", "caddy", "pinauth.db")); err != nil {
@@ -91,6 +67,44 @@ func TestCaddyfileExampleStartsWithoutEnvAndItsUpstreamEchoesTheIdentity(t *test
 			t.Fatalf("echo = %v, want no identity on /healthz", echo)
 		}
 	})
+}
+
+// startExample runs the repository's Caddyfile.example with no PINAUTH_*
+// variable set (the child's environment is only its private HOME and XDG
+// directories) and returns the gateway and the child's directory. When the
+// example's ports (8080, 9000 and the admin endpoint's 2019) are free it
+// runs the file itself, unless ownPorts is set; otherwise a copy with only
+// those ports changed. Tests other than the first set ownPorts, so two
+// examples never race for port 8080.
+func startExample(t *testing.T, ownPorts bool) (*gateway, string) {
+	t.Helper()
+	example, err := filepath.Abs(filepath.Join("..", "Caddyfile.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	conf, gwPort, env := example, 8080, []string(nil)
+	if ownPorts || !portFree(":8080") || !portFree("127.0.0.1:9000") || !portFree("127.0.0.1:2019") {
+		src, err := os.ReadFile(example)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gwPort = freePort(t)
+		up := strconv.Itoa(freePort(t))
+		text := replaceOnce(t, string(src), ":8080 {", ":"+strconv.Itoa(gwPort)+" {")
+		text = replaceOnce(t, text, "reverse_proxy 127.0.0.1:9000", "reverse_proxy 127.0.0.1:"+up)
+		text = replaceOnce(t, text, ":9000 {", ":"+up+" {")
+		conf = filepath.Join(dir, "Caddyfile")
+		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env = []string{"CADDY_ADMIN=127.0.0.1:" + strconv.Itoa(freePort(t))}
+	}
+	t.Logf("running %s with the gateway on port %d", conf, gwPort)
+	g := &gateway{t: t, base: baseURL(gwPort), apiKey: exampleKey, apiSecret: exampleSecret, log: &responseLog{}}
+	g.proc = startCaddyConfig(t, dir, conf, []string{g.base + "/.well-known/jwks.json"}, env...)
+
+	return g, dir
 }
 
 // echoed decodes the example upstream's echo of the identity headers.
