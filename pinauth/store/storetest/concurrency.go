@@ -10,8 +10,9 @@ import (
 )
 
 var concurrencyCases = []testCase{
-	{"exactly one of 2 concurrent ConsumeToken calls takes the token", func(t *testing.T, s store.Store) { testConcurrentConsume(t, s, 2) }},
-	{"exactly one of 50 concurrent ConsumeToken calls takes the token", func(t *testing.T, s store.Store) { testConcurrentConsume(t, s, 50) }},
+	{"exactly one of 2 concurrent ConsumeToken calls takes a PINAuthToken", func(t *testing.T, s store.Store) { testConcurrentConsume(t, s, store.TokenPINAuth, 2) }},
+	{"exactly one of 2 concurrent ConsumeToken calls takes the token", func(t *testing.T, s store.Store) { testConcurrentConsume(t, s, store.TokenRefresh, 2) }},
+	{"exactly one of 50 concurrent ConsumeToken calls takes the token", func(t *testing.T, s store.Store) { testConcurrentConsume(t, s, store.TokenRefresh, 50) }},
 	{"200 concurrent ReserveAttempt calls with Limit 5 allow exactly 5", testConcurrentReserve},
 	{"exactly one of 20 concurrent Lock calls locks", testConcurrentLock},
 	{"of concurrent SaveAccount calls on one version one succeeds and the rest conflict", testConcurrentSave},
@@ -19,13 +20,13 @@ var concurrencyCases = []testCase{
 	{"of concurrent CreateAccount calls with one email one succeeds and the rest are duplicates", testConcurrentCreate},
 }
 
-func testConcurrentConsume(t *testing.T, s store.Store, n int) {
+func testConcurrentConsume(t *testing.T, s store.Store, kind store.TokenKind, n int) {
 	createAccounts(t, s, account("u1", "", "", ""))
-	insertTokens(t, s, token("h1", store.TokenRefresh, "u1", "s1"))
+	insertTokens(t, s, token("h1", kind, "u1", "s1"))
 	winners := countTrue(t, n, func(i int) (found bool, err error) {
 		err = s.Update(t.Context(), func(tx store.Tx) error {
 			var err error
-			_, found, err = tx.ConsumeToken(store.TokenRefresh, "h1", t0.Add(time.Duration(i)*time.Millisecond))
+			_, found, err = tx.ConsumeToken(kind, "h1", t0.Add(time.Duration(i)*time.Millisecond))
 			return err
 		})
 		return found, err
@@ -33,7 +34,7 @@ func testConcurrentConsume(t *testing.T, s store.Store, n int) {
 	if winners != 1 {
 		t.Errorf("%d of %d concurrent ConsumeToken calls took the token, want exactly 1", winners, n)
 	}
-	if tok := mustToken(t, s, store.TokenRefresh, "h1"); tok.UsedAt.IsZero() {
+	if tok := mustToken(t, s, kind, "h1"); tok.UsedAt.IsZero() {
 		t.Error("the token is not marked used")
 	}
 }
