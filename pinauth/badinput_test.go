@@ -46,6 +46,28 @@ func TestTenantErrors(t *testing.T) {
 	}
 }
 
+func TestTheAPIKeyAndSecretHeadersWorkLikeTheQuery(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	e.createAccount(testEmail, testPIN)
+	body := map[string]string{"email": testEmail, "password": testPass}
+	if r := e.do("POST", "/identity/v2/auth/login", body, "X-LoginRadius-ApiKey", testKey); r.status != 200 {
+		t.Fatalf("the key in X-LoginRadius-ApiKey: %d %s", r.status, r.raw)
+	}
+	wantCode(t, "an unknown key in the header", e.do("POST", "/identity/v2/auth/login", body, "X-LoginRadius-ApiKey", "nope"), 403, 901)
+	wantCode(t, "an empty key header", e.do("POST", "/identity/v2/auth/login", body, "X-LoginRadius-ApiKey", ""), 400, 908)
+	// The query wins over the header: a valid header does not rescue an
+	// unknown query key.
+	wantCode(t, "an unknown query key with a valid header", e.do("POST", "/identity/v2/auth/login?apikey=nope", body, "X-LoginRadius-ApiKey", testKey), 403, 901)
+
+	find := "/identity/v2/manage/account?email=" + testEmail
+	if r := e.do("GET", find, nil, "X-LoginRadius-ApiKey", testKey, "X-LoginRadius-ApiSecret", testSecret); r.status != 200 {
+		t.Fatalf("key and secret in headers: %d %s", r.status, r.raw)
+	}
+	wantCode(t, "a wrong secret header", e.do("GET", find, nil, "X-LoginRadius-ApiKey", testKey, "X-LoginRadius-ApiSecret", "wrong"), 401, 902)
+	wantCode(t, "another tenant's secret header", e.do("GET", find+"&apikey="+testKey, nil, "X-LoginRadius-ApiSecret", otherSecret), 401, 902)
+}
+
 func TestBadBodiesGetCatalogueErrorsAndChangeNothing(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
