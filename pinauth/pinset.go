@@ -20,6 +20,11 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
 		return nil, e
 	}
+	// Setting a PIN is a credential call: it is rate-limited per client
+	// like the others, also when the token turns out to be invalid.
+	if err := g.limitClient(c); err != nil {
+		return nil, err
+	}
 	ctx := c.r.Context()
 	hash := tokenHash(raw)
 	tok, e := g.oneTimeToken(c, store.TokenPINAuth, hash, CodePINAuthTokenInvalid, CodePINAuthTokenExpired)

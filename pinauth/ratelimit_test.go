@@ -134,6 +134,12 @@ func TestRateLimitAnswers429PerClientOnCredentialChecksOnly(t *testing.T) {
 	if pin.status != 429 {
 		t.Fatalf("PIN login from A: want 429, got %d %s", pin.status, pin.raw)
 	}
+	// So is setting a PIN with a PinAuthToken, whatever the token.
+	set := e.do("POST", "/identity/v2/auth/pin/set/pinauthtoken?apikey="+testKey+"&pinauthtoken=00000000-0000-4000-8000-000000000000",
+		map[string]string{"pin": "4821"}, "X-Test-Client-IP", a)
+	if set.status != 429 || set.header.Get("Retry-After") == "" {
+		t.Fatalf("PIN set from A: want 429 with Retry-After, got %d %s", set.status, set.raw)
+	}
 	// B is unaffected.
 	if r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey, map[string]string{"email": testEmail, "password": testPass},
 		"X-Test-Client-IP", b); r.status != 200 {
@@ -146,6 +152,12 @@ func TestRateLimitAnswers429PerClientOnCredentialChecksOnly(t *testing.T) {
 		}
 		if r := e.do("GET", manageURL(uid), nil, "X-Test-Client-IP", a); r.status != 200 {
 			t.Fatalf("management call %d from A: %d %s", i+1, r.status, r.raw)
+		}
+		for _, p := range []string{"auth/access_token/validate", "auth/access_token", "auth/account"} {
+			if r := e.do("GET", "/identity/v2/"+p+"?apikey="+testKey, nil, "X-Test-Client-IP", a,
+				"Authorization", "Bearer "+login.str("access_token")); r.status != 200 {
+				t.Fatalf("token call %s %d from A: %d %s", p, i+1, r.status, r.raw)
+			}
 		}
 	}
 	// One interval later A may check once more.
