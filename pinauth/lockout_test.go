@@ -261,7 +261,10 @@ func TestFailureLogLinesCarryClientTenantAndReasonButNoSecret(t *testing.T) {
 	e.passwordLogin("nobody@example.com", "wrong password 2")
 	e.pinLogin(login.str("session_token"), "9999")
 	e.pinLogin("00000000-0000-4000-8000-000000000000", "8888")
-	want := []string{"password", "unknown_account", "pin", "invalid_session_token"}
+	bearer := []string{"Authorization", "Bearer " + login.str("access_token")}
+	e.do("PUT", "/identity/v2/auth/pin/change?apikey="+testKey, map[string]string{"oldPIN": "7777", "newPIN": "5830"}, bearer...)
+	e.do("PUT", "/identity/v2/auth/account/reauth/pin?apikey="+testKey, map[string]string{"pin": "6666"}, bearer...)
+	want := []string{"password", "unknown_account", "pin", "invalid_session_token", "pin_change", "pin_reauth"}
 	got := logs.FilterMessage("credential check failed").All()
 	if len(got) != len(want) {
 		t.Fatalf("%d failure lines, want %d: %v", len(got), len(want), got)
@@ -272,5 +275,6 @@ func TestFailureLogLinesCarryClientTenantAndReasonButNoSecret(t *testing.T) {
 			t.Errorf("line %d = %v %v, want Info with client_ip, tenant demo, reason %s", i, entry.Level, f, want[i])
 		}
 	}
-	noSecretsLogged(t, logs, "wrong password 1", "wrong password 2", "9999", "8888", testPass, login.str("session_token"))
+	noSecretsLogged(t, logs, "wrong password 1", "wrong password 2", "9999", "8888", "7777", "6666", testPass,
+		login.str("session_token"), login.str("access_token"))
 }

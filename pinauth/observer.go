@@ -71,9 +71,11 @@ type CredentialFailure struct {
 	// UID is the account's, "" when none was found.
 	UID      string
 	ClientIP string
-	// Reason is the log's reason: password, pin, old_pin,
-	// security_answer, unknown_account, invalid_session_token,
-	// captcha_missing, captcha_invalid, or one of them with _locked.
+	// Reason is the log's reason: password, pin, pin_change (a wrong
+	// OldPIN), pin_reauth, security_answer, otp, unknown_account,
+	// invalid_session_token, captcha_missing, captcha_invalid,
+	// rate_limited, send_limited_ip, send_limited_identifier, or a
+	// checked one with _locked.
 	Reason string
 }
 
