@@ -352,6 +352,19 @@ func TestRateLimitPerClientIPSurvivesAReload(t *testing.T) {
 	if r := g.do("GET", apiPrefix+"/manage/account/"+uid+"?"+g.manage(), nil, "X-Forwarded-For", clientA); r.status != 200 {
 		t.Fatalf("management call from A: %d %s", r.status, r.raw)
 	}
+	login := g.passwordLogin() // from 127.0.0.1, a client of its own
+	if login.status != 200 {
+		t.Fatalf("password login from loopback: %d %s", login.status, login.raw)
+	}
+	for _, p := range []string{"/auth/access_token/validate", "/auth/access_token", "/auth/account"} {
+		if r := g.do("GET", apiPrefix+p+"?apikey="+g.key(), nil, "X-Forwarded-For", clientA,
+			"Authorization", "Bearer "+login.str("access_token")); r.status != 200 {
+			t.Fatalf("token call %s from A: %d %s", p, r.status, r.raw)
+		}
+	}
+	if r := g.protected("/app", login.str("access_token"), "X-Forwarded-For", clientA); r.status != 200 {
+		t.Fatalf("protected request from A: %d %s", r.status, r.raw)
+	}
 
 	// Reload with a changed config: a new public path shows it is live.
 	g.protected("/reloaded", "").wantError(t, 401, 1060)
