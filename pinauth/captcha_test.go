@@ -2,6 +2,7 @@ package pinauth
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -387,4 +388,39 @@ func TestCaptchaConfigIsValidated(t *testing.T) {
 	if two, _ := (CaptchaConfig{Provider: CaptchaHCaptcha, Secret: valSecret}).withDefaults(2); !two.Always {
 		t.Fatal("after below 1 (lockout of 2) must mean always")
 	}
+}
+
+func TestCaptchaAlwaysCoversTheForgotAndResetByTokenCalls(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+	e := newResetEnv(t, func(c *Config) {
+		c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, Always: true}
+	})
+	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
+	withAnswer := func(body map[string]string, answer string) map[string]string {
+		out := captchaAnswerFields(CaptchaReCAPTCHA, answer)
+		for k, v := range body {
+			out[k] = v
+		}
+		return out
+	}
+	link := "&resetpinurl=" + url.QueryEscape(resetPage)
+	for _, c := range []struct{ by, field, value, query string }{
+		{"email", "email", testEmail, link},
+		{"email", "email", "nobody@example.com", link}, // unknown accounts answer alike
+		{"otp", "phone", testPhone, ""},
+	} {
+		body := map[string]string{c.field: c.value}
+		wantCode(t, "forgot by "+c.by+" for "+c.value+" without captcha", e.forgot(c.by, body, c.query), 403, 982)
+		wantCode(t, "forgot by "+c.by+" with a rejected captcha", e.forgot(c.by, withAnswer(body, answerBad), c.query), 403, 982)
+		wantOK(t, "forgot by "+c.by+" with a solved captcha", e.forgot(c.by, withAnswer(body, answerOK), c.query))
+	}
+	if r := e.forgot("email", withAnswer(map[string]string{"email": testEmail}, answerBoom), link); r.status != 503 || r.code() != 503 {
+		t.Fatalf("forgot with the provider down: want 503, got %d %s", r.status, r.raw)
+	}
+	_, em := e.nthEmail(1)
+	token := tokenFrom(t, em)
+	reset := map[string]string{"resettoken": token, "pin": newTestPIN}
+	wantCode(t, "reset by token without captcha", e.do("PUT", api("auth/pin/reset/token"), reset), 403, 982)
+	wantOK(t, "reset by token with a solved captcha", e.do("PUT", api("auth/pin/reset/token"), withAnswer(reset, answerOK)))
 }

@@ -99,6 +99,13 @@ func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// With the captcha's always mode the forgot calls need a solved
+	// captcha too: each makes the gateway send an email or an SMS, which
+	// bots abuse (SMS pumping). A nil account keeps the answer the same
+	// whether the identifier exists or not.
+	if _, err := g.captchaGate(c.r.Context(), c, nil); err != nil {
+		return nil, err
+	}
 	ipLimit := RateLimitPolicy{Requests: fr.limit.PerIP, Window: fr.limit.Window}
 	if ok, _ := g.limiter.allow("send-"+fr.channel+"|"+rateKey(c.clientIP), ipLimit, c.now); !ok {
 		g.logFailure(c, "send_limited_ip", "")

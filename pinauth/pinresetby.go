@@ -50,6 +50,11 @@ func (g *Gateway) resetPINByToken(c *call) (any, error) {
 		return nil, err
 	}
 	ctx := c.r.Context()
+	// The captcha's always mode covers every reset call; the OTP and
+	// security-answer resets get it through checkCredential.
+	if _, err := g.captchaGate(ctx, c, nil); err != nil {
+		return nil, err
+	}
 	hash := tokenHash(b.ResetToken)
 	tok, found, err := g.store.Token(ctx, store.TokenPINReset, hash)
 	switch {
