@@ -112,3 +112,69 @@ func TestStepUpByPINOnRealCaddy(t *testing.T) {
 	}
 	validate().wantError(t, 403, 1193)
 }
+
+func TestSessionTokenInvalidateValidateAndLogoutWithPreventRefreshOnRealCaddy(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t)
+	login, _ := g.loggedIn()
+	st, tok := login.str("session_token"), login.str("access_token")
+	g.cachedOK("before anything", tok)
+
+	invalidate := func(token string) response {
+		return g.do("GET", apiPrefix+"/auth/session_token/invalidate?apikey="+g.key()+"&session_token="+url.QueryEscape(token), nil)
+	}
+	if r := invalidate(st); r.status != 200 || r.body["IsPosted"] != true {
+		t.Fatalf("invalidate the session token: %d %s", r.status, r.raw)
+	}
+	g.pinLogin(st, pin).wantError(t, 403, 1245)
+	invalidate(st).wantError(t, 403, 1245)
+	g.do("GET", apiPrefix+"/auth/session_token/invalidate?apikey="+g.key(), nil).wantError(t, 400, 908)
+	g.cachedOK("the session's access token after the session token went", tok)
+
+	r := g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+g.key(), nil, withToken(tok)...)
+	if r.status != 200 || r.str("access_token") != tok || r.str("expires_in") == "" {
+		t.Fatalf("validate: %d %s", r.status, r.raw)
+	}
+	if r := g.do("GET", apiPrefix+"/auth/access_token?apikey="+g.key()+"&access_token="+url.QueryEscape(tok), nil); r.status != 200 || r.str("access_token") != tok {
+		t.Fatalf("token info: %d %s", r.status, r.raw)
+	}
+	g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+g.key(), nil).wantError(t, 400, 1060)
+
+	r = g.do("GET", apiPrefix+"/auth/access_token/invalidate?apikey="+g.key()+"&preventRefresh=true", nil, withToken(tok)...)
+	if r.status != 200 || r.body["IsPosted"] != true {
+		t.Fatalf("logout with preventRefresh: %d %s", r.status, r.raw)
+	}
+	g.protected("/app", tok).wantError(t, 401, 905)
+	g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+g.key(), nil, withToken(tok)...).wantError(t, 403, 905)
+	g.refresh(login.str("refresh_token")).wantError(t, 403, 1217)
+}
+
+func TestRevokeRefreshTokensOneAndAllOnRealCaddy(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t)
+	phone, uid := g.loggedIn()
+	laptop := g.passwordLogin()
+	revoke := func(token string) response {
+		return g.do("GET", apiPrefix+"/manage/account/access_token/refresh/revoke?"+g.manage()+"&refresh_token="+url.QueryEscape(token), nil)
+	}
+	if r := revoke(phone.str("refresh_token")); r.status != 200 || r.body["IsPosted"] != true {
+		t.Fatalf("revoke one: %d %s", r.status, r.raw)
+	}
+	g.refresh(phone.str("refresh_token")).wantError(t, 403, 1217)
+	revoke(phone.str("refresh_token")).wantError(t, 403, 1217)
+	g.cachedOK("the phone's access token (it lives until it expires)", phone.str("access_token"))
+	next := g.refresh(laptop.str("refresh_token"))
+	if next.status != 200 {
+		t.Fatalf("the laptop's refresh after revoking the phone's: %d %s", next.status, next.raw)
+	}
+
+	all := func(uid string) response {
+		return g.do("DELETE", apiPrefix+"/manage/account/"+uid+"/access_token/refresh/revoke?"+g.manage(), nil)
+	}
+	if r := all(uid); r.status != 200 || r.body["IsPosted"] != true {
+		t.Fatalf("revoke all: %d %s", r.status, r.raw)
+	}
+	g.refresh(next.str("refresh_token")).wantError(t, 403, 1217)
+	all("0123456789abcdef0123456789abcdef").wantError(t, 403, 938)
+	g.do("DELETE", apiPrefix+"/manage/account/"+uid+"/access_token/refresh/revoke?apikey="+g.key(), nil).wantError(t, 401, 902)
+}
