@@ -85,7 +85,11 @@ func TestTwoHundredConcurrentWrongPINsGetExactlyTheLockoutsAttempts(t *testing.T
 	if codes[1236] != 5 || codes[1198] != 195 {
 		t.Fatalf("200 concurrent wrong PINs got %v; want exactly 5 × 1236 and 195 × 1198", codes)
 	}
-	g.pinLogin(st, pin).wantError(t, 403, 1198)
+	locked := g.pinLogin(st, pin)
+	locked.wantError(t, 403, 1198)
+	if until, err := time.Parse(time.RFC3339Nano, fmt.Sprint(locked.object("Data")["LoginLockedTimeout"])); err != nil || !until.After(time.Now()) {
+		t.Fatalf("the right PIN's 1198 carries no future Data.LoginLockedTimeout: %v %s", err, locked.raw)
+	}
 	if a := g.account(uid); a["IsLoginLocked"] != true || a["LoginLockedType"] != "Suspend" {
 		t.Fatalf("profile after the race: IsLoginLocked %v, LoginLockedType %v", a["IsLoginLocked"], a["LoginLockedType"])
 	}
@@ -94,6 +98,9 @@ func TestTwoHundredConcurrentWrongPINsGetExactlyTheLockoutsAttempts(t *testing.T
 	if r := g.do("PUT", apiPrefix+"/manage/account/"+uid+"?"+g.manage(), map[string]any{"IsLoginLocked": false}); r.status != 200 {
 		t.Fatalf("unlock: %d %s", r.status, r.raw)
 	}
+	// The lock invalidated the session token: lifting the lock does not
+	// bring it back.
+	g.pinLogin(st, pin).wantError(t, 403, 1245)
 	fresh := g.passwordLogin()
 	if fresh.status != 200 {
 		t.Fatalf("password login after the unlock: %d %s", fresh.status, fresh.raw)
