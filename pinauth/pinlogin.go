@@ -90,6 +90,12 @@ func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string)
 			return tok, errUnavailable(err)
 		}
 		if att.Locked(c.now) {
+			// A refused guess like any other: rate-limited and logged
+			// (fail2ban counts these), though no secret is compared.
+			if err := g.limitClient(c); err != nil {
+				return tok, err
+			}
+			g.logFailure(c, "pin_locked", tok.UID)
 			return tok, g.lockError(att, c.now)
 		}
 		code = CodeSessionTokenInvalid

@@ -93,6 +93,19 @@ func TestTwoHundredConcurrentWrongPINsGetExactlyTheLockoutsAttempts(t *testing.T
 	if a := g.account(uid); a["IsLoginLocked"] != true || a["LoginLockedType"] != "Suspend" {
 		t.Fatalf("profile after the race: IsLoginLocked %v, LoginLockedType %v", a["IsLoginLocked"], a["LoginLockedType"])
 	}
+	// fail2ban sees every refused guess: one Info line each, and one
+	// Warn line for the lockout.
+	logs := g.proc.Logs()
+	for what, want := range map[string]int{
+		`"msg":"account locked"`:  1,
+		`"reason":"pin"`:          5,
+		`"reason":"pin_locked"`:   196,
+		`"client_ip":"127.0.0.1"`: 202, // every failure line and the Warn line
+	} {
+		if got := strings.Count(logs, what); got != want {
+			t.Errorf("Caddy's log has %d × %s, want %d", got, what, want)
+		}
+	}
 	// The operator lifts the suspension; a fresh password login then
 	// leads to a working PIN login (the old session token was revoked).
 	if r := g.do("PUT", apiPrefix+"/manage/account/"+uid+"?"+g.manage(), map[string]any{"IsLoginLocked": false}); r.status != 200 {
