@@ -2,6 +2,7 @@ package tests
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -116,7 +117,7 @@ func TestStepUpByPINOnRealCaddy(t *testing.T) {
 func TestSessionTokenInvalidateValidateAndLogoutWithPreventRefreshOnRealCaddy(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t)
-	login, _ := g.loggedIn()
+	login, uid := g.loggedIn()
 	st, tok := login.str("session_token"), login.str("access_token")
 	g.cachedOK("before anything", tok)
 
@@ -139,6 +140,20 @@ func TestSessionTokenInvalidateValidateAndLogoutWithPreventRefreshOnRealCaddy(t 
 		t.Fatalf("token info: %d %s", r.status, r.raw)
 	}
 	g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+g.key(), nil).wantError(t, 400, 1060)
+
+	// Profile read and update by the same token.
+	prof := g.do("GET", apiPrefix+"/auth/account?apikey="+g.key(), nil, withToken(tok)...)
+	if prof.status != 200 || prof.str("Uid") != uid || strings.Contains(prof.raw, `"`+pin+`"`) || prof.body["Password"] != nil {
+		t.Fatalf("own profile: %d %s", prof.status, prof.raw)
+	}
+	upd := g.do("PUT", apiPrefix+"/auth/account?apikey="+g.key(), map[string]any{"FirstName": "Alicia", "IsActive": false}, withToken(tok)...)
+	if upd.status != 200 || upd.body["IsPosted"] != true || upd.object("Data")["FirstName"] != "Alicia" || upd.object("Data")["IsActive"] != true {
+		t.Fatalf("own profile update (IsActive is the operator's): %d %s", upd.status, upd.raw)
+	}
+	g.do("PUT", apiPrefix+"/auth/account?apikey="+g.key(), map[string]any{"PINInfo": map[string]string{"PIN": newPIN}}, withToken(tok)...).wantError(t, 403, 1134)
+	if r := g.pinLogin(g.passwordLogin().str("session_token"), pin); r.status != 200 {
+		t.Fatalf("the PIN after a refused overwrite: %d %s", r.status, r.raw)
+	}
 
 	r = g.do("GET", apiPrefix+"/auth/access_token/invalidate?apikey="+g.key()+"&preventRefresh=true", nil, withToken(tok)...)
 	if r.status != 200 || r.body["IsPosted"] != true {
