@@ -83,7 +83,7 @@ func (g *Gateway) RotateKey(ctx context.Context) (retired []KeyInfo, current Key
 	}
 	g.keyMu.Lock()
 	defer g.keyMu.Unlock()
-	retired, err = g.rotateLocked(ctx)
+	retired, err = g.rotateLocked(ctx, farFuture) // an operator rotates whatever signs now
 	if err != nil {
 		return nil, KeyInfo{}, err
 	}
@@ -91,12 +91,15 @@ func (g *Gateway) RotateKey(ctx context.Context) (retired []KeyInfo, current Key
 	return retired, KeyInfo{ID: cur.id, Alg: cur.alg, CreatedAt: cur.createdAt}, nil
 }
 
-// rotateLocked retires the active keys of the configured algorithm as the
-// store has them now and adds a new key only if no active key exists then.
-// Two rotators racing both retire the same old key (retiring is
-// idempotent) and only one of their new keys is stored, so a cluster whose
-// nodes all run key_rotation rotates once. Callers hold keyMu.
-func (g *Gateway) rotateLocked(ctx context.Context) ([]KeyInfo, error) {
+// rotateLocked retires the active keys of the configured algorithm created
+// at or before due, as the store has them now, and adds a new key only if
+// no active key exists then. Two rotators racing both retire the same old
+// key (retiring is idempotent) and only one of their new keys is stored,
+// so a cluster whose nodes all run key_rotation rotates once. due keeps a
+// node that decided to rotate on a ring read just before another node
+// rotated from retiring the key that node has just made. Callers hold
+// keyMu.
+func (g *Gateway) rotateLocked(ctx context.Context, due time.Time) ([]KeyInfo, error) {
 	stored, err := g.store.Keys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pinauth: read signing keys: %w", err)
@@ -104,7 +107,7 @@ func (g *Gateway) rotateLocked(ctx context.Context) ([]KeyInfo, error) {
 	now := g.now()
 	var retired []KeyInfo
 	for _, k := range stored {
-		if k.Alg != g.cfg.SigningAlg || !k.RetiredAt.IsZero() {
+		if k.Alg != g.cfg.SigningAlg || !k.RetiredAt.IsZero() || k.CreatedAt.After(due) {
 			continue
 		}
 		if _, err := g.store.RetireKey(ctx, k.ID, now); err != nil {
@@ -225,11 +228,15 @@ func (g *Gateway) maintainKeys(ctx context.Context) {
 	if g.now().Before(cur.createdAt.Add(g.cfg.KeyRotation)) {
 		return
 	}
-	if _, err := g.rotateLocked(ctx); err != nil {
+	retired, err := g.rotateLocked(ctx, g.now().Add(-g.cfg.KeyRotation))
+	if err != nil {
 		if ctx.Err() == nil {
 			g.log.Warn("signing key rotation failed", zap.Error(err))
 		}
 		return
+	}
+	if len(retired) == 0 {
+		return // another node rotated first; the reload picked its key up
 	}
 	g.log.Info("signing key rotated", zap.String("retired_kid", cur.id), zap.String("kid", g.keys.Load().current.id))
 }

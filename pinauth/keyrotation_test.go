@@ -177,6 +177,37 @@ func TestKeyRotationIntervalRotatesOnceAcrossNodes(t *testing.T) {
 	}
 }
 
+func TestAnIntervalRotationOnAStaleRingKeepsTheKeyAnotherNodeJustMade(t *testing.T) {
+	t.Parallel()
+	st := sharedStore(t)
+	every := func(c *Config) { c.KeyRotation = time.Hour }
+	a, b := newTestEnvOn(t, st, every), newTestEnvOn(t, st, every)
+	a.clock.Advance(time.Hour)
+	b.clock.Advance(time.Hour)
+	// B read its ring (the old key, due) just before A rotated, and
+	// rotates on it: the key A has just made is not due and stays.
+	a.gw.maintainKeys(t.Context())
+	b.gw.keyMu.Lock()
+	_, err := b.gw.rotateLocked(t.Context(), b.clock.Now().Add(-time.Hour))
+	b.gw.keyMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := ListKeys(t.Context(), st)
+	active := 0
+	for _, k := range keys {
+		if k.RetiredAt.IsZero() {
+			active++
+		}
+	}
+	if len(keys) != 2 || active != 1 {
+		t.Fatalf("keys = %+v, want the old key retired and A's new key active", keys)
+	}
+	if a.gw.keys.Load().current.id != b.gw.keys.Load().current.id {
+		t.Fatal("the nodes sign with different keys")
+	}
+}
+
 func TestAnInterruptedRotationIsHealedByTheNextReload(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
