@@ -23,7 +23,7 @@ type storeStats struct {
 		Active  int `json:"active"`
 		Retired int `json:"retired"`
 	} `json:"keys"`
-	// Outbox counts pending and dead events, each up to outboxCountCap.
+	// Outbox counts pending and dead events.
 	Outbox map[string]int `json:"outbox"`
 }
 
@@ -58,11 +58,9 @@ func runStats(x *cliRun) error {
 			}
 			s.Outbox = map[string]int{}
 			for _, state := range []store.EventState{store.EventPending, store.EventDead} {
-				evs, err := st.Events(x.ctx, store.EventFilter{State: state, Limit: outboxCountCap})
-				if err != nil {
+				if s.Outbox[string(state)], err = st.CountEvents(x.ctx, state); err != nil {
 					return err
 				}
-				s.Outbox[string(state)] = len(evs)
 			}
 			return nil
 		})

@@ -128,7 +128,7 @@ func newLiveCollector() *liveCollector {
 		slots: prometheus.NewDesc("pinauth_hash_slots",
 			"Hashing slots (max_concurrent_hashes, summed over pin_auth handlers).", nil, nil),
 		outbox: prometheus.NewDesc("pinauth_webhook_outbox_events",
-			"Webhook outbox events by state, per store (pending counted up to 10000).", []string{"state"}, nil),
+			"Webhook outbox events by state (pending, dead), summed over the stores.", []string{"state"}, nil),
 	}
 }
 
@@ -151,9 +151,6 @@ func (l *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- l.slots
 	ch <- l.outbox
 }
-
-// outboxCountCap bounds the outbox count a scrape makes.
-const outboxCountCap = 10000
 
 // Collect implements prometheus.Collector.
 func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
@@ -179,11 +176,11 @@ func (l *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	counts := map[store.EventState]int{}
 	for _, st := range stores {
 		for _, state := range []store.EventState{store.EventPending, store.EventDead} {
-			evs, err := st.Events(ctx, store.EventFilter{State: state, Limit: outboxCountCap})
+			n, err := st.CountEvents(ctx, state)
 			if err != nil {
 				continue
 			}
-			counts[state] += len(evs)
+			counts[state] += n
 		}
 	}
 	for _, state := range []store.EventState{store.EventPending, store.EventDead} {

@@ -195,6 +195,10 @@ type Reader interface {
 	// Events returns outbox events matching f, oldest (by CreatedAt) first,
 	// events created at the same instant in the order they were added.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+
+	// CountEvents returns how many outbox events are in state, without
+	// reading them (metrics scrapes and `caddy pinauth stats` call it).
+	CountEvents(ctx context.Context, state EventState) (int, error)
 }
 
 // Tx is the set of writes (and reads that must see them) available inside

@@ -59,3 +59,17 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 	}
 	return out, nil
 }
+
+// CountEvents implements store.Reader (an index-only count on events_state).
+func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE state = $1`, string(state)).Scan(&n); err != nil {
+		return 0, s.fault("count events", err)
+	}
+	return n, nil
+}

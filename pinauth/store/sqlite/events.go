@@ -55,3 +55,15 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]store.Event,
 	}
 	return out, nil
 }
+
+// CountEvents implements store.Reader (an index-only count on events_state).
+func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE state = ?`, string(state)).Scan(&n); err != nil {
+		return 0, s.fault("count events", err)
+	}
+	return n, nil
+}

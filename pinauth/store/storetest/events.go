@@ -12,6 +12,7 @@ import (
 var eventCases = []testCase{
 	{"AddEvent stores every field and Events returns events oldest first", testEventRoundTrip},
 	{"Events filters by state, tenant and account and honours the limit", testEventFilter},
+	{"CountEvents counts the events of one state", testCountEvents},
 	{"AddEvent refuses a used id", testEventDuplicate},
 }
 
@@ -129,5 +130,34 @@ func testEventDuplicate(t *testing.T, s store.Store) {
 	evs, err := s.Events(t.Context(), store.EventFilter{})
 	if err != nil || len(evs) != 1 || evs[0].Tenant != tenantA || evs[0].State != store.EventPending {
 		t.Errorf("Events after a duplicate AddEvent = %+v, err %v; want the first event only", evs, err)
+	}
+}
+
+func testCountEvents(t *testing.T, s store.Store) {
+	count := func(state store.EventState) int {
+		t.Helper()
+		n, err := s.CountEvents(t.Context(), state)
+		if err != nil {
+			t.Fatalf("CountEvents(%s): %v", state, err)
+		}
+		return n
+	}
+	if n := count(store.EventPending); n != 0 {
+		t.Fatalf("CountEvents(pending) of an empty store = %d, want 0", n)
+	}
+	addEvents(t, s,
+		event("c1", tenantA, "u1", store.EventPending, t0.Add(1*time.Second)),
+		event("c2", tenantB, "u2", store.EventPending, t0.Add(2*time.Second)),
+		event("c3", tenantA, "u1", store.EventDead, t0.Add(3*time.Second)),
+		event("c4", tenantA, "u3", store.EventDelivered, t0.Add(4*time.Second)),
+		event("c5", tenantA, "u3", store.EventDelivered, t0.Add(5*time.Second)),
+		event("c6", tenantA, "u3", "", t0.Add(6*time.Second)), // stored as pending
+	)
+	for state, want := range map[store.EventState]int{
+		store.EventPending: 3, store.EventDead: 1, store.EventDelivered: 2, "unknown": 0,
+	} {
+		if n := count(state); n != want {
+			t.Errorf("CountEvents(%s) = %d, want %d", state, n, want)
+		}
 	}
 }
