@@ -1,0 +1,229 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth"
+)
+
+// validate checks what can be checked before placeholders are expanded.
+// Error texts name the field and never contain a secret's value.
+func (h *Handler) validate() error {
+	if len(h.Tenants) == 0 {
+		return errors.New("at least one tenant is required")
+	}
+	for i, t := range h.Tenants {
+		if err := t.validate(); err != nil {
+			if t.Name == "" {
+				return fmt.Errorf("tenant %d: %w", i+1, err)
+			}
+			return fmt.Errorf("tenant %q: %w", t.Name, err)
+		}
+	}
+	if err := validateWebhooks(h.Webhooks); err != nil {
+		return err
+	}
+	if len(h.Peppers) == 0 {
+		return errors.New("pepper is required")
+	}
+	for _, p := range h.Peppers {
+		if p == "" {
+			return errors.New("pepper: a value is empty")
+		}
+	}
+	switch h.SigningAlg {
+	case "", pinauth.AlgEdDSA, pinauth.AlgES256, pinauth.AlgRS256, pinauth.AlgHS256:
+	default:
+		return fmt.Errorf("signing_alg: unsupported algorithm %q (want EdDSA, ES256, RS256 or HS256)", h.SigningAlg)
+	}
+	for name, d := range map[string]caddy.Duration{
+		"access_ttl": h.AccessTTL, "refresh_ttl": h.RefreshTTL, "session_ttl": h.SessionTTL,
+		"key_rotation": h.KeyRotation,
+	} {
+		if d < 0 {
+			return fmt.Errorf("%s: must not be negative", name)
+		}
+	}
+	if err := h.Store.validate(); err != nil {
+		return err
+	}
+	if h.Hash != nil && h.Hash.Algorithm != "" && h.Hash.Algorithm != hashArgon2id {
+		return fmt.Errorf("hash: unsupported algorithm %q (want argon2id)", h.Hash.Algorithm)
+	}
+	if h.MaxConcurrentHashes < 0 {
+		return errors.New("max_concurrent_hashes: must not be negative")
+	}
+	if l := h.Lockout; l != nil {
+		if l.Attempts < 0 || l.Window < 0 || l.Duration < 0 {
+			return errors.New("lockout: attempts, window and duration must not be negative")
+		}
+		if _, ok := lockTypes[l.Type]; l.Type != "" && !ok {
+			return fmt.Errorf("lockout: unknown type %q (want suspend, captcha or block)", l.Type)
+		}
+		if l.Type == "captcha" && h.Captcha == nil {
+			return errors.New("lockout: type captcha needs a captcha provider (the captcha subdirective)")
+		}
+	}
+	if r := h.RateLimit; r != nil && (r.Requests < 0 || r.Window < 0) {
+		return errors.New("rate_limit: requests and window must not be negative")
+	}
+	if c := h.Captcha; c != nil {
+		if err := c.validate(); err != nil {
+			return fmt.Errorf("captcha: %w", err)
+		}
+	}
+	for _, p := range h.Public {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("public: path %q must start with /", p)
+		}
+	}
+	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
+		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
+	}
+	if !knownHeaderPreset(h.HeaderPreset) {
+		return fmt.Errorf("header_preset: unknown preset %q (want authelia, oauth2-proxy or authentik)", h.HeaderPreset)
+	}
+	if h.HeaderPrefix != "" && !isHeaderToken(h.HeaderPrefix) {
+		return fmt.Errorf("header_prefix: %q is not a valid header name prefix", h.HeaderPrefix)
+	}
+	if h.CacheSize < 0 {
+		return errors.New("cache_size: must not be negative")
+	}
+	if h.LoginPage != nil && h.LoginPage.Path != "" && !strings.HasPrefix(h.LoginPage.Path, "/") {
+		return fmt.Errorf("login_page: path %q must start with /", h.LoginPage.Path)
+	}
+	if h.Cookie != nil && h.LoginPage == nil {
+		return errors.New("cookie: configures the login page's cookies; add login_page")
+	}
+	return h.validateReset()
+}
+
+func (c *Captcha) validate() error {
+	if !slices.Contains(captchaProviders, c.Provider) {
+		return fmt.Errorf("unknown provider %q (want recaptcha, hcaptcha or tencent)", c.Provider)
+	}
+	if c.Secret == "" {
+		return errors.New("a secret is required")
+	}
+	if c.Provider == pinauth.CaptchaTencent && c.AppID == "" {
+		return errors.New("tencent needs app_id")
+	}
+	if c.Always && c.After != 0 {
+		return errors.New("always and after exclude each other")
+	}
+	if c.After < 0 || c.Timeout < 0 {
+		return errors.New("after and timeout must not be negative")
+	}
+	if c.MinScore < 0 || c.MinScore > 1 {
+		return errors.New("min_score must be between 0 and 1")
+	}
+	if u := c.VerifyURL; u != "" && !strings.Contains(u, "{") {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return errors.New("verify_url must be an absolute http or https URL")
+		}
+	}
+	return nil
+}
+
+func (t Tenant) validate() error {
+	if t.Name == "" {
+		return errors.New("name is required")
+	}
+	if len(t.APIKeys) == 0 {
+		return errors.New("api_key is required")
+	}
+	for _, k := range t.APIKeys {
+		if k == "" {
+			return errors.New("api_key: a value is empty")
+		}
+	}
+	if t.APISecret == "" {
+		return errors.New("api_secret is required")
+	}
+	if err := validateWebhooks(t.Webhooks); err != nil {
+		return err
+	}
+	if t.PlanExpires != "" {
+		if _, err := time.Parse(time.RFC3339, t.PlanExpires); err != nil {
+			return fmt.Errorf("plan_expires: %q is not an RFC 3339 time", t.PlanExpires)
+		}
+	}
+	if t.PINMinLength < 0 || t.PINMaxLength < 0 {
+		return errors.New("pin_length: must not be negative")
+	}
+	if t.MFA != "" && t.MFA != pinauth.MFASecurityQuestion {
+		return fmt.Errorf("mfa: unknown method %q (want security_question)", t.MFA)
+	}
+	if t.PINResetEmail != "" && t.PINResetEmail != pinauth.PINResetByLink && t.PINResetEmail != pinauth.PINResetByOTP {
+		return fmt.Errorf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
+	}
+	seen := map[string]bool{}
+	for _, q := range t.SecurityQuestions {
+		if q.ID == "" || q.Text == "" {
+			return errors.New("security_question: id and text are required")
+		}
+		if seen[q.ID] {
+			return fmt.Errorf("security_question: id %q is used twice", q.ID)
+		}
+		seen[q.ID] = true
+	}
+	return nil
+}
+
+// isHeaderToken reports whether s consists of HTTP token characters only,
+// as a header name must.
+func isHeaderToken(s string) bool {
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validate checks the store settings; s may be nil (the default store).
+// Errors never contain the DSN.
+func (s *Store) validate() error {
+	if s == nil {
+		return nil
+	}
+	pgOnly := s.DSN != "" || s.MaxConns != 0 || s.ConnectTimeout != 0 || s.QueryTimeout != 0
+	switch s.Backend {
+	case "", backendSQLite:
+		if pgOnly {
+			return errors.New("store sqlite: dsn, max_conns, connect_timeout and query_timeout are for store postgres")
+		}
+	case backendPostgres:
+		if s.DSN == "" {
+			return errors.New("store postgres: a DSN is required")
+		}
+		if s.Path != "" {
+			return errors.New("store postgres: path is for store sqlite; give the database in the DSN")
+		}
+		if s.MaxConns < 0 || s.ConnectTimeout < 0 || s.QueryTimeout < 0 {
+			return errors.New("store postgres: max_conns, connect_timeout and query_timeout must not be negative")
+		}
+	default:
+		return fmt.Errorf("store: unsupported backend %q (want sqlite or postgres)", s.Backend)
+	}
+	return nil
+}
+
+// knownHeaderPreset reports whether name is "" or a preset the core has.
+func knownHeaderPreset(name string) bool {
+	switch name {
+	case "", pinauth.PresetAuthelia, pinauth.PresetOAuth2Proxy, pinauth.PresetAuthentik:
+		return true
+	}
+	return false
+}
