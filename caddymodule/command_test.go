@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,9 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
-// runPinauth runs `caddy pinauth <args>` in-process and returns its output.
-func runPinauth(t *testing.T, args ...string) (string, error) {
+// pinauthRoot builds `caddy pinauth <args>` from Caddy's command registry,
+// as the caddy binary does, wired to the given streams (in may be nil).
+func pinauthRoot(t *testing.T, in io.Reader, out, errOut io.Writer, args ...string) *cobra.Command {
 	t.Helper()
 	cmd, ok := caddycmd.Commands()["pinauth"]
 	if !ok {
@@ -23,11 +25,20 @@ func runPinauth(t *testing.T, args ...string) (string, error) {
 	}
 	root := &cobra.Command{Use: "pinauth"}
 	cmd.CobraFunc(root)
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
+	root.SetOut(out)
+	root.SetErr(errOut)
+	if in != nil {
+		root.SetIn(in)
+	}
 	root.SetArgs(args)
-	err := root.Execute()
+	return root
+}
+
+// runPinauth runs `caddy pinauth <args>` in-process and returns its output.
+func runPinauth(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := pinauthRoot(t, nil, &out, &out, args...).Execute()
 	return out.String(), err
 }
 

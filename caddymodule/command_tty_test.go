@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
-
-	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
 )
@@ -126,18 +123,8 @@ func (term *terminal) answer(t *testing.T, prompt string, n int, line string) {
 // input and error and returns standard output and the exit status.
 func runOnTerminal(t *testing.T, term *terminal, args ...string) (string, int) {
 	t.Helper()
-	cmd, ok := caddycmd.Commands()["pinauth"]
-	if !ok {
-		t.Fatal("the pinauth command is not registered")
-	}
-	root := &cobra.Command{Use: "pinauth"}
-	cmd.CobraFunc(root)
 	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(term.tty)
-	root.SetIn(term.tty)
-	root.SetArgs(args)
-	status, _ := cliExitStatus(root.Execute())
+	status, _ := cliExitStatus(pinauthRoot(t, term.tty, &out, term.tty, args...).Execute())
 	return out.String(), status
 }
 

@@ -11,10 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
-	caddycmd "github.com/caddyserver/caddy/v2/cmd"
-
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
@@ -28,19 +24,8 @@ type cliResult struct {
 // its output and exit status.
 func pinauthCLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
-	cmd, ok := caddycmd.Commands()["pinauth"]
-	if !ok {
-		t.Fatal("the pinauth command is not registered")
-	}
-	root := &cobra.Command{Use: "pinauth"}
-	cmd.CobraFunc(root)
 	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(args)
-	err := root.Execute()
-	status, _ := cliExitStatus(err)
+	status, _ := cliExitStatus(pinauthRoot(t, strings.NewReader(stdin), &out, &errOut, args...).Execute())
 	return cliResult{out: out.String(), errOut: errOut.String(), status: status}
 }
 

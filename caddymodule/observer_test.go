@@ -148,14 +148,7 @@ func TestGrafanaDashboardQueriesOnlyMetricsTheGatewayExports(t *testing.T) {
 	// Every vector needs a child to be gathered.
 	metrics.lockouts.WithLabelValues("x", "Suspend")
 	metrics.captcha.WithLabelValues("x", "valid")
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exported := map[string]bool{}
-	for _, f := range families {
-		exported[f.GetName()] = true
-	}
+	exported := gatheredNames(t, reg)
 	name := regexp.MustCompile(`pinauth_[a-z_]+`)
 	for _, p := range dash.Panels {
 		for _, tg := range p.Targets {
@@ -179,14 +172,7 @@ func TestDocsNameOnlyExportedMetricsAndTheGuideListsEveryOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	newObserver(metrics, []string{"docs-demo"}, "recaptcha", nil, testContext(t))
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exported := map[string]bool{}
-	for _, f := range families {
-		exported[f.GetName()] = true
-	}
+	exported := gatheredNames(t, reg)
 	name := regexp.MustCompile(`pinauth_[a-z_]+`)
 	for _, doc := range []string{"../README.md", "../SECURITY.md", "../docs/operator-guide.md", "../docs/app-guide.md", "../docs/migrating-from-loginradius.md"} {
 		b, err := os.ReadFile(doc)
@@ -208,4 +194,18 @@ func TestDocsNameOnlyExportedMetricsAndTheGuideListsEveryOne(t *testing.T) {
 			t.Errorf("the operator guide does not mention %s", n)
 		}
 	}
+}
+
+// gatheredNames returns the metric family names reg gathers.
+func gatheredNames(t *testing.T, reg prometheus.Gatherer) map[string]bool {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range families {
+		names[f.GetName()] = true
+	}
+	return names
 }

@@ -135,16 +135,7 @@ func TestAResetDropsWhatAMissedAnnouncementLeftCached(t *testing.T) {
 	t.Parallel()
 	// Two stores on one file, as two processes would open it, hear nothing
 	// of each other: only the cache TTL, or a Reset, ends stale entries.
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	var stores [2]*sqlite.Store
-	for i := range stores {
-		st, err := sqlite.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		stores[i] = st
-	}
+	stores := twoStoresOnOneFile(t)
 	a, b := newTestEnvOn(t, stores[0]), newTestEnvOn(t, stores[1])
 	login := a.loggedIn(testEmail)
 	tok := login.str("access_token")
@@ -269,16 +260,7 @@ func TestAMissedAnnouncementIsServedNoLongerThanTheCacheTTL(t *testing.T) {
 	// Two stores on one file hear nothing of each other, as when an
 	// announcement is lost: only the TTL ends what the other one cached.
 	const ttl = 300 * time.Millisecond
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	var stores [2]*sqlite.Store
-	for i := range stores {
-		st, err := sqlite.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		stores[i] = st
-	}
+	stores := twoStoresOnOneFile(t)
 	a := newTestEnvOn(t, stores[0])
 	b := newTestEnvOn(t, stores[1], func(c *Config) { c.cacheTTL = ttl })
 	login := a.loggedIn(testEmail)
@@ -303,4 +285,21 @@ func TestAMissedAnnouncementIsServedNoLongerThanTheCacheTTL(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // poll pacing
 	}
 	t.Logf("the unannounced block was honoured %v after the token was cached (TTL %v)", time.Since(cachedBy), ttl)
+}
+
+// twoStoresOnOneFile opens one new SQLite file twice, as two processes
+// would: neither hears the other's announcements.
+func twoStoresOnOneFile(t *testing.T) [2]*sqlite.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pinauth.db")
+	var stores [2]*sqlite.Store
+	for i := range stores {
+		st, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	return stores
 }

@@ -19,15 +19,7 @@ import (
 func (g *gateway) cliRun(stdin string, args ...string) (string, string, int) {
 	g.t.Helper()
 	dir := g.proc.Dir
-	cmd := exec.Command(caddyBin, append([]string{"pinauth"}, append(args, "--config", filepath.Join(dir, "Caddyfile"), "--adapter", "caddyfile", "--tenant", tenantName)...)...)
-	cmd.Dir = dir
-	cmd.Env = []string{
-		"HOME=" + filepath.Join(dir, "home"),
-		"XDG_DATA_HOME=" + filepath.Join(dir, "data"),
-		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
-		"TMPDIR=" + dir,
-		"GORACE=exitcode=66",
-	}
+	cmd := caddyCommand(dir, append([]string{"pinauth"}, append(args, "--config", filepath.Join(dir, "Caddyfile"), "--adapter", "caddyfile", "--tenant", tenantName)...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

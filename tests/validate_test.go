@@ -66,10 +66,9 @@ func TestCaddyValidateAndAdaptRefuseBadConfigNamingTheLineWithoutTheSecret(t *te
 	}
 }
 
-// runCaddy runs the built caddy with args in dir, with a private home and
-// no other environment, and returns its combined output and exit status.
-func runCaddy(t *testing.T, dir string, args ...string) (string, int) {
-	t.Helper()
+// caddyCommand is the built caddy with args, run in dir with a private
+// home and no other environment.
+func caddyCommand(dir string, args ...string) *exec.Cmd {
 	cmd := exec.Command(caddyBin, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{
@@ -79,6 +78,14 @@ func runCaddy(t *testing.T, dir string, args ...string) (string, int) {
 		"TMPDIR=" + dir,
 		"GORACE=exitcode=66",
 	}
+	return cmd
+}
+
+// runCaddy runs the built caddy with args in dir, with a private home and
+// no other environment, and returns its combined output and exit status.
+func runCaddy(t *testing.T, dir string, args ...string) (string, int) {
+	t.Helper()
+	cmd := caddyCommand(dir, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
