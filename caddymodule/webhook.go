@@ -27,8 +27,8 @@ type Webhook struct {
 	Secret string `json:"secret,omitempty"`
 
 	// Events limits deliveries to these events: Login, SetPIN, ChangePIN,
-	// ResetPIN, BlockAccount, Register, UpdateProfile, DeleteAccount (any
-	// case). Default: all.
+	// ResetPIN, ResetPassword, BlockAccount, Register, UpdateProfile,
+	// DeleteAccount (any case). Default: all.
 	Events []string `json:"events,omitempty"`
 
 	// Timeout bounds one delivery attempt. Default: 15s.
@@ -56,7 +56,7 @@ type WebhookRetry struct {
 // hookNames are the events a webhook may subscribe to.
 var hookNames = []string{
 	pinauth.HookLogin, pinauth.HookSetPIN, pinauth.HookChangePIN, pinauth.HookResetPIN,
-	pinauth.HookBlockAccount, pinauth.HookRegister, pinauth.HookUpdateProfile, pinauth.HookDeleteAccount,
+	pinauth.HookResetPassword, pinauth.HookBlockAccount, pinauth.HookRegister, pinauth.HookUpdateProfile, pinauth.HookDeleteAccount,
 }
 
 // webhook parses `webhook <url> { … }`; the directive name is the current

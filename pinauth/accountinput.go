@@ -113,8 +113,8 @@ func (in *accountInput) validate() *Error {
 	if in.phone != nil && *in.phone != "" && !validPhone(*in.phone) {
 		bad("PhoneId", "The phone number must be in international format, like +15551234567.")
 	}
-	if in.password != nil && (len(*in.password) < 6 || len(*in.password) > 128) {
-		bad("Password", "The password must have 6 to 128 characters.")
+	if in.password != nil && !passwordLengthOK(*in.password) {
+		bad("Password", msgPasswordPolicy)
 	}
 	for _, r := range in.roles {
 		if r == "" || strings.ContainsAny(r, ",\r\n") {
@@ -248,3 +248,10 @@ func (in *accountInput) apply(a *store.Account) {
 		}
 	}
 }
+
+// msgPasswordPolicy is the field error of a password outside the policy.
+const msgPasswordPolicy = "The password must have 6 to 128 characters."
+
+// passwordLengthOK reports whether pw meets the password policy (6 to
+// 128 bytes), on create, edit and reset alike.
+func passwordLengthOK(pw string) bool { return len(pw) >= 6 && len(pw) <= 128 }

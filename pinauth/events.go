@@ -12,10 +12,12 @@ import (
 
 // The webhook events (HookName is the lower-cased name).
 const (
-	HookLogin         = "Login"
-	HookSetPIN        = "SetPIN"
-	HookChangePIN     = "ChangePIN"
-	HookResetPIN      = "ResetPIN"
+	HookLogin     = "Login"
+	HookSetPIN    = "SetPIN"
+	HookChangePIN = "ChangePIN"
+	HookResetPIN  = "ResetPIN"
+	// HookResetPassword is a password set through a password reset token.
+	HookResetPassword = "ResetPassword"
 	HookBlockAccount  = "BlockAccount"
 	HookRegister      = "Register"
 	HookUpdateProfile = "UpdateProfile"

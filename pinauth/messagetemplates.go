@@ -20,24 +20,27 @@ import (
 // an email set needs the subject and the text, an SMS set only its
 // N.sms.txt. The built-in sets (embedded from messages/) are
 //
-//	pin_reset_link  the email with a reset link (forgot-PIN by email or username)
-//	pin_reset_otp   the email and the SMS with a 6-digit OTP
+//	pin_reset_link       the email with a reset link (forgot-PIN by email or username)
+//	pin_reset_otp        the email and the SMS with a 6-digit OTP
+//	password_reset_link  the email with a password reset link (forgot password)
 //
 // A template directory (Config.MessageTemplates, then Tenant.
 // MessageTemplates over it) replaces the files of the same name and may
 // add sets, which the emailtemplate and smstemplate query parameters of
-// the forgot-PIN calls select by name. Text parts use text/template,
-// HTML parts html/template, so every value is escaped for HTML. The
-// templates see messageData. Every template is executed once with sample
-// data when the gateway starts, so a broken one stops it there.
+// the forgot-PIN and forgot-password calls select by name. Text parts use
+// text/template, HTML parts html/template, so every value is escaped for
+// HTML. The templates see messageData. Every template is executed once
+// with sample data when the gateway starts, so a broken one stops it
+// there.
 
 //go:embed messages
 var builtinMessages embed.FS
 
 // The built-in template sets.
 const (
-	setResetLink = "pin_reset_link"
-	setResetOTP  = "pin_reset_otp"
+	setResetLink         = "pin_reset_link"
+	setResetOTP          = "pin_reset_otp"
+	setPasswordResetLink = "password_reset_link"
 )
 
 // messageData is what message templates see.
@@ -218,7 +221,7 @@ func (m messageTemplates) check() error {
 			}
 		}
 	}
-	if m.email(setResetLink) == nil || m.email(setResetOTP) == nil || m.smsSet(setResetOTP) == nil {
+	if m.email(setResetLink) == nil || m.email(setResetOTP) == nil || m.email(setPasswordResetLink) == nil || m.smsSet(setResetOTP) == nil {
 		return errors.New("pinauth: message templates: a built-in set lost a part")
 	}
 	return nil

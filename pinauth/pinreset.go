@@ -65,16 +65,23 @@ func forgotPINBy(kind store.IdentifierKind) func(*Gateway, *call) (any, error) {
 	return func(g *Gateway, c *call) (any, error) { return g.forgotPIN(c, kind) }
 }
 
-// forgotRequest is what a forgot-PIN call will send, once validated.
+// forgotRequest is what a forgot-PIN or forgot-password call will send,
+// once validated.
 type forgotRequest struct {
+	// what names the message in logs ("pin reset", "password reset").
+	what     string
 	channel  string
 	otp      bool
 	set      *messageSet
 	linkBase *url.URL // link emails only
-	limit    SendLimit
-	limitErr Code
-	ttl      time.Duration
-	timeout  time.Duration
+	// linkType is the link's vtype; tokenKind the kind its token is
+	// stored as (link emails only).
+	linkType  string
+	tokenKind store.TokenKind
+	limit     SendLimit
+	limitErr  Code
+	ttl       time.Duration
+	timeout   time.Duration
 }
 
 // forgotPIN answers IsPosted whether or not the account exists, in the
@@ -99,6 +106,15 @@ func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.queueReset(c, kind, ident, fr)
+}
+
+// queueReset is the common end of the forgot calls: it checks the captcha
+// (always mode), counts the sending limits (per client IP in memory, per
+// identifier in the store, the same work for every identifier) and queues
+// the job that sends fr to the account of ident, if there is one. It
+// answers IsPosted.
+func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, fr forgotRequest) (any, error) {
 	// With the captcha's always mode the forgot calls need a solved
 	// captcha too: each makes the gateway send an email or an SMS, which
 	// bots abuse (SMS pumping). A nil account keeps the answer the same
@@ -112,12 +128,12 @@ func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 		return nil, errCode(fr.limitErr)
 	}
 	if !g.reset.queue.reserve() {
-		e := errUnavailable(errors.New("pin reset send queue full"))
+		e := errUnavailable(errors.New(fr.what + " send queue full"))
 		e.RetryAfter = 30 * time.Second
 		return nil, e
 	}
 	quota := g.quotaKey(fr.channel, c.tenant.Name, string(kind)+"\x00"+store.NormalizeIdentifier(kind, ident))
-	err = g.store.Update(c.r.Context(), func(tx store.Tx) error {
+	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
 		if ok, err := tx.ReserveQuota(quota, fr.limit.PerIdentifier, fr.limit.Window, c.now); err != nil {
 			return err
 		} else if !ok {
@@ -151,7 +167,7 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		// isvoiceotp is accepted (SDKs send it); there is no voice
 		// channel, so the code goes by SMS either way.
 		_ = c.q.bool("isvoiceotp")
-		fr := forgotRequest{channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: CodeSMSLimit,
+		fr := forgotRequest{what: "pin reset", channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: CodeSMSLimit,
 			ttl: g.cfg.OTPTTL, timeout: g.cfg.SMS.Timeout}
 		name := c.q.get("smstemplate")
 		if name == "" {
@@ -165,8 +181,8 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 	if g.cfg.Email == nil {
 		return forgotRequest{}, errDesc(CodePINNotConfigured, "PIN reset by email is not configured for this site.")
 	}
-	fr := forgotRequest{channel: channelEmail, otp: c.tenant.PINResetEmail == PINResetByOTP,
-		limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
+	fr := forgotRequest{what: "pin reset", channel: channelEmail, otp: c.tenant.PINResetEmail == PINResetByOTP,
+		linkType: resetLinkTypeValue, tokenKind: store.TokenPINReset, limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
 	name := c.q.get("emailtemplate")
 	if fr.otp {
 		fr.ttl = g.cfg.OTPTTL
@@ -221,7 +237,7 @@ func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.Identifie
 	log := g.log.With(zap.String("channel", fr.channel), zap.String("tenant", t.Name))
 	a, found, err := g.store.AccountBy(ctx, t.Name, kind, ident)
 	if err != nil {
-		log.Error("pin reset message not sent", zap.Error(err))
+		log.Error(fr.what+" message not sent", zap.Error(err))
 		return
 	}
 	to := ""
@@ -235,7 +251,7 @@ func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.Identifie
 	start := time.Now()
 	secret, err := g.issueResetSecret(ctx, fr, a.Ref(), now)
 	if err != nil {
-		log.Error("pin reset message not sent", zap.Error(err))
+		log.Error(fr.what+" message not sent", zap.Error(err))
 		return
 	}
 	d := newMessageData(t.Name, profileString(&a, "FirstName"), fr.ttl, now.Add(fr.ttl))
@@ -245,7 +261,7 @@ func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.Identifie
 	if fr.otp {
 		d.OTP = secret
 	} else {
-		d.Token, d.Link = secret, resetLink(fr.linkBase, secret)
+		d.Token, d.Link = secret, resetLink(fr.linkBase, fr.linkType, secret)
 	}
 	if fr.channel == channelSMS {
 		var body string
@@ -260,10 +276,10 @@ func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.Identifie
 		}
 	}
 	if err != nil {
-		log.Error("pin reset message not sent", zap.Duration("duration", time.Since(start)), zap.Error(err))
+		log.Error(fr.what+" message not sent", zap.Duration("duration", time.Since(start)), zap.Error(err))
 		return
 	}
-	if ce := log.Check(zap.DebugLevel, "pin reset message sent"); ce != nil {
+	if ce := log.Check(zap.DebugLevel, fr.what+" message sent"); ce != nil {
 		ce.Write(zap.Duration("duration", time.Since(start)))
 	}
 }
@@ -279,7 +295,7 @@ const maxSecretDraws = 5
 // transaction, voids the account's earlier secrets of the kind and stores
 // the new one's hash; it expires fr.ttl after now.
 func (g *Gateway) issueResetSecret(ctx context.Context, fr forgotRequest, ref store.AccountRef, now time.Time) (string, error) {
-	kind := store.TokenPINReset
+	kind := fr.tokenKind
 	if fr.otp {
 		kind = store.TokenOTP
 	}

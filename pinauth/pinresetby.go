@@ -14,19 +14,10 @@ import (
 // tenant's PIN policy and in one transaction: consumes the proof, revokes
 // every login session of the account (their access tokens fail on the
 // protected path at once) and deletes its PIN session, PinAuth,
-// second-factor and step-up tokens, voids its other reset tokens and OTPs,
-// clears the failure count (and a suspend or captcha lock; a block lock
-// stays: only an operator lifts it) and records ResetPIN.
-
-// Reset tokens are random UUIDs (122 bits): guessing is hopeless, so a
-// wrong one costs no lockout attempt, only the per-IP rate limit. The
-// catalogue has no code of its own for them; every defect is 1248, told
-// apart by the Description.
-const (
-	descResetTokenInvalid = "The reset token is invalid."
-	descResetTokenUsed    = "The reset token is no longer valid: it was used, or a newer one was sent."
-	descResetTokenExpired = "The reset token has expired; request a new email."
-)
+// second-factor and step-up tokens, voids its other reset tokens (PIN and
+// password) and OTPs, clears the failure count (and a suspend or captcha
+// lock; a block lock stays: only an operator lifts it) and records
+// ResetPIN (see revokeAccountSecrets).
 
 // resetTokenBody is the body of PUT /auth/pin/reset/token.
 type resetTokenBody struct {
@@ -50,44 +41,14 @@ func (g *Gateway) resetPINByToken(c *call) (any, error) {
 		return nil, err
 	}
 	ctx := c.r.Context()
-	// The captcha's always mode covers every reset call; the OTP and
-	// security-answer resets get it through checkCredential.
-	if _, err := g.captchaGate(ctx, c, nil); err != nil {
-		return nil, err
-	}
-	hash := tokenHash(b.ResetToken)
-	tok, found, err := g.store.Token(ctx, store.TokenPINReset, hash)
-	switch {
-	case err != nil:
-		return nil, errUnavailable(err)
-	case !found || tok.Tenant != c.tenant.Name:
-		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenInvalid)
-	case !tok.UsedAt.IsZero():
-		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenUsed)
-	case !c.now.Before(tok.ExpiresAt):
-		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenExpired)
-	}
-	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
+	a, hash, err := g.resetTokenAccount(ctx, c, store.TokenPINReset, b.ResetToken, CodeResetPINURLInvalid)
 	if err != nil {
-		return nil, errUnavailable(err)
-	}
-	if !found {
-		return nil, errDesc(CodeResetPINURLInvalid, descResetTokenInvalid)
-	}
-	if blocked, err := g.blockLocked(ctx, a.Ref(), c.now); err != nil {
-		return nil, errUnavailable(err)
-	} else if blocked || !a.Active {
-		return nil, errCode(CodeAccountBlocked)
+		return nil, err
 	}
 	return g.resetPIN(ctx, c, &a, b.PIN, "token", func(tx store.Tx) error {
 		// Taken inside the transaction: of concurrent resets with one
 		// token exactly one sets its PIN.
-		if _, ok, err := tx.ConsumeToken(store.TokenPINReset, hash, c.now); err != nil {
-			return err
-		} else if !ok {
-			return errDesc(CodeResetPINURLInvalid, descResetTokenUsed)
-		}
-		return nil
+		return consumeResetToken(tx, store.TokenPINReset, hash, c.now, CodeResetPINURLInvalid)
 	})
 }
 
@@ -246,17 +207,7 @@ func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, 
 		return nil
 	}, func(tx store.Tx, acc *store.Account) error {
 		var err error
-		if revoked, err = tx.RevokeSessions(ref, "", c.now); err != nil {
-			return err
-		}
-		if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenPINSession, store.TokenPINAuth,
-			store.TokenSecondFactor, store.TokenStepUp}, ""); err != nil {
-			return err
-		}
-		if _, err := tx.InvalidateTokens(ref, []store.TokenKind{store.TokenPINReset, store.TokenOTP}, "", c.now); err != nil {
-			return err
-		}
-		if err := tx.ClearAttempts(ref); err != nil {
+		if revoked, err = g.revokeAccountSecrets(tx, ref, c.now); err != nil {
 			return err
 		}
 		return g.emit(tx, c, HookResetPIN, acc)

@@ -112,7 +112,7 @@ func TestResetLinkOriginsMatchExactly(t *testing.T) {
 		}
 	}
 	base, _ := tenant.resetLinkBase("https://app.example.com/reset?lang=de&vtoken=forged#top")
-	got := resetLink(base, "tok")
+	got := resetLink(base, resetLinkTypeValue, "tok")
 	u, _ := url.Parse(got)
 	if q := u.Query(); q.Get("vtoken") != "tok" || q.Get("vtype") != "resetpin" || q.Get("lang") != "de" || len(q["vtoken"]) != 1 || u.Fragment != "top" {
 		t.Errorf("resetLink = %s", got)

@@ -23,6 +23,8 @@ const (
 	resetLinkTypeParam  = "vtype"
 	resetLinkTypeValue  = "resetpin"
 	resetLinkTokenParam = "vtoken"
+	// resetLinkTypePassword is the vtype of a password reset link.
+	resetLinkTypePassword = "reset"
 )
 
 var errBadResetURL = errors.New("reset URL is not on an allowed origin")
@@ -71,12 +73,12 @@ func urlOrigin(u *url.URL) (string, bool) {
 }
 
 // resetLink returns base with the reset token added to its query
-// (vtype=resetpin&vtoken=<token>), keeping its other parameters and its
-// fragment.
-func resetLink(base *url.URL, token string) string {
+// (vtype=<linkType>&vtoken=<token>: resetpin for a PIN, reset for a
+// password), keeping its other parameters and its fragment.
+func resetLink(base *url.URL, linkType, token string) string {
 	u := *base
 	q := u.Query()
-	q.Set(resetLinkTypeParam, resetLinkTypeValue)
+	q.Set(resetLinkTypeParam, linkType)
 	q.Set(resetLinkTokenParam, token)
 	u.RawQuery = q.Encode()
 	return u.String()

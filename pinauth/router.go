@@ -206,5 +206,9 @@ func apiRoutes() []route {
 		newRoute("PUT", "auth/pin/reset/securityanswer/email", authKey, resetPINByAnswerWith(store.IdentEmail)),
 		newRoute("PUT", "auth/pin/reset/securityanswer/username", authKey, resetPINByAnswerWith(store.IdentUsername)),
 		newRoute("PUT", "auth/pin/reset/securityanswer/phone", authKey, resetPINByAnswerWith(store.IdentPhone)),
+		// Forgotten passwords (gateway extension: the way in for imported
+		// accounts).
+		newRoute("POST", "auth/password", authKey, (*Gateway).forgotPassword),
+		newRoute("PUT", "auth/password/reset", authKey, (*Gateway).resetPasswordByToken),
 	}
 }

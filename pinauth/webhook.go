@@ -52,8 +52,8 @@ const (
 
 // hookNames are the event names a webhook may subscribe to.
 var hookNames = []string{
-	HookLogin, HookSetPIN, HookChangePIN, HookResetPIN, HookBlockAccount,
-	HookRegister, HookUpdateProfile, HookDeleteAccount,
+	HookLogin, HookSetPIN, HookChangePIN, HookResetPIN, HookResetPassword,
+	HookBlockAccount, HookRegister, HookUpdateProfile, HookDeleteAccount,
 }
 
 // webhookKey returns the HMAC-SHA256 key of a webhook secret. A secret

@@ -141,6 +141,9 @@ const (
 	TokenRefresh TokenKind = "refresh"
 	// TokenPINReset is a single-use PIN reset token sent by email.
 	TokenPINReset TokenKind = "pin_reset"
+	// TokenPasswordReset is a single-use password reset token sent by
+	// email; a PIN reset token is never one, nor the other way round.
+	TokenPasswordReset TokenKind = "password_reset"
 	// TokenOTP is a one-time code sent by email or SMS.
 	TokenOTP TokenKind = "otp"
 	// TokenSecondFactor is the SecondFactorAuthenticationToken of an MFA
