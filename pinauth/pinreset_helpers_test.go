@@ -139,7 +139,13 @@ func (e *resetEnv) resetByOTP(by, ident, otp, pin string) response {
 // and refuses wrong with 1236.
 func (e *resetEnv) wantPIN(email, pin, wrong string) {
 	e.t.Helper()
-	login := e.passwordLogin(email, testPass)
+	e.wantPINWith(email, testPass, pin, wrong)
+}
+
+// wantPINWith is wantPIN for an account whose password is password.
+func (e *resetEnv) wantPINWith(email, password, pin, wrong string) {
+	e.t.Helper()
+	login := e.passwordLogin(email, password)
 	if login.status != 200 || login.str("session_token") == "" {
 		e.t.Fatalf("password login: %d %s", login.status, login.raw)
 	}

@@ -19,6 +19,18 @@ import (
 // store work, rendering and SMTP exchange do not land in the tries; run
 // afterwards, they mail the account once per call and nobody else.
 func TestForgotPINTakesTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
+	forgotTakesTheSameTime(t, "forgot PIN", "/identity/v2/auth/pin/forgot/email?apikey="+testKey+"&resetpinurl=https%3A%2F%2Fapp.example.com%2Freset")
+}
+
+// TestForgotPasswordTakesTheSameTimeForKnownAndUnknownAccounts is the same
+// comparison for the forgot-password call.
+func TestForgotPasswordTakesTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
+	forgotTakesTheSameTime(t, "forgot password", "/identity/v2/auth/password?apikey="+testKey+"&resetpasswordurl=https%3A%2F%2Fapp.example.com%2Freset")
+}
+
+// forgotTakesTheSameTime times the forgot call at path (what names it)
+// for a known and an unknown email, then runs the held jobs.
+func forgotTakesTheSameTime(t *testing.T, what, path string) {
 	if testing.Short() {
 		t.Skip("timing comparison; skipped with -short")
 	}
@@ -35,7 +47,6 @@ func TestForgotPINTakesTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
 
 	call := func(email string) func() int {
 		body := []byte(`{"email":"` + email + `"}`)
-		path := "/identity/v2/auth/pin/forgot/email?apikey=" + testKey + "&resetpinurl=https%3A%2F%2Fapp.example.com%2Freset"
 		return func() int {
 			req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
@@ -66,7 +77,7 @@ func TestForgotPINTakesTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
 	runtime.GC()
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	ta, tb := medianPairBetween(t, call(testEmail), call("nobody@example.com"), 200, 200, take)
-	within15Percent(t, "forgot PIN for a known vs an unknown account", ta, tb)
+	within15Percent(t, what+" for a known vs an unknown account", ta, tb)
 	take()
 
 	// Each call queued one job; only the known account's send an email.

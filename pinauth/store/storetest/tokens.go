@@ -55,6 +55,7 @@ var tokenCases = []testCase{
 	{"InsertToken refuses a hash already stored under any kind", testTokenDuplicateHash},
 	{"ConsumeToken takes an unused unexpired token exactly once", testConsumeOnce},
 	{"ConsumeToken refuses expired, used, missing and wrong-kind tokens and changes nothing", testConsumeRefusals},
+	{"PIN and password reset tokens are kept apart by kind", testResetTokenKindsApart},
 	{"DeleteTokens removes the account's tokens of the given kinds except the kept session's", testDeleteTokens},
 	{"DeleteSessionTokens removes exactly the session's tokens", testDeleteSessionTokens},
 	{"DeleteSessionTokens with kinds removes only the session's tokens of those kinds", testDeleteSessionTokensOfKinds},
@@ -176,6 +177,34 @@ func testConsumeRefusals(t *testing.T, s store.Store) {
 	// One millisecond before expiry it is still valid.
 	if _, found := consume(t, s, store.TokenRefresh, "h-valid", expiry.Add(-time.Millisecond)); !found {
 		t.Error("ConsumeToken 1ms before expiry: refused")
+	}
+}
+
+func testResetTokenKindsApart(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	pw := token("h-password", store.TokenPasswordReset, "u1", "")
+	pin := token("h-pin", store.TokenPINReset, "u1", "")
+	insertTokens(t, s, pw, pin)
+	checkToken(t, mustToken(t, s, store.TokenPasswordReset, "h-password"), pw)
+	if tokenExists(t, s, store.TokenPINReset, "h-password") || tokenExists(t, s, store.TokenPasswordReset, "h-pin") {
+		t.Error("Token found a reset token under the other reset kind")
+	}
+	if _, found := consume(t, s, store.TokenPINReset, "h-password", t0); found {
+		t.Error("ConsumeToken took a password reset token as a PIN reset token")
+	}
+	if _, found := consume(t, s, store.TokenPasswordReset, "h-pin", t0); found {
+		t.Error("ConsumeToken took a PIN reset token as a password reset token")
+	}
+	// Invalidating one kind leaves the other usable.
+	update(t, s, func(tx store.Tx) error {
+		_, err := tx.InvalidateTokens(ref("u1"), []store.TokenKind{store.TokenPINReset}, "", t0)
+		return err
+	})
+	if _, found := consume(t, s, store.TokenPasswordReset, "h-password", t0.Add(time.Minute)); !found {
+		t.Error("invalidating PIN reset tokens voided the password reset token")
+	}
+	if _, found := consume(t, s, store.TokenPINReset, "h-pin", t0.Add(time.Minute)); found {
+		t.Error("an invalidated PIN reset token was taken")
 	}
 }
 
