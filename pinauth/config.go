@@ -131,7 +131,8 @@ type Config struct {
 	// sets that emailtemplate and smstemplate may select (see
 	// messagetemplates.go). Default: the built-in templates only.
 	MessageTemplates string
-	// ResetTokenTTL is the lifetime of an emailed PIN reset token.
+	// ResetTokenTTL is the lifetime of an emailed PIN or password reset
+	// token.
 	// Default: 15m.
 	ResetTokenTTL time.Duration
 	// OTPTTL is the lifetime of a PIN reset OTP. Default: 10m.
