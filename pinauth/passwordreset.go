@@ -24,20 +24,27 @@ const (
 	descResetPasswordURLInvalid = "The resetpasswordurl is not an allowed origin of this site."
 )
 
-// forgotPasswordBody is the body of POST /auth/password.
+// forgotPasswordBody is the body of POST /auth/password: the Email, or
+// (LoginRadius's UserName workflow) the UserName, whose account's primary
+// email gets the link.
 type forgotPasswordBody struct {
-	Email string
+	Email    string
+	UserName string
 }
 
 // forgotPassword serves POST /auth/password: IsPosted whether or not an
-// account has the email, in the same time (see forgotPIN).
+// account has the email or username, in the same time (see forgotPIN).
 func (g *Gateway) forgotPassword(c *call) (any, error) {
 	var b forgotPasswordBody
 	if e := decodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
-	if b.Email == "" {
-		return nil, fieldError("Email", "The Email is required.")
+	kind, ident := store.IdentEmail, b.Email
+	if ident == "" {
+		kind, ident = store.IdentUsername, b.UserName
+	}
+	if ident == "" {
+		return nil, fieldError("Email", "The Email (or UserName) is required.")
 	}
 	if g.cfg.Email == nil {
 		return nil, errDesc(CodeParameterFormat, "Password reset by email is not configured for this site.")
@@ -61,7 +68,7 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 		return nil, errDesc(CodeParameterFormat, descResetPasswordURLInvalid)
 	}
 	fr.linkBase = base
-	return g.queueReset(c, store.IdentEmail, b.Email, fr)
+	return g.queueReset(c, kind, ident, fr)
 }
 
 // resetPasswordBody is the body of PUT /auth/password/reset.

@@ -212,7 +212,7 @@ func TestPasswordResetRefusals(t *testing.T) {
 			t.Fatalf("%s: %s", c.what, r.raw)
 		}
 	}
-	r := e.do("POST", api("auth/password")+"&resetpasswordurl="+url.QueryEscape(resetPasswordPage), map[string]string{"username": "alice"})
+	r := e.do("POST", api("auth/password")+"&resetpasswordurl="+url.QueryEscape(resetPasswordPage), map[string]string{"phone": testPhone})
 	wantCode(t, "no email", r, 403, int(CodeValidation))
 	wantCode(t, "no body", e.do("POST", api("auth/password"), nil), 400, int(CodePostBodyInvalid))
 	wantCode(t, "a key twice", e.do("POST", api("auth/password"), `{"email":"a@b.c","Email":"d@e.f"}`), 400, int(CodePostBodyInvalid))
@@ -267,4 +267,18 @@ func TestPasswordResetTemplateIsOverriddenByAFile(t *testing.T) {
 	if _, em := e.nthEmail(1); em.Subject != "New password for demo" || !strings.Contains(em.HTML, "Choose a new password") {
 		t.Fatalf("subject %q, html %s", em.Subject, em.HTML)
 	}
+}
+
+func TestForgotPasswordByUserNameMailsThePrimaryAddress(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
+	r := e.do("POST", api("auth/password")+"&resetpasswordurl="+url.QueryEscape(resetPasswordPage), map[string]string{"UserName": "Alice"})
+	wantOK(t, "forgot password by username", r)
+	m, em := e.nthEmail(1)
+	if len(m.To) != 1 || m.To[0] != testEmail {
+		t.Fatalf("envelope to %v", m.To)
+	}
+	wantOK(t, "reset password", e.resetPassword(tokenFrom(t, em), newTestPassword))
+	e.wantPINWith(testEmail, newTestPassword, testPIN, newTestPIN)
 }
