@@ -22,10 +22,10 @@ type job struct {
 	run     func(ctx context.Context)
 }
 
-// sendQueue runs PIN reset deliveries in the background, so a forgot-PIN
-// call never waits on the store's view of the account, an SMTP server or
-// an SMS provider, and answers in the same time whether or not a message
-// goes out. It is in memory: a message still queued when the process
+// sendQueue runs PIN and password reset deliveries in the background, so
+// a forgot call never waits on the store's view of the account, an SMTP
+// server or an SMS provider, and answers in the same time whether or not
+// a message goes out. It is in memory: a message still queued when the process
 // dies is lost (the user asks again). Each job is bounded by its timeout;
 // close lets the queue drain for at most sendDrainTimeout.
 type sendQueue struct {
@@ -118,7 +118,7 @@ func (q *sendQueue) work() {
 // only counts the loss.
 func (q *sendQueue) runJob(j job) {
 	if q.ctx.Err() != nil {
-		q.log.Warn("pin reset message dropped at shutdown")
+		q.log.Warn("reset message dropped at shutdown")
 		return
 	}
 	ctx, cancel := context.WithTimeout(q.ctx, j.timeout)
