@@ -56,7 +56,8 @@ type WebhookRetry struct {
 // hookNames are the events a webhook may subscribe to.
 var hookNames = []string{
 	pinauth.HookLogin, pinauth.HookSetPIN, pinauth.HookChangePIN, pinauth.HookResetPIN,
-	pinauth.HookResetPassword, pinauth.HookBlockAccount, pinauth.HookRegister, pinauth.HookUpdateProfile, pinauth.HookDeleteAccount,
+	pinauth.HookResetPassword, pinauth.HookBlockAccount, pinauth.HookRegister, pinauth.HookUpdateProfile,
+	pinauth.HookDeleteAccount,
 }
 
 // webhook parses `webhook <url> { … }`; the directive name is the current

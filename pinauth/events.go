@@ -16,7 +16,7 @@ const (
 	HookSetPIN    = "SetPIN"
 	HookChangePIN = "ChangePIN"
 	HookResetPIN  = "ResetPIN"
-	// HookResetPassword is a password set through a password reset token.
+	// HookResetPassword: a password set with an emailed reset token.
 	HookResetPassword = "ResetPassword"
 	HookBlockAccount  = "BlockAccount"
 	HookRegister      = "Register"
