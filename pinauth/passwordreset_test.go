@@ -282,3 +282,34 @@ func TestForgotPasswordByUserNameMailsThePrimaryAddress(t *testing.T) {
 	wantOK(t, "reset password", e.resetPassword(tokenFrom(t, em), newTestPassword))
 	e.wantPINWith(testEmail, newTestPassword, testPIN, newTestPIN)
 }
+
+func TestCaptchaAlwaysCoversTheForgotAndResetPasswordCalls(t *testing.T) {
+	t.Parallel()
+	fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+	e := newResetEnv(t, func(c *Config) {
+		c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, Always: true}
+	})
+	e.createAccount(testEmail, testPIN)
+	withAnswer := func(body map[string]string, answer string) map[string]string {
+		out := captchaAnswerFields(CaptchaReCAPTCHA, answer)
+		for k, v := range body {
+			out[k] = v
+		}
+		return out
+	}
+	forgot := api("auth/password") + "&resetpasswordurl=" + url.QueryEscape(resetPasswordPage)
+	for _, addr := range []string{testEmail, "nobody@example.com"} {
+		body := map[string]string{"email": addr}
+		wantCode(t, "forgot password for "+addr+" without captcha", e.do("POST", forgot, body), 403, int(CodeCaptchaInvalid))
+		wantCode(t, "forgot password for "+addr+" with a rejected captcha", e.do("POST", forgot, withAnswer(body, answerBad)), 403, int(CodeCaptchaInvalid))
+		wantOK(t, "forgot password for "+addr+" with a solved captcha", e.do("POST", forgot, withAnswer(body, answerOK)))
+	}
+	_, em := e.nthEmail(1)
+	reset := map[string]string{"resettoken": tokenFrom(t, em), "password": newTestPassword}
+	wantCode(t, "reset password without captcha", e.do("PUT", api("auth/password/reset"), reset), 403, int(CodeCaptchaInvalid))
+	wantOK(t, "reset password with a solved captcha", e.do("PUT", api("auth/password/reset"), withAnswer(reset, answerOK)))
+	e.waitIdle()
+	if n := len(e.smtp.Mails()); n != 1 {
+		t.Fatalf("%d emails sent, want 1", n)
+	}
+}
