@@ -12,7 +12,9 @@ import (
 // page an attacker controls; so it must be an absolute http(s) URL,
 // without user info, backslashes, spaces or control characters, whose
 // origin (scheme, host and port, default ports made explicit) equals one
-// of the tenant's allowed_origins exactly. Anything else is 1248.
+// of the tenant's allowed_origins exactly. Anything else is 1248. A
+// password reset link (resetpasswordurl) is checked the same way; there
+// anything else is 908.
 
 // maxResetURLLength bounds a resetpinurl.
 const maxResetURLLength = 2048
