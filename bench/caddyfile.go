@@ -48,6 +48,22 @@ func proxySite(upstream int) string {
 	return fmt.Sprintf("reverse_proxy 127.0.0.1:%d\n", upstream)
 }
 
+// headersSite is the baseline forwarding, with header_up, the identity
+// headers pin_auth sets for the warm token's account (same names, same
+// values): what the gate costs can then be told from what six more
+// request headers cost reverse_proxy and the upstream.
+func headersSite(upstream int) string {
+	return fmt.Sprintf(`reverse_proxy 127.0.0.1:%d {
+	header_up X-Auth-Uid %s
+	header_up X-Auth-Tenant %s
+	header_up X-Auth-Email %s
+	header_up X-Auth-Name "%s"
+	header_up X-Auth-Roles %s
+	header_up X-Auth-Session %s
+}
+`, upstream, uidOf(0), benchTenant, emailOf(0), benchName, benchRole, sidOf(0))
+}
+
 // pinAuthSite is pin_auth in front of reverse_proxy, on the store named by
 // storeArgs ("sqlite <path>" or "postgres <dsn>"), with the default hash
 // cost, the operator signing key in keyFile, a cache budget of

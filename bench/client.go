@@ -125,3 +125,20 @@ func sanityChecks(plain, pinSmall, pinLarge, basic, forward target, warm string,
 	}
 	return nil
 }
+
+// sameIdentityHeaders proves the header-matched baseline forwards exactly
+// the identity headers pin_auth forwards for the warm token.
+func sameIdentityHeaders(pin, plainHdr target, bearer string) error {
+	_, want, err := call("GET", pin.url(headersPath), nil, bearer)
+	if err != nil {
+		return fmt.Errorf("sanity check identity headers: %w", err)
+	}
+	_, got, err := call("GET", plainHdr.url(headersPath), nil, bearer)
+	if err != nil {
+		return fmt.Errorf("sanity check identity headers: %w", err)
+	}
+	if !strings.Contains(want, "X-Auth-Uid: "+uidOf(0)) || got != want {
+		return fmt.Errorf("sanity check identity headers: pin_auth forwards %q, the header-matched baseline %q", want, got)
+	}
+	return nil
+}

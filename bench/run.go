@@ -91,7 +91,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	ports, err := freePorts(11)
+	ports, err := freePorts(12)
 	if err != nil {
 		return err
 	}
@@ -99,6 +99,7 @@ func run(ctx context.Context, o options) error {
 	plain, pinSmall, pinLarge := target{"plain", ports[2]}, target{"pin-small", ports[3]}, target{"pin-large", ports[4]}
 	basic, forward := target{"basic", ports[5]}, target{"forward", ports[6]}
 	pgSmall, pgLarge := target{"pg-small", ports[9]}, target{"pg-large", ports[10]}
+	plainHdr := target{"plain-headers", ports[11]}
 	upSrv, err := serveLoopback(up, upstream())
 	if err != nil {
 		return err
@@ -107,12 +108,13 @@ func run(ctx context.Context, o options) error {
 
 	sites := []siteSpec{
 		{plain.port, proxySite(up)},
+		{plainHdr.port, headersSite(up)},
 		{pinSmall.port, pinAuthSite(up, "sqlite "+smallDB, keyFile)},
 		{pinLarge.port, pinAuthSite(up, "sqlite "+largeDB, keyFile)},
 		{basic.port, basicAuthSite(up, basicHash)},
 		{forward.port, forwardAuthSite(up, auth)},
 	}
-	targets := []target{plain, pinSmall, pinLarge, basic, forward}
+	targets := []target{plain, plainHdr, pinSmall, pinLarge, basic, forward}
 	if usePG {
 		sites = append(sites, siteSpec{pgSmall.port, pinAuthSite(up, "postgres {env.BENCH_PG_SMALL}", keyFile)},
 			siteSpec{pgLarge.port, pinAuthSite(up, "postgres {env.BENCH_PG_LARGE}", keyFile)})
@@ -188,6 +190,9 @@ func run(ctx context.Context, o options) error {
 	if err := sanityChecks(plain, pinSmall, pinLarge, basic, forward, warm, m, o.Large, basicHeader); err != nil {
 		return err
 	}
+	if err := sameIdentityHeaders(pinSmall, plainHdr, bearer); err != nil {
+		return err
+	}
 	if usePG {
 		if err := sanityChecks(plain, pgSmall, pgLarge, basic, forward, warm, m, o.Large, basicHeader); err != nil {
 			return fmt.Errorf("PostgreSQL: %w", err)
@@ -221,6 +226,7 @@ func run(ctx context.Context, o options) error {
 	proxy := []*scenario{
 		wrkScenario("1", "reverse_proxy (baseline)", same(static(plain, bearer)), o.Warmup),
 		wrkScenario("2", "pin_auth, warm cache", same(static(pinSmall, bearer)), o.Warmup),
+		wrkScenario("1h", "reverse_proxy + pin_auth's identity headers (header_up)", same(static(plainHdr, bearer)), o.Warmup),
 		wrkScenario("3", fmt.Sprintf("pin_auth, cold cache (%s accounts)", count(o.Small)), cold(pinSmall, "small"), o.Warmup),
 		wrkScenario("7p", fmt.Sprintf("pin_auth, cold cache (%s accounts)", count(o.Large)), cold(pinLarge, "large"), o.Warmup),
 		wrkScenario("4", "basic_auth argon2id, hash cache", same(static(basic, basicHeader)), o.Warmup),

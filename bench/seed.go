@@ -35,6 +35,15 @@ func benchEnv() []string {
 
 // uidOf, sidOf and emailOf name the i-th seeded account, its session and
 // its email.
+// The template account's name and role, which every seeded account copies
+// (and pin_auth forwards as X-Auth-Name and X-Auth-Roles).
+const (
+	benchFirstName = "Bench"
+	benchLastName  = "User"
+	benchName      = benchFirstName + " " + benchLastName
+	benchRole      = "user"
+)
+
 func uidOf(i int) string   { return fmt.Sprintf("b%031x", i) }
 func sidOf(i int) string   { return fmt.Sprintf("00000000-0000-4000-8000-%012x", i) }
 func emailOf(i int) string { return fmt.Sprintf("user%07d@bench.invalid", i) }
@@ -189,8 +198,8 @@ func templateAccount(ctx context.Context, st store.Store, signingKeyPEM string) 
 	body, _ := json.Marshal(map[string]any{
 		"Email":     []map[string]string{{"Type": "Primary", "Value": email}},
 		"Password":  benchPass,
-		"FirstName": "Bench", "LastName": "User",
-		"Roles":   []string{"user"},
+		"FirstName": benchFirstName, "LastName": benchLastName,
+		"Roles":   []string{benchRole},
 		"PINInfo": map[string]string{"PIN": benchPIN},
 	})
 	req := httptest.NewRequest("POST", "/identity/v2/manage/account?apikey="+benchAPIKey+"&apisecret="+benchAPISecret,

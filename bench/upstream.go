@@ -4,18 +4,35 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 )
 
 // upstream is the app behind every proxy scenario: it answers 200 with the
 // X-Auth-Uid it received (empty for the baseline), so sanity checks can see
-// what the gateway forwarded.
+// what the gateway forwarded; on headersPath it lists every X-Auth-*
+// header it received instead, sorted.
 func upstream() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("uid=" + r.Header.Get("X-Auth-Uid") + "\n"))
+		if r.URL.Path != headersPath {
+			_, _ = w.Write([]byte("uid=" + r.Header.Get("X-Auth-Uid") + "\n"))
+			return
+		}
+		var lines []string
+		for name, values := range r.Header {
+			if strings.HasPrefix(name, "X-Auth-") {
+				lines = append(lines, name+": "+strings.Join(values, ",")+"\n")
+			}
+		}
+		slices.Sort(lines)
+		_, _ = w.Write([]byte(strings.Join(lines, "")))
 	})
 }
+
+// headersPath is where the upstream lists the identity headers it got.
+const headersPath = "/headers"
 
 // authEndpoint is forward_auth's trivial local auth service: one known
 // bearer token is valid (a constant-time compare, nothing else) and maps
