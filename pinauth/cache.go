@@ -24,9 +24,9 @@ type caches struct {
 	// profiles maps profileKey(tenant, uid) to the account and its
 	// precomputed identity headers.
 	profiles *ristretto.Cache[string, *profileEntry]
-	// sessions holds the ids of sessions found valid, each with the
-	// generation it was cached in.
-	sessions *ristretto.Cache[string, uint64]
+	// sessions maps the id of a session found valid to the account it
+	// belongs to, with the generation it was cached in.
+	sessions *ristretto.Cache[string, *sessionEntry]
 	// ttl bounds how long an entry may be served when an invalidation from
 	// another process is missed.
 	ttl time.Duration
@@ -80,9 +80,26 @@ func (vt *verifiedToken) cost() int64 {
 		stringCost(vt.tenant) + stringCost(vt.uid) + stringCost(vt.sid) + stringCost(vt.profileKey)
 }
 
-// sessionEntryCost is what a cached session state is charged: ristretto
-// keeps only hashes of keys, so this is the bookkeeping alone.
-const sessionEntryCost = cacheItemOverhead
+// sessionEntry is a cached valid session: the account it belongs to, so
+// that a token naming the session is checked against its owner on a cache
+// hit as on a miss (a token re-signed for another sub or aud but carrying
+// a live sid must fail either way).
+type sessionEntry struct {
+	gen    uint64
+	tenant string
+	uid    string
+}
+
+// owns reports whether the session belongs to uid in tenant. It runs on
+// every verification of a token the token cache does not hold, so it
+// compares in place, without allocating.
+func (s *sessionEntry) owns(tenant, uid string) bool { return s.tenant == tenant && s.uid == uid }
+
+// cost is the entry's memory for ristretto: the struct, its strings and
+// the cache's bookkeeping (ristretto keeps only hashes of keys).
+func (s *sessionEntry) cost() int64 {
+	return int64(unsafe.Sizeof(*s)) + cacheItemOverhead + stringCost(s.tenant) + stringCost(s.uid)
+}
 
 // cacheItemOverhead is ristretto's memory per item: its store map slot
 // (with the slack of map growth), the expiry bucket and the admission
@@ -143,7 +160,7 @@ func newCaches(budget int64, ttl time.Duration) (*caches, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, uint64]{
+	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, *sessionEntry]{
 		NumCounters: max(budget/10/10, 1000), MaxCost: budget / 10, BufferItems: 64,
 		IgnoreInternalCost: true,
 	}); err != nil {

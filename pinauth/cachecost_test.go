@@ -87,11 +87,15 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 		}},
 		{"sessions", func(c *caches) (int64, func() int) {
 			key := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", i) }
+			var cost int64
 			for i := range n {
-				c.sessions.SetWithTTL(key(i), c.gen.Load(), sessionEntryCost, time.Hour)
+				// As read from the store: strings of their own.
+				se := &sessionEntry{gen: c.gen.Load(), tenant: strings.Clone("demo"), uid: fmt.Sprintf("%032x", i)}
+				cost += se.cost()
+				c.sessions.SetWithTTL(key(i), se, se.cost(), time.Hour)
 			}
 			c.sessions.Wait()
-			return n * sessionEntryCost, func() int { return present(n, func(i int) bool { _, ok := c.sessions.Get(key(i)); return ok }) }
+			return cost, func() int { return present(n, func(i int) bool { _, ok := c.sessions.Get(key(i)); return ok }) }
 		}},
 	}
 	for _, tc := range cases {

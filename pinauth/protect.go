@@ -129,27 +129,30 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 }
 
 // sessionValid reports whether a login session exists, belongs to the
-// account and is neither revoked nor expired.
+// account uid of tenant (the token's sub and aud) and is neither revoked
+// nor expired. The owner is checked on a cache hit too: the cache holds
+// which account a session belongs to, not merely that it is valid.
 func (g *Gateway) sessionValid(ctx context.Context, sid, tenant, uid string, now time.Time) (bool, error) {
 	if g.cache.isRevoked(sid) {
 		return false, nil
 	}
-	if gen, ok := g.cache.sessions.Get(sid); ok && gen == g.cache.gen.Load() {
-		return true, nil
+	if se, ok := g.cache.sessions.Get(sid); ok && se.gen == g.cache.gen.Load() {
+		return se.owns(tenant, uid), nil
 	}
 	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
 	s, found, err := g.store.Session(ctx, sid)
 	if err != nil {
 		return false, err
 	}
-	valid := found && s.Tenant == tenant && s.UID == uid && s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
-	if ttl := g.cache.ttl; found && valid {
+	live := found && s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
+	if ttl := g.cache.ttl; live {
 		ttl = min(ttl, s.ExpiresAt.Sub(now))
 		if g.cache.seq.Load() == seq {
-			g.cache.sessions.SetWithTTL(sid, gen, sessionEntryCost, ttl)
+			se := &sessionEntry{gen: gen, tenant: s.Tenant, uid: s.UID}
+			g.cache.sessions.SetWithTTL(sid, se, se.cost(), ttl)
 		}
 	}
-	return valid, nil
+	return live && s.Tenant == tenant && s.UID == uid, nil
 }
 
 // profile returns an account's cached profile entry, loading it from the
