@@ -19,7 +19,7 @@ func TestTenantErrors(t *testing.T) {
 		status, code       int
 		desc               string
 	}{
-		{"missing apikey", "POST", "/identity/v2/auth/login/pin?session_token=x", 400, 908, "The apikey is a required parameter."},
+		{"missing apikey", "POST", "/identity/v2/auth/login/pin?session_token=x", 403, 908, "The apikey is a required parameter."},
 		{"unknown apikey", "POST", "/identity/v2/auth/login/pin?apikey=nope", 403, 901, ""},
 		{"expired plan", "POST", "/identity/v2/auth/login/pin?apikey=exp-key", 403, 6003,
 			"The trial plan has expired. To continue using the service, please contact support."},
@@ -55,7 +55,7 @@ func TestTheAPIKeyAndSecretHeadersWorkLikeTheQuery(t *testing.T) {
 		t.Fatalf("the key in X-LoginRadius-ApiKey: %d %s", r.status, r.raw)
 	}
 	wantCode(t, "an unknown key in the header", e.do("POST", "/identity/v2/auth/login", body, "X-LoginRadius-ApiKey", "nope"), 403, 901)
-	wantCode(t, "an empty key header", e.do("POST", "/identity/v2/auth/login", body, "X-LoginRadius-ApiKey", ""), 400, 908)
+	wantCode(t, "an empty key header", e.do("POST", "/identity/v2/auth/login", body, "X-LoginRadius-ApiKey", ""), 403, 908)
 	// The query wins over the header: a valid header does not rescue an
 	// unknown query key.
 	wantCode(t, "an unknown query key with a valid header", e.do("POST", "/identity/v2/auth/login?apikey=nope", body, "X-LoginRadius-ApiKey", testKey), 403, 901)
@@ -190,7 +190,7 @@ func TestManagementRoundTripKeepsUnknownFieldsAndHidesSecrets(t *testing.T) {
 		}
 	}
 	d := e.do("DELETE", "/identity/v2/manage/account/"+uid+"?apikey="+testKey+"&apisecret="+testSecret, nil)
-	if d.status != 200 || d.body["IsPosted"] != true {
+	if d.status != 200 || d.body["IsDeleted"] != true {
 		t.Fatalf("delete: %s", d.raw)
 	}
 	if g := e.do("GET", "/identity/v2/manage/account/"+uid+"?apikey="+testKey+"&apisecret="+testSecret, nil); g.code() != 938 {

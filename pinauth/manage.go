@@ -239,7 +239,7 @@ func (g *Gateway) deleteAccount(c *call) (any, error) {
 	if err := g.deleteAccountFor(c.r.Context(), c, c.uid); err != nil {
 		return nil, err
 	}
-	return isPosted, nil
+	return isDeleted, nil
 }
 
 // deleteAccountFor deletes account uid with its sessions and tokens, for

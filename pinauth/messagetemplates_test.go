@@ -58,7 +58,7 @@ func TestTemplateDirectoriesOverrideTheBuiltInsPerTenantAndHTMLIsEscaped(t *test
 
 	// The other tenant has no set brand, and the global subject.
 	other := "/identity/v2/auth/pin/forgot/email?apikey=" + otherKey + "&resetpinurl=" + url.QueryEscape(resetPage)
-	wantCode(t, "brand on the other tenant", e.do("POST", other+"&emailtemplate=brand", map[string]string{"email": testEmail}), 400, int(CodeParameterFormat))
+	wantCode(t, "brand on the other tenant", e.do("POST", other+"&emailtemplate=brand", map[string]string{"email": testEmail}), 403, int(CodeParameterFormat))
 }
 
 func TestBrokenTemplatesStopTheGatewayNamingTheFile(t *testing.T) {

@@ -77,7 +77,7 @@ func TestMFALoginEnrollsThenVerifiesSecurityAnswers(t *testing.T) {
 		t.Errorf("Login events = %d, want 3 (enrolment, verification, PIN login): %v", got, e.hooks(uid))
 	}
 	wantCode(t, "unknown second-factor token", verify("00000000-0000-4000-8000-000000000000", answers("q2", "rex")), 403, 1193)
-	wantCode(t, "missing second-factor token", e.do("POST", api("auth/login/2fa/verification/securityquestionanswer"), answers("q2", "rex")), 400, 908)
+	wantCode(t, "missing second-factor token", e.do("POST", api("auth/login/2fa/verification/securityquestionanswer"), answers("q2", "rex")), 403, 908)
 
 	token = secondFactor(t, e.passwordLogin(testEmail, testPass))["SecondFactorAuthenticationToken"].(string)
 	e.clock.Advance(secondFactorTTL)

@@ -91,7 +91,7 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 	wantCode(t, "a reset to 129 characters", e.resetPassword(token, strings.Repeat("p", 129)), 403, int(CodeValidation))
 	wantOK(t, "reset password", e.resetPassword(token, newTestPassword))
 	r = e.resetPassword(token, "yet another password")
-	wantCode(t, "the token again", r, 400, int(CodeParameterFormat))
+	wantCode(t, "the token again", r, 403, int(CodeParameterFormat))
 	if r.str("Description") != descResetTokenUsed {
 		t.Fatalf("reused token: %s", r.raw)
 	}
@@ -156,7 +156,7 @@ func TestPINAndPasswordResetTokensAreNotInterchangeable(t *testing.T) {
 	pwToken := tokenFrom(t, pwMail)
 
 	r := e.resetPassword(pinToken, newTestPassword)
-	wantCode(t, "a PIN reset token on the password reset", r, 400, int(CodeParameterFormat))
+	wantCode(t, "a PIN reset token on the password reset", r, 403, int(CodeParameterFormat))
 	if r.str("Description") != descResetTokenInvalid {
 		t.Fatalf("PIN token on the password reset: %s", r.raw)
 	}
@@ -207,7 +207,7 @@ func TestPasswordResetRefusals(t *testing.T) {
 		{"unknown template", "&emailtemplate=nope&resetpasswordurl=" + url.QueryEscape(resetPasswordPage), "The emailtemplate is not an email template of this site."},
 	} {
 		r := e.forgotPassword(testEmail, c.query)
-		wantCode(t, c.what, r, 400, int(CodeParameterFormat))
+		wantCode(t, c.what, r, 403, int(CodeParameterFormat))
 		if r.str("Description") != c.desc {
 			t.Fatalf("%s: %s", c.what, r.raw)
 		}
@@ -230,7 +230,7 @@ func TestPasswordResetRefusals(t *testing.T) {
 	token := tokenFrom(t, em)
 	wantCode(t, "no reset token", e.resetPassword("", newTestPassword), 403, int(CodeValidation))
 	r = e.resetPassword("00000000-0000-4000-8000-000000000000", newTestPassword)
-	wantCode(t, "an unknown token", r, 400, int(CodeParameterFormat))
+	wantCode(t, "an unknown token", r, 403, int(CodeParameterFormat))
 	if r.str("Description") != descResetTokenInvalid {
 		t.Fatalf("unknown token: %s", r.raw)
 	}
@@ -238,10 +238,10 @@ func TestPasswordResetRefusals(t *testing.T) {
 		t.Fatalf("a token replaced by a newer one: %s", r.raw)
 	}
 	other := e.do("PUT", "/identity/v2/auth/password/reset?apikey="+otherKey, map[string]string{"resettoken": token, "password": newTestPassword})
-	wantCode(t, "the token on another tenant", other, 400, int(CodeParameterFormat))
+	wantCode(t, "the token on another tenant", other, 403, int(CodeParameterFormat))
 	e.clock.Advance(DefaultResetTokenTTL)
 	r = e.resetPassword(token, newTestPassword)
-	wantCode(t, "an expired token", r, 400, int(CodeParameterFormat))
+	wantCode(t, "an expired token", r, 403, int(CodeParameterFormat))
 	if r.str("Description") != descResetTokenExpired {
 		t.Fatalf("expired token: %s", r.raw)
 	}
@@ -252,7 +252,7 @@ func TestForgotPasswordWithoutEmailIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, func(c *Config) { c.Tenants[0].AllowedOrigins = []string{appOrigin} })
 	r := e.do("POST", api("auth/password")+"&resetpasswordurl="+url.QueryEscape(resetPasswordPage), map[string]string{"email": testEmail})
-	wantCode(t, "forgot password without email", r, 400, int(CodeParameterFormat))
+	wantCode(t, "forgot password without email", r, 403, int(CodeParameterFormat))
 }
 
 func TestPasswordResetTemplateIsOverriddenByAFile(t *testing.T) {

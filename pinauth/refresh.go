@@ -180,7 +180,7 @@ func (g *Gateway) revokeRefreshToken(c *call) (any, error) {
 	}); err != nil {
 		return nil, errUnavailable(err)
 	}
-	return isPosted, nil
+	return isDeleted, nil
 }
 
 // revokeAllRefreshTokens serves DELETE
@@ -200,5 +200,5 @@ func (g *Gateway) revokeAllRefreshTokens(c *call) (any, error) {
 	if err != nil {
 		return nil, asError(err)
 	}
-	return isPosted, nil
+	return isDeleted, nil
 }

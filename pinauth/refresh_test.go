@@ -49,7 +49,7 @@ func TestRefreshErrors(t *testing.T) {
 	e := newTestEnv(t)
 	login := e.loggedIn(testEmail)
 	rt := login.str("refresh_token")
-	wantCode(t, "no refresh_token", e.do("GET", manage("manage/account/access_token/refresh"), nil), 400, 908)
+	wantCode(t, "no refresh_token", e.do("GET", manage("manage/account/access_token/refresh"), nil), 403, 908)
 	wantCode(t, "no API secret", e.do("GET", api("manage/account/access_token/refresh")+"&refresh_token="+rt, nil), 401, 902)
 	wantCode(t, "unknown token", e.refresh("00000000-0000-4000-8000-000000000000"), 403, 1217)
 	wantCode(t, "another tenant", e.do("GET", "/identity/v2/manage/account/access_token/refresh?apikey="+otherKey+"&apisecret="+otherSecret+"&refresh_token="+rt, nil), 403, 1217)
@@ -125,11 +125,11 @@ func TestRevokeRefreshTokens(t *testing.T) {
 	wantOK(t, "the family's access token still works until it expires", e.protected(spent.str("access_token")))
 	wantOK(t, "another family", e.refresh(b.str("refresh_token")))
 	wantCode(t, "revoke an unknown token", revoke("00000000-0000-4000-8000-000000000000"), 403, 1217)
-	wantCode(t, "revoke without a token", e.do("GET", manage("manage/account/access_token/refresh/revoke"), nil), 400, 908)
+	wantCode(t, "revoke without a token", e.do("GET", manage("manage/account/access_token/refresh/revoke"), nil), 403, 908)
 
 	r := e.do("DELETE", manage("manage/account/"+uid+"/access_token/refresh/revoke"), nil)
 	wantOK(t, "revoke all", r)
-	if r.body["IsPosted"] != true {
+	if r.body["IsDeleted"] != true {
 		t.Fatalf("revoke all answer: %s", r.raw)
 	}
 	wantCode(t, "a refresh token after revoke all", e.refresh(c.str("refresh_token")), 403, 1217)

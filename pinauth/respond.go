@@ -11,6 +11,10 @@ import (
 // isPosted is the success body of calls that return no data.
 var isPosted = map[string]bool{"IsPosted": true}
 
+// isDeleted is the success body of deletions and revocations, as
+// LoginRadius documents them (its typed SDKs read IsDeleted).
+var isDeleted = map[string]bool{"IsDeleted": true}
+
 // writeJSON writes v as a JSON response with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

@@ -63,7 +63,7 @@ func TestSecurityAnswersAreSetHashedListedAndReplaced(t *testing.T) {
 	}
 	wantOK(t, "list by access token", e.do("GET", api("auth/securityquestion/accesstoken")+"&access_token="+tok, nil))
 	wantCode(t, "list by unknown email", list("email", "&email=nobody@example.com"), 403, 1259)
-	wantCode(t, "list without the parameter", list("phone", ""), 400, 908)
+	wantCode(t, "list without the parameter", list("phone", ""), 403, 908)
 	wantCode(t, "list by access token without one", list("accesstoken", ""), 400, 1060)
 
 	wantCode(t, "set again without Replace", set(answers("q3", "Smith")), 403, 1134)

@@ -21,7 +21,7 @@ func TestInvalidatedSessionTokenNoLongerLogsIn(t *testing.T) {
 	wantCode(t, "invalidate again", inval(st), 403, 1245)
 	wantOK(t, "the session's access token is not touched", e.protected(login.str("access_token")))
 	wantCode(t, "unknown token", inval("00000000-0000-4000-8000-000000000000"), 403, 1245)
-	wantCode(t, "missing token", e.do("GET", api("auth/session_token/invalidate"), nil), 400, 908)
+	wantCode(t, "missing token", e.do("GET", api("auth/session_token/invalidate"), nil), 403, 908)
 	wantCode(t, "another tenant's key",
 		e.do("GET", "/identity/v2/auth/session_token/invalidate?apikey="+otherKey+"&session_token="+e.passwordLogin(testEmail, testPass).str("session_token"), nil), 403, 1245)
 
@@ -57,7 +57,7 @@ func TestStepUpByPINIsValidatedOnceByTheBackEnd(t *testing.T) {
 	wantCode(t, "second use", validate(uid, "pin", sfv), 403, 1193)
 	wantCode(t, "unknown token", validate(uid, "pin", "00000000-0000-4000-8000-000000000000"), 403, 1193)
 	wantCode(t, "no API secret", e.do("POST", api("manage/account/"+uid+"/reauth/pin"), map[string]string{"secondfactorvalidationtoken": sfv}), 401, 902)
-	wantCode(t, "no token in the body", e.do("POST", manage("manage/account/"+uid+"/reauth/pin"), map[string]string{}), 400, 908)
+	wantCode(t, "no token in the body", e.do("POST", manage("manage/account/"+uid+"/reauth/pin"), map[string]string{}), 403, 908)
 
 	r = e.do("PUT", api("auth/account/reauth/pin"), map[string]string{"pin": testPIN}, withToken(tok)...)
 	e.clock.Advance(stepUpTTL)

@@ -19,10 +19,10 @@ func TestAPIErrorsCarryTheirCatalogueCodeStatusAndDescription(t *testing.T) {
 			t.Errorf("a wrong PIN issued an access token")
 		}
 	})
-	t.Run("a missing apikey is 400/908", func(t *testing.T) {
+	t.Run("a missing apikey is 403/908", func(t *testing.T) {
 		g := g.in(t)
 		r := g.do("POST", apiPrefix+"/auth/login/pin?session_token="+sessionToken, map[string]string{"pin": pin})
-		r.wantError(t, 400, 908)
+		r.wantError(t, 403, 908)
 		if d := r.str("Description"); d != "The apikey is a required parameter." {
 			t.Errorf("Description = %q", d)
 		}

@@ -129,7 +129,7 @@ func TestSessionTokenInvalidateValidateAndLogoutWithPreventRefreshOnRealCaddy(t 
 	}
 	g.pinLogin(st, pin).wantError(t, 403, 1245)
 	invalidate(st).wantError(t, 403, 1245)
-	g.do("GET", apiPrefix+"/auth/session_token/invalidate?apikey="+g.key(), nil).wantError(t, 400, 908)
+	g.do("GET", apiPrefix+"/auth/session_token/invalidate?apikey="+g.key(), nil).wantError(t, 403, 908)
 	g.cachedOK("the session's access token after the session token went", tok)
 
 	r := g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+g.key(), nil, withToken(tok)...)
@@ -172,7 +172,7 @@ func TestRevokeRefreshTokensOneAndAllOnRealCaddy(t *testing.T) {
 	revoke := func(token string) response {
 		return g.do("GET", apiPrefix+"/manage/account/access_token/refresh/revoke?"+g.manage()+"&refresh_token="+url.QueryEscape(token), nil)
 	}
-	if r := revoke(phone.str("refresh_token")); r.status != 200 || r.body["IsPosted"] != true {
+	if r := revoke(phone.str("refresh_token")); r.status != 200 || r.body["IsDeleted"] != true {
 		t.Fatalf("revoke one: %d %s", r.status, r.raw)
 	}
 	g.refresh(phone.str("refresh_token")).wantError(t, 403, 1217)
@@ -186,7 +186,7 @@ func TestRevokeRefreshTokensOneAndAllOnRealCaddy(t *testing.T) {
 	all := func(uid string) response {
 		return g.do("DELETE", apiPrefix+"/manage/account/"+uid+"/access_token/refresh/revoke?"+g.manage(), nil)
 	}
-	if r := all(uid); r.status != 200 || r.body["IsPosted"] != true {
+	if r := all(uid); r.status != 200 || r.body["IsDeleted"] != true {
 		t.Fatalf("revoke all: %d %s", r.status, r.raw)
 	}
 	g.refresh(next.str("refresh_token")).wantError(t, 403, 1217)
