@@ -262,10 +262,14 @@ func TestAnEventDiesAfterItsLastAttemptAndReplayDeliversItWithTheSameID(t *testi
 		c.Webhooks[0].Events = []string{HookRegister}
 	})
 	e.createAccount(testEmail, testPIN)
+	// The dispatcher logs the death after the store has recorded it (it
+	// only knows the record held once FailEvent returns), so the test
+	// waits for both rather than reading the log as soon as the state
+	// changes.
 	var ev store.Event
-	waitFor(t, 10*time.Second, "the event to die", func() bool {
+	waitFor(t, 10*time.Second, "the event to die and its death to be logged", func() bool {
 		ev = e.outbox()[0]
-		return ev.State == store.EventDead
+		return ev.State == store.EventDead && e.logs.FilterMessage("webhook event dead").Len() > 0
 	})
 	if ev.Attempts != 3 || ev.LastError != "receiver answered 500" || ev.FinishedAt.IsZero() || len(rc.hits()) != 3 {
 		t.Errorf("dead event: Attempts %d LastError %q FinishedAt %v, receiver hits %d; want 3 attempts", ev.Attempts, ev.LastError, ev.FinishedAt, len(rc.hits()))
