@@ -65,7 +65,7 @@ func runKeysCLIScenario(t *testing.T, storeLine, storeFlag string) {
 		pin_auth {
 			tenant demo {
 				api_key k
-				api_secret s
+				api_secret cli-test-api-secret
 			}
 			` + storeLine + `
 			pepper {env.CLI_TEST_PEPPER}

@@ -15,7 +15,9 @@ type Tenant struct {
 	// APIKeys select this tenant; list several to rotate keys. Required.
 	APIKeys []string `json:"api_keys,omitempty"`
 
-	// APISecret authorizes the /manage calls. Required.
+	// APISecret authorizes the /manage calls: at least 16 bytes, and
+	// none of the API keys. After 20 wrong secrets a client address gets
+	// 429 on these calls, one more try every 30 s. Required.
 	APISecret string `json:"api_secret,omitempty"`
 
 	// PlanExpires is an RFC 3339 time after which every call of this

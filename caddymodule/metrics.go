@@ -21,6 +21,7 @@ var metrics = newMetrics()
 type metricsSet struct {
 	logins        *prometheus.CounterVec
 	lockouts      *prometheus.CounterVec
+	secretRefused *prometheus.CounterVec
 	captcha       *prometheus.CounterVec
 	tokens        *prometheus.CounterVec
 	hashWait      prometheus.Histogram
@@ -45,6 +46,9 @@ func newMetrics() *metricsSet {
 			[]string{"tenant", "method", "result"}),
 		lockouts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "lockouts_total",
 			Help: "Accounts locked after repeated failures, by tenant and lock type."}, []string{"tenant", "type"}),
+		secretRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "management_auth_refusals_total",
+			Help: "Calls refused for their API secret, by tenant and reason (missing, wrong, rate_limited)."},
+			[]string{"tenant", "reason"}),
 		captcha: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "captcha_verifications_total",
 			Help: "Captcha checks by provider and result (valid, invalid, missing, error)."}, []string{"provider", "result"}),
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "token_verifications_total",
@@ -82,7 +86,7 @@ func (m *metricsSet) register(reg *prometheus.Registry) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{m.logins, m.lockouts, m.captcha, m.tokens, m.hashWait,
+	for _, c := range []prometheus.Collector{m.logins, m.lockouts, m.secretRefused, m.captcha, m.tokens, m.hashWait,
 		m.storeLatency, m.storeErrors, m.webhooks, m.live} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError

@@ -16,7 +16,7 @@ import (
 
 const (
 	testAPIKey    = "test-api-key"
-	testAPISecret = "test-api-secret"
+	testAPISecret = "test-api-secret-0123"
 	testPepper    = "test-pepper-0123456789abcdef"
 )
 

@@ -46,6 +46,9 @@ func newObserver(m *metricsSet, tenants []string, captchaProvider string, events
 		for _, lt := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
 			m.lockouts.WithLabelValues(t, string(lt))
 		}
+		for _, why := range pinauth.APISecretRefusals {
+			m.secretRefused.WithLabelValues(t, why.String())
+		}
 	}
 	if captchaProvider != "" {
 		for _, r := range pinauth.CaptchaResults {
@@ -72,6 +75,11 @@ func (o *observer) CredentialFailed(f pinauth.CredentialFailure) {
 	o.events.Emit(o.ctx, EventLoginFailed, map[string]any{
 		"tenant": f.Tenant, "uid": f.UID, "client_ip": f.ClientIP, "reason": f.Reason,
 	})
+}
+
+// APISecretRefused implements pinauth.Observer.
+func (o *observer) APISecretRefused(tenant string, why pinauth.APISecretRefusal) {
+	o.m.secretRefused.WithLabelValues(tenant, why.String()).Inc()
 }
 
 // AccountLocked implements pinauth.Observer.

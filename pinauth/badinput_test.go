@@ -11,7 +11,7 @@ import (
 func TestTenantErrors(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, func(c *Config) {
-		c.Tenants = append(c.Tenants, Tenant{Name: "expired", APIKeys: []string{"exp-key"}, APISecret: "s",
+		c.Tenants = append(c.Tenants, Tenant{Name: "expired", APIKeys: []string{"exp-key"}, APISecret: "expired-api-secret",
 			PlanExpires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	})
 	cases := []struct {

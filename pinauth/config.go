@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,7 +159,9 @@ type Tenant struct {
 	Name string
 	// APIKeys select the tenant; several allow rotation. Required.
 	APIKeys []string
-	// APISecret authorizes /manage calls. Required.
+	// APISecret authorizes /manage calls: at least minAPISecretLength
+	// bytes, and none of the tenant's API keys (which are public). A
+	// LoginRadius secret (a UUID) qualifies. Required.
 	APISecret string
 	// PlanExpires, when set, ends service: every call gets 6003 after it.
 	PlanExpires time.Time
@@ -219,6 +222,10 @@ const (
 	DefaultHashQueueTimeout = 2 * time.Second
 	DefaultBodyTimeout      = 10 * time.Second
 	minPepperLength         = 16
+	// minAPISecretLength is the shortest API secret accepted: like the
+	// pepper, it must resist guessing on its own, since anyone who knows
+	// it manages every account of its tenant.
+	minAPISecretLength = 16
 )
 
 // withDefaults returns a copy of c with zero values replaced by defaults,
@@ -333,6 +340,14 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		if t.APISecret == "" {
 			return c, fmt.Errorf("pinauth: tenant %q: api_secret is required", t.Name)
+		}
+		if len(t.APISecret) < minAPISecretLength {
+			return c, fmt.Errorf("pinauth: tenant %q: api_secret is shorter than %d bytes", t.Name, minAPISecretLength)
+		}
+		if slices.Contains(t.APIKeys, t.APISecret) {
+			// The key travels in every browser's requests: a secret equal
+			// to it is no secret.
+			return c, fmt.Errorf("pinauth: tenant %q: api_secret equals an api_key", t.Name)
 		}
 		if t.PINMinLength == 0 {
 			t.PINMinLength = 4

@@ -43,7 +43,7 @@ var cheapHash = HashParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
 const (
 	testKey     = "test-api-key"
-	testSecret  = "test-api-secret"
+	testSecret  = "test-api-secret-0123"
 	testPepper  = "unit-test-pepper-0123456789"
 	testIssuer  = "https://gw.test"
 	testPIN     = "4821"

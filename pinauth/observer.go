@@ -20,6 +20,9 @@ type Observer interface {
 	// password, PIN or answer, an unknown account or session token, a
 	// missing captcha) or a check refused because the account is locked.
 	CredentialFailed(f CredentialFailure)
+	// APISecretRefused reports a call refused for its API secret: none,
+	// a wrong one, or one from a client that sent too many wrong ones.
+	APISecretRefused(tenant string, why APISecretRefusal)
 	// AccountLocked reports that an account was locked: once per lock,
 	// on the node that locked it.
 	AccountLocked(l AccountLock)
@@ -46,6 +49,9 @@ func (NopObserver) Login(string, LoginMethod, LoginResult) {}
 
 // CredentialFailed implements Observer.
 func (NopObserver) CredentialFailed(CredentialFailure) {}
+
+// APISecretRefused implements Observer.
+func (NopObserver) APISecretRefused(string, APISecretRefusal) {}
 
 // AccountLocked implements Observer.
 func (NopObserver) AccountLocked(AccountLock) {}

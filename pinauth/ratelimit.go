@@ -120,6 +120,22 @@ func (l *RateLimiter) allow(client string, p RateLimitPolicy, now time.Time) (bo
 	return true, 0
 }
 
+// spent reports, without counting anything, whether client's budget under
+// p is spent at now, and if so the time until allow would pass again.
+func (l *RateLimiter) spent(client string, p RateLimitPolicy, now time.Time) (bool, time.Duration) {
+	interval := int64(p.Window) / int64(p.Requests)
+	tolerance := int64(p.Window) - interval
+	t := now.UnixNano()
+	s := l.shard(client)
+	s.mu.Lock()
+	tat, known := s.tat[client]
+	s.mu.Unlock()
+	if !known || tat-t <= tolerance {
+		return false, 0
+	}
+	return true, time.Duration(tat - t - tolerance)
+}
+
 // refund gives back one check counted by allow (the check did not happen:
 // the captcha provider was down).
 func (l *RateLimiter) refund(client string, p RateLimitPolicy, now time.Time) {

@@ -133,7 +133,7 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorize resolves the tenant from the API key and, for management
-// routes, checks the API secret in constant time.
+// routes, checks the API secret (checkAPISecret).
 func (g *Gateway) authorize(c *call, a auth) *Error {
 	key := c.q.get("apikey")
 	if key == "" {
@@ -151,13 +151,7 @@ func (g *Gateway) authorize(c *call, a auth) *Error {
 	}
 	c.tenant = t
 	if a == authSecret {
-		secret := c.q.get("apisecret")
-		if secret == "" {
-			secret = c.r.Header.Get("X-LoginRadius-ApiSecret")
-		}
-		if secret == "" || !constantTimeEqual(secret, t.APISecret) {
-			return errCode(CodeAPISecretInvalid)
-		}
+		return g.checkAPISecret(c)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 // Tenants and secrets of the generated Caddyfiles.
 const (
 	apiKey        = "e2e-api-key"
-	apiSecret     = "e2e-api-secret"
+	apiSecret     = "e2e-api-secret-0123"
 	expiredKey    = "e2e-expired-key"
 	expiredSecret = "e2e-expired-secret"
 	pepper        = "e2e-pepper-0123456789abcdef"

@@ -124,6 +124,12 @@ func (r response) wantError(t *testing.T, status, code int) {
 // JSON). header holds name, value pairs.
 func (g *gateway) do(method, path string, body any, header ...string) response {
 	g.t.Helper()
+	return g.doWith(httpClient, method, path, body, header...)
+}
+
+// doWith is do through client (one bound to another source address, say).
+func (g *gateway) doWith(client *http.Client, method, path string, body any, header ...string) response {
+	g.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -148,7 +154,7 @@ func (g *gateway) do(method, path string, body any, header ...string) response {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		g.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -32,6 +32,9 @@ func TestCaddyValidateAndAdaptRefuseBadConfigNamingTheLineWithoutTheSecret(t *te
 		{"a secret with a second value", site("\t\tsigning_key " + secret + " " + secret + "-2"), true, []string{"Caddyfile:8", "signing_key"}},
 		{"a pepper continued on the next line", site("\t\tpepper-older " + secret), true, []string{"Caddyfile:8", "unknown subdirective"}},
 		{"a pepper too short to be one", strings.Replace(site(""), "pepper p-0123456789abcdef0123", "pepper "+secret[:10], 1), false, []string{"pepper"}},
+		{"an api_secret too short to be one", strings.Replace(site(""), "api_secret s-0123456789abcdef", "api_secret "+secret[:10], 1), false, []string{"api_secret", "16 bytes"}},
+		{"an api_secret of one letter", strings.Replace(site(""), "api_secret s-0123456789abcdef", "api_secret x", 1), false, []string{"api_secret", "16 bytes"}},
+		{"an api_secret equal to the public api_key", strings.Replace(site(""), "api_secret s-0123456789abcdef", "api_secret k-0123456789abcdef", 1), false, []string{"api_secret equals an api_key"}},
 		{"an empty placeholder for a secret", site("\t\tsigning_key {env.PINAUTH_E2E_UNSET_KEY}"), false, []string{"signing_key"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

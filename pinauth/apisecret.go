@@ -1,0 +1,77 @@
+package pinauth
+
+import "time"
+
+// apiSecretFailures bounds the wrong API secrets one client address may
+// send: a burst of Requests, then one more per Window/Requests. Only wrong
+// secrets count, so an app back end that sends the right one is never
+// limited, however many calls it makes; once a client's budget is spent,
+// every call of it that needs the secret gets 429 without the secret being
+// compared, the right one included, until the budget refills. The secret
+// must be at least minAPISecretLength bytes, so the limit is not what keeps
+// it from being guessed: it keeps a guessing client from being free, and
+// makes it visible (a log line and a metric per refusal, the login_failed
+// event for fail2ban-style blocking).
+var apiSecretFailures = RateLimitPolicy{Requests: 20, Window: 10 * time.Minute}
+
+// APISecretRefusal is why a call needing the API secret was refused.
+type APISecretRefusal uint8
+
+// The refusals.
+const (
+	// SecretMissing: the call sent no secret (902).
+	SecretMissing APISecretRefusal = iota
+	// SecretWrong: the call sent a wrong secret (902).
+	SecretWrong
+	// SecretLimited: the client sent too many wrong secrets (429).
+	SecretLimited
+)
+
+// APISecretRefusals lists every APISecretRefusal, for pre-binding metric
+// labels.
+var APISecretRefusals = []APISecretRefusal{SecretMissing, SecretWrong, SecretLimited}
+
+func (r APISecretRefusal) String() string {
+	return [...]string{"missing", "wrong", "rate_limited"}[r]
+}
+
+// secretLimitKey is the limiter key of a client's wrong secrets: the shared
+// RateLimiter also holds the credential-check budgets, under the bare
+// address.
+func secretLimitKey(ip string) string { return "apisecret " + rateKey(ip) }
+
+// checkAPISecret checks the call's API secret (query apisecret or header
+// X-LoginRadius-ApiSecret) against the tenant's in constant time. A client
+// whose budget of wrong secrets is spent gets 429 before anything is
+// compared; each refusal is logged (never the secret) and counted.
+func (g *Gateway) checkAPISecret(c *call) *Error {
+	key := secretLimitKey(c.clientIP)
+	if limited, wait := g.limiter.spent(key, apiSecretFailures, c.now); limited {
+		g.refuseSecret(c, SecretLimited)
+		return &Error{Code: CodeTooManyRequests, RetryAfter: wait}
+	}
+	secret := c.q.get("apisecret")
+	if secret == "" {
+		secret = c.r.Header.Get("X-LoginRadius-ApiSecret")
+	}
+	if secret == "" {
+		// Not a guess: a client that forgot the secret is not limited.
+		g.refuseSecret(c, SecretMissing)
+		return errCode(CodeAPISecretInvalid)
+	}
+	if !constantTimeEqual(secret, c.tenant.APISecret) {
+		g.limiter.allow(key, apiSecretFailures, c.now)
+		g.refuseSecret(c, SecretWrong)
+		return errCode(CodeAPISecretInvalid)
+	}
+	return nil
+}
+
+// refuseSecret logs and counts a refused API secret. The log line and the
+// login_failed event are the credential-failure ones (reason
+// api_secret_<why>), so log-based blockers see secret guessing as they see
+// PIN guessing.
+func (g *Gateway) refuseSecret(c *call, why APISecretRefusal) {
+	g.obs.APISecretRefused(c.tenant.Name, why)
+	g.logFailure(c, "api_secret_"+why.String(), "")
+}
