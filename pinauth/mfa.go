@@ -10,23 +10,26 @@ import (
 // (decided: like the PinAuthToken, 10 minutes).
 const secondFactorTTL = 10 * time.Minute
 
-// secondFactorInfo is LoginRadius's SecondFactorAuthentication object. The
-// gateway offers security questions only; the other authenticators are
-// reported as not set up.
+// secondFactorInfo is LoginRadius's SecondFactorAuthentication object, with
+// every field its documents show, in their types. The gateway offers
+// security questions only; the other authenticators are reported as not
+// set up: no QR code or manual entry code (empty strings), no email OTP
+// status (an empty object), no phone.
 type secondFactorInfo struct {
-	SecondFactorAuthenticationToken         string         `json:"SecondFactorAuthenticationToken"`
-	ExpireIn                                any            `json:"ExpireIn"`
-	QRCode                                  *string        `json:"QRCode"`
-	ManualEntryCode                         *string        `json:"ManualEntryCode"`
-	IsGoogleAuthenticatorVerified           bool           `json:"IsGoogleAuthenticatorVerified"`
-	IsEmailOtpAuthenticatorVerified         bool           `json:"IsEmailOtpAuthenticatorVerified"`
-	IsOTPAuthenticatorVerified              bool           `json:"IsOTPAuthenticatorVerified"`
-	OTPPhoneNo                              *string        `json:"OTPPhoneNo"`
-	OTPStatus                               *string        `json:"OTPStatus"`
-	Email                                   []string       `json:"Email"`
-	EmailOTPStatus                          *string        `json:"EmailOTPStatus"`
-	IsSecurityQuestionAuthenticatorVerified bool           `json:"IsSecurityQuestionAuthenticatorVerified"`
-	SecurityQuestions                       []questionView `json:"SecurityQuestions"`
+	SecondFactorAuthenticationToken         string            `json:"SecondFactorAuthenticationToken"`
+	ExpireIn                                any               `json:"ExpireIn"`
+	QRCode                                  string            `json:"QRCode"`
+	ManualEntryCode                         string            `json:"ManualEntryCode"`
+	IsGoogleAuthenticatorVerified           bool              `json:"IsGoogleAuthenticatorVerified"`
+	IsAuthenticatorVerified                 bool              `json:"IsAuthenticatorVerified"`
+	IsEmailOtpAuthenticatorVerified         bool              `json:"IsEmailOtpAuthenticatorVerified"`
+	IsOTPAuthenticatorVerified              bool              `json:"IsOTPAuthenticatorVerified"`
+	OTPPhoneNo                              *string           `json:"OTPPhoneNo"`
+	OTPStatus                               *string           `json:"OTPStatus"`
+	Email                                   []string          `json:"Email"`
+	EmailOTPStatus                          map[string]string `json:"EmailOTPStatus"`
+	IsSecurityQuestionAuthenticatorVerified bool              `json:"IsSecurityQuestionAuthenticatorVerified"`
+	SecurityQuestions                       []questionView    `json:"SecurityQuestions"`
 }
 
 // secondFactorResponse is LoginRadius's answer to a first factor when a
@@ -68,6 +71,7 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 		SecondFactorAuthenticationToken: token,
 		ExpireIn:                        lrTime(exp),
 		Email:                           []string{},
+		EmailOTPStatus:                  map[string]string{},
 		SecurityQuestions:               answeredQuestions(c.tenant, a),
 	}
 	info.IsSecurityQuestionAuthenticatorVerified = len(info.SecurityQuestions) > 0

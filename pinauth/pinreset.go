@@ -82,6 +82,8 @@ type forgotRequest struct {
 	limitErr  Code
 	ttl       time.Duration
 	timeout   time.Duration
+	// sendID names the queued message in the answer and the logs.
+	sendID string
 }
 
 // forgotPIN answers IsPosted whether or not the account exists, in the
@@ -113,7 +115,7 @@ func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 // (always mode), counts the sending limits (per client IP in memory, per
 // identifier in the store, the same work for every identifier) and queues
 // the job that sends fr to the account of ident, if there is one. It
-// answers IsPosted.
+// answers IsPosted (with the send's ids in Data for an SMS).
 func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, fr forgotRequest) (any, error) {
 	// With the captcha's always mode the forgot calls need a solved
 	// captcha too: each makes the gateway send an email or an SMS, which
@@ -150,10 +152,30 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 		return nil, e
 	}
 	tenant, now := c.tenant, c.now
+	fr.sendID = randomHex(16)
 	g.reset.queue.push(job{timeout: fr.timeout, run: func(ctx context.Context) {
 		g.sendReset(ctx, tenant, kind, ident, fr, now)
 	}})
+	if fr.channel == channelSMS {
+		return smsPosted(fr.sendID), nil
+	}
 	return isPosted, nil
+}
+
+// smsPostedBody is LoginRadius's answer to a call that sends an SMS:
+// IsPosted and the provider's ids of the message.
+type smsPostedBody struct {
+	IsPosted bool              `json:"IsPosted"`
+	Data     map[string]string `json:"Data"`
+}
+
+// smsPosted answers a queued SMS. Sid is the send's id, the one its log
+// lines carry (the message leaves later, in the background, and only if
+// the phone has an account: the answer must not tell). AccountSid, the SMS
+// provider's account, is left empty: anonymous callers have no use for the
+// gateway's provider account.
+func smsPosted(sendID string) smsPostedBody {
+	return smsPostedBody{IsPosted: true, Data: map[string]string{"AccountSid": "", "Sid": sendID}}
 }
 
 // forgotRequest validates what the call asks to be sent. None of its
@@ -234,7 +256,7 @@ func destination(a *store.Account, kind store.IdentifierKind, ident, channel str
 // an identifier without an active account or an address to send to.
 // Failures are logged without the identifier, the address or a secret.
 func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.IdentifierKind, ident string, fr forgotRequest, now time.Time) {
-	log := g.log.With(zap.String("channel", fr.channel), zap.String("tenant", t.Name))
+	log := g.log.With(zap.String("channel", fr.channel), zap.String("tenant", t.Name), zap.String("send_id", fr.sendID))
 	a, found, err := g.store.AccountBy(ctx, t.Name, kind, ident)
 	if err != nil {
 		log.Error(fr.what+" message not sent", zap.Error(err))

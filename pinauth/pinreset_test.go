@@ -2,6 +2,7 @@ package pinauth
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -153,7 +154,13 @@ func TestForgotPINForAnUnknownOrBlockedAccountPostsAndSendsNothing(t *testing.T)
 		{"otp", "phone", "+15557654321"},
 	} {
 		r := e.forgot(c.by, map[string]string{c.field: c.value}, "&resetpinurl="+url.QueryEscape(resetPage))
-		if r.status != 200 || r.raw != `{"IsPosted":true}` {
+		want := regexp.MustCompile(`^\{"IsPosted":true\}$`)
+		if c.by == "otp" {
+			// The SMS answer names the send (LoginRadius's Data), the same
+			// way whether or not an account has the phone.
+			want = regexp.MustCompile(`^\{"IsPosted":true,"Data":\{"AccountSid":"","Sid":"[0-9a-f]{32}"\}\}$`)
+		}
+		if r.status != 200 || !want.MatchString(r.raw) {
 			t.Fatalf("forgot by %s %s: %d %s", c.by, c.value, r.status, r.raw)
 		}
 	}

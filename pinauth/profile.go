@@ -20,6 +20,20 @@ func lrTime(t time.Time) any {
 	return t.UTC().Format(lrTimeLayout)
 }
 
+// lrZeroTime is how LoginRadius writes a date that was never set where its
+// documents give the field as a date string (PIN.SkippedDate): .NET's
+// DateTime.MinValue.
+const lrZeroTime = "0001-01-01T00:00:00.0000000Z"
+
+// lrDate formats t like lrTime, but the zero time as lrZeroTime: for the
+// fields LoginRadius documents as always a string.
+func lrDate(t time.Time) string {
+	if t.IsZero() {
+		return lrZeroTime
+	}
+	return t.UTC().Format(lrTimeLayout)
+}
+
 // secretProfileKeys are profile fields never stored from input nor returned,
 // compared lower-cased.
 var secretProfileKeys = map[string]bool{
@@ -77,8 +91,8 @@ func profileView(a *store.Account, att store.Attempts, now time.Time) map[string
 	p["ModifiedDate"] = lrTime(a.ModifiedAt)
 	p["PIN"] = map[string]any{
 		"Skipped":           a.PINSkipped,
-		"SkippedDate":       lrTime(a.PINSkippedAt),
-		"LastPINChangeDate": lrTime(a.PINChangedAt),
+		"SkippedDate":       lrDate(a.PINSkippedAt),
+		"LastPINChangeDate": lrDate(a.PINChangedAt),
 	}
 	return p
 }
