@@ -44,6 +44,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			reset_pin_url     <url>
 //			pin_reset_email   link|otp
 //			message_templates <dir>
+//			token_format      jwt|uuid
 //			webhook <url> { … }   # as below, for this tenant's events only
 //		}
 //		store sqlite [<path>]
@@ -155,7 +156,7 @@ var (
 	tenantLevel  = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
 		"allow_weak_pins", "allowed_origins", "mfa", "security_question", "webhook",
-		"reset_pin_url", "pin_reset_email", "message_templates",
+		"reset_pin_url", "pin_reset_email", "message_templates", "token_format",
 	}
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{}

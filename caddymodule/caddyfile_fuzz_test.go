@@ -22,7 +22,7 @@ var secretDirectives = map[string]bool{"pepper": true, "api_key": true, "api_sec
 func FuzzUnmarshalCaddyfile(f *testing.F) {
 	for _, s := range []string{
 		"tenant demo {\n api_key k\n api_secret s\n}\npepper 0123456789abcdef0123",
-		"tenant demo {\n api_key k1\n api_key k2\n api_secret s\n plan_expires 2030-01-02T15:04:05Z\n pin_required false\n pin_length 6 8\n allow_weak_pins\n allowed_origins https://a.example\n mfa security_question\n security_question pet \"What was your first pet?\"\n}",
+		"tenant demo {\n api_key k1\n api_key k2\n api_secret s\n plan_expires 2030-01-02T15:04:05Z\n pin_required false\n pin_length 6 8\n allow_weak_pins\n allowed_origins https://a.example\n mfa security_question\n security_question pet \"What was your first pet?\"\n token_format uuid\n}",
 		"store sqlite /tmp/x.db\nstore postgres postgres://u:p@h/db {\n max_conns 4\n}",
 		"hash argon2id 1 1024 1\nmax_concurrent_hashes 4\nlockout 5 15m 15m captcha\nrate_limit 300 1m",
 		"captcha recaptcha supersecretcaptcha {\n verify_url http://127.0.0.1:1/\n after 3\n min_score 0.5\n}",

@@ -118,6 +118,13 @@ func (p *parser) tenantDirective(t *Tenant) error {
 		}
 	case "message_templates":
 		return p.single(name, &t.MessageTemplates)
+	case "token_format":
+		if err := p.single(name, &t.TokenFormat); err != nil {
+			return err
+		}
+		if t.TokenFormat != "jwt" && t.TokenFormat != "uuid" {
+			return d.Errf("token_format: unknown value %q (want jwt or uuid)", t.TokenFormat)
+		}
 	default:
 		return p.unknown(tenantLevel)
 	}

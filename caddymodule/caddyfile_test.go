@@ -53,12 +53,14 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 					mfa security_question
 					security_question pet What was your first pet?
 					security_question city "Where were you born?"
+					token_format uuid
 				}
 				tenant blog {
 					api_key blog-key
 					api_secret blog-secret
 					pin_required true
 					pin_length 5
+					token_format jwt
 				}
 				store sqlite /var/lib/pinauth.db
 				pepper current-pepper-0001 older-pepper-0002
@@ -106,6 +108,7 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 							{ID: "pet", Text: "What was your first pet?"},
 							{ID: "city", Text: "Where were you born?"},
 						},
+						TokenFormat: "uuid",
 					},
 					{
 						Name:         "blog",
@@ -113,6 +116,7 @@ func TestUnmarshalCaddyfileBuildsTheHandler(t *testing.T) {
 						APISecret:    "blog-secret",
 						PINRequired:  ptr(true),
 						PINMinLength: 5,
+						TokenFormat:  "jwt",
 					},
 				},
 				Store:               &Store{Backend: "sqlite", Path: "/var/lib/pinauth.db"},
@@ -250,6 +254,9 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"pin_length three values", tenant("pin_length 4 6 8"), "pin_length: want 1 to 2 values", nil},
 		{"allow_weak_pins with a value", tenant("allow_weak_pins true"), "allow_weak_pins: takes no value", nil},
 		{"mfa unknown", tenant("mfa sms"), "mfa: unknown method", nil},
+		{"token_format unknown", tenant("token_format opaque"), `token_format: unknown value "opaque" (want jwt or uuid)`, nil},
+		{"token_format twice", tenant("token_format uuid\ntoken_format jwt"), "token_format: given more than once", nil},
+		{"token_format without value", tenant("token_format"), "token_format: want exactly one value", nil},
 		{"header_preset unknown", wrap("header_preset keycloak"), "header_preset: unknown preset", nil},
 		{"header_preset twice", wrap("header_preset authelia\nheader_preset authentik"), "header_preset: given more than once", nil},
 		{"security_question without text", tenant("security_question q1"), "security_question: want at least 2", nil},

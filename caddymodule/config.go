@@ -65,6 +65,13 @@ type Tenant struct {
 	// MessageTemplates is a directory of PIN reset message templates for
 	// this tenant, over the email block's templates. Default: none.
 	MessageTemplates string `json:"message_templates,omitempty"`
+
+	// TokenFormat is what clients receive as access_token: jwt (the
+	// signed JWT) or uuid (a UUID-shaped opaque handle, for LoginRadius's
+	// typed SDKs, which parse the token as a UUID; the gateway forwards a
+	// JWT minted for it upstream). Both are accepted whatever the setting.
+	// Default: jwt.
+	TokenFormat string `json:"token_format,omitempty"`
 }
 
 // SecurityQuestion is one question a tenant offers.

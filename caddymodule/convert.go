@@ -130,6 +130,7 @@ func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
 		ResetPINURL:      x.expand(fmt.Sprintf("tenant %q: reset_pin_url", t.Name), t.ResetPINURL),
 		PINResetEmail:    t.PINResetEmail,
 		MessageTemplates: x.expand(fmt.Sprintf("tenant %q: message_templates", t.Name), t.MessageTemplates),
+		TokenFormat:      t.TokenFormat,
 	}
 	for i, k := range t.APIKeys {
 		ct.APIKeys = append(ct.APIKeys, x.expand(fmt.Sprintf("tenant %q: api_key %d", t.Name, i+1), k))

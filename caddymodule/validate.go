@@ -164,6 +164,9 @@ func (t Tenant) validate() error {
 	if t.PINResetEmail != "" && t.PINResetEmail != pinauth.PINResetByLink && t.PINResetEmail != pinauth.PINResetByOTP {
 		return fmt.Errorf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
 	}
+	if t.TokenFormat != "" && t.TokenFormat != pinauth.TokenFormatJWT && t.TokenFormat != pinauth.TokenFormatUUID {
+		return fmt.Errorf("token_format: unknown value %q (want jwt or uuid)", t.TokenFormat)
+	}
 	seen := map[string]bool{}
 	for _, q := range t.SecurityQuestions {
 		if q.ID == "" || q.Text == "" {

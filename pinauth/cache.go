@@ -54,6 +54,10 @@ type verifiedToken struct {
 	profileKey string
 	// sidValue is the session header value, shared and immutable.
 	sidValue []string
+	// upstream, for an access-token handle, is the Authorization value
+	// forwarded in its place ("Bearer " and the JWT minted for it), shared
+	// and immutable; nil for a JWT, which is forwarded itself.
+	upstream []string
 	// bound is the Identity last built for this token and the profile
 	// entry it came from; rebuilt only when the profile entry changes, so
 	// cache hits do not allocate.
@@ -77,7 +81,16 @@ func newVerifiedToken(raw string, c *accessClaims) *verifiedToken {
 func (vt *verifiedToken) cost() int64 {
 	return int64(unsafe.Sizeof(*vt)+unsafe.Sizeof(boundIdentity{})+unsafe.Sizeof("")) + cacheItemOverhead +
 		allocCost(len("Bearer ")+len(vt.raw)) +
-		stringCost(vt.tenant) + stringCost(vt.uid) + stringCost(vt.sid) + stringCost(vt.profileKey)
+		stringCost(vt.tenant) + stringCost(vt.uid) + stringCost(vt.sid) + stringCost(vt.profileKey) +
+		vt.upstreamCost()
+}
+
+// upstreamCost is the memory of the minted JWT a handle's entry holds.
+func (vt *verifiedToken) upstreamCost() int64 {
+	if vt.upstream == nil {
+		return 0
+	}
+	return int64(unsafe.Sizeof("")) + stringCost(vt.upstream[0])
 }
 
 // sessionEntry is a cached valid session: the account it belongs to, so

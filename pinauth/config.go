@@ -191,6 +191,13 @@ type Tenant struct {
 	// MessageTemplates is a directory of message templates for this
 	// tenant, over Config.MessageTemplates and the built-in ones.
 	MessageTemplates string
+	// TokenFormat is what clients receive as access_token: TokenFormatJWT,
+	// the signed JWT itself, or TokenFormatUUID, a UUID-shaped opaque
+	// handle for typed SDKs that model the token as a UUID (the protected
+	// path then forwards a JWT minted for the handle upstream). Both forms
+	// are accepted whatever the setting, so changing it logs nobody out.
+	// Default: TokenFormatJWT.
+	TokenFormat string
 }
 
 // SecurityQuestion is one question a tenant offers.
@@ -360,6 +367,13 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		if t.MFA != "" && t.MFA != MFASecurityQuestion {
 			return c, fmt.Errorf("pinauth: tenant %q: unknown mfa %q", t.Name, t.MFA)
+		}
+		switch t.TokenFormat {
+		case "":
+			t.TokenFormat = TokenFormatJWT
+		case TokenFormatJWT, TokenFormatUUID:
+		default:
+			return c, fmt.Errorf("pinauth: tenant %q: unknown token_format %q (want jwt or uuid)", t.Name, t.TokenFormat)
 		}
 		tenants[i] = t
 	}

@@ -17,6 +17,10 @@ type grant struct {
 	newSession bool
 	access     string
 	accessExp  time.Time
+	// accessIat is set when access is a handle (token_format uuid), which
+	// the store keeps as a hash, with the session, issue and expiry times
+	// that the JWT minted for it will carry.
+	accessIat  time.Time
 	refresh    string
 	refreshExp time.Time
 	pinSession string
@@ -38,6 +42,10 @@ func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, no
 	if withPINSession {
 		gr.pinSession, gr.pinExp = newOpaqueToken(), now.Add(g.cfg.SessionTTL)
 	}
+	if g.issuesHandles(a.Tenant) {
+		gr.access, gr.accessIat, gr.accessExp = newOpaqueToken(), now, now.Add(g.cfg.AccessTTL)
+		return gr, nil
+	}
 	var err error
 	gr.access, gr.accessExp, err = g.issueAccessToken(a.Tenant, a.UID, gr.session.ID, now)
 	if err != nil {
@@ -54,6 +62,14 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 		}
 	}
 	ref := store.AccountRef{Tenant: gr.session.Tenant, UID: gr.session.UID}
+	if !gr.accessIat.IsZero() {
+		if err := tx.InsertToken(store.Token{
+			Hash: tokenHash(gr.access), Kind: store.TokenAccess, Tenant: ref.Tenant, UID: ref.UID,
+			SessionID: gr.session.ID, CreatedAt: gr.accessIat, ExpiresAt: gr.accessExp,
+		}); err != nil {
+			return err
+		}
+	}
 	if err := tx.InsertToken(store.Token{
 		Hash: tokenHash(gr.refresh), Kind: store.TokenRefresh, Tenant: ref.Tenant, UID: ref.UID,
 		SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.refreshExp,

@@ -19,26 +19,36 @@ type accessClaims struct {
 
 // issueAccessToken signs an access token for the account in session sid.
 func (g *Gateway) issueAccessToken(tenant, uid, sid string, now time.Time) (token string, exp time.Time, err error) {
-	ring := g.keys.Load()
 	exp = now.Add(g.cfg.AccessTTL)
-	claims := accessClaims{
+	token, err = g.signAccessToken(g.newAccessClaims(tenant, uid, sid, newOpaqueToken(), now, exp))
+	return token, exp, err
+}
+
+// newAccessClaims are the claims of an access token with id jti.
+func (g *Gateway) newAccessClaims(tenant, uid, sid, jti string, iat, exp time.Time) *accessClaims {
+	return &accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    g.cfg.Issuer,
 			Subject:   uid,
 			Audience:  jwt.ClaimStrings{tenant},
 			ExpiresAt: jwt.NewNumericDate(exp),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ID:        newOpaqueToken(),
+			IssuedAt:  jwt.NewNumericDate(iat),
+			ID:        jti,
 		},
 		SID: sid,
 	}
+}
+
+// signAccessToken signs claims with the current key, naming it in kid.
+func (g *Gateway) signAccessToken(claims *accessClaims) (string, error) {
+	ring := g.keys.Load()
 	t := jwt.NewWithClaims(ring.current.method, claims)
 	t.Header["kid"] = ring.current.id
-	token, err = t.SignedString(ring.current.private)
+	token, err := t.SignedString(ring.current.private)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("sign access token: %w", err)
+		return "", fmt.Errorf("sign access token: %w", err)
 	}
-	return token, exp, nil
+	return token, nil
 }
 
 // newJWTParser returns the parser every access token goes through: the

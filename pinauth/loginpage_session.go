@@ -17,7 +17,7 @@ import (
 // unknown); old is the device cookie the login used, if any.
 func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr loginResponse, pinLength int, old *pinDevice) *Error {
 	now := p.g.now()
-	claims, e := p.g.parseAccessToken(r.Context(), lr.AccessToken)
+	claims, e := p.g.accessClaimsOf(r.Context(), lr.AccessToken, now)
 	if e != nil {
 		return errInternal(e)
 	}

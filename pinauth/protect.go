@@ -55,6 +55,10 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 	switch {
 	case g.cfg.WithholdToken:
 		r.Header.Del("Authorization")
+	case vt.upstream != nil:
+		// A handle never travels upstream: the app gets the JWT minted
+		// for it, which it verifies against the JWKS.
+		r.Header["Authorization"] = vt.upstream
 	case fromQuery:
 		r.Header.Set("Authorization", "Bearer "+raw)
 	}
@@ -103,12 +107,13 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedTok
 	return vt, prof, nil
 }
 
-// verifyUncached checks signature, claims and session state, and caches the
-// result until the token expires (at most the cache TTL, so a revocation
-// made by another process and missed is honoured within it).
+// verifyUncached checks signature and claims (or, for a handle, looks it up
+// in the store) and session state, and caches the result until the token
+// expires (at most the cache TTL, so a revocation made by another process
+// and missed is honoured within it).
 func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *Error) {
 	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
-	claims, e := g.parseAccessToken(ctx, raw)
+	claims, e := g.accessClaimsOf(ctx, raw, now)
 	if e != nil {
 		return nil, e
 	}
@@ -122,6 +127,15 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 	}
 	vt := newVerifiedToken(raw, claims)
 	vt.gen = gen
+	if isAccessHandle(raw) {
+		// Signed only once the session is known valid: unknown and
+		// revoked handles cost no signature.
+		signed, err := g.signAccessToken(claims)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		vt.upstream = []string{"Bearer " + signed}
+	}
 	if ttl := min(vt.exp.Sub(now), g.cache.ttl); ttl > 0 && g.cache.seq.Load() == seq {
 		g.cache.tokens.SetWithTTL(raw, vt, vt.cost(), ttl)
 	}

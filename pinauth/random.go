@@ -19,8 +19,11 @@ func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
 
 // newOpaqueToken returns a random version-4 UUID string (122 random bits),
 // the shape LoginRadius SDKs expect for session, refresh and reset tokens.
-func newOpaqueToken() string {
-	b := randomBytes(16)
+func newOpaqueToken() string { return formatUUID4(randomBytes(16)) }
+
+// formatUUID4 formats 16 bytes as a lowercase version-4 UUID, overwriting
+// the six version and variant bits.
+func formatUUID4(b []byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte
@@ -32,7 +35,7 @@ func newOpaqueToken() string {
 	s[18] = '-'
 	hex.Encode(s[19:23], b[8:10])
 	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
+	hex.Encode(s[24:], b[10:16])
 	return string(s[:])
 }
 

@@ -151,6 +151,9 @@ const (
 	TokenSecondFactor TokenKind = "second_factor"
 	// TokenStepUp is a SecondFactorValidationToken proving a recent step-up.
 	TokenStepUp TokenKind = "step_up"
+	// TokenAccess is an access-token handle of a tenant whose token format
+	// is uuid: reusable until it expires or its session is revoked.
+	TokenAccess TokenKind = "access"
 )
 
 // Token is a stored opaque token. Only its hash is kept.

@@ -1,0 +1,103 @@
+package pinauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// The access-token formats a tenant may hand out (Tenant.TokenFormat).
+const (
+	// TokenFormatJWT hands clients the signed JWT itself.
+	TokenFormatJWT = "jwt"
+	// TokenFormatUUID hands clients a UUID-shaped opaque handle: the shape
+	// LoginRadius's typed SDKs parse access_token into (java.util.UUID,
+	// System.Guid). The gateway keeps only the handle's hash, with the
+	// session it belongs to, and forwards a JWT minted for it upstream
+	// (a "phantom token"), so apps behind the proxy still verify the
+	// JWKS.
+	TokenFormatUUID = "uuid"
+)
+
+// issuesHandles reports whether the named tenant hands out access-token
+// handles instead of JWTs.
+func (g *Gateway) issuesHandles(tenant string) bool {
+	t, err := g.tenantByName(tenant)
+	return err == nil && t.TokenFormat == TokenFormatUUID
+}
+
+// isAccessHandle reports whether raw has the one spelling of an access-token
+// handle: a lowercase version-4 UUID, as newOpaqueToken makes it. A JWT
+// never has it (it has dots), nor has the all-zero placeholder token of a
+// second-factor answer, so neither costs a store lookup here.
+func isAccessHandle(raw string) bool {
+	if len(raw) != 36 {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		case 14:
+			if c != '4' {
+				return false
+			}
+		case 19:
+			if c != '8' && c != '9' && c != 'a' && c != 'b' {
+				return false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// handleClaims looks an access-token handle up in the store and returns the
+// claims of the JWT it stands for: the session, account and lifetime it was
+// issued with. An unknown handle (never issued, or deleted with its revoked
+// session) is 905, an expired one 906. The caller checks the session, as it
+// does for a JWT.
+func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (*accessClaims, *Error) {
+	tok, found, err := g.store.Token(ctx, store.TokenAccess, tokenHash(raw))
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if !found || !tok.UsedAt.IsZero() || tok.Tenant == "" || tok.UID == "" || tok.SessionID == "" {
+		return nil, errCode(CodeAccessTokenInvalid)
+	}
+	if _, err := g.tenantByName(tok.Tenant); err != nil {
+		// A tenant removed from the configuration takes its handles along,
+		// as the JWT parser refuses its audience.
+		return nil, errCode(CodeAccessTokenInvalid)
+	}
+	if !now.Before(tok.ExpiresAt) {
+		return nil, errCode(CodeAccessTokenExpired)
+	}
+	return g.newAccessClaims(tok.Tenant, tok.UID, tok.SessionID, handleJTI(raw), tok.CreatedAt, tok.ExpiresAt), nil
+}
+
+// handleJTI is the jti of the JWTs minted for a handle: the same on every
+// node and at every mint, so an upstream that logs or deduplicates by jti
+// sees one token, and derived one way from the handle, so the JWT does not
+// reveal it.
+func handleJTI(raw string) string {
+	sum := sha256.Sum256([]byte("pinauth access handle jti\x00" + raw))
+	return formatUUID4(sum[:16])
+}
+
+// accessClaimsOf verifies an access token of either format and returns its
+// claims; the session is not checked (see verifyUncached).
+func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*accessClaims, *Error) {
+	if isAccessHandle(raw) {
+		return g.handleClaims(ctx, raw, now)
+	}
+	return g.parseAccessToken(ctx, raw)
+}
