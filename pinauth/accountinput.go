@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -101,13 +104,15 @@ func (in *accountInput) validate() *Error {
 			in.emails[i].Type = "Primary"
 		}
 		switch v := in.emails[i].Value; {
+		case hasControl(in.emails[i].Type):
+			bad("Email", "The email Type must be printable text on one line.")
 		case !isASCII(v):
 			bad("Email", "The email address must be written in ASCII (an internationalized domain in its xn-- form).")
 		case !validEmail(v):
 			bad("Email", "The email address is not valid.")
 		}
 	}
-	if in.username != nil && !validUsername(*in.username) {
+	if in.username != nil && (hasControl(*in.username) || !validUsername(*in.username)) {
 		bad("UserName", "The user name must be 1 to 128 printable characters without spaces.")
 	}
 	if in.phone != nil && *in.phone != "" && !validPhone(*in.phone) {
@@ -117,15 +122,32 @@ func (in *accountInput) validate() *Error {
 		bad("Password", msgPasswordPolicy)
 	}
 	for _, r := range in.roles {
-		if r == "" || strings.ContainsAny(r, ",\r\n") {
-			bad("Roles", "Roles must be non-empty and contain no comma or line break.")
+		if r == "" || strings.Contains(r, ",") || hasControl(r) {
+			bad("Roles", "Roles must be non-empty and contain no comma, line break or other control character.")
 			break
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.extra)) {
+		if hasControl(k) || jsonHasControl(in.extra[k]) {
+			bad(printableKey(k), msgControlChars)
 		}
 	}
 	if fields != nil {
 		return &Error{Code: CodeValidation, Fields: fields}
 	}
 	return nil
+}
+
+// printableKey is a profile key as a field error may name it: truncated,
+// and with control characters shown as Go escapes, so the error itself
+// carries none.
+func printableKey(k string) string {
+	k = truncate(k, 64)
+	if !hasControl(k) {
+		return k
+	}
+	q := strconv.QuoteToASCII(k)
+	return q[1 : len(q)-1]
 }
 
 // profileFieldKinds are the JSON kinds of LoginRadius profile fields the

@@ -21,6 +21,9 @@ const (
 	numIdentityHeaders
 )
 
+// identitySuffixes name the identity headers after the prefix.
+var identitySuffixes = [numIdentityHeaders]string{"Uid", "Tenant", "Email", "Username", "Name", "Roles", "Session"}
+
 // identityHeaders knows the header names the gateway sets and which
 // client-sent headers it removes.
 type identityHeaders struct {
@@ -39,7 +42,7 @@ type identityHeaders struct {
 
 func newIdentityHeaders(prefix string) identityHeaders {
 	var h identityHeaders
-	for i, suffix := range [numIdentityHeaders]string{"Uid", "Tenant", "Email", "Username", "Name", "Roles", "Session"} {
+	for i, suffix := range identitySuffixes {
 		h.names[i] = textproto.CanonicalMIMEHeaderKey(prefix + suffix)
 	}
 	h.stripPrefixes = append([]string{normalizeHeaderName(prefix)}, presetStripPrefixes...)
@@ -111,6 +114,9 @@ type profileEntry struct {
 	values   [numIdentityHeaders][]string
 	// pipeRoles are the roles separated by |, for the authentik preset.
 	pipeRoles []string
+	// dropped has bit i set when identity header i was left out because
+	// the stored value is not one line of printable text.
+	dropped uint8
 }
 
 func newProfileEntry(a store.Account) *profileEntry {
@@ -123,12 +129,33 @@ func newProfileEntry(a store.Account) *profileEntry {
 		Name:     displayName(&a),
 		Roles:    strings.Join(a.Roles, ","),
 	}
-	for i, v := range [...]string{e.identity.UID, e.identity.Tenant, e.identity.Email, e.identity.Username, e.identity.Name, e.identity.Roles} {
-		if v != "" {
-			e.values[i] = []string{v}
+	for i, v := range [...]*string{&e.identity.UID, &e.identity.Tenant, &e.identity.Email, &e.identity.Username, &e.identity.Name, &e.identity.Roles} {
+		if hasControl(*v) {
+			// Stored before such values were refused (or written around
+			// the gateway): a header cannot carry it (reverse_proxy
+			// would answer every request of the account with 502), and
+			// an encoded form could pass for another value. Left out,
+			// from the headers and the placeholders alike.
+			*v = ""
+			e.dropped |= 1 << i
+		}
+		if *v != "" {
+			e.values[i] = []string{*v}
 		}
 	}
 	return e
+}
+
+// droppedNames are the identity headers left out of e, by suffix (Name,
+// Roles …), for the log.
+func (e *profileEntry) droppedNames() []string {
+	var names []string
+	for i, n := range identitySuffixes {
+		if e.dropped&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // cost is the entry's memory for ristretto: the struct, its strings, a

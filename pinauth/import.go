@@ -332,6 +332,9 @@ func parseImportRecord(raw []byte) importRecord {
 			fail(key, "has the wrong type")
 		}
 	}
+	if hasControl(rec.lastLoginL) {
+		fail("LastLoginLocation", msgControlChars)
+	}
 	if !validImportUID(rec.uid) {
 		fail("Uid", "is required: 1 to 128 letters, digits, '-', '_' or '.'")
 	}

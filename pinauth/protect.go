@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // protect is the protected path: strip forged identity headers, verify the
@@ -186,6 +188,10 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 		return nil, found, err
 	}
 	p := newProfileEntry(a)
+	if p.dropped != 0 {
+		g.log.Warn("identity header dropped", zap.String("tenant", tenant), zap.String("uid", uid),
+			zap.Strings("fields", p.droppedNames()), zap.String("reason", "control character in the stored value"))
+	}
 	p.gen = gen
 	g.hdrs.prepare(p)
 	if g.cache.seq.Load() == seq {

@@ -451,7 +451,7 @@ func TestSecurityDuplicateKeysLookAlikeEmailsAndSQLishInputHaveNoEffect(t *testi
 		}
 	})
 
-	t.Run("SQL-ish input is stored and returned verbatim", func(t *testing.T) {
+	t.Run("SQL-ish input is stored and returned verbatim, and a NUL in a profile field is refused", func(t *testing.T) {
 		g := g.in(t)
 		const (
 			sqlEmail    = "o'reilly+1=1--@example.com"
@@ -460,15 +460,26 @@ func TestSecurityDuplicateKeysLookAlikeEmailsAndSQLishInputHaveNoEffect(t *testi
 		)
 		fields := map[string]any{
 			"FirstName":    `"; DROP TABLE accounts; --`,
-			"LastName":     "Smith\x00' OR '1'='1",
+			"LastName":     "Smith' OR '1'='1",
 			"Company":      `Robert'); DELETE FROM identifiers WHERE ('1'='1`,
-			"CustomFields": map[string]any{"'; DROP TABLE sessions; --": "' UNION SELECT * FROM signing_keys --", "nul\x00key": "v\x00"},
+			"CustomFields": map[string]any{"'; DROP TABLE sessions; --": "' UNION SELECT * FROM signing_keys --"},
 		}
 		body := map[string]any{
 			"Email": []map[string]string{{"Type": "Primary", "Value": sqlEmail}}, "UserName": sqlUser,
-			"Password": sqlPassword, "Roles": []string{"' OR 1=1 --", "x\x00y"},
+			"Password": sqlPassword, "Roles": []string{"' OR 1=1 --", "x'y"},
 		}
 		maps.Copy(body, fields)
+		// A NUL in a profile field is refused (issue 15, finding 7: no
+		// control character is stored), in a value, a key or a role.
+		for field, v := range map[string]any{
+			"LastName":     "Smith\x00' OR '1'='1",
+			"CustomFields": map[string]any{"nul\x00key": "v"},
+			"Roles":        []string{"' OR 1=1 --", "x\x00y"},
+		} {
+			withNUL := maps.Clone(body)
+			withNUL[field] = v
+			g.do("POST", apiPrefix+"/manage/account?"+g.manage(), withNUL).wantError(t, 403, 1134)
+		}
 		r := g.do("POST", apiPrefix+"/manage/account?"+g.manage(), body)
 		if r.status != 200 {
 			t.Fatalf("create with SQL-ish fields: %d %s", r.status, r.raw)
@@ -480,7 +491,7 @@ func TestSecurityDuplicateKeysLookAlikeEmailsAndSQLishInputHaveNoEffect(t *testi
 				t.Errorf("%s came back as %#v, want %#v", k, got[k], want)
 			}
 		}
-		if got["UserName"] != sqlUser || !jsonEqual(t, got["Roles"], []string{"' OR 1=1 --", "x\x00y"}) {
+		if got["UserName"] != sqlUser || !jsonEqual(t, got["Roles"], []string{"' OR 1=1 --", "x'y"}) {
 			t.Errorf("UserName %#v, Roles %#v", got["UserName"], got["Roles"])
 		}
 		if r := g.do("POST", apiPrefix+"/auth/login?apikey="+apiKey, map[string]string{"email": sqlEmail, "password": sqlPassword}); r.code() != 1243 {

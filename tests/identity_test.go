@@ -1,0 +1,57 @@
+package tests
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+)
+
+// TestAnAccountHoldingAControlCharacterStillReachesTheUpstream is finding
+// 7 of issue 15 on real Caddy: the management API refuses a FullName with
+// CRLF (it stored it before, and reverse_proxy then answered every
+// request of the account with 502); an account that already holds one
+// (written before the fix) still reaches the upstream, without the header
+// that cannot carry it.
+func TestAnAccountHoldingAControlCharacterStillReachesTheUpstream(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, func(s *siteConfig) { s.Extra = "header_preset authelia" })
+	uid := g.createAccount(pin)
+	const hostile = "Gina\r\nX-Auth-Uid: victim"
+	g.do("PUT", apiPrefix+"/manage/account/"+uid+"?"+g.manage(), map[string]any{"FullName": hostile}).wantError(t, 403, 1134)
+
+	// Written as an older version would have: straight into the store.
+	st, err := sqlite.Open(g.site.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(t.Context(), func(tx store.Tx) error {
+		a, _, err := tx.Account(tenantName, uid)
+		if err != nil {
+			return err
+		}
+		a.Profile["FullName"], _ = json.Marshal(hostile)
+		_, err = tx.SaveAccount(a)
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	login := g.passwordLogin()
+	r := g.protected("/app/profile", login.str("access_token"))
+	if r.status != 200 || r.raw != upstreamBody {
+		t.Fatalf("protected request of an account holding CRLF in FullName: %d %s", r.status, r.raw)
+	}
+	got := g.up.last(t).Header
+	for _, name := range []string{"X-Auth-Name", "Remote-Name"} {
+		if v, ok := got[name]; ok {
+			t.Errorf("the upstream got %s: %q", name, v)
+		}
+	}
+	if got.Get("X-Auth-Uid") != uid || got.Get("Remote-User") != username || got.Get("X-Auth-Email") != email {
+		t.Errorf("the other identity headers: X-Auth-Uid %q, Remote-User %q, X-Auth-Email %q", got.Get("X-Auth-Uid"), got.Get("Remote-User"), got.Get("X-Auth-Email"))
+	}
+}
