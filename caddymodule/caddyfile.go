@@ -117,8 +117,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // tenant, api_key, allowed_origins, security_question, public and webhook
 // may be repeated; every other subdirective may appear once. Durations use Caddy's
 // syntax (90s, 15m, 7d); cache_size accepts sizes such as 64MiB. Secrets
-// take placeholders ({env.X}, {file./path}), expanded when the config is
-// loaded. The field docs of Handler and Tenant give every default.
+// take placeholders ({env.X}, {file./path}, and {env.X:default}, which
+// falls back to the default when X is unset or empty), expanded when the
+// config is loaded; a secret still at such a default is logged as a
+// warning. The field docs of Handler and Tenant give every default.
 //
 // Error messages name the subdirective and never repeat the value of
 // api_key, api_secret, pepper, signing_key, the captcha secret, the email

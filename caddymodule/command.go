@@ -23,7 +23,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "pinauth",
-		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>|postgres:<dsn>] [--tenant <name>]",
+		Usage: "<command> [--config <path> [--adapter <name>]] [--store sqlite:<path>|postgres:<dsn>] [--tenant <name>] [--verbose]",
 		Short: "Administers caddy-pinauth: accounts, imports, signing keys, webhooks",
 		Long: `
 Administers the pin_auth gateway's store while Caddy runs (or not).
@@ -37,6 +37,14 @@ read-only commands (user list and show, webhooks list and replay, stats,
 keys list), while commands that hash, sign or record events need the
 config.
 --tenant names the tenant when the config has several.
+--verbose logs to standard error what Caddy's commands log (the config
+file used, adapter warnings, the store opened); without it a command
+that succeeds writes nothing there.
+
+Only user add, import and keys rotate create a SQLite store that does
+not exist yet; every other command fails on a missing file, since a
+wrong --config, --store or data directory would otherwise show an
+empty store.
 
 Commands:
   user add        create an account (password and PIN are prompted for
@@ -73,6 +81,7 @@ one line on standard error starting with "caddy pinauth: ".
 			cmd.PersistentFlags().StringP("adapter", "a", "", "Name of the config adapter")
 			cmd.PersistentFlags().String("store", "", "Store to use instead of the config's: sqlite:<path> or postgres:<dsn>")
 			cmd.PersistentFlags().String("tenant", "", "Tenant to act on (default: the config's only tenant)")
+			cmd.PersistentFlags().Bool("verbose", false, "Log the config and store used to standard error")
 			cmd.SetFlagErrorFunc(flagError)
 			cmd.Args = cobra.ArbitraryArgs
 			cmd.RunE = groupRunE
@@ -96,6 +105,10 @@ type cliCommand struct {
 	use   string
 	args  cobra.PositionalArgs
 	flags func(cmd *cobra.Command)
+	// createsStore lets the command create a SQLite store that does not
+	// exist yet (adding accounts, importing, making a key); any other
+	// command fails on a missing file instead.
+	createsStore bool
 }
 
 // cliCall is what a command's run gets: where to read and write, the
@@ -125,7 +138,7 @@ func runs(fn func(x *cliRun) error) func(context.Context, cliCall) error {
 var cliCommands = []cliCommand{
 	{name: "keys", short: "Lists and rotates the JWT signing keys", children: []cliCommand{
 		{name: "list", short: "Lists the signing keys", run: runs(keysList)},
-		{name: "rotate", short: "Retires the signing key and signs with a new one", run: runs(keysRotate)},
+		{name: "rotate", short: "Retires the signing key and signs with a new one", run: runs(keysRotate), createsStore: true},
 	}},
 	userCommands,
 	importCommand,
@@ -165,6 +178,9 @@ func (c cliCommand) cobra() *cobra.Command {
 		if err != nil {
 			return exitWith(cmd, err)
 		}
+		for i := range targets {
+			targets[i].spec.mustExist = !c.createsStore
+		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), cliTimeout)
 		if c.name == "import" {
 			// An import of a million profiles takes minutes; the operator
@@ -196,10 +212,11 @@ func flagError(cmd *cobra.Command, err error) error {
 }
 
 // cliTarget is one store a command works on, with the handler config that
-// names it (nil with --store).
+// names it (nil with --store), and the logger of --verbose.
 type cliTarget struct {
 	spec    storeSpec
 	handler *Handler
+	log     *zap.Logger
 }
 
 // cliTargets resolves the --store or --config/--adapter flags.
@@ -208,14 +225,15 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 	storeFlag, _ := flags.GetString("store")
 	configFile, _ := flags.GetString("config")
 	adapter, _ := flags.GetString("adapter")
+	log := cliLogger(cmd)
 	if storeFlag != "" {
 		spec, err := storeFlagSpec(storeFlag)
 		if err != nil {
 			return nil, err
 		}
-		return []cliTarget{{spec: spec}}, nil
+		return []cliTarget{{spec: spec, log: log}}, nil
 	}
-	cfgJSON, _, _, err := caddycmd.LoadConfig(configFile, adapter)
+	cfgJSON, err := loadCLIConfig(configFile, adapter, log)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +260,7 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 		}
 		if key := spec.id(); !seen[key] {
 			seen[key] = true
-			targets = append(targets, cliTarget{spec: spec, handler: h})
+			targets = append(targets, cliTarget{spec: spec, handler: h, log: log})
 		}
 	}
 	if len(targets) == 0 {
@@ -305,7 +323,7 @@ func withGateway(t cliTarget, fn func(gw *pinauth.Gateway) error) error {
 	}
 	return withStore(t, func(st store.Store) error {
 		cfg.Store = st
-		cfg.Logger = zap.NewNop()
+		cfg.Logger = t.log
 		cfg.CacheSize = 1 << 20 // the CLI verifies no tokens
 		// Events are recorded in the outbox as the API records them, but
 		// the running gateways deliver them, never the CLI.
@@ -321,7 +339,7 @@ func withGateway(t cliTarget, fn func(gw *pinauth.Gateway) error) error {
 
 // withStore opens a target's store for fn and releases it after.
 func withStore(t cliTarget, fn func(st store.Store) error) error {
-	st, key, err := acquireStore(t.spec, zap.NewNop())
+	st, key, err := acquireStore(t.spec, t.log)
 	if err != nil {
 		return err
 	}

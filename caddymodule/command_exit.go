@@ -42,6 +42,21 @@ func rejectedErrorf(format string, args ...any) error {
 	return &cliError{status: exitRejected, msg: fmt.Sprintf(format, args...)}
 }
 
+// notFoundIn names where a "not found" answer looked: the tenant and the
+// store, so that an operator pointed at the wrong config, tenant or data
+// directory sees it at once. Other errors pass unchanged.
+func notFoundIn(err error, tenant string, t cliTarget) error {
+	status, msg := cliExitStatus(err)
+	if status != exitNotFound {
+		return err
+	}
+	where := "store " + t.spec.describe()
+	if tenant != "" {
+		where = "tenant " + tenant + " of " + where
+	}
+	return notFoundErrorf("%s in %s", msg, where)
+}
+
 // cliExitStatus returns the exit status and the one-line message of err.
 // An import input that is not an export is "rejected". Errors of the core
 // map by their catalogue code: 938 (no such account) is

@@ -19,7 +19,8 @@ var importCommand = cliCommand{
 	flags: func(cmd *cobra.Command) {
 		cmd.Flags().Bool("json", false, "Print the summary as JSON")
 	},
-	run: runs(runImport),
+	run:          runs(runImport),
+	createsStore: true,
 }
 
 func runImport(x *cliRun) error {

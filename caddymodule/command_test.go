@@ -128,3 +128,58 @@ func TestPinAuthHandlersAreFoundInNestedRoutes(t *testing.T) {
 		t.Fatalf("found %d pin_auth handlers, want 2", len(got))
 	}
 }
+
+// TestReadCommandsRefuseToCreateAMissingSQLiteStore points every command
+// that only reads or changes existing records at a SQLite path that does
+// not exist, through the config and through --store: each must fail with
+// a message naming the path and leave no file behind (an empty store
+// made by a typo in the data directory would answer "0 accounts"). The
+// commands that add records create it.
+func TestReadCommandsRefuseToCreateAMissingSQLiteStore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "data", "pinauth.db")
+	conf := cliSite(t, "store sqlite "+db)
+	for _, c := range []struct {
+		args []string
+		// viaStore: the command also works on --store (it neither hashes
+		// nor records events).
+		viaStore bool
+	}{
+		{[]string{"stats"}, true},
+		{[]string{"user", "list"}, true},
+		{[]string{"user", "show", "alice@example.com"}, true},
+		{[]string{"user", "unlock", "alice@example.com"}, false},
+		{[]string{"user", "block", "alice@example.com"}, false},
+		{[]string{"user", "delete", "alice@example.com"}, false},
+		{[]string{"user", "set-pin", "alice@example.com"}, false},
+		{[]string{"keys", "list"}, true},
+		{[]string{"webhooks", "list"}, true},
+		{[]string{"webhooks", "replay", "--all"}, true},
+	} {
+		wheres := [][]string{{"--config", conf}}
+		if c.viaStore {
+			wheres = append(wheres, []string{"--store", "sqlite:" + db, "--tenant", "demo"})
+		}
+		for _, where := range wheres {
+			args := append(append([]string{}, c.args...), where...)
+			t.Run(strings.Join(args[:len(c.args)+1], " "), func(t *testing.T) {
+				r := pinauthCLI(t, "4821\n", args...)
+				want := "caddy pinauth: store: no sqlite database at " + db + " "
+				if r.status != exitFailure || !strings.HasPrefix(r.errOut, want) {
+					t.Fatalf("status %d, stderr %q; want %d and %q…", r.status, r.errOut, exitFailure, want)
+				}
+				if _, err := os.Stat(filepath.Dir(db)); !os.IsNotExist(err) {
+					t.Fatalf("the command created %s (stat: %v)", filepath.Dir(db), err)
+				}
+			})
+		}
+	}
+	t.Run("user add creates the store", func(t *testing.T) {
+		r := pinauthCLI(t, "a long password\n4821\n", "user", "add", "--config", conf, "--email", "alice@example.com")
+		if r.status != exitOK {
+			t.Fatalf("user add: %d %q", r.status, r.errOut)
+		}
+		if r := pinauthCLI(t, "", "stats", "--config", conf); r.status != exitOK || !strings.Contains(r.out, "accounts") {
+			t.Fatalf("stats on the new store: %d %q %q", r.status, r.out, r.errOut)
+		}
+	})
+}

@@ -28,7 +28,7 @@ var userCommands = cliCommand{name: "user", short: "Creates, lists, shows, unloc
 			f.String("last-name", "", "Last name")
 			f.StringSlice("role", nil, "Role (repeatable or comma-separated)")
 			f.Bool("json", false, "Print the account as JSON")
-		}, run: runs(userAdd)},
+		}, run: runs(userAdd), createsStore: true},
 	{name: "list", short: "Lists accounts in Uid order",
 		flags: func(cmd *cobra.Command) {
 			f := cmd.Flags()
@@ -104,7 +104,12 @@ func (x *cliRun) withAdmin(fn func(adm *pinauth.Admin, tenant string) error) err
 	if err != nil {
 		return err
 	}
-	return withGateway(t, func(gw *pinauth.Gateway) error { return fn(gw.Admin(), x.tenantFlag()) })
+	tenant := x.tenantFlag()
+	err = withGateway(t, func(gw *pinauth.Gateway) error { return fn(gw.Admin(), tenant) })
+	if tenant == "" && t.handler != nil && len(t.handler.Tenants) == 1 {
+		tenant = t.handler.Tenants[0].Name
+	}
+	return notFoundIn(err, tenant, t)
 }
 
 // withReader runs fn with the target's store for read-only commands; with
@@ -124,7 +129,7 @@ func (x *cliRun) withReader(fn func(st store.Reader, tenant string) error) error
 		}
 		tenant = t.handler.Tenants[0].Name
 	}
-	return withStore(t, func(st store.Store) error { return fn(st, tenant) })
+	return notFoundIn(withStore(t, func(st store.Store) error { return fn(st, tenant) }), tenant, t)
 }
 
 // resolveUID turns the command's account argument into a Uid.

@@ -158,9 +158,25 @@ func runUserCLIScenario(t *testing.T, conf, storeFlag string) {
 		if r := pinauthCLI(t, "", "stats", "--store", storeFlag); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +1$`).MatchString(r.out) {
 			t.Fatalf("stats --store %s: %d %q %q", storeFlag, r.status, r.out, r.errOut)
 		}
-		if r := pinauthCLI(t, "", "user", "show", "nobody@example.com", "--config", conf); r.status != exitNotFound ||
-			r.errOut != "caddy pinauth: account not found\n" {
-			t.Fatalf("show of an unknown account: %d %q", r.status, r.errOut)
+		// "Not found" names where it looked, so a wrong config or data
+		// directory shows at once.
+		spec, err := storeFlagSpec(storeFlag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		where := spec.describe()
+		if !strings.HasPrefix(where, "sqlite /") && !strings.HasPrefix(where, "postgres pinauth_test_") {
+			t.Fatalf("the store is described as %q", where)
+		}
+		for _, args := range [][]string{
+			{"user", "show", "nobody@example.com", "--config", conf},
+			{"user", "unlock", "nobody@example.com", "--config", conf},
+			{"user", "show", "nobody@example.com", "--store", storeFlag, "--tenant", "demo"},
+		} {
+			if r := pinauthCLI(t, "", args...); r.status != exitNotFound ||
+				r.errOut != "caddy pinauth: account not found in tenant demo of store "+where+"\n" {
+				t.Fatalf("%s of an unknown account: %d %q", args[1], r.status, r.errOut)
+			}
 		}
 	})
 

@@ -154,7 +154,12 @@ func webhooksReplay(ctx context.Context, c cliCall) error {
 				missing = append(missing, id)
 			}
 		}
-		return notFoundErrorf("no dead event with id %s (list them with `caddy pinauth webhooks list --state dead`)", strings.Join(missing, ", "))
+		var stores []string
+		for _, t := range c.targets {
+			stores = append(stores, "store "+t.spec.describe())
+		}
+		return notFoundErrorf("no dead event with id %s in %s (list them with `caddy pinauth webhooks list --state dead`)",
+			strings.Join(missing, ", "), strings.Join(stores, " or "))
 	}
 	if replayed == 0 {
 		fmt.Fprintln(c.out, "no dead events")

@@ -19,6 +19,10 @@ type storeSpec struct {
 	maxConns       int
 	connectTimeout time.Duration
 	queryTimeout   time.Duration
+	// mustExist refuses to create a SQLite file that does not exist: a
+	// read-only command pointed at the wrong place must say so, not show
+	// an empty store.
+	mustExist bool
 }
 
 // coreConfig expands placeholders and converts h into the core's Config
@@ -148,11 +152,11 @@ func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
 	return ct, nil
 }
 
-// expander expands {env.*}, {file.*} and the other global placeholders
-// and keeps the first failure. A placeholder that expands to nothing (an
-// unset variable, an unreadable file) is an error rather than an empty
-// secret. Caddy's error names only the placeholder, never the value
-// around it.
+// expander expands {env.*}, {file.*} and the other global placeholders,
+// and {env.NAME:default} (see envDefault), and keeps the first failure. A
+// placeholder that expands to nothing (an unset variable, an unreadable
+// file) is an error rather than an empty secret. Caddy's error names only
+// the placeholder, never the value around it.
 type expander struct {
 	repl *caddy.Replacer
 	err  error
@@ -162,7 +166,7 @@ func (x *expander) expand(field, s string) string {
 	if x.err != nil || s == "" {
 		return s
 	}
-	out, err := x.repl.ReplaceOrErr(s, true, false)
+	out, err := replaceWithEnvDefaults(x.repl, s)
 	if err != nil {
 		x.err = fmt.Errorf("%s: %w", field, err)
 		return ""

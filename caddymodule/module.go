@@ -183,10 +183,12 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
-	cfg, spec, err := h.coreConfig(caddy.NewReplacer())
+	repl := caddy.NewReplacer()
+	cfg, spec, err := h.coreConfig(repl)
 	if err != nil {
 		return err
 	}
+	warnDevDefaults(h.logger, h.devDefaults(repl))
 	st, key, err := acquireStore(spec, h.logger)
 	if err != nil {
 		return err

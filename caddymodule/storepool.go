@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,23 +38,30 @@ func (p pooledStore) Destruct() error { return p.Close() }
 
 // acquireStore opens the store spec names, or takes another reference to
 // it when it is already open, and returns it with the key to release it.
-// log receives the store's own events (the PostgreSQL listener's).
+// log receives one line saying where the store is when it is opened (not
+// when a reload reuses it) and the store's own events (the PostgreSQL
+// listener's).
 func acquireStore(spec storeSpec, log *zap.Logger) (store.Store, string, error) {
 	switch spec.backend {
 	case backendSQLite:
-		return acquireSQLite(spec)
+		return acquireSQLite(spec, log)
 	case backendPostgres:
 		return acquirePostgres(spec, log)
 	}
 	return nil, "", fmt.Errorf("store: unsupported backend %q", spec.backend)
 }
 
-func acquireSQLite(spec storeSpec) (store.Store, string, error) {
+func acquireSQLite(spec storeSpec, log *zap.Logger) (store.Store, string, error) {
 	path, err := filepath.Abs(spec.path)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: %w", err)
 	}
 	key := spec.backend + ":" + path
+	if spec.mustExist {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("store: no sqlite database at %s (this command creates none: check --config, --store and the data directory, $XDG_DATA_HOME or $HOME)", path)
+		}
+	}
 	val, _, err := stores.LoadOrNew(key, func() (caddy.Destructor, error) {
 		// SQLite creates the file but not its directory; Caddy's data
 		// directory may not exist yet on a fresh machine.
@@ -63,6 +72,7 @@ func acquireSQLite(spec storeSpec) (store.Store, string, error) {
 		if err != nil {
 			return nil, err
 		}
+		log.Info("store opened", zap.String("backend", backendSQLite), zap.String("path", path))
 		return pooledStore{st}, nil
 	})
 	if err != nil {
@@ -92,6 +102,7 @@ func acquirePostgres(spec storeSpec, log *zap.Logger) (store.Store, string, erro
 		if err != nil {
 			return nil, err
 		}
+		log.Info("store opened", postgresLocation(spec.dsn)...)
 		return pooledStore{st}, nil
 	})
 	if err != nil {
@@ -126,6 +137,18 @@ func (s storeSpec) describe() string {
 		return fmt.Sprintf("postgres %s on %s:%d", c.Database, c.Host, c.Port)
 	}
 	return "postgres"
+}
+
+// postgresLocation is where a DSN points, as log fields: the host, port,
+// database and user, never the password (nor any other parameter).
+func postgresLocation(dsn string) []zap.Field {
+	fields := []zap.Field{zap.String("backend", backendPostgres)}
+	c, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return fields
+	}
+	return append(fields, zap.String("host", c.Host), zap.Uint16("port", c.Port),
+		zap.String("database", c.Database), zap.String("user", c.User))
 }
 
 // releaseStore drops one reference taken by acquireStore; the last one

@@ -46,6 +46,25 @@ func TestCLIBinaryAddsAnAccountThatLogsInAndExitsWithDocumentedStatuses(t *testi
 	if strings.Contains(out+errOut, cliPassword) || strings.Contains(out+errOut, cliPIN) {
 		t.Fatal("the CLI printed a secret")
 	}
+	// Success writes nothing to standard error: Caddy's log lines (the
+	// config file used, the adapter's) appear only with --verbose.
+	if errOut != "" {
+		t.Fatalf("user add succeeded with this on standard error:\n%s", errOut)
+	}
+	for _, verbose := range []bool{false, true} {
+		args := []string{"stats"}
+		if verbose {
+			args = append(args, "--verbose")
+		}
+		out, errOut, status := g.cliRun("", args...)
+		if status != 0 || !strings.Contains(out, "accounts") {
+			t.Fatalf("%v: status %d\n%s\n%s", args, status, out, errOut)
+		}
+		logged := strings.Contains(errOut, `"msg":"using config from file"`) && strings.Contains(errOut, `"msg":"store opened"`)
+		if verbose != logged || !verbose && errOut != "" {
+			t.Fatalf("%v: standard error:\n%s", args, errOut)
+		}
+	}
 	// The running Caddy logs the account in.
 	r := g.do("POST", apiPrefix+"/auth/login?apikey="+apiKey, map[string]string{"email": cliEmail, "password": cliPassword})
 	if r.status != 200 || r.str("session_token") == "" {
@@ -62,7 +81,7 @@ func TestCLIBinaryAddsAnAccountThatLogsInAndExitsWithDocumentedStatuses(t *testi
 		status int
 		stderr string
 	}{
-		{"unknown account", "", []string{"user", "show", "nobody@example.com"}, 3, "caddy pinauth: account not found\n"},
+		{"unknown account", "", []string{"user", "show", "nobody@example.com"}, 3, "caddy pinauth: account not found in tenant " + tenantName + " of store sqlite /"},
 		{"unknown subcommand", "", []string{"user", "frobnicate"}, 2, "caddy pinauth: unknown command"},
 		{"unknown flag", "", []string{"user", "list", "--frobnicate"}, 2, "caddy pinauth: unknown flag"},
 		{"weak PIN", "1111\n", []string{"user", "set-pin", cliEmail}, 4, "caddy pinauth: rejected: PINInfo.PIN"},
