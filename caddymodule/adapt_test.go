@@ -73,11 +73,21 @@ func TestCaddyfileAdaptsToGoldenJSON(t *testing.T) {
 
 // TestCaddyfileExampleAdaptsToGoldenJSON keeps the repository's
 // Caddyfile.example and its golden in step. It runs with none of the
-// example's variables set, as a first-time user would.
+// example's variables set, as a first-time user would, and again with its
+// secrets set: the adapted JSON (which `caddy run` saves as autosave.json)
+// must be the same, holding none of them, since the example reads them
+// with runtime placeholders when Caddy starts.
 func TestCaddyfileExampleAdaptsToGoldenJSON(t *testing.T) {
-	for _, name := range []string{"PINAUTH_API_KEY", "PINAUTH_API_SECRET", "PINAUTH_PEPPER"} {
-		t.Setenv(name, "") // restored after the test
-		os.Unsetenv(name)  // {$X:default} uses the default only when X is unset
+	t.Setenv("PINAUTH_PORT", "") // restored after the test
+	os.Unsetenv("PINAUTH_PORT")  // {$X:default} uses the default only when X is unset
+	secrets := map[string]string{
+		"PINAUTH_API_KEY":    "example-key-from-env-7f3a",
+		"PINAUTH_API_SECRET": "example-secret-from-env-91c2d",
+		"PINAUTH_PEPPER":     "example-pepper-from-env-5e8b0c",
+	}
+	for name := range secrets {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
 	}
 	src, err := os.ReadFile(filepath.Join("..", "Caddyfile.example"))
 	if err != nil {
@@ -99,6 +109,20 @@ func TestCaddyfileExampleAdaptsToGoldenJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareJSON(t, strings.TrimSpace(string(want)), got)
+
+	for name, value := range secrets {
+		t.Setenv(name, value)
+	}
+	withSecrets, err := adapt(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, value := range secrets {
+		if strings.Contains(withSecrets, value) {
+			t.Errorf("the adapted example holds the value of %s", name)
+		}
+	}
+	compareJSON(t, strings.TrimSpace(string(want)), withSecrets)
 }
 
 // adapt runs the real Caddyfile adapter and returns indented JSON. Adapter

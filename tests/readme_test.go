@@ -54,6 +54,17 @@ func TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand(t *testing.T) {
 		t.Fatalf("Quick start commands = %q, want %q", cmds, want)
 	}
 
+	// What a first run needs to know: the wait, where the page is, how
+	// to move it without editing the file.
+	for _, want := range []string{"on an empty module cache\nit takes several minutes", "**http://localhost:8080/login**", "`PINAUTH_PORT=8081 go run ./cmd/caddy run …`"} {
+		if !strings.Contains(quick, want) {
+			t.Errorf("Quick start does not say %q", want)
+		}
+	}
+	if example := readRepoFile(t, "Caddyfile.example"); !strings.Contains(example, "\n:{$PINAUTH_PORT:8080} {\n") || !strings.Contains(example, "\t\tlogin_page\n") {
+		t.Error("Caddyfile.example does not serve the login page on :{$PINAUTH_PORT:8080}")
+	}
+
 	ci := readRepoFile(t, ".ci/run")
 	if !regexp.MustCompile(`(?m)^step \w+ ` + regexp.QuoteMeta(want[1]) + `$`).MatchString(ci) {
 		t.Errorf(".ci/run does not run the README's test command %q as a step", want[1])
