@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"go.uber.org/zap"
@@ -197,6 +198,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	cfg.Store = st
 	cfg.Logger = h.logger
 	cfg.ClientIP = clientIP
+	cfg.TrustedPeer = trustedPeer
 	// The per-IP counts belong to the store's users and outlive this
 	// config: a reload must not hand every client a fresh budget.
 	cfg.RateLimiter, h.limiterKey = acquireRateLimiter(key)
@@ -314,6 +316,25 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// trustedPeer reports a request that comes straight from one of the
+// server's trusted_proxies speaking for itself: the peer is trusted and
+// forwarded no other client's address (client_ip is the peer). Such a
+// server-to-server call may name its end user in X-Origin-IP. A trusted
+// proxy relaying a browser's request (client_ip from X-Forwarded-For) is
+// not one, so a browser cannot pass X-Origin-IP through it.
+func trustedPeer(r *http.Request) bool {
+	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); !trusted {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	peer, err1 := netip.ParseAddr(host)
+	client, err2 := netip.ParseAddr(clientIP(r))
+	return err1 == nil && err2 == nil && peer.WithZone("").Unmap() == client.WithZone("").Unmap()
 }
 
 // Interface guards

@@ -50,10 +50,7 @@ func (g *Gateway) checkAPISecret(c *call) *Error {
 		g.refuseSecret(c, SecretLimited)
 		return &Error{Code: CodeTooManyRequests, RetryAfter: wait}
 	}
-	secret := c.q.get("apisecret")
-	if secret == "" {
-		secret = c.r.Header.Get("X-LoginRadius-ApiSecret")
-	}
+	secret := apiSecretOf(c)
 	if secret == "" {
 		// Not a guess: a client that forgot the secret is not limited.
 		g.refuseSecret(c, SecretMissing)
@@ -74,4 +71,13 @@ func (g *Gateway) checkAPISecret(c *call) *Error {
 func (g *Gateway) refuseSecret(c *call, why APISecretRefusal) {
 	g.obs.APISecretRefused(c.tenant.Name, why)
 	g.logFailure(c, "api_secret_"+why.String(), "")
+}
+
+// apiSecretOf is the API secret a call sends: query apisecret, else the
+// header X-LoginRadius-ApiSecret; "" for none.
+func apiSecretOf(c *call) string {
+	if s := c.q.get("apisecret"); s != "" {
+		return s
+	}
+	return c.r.Header.Get("X-LoginRadius-ApiSecret")
 }

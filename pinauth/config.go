@@ -147,6 +147,13 @@ type Config struct {
 	// passes Caddy's client_ip, which honours trusted_proxies). Default:
 	// the host part of r.RemoteAddr.
 	ClientIP func(r *http.Request) string
+	// TrustedPeer reports whether a request comes straight from a trusted
+	// proxy speaking for itself (not relaying another client's request):
+	// such a server-to-server call may name the end user it acts for in
+	// X-Origin-IP and X-Origin-User-Agent (see origin.go). The Caddy adapter
+	// passes "the peer is in the server's trusted_proxies and forwarded no
+	// other client address". Default: never.
+	TrustedPeer func(r *http.Request) bool
 
 	// cacheTTL replaces DefaultCacheTTL; tests shorten it to watch an
 	// entry expire.
@@ -321,6 +328,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ClientIP == nil {
 		c.ClientIP = remoteHost
+	}
+	if c.TrustedPeer == nil {
+		c.TrustedPeer = func(*http.Request) bool { return false }
 	}
 	seenKeys := map[string]string{}
 	seenNames := map[string]bool{}

@@ -128,8 +128,8 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 	if locked {
 		g.obs.AccountLocked(AccountLock{Tenant: a.Tenant, UID: a.UID, ClientIP: c.clientIP, Type: p.Type, Until: until})
 		g.cache.invalidateAccount(a.Tenant, a.UID)
-		g.log.Warn("account locked", zap.String("client_ip", c.clientIP), zap.String("tenant", a.Tenant),
-			zap.String("uid", a.UID), zap.String("lock_type", string(p.Type)))
+		g.log.Warn("account locked", append(c.clientFields(), zap.String("tenant", a.Tenant),
+			zap.String("uid", a.UID), zap.String("lock_type", string(p.Type)))...)
 	}
 	return nil
 }
@@ -161,8 +161,8 @@ func (g *Gateway) lockError(st store.Attempts, now time.Time) *Error {
 // contains the secret.
 func (g *Gateway) logFailure(c *call, reason, uid string) {
 	if ce := g.log.Check(zap.InfoLevel, "credential check failed"); ce != nil {
-		ce.Write(zap.String("client_ip", c.clientIP), zap.String("tenant", c.tenant.Name),
-			zap.String("uid", uid), zap.String("reason", reason))
+		ce.Write(append(c.clientFields(), zap.String("tenant", c.tenant.Name),
+			zap.String("uid", uid), zap.String("reason", reason))...)
 	}
 	g.obs.CredentialFailed(CredentialFailure{Tenant: c.tenant.Name, UID: uid, ClientIP: c.clientIP, Reason: reason})
 }

@@ -42,8 +42,10 @@ func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any
 	cr.Header.Del("X-PreventWebhook")
 	cr.Header.Del("X-LoginRadius-ApiKey")
 	cr.Header.Del("X-LoginRadius-ApiSecret")
-	c := &call{w: discardResponse{}, r: cr, q: queryParams(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r)}
-	if e := p.g.authorize(c, authKey); e != nil {
+	c := &call{w: discardResponse{}, r: cr, q: queryParams(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r),
+		userAgent: truncate(r.Header.Get("User-Agent"), maxUserAgentBytes)}
+	// Never a server-to-server call: X-Origin-IP is not looked at.
+	if _, e := p.g.authorize(c, authKey); e != nil {
 		return nil, e
 	}
 	res, err := handler(p.g, c)

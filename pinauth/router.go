@@ -35,9 +35,16 @@ type call struct {
 	q      params
 	tenant *Tenant
 	// uid is the {uid} path segment, when the route has one.
-	uid      string
-	now      time.Time
+	uid string
+	now time.Time
+	// clientIP is the end user's address: the peer's (Caddy's client_ip),
+	// or the X-Origin-IP of a server-to-server call (honourOrigin).
 	clientIP string
+	// userAgent is the end user's User-Agent, likewise.
+	userAgent string
+	// via is the peer's address when clientIP came from X-Origin-IP, so
+	// logs name both.
+	via string
 	// guard is the call's brute-force bookkeeping (rate limit, captcha).
 	guard callGuard
 }
@@ -120,8 +127,12 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{w: w, r: r, q: queryParams(r), uid: uid, now: g.now(), clientIP: g.cfg.ClientIP(r)}
-	if err := g.authorize(c, rt.auth); err != nil {
-		g.writeError(w, r, err)
+	server, e := g.authorize(c, rt.auth)
+	if e == nil {
+		e = g.honourOrigin(c, server || g.cfg.TrustedPeer(r))
+	}
+	if e != nil {
+		g.writeError(w, r, e)
 		return
 	}
 	body, err := rt.handle(g, c)
@@ -132,28 +143,34 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// authorize resolves the tenant from the API key and, for management
-// routes, checks the API secret (checkAPISecret).
-func (g *Gateway) authorize(c *call, a auth) *Error {
+// authorize resolves the tenant from the API key and checks the API
+// secret (checkAPISecret): required on management routes, and checked
+// the same way when a call of another route sends one (a wrong secret is
+// refused wherever it is sent). withSecret reports a call that carried
+// the right secret: a server-to-server call (see honourOrigin).
+func (g *Gateway) authorize(c *call, a auth) (withSecret bool, _ *Error) {
 	key := c.q.get("apikey")
 	if key == "" {
 		key = c.r.Header.Get("X-LoginRadius-ApiKey")
 	}
 	if key == "" {
-		return errDesc(CodeParameterFormat, "The apikey is a required parameter.")
+		return false, errDesc(CodeParameterFormat, "The apikey is a required parameter.")
 	}
 	t := g.tenants[key]
 	if t == nil {
-		return errCode(CodeAPIKeyUnauthorized)
+		return false, errCode(CodeAPIKeyUnauthorized)
 	}
 	if !t.PlanExpires.IsZero() && !c.now.Before(t.PlanExpires) {
-		return errCode(CodePlanExpired)
+		return false, errCode(CodePlanExpired)
 	}
 	c.tenant = t
-	if a == authSecret {
-		return g.checkAPISecret(c)
+	if a == authSecret || apiSecretOf(c) != "" {
+		if e := g.checkAPISecret(c); e != nil {
+			return false, e
+		}
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 // apiRoutes is the table of API endpoints (rows of spec/api.md).
