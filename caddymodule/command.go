@@ -68,6 +68,9 @@ Commands:
                   name them, or --all for every dead event (of --tenant)
   stats           counts of accounts (per tenant), signing keys and outbox
                   events (--json)
+  version         the module's and Caddy's versions, and the schema version
+                  of each store beside the one this build migrates to
+                  (read without creating or migrating anything; --json)
 
 Exit status: 0 success; 1 failure (store unreachable, bad config, …);
 2 usage error (unknown command or flag, wrong arguments, tenant not named);
@@ -109,6 +112,9 @@ type cliCommand struct {
 	// exist yet (adding accounts, importing, making a key); any other
 	// command fails on a missing file instead.
 	createsStore bool
+	// storeOptional lets the command run with no store when no config is
+	// given or found (version still prints the build's versions).
+	storeOptional bool
 }
 
 // cliCall is what a command's run gets: where to read and write, the
@@ -144,6 +150,7 @@ var cliCommands = []cliCommand{
 	importCommand,
 	webhooksCommand,
 	statsCommand,
+	versionCommand,
 }
 
 // cliTimeout bounds one command's store work (an import gets longer).
@@ -175,7 +182,7 @@ func (c cliCommand) cobra() *cobra.Command {
 			return exitWith(cmd, usageErrorf("%s: %v", cmd.CommandPath(), err))
 		}
 		targets, err := cliTargets(cmd)
-		if err != nil {
+		if err != nil && !(c.storeOptional && errors.Is(err, errNoConfig)) {
 			return exitWith(cmd, err)
 		}
 		for i := range targets {
@@ -219,6 +226,10 @@ type cliTarget struct {
 	log     *zap.Logger
 }
 
+// errNoConfig is cliTargets' answer when neither --store nor --config is
+// given and the current directory has no Caddyfile.
+var errNoConfig = usageErrorf("no config: give --config (or run where a Caddyfile is), or --store")
+
 // cliTargets resolves the --store or --config/--adapter flags.
 func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 	flags := cmd.Flags()
@@ -238,7 +249,7 @@ func cliTargets(cmd *cobra.Command) ([]cliTarget, error) {
 		return nil, err
 	}
 	if cfgJSON == nil {
-		return nil, usageErrorf("no config: give --config (or run where a Caddyfile is), or --store")
+		return nil, errNoConfig
 	}
 	var tree any
 	if err := json.Unmarshal(cfgJSON, &tree); err != nil {
