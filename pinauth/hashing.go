@@ -171,15 +171,12 @@ func encodeHash(p HashParams, pepperID string, salt, key []byte) string {
 // decodeHash parses encodeHash's format.
 func decodeHash(s string) (p HashParams, pepperID string, salt, key []byte, err error) {
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+	if len(parts) != 6 {
 		return p, "", nil, nil, errors.New("not an argon2id hash")
 	}
-	var threads uint32
-	n, scanErr := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d,k=%s", &p.MemoryKiB, &p.Time, &threads, &pepperID)
-	if scanErr != nil || n != 4 || threads == 0 || threads > 255 || p.Time == 0 || p.MemoryKiB == 0 {
-		return p, "", nil, nil, errors.New("bad argon2id parameters")
+	if p, pepperID, err = parseScheme(parts[1:4]); err != nil {
+		return p, "", nil, nil, err
 	}
-	p.Threads = uint8(threads)
 	if salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil {
 		return p, "", nil, nil, err
 	}
@@ -188,3 +185,32 @@ func decodeHash(s string) (p HashParams, pepperID string, salt, key []byte, err 
 	}
 	return p, pepperID, salt, key, nil
 }
+
+// ParseHashScheme reads the cost and pepper id of a hash scheme
+// (store.HashScheme of a hash the core made):
+// $argon2id$v=19$m=<KiB>,t=<time>,p=<threads>,k=<pepper id>.
+func ParseHashScheme(scheme string) (p HashParams, pepperID string, err error) {
+	parts := strings.Split(scheme, "$")
+	if len(parts) != 4 || parts[0] != "" {
+		return p, "", errors.New("not an argon2id hash scheme")
+	}
+	return parseScheme(parts[1:])
+}
+
+// parseScheme reads the algorithm, version and parameter fields of a hash.
+func parseScheme(f []string) (p HashParams, pepperID string, err error) {
+	if f[0] != "argon2id" || f[1] != fmt.Sprintf("v=%d", argon2.Version) {
+		return p, "", errors.New("not an argon2id hash")
+	}
+	var threads uint32
+	n, scanErr := fmt.Sscanf(f[2], "m=%d,t=%d,p=%d,k=%s", &p.MemoryKiB, &p.Time, &threads, &pepperID)
+	if scanErr != nil || n != 4 || threads == 0 || threads > 255 || p.Time == 0 || p.MemoryKiB == 0 {
+		return p, "", errors.New("bad argon2id parameters")
+	}
+	p.Threads = uint8(threads)
+	return p, pepperID, nil
+}
+
+// PepperID is the public id of a pepper, as hashes and sealed signing keys
+// record it (k=… in a hash).
+func PepperID(secret string) string { return newPeppers([]string{secret})[0].id }

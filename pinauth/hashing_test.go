@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 func TestHashVerifiesOnlyTheRightSecret(t *testing.T) {
@@ -129,5 +131,28 @@ func TestUnknownAccountsCostAHash(t *testing.T) {
 	}
 	if r := e.pinLogin("00000000-0000-4000-8000-000000000000", testPIN); r.status != 503 {
 		t.Fatalf("unknown session token did not need a hashing slot: %d %s", r.status, r.raw)
+	}
+}
+
+// TestAHashsSchemeNamesItsCostAndPepper is what `caddy pinauth stats`
+// relies on to tell an operator which pepper and cost each hash is under.
+func TestAHashsSchemeNamesItsCostAndPepper(t *testing.T) {
+	t.Parallel()
+	h, err := newHasher(cheapHash, newPeppers([]string{"new-pepper-0123456789", testPepper}), 1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := h.hash(context.Background(), "4821")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, id, err := ParseHashScheme(store.HashScheme(enc))
+	if err != nil || p != cheapHash || id != PepperID("new-pepper-0123456789") || id == PepperID(testPepper) {
+		t.Errorf("ParseHashScheme(%q) = %+v, %q, %v; want %+v under the first pepper", store.HashScheme(enc), p, id, err, cheapHash)
+	}
+	for _, bad := range []string{"", enc, "$argon2id$v=19", "$bcrypt$v=19$m=1,t=1,p=1,k=ab", "$argon2id$v=19$m=0,t=1,p=1,k=ab"} {
+		if _, _, err := ParseHashScheme(bad); err == nil {
+			t.Errorf("ParseHashScheme(%q) accepted it", bad)
+		}
 	}
 }

@@ -55,6 +55,8 @@ type KeyInfo struct {
 	CreatedAt time.Time
 	// RetiredAt is when the key stopped signing; zero while it signs.
 	RetiredAt time.Time
+	// PepperID names the pepper whose derived key seals the private key.
+	PepperID string
 }
 
 // ListKeys returns the signing keys stored in st, oldest first.
@@ -65,7 +67,7 @@ func ListKeys(ctx context.Context, st store.Store) ([]KeyInfo, error) {
 	}
 	out := make([]KeyInfo, len(keys))
 	for i, k := range keys {
-		out[i] = KeyInfo{ID: k.ID, Alg: k.Alg, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt}
+		out[i] = KeyInfo{ID: k.ID, Alg: k.Alg, CreatedAt: k.CreatedAt, RetiredAt: k.RetiredAt, PepperID: k.PepperID}
 	}
 	return out, nil
 }

@@ -199,6 +199,16 @@ type Reader interface {
 	// CountEvents returns how many outbox events are in state, without
 	// reading them (metrics scrapes and `caddy pinauth stats` call it).
 	CountEvents(ctx context.Context, state EventState) (int, error)
+
+	// CountHashes counts the accounts of tenant ("" for every tenant) by
+	// the HashScheme of each secret they hold: for each SecretKind and
+	// scheme, how many accounts have a hash of that kind made under that
+	// scheme. An account without a secret of a kind is not counted for
+	// it; an account whose security answers share a scheme counts once
+	// for it. The counts come sorted by Secret, then Scheme. It reads no
+	// more than the hashes (`caddy pinauth stats` calls it to tell when
+	// an old pepper or hash cost is no longer in use).
+	CountHashes(ctx context.Context, tenant string) ([]HashCount, error)
 }
 
 // Tx is the set of writes (and reads that must see them) available inside

@@ -203,6 +203,7 @@ func testClosed(t *testing.T, s store.Store) {
 	_, _, errs["Meta"] = s.Meta(ctx, "k")
 	_, errs["Events"] = s.Events(ctx, store.EventFilter{})
 	_, errs["CountEvents"] = s.CountEvents(ctx, store.EventPending)
+	_, errs["CountHashes"] = s.CountHashes(ctx, "")
 	ran := false
 	errs["Update"] = s.Update(ctx, func(tx store.Tx) error { ran = true; return nil })
 	_, errs["ReserveAttempt"] = s.ReserveAttempt(ctx, ref("u1"), policy, t0)
