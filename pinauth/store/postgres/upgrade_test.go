@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/storetest"
+)
+
+// nextRelease stands for a newer build's first migration: it extends every
+// table the way the migration rule allows (a nullable column, a column
+// with a default, an index) and adds a table.
+var nextRelease = migration{
+	version: migrations[len(migrations)-1].version + 1,
+	sql: func() string {
+		var b strings.Builder
+		for _, table := range []string{"accounts", "identifiers", "tokens", "sessions", "attempts", "signing_keys", "meta", "events", "quotas"} {
+			b.WriteString("ALTER TABLE " + table + " ADD COLUMN next_note text;\n")
+			b.WriteString("ALTER TABLE " + table + " ADD COLUMN next_flag integer NOT NULL DEFAULT 7;\n")
+			b.WriteString("CREATE INDEX " + table + "_next_flag ON " + table + " (next_flag);\n")
+		}
+		b.WriteString("CREATE TABLE next_things (id text PRIMARY KEY, body text NOT NULL);\n")
+		return b.String()
+	}(),
+}
+
+// TestARunningStoreKeepsItsContractAfterANewerBuildExtendsTheSchema is the
+// first half of the rolling-upgrade rule (docs/operator-guide.md,
+// Upgrades): a node of this release that is already running keeps working
+// when a node of the next release migrates the database under it. Every
+// contract check runs on a store opened, and its connections' statement
+// caches warmed, before the newer build migrated.
+func TestARunningStoreKeepsItsContractAfterANewerBuildExtendsTheSchema(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, dsn := openFresh(t)
+		storetest.Warm(t, s)
+		if err := migrate(t.Context(), newPool(t, dsn), append(migrations[:len(migrations):len(migrations)], nextRelease)); err != nil {
+			t.Fatalf("the newer build's migration: %v", err)
+		}
+		if v, _ := schemaVersion(t, dsn); v != nextRelease.version {
+			t.Fatalf("schema version after the newer build = %d, want %d", v, nextRelease.version)
+		}
+		return s
+	})
+}
+
+// TestMigrationsOnlyAdd holds the migrations to the rule that makes the
+// roll safe: each statement creates a table or an index, or adds a column
+// that is nullable or has a default. Anything else (DROP, RENAME, ALTER
+// COLUMN, a NOT NULL column without a default, a rewrite of rows) would
+// break nodes of the previous release still running.
+func TestMigrationsOnlyAdd(t *testing.T) {
+	allowed := []*regexp.Regexp{
+		regexp.MustCompile(`(?is)^CREATE TABLE \w+ \(.*\)$`),
+		regexp.MustCompile(`(?is)^CREATE (UNIQUE )?INDEX \w+ ON \w+ \([\w, ]+\)$`),
+		regexp.MustCompile(`(?is)^ALTER TABLE \w+ ADD COLUMN \w+ \w+( NOT NULL DEFAULT \S+)?$`),
+	}
+	comment := regexp.MustCompile(`--[^\n]*`)
+	for _, m := range append(migrations[1:len(migrations):len(migrations)], nextRelease) {
+		for _, stmt := range strings.Split(comment.ReplaceAllString(m.sql, ""), ";") {
+			stmt = strings.Join(strings.Fields(stmt), " ")
+			if stmt == "" {
+				continue
+			}
+			ok := false
+			for _, re := range allowed {
+				ok = ok || re.MatchString(stmt)
+			}
+			if !ok {
+				t.Errorf("migration %d: %q neither creates a table or index nor adds a nullable or defaulted column", m.version, stmt)
+			}
+		}
+	}
+}
