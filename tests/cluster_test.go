@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,7 +84,7 @@ func (c *cluster) killConnections() {
 // database, since the cluster's refuses even superusers.
 func (c *cluster) refuseConnections(refuse bool) {
 	c.t.Helper()
-	conn, err := pgx.Connect(c.t.Context(), os.Getenv(pgtest.EnvDSN))
+	conn, err := pgx.Connect(c.t.Context(), pgtest.ServerDSN(c.t))
 	if err != nil {
 		c.t.Fatal(err)
 	}

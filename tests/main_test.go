@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
 // caddyBin is the Caddy binary built from this repository by TestMain.
@@ -40,7 +42,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "tests: building", caddyPackage+":", err)
 		return 1
 	}
-	return m.Run()
+	return pgtest.Run(m)
 }
 
 // goTool finds the go command that runs these tests.

@@ -66,6 +66,11 @@ func TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand(t *testing.T) {
 	}
 
 	ci := readRepoFile(t, ".ci/run")
+	// CI names its PostgreSQL: one that does not answer must fail the run,
+	// where a developer's machine without it skips those tests.
+	if !regexp.MustCompile(`(?m)^export PINAUTH_TEST_POSTGRES_DSN=`).MatchString(ci) {
+		t.Error(".ci/run does not export PINAUTH_TEST_POSTGRES_DSN")
+	}
 	if !regexp.MustCompile(`(?m)^step \w+ ` + regexp.QuoteMeta(want[1]) + `$`).MatchString(ci) {
 		t.Errorf(".ci/run does not run the README's test command %q as a step", want[1])
 	}
