@@ -103,13 +103,17 @@ func (in *accountInput) validate() *Error {
 		if in.emails[i].Type == "" {
 			in.emails[i].Type = "Primary"
 		}
-		switch v := in.emails[i].Value; {
+		v := in.emails[i].Value
+		canonical, ok := canonicalEmail(v)
+		switch {
 		case hasControl(in.emails[i].Type):
 			bad("Email", "The email Type must be printable text on one line.")
 		case !isASCII(v):
 			bad("Email", "The email address must be written in ASCII (an internationalized domain in its xn-- form).")
-		case !validEmail(v):
-			bad("Email", "The email address is not valid.")
+		case !ok:
+			bad("Email", msgEmailSyntax)
+		default:
+			in.emails[i].Value = canonical
 		}
 	}
 	if in.username != nil && (hasControl(*in.username) || !validUsername(*in.username)) {
@@ -181,26 +185,6 @@ func unmarshalNullable(val json.RawMessage, dst *string) error {
 		return nil
 	}
 	return json.Unmarshal(val, dst)
-}
-
-// validEmail accepts one @ with a non-empty local part and a dotted domain,
-// in printable ASCII without spaces. ASCII only is the look-alike policy
-// (SECURITY.md): no Cyrillic а, fullwidth ＠ or other compatibility form
-// can be registered as the twin of another account's address.
-func validEmail(s string) bool {
-	if len(s) > 254 || strings.Count(s, "@") != 1 || !isASCII(s) {
-		return false
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	if local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // isASCII reports whether s is all ASCII.

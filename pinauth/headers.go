@@ -130,12 +130,14 @@ func newProfileEntry(a store.Account) *profileEntry {
 		Roles:    strings.Join(a.Roles, ","),
 	}
 	for i, v := range [...]*string{&e.identity.UID, &e.identity.Tenant, &e.identity.Email, &e.identity.Username, &e.identity.Name, &e.identity.Roles} {
-		if hasControl(*v) {
-			// Stored before such values were refused (or written around
-			// the gateway): a header cannot carry it (reverse_proxy
-			// would answer every request of the account with 502), and
-			// an encoded form could pass for another value. Left out,
-			// from the headers and the placeholders alike.
+		// A value stored before such values were refused (or written
+		// around the gateway) is left out, from the headers and the
+		// placeholders alike: a header cannot carry a control character
+		// (reverse_proxy would answer every request of the account with
+		// 502), an encoded form could pass for another value, and an
+		// email that is not a bare addr-spec (`<bob@example.com>`) reads
+		// as another account's address to an app's mail parser.
+		if hasControl(*v) || i == hdrEmail && *v != "" && !validEmail(*v) {
 			*v = ""
 			e.dropped |= 1 << i
 		}

@@ -47,7 +47,7 @@ func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 		return nil, &Error{Code: CodeValidation, Fields: fields}
 	}
 	ctx := c.r.Context()
-	a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
+	a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 	if err != nil {
 		return nil, errUnavailable(err)
 	}

@@ -257,7 +257,7 @@ func destination(a *store.Account, kind store.IdentifierKind, ident, channel str
 // Failures are logged without the identifier, the address or a secret.
 func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.IdentifierKind, ident string, fr forgotRequest, now time.Time) {
 	log := g.log.With(zap.String("channel", fr.channel), zap.String("tenant", t.Name), zap.String("send_id", fr.sendID))
-	a, found, err := g.store.AccountBy(ctx, t.Name, kind, ident)
+	a, found, err := g.accountByIdentifier(ctx, t.Name, kind, ident)
 	if err != nil {
 		log.Error(fr.what+" message not sent", zap.Error(err))
 		return

@@ -95,7 +95,7 @@ func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, er
 			return nil, e
 		}
 		ctx := c.r.Context()
-		a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
+		a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 		if err != nil {
 			return nil, errUnavailable(err)
 		}
@@ -167,7 +167,7 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 			return nil, e
 		}
 		ctx := c.r.Context()
-		a, found, err := g.store.AccountBy(ctx, c.tenant.Name, kind, ident)
+		a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 		if err != nil {
 			return nil, errUnavailable(err)
 		}

@@ -190,7 +190,7 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 	p := newProfileEntry(a)
 	if p.dropped != 0 {
 		g.log.Warn("identity header dropped", zap.String("tenant", tenant), zap.String("uid", uid),
-			zap.Strings("fields", p.droppedNames()), zap.String("reason", "control character in the stored value"))
+			zap.Strings("fields", p.droppedNames()), zap.String("reason", "the stored value is not one a header may carry"))
 	}
 	p.gen = gen
 	g.hdrs.prepare(p)

@@ -251,7 +251,7 @@ func (g *Gateway) questionAccount(c *call, kind string) (store.Account, error) {
 	if value == "" {
 		return store.Account{}, errDesc(CodeParameterFormat, "The "+kind+" is a required parameter.")
 	}
-	a, found, err := g.store.AccountBy(c.r.Context(), c.tenant.Name, store.IdentifierKind(kind), value)
+	a, found, err := g.accountByIdentifier(c.r.Context(), c.tenant.Name, store.IdentifierKind(kind), value)
 	if err != nil {
 		return a, errUnavailable(err)
 	}

@@ -55,3 +55,23 @@ func TestAnAccountHoldingAControlCharacterStillReachesTheUpstream(t *testing.T) 
 		t.Errorf("the other identity headers: X-Auth-Uid %q, Remote-User %q, X-Auth-Email %q", got.Get("X-Auth-Uid"), got.Get("Remote-User"), got.Get("X-Auth-Email"))
 	}
 }
+
+// TestTwinSpellingsOfAnEmailAreNotAccounts is finding 13 of issue 15 on
+// real Caddy: `<alice@example.com>` and `x:alice@example.com;` were
+// created next to alice@example.com, reached the app in X-Auth-Email and
+// had their mail delivered to alice's mailbox. Only a bare addr-spec is an
+// email; a twin spelling is 1134 and logs into nothing.
+func TestTwinSpellingsOfAnEmailAreNotAccounts(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t)
+	g.createAccount(pin)
+	for _, twin := range []string{"<" + email + ">", "x:" + email + ";", "Alice <" + email + ">", `"alice"@example.com`} {
+		g.do("POST", apiPrefix+"/manage/account?"+g.manage(), map[string]any{
+			"Email": []map[string]string{{"Type": "Primary", "Value": twin}}, "Password": password,
+		}).wantError(t, 403, 1134)
+		g.do("POST", apiPrefix+"/auth/login?apikey="+g.key(), map[string]string{"email": twin, "password": password}).wantError(t, 401, 966)
+	}
+	if r := g.passwordLogin(); r.status != 200 {
+		t.Fatalf("alice's own login: %d %s", r.status, r.raw)
+	}
+}
