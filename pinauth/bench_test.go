@@ -24,11 +24,21 @@ func benchEnv(b *testing.B, mutate ...func(*Config)) (*testEnv, response) {
 
 // BenchmarkProtectedRequestCached measures the hot path: a request with a
 // token verified before (cache hit), headers stripped and set, no network.
-func BenchmarkProtectedRequestCached(b *testing.B) {
-	e, login := benchEnv(b)
+func BenchmarkProtectedRequestCached(b *testing.B) { benchProtectedCached(b) }
+
+// BenchmarkProtectedRequestCachedHandle is BenchmarkProtectedRequestCached
+// with an access-token handle (token_format uuid): the same cache hit, and
+// the JWT minted for the handle put in Authorization.
+func BenchmarkProtectedRequestCachedHandle(b *testing.B) { benchProtectedCached(b, withUUIDTokens) }
+
+func benchProtectedCached(b *testing.B, mutate ...func(*Config)) {
+	e, login := benchEnv(b, mutate...)
 	tok := login.str("access_token")
 	req := httptest.NewRequest("GET", "/app/data", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
+	// The client's Authorization, restored before every request: a
+	// handle's is replaced by the JWT minted for it.
+	auth := []string{"Bearer " + tok}
+	req.Header["Authorization"] = auth
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("User-Agent", "bench")
 	w := httptest.NewRecorder()
@@ -40,6 +50,7 @@ func BenchmarkProtectedRequestCached(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
+		req.Header["Authorization"] = auth
 		if _, ok := e.gw.Handle(w, req); !ok {
 			b.Fatal("denied")
 		}
@@ -59,8 +70,12 @@ func BenchmarkVerifyCachedRS256(b *testing.B) { benchVerifyCached(b, AlgRS256) }
 // BenchmarkVerifyCachedHS256 is BenchmarkVerifyCachedEdDSA for HS256.
 func BenchmarkVerifyCachedHS256(b *testing.B) { benchVerifyCached(b, AlgHS256) }
 
-func benchVerifyCached(b *testing.B, alg string) {
-	e, login := benchEnv(b, func(c *Config) { c.SigningAlg = alg })
+// BenchmarkVerifyCachedHandle is BenchmarkVerifyCachedEdDSA for an
+// access-token handle (token_format uuid): the warm path of a handle.
+func BenchmarkVerifyCachedHandle(b *testing.B) { benchVerifyCached(b, AlgEdDSA, withUUIDTokens) }
+
+func benchVerifyCached(b *testing.B, alg string, mutate ...func(*Config)) {
+	e, login := benchEnv(b, append([]func(*Config){func(c *Config) { c.SigningAlg = alg }}, mutate...)...)
 	tok := login.str("access_token")
 	ctx := context.Background()
 	if _, _, err := e.gw.authenticate(ctx, tok); err != nil {
@@ -107,8 +122,39 @@ func BenchmarkVerifyUncachedHS256(b *testing.B) { benchVerifyUncached(b, AlgHS25
 // BenchmarkBareJWTHS256 is the baseline for BenchmarkVerifyUncachedHS256.
 func BenchmarkBareJWTHS256(b *testing.B) { benchBareJWT(b, AlgHS256) }
 
-func benchVerifyUncached(b *testing.B, alg string) {
-	e, login := benchEnv(b, func(c *Config) { c.SigningAlg = alg })
+// BenchmarkVerifyUncachedHandle is BenchmarkVerifyUncachedEdDSA for an
+// access-token handle: one store lookup of the handle (SQLite) and the
+// EdDSA signature of the JWT minted for it, with the session state cached.
+func BenchmarkVerifyUncachedHandle(b *testing.B) { benchVerifyUncached(b, AlgEdDSA, withUUIDTokens) }
+
+// BenchmarkVerifyUncachedFirstUseEdDSA measures the first use of a JWT on
+// a node whose caches hold nothing: the signature check, the session and
+// the account read from the store (SQLite), and all three cached.
+func BenchmarkVerifyUncachedFirstUseEdDSA(b *testing.B) { benchFirstUse(b) }
+
+// BenchmarkVerifyUncachedFirstUseHandle is BenchmarkVerifyUncachedFirstUseEdDSA
+// for an access-token handle: the handle, the session and the account read
+// from the store, the JWT for upstream signed, all cached.
+func BenchmarkVerifyUncachedFirstUseHandle(b *testing.B) { benchFirstUse(b, withUUIDTokens) }
+
+func benchFirstUse(b *testing.B, mutate ...func(*Config)) {
+	e, login := benchEnv(b, mutate...)
+	tok := login.str("access_token")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		// A new cache generation: every cached token, session and
+		// profile is a miss, as on a node that just started.
+		e.gw.cache.reset()
+		if _, _, err := e.gw.authenticate(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchVerifyUncached(b *testing.B, alg string, mutate ...func(*Config)) {
+	e, login := benchEnv(b, append([]func(*Config){func(c *Config) { c.SigningAlg = alg }}, mutate...)...)
 	tok := login.str("access_token")
 	ctx := context.Background()
 	now := e.gw.now()
