@@ -255,6 +255,8 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"negative lockout", func(h *Handler) { h.Lockout = &Lockout{Attempts: -1} }, "lockout"},
 		{"unknown lock type", func(h *Handler) { h.Lockout = &Lockout{Type: "forever"} }, "lockout"},
 		{"relative public path", func(h *Handler) { h.Public = []string{"healthz"} }, "public"},
+		{"public path that is never canonical", func(h *Handler) { h.Public = []string{"/healthz", "/app;v=1/*"} }, `public: path "/app;v=1/*"`},
+		{"public path with a dot segment", func(h *Handler) { h.Public = []string{"/static/../x"} }, "no request could match it"},
 		{"relative api_prefix", func(h *Handler) { h.APIPrefix = "identity" }, "api_prefix"},
 		{"header_prefix with a space", func(h *Handler) { h.HeaderPrefix = "X Auth-" }, "header_prefix"},
 		{"negative cache_size", func(h *Handler) { h.CacheSize = -1 }, "cache_size"},

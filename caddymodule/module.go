@@ -103,8 +103,11 @@ type Handler struct {
 	Captcha *Captcha `json:"captcha,omitempty"`
 
 	// Public lists paths served without a token: exact paths, or prefixes
-	// ending in "/" or "*". The API prefix and /.well-known/jwks.json are
-	// always public. Default: none.
+	// ending in "/" or "*". Only a path's canonical spelling is public
+	// (SECURITY.md, "Public paths"): a request whose path has dot or empty
+	// segments, ";" parameters, an encoded "/", "." or "\", a needless or
+	// lower-case escape, or another case needs a token. The API prefix and
+	// /.well-known/jwks.json are always public. Default: none.
 	Public []string `json:"public,omitempty"`
 
 	// HeaderPrefix prefixes the identity headers set for the upstream

@@ -80,8 +80,8 @@ func (h *Handler) validate() error {
 		}
 	}
 	for _, p := range h.Public {
-		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("public: path %q must start with /", p)
+		if err := pinauth.ValidatePublicPath(p); err != nil {
+			return err
 		}
 	}
 	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {

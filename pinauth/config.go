@@ -82,8 +82,9 @@ type Config struct {
 	Captcha *CaptchaConfig
 
 	// Public lists paths served without a token: exact paths, or prefixes
-	// ending in "/" or "*". The API prefix and the JWKS path are always
-	// public.
+	// ending in "/" or "*". Only a path's canonical spelling is public
+	// (see Gateway.Public); rules that no canonical path could match are
+	// refused. The API prefix and the JWKS path are always public.
 	Public []string
 	// HeaderPrefix prefixes the identity headers set for upstream; client
 	// copies are always removed. Default: "X-Auth-".

@@ -32,6 +32,7 @@ type Gateway struct {
 	parser      *jwt.Parser
 	cache       *caches
 	hdrs        identityHeaders
+	public      publicPaths
 	obs         Observer
 	tenants     map[string]*Tenant // by API key
 	routes      []route
@@ -95,6 +96,9 @@ func New(cfg Config) (*Gateway, error) {
 		peppers: newPeppers(cfg.Peppers),
 		hdrs:    newIdentityHeaders(cfg.HeaderPrefix),
 		tenants: map[string]*Tenant{},
+	}
+	if g.public, err = newPublicPaths(cfg.Public); err != nil {
+		return nil, fmt.Errorf("pinauth: %w", err)
 	}
 	g.hdrs.withPreset(cfg.HeaderPreset)
 	for i := range g.cfg.Tenants {

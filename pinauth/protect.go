@@ -3,7 +3,6 @@ package pinauth
 import (
 	"context"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bool) {
 	// First, always: no client-sent identity header may survive.
 	g.hdrs.strip(r.Header)
-	public := g.isPublic(r.URL.Path)
 	raw, fromQuery := accessTokenFrom(r)
 	var bs *browserSession
 	if g.page != nil {
@@ -30,11 +28,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		g.page.cookie.strip(r.Header)
 	}
 	if raw == "" {
-		if public {
-			return nil, true
-		}
-		g.deny(w, r, errCode(CodeAccessTokenMissing))
-		return nil, false
+		return g.anonymous(w, r, errCode(CodeAccessTokenMissing))
 	}
 	vt, prof, err := g.authenticate(r.Context(), raw)
 	if err != nil && bs != nil {
@@ -45,13 +39,9 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		}
 	}
 	if err != nil {
-		if public {
-			// A public path stays reachable with a bad token, as an
-			// anonymous request.
-			return nil, true
-		}
-		g.deny(w, r, err)
-		return nil, false
+		// A public path stays reachable with a bad token, as an
+		// anonymous request.
+		return g.anonymous(w, r, err)
 	}
 	g.hdrs.set(r.Header, prof, vt.sidValue)
 	switch {
@@ -65,6 +55,16 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		r.Header.Set("Authorization", "Bearer "+raw)
 	}
 	return vt.identity(prof), true
+}
+
+// anonymous passes a request that has no valid token when its target is
+// public, and otherwise denies it with e.
+func (g *Gateway) anonymous(w http.ResponseWriter, r *http.Request, e *Error) (*Identity, bool) {
+	if !g.Public(r.Method, r.URL.RequestURI()) {
+		g.deny(w, r, e)
+		return nil, false
+	}
+	return nil, true
 }
 
 // accessTokenFrom returns the access token of a request: the Authorization
@@ -216,30 +216,6 @@ func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *Error) {
 		e = &Error{Code: e.Code, Status: http.StatusUnauthorized}
 	}
 	g.writeError(w, r, e)
-}
-
-// isPublic reports whether a path is served without a token. The path is
-// cleaned first so that /public/../admin is not public.
-func (g *Gateway) isPublic(p string) bool {
-	if len(g.cfg.Public) == 0 {
-		return false
-	}
-	p = path.Clean("/" + p)
-	for _, pub := range g.cfg.Public {
-		switch {
-		case strings.HasSuffix(pub, "*"):
-			if strings.HasPrefix(p, strings.TrimSuffix(pub, "*")) {
-				return true
-			}
-		case strings.HasSuffix(pub, "/"):
-			if p+"/" == pub || strings.HasPrefix(p, pub) {
-				return true
-			}
-		case p == pub:
-			return true
-		}
-	}
-	return false
 }
 
 // constantTimeEqual compares two strings in time that depends only on their
