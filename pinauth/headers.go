@@ -46,6 +46,12 @@ func newIdentityHeaders(prefix string) identityHeaders {
 		h.names[i] = textproto.CanonicalMIMEHeaderKey(prefix + suffix)
 	}
 	h.stripPrefixes = append([]string{normalizeHeaderName(prefix)}, presetStripPrefixes...)
+	if !hasFoldedPrefix(DefaultHeaderPrefix, h.stripPrefixes[0]) {
+		// Apps are written for the default names, and an app moved
+		// behind a gateway with a custom prefix may still read them:
+		// client-sent X-Auth-* go too.
+		h.stripPrefixes = append(h.stripPrefixes, normalizeHeaderName(DefaultHeaderPrefix))
+	}
 	h.stripNames = presetStripNames
 	return h
 }
@@ -88,19 +94,25 @@ func hasFoldedPrefix(name, prefix string) bool {
 // upstream, whatever happens next.
 func (h *identityHeaders) strip(hdr http.Header) {
 	for name := range hdr {
-		for _, n := range h.stripNames {
-			if len(name) == len(n) && hasFoldedPrefix(name, n) {
-				delete(hdr, name)
-				break
-			}
-		}
-		for _, p := range h.stripPrefixes {
-			if hasFoldedPrefix(name, p) {
-				delete(hdr, name)
-				break
-			}
+		if h.stripped(name) {
+			delete(hdr, name)
 		}
 	}
+}
+
+// stripped reports whether strip removes a header of this name.
+func (h *identityHeaders) stripped(name string) bool {
+	for _, n := range h.stripNames {
+		if len(name) == len(n) && hasFoldedPrefix(name, n) {
+			return true
+		}
+	}
+	for _, p := range h.stripPrefixes {
+		if hasFoldedPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // profileEntry is what the protected path needs of an account: whether it

@@ -12,8 +12,12 @@ import (
 // protect is the protected path: strip forged identity headers, verify the
 // access token, set the real identity headers. See Handle.
 func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bool) {
-	// First, always: no client-sent identity header may survive.
+	// First, always: no client-sent identity header may survive, in the
+	// headers or in the trailers.
 	g.hdrs.strip(r.Header)
+	if r.Trailer != nil {
+		g.hdrs.guardTrailers(r)
+	}
 	raw, fromQuery := accessTokenFrom(r)
 	var bs *browserSession
 	if g.page != nil {
@@ -27,6 +31,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// The gateway's cookies never reach the upstream.
 		g.page.cookie.strip(r.Header)
 	}
+	dropAccessTokenQuery(r.URL)
 	if raw == "" {
 		return g.anonymous(w, r, errCode(CodeAccessTokenMissing))
 	}
@@ -51,19 +56,21 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// A handle never travels upstream: the app gets the JWT minted
 		// for it, which it verifies against the JWKS.
 		r.Header["Authorization"] = vt.upstream
-	case fromQuery:
-		r.Header.Set("Authorization", "Bearer "+raw)
+	default:
+		forwardVerified(r.Header, raw, !fromQuery)
 	}
+	g.hdrs.guardConnection(r.Header)
 	return vt.identity(prof), true
 }
 
 // anonymous passes a request that has no valid token when its target is
-// public, and otherwise denies it with e.
+// public, without any bearer token, and otherwise denies it with e.
 func (g *Gateway) anonymous(w http.ResponseWriter, r *http.Request, e *Error) (*Identity, bool) {
 	if !g.Public(r.Method, r.URL.RequestURI()) {
 		g.deny(w, r, e)
 		return nil, false
 	}
+	dropBearer(r.Header)
 	return nil, true
 }
 
