@@ -62,3 +62,19 @@ func (b *timedBody) Read(p []byte) (int, error) {
 func isTimeout(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
+
+// closeUnreadBody marks an answer the gateway writes without reading the
+// request's body (a denied protected request, the JWKS) to close the
+// connection. Before it writes an answer, net/http reads what is left of
+// the body so that the connection can serve the next request; a client
+// that sent its headers and holds the body back would keep that read,
+// its goroutine and the answer waiting for as long as it likes. Closing
+// skips the read: the answer goes out at once. HTTP/2 streams are not
+// drained, and Connection means nothing there (net/http would take it
+// for a request to shut the whole connection down), so they are left
+// alone.
+func closeUnreadBody(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 1 && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		w.Header().Set("Connection", "close")
+	}
+}

@@ -2,12 +2,14 @@ package pinauth
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -111,4 +113,51 @@ func TestTheBodyDeadlineIsClearedWhenTheBodyEndsAndOnlySetForABody(t *testing.T)
 	if len(w.deadlines) != 0 {
 		t.Fatalf("a request without a body got deadlines %v", w.deadlines)
 	}
+}
+
+func TestDeniedRequestsWithAnUnsentBodyAreAnsweredAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	addr := e.srv.Listener.Addr().String()
+	const conns = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for i := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			target := []string{"/app/data", JWKSPath}[i%2]
+			errs <- answeredWithoutBody(addr, target, 5*time.Second)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// answeredWithoutBody sends a POST's headers announcing a body it never
+// sends, and returns an error unless an answer arrives within wait.
+func answeredWithoutBody(addr, target string, wait time.Duration) error {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(wait))
+	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n", target); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return fmt.Errorf("POST %s with its body held back: no answer: %w", target, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 || !resp.Close {
+		return fmt.Errorf("POST %s: %d, close %v; want an error that closes the connection", target, resp.StatusCode, resp.Close)
+	}
+	return nil
 }

@@ -215,6 +215,7 @@ func (g *Gateway) startBackground() {
 // serveJWKS writes the public keys of every non-retired signing key (and of
 // retired ones whose tokens may still be valid).
 func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	closeUnreadBody(w, r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		g.writeError(w, r, errCode(CodeNotFound))
 		return

@@ -210,6 +210,7 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 // deny answers a protected request that has no valid token: a browser
 // is sent to the login page when there is one, anyone else gets 401 JSON.
 func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *Error) {
+	closeUnreadBody(w, r)
 	if g.page != nil && g.page.redirectToLogin(w, r, e) {
 		return
 	}
