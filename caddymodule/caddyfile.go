@@ -43,7 +43,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			security_question <id> <text...>
 //			reset_pin_url     <url>
 //			pin_reset_email   link|otp
+//			password_reset_email link|otp
 //			message_templates <dir>
+//			template_alias    <name> <set>
 //			token_format      jwt|uuid
 //			webhook <url> { … }   # as below, for this tenant's events only
 //		}
@@ -114,8 +116,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		otp_ttl         <duration>
 //	}
 //
-// tenant, api_key, allowed_origins, security_question, public and webhook
-// may be repeated; every other subdirective may appear once. Durations use Caddy's
+// tenant, api_key, allowed_origins, security_question, template_alias,
+// public and webhook may be repeated; every other subdirective may appear once. Durations use Caddy's
 // syntax (90s, 15m, 7d); cache_size accepts sizes such as 64MiB. Secrets
 // take placeholders ({env.X}, {file./path}, and {env.X:default}, which
 // falls back to the default when X is unset or empty), expanded when the
@@ -158,7 +160,7 @@ var (
 	tenantLevel  = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
 		"allow_weak_pins", "allowed_origins", "mfa", "security_question", "webhook",
-		"reset_pin_url", "pin_reset_email", "message_templates", "token_format",
+		"reset_pin_url", "pin_reset_email", "password_reset_email", "message_templates", "template_alias", "token_format",
 	}
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{}

@@ -58,6 +58,19 @@ func (p *parser) tenantDirective(t *Tenant) error {
 			ID: args[0], Text: strings.Join(args[1:], " "),
 		})
 		return nil
+	case "template_alias":
+		args, err := p.args(name, 2, 2)
+		if err != nil {
+			return err
+		}
+		if _, dup := t.TemplateAliases[args[0]]; dup {
+			return d.Errf("template_alias: %q is given twice", args[0])
+		}
+		if t.TemplateAliases == nil {
+			t.TemplateAliases = map[string]string{}
+		}
+		t.TemplateAliases[args[0]] = args[1]
+		return nil
 	}
 
 	if p.seen[name] {
@@ -110,12 +123,9 @@ func (p *parser) tenantDirective(t *Tenant) error {
 	case "reset_pin_url":
 		return p.single(name, &t.ResetPINURL)
 	case "pin_reset_email":
-		if err := p.single(name, &t.PINResetEmail); err != nil {
-			return err
-		}
-		if t.PINResetEmail != "link" && t.PINResetEmail != "otp" {
-			return d.Errf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
-		}
+		return p.linkOrOTP(name, &t.PINResetEmail)
+	case "password_reset_email":
+		return p.linkOrOTP(name, &t.PasswordResetEmail)
 	case "message_templates":
 		return p.single(name, &t.MessageTemplates)
 	case "token_format":
@@ -127,6 +137,17 @@ func (p *parser) tenantDirective(t *Tenant) error {
 		}
 	default:
 		return p.unknown(tenantLevel)
+	}
+	return nil
+}
+
+// linkOrOTP parses `<name> link|otp`.
+func (p *parser) linkOrOTP(name string, dst *string) error {
+	if err := p.single(name, dst); err != nil {
+		return err
+	}
+	if *dst != "link" && *dst != "otp" {
+		return p.d.Errf("%s: unknown value %q (want link or otp)", name, *dst)
 	}
 	return nil
 }

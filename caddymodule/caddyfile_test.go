@@ -262,6 +262,8 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"security_question without text", tenant("security_question q1"), "security_question: want at least 2", nil},
 		{"security_question id twice", tenant("security_question q1 A?\nsecurity_question q1 B?"), `security_question: id "q1" is used twice`, nil},
 		{"allowed_origins empty", tenant("allowed_origins"), "allowed_origins", nil},
+		{"template_alias without a set", tenant("template_alias LR-Forgot-PIN"), "template_alias: want 2 values, got 1", nil},
+		{"template_alias twice", tenant("template_alias a shop\ntemplate_alias a other"), `template_alias: "a" is given twice`, nil},
 
 		{"store without backend", wrap("store"), "store: want 1 to 2 values", nil},
 		{"store sqlite with two paths", wrap("store sqlite a b"), "store: want 1 to 2 values", nil},

@@ -62,9 +62,20 @@ type Tenant struct {
 	// (a reset link) or otp (a 6-digit code). Default: link.
 	PINResetEmail string `json:"pin_reset_email,omitempty"`
 
+	// PasswordResetEmail is what forgot password sends: link (a reset
+	// link to resetpasswordurl) or otp (a 6-digit code for PUT
+	// /auth/password/reset with Otp and Email or UserName). Default: link.
+	PasswordResetEmail string `json:"password_reset_email,omitempty"`
+
 	// MessageTemplates is a directory of PIN reset message templates for
 	// this tenant, over the email block's templates. Default: none.
 	MessageTemplates string `json:"message_templates,omitempty"`
+
+	// TemplateAliases map the template names apps send in emailtemplate
+	// and smstemplate (for example LoginRadius's template names) to this
+	// tenant's message template sets. Any other name that is not a set
+	// selects the call's built-in set. Default: none.
+	TemplateAliases map[string]string `json:"template_aliases,omitempty"`
 
 	// TokenFormat is what clients receive as access_token: jwt (the
 	// signed JWT) or uuid (a UUID-shaped opaque handle, for LoginRadius's

@@ -123,18 +123,20 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 
 func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
 	ct := pinauth.Tenant{
-		Name:             t.Name,
-		APISecret:        x.expand(fmt.Sprintf("tenant %q: api_secret", t.Name), t.APISecret),
-		PINOptional:      t.PINRequired != nil && !*t.PINRequired,
-		PINMinLength:     t.PINMinLength,
-		PINMaxLength:     t.PINMaxLength,
-		AllowWeakPINs:    t.AllowWeakPINs,
-		AllowedOrigins:   t.AllowedOrigins,
-		MFA:              t.MFA,
-		ResetPINURL:      x.expand(fmt.Sprintf("tenant %q: reset_pin_url", t.Name), t.ResetPINURL),
-		PINResetEmail:    t.PINResetEmail,
-		MessageTemplates: x.expand(fmt.Sprintf("tenant %q: message_templates", t.Name), t.MessageTemplates),
-		TokenFormat:      t.TokenFormat,
+		Name:               t.Name,
+		APISecret:          x.expand(fmt.Sprintf("tenant %q: api_secret", t.Name), t.APISecret),
+		PINOptional:        t.PINRequired != nil && !*t.PINRequired,
+		PINMinLength:       t.PINMinLength,
+		PINMaxLength:       t.PINMaxLength,
+		AllowWeakPINs:      t.AllowWeakPINs,
+		AllowedOrigins:     t.AllowedOrigins,
+		MFA:                t.MFA,
+		ResetPINURL:        x.expand(fmt.Sprintf("tenant %q: reset_pin_url", t.Name), t.ResetPINURL),
+		PINResetEmail:      t.PINResetEmail,
+		PasswordResetEmail: t.PasswordResetEmail,
+		MessageTemplates:   x.expand(fmt.Sprintf("tenant %q: message_templates", t.Name), t.MessageTemplates),
+		TokenFormat:        t.TokenFormat,
+		TemplateAliases:    t.TemplateAliases,
 	}
 	for i, k := range t.APIKeys {
 		ct.APIKeys = append(ct.APIKeys, x.expand(fmt.Sprintf("tenant %q: api_key %d", t.Name, i+1), k))

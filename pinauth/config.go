@@ -196,9 +196,19 @@ type Tenant struct {
 	// sends a link with a reset token) or PINResetByOTP (it sends a
 	// 6-digit OTP for /auth/pin/reset/otp/…). Default: PINResetByLink.
 	PINResetEmail string
+	// PasswordResetEmail is PINResetByLink (forgot password sends a link
+	// with a reset token, for PUT /auth/password/reset with ResetToken)
+	// or PINResetByOTP (it sends a 6-digit OTP, for the same call with Otp
+	// and Email or UserName). Default: PINResetByLink.
+	PasswordResetEmail string
 	// MessageTemplates is a directory of message templates for this
 	// tenant, over Config.MessageTemplates and the built-in ones.
 	MessageTemplates string
+	// TemplateAliases map template names that apps send in emailtemplate
+	// and smstemplate (LoginRadius's template names) to this tenant's
+	// template sets. A name that is neither an alias nor a set selects the
+	// call's built-in set. Default: none.
+	TemplateAliases map[string]string
 	// TokenFormat is what clients receive as access_token: TokenFormatJWT,
 	// the signed JWT itself, or TokenFormatUUID, a UUID-shaped opaque
 	// handle for typed SDKs that model the token as a UUID (the protected

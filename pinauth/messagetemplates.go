@@ -23,6 +23,7 @@ import (
 //	pin_reset_link       the email with a reset link (forgot-PIN by email or username)
 //	pin_reset_otp        the email and the SMS with a 6-digit OTP
 //	password_reset_link  the email with a password reset link (forgot password)
+//	password_reset_otp   the email with a 6-digit password reset code (password_reset_email otp)
 //
 // A template directory (Config.MessageTemplates, then Tenant.
 // MessageTemplates over it) replaces the files of the same name and may
@@ -41,6 +42,7 @@ const (
 	setResetLink         = "pin_reset_link"
 	setResetOTP          = "pin_reset_otp"
 	setPasswordResetLink = "password_reset_link"
+	setPasswordResetOTP  = "password_reset_otp"
 )
 
 // messageData is what message templates see.
@@ -123,6 +125,13 @@ func loadMessageTemplates(cfg *Config) (map[string]messageTemplates, error) {
 			return nil, fmt.Errorf("tenant %q: %w", t.Name, err)
 		}
 		out[t.Name] = m
+	}
+	for _, t := range cfg.Tenants {
+		for alias, set := range t.TemplateAliases {
+			if out[t.Name][set] == nil {
+				return nil, fmt.Errorf("pinauth: tenant %q: template_alias %q: no message template set %q", t.Name, alias, set)
+			}
+		}
 	}
 	return out, nil
 }
@@ -221,10 +230,28 @@ func (m messageTemplates) check() error {
 			}
 		}
 	}
-	if m.email(setResetLink) == nil || m.email(setResetOTP) == nil || m.email(setPasswordResetLink) == nil || m.smsSet(setResetOTP) == nil {
+	if m.email(setResetLink) == nil || m.email(setResetOTP) == nil || m.email(setPasswordResetLink) == nil ||
+		m.email(setPasswordResetOTP) == nil || m.smsSet(setResetOTP) == nil {
 		return errors.New("pinauth: message templates: a built-in set lost a part")
 	}
 	return nil
+}
+
+// pick returns the set a call's emailtemplate or smstemplate names: the
+// set the tenant's alias for the name points to, else the set of that
+// name, else the call's built-in set. part is email or smsSet: a set that
+// cannot render the message counts as absent. LoginRadius's SDKs send the
+// template names of a LoginRadius site (its forgot-PIN document makes
+// emailtemplate required), which mean nothing here: unknown names get
+// the built-in message rather than an error.
+func (m messageTemplates) pick(t *Tenant, name, builtin string, part func(messageTemplates, string) *messageSet) *messageSet {
+	if target, ok := t.TemplateAliases[name]; ok {
+		name = target
+	}
+	if s := part(m, name); s != nil {
+		return s
+	}
+	return part(m, builtin)
 }
 
 // email returns the named set when it can render an email.

@@ -56,9 +56,15 @@ func TestTemplateDirectoriesOverrideTheBuiltInsPerTenantAndHTMLIsEscaped(t *test
 		t.Fatalf("brand email: %q %q %q (%s)", em.Subject, em.Text, em.HTML, em.ContentType)
 	}
 
-	// The other tenant has no set brand, and the global subject.
+	// The other tenant has no set brand: the name selects its built-in
+	// set (with the global subject), as any name it does not know.
+	wantOK(t, "an account of the other tenant", e.do("POST", "/identity/v2/manage/account?apikey="+otherKey+"&apisecret="+otherSecret,
+		map[string]any{"Email": []map[string]string{{"Type": "Primary", "Value": testEmail}}, "Password": testPass}))
 	other := "/identity/v2/auth/pin/forgot/email?apikey=" + otherKey + "&resetpinurl=" + url.QueryEscape(resetPage)
-	wantCode(t, "brand on the other tenant", e.do("POST", other+"&emailtemplate=brand", map[string]string{"email": testEmail}), 403, int(CodeParameterFormat))
+	wantOK(t, "brand on the other tenant", e.do("POST", other+"&emailtemplate=brand", map[string]string{"email": testEmail}))
+	if _, em = e.nthEmail(3); em.Subject != "PIN for other" {
+		t.Fatalf("brand on the other tenant: subject %q, want its built-in set's", em.Subject)
+	}
 }
 
 func TestBrokenTemplatesStopTheGatewayNamingTheFile(t *testing.T) {

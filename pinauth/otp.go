@@ -38,15 +38,22 @@ func (g *Gateway) otpHash(tenant, uid, channel, code string) string {
 	return hex.EncodeToString(mac(key, "otp", tenant+"\x00"+uid+"\x00"+channel+"\x00"+code))
 }
 
-// otpChannels are the channels an OTP presented for an account may have
-// been sent by: any reset-by-OTP call accepts a code from either.
-var otpChannels = []string{channelSMS, channelEmail}
+// pinOTPChannels are the channels a PIN reset OTP presented for an
+// account may have been sent by: any PIN reset by OTP accepts a code from
+// either.
+var pinOTPChannels = []string{channelSMS, channelEmail}
 
-// findOTP looks up code for account a. It returns the stored hash of a
-// usable OTP with failure 0, or failure 1068 (used, or replaced by a newer
-// code), 1069 (expired) or 1067 (no such code). err is a store fault.
-func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, now time.Time) (hash string, failure Code, err error) {
-	for _, ch := range otpChannels {
+// passwordOTPScope is what password reset OTPs are hashed under (see
+// forgotRequest.otpScope): a PIN reset code does not reset a password, nor
+// the reverse.
+const passwordOTPScope = "password"
+
+// findOTP looks up code for account a among the codes hashed under
+// channels. It returns the stored hash of a usable OTP with failure 0, or
+// failure 1068 (used, or replaced by a newer code), 1069 (expired) or 1067
+// (no such code). err is a store fault.
+func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure Code, err error) {
+	for _, ch := range channels {
 		h := g.otpHash(a.Tenant, a.UID, ch, code)
 		tok, found, err := g.store.Token(ctx, store.TokenOTP, h)
 		if err != nil {

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"context"
 	"time"
 
 	"go.uber.org/zap"
@@ -11,12 +12,15 @@ import (
 // Self-service password reset, LoginRadius style: POST /auth/password
 // mails a link carrying a single-use reset token (vtype=reset) to the
 // resetpasswordurl page, and PUT /auth/password/reset sets a new password
-// with that token. It is how an account imported without secrets
-// (NeedsSecretReset) gets in on its own. The forgot call shares the
-// forgot-PIN machinery: same answer whether or not the account exists,
-// same background queue, sending limits (1122), origin check and token
-// lifetime. Its tokens are of their own kind: a PIN reset token does
-// nothing here, a password reset token nothing on /auth/pin/reset/token.
+// with that token. With the tenant's password_reset_email otp it mails a
+// 6-digit code instead, which PUT /auth/password/reset takes as Otp with
+// the Email or UserName (LoginRadius's reset by OTP). It is how an
+// account imported without secrets (NeedsSecretReset) gets in on its own.
+// The forgot call shares the forgot-PIN machinery: same answer whether or
+// not the account exists, same background queue, sending limits (1122),
+// origin check and lifetimes. Its tokens and codes are of their own kind:
+// a PIN reset token or code does nothing here, a password reset token or
+// code nothing on the PIN resets.
 
 // Descriptions of the password reset's refusals (code 908).
 const (
@@ -52,67 +56,100 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 	fr := forgotRequest{what: "password reset", channel: channelEmail, linkType: resetLinkTypePassword,
 		tokenKind: store.TokenPasswordReset, limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit,
 		ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
-	name := c.q.get("emailtemplate")
-	if name == "" {
-		name = setPasswordResetLink
+	builtin := setPasswordResetLink
+	if c.tenant.PasswordResetEmail == PINResetByOTP {
+		fr.otp, fr.otpScope, fr.ttl, builtin = true, passwordOTPScope, g.cfg.OTPTTL, setPasswordResetOTP
 	}
-	if fr.set = g.reset.templates[c.tenant.Name].email(name); fr.set == nil {
-		return nil, errDesc(CodeParameterFormat, "The emailtemplate is not an email template of this site.")
-	}
+	fr.set = g.reset.templates[c.tenant.Name].pick(c.tenant, c.q.get("emailtemplate"), builtin, messageTemplates.email)
 	raw := c.q.get("resetpasswordurl")
-	if raw == "" {
+	if raw == "" && !fr.otp {
 		return nil, errDesc(CodeParameterFormat, descResetPasswordURLMissing)
 	}
-	base, err := c.tenant.resetLinkBase(raw)
-	if err != nil {
-		return nil, errDesc(CodeParameterFormat, descResetPasswordURLInvalid)
+	if raw != "" {
+		base, err := c.tenant.resetLinkBase(raw)
+		if err != nil {
+			return nil, errDesc(CodeParameterFormat, descResetPasswordURLInvalid)
+		}
+		fr.linkBase = base
 	}
-	fr.linkBase = base
 	return g.queueReset(c, kind, ident, fr)
 }
 
-// resetPasswordBody is the body of PUT /auth/password/reset.
+// resetPasswordBody is the body of PUT /auth/password/reset: the
+// ResetToken of a reset link, or (LoginRadius's reset by OTP) the Otp of
+// a password reset code with the Email or UserName it was asked for.
 type resetPasswordBody struct {
 	ResetToken string
+	Otp        string
+	Email      string
+	UserName   string
 	Password   string
+	// WelcomeEmailTemplate and ResetPasswordEmailTemplate are accepted,
+	// as LoginRadius documents them: this gateway sends no welcome or
+	// password-changed email, so they select nothing.
+	WelcomeEmailTemplate       string
+	ResetPasswordEmailTemplate string
 }
 
-// resetPasswordByToken serves PUT /auth/password/reset. In one
-// transaction it takes the token, sets the password (the hash of the
+// resetPassword serves PUT /auth/password/reset, with a reset token (908
+// when it is bad, used, replaced or expired) or an OTP with the account's Email or UserName
+// (checkOTP: 1067 wrong, 1068 used, 1069 expired; rate-limited, counted
+// toward the lockout, one hash for unknown accounts too). Either way, in
+// one transaction it takes the proof, sets the password (the hash of the
 // current pepper and parameters), clears NeedsSecretReset, revokes every
 // login session of the account (their access and refresh tokens die with
 // them) and deletes its PIN session, PinAuth, second-factor and step-up
 // tokens, voids its other reset tokens and OTPs, clears the failure count
 // (and a suspend or captcha lock; a block lock stays) and records
-// ResetPassword. A bad, used, replaced or expired token is 908.
-func (g *Gateway) resetPasswordByToken(c *call) (any, error) {
+// ResetPassword.
+func (g *Gateway) resetPassword(c *call) (any, error) {
 	var b resetPasswordBody
 	if e := decodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
-	if b.ResetToken == "" {
-		return nil, fieldError("ResetToken", "The ResetToken is required.")
+	if b.ResetToken == "" && b.Otp == "" {
+		return nil, fieldError("ResetToken", "The ResetToken (or the Otp with the Email or UserName) is required.")
+	}
+	kind, ident := store.IdentEmail, b.Email
+	if ident == "" {
+		kind, ident = store.IdentUsername, b.UserName
+	}
+	if b.ResetToken == "" && ident == "" {
+		return nil, fieldError("Email", "The Email (or UserName) the Otp was sent for is required.")
 	}
 	if !passwordLengthOK(b.Password) {
 		return nil, fieldError("Password", msgPasswordPolicy)
 	}
+	ctx := c.r.Context()
+	if b.ResetToken == "" {
+		a, hash, err := g.checkOTP(ctx, c, kind, ident, b.Otp, []string{passwordOTPScope})
+		if err != nil {
+			return nil, err
+		}
+		return g.setResetPassword(ctx, c, a, b.Password, "otp", consumeOTP(hash, c.now))
+	}
 	if err := g.limitClient(c); err != nil {
 		return nil, err
 	}
-	ctx := c.r.Context()
 	a, hash, err := g.resetTokenAccount(ctx, c, store.TokenPasswordReset, b.ResetToken, CodeParameterFormat)
 	if err != nil {
 		return nil, err
 	}
-	passwordHash, err := g.hasher.hash(ctx, b.Password)
+	return g.setResetPassword(ctx, c, a, b.Password, "token", func(tx store.Tx) error {
+		return consumeResetToken(tx, store.TokenPasswordReset, hash, c.now, CodeParameterFormat)
+	})
+}
+
+// setResetPassword commits a password reset of account a, consume taking
+// the proof first in the same transaction (see resetPassword).
+func (g *Gateway) setResetPassword(ctx context.Context, c *call, a store.Account, password, method string, consume func(store.Tx) error) (any, error) {
+	passwordHash, err := g.hasher.hash(ctx, password)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}
 	ref := a.Ref()
 	var revoked []string
-	err = g.updateAccount(ctx, ref, func(tx store.Tx) error {
-		return consumeResetToken(tx, store.TokenPasswordReset, hash, c.now, CodeParameterFormat)
-	}, func(_ store.Tx, acc *store.Account) error {
+	err = g.updateAccount(ctx, ref, consume, func(_ store.Tx, acc *store.Account) error {
 		if !acc.Active {
 			return errCode(CodeAccountBlocked)
 		}
@@ -130,7 +167,7 @@ func (g *Gateway) resetPasswordByToken(c *call) (any, error) {
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	g.log.Info("password reset", zap.String("client_ip", c.clientIP), zap.String("tenant", ref.Tenant),
-		zap.String("uid", ref.UID), zap.String("method", "token"))
+		zap.String("uid", ref.UID), zap.String("method", method))
 	return isPosted, nil
 }
 

@@ -84,6 +84,18 @@ type forgotRequest struct {
 	timeout   time.Duration
 	// sendID names the queued message in the answer and the logs.
 	sendID string
+	// otpScope, when set, replaces channel in the OTP's hash (otpHash):
+	// codes of another purpose (a password reset) are then never found by
+	// the PIN reset, nor the PIN reset's by them.
+	otpScope string
+}
+
+// otpChannel is what an OTP of fr is hashed under.
+func (fr *forgotRequest) otpChannel() string {
+	if fr.otpScope != "" {
+		return fr.otpScope
+	}
+	return fr.channel
 }
 
 // forgotPIN answers IsPosted whether or not the account exists, in the
@@ -191,13 +203,7 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		_ = c.q.bool("isvoiceotp")
 		fr := forgotRequest{what: "pin reset", channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: CodeSMSLimit,
 			ttl: g.cfg.OTPTTL, timeout: g.cfg.SMS.Timeout}
-		name := c.q.get("smstemplate")
-		if name == "" {
-			name = setResetOTP
-		}
-		if fr.set = tpl.smsSet(name); fr.set == nil {
-			return fr, errDesc(CodeParameterFormat, "The smstemplate is not an SMS template of this site.")
-		}
+		fr.set = tpl.pick(c.tenant, c.q.get("smstemplate"), setResetOTP, messageTemplates.smsSet)
 		return fr, nil
 	}
 	if g.cfg.Email == nil {
@@ -205,18 +211,11 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 	}
 	fr := forgotRequest{what: "pin reset", channel: channelEmail, otp: c.tenant.PINResetEmail == PINResetByOTP,
 		linkType: resetLinkTypeValue, tokenKind: store.TokenPINReset, limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
-	name := c.q.get("emailtemplate")
+	builtin := setResetLink
 	if fr.otp {
-		fr.ttl = g.cfg.OTPTTL
-		if name == "" {
-			name = setResetOTP
-		}
-	} else if name == "" {
-		name = setResetLink
+		fr.ttl, builtin = g.cfg.OTPTTL, setResetOTP
 	}
-	if fr.set = tpl.email(name); fr.set == nil {
-		return fr, errDesc(CodeParameterFormat, "The emailtemplate is not an email template of this site.")
-	}
+	fr.set = tpl.pick(c.tenant, c.q.get("emailtemplate"), builtin, messageTemplates.email)
 	raw := c.q.get("resetpinurl")
 	if raw == "" && !fr.otp {
 		raw = c.tenant.ResetPINURL
@@ -326,7 +325,7 @@ func (g *Gateway) issueResetSecret(ctx context.Context, fr forgotRequest, ref st
 		secret, hash := "", ""
 		if fr.otp {
 			secret = newOTP()
-			hash = g.otpHash(ref.Tenant, ref.UID, fr.channel, secret)
+			hash = g.otpHash(ref.Tenant, ref.UID, fr.otpChannel(), secret)
 		} else {
 			secret = newOpaqueToken()
 			hash = tokenHash(secret)

@@ -403,8 +403,6 @@ func TestResetCallsValidateTheirInput(t *testing.T) {
 	}{
 		{"forgot without email", "POST", "auth/pin/forgot/email", map[string]string{}, CodeValidation},
 		{"forgot with a number", "POST", "auth/pin/forgot/email", map[string]any{"email": 5}, CodePostBodyInvalid},
-		{"unknown emailtemplate", "POST", "auth/pin/forgot/email?emailtemplate=nope", map[string]string{"email": testEmail}, CodeParameterFormat},
-		{"unknown smstemplate", "POST", "auth/pin/forgot/otp?smstemplate=nope", map[string]string{"phone": testPhone}, CodeParameterFormat},
 		{"reset without token", "PUT", "auth/pin/reset/token", map[string]string{"pin": newTestPIN}, CodeValidation},
 		{"reset without PIN", "PUT", "auth/pin/reset/token", map[string]string{"resettoken": "x"}, CodePINMissing},
 		{"otp reset without OTP", "PUT", "auth/pin/reset/otp/phone", map[string]string{"phone": testPhone, "pin": newTestPIN}, CodeValidation},

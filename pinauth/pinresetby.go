@@ -3,6 +3,7 @@ package pinauth
 import (
 	"context"
 	"sort"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -74,10 +75,7 @@ type resetOTPBody struct {
 
 // resetPINByOTPWith returns the handler of PUT /auth/pin/reset/otp/<kind>:
 // the identifier finds the account, the OTP (sent by SMS or email) proves
-// the caller. Every OTP check goes through the credential gate: it is
-// rate-limited per IP, counts toward the lockout and costs one hash, also
-// for an unknown account, which answers 1067 like a wrong code. A used
-// code (or one replaced by a newer one) is 1068, an expired one 1069.
+// the caller (checkOTP).
 func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, error) {
 	return func(g *Gateway, c *call) (any, error) {
 		var b resetOTPBody
@@ -95,47 +93,69 @@ func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, er
 			return nil, e
 		}
 		ctx := c.r.Context()
-		a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
+		a, hash, err := g.checkOTP(ctx, c, kind, ident, b.OTP, pinOTPChannels)
 		if err != nil {
-			return nil, errUnavailable(err)
-		}
-		if !found {
-			_, err := g.checkCredential(ctx, c, credentialCheck{secret: b.OTP, failure: CodeOTPInvalid, reason: "unknown_account"})
 			return nil, err
 		}
-		var hash string
-		var failure Code
-		var lookupErr error
-		_, err = g.checkCredential(ctx, c, credentialCheck{
-			account: &a, secret: b.OTP, failure: CodeOTPInvalid, reason: "otp",
-			compare: func() (bool, bool) {
-				// One hash, as an unknown account costs, so timing does
-				// not tell them apart.
-				g.hasher.verifyHeld(g.hasher.dummy, b.OTP)
-				hash, failure, lookupErr = g.findOTP(ctx, &a, b.OTP, c.now)
-				return lookupErr == nil && failure == 0, false
-			},
-		})
-		if lookupErr != nil {
-			return nil, errUnavailable(lookupErr)
+		return g.resetPIN(ctx, c, &a, b.PIN, "otp", consumeOTP(hash, c.now))
+	}
+}
+
+// checkOTP finds the account of ident and checks code against its OTPs
+// hashed under channels. Every OTP check goes through the credential gate:
+// it is rate-limited per IP, counts toward the lockout and costs one hash,
+// also for an unknown account, which answers 1067 like a wrong code. A
+// used code (or one replaced by a newer one) is 1068, an expired one 1069,
+// a blocked account 991. It returns the account and the code's hash, for
+// consumeOTP.
+func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKind, ident, code string, channels []string) (store.Account, string, error) {
+	a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
+	if err != nil {
+		return a, "", errUnavailable(err)
+	}
+	if !found {
+		_, err := g.checkCredential(ctx, c, credentialCheck{secret: code, failure: CodeOTPInvalid, reason: "unknown_account"})
+		return a, "", err
+	}
+	var hash string
+	var failure Code
+	var lookupErr error
+	_, err = g.checkCredential(ctx, c, credentialCheck{
+		account: &a, secret: code, failure: CodeOTPInvalid, reason: "otp",
+		compare: func() (bool, bool) {
+			// One hash, as an unknown account costs, so timing does
+			// not tell them apart.
+			g.hasher.verifyHeld(g.hasher.dummy, code)
+			hash, failure, lookupErr = g.findOTP(ctx, &a, code, c.now, channels)
+			return lookupErr == nil && failure == 0, false
+		},
+	})
+	if lookupErr != nil {
+		return a, "", errUnavailable(lookupErr)
+	}
+	if err != nil {
+		if e := asError(err); e.Code == CodeOTPInvalid && failure != 0 {
+			e.Code = failure
 		}
-		if err != nil {
-			if e := asError(err); e.Code == CodeOTPInvalid && failure != 0 {
-				e.Code = failure
-			}
-			return nil, err
+		return a, "", err
+	}
+	if !a.Active {
+		return a, "", errCode(CodeAccountBlocked)
+	}
+	return a, hash, nil
+}
+
+// consumeOTP takes the OTP of hash in the transaction that uses it: of
+// concurrent resets with one code exactly one goes through (1068 for the
+// others).
+func consumeOTP(hash string, now time.Time) func(store.Tx) error {
+	return func(tx store.Tx) error {
+		if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, now); err != nil {
+			return err
+		} else if !ok {
+			return errCode(CodeOTPUsed)
 		}
-		if !a.Active {
-			return nil, errCode(CodeAccountBlocked)
-		}
-		return g.resetPIN(ctx, c, &a, b.PIN, "otp", func(tx store.Tx) error {
-			if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, c.now); err != nil {
-				return err
-			} else if !ok {
-				return errCode(CodeOTPUsed)
-			}
-			return nil
-		})
+		return nil
 	}
 }
 

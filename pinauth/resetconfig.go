@@ -91,7 +91,7 @@ const (
 	DefaultSendTimeout   = 10 * time.Second
 )
 
-// The Tenant.PINResetEmail values.
+// The Tenant.PINResetEmail and Tenant.PasswordResetEmail values.
 const (
 	PINResetByLink = "link"
 	PINResetByOTP  = "otp"
@@ -128,12 +128,17 @@ func (c *Config) resetDefaults() error {
 	}
 	for i := range c.Tenants {
 		t := &c.Tenants[i]
-		switch t.PINResetEmail {
-		case "":
-			t.PINResetEmail = PINResetByLink
-		case PINResetByLink, PINResetByOTP:
-		default:
-			return fmt.Errorf("pinauth: tenant %q: pin_reset_email must be link or otp", t.Name)
+		for _, f := range []struct {
+			name  string
+			value *string
+		}{{"pin_reset_email", &t.PINResetEmail}, {"password_reset_email", &t.PasswordResetEmail}} {
+			switch *f.value {
+			case "":
+				*f.value = PINResetByLink
+			case PINResetByLink, PINResetByOTP:
+			default:
+				return fmt.Errorf("pinauth: tenant %q: %s must be link or otp", t.Name, f.name)
+			}
 		}
 		if t.ResetPINURL != "" {
 			if _, err := t.resetLinkBase(t.ResetPINURL); err != nil {

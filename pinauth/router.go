@@ -220,6 +220,6 @@ func apiRoutes() []route {
 		// Forgotten passwords (gateway extension: the way in for imported
 		// accounts).
 		newRoute("POST", "auth/password", authKey, (*Gateway).forgotPassword),
-		newRoute("PUT", "auth/password/reset", authKey, (*Gateway).resetPasswordByToken),
+		newRoute("PUT", "auth/password/reset", authKey, (*Gateway).resetPassword),
 	}
 }

@@ -2,8 +2,10 @@ package pinauth
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -160,3 +162,117 @@ func jsonTypeOf(v any) string {
 
 // dotnetZeroDate is the date LoginRadius writes for one never set.
 const dotnetZeroDate = "0001-01-01T00:00:00.0000000Z"
+
+// TestTemplateNamesMapToTemplatesAndUnknownOnesGetTheBuiltIn: LoginRadius
+// documents emailtemplate as required on forgot PIN, so its SDKs send the
+// template names of a LoginRadius site. An operator maps such a name to a
+// set of the tenant (template_alias); any other name that is not a set
+// gets the call's built-in message, never 908.
+func TestTemplateNamesMapToTemplatesAndUnknownOnesGetTheBuiltIn(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t,
+		"brand.subject.txt", "Brand PIN reset", "brand.txt", "Open {{.Link}}",
+		"brand_sms.sms.txt", "Brand code {{.OTP}}",
+		"brand_password.subject.txt", "Brand password reset", "brand_password.txt", "Open {{.Link}}",
+	)
+	e := newResetEnv(t, func(c *Config) {
+		c.Tenants[0].MessageTemplates = dir
+		c.Tenants[0].TemplateAliases = map[string]string{
+			"LR-Forgot-PIN": "brand", "LR-SMS": "brand_sms", "LR-Forgot-Password": "brand_password",
+		}
+	})
+	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
+	link := "&resetpinurl=" + url.QueryEscape(resetPage)
+	subjects := []string{}
+	for _, name := range []string{"LR-Forgot-PIN", "ResetPINTemplate-Default", "brand"} {
+		wantOK(t, "forgot PIN with emailtemplate "+name, e.forgot("email", map[string]string{"email": testEmail}, link+"&emailtemplate="+url.QueryEscape(name)))
+		_, em := e.nthEmail(len(subjects) + 1)
+		subjects = append(subjects, em.Subject)
+	}
+	wantOK(t, "forgot password with an unknown emailtemplate",
+		e.forgotPassword(testEmail, "&emailtemplate=LR-Reset&resetpasswordurl="+url.QueryEscape(resetPasswordPage)))
+	_, em := e.nthEmail(4)
+	wantOK(t, "forgot password with a mapped emailtemplate",
+		e.forgotPassword(testEmail, "&emailtemplate=LR-Forgot-Password&resetpasswordurl="+url.QueryEscape(resetPasswordPage)))
+	_, em2 := e.nthEmail(5)
+	subjects = append(subjects, em.Subject, em2.Subject)
+	want := []string{"Brand PIN reset", "Reset your PIN", "Brand PIN reset", "Reset your password", "Brand password reset"}
+	if strings.Join(subjects, "|") != strings.Join(want, "|") {
+		t.Fatalf("subjects %q, want %q", subjects, want)
+	}
+
+	for i, name := range []string{"LR-SMS", "SMSTemplate-Unknown"} {
+		r := e.forgot("otp", map[string]string{"phone": testPhone}, "&smstemplate="+name)
+		wantOK(t, "forgot PIN by phone with smstemplate "+name, r)
+		msgs := e.sms.WaitMessages(t, i+1, mailWait)
+		body := msgs[i].Body
+		if brand := strings.HasPrefix(body, "Brand code "); brand != (name == "LR-SMS") {
+			t.Fatalf("smstemplate %s: SMS %q", name, body)
+		}
+	}
+}
+
+func TestATemplateAliasToNoSetStopsTheGateway(t *testing.T) {
+	t.Parallel()
+	_, err := New(Config{
+		Tenants: []Tenant{{Name: "demo", APIKeys: []string{testKey}, APISecret: testSecret,
+			TemplateAliases: map[string]string{"LR-Forgot-PIN": "nope"}}},
+		Store: openTestStore(t), Peppers: []string{testPepper}, Issuer: testIssuer, Hash: cheapHash,
+	})
+	if err == nil || !strings.Contains(err.Error(), `"LR-Forgot-PIN"`) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("New = %v, want an error naming the alias and the missing set", err)
+	}
+}
+
+// TestPasswordResetByOTPWithEmailOrUserName: LoginRadius documents PUT
+// /auth/password/reset with Otp and Email, or Otp and Username. With the
+// tenant's password_reset_email otp, forgot password mails a code; the
+// code sets the password once, works for its account only, and is not a
+// PIN reset code (nor is a PIN reset code a password one).
+func TestPasswordResetByOTPWithEmailOrUserName(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t, func(c *Config) {
+		c.Tenants[0].PasswordResetEmail = PINResetByOTP
+		c.Tenants[0].PINResetEmail = PINResetByOTP
+	})
+	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
+	reset := func(body map[string]string) response {
+		return e.do("PUT", api("auth/password/reset"), body)
+	}
+	mails := 0
+	code := func(subject string) string {
+		t.Helper()
+		mails++
+		_, em := e.nthEmail(mails)
+		if em.Subject != subject {
+			t.Fatalf("email %d: subject %q, want %q", mails, em.Subject, subject)
+		}
+		return codeFrom(t, em.Text)
+	}
+
+	wantOK(t, "forgot password (no resetpasswordurl needed for a code)", e.forgotPassword(testEmail, ""))
+	byEmail := code("Your password reset code")
+	wantOK(t, "forgot PIN", e.forgot("email", map[string]string{"email": testEmail}, ""))
+	pinCode := code("Your PIN reset code")
+	wantCode(t, "a PIN reset code on the password reset",
+		reset(map[string]string{"Otp": pinCode, "Email": testEmail, "Password": "new password 1"}), 403, int(CodeOTPInvalid))
+	wantCode(t, "the code for another account", reset(map[string]string{"Otp": byEmail, "Email": "nobody@example.com", "Password": "new password 1"}), 403, int(CodeOTPInvalid))
+	wantCode(t, "a wrong code", reset(map[string]string{"Otp": "000000", "Email": testEmail, "Password": "new password 1"}), 403, int(CodeOTPInvalid))
+	wantCode(t, "no identifier", reset(map[string]string{"Otp": byEmail, "Password": "new password 1"}), 403, int(CodeValidation))
+	// The forgot PIN voided the password code (the newest code counts).
+	wantCode(t, "the code voided by a newer one", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 1"}), 403, int(CodeOTPUsed))
+
+	wantOK(t, "forgot password again", e.forgotPassword(testEmail, ""))
+	byEmail = code("Your password reset code")
+	wantOK(t, "reset with Otp and Email", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 1"}))
+	wantCode(t, "the code again", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 2"}), 403, int(CodeOTPUsed))
+	wantCode(t, "the old password", e.passwordLogin(testEmail, testPass), 401, int(CodeBadCredentials))
+	wantOK(t, "the new password", e.passwordLogin(testEmail, "new password 1"))
+
+	wantOK(t, "forgot password by UserName", e.do("POST", api("auth/password"), map[string]string{"UserName": "alice"}))
+	byName := code("Your password reset code")
+	wantCode(t, "a password code on the PIN reset",
+		e.resetByOTP("email", testEmail, byName, newTestPIN), 403, int(CodeOTPInvalid))
+	wantOK(t, "reset with Otp and Username", reset(map[string]string{"otp": byName, "Username": "alice", "password": "new password 3"}))
+	wantOK(t, "the newest password", e.passwordLogin(testEmail, "new password 3"))
+}
