@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,10 +161,9 @@ func TestCaddyfileExampleTakesSecretsFromTheEnvironmentAndSavesNoneOfThem(t *tes
 // variable set (the child's environment is only its private HOME and XDG
 // directories, plus env) and returns the gateway and the child's
 // directory. When the example's ports (8080, 9000 and the admin endpoint's
-// 2019) are free it runs the file itself, unless ownPorts is set;
-// otherwise it moves the gateway with PINAUTH_PORT and runs a copy with
-// only the upstream's port changed. Tests other than the first set
-// ownPorts, so two examples never race for port 8080.
+// 2019) are free and no other test holds them it runs the file itself,
+// unless ownPorts is set; otherwise it moves the gateway with PINAUTH_PORT
+// and runs a copy with only the upstream's port changed.
 func startExample(t *testing.T, ownPorts bool, env ...string) (*gateway, string) {
 	t.Helper()
 	example, err := filepath.Abs(filepath.Join("..", "Caddyfile.example"))
@@ -173,7 +173,7 @@ func startExample(t *testing.T, ownPorts bool, env ...string) (*gateway, string)
 	dir := t.TempDir()
 	conf, gwPort := example, 8080
 	env = append([]string(nil), env...)
-	if ownPorts || !portFree(":8080") || !portFree("127.0.0.1:9000") || !portFree("127.0.0.1:2019") {
+	if ownPorts || !claimExamplePorts(t) {
 		conf, gwPort, env = exampleOnOwnPorts(t, dir, env)
 	}
 	t.Logf("running %s with the gateway on port %d", conf, gwPort)
@@ -181,6 +181,25 @@ func startExample(t *testing.T, ownPorts bool, env ...string) (*gateway, string)
 	g.proc = startCaddyConfig(t, dir, conf, []string{g.base + "/.well-known/jwks.json"}, env...)
 
 	return g, dir
+}
+
+// examplePorts is held by the one test of this process that runs the
+// example on its own ports (8080, 9000 and the admin endpoint's 2019).
+var examplePorts sync.Mutex
+
+// claimExamplePorts reports whether t may run the example on its own
+// ports: no other test of this process holds them and nothing else on the
+// machine listens there. The claim lasts until t ends.
+func claimExamplePorts(t *testing.T) bool {
+	if !examplePorts.TryLock() {
+		return false
+	}
+	if !portFree(":8080") || !portFree("127.0.0.1:9000") || !portFree("127.0.0.1:2019") {
+		examplePorts.Unlock()
+		return false
+	}
+	t.Cleanup(examplePorts.Unlock)
+	return true
 }
 
 // exampleOnOwnPorts writes a copy of Caddyfile.example into dir whose demo

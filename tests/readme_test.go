@@ -35,17 +35,7 @@ func codeBlocks(section string) []string {
 // command.
 func TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand(t *testing.T) {
 	t.Parallel()
-	readme := readRepoFile(t, "README.md")
-	_, quick, ok := strings.Cut(readme, "\n## Quick start\n")
-	if !ok {
-		t.Fatal("README has no Quick start section")
-	}
-	quick, _, _ = strings.Cut(quick, "\n## ")
-	blocks := codeBlocks(quick)
-	if len(blocks) != 1 {
-		t.Fatalf("Quick start has %d code blocks, want 1", len(blocks))
-	}
-	cmds := strings.Split(strings.TrimSpace(blocks[0]), "\n")
+	cmds := quickStartCommands(t)
 	want := []string{
 		"go run ./cmd/caddy run --config Caddyfile.example --adapter caddyfile",
 		"go test ./...",
@@ -56,6 +46,8 @@ func TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand(t *testing.T) {
 
 	// What a first run needs to know: the wait, where the page is, how
 	// to move it without editing the file.
+	_, quick, _ := strings.Cut(readRepoFile(t, "README.md"), "\n## Quick start\n")
+	quick, _, _ = strings.Cut(quick, "\n## ")
 	for _, want := range []string{"on an empty module cache\nit takes several minutes", "**http://localhost:8080/login**", "`PINAUTH_PORT=8081 go run ./cmd/caddy run …`"} {
 		if !strings.Contains(quick, want) {
 			t.Errorf("Quick start does not say %q", want)
