@@ -333,3 +333,22 @@ func TestLoginPageSessionOfAUUIDTenantForwardsAJWT(t *testing.T) {
 		t.Fatalf("after renewal the upstream got claims %v", claims)
 	}
 }
+
+func TestOnPostgresALogoutWithAHandleOnOneNodeStopsItOnAnotherWithinASecond(t *testing.T) {
+	t.Parallel()
+	a, b := twoNodes(t, withUUIDTokens)
+	login := a.loggedIn(testEmail)
+	handle := login.str("access_token")
+	if !uuidRE.MatchString(handle) {
+		t.Fatalf("access_token %q is not a handle", handle)
+	}
+	b.cache(handle)
+	wantOK(t, "the handle on the issuing node", a.protected(handle))
+	fromA, _ := a.upstreamJWT(t)
+	if fromB, _ := b.upstreamJWT(t); fromB != fromA {
+		t.Fatal("two nodes minted different JWTs for one handle")
+	}
+	start := time.Now()
+	wantOK(t, "logout on the first node", a.do("GET", api("auth/access_token/invalidate"), nil, withToken(handle)...))
+	t.Logf("the other node refused the handle %v after the logout was requested", rejectedWithin(t, b, handle, start, time.Second))
+}

@@ -168,8 +168,8 @@ func TestAClosedGatewayIgnoresAnnouncements(t *testing.T) {
 }
 
 // twoNodes returns two gateways on two PostgreSQL stores of one database:
-// two cluster nodes in one process.
-func twoNodes(t *testing.T) (a, b *testEnv) {
+// two cluster nodes in one process. mutate adjusts both configs.
+func twoNodes(t *testing.T, mutate ...func(*Config)) (a, b *testEnv) {
 	t.Helper()
 	dsn := pgtest.DSN(t)
 	var envs [2]*testEnv
@@ -179,7 +179,7 @@ func twoNodes(t *testing.T) (a, b *testEnv) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		envs[i] = newTestEnvOn(t, st)
+		envs[i] = newTestEnvOn(t, st, mutate...)
 	}
 	return envs[0], envs[1]
 }
