@@ -78,10 +78,13 @@ func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (
 		// as the JWT parser refuses its audience.
 		return nil, errCode(CodeAccessTokenInvalid)
 	}
-	if !now.Before(tok.ExpiresAt) {
+	claims := g.newAccessClaims(tok.Tenant, tok.UID, tok.SessionID, handleJTI(raw), tok.CreatedAt, tok.ExpiresAt)
+	// The JWT's exp, whole seconds, is when the handle expires: a node
+	// with the handle cached and one looking it up agree.
+	if !now.Before(claims.ExpiresAt.Time) {
 		return nil, errCode(CodeAccessTokenExpired)
 	}
-	return g.newAccessClaims(tok.Tenant, tok.UID, tok.SessionID, handleJTI(raw), tok.CreatedAt, tok.ExpiresAt), nil
+	return claims, nil
 }
 
 // handleJTI is the jti of the JWTs minted for a handle: the same on every

@@ -205,9 +205,13 @@ func TestAccessHandlesAreRevokedLikeJWTsOnEveryNode(t *testing.T) {
 func TestAccessHandleExpiresLikeAJWT(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, withUUIDTokens)
+	// Issued in the middle of a second: a JWT's exp is whole seconds, and
+	// a node that looks the handle up must expire it when one that has
+	// it cached does.
+	e.clock.Advance(500 * time.Millisecond)
 	handle := e.loggedIn(testEmail).str("access_token")
 	wantOK(t, "fresh handle (now cached)", e.protected(handle))
-	e.clock.Advance(DefaultAccessTTL)
+	e.clock.Advance(DefaultAccessTTL - 300*time.Millisecond)
 	wantCode(t, "cached handle at its expiry", e.protected(handle), 401, 906)
 	cold := newTestEnvOn(t, e.store, withUUIDTokens, func(c *Config) { c.Now = e.clock.Now })
 	wantCode(t, "handle at its expiry on a cold node", cold.protected(handle), 401, 906)

@@ -72,6 +72,27 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 			c.tokens.Wait()
 			return cost, func() int { return present(n, func(i int) bool { _, ok := c.tokens.Get(keys[i]); return ok }) }
 		}},
+		{"handles", func(c *caches) (int64, func() int) {
+			// token_format uuid: the key is the handle, and the entry
+			// also holds the Authorization value minted for upstream.
+			var cost int64
+			keys := make([]string, 0, n)
+			for i := range n {
+				header := "Bearer " + newOpaqueToken()
+				claims := &accessClaims{SID: newOpaqueToken()}
+				claims.Audience = []string{strings.Clone("demo")}
+				claims.Subject = fmt.Sprintf("%032x", i)
+				claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))
+				vt := newVerifiedToken(header[7:], claims)
+				vt.upstream = []string{"Bearer " + token()}
+				vt.identity(shared)
+				cost += vt.cost()
+				c.tokens.SetWithTTL(vt.raw, vt, vt.cost(), time.Hour)
+				keys = append(keys, vt.raw)
+			}
+			c.tokens.Wait()
+			return cost, func() int { return present(n, func(i int) bool { _, ok := c.tokens.Get(keys[i]); return ok }) }
+		}},
 		{"profiles", func(c *caches) (int64, func() int) {
 			// ristretto keeps hashes of keys, not keys: they are
 			// recomputed for counting rather than held.
@@ -113,8 +134,8 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 			if kept < n*9/10 {
 				t.Fatalf("only %d of %d entries were stored", kept, n)
 			}
-			if tc.name == "tokens" {
-				// The token fill keeps its keys (whose bytes the entries
+			if tc.name == "tokens" || tc.name == "handles" {
+				// The token fills keep their keys (whose bytes the entries
 				// hold anyway) for counting: 16 bytes of slice per key.
 				used -= 16 * n
 			}
