@@ -138,6 +138,15 @@ async function main() {
     auth.loginByUserName({ username, password })), uid, true);
   loginAnswer('loginByPhone', await ok('phoneAuthenticationApi.loginByPhone',
     demo.phoneAuthenticationApi.loginByPhone({ phone, password })), uid, true);
+  // The risk-based-authentication variants post the same login (their
+  // template parameters name LoginRadius notices the gateway does not send).
+  const rba = demo.riskBasedAuthenticationApi;
+  loginAnswer('rbaLoginByEmail', await ok('riskBasedAuthenticationApi.rbaLoginByEmail',
+    rba.rbaLoginByEmail({ email, password })), uid, true);
+  loginAnswer('rbaLoginByUserName', await ok('riskBasedAuthenticationApi.rbaLoginByUserName',
+    rba.rbaLoginByUserName({ username, password })), uid, true);
+  loginAnswer('rbaLoginByPhone', await ok('riskBasedAuthenticationApi.rbaLoginByPhone',
+    rba.rbaLoginByPhone({ phone, password })), uid, true);
   const byPIN = loginAnswer('pinLogin', await ok('pinAuthenticationApi.pinLogin',
     pin.pinLogin({ pin: '4821' }, byEmail.session_token)), uid, false);
   await refused('pinAuthenticationApi.pinLogin (wrong PIN)', pin.pinLogin({ pin: '9999' }, byEmail.session_token), 1236);
