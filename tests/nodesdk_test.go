@@ -156,6 +156,7 @@ func TestNodeSDKCallsEveryServedRouteOverHTTPS(t *testing.T) {
 			api_secret %s
 			allowed_origins %s
 			pin_reset_email otp
+			password_reset_email otp
 		}
 		tenant mfa {
 			api_key %s

@@ -283,8 +283,22 @@ async function main() {
     otp.pinAuthenticationApi.sendForgotPINEmailByUsername({ UserName: username })));
   posted('resetPINByUsernameAndOtp', await ok('pinAuthenticationApi.resetPINByUsernameAndOtp',
     otp.pinAuthenticationApi.resetPINByUsernameAndOtp({ UserName: username, OTP: await need('mail'), PIN: '6827' })));
+  // Its forgotten-password emails carry codes too: reset by email and by
+  // username with the code.
+  posted('forgotPassword', await ok('authenticationApi.forgotPassword (code)',
+    otp.authenticationApi.forgotPassword(email, resetURL)));
+  const codePassword = 'sdk code horse battery';
+  posted('resetPasswordByEmailOTP', await ok('authenticationApi.resetPasswordByEmailOTP',
+    otp.authenticationApi.resetPasswordByEmailOTP({ Email: email, Otp: await need('mail'), Password: codePassword })));
+  posted('forgotPassword', await ok('authenticationApi.forgotPassword (code, again)',
+    otp.authenticationApi.forgotPassword(email, resetURL)));
+  const otpPassword = 'sdk username horse battery';
+  posted('resetPasswordByOTPAndUserName', await ok('authenticationApi.resetPasswordByOTPAndUserName',
+    otp.authenticationApi.resetPasswordByOTPAndUserName({ UserName: username, Otp: await need('mail'), Password: otpPassword })));
+  await refused('authenticationApi.loginByEmail (code tenant, replaced password)',
+    otp.authenticationApi.loginByEmail({ email, password: codePassword }), 966);
   const otpLogin = loginAnswer('loginByEmail', await ok('authenticationApi.loginByEmail (code tenant)',
-    otp.authenticationApi.loginByEmail({ email, password })), otpUID, true);
+    otp.authenticationApi.loginByEmail({ email, password: otpPassword })), otpUID, true);
   loginAnswer('pinLogin', await ok('pinAuthenticationApi.pinLogin (code tenant)',
     otp.pinAuthenticationApi.pinLogin({ pin: '6827' }, otpLogin.session_token)), otpUID, false);
 
