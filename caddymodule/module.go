@@ -86,7 +86,8 @@ type Handler struct {
 	Hash *Hash `json:"hash,omitempty"`
 
 	// MaxConcurrentHashes bounds the hashes computed at once, which bounds
-	// memory (memory_kib per hash) and CPU. Default: the number of CPUs.
+	// memory (memory_kib per hash) and CPU. Checks beyond it wait in a
+	// queue that is fair per client address. Default: the number of CPUs.
 	MaxConcurrentHashes int `json:"max_concurrent_hashes,omitempty"`
 
 	// Lockout is the brute-force policy per account.

@@ -48,7 +48,7 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
 			return nil, e
 		}
-		if pinHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
+		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.pin); err != nil {
 			return nil, g.hashQueueError(err)
 		}
 	}

@@ -54,7 +54,8 @@ type Config struct {
 
 	// Hash sets the argon2id cost. Default: DefaultHashParams.
 	Hash HashParams
-	// MaxConcurrentHashes bounds hashes in flight. Default: number of CPUs.
+	// MaxConcurrentHashes bounds hashes in flight; the rest wait in a
+	// queue that is fair per client address. Default: number of CPUs.
 	MaxConcurrentHashes int
 	// HashQueueTimeout is how long a request waits for a hashing slot before
 	// it gets a 503. Default: 2s.

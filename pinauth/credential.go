@@ -42,7 +42,8 @@ type credentialCheck struct {
 // parallel guesses never get more than the lockout's attempts (a solved
 // captcha passes a captcha lock); the constant-time comparison; and on
 // failure the lock once the count reached the limit. A check that fails
-// closed before it compares (503) is counted nowhere. rehash reports that
+// closed before it compares (503) is not counted toward the lockout; it
+// still spends the client's rate-limit budget. rehash reports that
 // the stored hash should be upgraded to the current pepper and parameters.
 func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCheck) (rehash bool, err error) {
 	if err := g.limitClient(c); err != nil {
@@ -52,11 +53,14 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 	if err != nil {
 		return false, err
 	}
-	if err := g.hasher.acquire(ctx); err != nil {
-		g.unlimitClient(c)
+	client := c.hashClient()
+	if err := g.hasher.acquire(ctx, client); err != nil {
+		// No refund of the rate-limit count: a full queue is what a
+		// flood causes, and a refund would let the flood's own 503s
+		// keep its budget whole (issue 15, finding 10).
 		return false, g.hashQueueError(err)
 	}
-	defer g.hasher.release()
+	defer g.hasher.release(client)
 	if chk.account == nil {
 		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
 		g.logFailure(c, chk.reason, "")

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -44,14 +43,13 @@ func mac(key []byte, label, msg string) []byte {
 // hasher hashes and verifies PINs, passwords and security answers with
 // argon2id over HMAC-SHA256(pepper, secret), so a stolen database alone does
 // not allow offline guessing of 4-digit PINs. A semaphore bounds hashes in
-// flight: each holds MemoryKiB of RAM and a core.
+// flight (each holds MemoryKiB of RAM and a core), and queues the rest
+// fairly per client (hashSlots).
 type hasher struct {
 	params       HashParams
 	peppers      []pepper
-	sem          chan struct{}
+	slots        *hashSlots
 	queueTimeout time.Duration
-	// waiting counts requests queued for a slot (a metric).
-	waiting atomic.Int64
 	// obs is told how long each acquisition waited.
 	obs Observer
 	// dummy is a hash of a random secret, verified for unknown accounts so
@@ -72,10 +70,10 @@ func newHasher(p HashParams, peppers []pepper, maxConcurrent int, queueTimeout t
 	h := &hasher{
 		params:       p,
 		peppers:      peppers,
-		sem:          make(chan struct{}, maxConcurrent),
+		slots:        newHashSlots(maxConcurrent),
 		queueTimeout: queueTimeout,
 	}
-	dummy, err := h.hash(context.Background(), randomHex(16))
+	dummy, err := h.hash(context.Background(), "", randomHex(16))
 	if err != nil {
 		return nil, err
 	}
@@ -83,31 +81,16 @@ func newHasher(p HashParams, peppers []pepper, maxConcurrent int, queueTimeout t
 	return h, nil
 }
 
-// acquire takes a hashing slot, waiting at most queueTimeout.
-func (h *hasher) acquire(ctx context.Context) error {
-	select {
-	case h.sem <- struct{}{}:
-		h.observeWait(0)
-		return nil
-	default:
-	}
-	h.waiting.Add(1)
-	defer h.waiting.Add(-1)
-	start := time.Now()
-	defer func() { h.observeWait(time.Since(start)) }()
-	t := time.NewTimer(h.queueTimeout)
-	defer t.Stop()
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-t.C:
-		return ErrHashQueueFull
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// acquire takes a hashing slot for client (a rateKey), waiting at most
+// queueTimeout.
+func (h *hasher) acquire(ctx context.Context, client string) error {
+	waited, err := h.slots.acquire(ctx, client, h.queueTimeout)
+	h.observeWait(waited)
+	return err
 }
 
-func (h *hasher) release() { <-h.sem }
+// release gives back client's hashing slot.
+func (h *hasher) release(client string) { h.slots.release(client) }
 
 // observeWait reports a wait (the dummy hash at start-up has no observer).
 func (h *hasher) observeWait(d time.Duration) {
@@ -119,19 +102,19 @@ func (h *hasher) observeWait(d time.Duration) {
 // HashQueue reports the hashing semaphore's state: requests waiting for a
 // slot, slots in use, and slots in all.
 func (g *Gateway) HashQueue() (waiting, inUse, capacity int) {
-	return int(g.hasher.waiting.Load()), len(g.hasher.sem), cap(g.hasher.sem)
+	return g.hasher.slots.state()
 }
 
 // hash returns the encoded hash of secret with the current pepper and
-// parameters.
-func (h *hasher) hash(ctx context.Context, secret string) (string, error) {
+// parameters, taking a hashing slot for client (a rateKey).
+func (h *hasher) hash(ctx context.Context, client, secret string) (string, error) {
 	salt := randomBytes(hashSaltLen)
 	pp := h.peppers[0]
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, client); err != nil {
 		return "", err
 	}
 	key := argon2.IDKey(mac(pp.key, "secret", secret), salt, h.params.Time, h.params.MemoryKiB, h.params.Threads, hashKeyLen)
-	h.release()
+	h.release(client)
 	return encodeHash(h.params, pp.id, salt, key), nil
 }
 

@@ -16,7 +16,7 @@ func TestHashVerifiesOnlyTheRightSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := h.hash(context.Background(), "4821")
+	enc, err := h.hash(context.Background(), "", "4821")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestHashVerifiesOnlyTheRightSecret(t *testing.T) {
 func TestHashNeedsThePepperAndUpgradesOldOnes(t *testing.T) {
 	t.Parallel()
 	old, _ := newHasher(cheapHash, newPeppers([]string{"old-pepper-0123456789"}), 1, time.Second)
-	enc, _ := old.hash(context.Background(), "4821")
+	enc, _ := old.hash(context.Background(), "", "4821")
 
 	stranger, _ := newHasher(cheapHash, newPeppers([]string{"another-pepper-0123456789"}), 1, time.Second)
 	if ok, _ := stranger.verifyHeld(enc, "4821"); ok {
@@ -60,19 +60,19 @@ func TestHashNeedsThePepperAndUpgradesOldOnes(t *testing.T) {
 func TestFullHashQueueFailsFastInsteadOfPilingUp(t *testing.T) {
 	t.Parallel()
 	h, _ := newHasher(cheapHash, newPeppers([]string{testPepper}), 1, 20*time.Millisecond)
-	if err := h.acquire(context.Background()); err != nil {
+	if err := h.acquire(context.Background(), "holder"); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	err := h.acquire(context.Background())
+	err := h.acquire(context.Background(), "holder")
 	if !errors.Is(err, ErrHashQueueFull) {
 		t.Fatalf("second acquire: %v, want ErrHashQueueFull", err)
 	}
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Fatalf("acquire waited %v", waited)
 	}
-	h.release()
-	if err := h.acquire(context.Background()); err != nil {
+	h.release("holder")
+	if err := h.acquire(context.Background(), "holder"); err != nil {
 		t.Fatalf("acquire after release: %v", err)
 	}
 }
@@ -81,11 +81,11 @@ func TestFullHashQueueAnswers503WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, func(c *Config) { c.MaxConcurrentHashes = 1; c.HashQueueTimeout = time.Millisecond })
 	st := e.loggedIn(testEmail).str("session_token")
-	if err := e.gw.hasher.acquire(context.Background()); err != nil {
+	if err := e.gw.hasher.acquire(context.Background(), "holder"); err != nil {
 		t.Fatal(err)
 	}
 	r := e.pinLogin(st, testPIN)
-	e.gw.hasher.release()
+	e.gw.hasher.release("holder")
 	if r.status != 503 || r.code() != 503 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("want 503 with Retry-After, got %d %v %s", r.status, r.header, r.raw)
 	}
@@ -122,10 +122,10 @@ func TestUnknownAccountsCostAHash(t *testing.T) {
 	// Counting hashes is exact where timing is not: an unknown account
 	// must take a hashing slot just like a known one.
 	e := newTestEnv(t, func(c *Config) { c.MaxConcurrentHashes = 1; c.HashQueueTimeout = time.Millisecond })
-	if err := e.gw.hasher.acquire(context.Background()); err != nil {
+	if err := e.gw.hasher.acquire(context.Background(), "holder"); err != nil {
 		t.Fatal(err)
 	}
-	defer e.gw.hasher.release()
+	defer e.gw.hasher.release("holder")
 	if r := e.passwordLogin("nobody@example.com", "whatever1"); r.status != 503 {
 		t.Fatalf("unknown account did not need a hashing slot: %d %s", r.status, r.raw)
 	}
@@ -142,7 +142,7 @@ func TestAHashsSchemeNamesItsCostAndPepper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := h.hash(context.Background(), "4821")
+	enc, err := h.hash(context.Background(), "", "4821")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,5 +154,31 @@ func TestAHashsSchemeNamesItsCostAndPepper(t *testing.T) {
 		if _, _, err := ParseHashScheme(bad); err == nil {
 			t.Errorf("ParseHashScheme(%q) accepted it", bad)
 		}
+	}
+}
+
+// TestAFullHashQueueStillSpendsTheClientsRateLimit: a 503 from a full
+// hashing queue does not give the client its rate-limit count back. It
+// used to, so a flood that filled the queue kept its budget whole with
+// its own 503s (issue 15, finding 10): three 503s spend a budget of three,
+// and the fourth try is 429 even though the queue is as full as before.
+func TestAFullHashQueueStillSpendsTheClientsRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(c *Config) {
+		c.MaxConcurrentHashes = 1
+		c.HashQueueTimeout = time.Millisecond
+		c.RateLimit = RateLimitPolicy{Requests: 3, Window: time.Hour}
+	})
+	if err := e.gw.hasher.acquire(context.Background(), "holder"); err != nil {
+		t.Fatal(err)
+	}
+	defer e.gw.hasher.release("holder")
+	for i := range 3 {
+		if r := e.passwordLogin("nobody@example.com", "whatever1"); r.status != 503 {
+			t.Fatalf("login %d on a full queue: %d %s, want 503", i+1, r.status, r.raw)
+		}
+	}
+	if r := e.passwordLogin("nobody@example.com", "whatever1"); r.status != 429 || r.code() != 429 {
+		t.Fatalf("the fourth login after three 503s: %d %s, want 429 (the 503s spent the budget)", r.status, r.raw)
 	}
 }

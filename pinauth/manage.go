@@ -42,11 +42,11 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now}
 	in.apply(&a)
 	var err error
-	if a.PasswordHash, err = g.hasher.hash(ctx, *in.password); err != nil {
+	if a.PasswordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.password); err != nil {
 		return store.Account{}, g.hashQueueError(err)
 	}
 	if in.pin != nil {
-		if a.PINHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
+		if a.PINHash, err = g.hasher.hash(ctx, c.hashClient(), *in.pin); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 		a.PINChangedAt = c.now
@@ -157,12 +157,12 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 	var passwordHash, pinHash string
 	var err error
 	if in.password != nil {
-		if passwordHash, err = g.hasher.hash(ctx, *in.password); err != nil {
+		if passwordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.password); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 	}
 	if in.pin != nil {
-		if pinHash, err = g.hasher.hash(ctx, *in.pin); err != nil {
+		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.pin); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 	}

@@ -163,7 +163,7 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 		return nil, errSet
 	}
 	ctx := c.r.Context()
-	hashes, err := g.newAnswerSet(ctx, c.tenant, body.SecurityQuestionAnswer)
+	hashes, err := g.newAnswerSet(ctx, c, body.SecurityQuestionAnswer)
 	if err != nil {
 		return nil, err
 	}

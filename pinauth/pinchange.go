@@ -40,7 +40,7 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 	}); err != nil {
 		return nil, err
 	}
-	pinHash, err := g.hasher.hash(ctx, body.NewPIN)
+	pinHash, err := g.hasher.hash(ctx, c.hashClient(), body.NewPIN)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

@@ -213,7 +213,7 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 // account a; consume, when set, takes the proof first in the same
 // transaction.
 func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, method string, consume func(tx store.Tx) error) (any, error) {
-	pinHash, err := g.hasher.hash(ctx, pin)
+	pinHash, err := g.hasher.hash(ctx, c.hashClient(), pin)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

@@ -41,7 +41,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	if !a.Active {
 		return nil, errCode(CodeAccountBlocked)
 	}
-	pinHash, err := g.hasher.hash(ctx, b.PIN)
+	pinHash, err := g.hasher.hash(ctx, c.hashClient(), b.PIN)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

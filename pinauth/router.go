@@ -58,6 +58,10 @@ func (c *call) preventWebhook() bool {
 	return c.q.bool("prevent_webhook") || strings.EqualFold(c.r.Header.Get("X-PreventWebhook"), "true")
 }
 
+// hashClient is the call's key in the hashing queue: its client address
+// as the rate limit keys it (an IPv6 /64 is one client).
+func (c *call) hashClient() string { return rateKey(c.clientIP) }
+
 // newRoute builds a route from a path like "manage/account/{uid}".
 func newRoute(methods string, path string, a auth, h func(g *Gateway, c *call) (any, error)) route {
 	return route{

@@ -67,19 +67,19 @@ func fieldError(field, msg string) *Error {
 
 // newAnswerSet validates answers to be stored (every question must be one
 // of the tenant's) and hashes them.
-func (g *Gateway) newAnswerSet(ctx context.Context, t *Tenant, items []answerItem) (map[string]string, error) {
+func (g *Gateway) newAnswerSet(ctx context.Context, c *call, items []answerItem) (map[string]string, error) {
 	given, e := answerMap(items)
 	if e != nil {
 		return nil, e
 	}
 	for qid := range given {
-		if t.question(qid) == nil {
+		if c.tenant.question(qid) == nil {
 			return nil, fieldError(answersField, "QuestionId "+truncate(qid, 64)+" is not a question of this site.")
 		}
 	}
 	hashes := make(map[string]string, len(given))
 	for qid, ans := range given {
-		h, err := g.hasher.hash(ctx, normalizeAnswer(ans))
+		h, err := g.hasher.hash(ctx, c.hashClient(), normalizeAnswer(ans))
 		if err != nil {
 			return nil, g.hashQueueError(err)
 		}
@@ -137,7 +137,7 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 		return err
 	}
 	if rehash {
-		g.upgradeAnswers(ctx, a, given)
+		g.upgradeAnswers(ctx, c, a, given)
 	}
 	return nil
 }
@@ -145,10 +145,10 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 // upgradeAnswers stores answers that verified against an older pepper or
 // older parameters again under the current ones. An answer changed since a
 // was read is left alone; a failure is retried at the next check.
-func (g *Gateway) upgradeAnswers(ctx context.Context, a *store.Account, given map[string]string) {
+func (g *Gateway) upgradeAnswers(ctx context.Context, c *call, a *store.Account, given map[string]string) {
 	hashes := make(map[string]string, len(given))
 	for qid, ans := range given {
-		h, err := g.hasher.hash(ctx, normalizeAnswer(ans))
+		h, err := g.hasher.hash(ctx, c.hashClient(), normalizeAnswer(ans))
 		if err != nil {
 			return
 		}
@@ -203,7 +203,7 @@ func (g *Gateway) setSecurityAnswers(c *call) (any, error) {
 		return nil, errReplace
 	}
 	ctx := c.r.Context()
-	hashes, err := g.newAnswerSet(ctx, c.tenant, body.SecurityQuestionAnswer)
+	hashes, err := g.newAnswerSet(ctx, c, body.SecurityQuestionAnswer)
 	if err != nil {
 		return nil, err
 	}

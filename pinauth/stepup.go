@@ -52,7 +52,7 @@ func (g *Gateway) reauthByPIN(c *call) (any, error) {
 		return nil, err
 	}
 	if rehash {
-		g.upgradeHash(ctx, a.Ref(), body.PIN, func(acc *store.Account, h string) { acc.PINHash = h })
+		g.upgradeHash(ctx, c, a.Ref(), body.PIN, func(acc *store.Account, h string) { acc.PINHash = h })
 	}
 	return g.issueStepUp(ctx, c, b, stepUpPIN)
 }
@@ -129,8 +129,8 @@ func (g *Gateway) validateStepUp(c *call, method string) (any, error) {
 // upgradeHash rehashes a secret that verified against an older pepper or
 // older parameters and stores it with set. Failing is not worth failing the
 // request over: the next successful check tries again.
-func (g *Gateway) upgradeHash(ctx context.Context, ref store.AccountRef, secret string, set func(*store.Account, string)) {
-	h, err := g.hasher.hash(ctx, secret)
+func (g *Gateway) upgradeHash(ctx context.Context, c *call, ref store.AccountRef, secret string, set func(*store.Account, string)) {
+	h, err := g.hasher.hash(ctx, c.hashClient(), secret)
 	if err != nil {
 		return
 	}

@@ -23,6 +23,11 @@ const wrongPIN = "1357"
 // tryDo is do for goroutines: it reports a transport error instead of
 // failing the test from a goroutine that is not the test's.
 func (g *gateway) tryDo(method, path string, body any, header ...string) (response, error) {
+	return g.tryDoWith(httpClient, method, path, body, header...)
+}
+
+// tryDoWith is tryDo through client.
+func (g *gateway) tryDoWith(client *http.Client, method, path string, body any, header ...string) (response, error) {
 	j, err := json.Marshal(body)
 	if err != nil {
 		return response{}, err
@@ -35,7 +40,7 @@ func (g *gateway) tryDo(method, path string, body any, header ...string) (respon
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return response{}, err
 	}
