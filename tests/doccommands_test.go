@@ -16,15 +16,20 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
 
-// docCommandGlobs are the documents whose shell blocks
+// docCommandGlobs are the documents whose commands
 // TestDocumentedCommandsRunAsPrinted runs: every command line of their
-// ```sh (or ```bash, ```shell) blocks. A new guide under docs/ is picked up
-// on its own; its commands then need a setup in docCommandSetups (files
-// and variables a reader brings) or an exclusion in docCommandExclusions.
+// ```sh (or ```bash, ```shell) blocks, and every inline `code` span that is
+// a shell command (see docInlineCommand; `caddy pinauth …` mentions in
+// prose are checked against the command tree by caddymodule's
+// TestEveryDocumentedCLIMentionNamesARealCommandAndFlags instead). A new
+// guide under docs/ is picked up on its own; its commands then need a
+// setup in docCommandSetups (files and variables a reader brings) or an
+// exclusion with its reason in docCommandExclusions.
 var docCommandGlobs = []string{"README.md", "SECURITY.md", "BENCHMARKS.md", "CHANGELOG.md", "docs/*.md"}
 
 // docExclusion is a documented command the test does not run, and why.
-// An empty command excludes every command of the section.
+// An empty command excludes every command of the section; file "*" and
+// section "" match any.
 type docExclusion struct {
 	file, section, command string
 	reason                 string
@@ -49,6 +54,31 @@ var docCommandExclusions = []docExclusion{
 		"the half-hour load harness, run by hand on a quiet machine; BENCHMARKS.md records its last run"},
 	{"README.md", "Testing", "PINAUTH_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' go test ./...",
 		"the whole suite with this DSN: .ci/run exports it and runs go test ./... (TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand)"},
+
+	// Commands named in prose.
+	{"README.md", "Quick start", "PINAUTH_PORT=8081 go run ./cmd/caddy run …",
+		"the Quick start command with the port moved: TestREADMEQuickStartCommandServesTheLoginPage runs it so, on a free port, whenever 8080 is taken"},
+	{"*", "", "go build -o caddy ./cmd/caddy", "TestMain builds the same package, into a temporary directory instead of the work tree"},
+	{"*", "", "go test", "names the tool, not a command to run"},
+	{"*", "", "go test ./...", "the whole suite, this test included: .ci/run's test step"},
+	{"README.md", "Testing", "go vet ./...", ".ci/run's vet step"},
+	{"README.md", "Testing", "go test -race -count=1 ./...", ".ci/run's race step"},
+	{"*", "", "go test -run XXX -fuzz '^FuzzAPIRequest$' -fuzztime 10m ./pinauth",
+		"ten minutes of fuzzing: .ci/run's fuzz step runs this command for every target with -fuzztime 10s"},
+	{"README.md", "Tuning the hash cost", "go test ./pinauth -run XXX -bench 'Argon2idDefault|PINLogin'",
+		"a measurement: .ci/run's bench step runs every benchmark of ./pinauth, these two included (-benchtime=100x)"},
+	{"README.md", "Testing", "apt-get install -y chromium", ".ci/run installs Chromium this way when it is missing (ensure_chromium)"},
+	{"README.md", "Testing", "go test ./tests -run TestBrowser -screenshots",
+		"rewrites docs/screenshots in the work tree; the browser tests run without the flag in every go test ./..."},
+	{"*", "", "caddy reload",
+		"posts the Caddyfile to the admin API's /load, which TestReloadUnderLoadFailsNoRequestAndKeepsTokensLocksAndRateLimits does five times under load"},
+	{"*", "", "caddy validate", "run on good and bad configs by tests/validate_test.go"},
+	{"BENCHMARKS.md", "", "bash bench/run.sh", "the half-hour load harness, run by hand on a quiet machine; this file records its last run"},
+	{"BENCHMARKS.md", "", "bash bench/run.sh --quick", "the load harness's short run, by hand"},
+	{"docs/operator-guide.md", "Backups", "sqlite3 /path/to/pinauth.db \".backup /backups/pinauth-$(date +%F).db\"",
+		"its paths are placeholders for the reader's database and backup directory"},
+	{"docs/operator-guide.md", "Backups", "pg_dump -Fc", "the option to use, not a whole command (no database named)"},
+	{"docs/operator-guide.md", "Upgrades", "xcaddy build …", "the README's xcaddy line, abbreviated: CI builds with it"},
 }
 
 // docSetup is what a document's commands need around them.
@@ -196,7 +226,8 @@ func runDocCommands(t *testing.T, setup docSetup, commands []string) {
 	err := cmd.Run()
 	r.stdout = stdout.String()
 	if err != nil || stderr.Len() > 0 {
-		t.Fatalf("the documented commands failed (%v) or wrote to standard error:\n%s\nstdout:\n%s\nstderr:\n%s",
+		t.Fatalf("the documented commands failed (%v) or wrote to standard error:\n%s\nstdout:\n%s\nstderr:\n%s\n"+
+			"(a document's commands may need a setup in docCommandSetups, or an exclusion with its reason in docCommandExclusions)",
 			err, script, r.stdout, stderr.String())
 	}
 	if setup.check != nil {
@@ -212,11 +243,19 @@ type docCommand struct {
 // docShellFence opens a shell block.
 var docShellFence = regexp.MustCompile("^```(sh|bash|shell)$")
 
-// documentedCommands returns the command lines of every shell block of
-// the documents, backslash-continued lines joined and comment lines
-// dropped, with the heading each is under. It fails when a `caddy pinauth`
-// line sits in a block not marked as shell, where it would escape the
-// test.
+// docInlineSpan is an inline code span.
+var docInlineSpan = regexp.MustCompile("`([^`]+)`")
+
+// docInlineCommand is an inline span that is a shell command: optional
+// VAR=value assignments, a program a reader runs from a shell, and at
+// least one argument. `caddy pinauth …` is left to caddymodule's check.
+var docInlineCommand = regexp.MustCompile(`^(?:[A-Z][A-Z0-9_]*=\S+\s+)*(?:go|bash|sh|caddy|xcaddy|curl|openssl|sqlite3|psql|pg_dump|pg_restore|createdb|systemctl|systemd-analyze|podman|buildah|docker|apt-get)\s+\S`)
+
+// documentedCommands returns, in document order, the command lines of
+// every shell block of the documents (backslash-continued lines joined,
+// comment lines dropped) and their inline commands, with the heading each
+// is under. It fails when a `caddy pinauth` line sits in a block not
+// marked as shell, where it would escape the test.
 func documentedCommands(t *testing.T) []docCommand {
 	t.Helper()
 	var out []docCommand
@@ -230,6 +269,12 @@ func documentedCommands(t *testing.T) []docCommand {
 				fence = ""
 			case fence == "" && strings.HasPrefix(line, "#"):
 				section = strings.TrimSpace(strings.TrimLeft(line, "#"))
+			case fence == "":
+				for _, m := range docInlineSpan.FindAllStringSubmatch(line, -1) {
+					if docInlineCommand.MatchString(m[1]) && !strings.HasPrefix(m[1], "caddy pinauth") {
+						out = append(out, docCommand{file: file, section: section, command: m[1]})
+					}
+				}
 			case fence != "" && !docShellFence.MatchString(fence):
 				if strings.HasPrefix(strings.TrimSpace(line), "caddy pinauth ") {
 					t.Errorf("%s:%d: a caddy pinauth command in a %s block: mark the block ```sh so it runs", file, n+1, fence)
@@ -274,7 +319,8 @@ func docFiles(t *testing.T) []string {
 // docExcluded returns the index of the exclusion matching c, or -1.
 func docExcluded(c docCommand) int {
 	for i, e := range docCommandExclusions {
-		if e.file == c.file && e.section == c.section && (e.command == "" || e.command == c.command) {
+		if (e.file == "*" || e.file == c.file) && (e.section == "" || e.section == c.section) &&
+			(e.command == "" || e.command == c.command) {
 			return i
 		}
 	}
