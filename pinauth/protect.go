@@ -31,7 +31,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// The gateway's cookies never reach the upstream.
 		g.page.cookie.strip(r.Header)
 	}
-	dropAccessTokenQuery(r.URL)
+	dropAccessTokenQuery(r)
 	if raw == "" {
 		return g.anonymous(w, r, errCode(CodeAccessTokenMissing))
 	}

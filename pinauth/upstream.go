@@ -20,13 +20,15 @@ import (
 // accessTokenParam is the query parameter that carries an access token.
 const accessTokenParam = "access_token"
 
-// dropAccessTokenQuery removes from u's query every parameter the gateway
+// dropAccessTokenQuery removes from r's query every parameter the gateway
 // would read as an access token (any case, any percent-encoding of the
 // name) and every pair that a server splitting on ";" would read so. The
 // other pairs stay byte for byte. The token must never travel upstream in
-// the URL, where access logs and debug logs keep it; the verified one goes
-// in Authorization.
-func dropAccessTokenQuery(u *url.URL) {
+// the URL, where the upstream's logs and reverse_proxy's debug log keep
+// it; the verified one goes in Authorization. RequestURI follows, as
+// Caddy's rewrite keeps it: the handlers after the gateway log it.
+func dropAccessTokenQuery(r *http.Request) {
+	u := r.URL
 	q := u.RawQuery
 	if q == "" || !mayNameAccessToken(q) {
 		return
@@ -50,6 +52,7 @@ func dropAccessTokenQuery(u *url.URL) {
 	}
 	if changed {
 		u.RawQuery = b.String()
+		r.RequestURI = u.RequestURI()
 	}
 }
 

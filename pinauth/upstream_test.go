@@ -35,6 +35,9 @@ func TestAQueryAccessTokenNeverTravelsUpstream(t *testing.T) {
 		if r.URL.RawQuery != c.want {
 			t.Errorf("?%s: the upstream gets ?%s, want ?%s", c.query, r.URL.RawQuery, c.want)
 		}
+		if strings.Contains(r.RequestURI, tok) {
+			t.Errorf("?%s: the token stays in RequestURI, which the handlers after the gateway log", c.query)
+		}
 		if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+tok {
 			t.Errorf("?%s: Authorization %q, want the verified token", c.query, got)
 		}
@@ -203,10 +206,13 @@ func TestDropAccessTokenQueryKeepsEveryOtherPairByteForByte(t *testing.T) {
 		"access_tokenx=1&access_token":        "access_tokenx=1",
 		"a=caf%C3%A9&ACCESS_TOKEN=1&z=%2B%20": "a=caf%C3%A9&z=%2B%20",
 	} {
-		u := &url.URL{RawQuery: in}
-		dropAccessTokenQuery(u)
-		if u.RawQuery != want {
-			t.Errorf("?%s → ?%s, want ?%s", in, u.RawQuery, want)
+		r := &http.Request{URL: &url.URL{Path: "/app", RawQuery: in}, RequestURI: "/app?" + in}
+		dropAccessTokenQuery(r)
+		if r.URL.RawQuery != want {
+			t.Errorf("?%s → ?%s, want ?%s", in, r.URL.RawQuery, want)
+		}
+		if r.RequestURI != r.URL.RequestURI() && r.URL.RawQuery != in {
+			t.Errorf("?%s: RequestURI %s does not follow the URL", in, r.RequestURI)
 		}
 	}
 }
