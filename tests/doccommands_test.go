@@ -55,6 +55,15 @@ var docCommandExclusions = []docExclusion{
 	{"README.md", "Testing", "PINAUTH_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' go test ./...",
 		"the whole suite with this DSN: .ci/run exports it and runs go test ./... (TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand)"},
 
+	{"docs/production.md", "1. Build", "CGO_ENABLED=0 go build -o caddy ./cmd/caddy",
+		"TestMain builds the same package; the container image's build is this line (Dockerfile)"},
+	{"docs/production.md", "2. Secrets", "",
+		"writes to /etc: TestProductionTwoNodesRunOnPostgresWithExactlyTheDocumentedGrants runs them as printed with a temporary directory for /etc/caddy-pinauth and checks the files"},
+	{"docs/production.md", "6. Running it: systemd or a container", "",
+		"installs into /usr/local/bin and /etc/systemd and starts a service, or builds and runs an image: needs root on a systemd host or a container runtime; TestSystemdUnitVerifiesCleanlyAndIsHardened checks the unit with systemd-analyze"},
+	{"docs/production.md", "3. PostgreSQL", `psql -v ON_ERROR_STOP=1 -v password="$(cat db-password)" -f pinauth.sql postgres`,
+		"the SQL block below it saved as pinauth.sql: TestProductionTwoNodesRunOnPostgresWithExactlyTheDocumentedGrants runs that block with psql and these variables, as a superuser, with its own role and database names"},
+
 	// Commands named in prose.
 	{"README.md", "Quick start", "PINAUTH_PORT=8081 go run ./cmd/caddy run …",
 		"the Quick start command with the port moved: TestREADMEQuickStartCommandServesTheLoginPage runs it so, on a free port, whenever 8080 is taken"},
