@@ -7,18 +7,33 @@ import (
 // accessTokenBody is LoginRadius's AccessTokenBase shape, as answered by
 // the validate call.
 type accessTokenBody struct {
-	AccessToken string `json:"access_token"`
-	ExpiresIn   any    `json:"expires_in"`
+	AccessToken  string  `json:"access_token"`
+	RefreshToken *string `json:"refresh_token"`
+	ExpiresIn    any     `json:"expires_in"`
 }
 
 // validateAccessToken serves GET /auth/access_token/validate: 200 with the
-// token and its expiry while it is valid, 905/906 otherwise.
+// token, its login session's current refresh token and the token's expiry
+// while it is valid, 905/906 otherwise. refresh_token is null when the
+// session has no live refresh token (revoked, or a logout with
+// preventRefresh) or it cannot be opened (sealed under a pepper no longer
+// configured).
 func (g *Gateway) validateAccessToken(c *call) (any, error) {
 	b, err := g.bearerOf(c)
 	if err != nil {
 		return nil, err
 	}
-	return accessTokenBody{AccessToken: b.raw, ExpiresIn: lrTime(b.token.exp)}, nil
+	body := accessTokenBody{AccessToken: b.raw, ExpiresIn: lrTime(b.token.exp)}
+	tok, found, err := g.store.LiveSessionToken(c.r.Context(), b.sid(), store.TokenRefresh, c.now)
+	if err != nil {
+		return nil, errUnavailable(err)
+	}
+	if found && tok.Tenant == b.token.tenant && tok.UID == b.token.uid {
+		if rt, ok := g.openRefresh(tok.Data[sealedRefreshKey], tok.Hash); ok {
+			body.RefreshToken = &rt
+		}
+	}
+	return body, nil
 }
 
 // accessTokenInfo is LoginRadius's TokenInfoResponseModel, plus the expiry.

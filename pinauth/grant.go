@@ -23,6 +23,8 @@ type grant struct {
 	accessIat  time.Time
 	refresh    string
 	refreshExp time.Time
+	// refreshSealed is refresh sealed for the validate call (sealRefresh).
+	refreshSealed string
 	pinSession string
 	pinExp     time.Time
 }
@@ -33,6 +35,7 @@ type grant struct {
 // happens here, outside any transaction.
 func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, now time.Time) (*grant, error) {
 	gr := &grant{refresh: newOpaqueToken(), refreshExp: now.Add(g.cfg.RefreshTTL)}
+	gr.refreshSealed = g.sealRefresh(gr.refresh, tokenHash(gr.refresh))
 	if sid == "" {
 		gr.newSession = true
 		gr.session = store.Session{ID: newOpaqueToken(), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: gr.refreshExp}
@@ -73,6 +76,7 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 	if err := tx.InsertToken(store.Token{
 		Hash: tokenHash(gr.refresh), Kind: store.TokenRefresh, Tenant: ref.Tenant, UID: ref.UID,
 		SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.refreshExp,
+		Data: map[string]string{sealedRefreshKey: gr.refreshSealed},
 	}); err != nil {
 		return err
 	}

@@ -79,6 +79,14 @@ func (s observedStore) Token(ctx context.Context, kind store.TokenKind, hash str
 	return t, found, err
 }
 
+// LiveSessionToken implements store.Reader (timed as a token read).
+func (s observedStore) LiveSessionToken(ctx context.Context, sessionID string, kind store.TokenKind, now time.Time) (store.Token, bool, error) {
+	start := time.Now()
+	t, found, err := s.Store.LiveSessionToken(ctx, sessionID, kind, now)
+	s.done(OpToken, start, err)
+	return t, found, err
+}
+
 // Session implements store.Reader.
 func (s observedStore) Session(ctx context.Context, id string) (store.Session, bool, error) {
 	start := time.Now()

@@ -2,11 +2,15 @@ package pinauth
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // Wire fidelity with LoginRadius's published v2 documents (issue 16): the
@@ -275,4 +279,62 @@ func TestPasswordResetByOTPWithEmailOrUserName(t *testing.T) {
 		e.resetByOTP("email", testEmail, byName, newTestPIN), 403, int(CodeOTPInvalid))
 	wantOK(t, "reset with Otp and Username", reset(map[string]string{"otp": byName, "Username": "alice", "password": "new password 3"}))
 	wantOK(t, "the newest password", e.passwordLogin(testEmail, "new password 3"))
+}
+
+// TestValidateAnswersTheSessionsCurrentRefreshToken: LoginRadius documents
+// refresh_token in the validate answer. It is the login session's current
+// refresh token (the one a refresh would spend), after rotations too, and
+// null once the session has none; the store holds it sealed, never clear.
+func TestValidateAnswersTheSessionsCurrentRefreshToken(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	login := e.loggedIn(testEmail)
+	other := e.passwordLogin(testEmail, testPass)
+	validate := func(access string) response {
+		t.Helper()
+		r := e.do("GET", api("auth/access_token/validate"), nil, withToken(access)...)
+		wantOK(t, "validate", r)
+		return r
+	}
+	if got := validate(login.str("access_token")).str("refresh_token"); got != login.str("refresh_token") {
+		t.Fatalf("validate after the login: refresh_token %q, want the login's %q", got, login.str("refresh_token"))
+	}
+	if got := validate(other.str("access_token")).str("refresh_token"); got != other.str("refresh_token") {
+		t.Fatalf("another session: refresh_token %q, want its own", got)
+	}
+	e.clock.Advance(time.Minute)
+	next := e.refresh(login.str("refresh_token"))
+	wantOK(t, "refresh", next)
+	for _, access := range []string{login.str("access_token"), next.str("access_token")} {
+		if got := validate(access).str("refresh_token"); got != next.str("refresh_token") {
+			t.Fatalf("validate after the refresh: refresh_token %q, want the new %q", got, next.str("refresh_token"))
+		}
+	}
+	tok, found, err := e.store.Token(t.Context(), store.TokenRefresh, tokenHash(next.str("refresh_token")))
+	if err != nil || !found || tok.Data[sealedRefreshKey] == "" || strings.Contains(fmt.Sprint(tok), next.str("refresh_token")) {
+		t.Fatalf("stored refresh token %+v (found %v, %v): want it sealed, never in clear", tok, found, err)
+	}
+	wantOK(t, "the answered token refreshes", e.refresh(validate(next.str("access_token")).str("refresh_token")))
+
+	wantOK(t, "revoke the other session's refresh family",
+		e.do("GET", manage("manage/account/access_token/refresh/revoke")+"&refresh_token="+other.str("refresh_token"), nil))
+	r := validate(other.str("access_token"))
+	if v, ok := r.body["refresh_token"]; !ok || v != nil {
+		t.Fatalf("validate without a live refresh token: %s, want refresh_token null", r.raw)
+	}
+}
+
+// TestValidateOpensRefreshTokensSealedUnderAnOlderPepper: after a pepper
+// rotation (the old one listed after the new), validate still answers the
+// refresh tokens sealed before it.
+func TestValidateOpensRefreshTokensSealedUnderAnOlderPepper(t *testing.T) {
+	t.Parallel()
+	st := openTestStore(t)
+	before := newTestEnvOn(t, st)
+	login := before.loggedIn(testEmail)
+	after := newTestEnvOn(t, st, func(c *Config) { c.Peppers = []string{"unit-test-pepper-rotated-9876", testPepper} })
+	r := after.do("GET", api("auth/access_token/validate"), nil, withToken(login.str("access_token"))...)
+	if r.status != 200 || r.str("refresh_token") != login.str("refresh_token") {
+		t.Fatalf("validate after the pepper rotation: %d %s", r.status, r.raw)
+	}
 }

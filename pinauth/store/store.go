@@ -182,6 +182,13 @@ type Reader interface {
 	// Tx.ConsumeToken.
 	Token(ctx context.Context, kind TokenKind, hash string) (Token, bool, error)
 
+	// LiveSessionToken returns the token of kind bound to the session
+	// sessionID that is unused and unexpired at now (now < ExpiresAt); of
+	// several, the newest by CreatedAt (ties: the greatest hash).
+	// found=false when there is none. (A login session's refresh family
+	// has at most one live member: its current refresh token.)
+	LiveSessionToken(ctx context.Context, sessionID string, kind TokenKind, now time.Time) (Token, bool, error)
+
 	// Session returns a login session by id, revoked or not.
 	Session(ctx context.Context, id string) (Session, bool, error)
 

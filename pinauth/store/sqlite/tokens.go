@@ -31,6 +31,21 @@ func (s *Store) Token(ctx context.Context, kind store.TokenKind, hash string) (s
 	return t, found, nil
 }
 
+// LiveSessionToken implements store.Reader.
+func (s *Store) LiveSessionToken(ctx context.Context, sessionID string, kind store.TokenKind, now time.Time) (store.Token, bool, error) {
+	if err := s.check(); err != nil {
+		return store.Token{}, false, err
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+rows.KeyedTokenColumns+` FROM tokens
+		WHERE session_id = ? AND kind = ? AND used_at IS NULL AND expires_at > ?
+		ORDER BY created_at DESC, hash DESC LIMIT 1`, sessionID, string(kind), micro(now))
+	t, found, err := lookup(scan.KeyedToken(row))
+	if err != nil {
+		return store.Token{}, false, s.fault("live session token", err)
+	}
+	return t, found, nil
+}
+
 // Token implements store.Tx.
 func (x *txn) Token(kind store.TokenKind, hash string) (store.Token, bool, error) {
 	if err := x.check(); err != nil {

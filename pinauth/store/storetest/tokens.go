@@ -58,6 +58,7 @@ var tokenCases = []testCase{
 	{"PIN and password reset tokens are kept apart by kind", testResetTokenKindsApart},
 	{"DeleteTokens removes the account's tokens of the given kinds except the kept session's", testDeleteTokens},
 	{"DeleteSessionTokens removes exactly the session's tokens", testDeleteSessionTokens},
+	{"LiveSessionToken returns the session's newest unused unexpired token of a kind", testLiveSessionToken},
 	{"DeleteSessionTokens with kinds removes only the session's tokens of those kinds", testDeleteSessionTokensOfKinds},
 	{"MoveSessionTokens rebinds the session's tokens of the given kinds, used or not", testMoveSessionTokens},
 	{"InvalidateTokens marks the account's unused tokens used and keeps them readable", testInvalidateTokens},
@@ -416,5 +417,57 @@ func testMoveSessionTokens(t *testing.T, s store.Store) {
 	})
 	if got := mustToken(t, s, store.TokenPINSession, "session"); got.SessionID != "s4" {
 		t.Errorf("after moving every kind: session bound to %q, want s4", got.SessionID)
+	}
+}
+
+func testLiveSessionToken(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "", "", ""))
+	at := func(tok store.Token, created time.Duration) store.Token {
+		tok.CreatedAt = t0.Add(created)
+		tok.ExpiresAt = t0.Add(time.Hour)
+		return tok
+	}
+	spent := at(token("spent", store.TokenRefresh, "u1", "s1"), 3*time.Minute)
+	spent.UsedAt = t0.Add(4 * time.Minute)
+	expired := at(token("expired", store.TokenRefresh, "u1", "s1"), 5*time.Minute)
+	expired.ExpiresAt = t0.Add(10 * time.Minute)
+	live := at(token("live", store.TokenRefresh, "u1", "s1"), 2*time.Minute)
+	live.Data = map[string]string{"sealed": "x"}
+	insertTokens(t, s,
+		at(token("older", store.TokenRefresh, "u1", "s1"), time.Minute),
+		live, spent, expired,
+		at(token("other-kind", store.TokenPINSession, "u1", "s1"), 6*time.Minute),
+		at(token("other-session", store.TokenRefresh, "u1", "s2"), 7*time.Minute),
+		at(token("tie-a", store.TokenRefresh, "u1", "s3"), time.Minute),
+		at(token("tie-b", store.TokenRefresh, "u1", "s3"), time.Minute),
+	)
+	ctx, now := t.Context(), t0.Add(10*time.Minute)
+	got, found, err := s.LiveSessionToken(ctx, "s1", store.TokenRefresh, now)
+	if err != nil || !found {
+		t.Fatalf("LiveSessionToken(s1) = found %v, err %v; want the token live", found, err)
+	}
+	checkToken(t, got, live)
+	if got, _, _ := s.LiveSessionToken(ctx, "s3", store.TokenRefresh, now); got.Hash != "tie-b" {
+		t.Errorf("LiveSessionToken(s3) = %q; of two created together, want the greater hash tie-b", got.Hash)
+	}
+	if _, found := consume(t, s, store.TokenRefresh, "live", now); !found {
+		t.Fatal("consume live")
+	}
+	if got, _, _ := s.LiveSessionToken(ctx, "s1", store.TokenRefresh, now); got.Hash != "older" {
+		t.Errorf("after spending live, LiveSessionToken(s1) = %q, want older", got.Hash)
+	}
+	for _, c := range []struct {
+		session string
+		kind    store.TokenKind
+		now     time.Time
+	}{
+		{"s1", store.TokenRefresh, t0.Add(time.Hour)}, // every one expired
+		{"s1", store.TokenPINAuth, now},
+		{"nope", store.TokenRefresh, now},
+		{"", store.TokenRefresh, now},
+	} {
+		if got, found, err := s.LiveSessionToken(ctx, c.session, c.kind, c.now); err != nil || found {
+			t.Errorf("LiveSessionToken(%q, %s, %v) = %+v, %v, %v; want not found", c.session, c.kind, c.now, got, found, err)
+		}
 	}
 }

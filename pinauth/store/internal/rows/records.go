@@ -27,6 +27,27 @@ func (utc Scan[T]) Token(sc Scanner, hash string) (store.Token, error) {
 	return t, nil
 }
 
+// KeyedTokenColumns are the columns KeyedToken reads, in its order: the
+// hash, then TokenColumns.
+const KeyedTokenColumns = `hash, ` + TokenColumns
+
+// KeyedToken reads a row of KeyedTokenColumns: a token found by something
+// other than its hash.
+func (utc Scan[T]) KeyedToken(sc Scanner) (store.Token, error) {
+	var hash string
+	t, err := utc.Token(hashFirst{sc: sc, hash: &hash}, "")
+	t.Hash = hash
+	return t, err
+}
+
+// hashFirst scans the hash column before the columns Token reads.
+type hashFirst struct {
+	sc   Scanner
+	hash *string
+}
+
+func (h hashFirst) Scan(dest ...any) error { return h.sc.Scan(append([]any{h.hash}, dest...)...) }
+
 // SessionColumns are the columns Session reads, in its order.
 const SessionColumns = `tenant, uid, created_at, expires_at, revoked_at`
 

@@ -1,0 +1,59 @@
+package pinauth
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"strings"
+)
+
+// A login's refresh token is stored as its SHA-256 hash, and also sealed
+// (AES-256-GCM under a key derived from the current pepper, bound to that
+// hash), so that GET /auth/access_token/validate can answer the session's
+// current refresh token, as LoginRadius documents. A stolen database alone
+// opens none of them (the pepper is not in it), like the signing keys; and
+// a refresh token is worth nothing without the tenant's API secret, which
+// the refresh call needs.
+
+// sealedRefreshKey is the Token.Data key of a refresh token's sealed form.
+const sealedRefreshKey = "sealed"
+
+// refreshSealKey derives the AES-256 key that seals refresh tokens.
+func refreshSealKey(p pepper) []byte { return mac(p.key, "refresh token seal", "")[:32] }
+
+// sealRefresh seals token, stored under hash, with the current pepper:
+// "<pepper id>.<base64 nonce+ciphertext>".
+func (g *Gateway) sealRefresh(token, hash string) string {
+	p := g.peppers[0]
+	block, _ := aes.NewCipher(refreshSealKey(p))
+	gcm, _ := cipher.NewGCM(block)
+	nonce := randomBytes(gcm.NonceSize())
+	return p.id + "." + base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, []byte(token), []byte(hash)))
+}
+
+// openRefresh opens a sealed refresh token stored under hash with the
+// pepper that sealed it; ok is false when that pepper is no longer
+// configured or the value was tampered with.
+func (g *Gateway) openRefresh(sealed, hash string) (token string, ok bool) {
+	id, b64, found := strings.Cut(sealed, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(b64)
+	if !found || err != nil {
+		return "", false
+	}
+	for _, p := range g.peppers {
+		if p.id != id {
+			continue
+		}
+		block, _ := aes.NewCipher(refreshSealKey(p))
+		gcm, _ := cipher.NewGCM(block)
+		if len(raw) < gcm.NonceSize() {
+			return "", false
+		}
+		plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(hash))
+		if err != nil || tokenHash(string(plain)) != hash {
+			return "", false
+		}
+		return string(plain), true
+	}
+	return "", false
+}
