@@ -25,8 +25,8 @@ type grant struct {
 	refreshExp time.Time
 	// refreshSealed is refresh sealed for the validate call (sealRefresh).
 	refreshSealed string
-	pinSession string
-	pinExp     time.Time
+	pinSession    string
+	pinExp        time.Time
 }
 
 // newGrant prepares a grant for account a. With sid "" a new session starts;
