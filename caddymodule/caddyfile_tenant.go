@@ -123,31 +123,26 @@ func (p *parser) tenantDirective(t *Tenant) error {
 	case "reset_pin_url":
 		return p.single(name, &t.ResetPINURL)
 	case "pin_reset_email":
-		return p.linkOrOTP(name, &t.PINResetEmail)
+		return p.either(name, &t.PINResetEmail, "link", "otp")
 	case "password_reset_email":
-		return p.linkOrOTP(name, &t.PasswordResetEmail)
+		return p.either(name, &t.PasswordResetEmail, "link", "otp")
 	case "message_templates":
 		return p.single(name, &t.MessageTemplates)
 	case "token_format":
-		if err := p.single(name, &t.TokenFormat); err != nil {
-			return err
-		}
-		if t.TokenFormat != "jwt" && t.TokenFormat != "uuid" {
-			return d.Errf("token_format: unknown value %q (want jwt or uuid)", t.TokenFormat)
-		}
+		return p.either(name, &t.TokenFormat, "jwt", "uuid")
 	default:
 		return p.unknown(tenantLevel)
 	}
 	return nil
 }
 
-// linkOrOTP parses `<name> link|otp`.
-func (p *parser) linkOrOTP(name string, dst *string) error {
+// either parses `<name> a|b`.
+func (p *parser) either(name string, dst *string, a, b string) error {
 	if err := p.single(name, dst); err != nil {
 		return err
 	}
-	if *dst != "link" && *dst != "otp" {
-		return p.d.Errf("%s: unknown value %q (want link or otp)", name, *dst)
+	if *dst != a && *dst != b {
+		return p.d.Errf("%s: unknown value %q (want %s or %s)", name, *dst, a, b)
 	}
 	return nil
 }

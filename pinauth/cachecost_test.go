@@ -54,45 +54,11 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 		name string
 		fill func(c *caches) (cost int64, stored func() int)
 	}{
-		{"tokens", func(c *caches) (int64, func() int) {
-			var cost int64
-			keys := make([]string, 0, n)
-			for i := range n {
-				header := "Bearer " + token() // the raw token is a slice of the header value
-				claims := &accessClaims{SID: newOpaqueToken()}
-				claims.Audience = []string{strings.Clone("demo")}
-				claims.Subject = fmt.Sprintf("%032x", i)
-				claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))
-				vt := newVerifiedToken(header[7:], claims)
-				vt.identity(shared)
-				cost += vt.cost()
-				c.tokens.SetWithTTL(vt.raw, vt, vt.cost(), time.Hour)
-				keys = append(keys, vt.raw)
-			}
-			c.tokens.Wait()
-			return cost, func() int { return present(n, func(i int) bool { _, ok := c.tokens.Get(keys[i]); return ok }) }
-		}},
-		{"handles", func(c *caches) (int64, func() int) {
-			// token_format uuid: the key is the handle, and the entry
-			// also holds the Authorization value minted for upstream.
-			var cost int64
-			keys := make([]string, 0, n)
-			for i := range n {
-				header := "Bearer " + newOpaqueToken()
-				claims := &accessClaims{SID: newOpaqueToken()}
-				claims.Audience = []string{strings.Clone("demo")}
-				claims.Subject = fmt.Sprintf("%032x", i)
-				claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))
-				vt := newVerifiedToken(header[7:], claims)
-				vt.upstream = []string{"Bearer " + token()}
-				vt.identity(shared)
-				cost += vt.cost()
-				c.tokens.SetWithTTL(vt.raw, vt, vt.cost(), time.Hour)
-				keys = append(keys, vt.raw)
-			}
-			c.tokens.Wait()
-			return cost, func() int { return present(n, func(i int) bool { _, ok := c.tokens.Get(keys[i]); return ok }) }
-		}},
+		// The raw token is a slice of the Authorization header value.
+		{"tokens", func(c *caches) (int64, func() int) { return fillTokens(c, n, token, nil, shared) }},
+		// token_format uuid: the key is the handle, and the entry also
+		// holds the Authorization value minted for upstream.
+		{"handles", func(c *caches) (int64, func() int) { return fillTokens(c, n, newOpaqueToken, token, shared) }},
 		{"profiles", func(c *caches) (int64, func() int) {
 			// ristretto keeps hashes of keys, not keys: they are
 			// recomputed for counting rather than held.
@@ -146,6 +112,31 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fillTokens caches n verified tokens made by newToken (with an upstream
+// JWT made by newUpstream, unless nil), as the protected path does, and
+// returns their total cost and a count of those still cached.
+func fillTokens(c *caches, n int, newToken, newUpstream func() string, p *profileEntry) (int64, func() int) {
+	var cost int64
+	keys := make([]string, 0, n)
+	for i := range n {
+		header := "Bearer " + newToken()
+		claims := &accessClaims{SID: newOpaqueToken()}
+		claims.Audience = []string{strings.Clone("demo")}
+		claims.Subject = fmt.Sprintf("%032x", i)
+		claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))
+		vt := newVerifiedToken(header[7:], claims)
+		if newUpstream != nil {
+			vt.upstream = []string{"Bearer " + newUpstream()}
+		}
+		vt.identity(p)
+		cost += vt.cost()
+		c.tokens.SetWithTTL(vt.raw, vt, vt.cost(), time.Hour)
+		keys = append(keys, vt.raw)
+	}
+	c.tokens.Wait()
+	return cost, func() int { return present(n, func(i int) bool { _, ok := c.tokens.Get(keys[i]); return ok }) }
 }
 
 // present counts the i in [0, n) for which has is true.

@@ -173,16 +173,7 @@ func TestNodeSDKCallsEveryServedRouteOverHTTPS(t *testing.T) {
 		pepper %s
 		issuer %s
 		%s
-		email smtp %s {
-			from "PIN service <no-reply@example.com>"
-			username %s
-			password %s
-			plain
-		}
-		sms %s {
-			auth %s %s
-			from +15550000000
-		}
+		%s
 	}
 	reverse_proxy %s
 }
@@ -191,8 +182,7 @@ func TestNodeSDKCallsEveryServedRouteOverHTTPS(t *testing.T) {
 		tenants["otp"].Key, tenants["otp"].Secret, sdkResetHost,
 		tenants["mfa"].Key, tenants["mfa"].Secret, questions,
 		tenants["typed"].Key, tenants["typed"].Secret,
-		filepath.Join(dir, "pinauth.db"), pepper, issuer, cheapHash,
-		smtp.Addr, smtpUser, smtpPass, sms.URL, smsSID, smsToken, up.addr())
+		filepath.Join(dir, "pinauth.db"), pepper, issuer, cheapHash, senders(smtp, sms), up.addr())
 	p := startCaddy(t, conf, nil)
 	root := filepath.Join(p.Dir, "data", "caddy", "pki", "authorities", "local", "root.crt")
 	// Any answer means ready; the protected root answers 401 without

@@ -32,7 +32,14 @@ func resetGateway(t *testing.T, smtp *notifytest.SMTPServer, sms *notifytest.SMS
 	t.Helper()
 	return startGateway(t, func(s *siteConfig) {
 		s.TenantExtra = "allowed_origins " + resetOrigin + "\n" + tenantExtra
-		s.Extra = fmt.Sprintf(`email smtp %s {
+		s.Extra = senders(smtp, sms) + "\n\t\t" + extra
+	})
+}
+
+// senders are the pin_auth email and sms blocks that send through smtp
+// and sms.
+func senders(smtp *notifytest.SMTPServer, sms *notifytest.SMSServer) string {
+	return fmt.Sprintf(`email smtp %s {
 			from "PIN service <no-reply@example.com>"
 			username %s
 			password %s
@@ -41,9 +48,7 @@ func resetGateway(t *testing.T, smtp *notifytest.SMTPServer, sms *notifytest.SMS
 		sms %s {
 			auth %s %s
 			from +15550000000
-		}
-		%s`, smtp.Addr, smtpUser, smtpPass, sms.URL, smsSID, smsToken, extra)
-	})
+		}`, smtp.Addr, smtpUser, smtpPass, sms.URL, smsSID, smsToken)
 }
 
 // createWithPhone creates the test account with a phone number.
