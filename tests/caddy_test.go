@@ -91,14 +91,24 @@ func startCaddyConfig(t *testing.T, dir, conf string, ready []string, extraEnv .
 func (p *caddyProc) waitReady(t *testing.T, url string) {
 	t.Helper()
 	client := &http.Client{Timeout: 2 * time.Second}
+	p.waitAnswer(t, url, func() (*http.Client, error) { return client, nil })
+}
+
+// waitAnswer is waitReady with the client of each try made by newClient
+// (which may fail until the child has written what the client needs).
+func (p *caddyProc) waitAnswer(t *testing.T, url string, newClient func() (*http.Client, error)) {
+	t.Helper()
 	deadline := time.Now().Add(startTimeout())
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := client.Get(url)
+		client, err := newClient()
 		if err == nil {
-			resp.Body.Close()
-			return
+			var resp *http.Response
+			if resp, err = client.Get(url); err == nil {
+				resp.Body.Close()
+				return
+			}
 		}
 		select {
 		case <-p.done:

@@ -315,37 +315,22 @@ func resetSecret(t *testing.T, text string) string {
 // certificate appears at root once Caddy made it), until it answers.
 func (p *caddyProc) waitHTTPS(t *testing.T, rawURL, root string) {
 	t.Helper()
-	deadline := time.Now().Add(startTimeout())
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	var err error
-	for {
-		var pem []byte
-		if pem, err = os.ReadFile(root); err == nil {
-			pool := x509.NewCertPool()
-			if pool.AppendCertsFromPEM(pem) {
-				client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
-					TLSClientConfig: &tls.Config{RootCAs: pool},
-					DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-						return (&net.Dialer{}).DialContext(ctx, network, sdkAddr)
-					},
-				}}
-				var resp *http.Response
-				if resp, err = client.Get(rawURL); err == nil {
-					resp.Body.Close()
-					return
-				}
-			}
+	p.waitAnswer(t, rawURL, func() (*http.Client, error) {
+		pem, err := os.ReadFile(root)
+		if err != nil {
+			return nil, err
 		}
-		select {
-		case <-p.done:
-			t.Fatalf("caddy exited before serving %s: %v\n%s", rawURL, p.err, p.logs)
-		case <-tick.C:
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no certificate yet", root)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("caddy did not serve %s within %s: %v\n%s", rawURL, startTimeout(), err, p.logs)
-		}
-	}
+		return &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, sdkAddr)
+			},
+		}}, nil
+	})
 }
 
 // accessEntry is the part of a Caddy access log entry the test reads.
