@@ -75,11 +75,29 @@ type eventPayload struct {
 	Data     map[string]any `json:"Data"`
 }
 
+// securityHook reports whether hook is a security event: a lock or block,
+// a PIN set, changed or reset, a password reset. A caller's prevent_webhook
+// never suppresses these, whatever credentials it holds (issue 15, finding
+// 9): with the public API key alone, anyone could otherwise guess PINs
+// until the account locked, or reset a PIN, without the receiver hearing
+// of it. To stop receiving them, leave them out of the webhook's events.
+// An app back end deleting accounts with the API secret may still silence
+// DeleteAccount, as it may its Register and UpdateProfile.
+func securityHook(hook string) bool {
+	switch hook {
+	case HookBlockAccount, HookSetPIN, HookChangePIN, HookResetPIN, HookResetPassword:
+		return true
+	}
+	return false
+}
+
 // emit writes hook's event about account a to the outbox, in the caller's
 // transaction, once per subscribed webhook — unless the request asked for
-// no webhook (prevent_webhook). The payload carries the masked profile.
+// no webhook (prevent_webhook) and the event is not a security event: as
+// LoginRadius documents, a caller may silence its own Login, Register,
+// UpdateProfile or DeleteAccount. The payload carries the masked profile.
 func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) error {
-	if c != nil && c.preventWebhook() {
+	if c != nil && c.preventWebhook() && !securityHook(hook) {
 		return nil
 	}
 	tenant := a.Tenant

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -125,4 +126,30 @@ func TestAChangeWhoseEventCannotBeWrittenIsRolledBack(t *testing.T) {
 	}
 	// The old PIN still logs in and the session is unchanged.
 	wantOK(t, "PIN login after the outbox is repaired", e.pinLogin(login.str("session_token"), testPIN))
+}
+
+// TestPreventWebhookHeaderWinsOverTheQuery: LoginRadius gives the
+// X-PreventWebhook header priority over the prevent_webhook parameter, so
+// a header saying false sends the event whatever the query says, and one
+// saying true suppresses it (a Login: the caller's own success event).
+func TestPreventWebhookHeaderWinsOverTheQuery(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, withWebhook)
+	st := e.loggedIn(testEmail).str("session_token")
+	uid := e.do("GET", manage("manage/account")+"&email="+testEmail, nil).str("Uid")
+	base := len(e.hooks(uid))
+	pinLogin := func(query string, header ...string) {
+		t.Helper()
+		wantOK(t, "PIN login", e.do("POST", "/identity/v2/auth/login/pin?apikey="+testKey+"&session_token="+st+query,
+			map[string]string{"pin": testPIN}, header...))
+	}
+	pinLogin("&prevent_webhook=true", "X-PreventWebhook", "false")
+	if got := e.hooks(uid)[base:]; !slices.Equal(got, []string{HookLogin}) {
+		t.Fatalf("header false, query true: events %v, want [Login]", got)
+	}
+	pinLogin("&prevent_webhook=false", "X-PreventWebhook", "true")
+	pinLogin("&prevent_webhook=true")
+	if got := e.hooks(uid)[base:]; len(got) != 1 {
+		t.Fatalf("header true (query false), then query true alone: events %v, want none more", got)
+	}
 }

@@ -199,6 +199,11 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 			}
 		}
 		hooks = append(hooks, HookUpdateProfile)
+		if wasActive && !a.Active {
+			// A block is a security event, as LoginRadius's Account
+			// Update sends it.
+			hooks = append(hooks, HookBlockAccount)
+		}
 		if revokeAll {
 			ids, err := tx.RevokeSessions(ref, "", c.now)
 			if err != nil {

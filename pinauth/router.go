@@ -49,13 +49,19 @@ type call struct {
 	guard callGuard
 }
 
-// preventWebhook reports whether the caller asked for no webhook event. An
-// operator's action (r nil, see Admin) always records its events.
+// preventWebhook reports whether the caller asked for no webhook event
+// (emit still sends security events). The X-PreventWebhook header wins over
+// the prevent_webhook query parameter when both are sent, as LoginRadius
+// documents. An operator's action (r nil, see Admin) always records its
+// events.
 func (c *call) preventWebhook() bool {
 	if c.r == nil {
 		return false
 	}
-	return c.q.bool("prevent_webhook") || strings.EqualFold(c.r.Header.Get("X-PreventWebhook"), "true")
+	if h := c.r.Header.Get("X-PreventWebhook"); h != "" {
+		return strings.EqualFold(h, "true")
+	}
+	return c.q.bool("prevent_webhook")
 }
 
 // hashClient is the call's key in the hashing queue: its client address
