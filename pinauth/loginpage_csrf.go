@@ -6,17 +6,28 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"go.uber.org/zap"
 )
 
-// CSRF defence: a signed double-submit token. The CSRF cookie holds a
-// random nonce; each form carries HMAC(key, nonce, form name) with a key
-// derived from the pepper. A cross-site page can neither read the nonce
-// nor compute the token, a token for one form is refused by another, and
-// even a nonce planted by a sibling subdomain (impossible with __Host-
-// anyway) is useless without the key. Every POST is checked; a missing or
-// wrong token gets a 403 page and no action is taken.
+// CSRF defence, in three layers. (1) Every POST must come from a page of
+// this origin: a browser's Sec-Fetch-Site must say same-origin (or none),
+// and without it an Origin header must name this host; a sibling host is
+// same-site, so SameSite=Lax alone would let its forms through. (2) Each
+// form carries a signed double-submit token: HMAC, under a key derived
+// from the pepper, of the form's name, the browser's CSRF-cookie nonce and
+// the session the form belongs to (the login session's id for logout, the
+// PIN device's session token for the PIN pad, the PinAuthToken for the
+// first PIN). A cross-site page can neither read the nonce nor compute the
+// token, a token for one form is refused by another, and a token minted
+// for a nonce an attacker planted through a sibling host's cookie (with
+// cookie { domain } or insecure, where __Host- cannot be used) still names
+// the attacker's session, not the victim's. (3) The nonce is replaced at
+// login and at logout, so a token minted before either is dead after it
+// (issue 15, finding 12). A failure of any layer gets a 403 page and no
+// action is taken.
 
 // csrfNonceBytes is the nonce's size: 256 random bits.
 const csrfNonceBytes = 32
@@ -33,6 +44,12 @@ func (p *loginPage) csrfNonce(w http.ResponseWriter, r *http.Request) string {
 	if n := readCookie(r, p.cookie.csrf); validNonce(n) {
 		return n
 	}
+	return p.rotateNonce(w)
+}
+
+// rotateNonce sets a new CSRF nonce and returns it: every token made for
+// the old one stops working.
+func (p *loginPage) rotateNonce(w http.ResponseWriter) string {
 	n := base64.RawURLEncoding.EncodeToString(randomBytes(csrfNonceBytes))
 	p.cookie.set(w, p.cookie.csrf, n, 0)
 	return n
@@ -43,17 +60,73 @@ func validNonce(n string) bool {
 	return err == nil && len(b) == csrfNonceBytes
 }
 
-// csrfToken is the token of form for nonce under the current key.
-func (p *loginPage) csrfToken(nonce, form string) string {
-	return csrfMAC(p.keys.csrf[0], nonce, form)
+// csrfToken is the token of form for nonce and the session it belongs to
+// (see csrfBinding), under the current key.
+func (p *loginPage) csrfToken(nonce, form, session string) string {
+	return csrfMAC(p.keys.csrf[0], nonce, form, session)
 }
 
-func csrfMAC(key []byte, nonce, form string) string {
+func csrfMAC(key []byte, nonce, form, session string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(form))
 	m.Write([]byte{0})
 	m.Write([]byte(nonce))
+	m.Write([]byte{0})
+	m.Write([]byte(session))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfBinding is the session a posted form belongs to, as the request
+// shows it: the login session's id for logout, a hash of the PIN device's
+// session token for the PIN pad, the posted PinAuthToken for the first
+// PIN, and none for the password form (no session exists yet; the origin
+// check guards it). The page renders each form with the same value.
+func (p *loginPage) csrfBinding(r *http.Request, form string) string {
+	switch form {
+	case formLogout:
+		if bs := p.sessionCookie(r); bs != nil {
+			return bs.SID
+		}
+	case formPIN:
+		if d := p.pinCookie(r); d != nil {
+			return deviceBinding(d)
+		}
+	case formSetPIN:
+		return r.PostForm.Get("pinauthtoken")
+	}
+	return ""
+}
+
+// deviceBinding is the PIN pad's CSRF binding for device d.
+func deviceBinding(d *pinDevice) string { return tokenHash(d.Token) }
+
+// sameOrigin reports whether a POST came from a page of this origin, as
+// far as the browser says: Sec-Fetch-Site same-origin (or none: typed or
+// bookmarked), or, from a browser that does not send it, an Origin whose
+// host is the request's. A request with neither (not a browser, or a very
+// old one) is left to the token.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false // "null" and the like: an opaque origin is no origin of ours
+	}
+	return strings.EqualFold(withoutDefaultPort(u.Host, u.Scheme), withoutDefaultPort(r.Host, u.Scheme))
+}
+
+// withoutDefaultPort drops :80 from an http host and :443 from an https
+// one, so that an Origin and a Host header that differ only there match.
+func withoutDefaultPort(host, scheme string) string {
+	if (scheme == "http" && strings.HasSuffix(host, ":80")) || (scheme == "https" && strings.HasSuffix(host, ":443")) {
+		return host[:strings.LastIndexByte(host, ':')]
+	}
+	return host
 }
 
 // readForm parses a POSTed form (bounded in size) and checks its CSRF
@@ -75,9 +148,16 @@ func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string
 		}
 		return false
 	}
-	if !p.csrfValid(r, form) {
+	reason := ""
+	switch {
+	case !sameOrigin(r):
+		reason = "cross_origin"
+	case !p.csrfValid(r, form):
+		reason = "token"
+	}
+	if reason != "" {
 		if ce := p.g.log.Check(zap.InfoLevel, "login page csrf check failed"); ce != nil {
-			ce.Write(zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.String("form", form))
+			ce.Write(zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.String("form", form), zap.String("reason", reason))
 		}
 		p.message(w, r, http.StatusForbidden, "This form has expired",
 			"For your security the form could not be accepted: it has expired or did not come from this site. "+
@@ -87,17 +167,19 @@ func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string
 	return true
 }
 
-// csrfValid checks the form's token against the nonce cookie, under the
-// current and older peppers' keys, in constant time.
+// csrfValid checks the form's token against the nonce cookie and the
+// session the request shows, under the current and older peppers' keys, in
+// constant time.
 func (p *loginPage) csrfValid(r *http.Request, form string) bool {
 	nonce := readCookie(r, p.cookie.csrf)
 	got := r.PostForm.Get(csrfField)
 	if !validNonce(nonce) || got == "" {
 		return false
 	}
+	session := p.csrfBinding(r, form)
 	ok := false
 	for _, key := range p.keys.csrf {
-		ok = hmac.Equal([]byte(csrfMAC(key, nonce, form)), []byte(got)) || ok
+		ok = hmac.Equal([]byte(csrfMAC(key, nonce, form, session)), []byte(got)) || ok
 	}
 	return ok
 }

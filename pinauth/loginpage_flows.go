@@ -71,7 +71,7 @@ func (p *loginPage) showLogin(w http.ResponseWriter, r *http.Request) {
 	ret := p.safeReturn(q.Get(returnParam))
 	if bs := p.sessionCookie(r); bs != nil {
 		if _, prof, e := p.usable(w, r, bs); e == nil {
-			p.showSignedIn(w, r, ret, prof)
+			p.showSignedIn(w, r, bs, ret, prof)
 			return
 		}
 	}
@@ -104,7 +104,7 @@ func (p *loginPage) usable(w http.ResponseWriter, r *http.Request, bs *browserSe
 func (p *loginPage) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
 	d.Title = "Log in"
 	d.Return = ret
-	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPassword)
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPassword, "")
 	if d.Captcha == nil {
 		d.Captcha = p.captchaFor(false)
 	}
@@ -116,7 +116,7 @@ func (p *loginPage) renderPIN(w http.ResponseWriter, r *http.Request, status int
 	d.Return = ret
 	d.Display = dev.Display
 	d.PINLength = dev.Length
-	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPIN)
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPIN, deviceBinding(dev))
 	if d.Captcha == nil {
 		d.Captcha = p.captchaFor(false)
 	}
@@ -127,18 +127,18 @@ func (p *loginPage) renderSetPIN(w http.ResponseWriter, r *http.Request, status 
 	d.Title = "Choose a PIN"
 	d.Return = ret
 	d.PINAuthToken = token
-	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formSetPIN)
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formSetPIN, token)
 	p.render(w, r, status, "setpin", d)
 }
 
-// showSignedIn is the page of a browser that is logged in: continue, or
-// log out.
-func (p *loginPage) showSignedIn(w http.ResponseWriter, r *http.Request, ret string, prof *profileEntry) {
+// showSignedIn is the page of a browser that is logged in (session bs):
+// continue, or log out.
+func (p *loginPage) showSignedIn(w http.ResponseWriter, r *http.Request, bs *browserSession, ret string, prof *profileEntry) {
 	d := &pageData{Title: "You are logged in", Continue: ret, Display: prof.identity.Email}
 	if d.Display == "" {
 		d.Display = prof.identity.Username
 	}
-	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formLogout)
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formLogout, bs.SID)
 	p.render(w, r, http.StatusOK, "logout", d)
 }
 
@@ -292,7 +292,7 @@ func (p *loginPage) showLogout(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.path, http.StatusSeeOther)
 		return
 	}
-	p.showSignedIn(w, r, p.safeReturn(r.URL.Query().Get(returnParam)), prof)
+	p.showSignedIn(w, r, bs, p.safeReturn(r.URL.Query().Get(returnParam)), prof)
 }
 
 // postLogout serves POST <path>/logout: the login session is revoked (with
@@ -314,6 +314,7 @@ func (p *loginPage) postLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	p.clearSession(w)
 	p.clearPINDevice(w)
+	p.rotateNonce(w)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, p.path+"?reason=loggedout", http.StatusSeeOther)
 }

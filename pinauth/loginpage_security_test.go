@@ -142,7 +142,7 @@ func TestLoginPageFormsRequireAValidCSRFToken(t *testing.T) {
 		}
 		return v
 	}
-	pinToken := e.gw.page.csrfToken(b.cookies[csrfCookie], formPIN)
+	pinToken := e.gw.page.csrfToken(b.cookies[csrfCookie], formPIN, "")
 	cases := []struct {
 		name    string
 		path    string
@@ -509,6 +509,124 @@ func TestUnpackFieldsRejectsMalformedInput(t *testing.T) {
 		}
 		if _, ok := unpackFields(in, n); ok {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestLoginPageAcceptsOnlyFormsFromItsOwnOrigin: with a valid token and
+// nonce, a form still counts only when the browser says it came from a
+// page of this origin. A sibling host is the same site, so SameSite=Lax
+// sends the cookies along; Sec-Fetch-Site or Origin tells them apart.
+func TestLoginPageAcceptsOnlyFormsFromItsOwnOrigin(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, withLoginPage())
+	e.createAccount(testEmail, testPIN)
+	self := strings.TrimPrefix(e.srv.URL, "http://")
+	cases := []struct {
+		name    string
+		headers []string
+		ok      bool
+	}{
+		{"same-origin fetch metadata", []string{"Sec-Fetch-Site", "same-origin", "Origin", e.srv.URL}, true},
+		{"typed or bookmarked (none)", []string{"Sec-Fetch-Site", "none"}, true},
+		{"this origin, no fetch metadata", []string{"Origin", e.srv.URL}, true},
+		{"no browser headers", nil, true},
+		{"a sibling host (same-site)", []string{"Sec-Fetch-Site", "same-site", "Origin", "http://evil.example.com"}, false},
+		{"another site", []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"}, false},
+		{"same-site even with our Origin", []string{"Sec-Fetch-Site", "same-site", "Origin", e.srv.URL}, false},
+		{"a sibling's Origin, no fetch metadata", []string{"Origin", "http://evil." + self}, false},
+		{"an opaque origin", []string{"Origin", "null"}, false},
+		{"another port", []string{"Origin", "http://" + strings.Split(self, ":")[0] + ":1"}, false},
+	}
+	for _, tc := range cases {
+		b := newBrowser(t, e)
+		form := b.get("/login").hidden()
+		form.Set("identifier", testEmail)
+		form.Set("password", testPass)
+		p := b.post("/login", form, tc.headers...)
+		if tc.ok && p.status != 303 {
+			t.Errorf("%s: %d %q, want the login (303)", tc.name, p.status, p.alert())
+		}
+		if !tc.ok && (p.status != 403 || p.cookie(sessionCookie) != nil) {
+			t.Errorf("%s: %d (session cookie %v), want the 403 page and no session", tc.name, p.status, p.cookie(sessionCookie) != nil)
+		}
+	}
+}
+
+// TestLoginPageTokensAreBoundToTheirSessionAndDieAtLoginAndLogout: a
+// logout token works only with the session it was shown to, even when the
+// nonce is the same (one planted by a sibling host); the nonce changes at
+// login and at logout, so tokens made before either stop working.
+func TestLoginPageTokensAreBoundToTheirSessionAndDieAtLoginAndLogout(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, withLoginPage())
+	e.createAccount(testEmail, testPIN)
+	e.createAccount("mallory@example.com", testPIN)
+
+	victim := newBrowser(t, e)
+	loginForm := victim.get("/login")
+	staleLogin := loginForm.hidden().Get("csrf")
+	nonceBefore := victim.cookies[csrfCookie]
+	if p := victim.submit(loginForm, "/login", "identifier", testEmail, "password", testPass); p.status != 303 {
+		t.Fatalf("victim login: %d %q", p.status, p.alert())
+	}
+	if n := victim.cookies[csrfCookie]; n == "" || n == nonceBefore {
+		t.Fatal("the nonce did not change at login")
+	}
+	if p := victim.post("/login", url.Values{"csrf": {staleLogin}, "identifier": {testEmail}, "password": {testPass}}); p.status != 403 {
+		t.Errorf("a login token from before the login: %d, want 403", p.status)
+	}
+
+	attacker := newBrowser(t, e)
+	if p := attacker.passwordLogin("", "mallory@example.com", testPass); p.status != 303 {
+		t.Fatalf("attacker login: %d %q", p.status, p.alert())
+	}
+	attackerLogout := attacker.get("/login/logout").hidden().Get("csrf")
+	victimLogout := victim.get("/login/logout").hidden().Get("csrf")
+	// The attacker's nonce planted in the victim's browser, with the
+	// attacker's token: refused, the victim stays logged in.
+	saved := victim.cookies[csrfCookie]
+	victim.cookies[csrfCookie] = attacker.cookies[csrfCookie]
+	if p := victim.post("/login/logout", url.Values{"csrf": {attackerLogout}}); p.status != 403 {
+		t.Fatalf("the attacker's logout token on the victim's session: %d, want 403", p.status)
+	}
+	victim.cookies[csrfCookie] = saved
+	if p := victim.get("/login"); !strings.Contains(p.body, "You are logged in") {
+		t.Fatal("the refused logout logged the victim out")
+	}
+	if p := victim.post("/login/logout", url.Values{"csrf": {victimLogout}}); p.status != 303 {
+		t.Fatalf("the victim's own logout: %d %q", p.status, p.alert())
+	}
+	if n := victim.cookies[csrfCookie]; n == "" || n == saved {
+		t.Fatal("the nonce did not change at logout")
+	}
+}
+
+// TestSameOriginIgnoresOnlyDefaultPorts: an Origin and a Host that differ
+// only by the scheme's default port are one origin; any other difference
+// is another.
+func TestSameOriginIgnoresOnlyDefaultPorts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		host, origin string
+		same         bool
+	}{
+		{"auth.example.com", "https://auth.example.com", true},
+		{"auth.example.com:443", "https://auth.example.com", true},
+		{"auth.example.com", "https://auth.example.com:443", true},
+		{"auth.example.com", "http://auth.example.com:80", true},
+		{"AUTH.example.com", "https://auth.example.com", true},
+		{"auth.example.com", "https://auth.example.com:8443", false},
+		{"auth.example.com:80", "https://auth.example.com", false},
+		{"auth.example.com", "https://app.example.com", false},
+		{"auth.example.com", "https://auth.example.com.evil.example", false},
+		{"auth.example.com", "null", false},
+	} {
+		r := httptest.NewRequest("POST", "http://"+tc.host+"/login", nil)
+		r.Host = tc.host
+		r.Header.Set("Origin", tc.origin)
+		if got := sameOrigin(r); got != tc.same {
+			t.Errorf("Host %s, Origin %s: same origin %v, want %v", tc.host, tc.origin, got, tc.same)
 		}
 	}
 }

@@ -24,6 +24,9 @@ func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr logi
 	bs := &browserSession{Tenant: claims.Audience[0], UID: claims.Subject, SID: claims.SID,
 		Access: lr.AccessToken, Refresh: lr.RefreshToken}
 	p.setSession(w, bs)
+	// A new session, a new nonce: no token made before the login, for
+	// a nonce someone else may have chosen, outlives it.
+	p.rotateNonce(w)
 	switch {
 	case lr.SessionToken != "":
 		d := &pinDevice{Tenant: bs.Tenant, UID: bs.UID, Token: lr.SessionToken, Length: pinLength,
