@@ -77,6 +77,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			timeout    <duration>
 //		}
 //		public <path...>
+//		accept_tenants <name...>
 //		header_prefix <prefix>
 //		header_preset authelia|oauth2-proxy|authentik
 //		forward_token true|false
@@ -153,7 +154,7 @@ var (
 	topLevel = []string{
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
-		"lockout", "rate_limit", "captcha", "public", "header_prefix", "header_preset", "forward_token", "cache_size", "api_prefix",
+		"lockout", "rate_limit", "captcha", "public", "accept_tenants", "header_prefix", "header_preset", "forward_token", "cache_size", "api_prefix",
 		"login_page", "cookie", "webhook", "email", "sms", "reset_token_ttl", "otp_ttl",
 	}
 	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
@@ -240,6 +241,10 @@ func (p *parser) directive(h *Handler) error {
 		return p.rateLimit(h)
 	case "captcha":
 		return p.captcha(h)
+	case "accept_tenants":
+		args, err := p.args(name, 1, -1)
+		h.AcceptTenants = args
+		return err
 	case "header_prefix":
 		return p.single(name, &h.HeaderPrefix)
 	case "header_preset":

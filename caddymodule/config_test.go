@@ -257,6 +257,12 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"relative public path", func(h *Handler) { h.Public = []string{"healthz"} }, "public"},
 		{"public path that is never canonical", func(h *Handler) { h.Public = []string{"/healthz", "/app;v=1/*"} }, `public: path "/app;v=1/*"`},
 		{"public path with a dot segment", func(h *Handler) { h.Public = []string{"/static/../x"} }, "no request could match it"},
+		{"accept_tenants naming no tenant", func(h *Handler) { h.AcceptTenants = []string{"nosuch"} }, `accept_tenants: tenant "nosuch" is not configured`},
+		{"accept_tenants without the login page's", func(h *Handler) {
+			h.Tenants = append(h.Tenants, Tenant{Name: "second", APIKeys: []string{"k2-0123456789"}, APISecret: "s2-0123456789abcdef"})
+			h.AcceptTenants = []string{"second"}
+			h.LoginPage = &LoginPage{}
+		}, "the login page's tenant"},
 		{"relative api_prefix", func(h *Handler) { h.APIPrefix = "identity" }, "api_prefix"},
 		{"header_prefix with a space", func(h *Handler) { h.HeaderPrefix = "X Auth-" }, "header_prefix"},
 		{"negative cache_size", func(h *Handler) { h.CacheSize = -1 }, "cache_size"},

@@ -40,6 +40,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		KeyRotation:         time.Duration(h.KeyRotation),
 		MaxConcurrentHashes: h.MaxConcurrentHashes,
 		Public:              h.Public,
+		AcceptTenants:       h.AcceptTenants,
 		HeaderPrefix:        h.HeaderPrefix,
 		HeaderPreset:        h.HeaderPreset,
 		WithholdToken:       h.ForwardToken != nil && !*h.ForwardToken,

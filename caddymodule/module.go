@@ -111,6 +111,14 @@ type Handler struct {
 	// /.well-known/jwks.json are always public. Default: none.
 	Public []string `json:"public,omitempty"`
 
+	// AcceptTenants limits the protected path to the access tokens of
+	// these tenants: a valid token of another tenant of this block gets
+	// 905, as on a site of its own (the API still serves every tenant;
+	// the login page's tenant must be one of them). Use it when one
+	// pin_auth block serves several apps and this site is one of them.
+	// Default: the tokens of every tenant pass.
+	AcceptTenants []string `json:"accept_tenants,omitempty"`
+
 	// HeaderPrefix prefixes the identity headers set for the upstream
 	// (X-Auth-Uid …). Client-sent headers with this prefix are always
 	// removed. Default: "X-Auth-".

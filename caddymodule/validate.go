@@ -84,6 +84,9 @@ func (h *Handler) validate() error {
 			return err
 		}
 	}
+	if err := h.validateAcceptTenants(); err != nil {
+		return err
+	}
 	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
 		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
 	}
@@ -229,4 +232,28 @@ func knownHeaderPreset(name string) bool {
 		return true
 	}
 	return false
+}
+
+// validateAcceptTenants checks that accept_tenants names tenants of this
+// block, the login page's among them.
+func (h *Handler) validateAcceptTenants() error {
+	named := func(name string) bool {
+		return slices.ContainsFunc(h.Tenants, func(t Tenant) bool { return t.Name == name })
+	}
+	for _, name := range h.AcceptTenants {
+		if !named(name) {
+			return fmt.Errorf("accept_tenants: tenant %q is not configured", name)
+		}
+	}
+	if h.LoginPage == nil || len(h.AcceptTenants) == 0 {
+		return nil
+	}
+	page := h.LoginPage.Tenant
+	if page == "" && len(h.Tenants) > 0 {
+		page = h.Tenants[0].Name
+	}
+	if !slices.Contains(h.AcceptTenants, page) {
+		return fmt.Errorf("accept_tenants: the login page's tenant %q must be accepted", page)
+	}
+	return nil
 }

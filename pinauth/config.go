@@ -87,6 +87,13 @@ type Config struct {
 	// (see Gateway.Public); rules that no canonical path could match are
 	// refused. The API prefix and the JWKS path are always public.
 	Public []string
+	// AcceptTenants, when set, limits the protected path to the access
+	// tokens of these tenants (names of Tenants): a valid token of any
+	// other tenant of this gateway is refused there (905) as it would be
+	// on a site of its own, and an anonymous request to a public path
+	// passes as usual. The API still serves every tenant. Default: the
+	// tokens of every tenant pass.
+	AcceptTenants []string
 	// HeaderPrefix prefixes the identity headers set for upstream; client
 	// copies are always removed. Default: "X-Auth-".
 	HeaderPrefix string
@@ -413,7 +420,25 @@ func (c Config) withDefaults() (Config, error) {
 	if err := validateWebhooks(&c); err != nil {
 		return c, err
 	}
+	if err := c.validateAcceptTenants(seenNames); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// validateAcceptTenants checks that AcceptTenants names configured tenants,
+// including the login page's: a page whose logins the gate then refused
+// would send every browser round in a loop.
+func (c *Config) validateAcceptTenants(tenants map[string]bool) error {
+	for _, name := range c.AcceptTenants {
+		if !tenants[name] {
+			return fmt.Errorf("pinauth: accept_tenants: tenant %q is not configured", name)
+		}
+	}
+	if c.LoginPage != nil && len(c.AcceptTenants) > 0 && !slices.Contains(c.AcceptTenants, c.LoginPage.Tenant) {
+		return fmt.Errorf("pinauth: accept_tenants: the login page's tenant %q must be accepted", c.LoginPage.Tenant)
+	}
+	return nil
 }
 
 // MFASecurityQuestion is the Tenant.MFA value that requires a security

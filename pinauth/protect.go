@@ -43,6 +43,9 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 			raw = vt.raw
 		}
 	}
+	if err == nil && !g.accepts(vt.tenant) {
+		err = errCode(CodeAccessTokenInvalid)
+	}
 	if err != nil {
 		// A public path stays reachable with a bad token, as an
 		// anonymous request.
@@ -61,6 +64,20 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 	}
 	g.hdrs.guardConnection(r.Header)
 	return vt.identity(prof), true
+}
+
+// accepts reports whether the protected path takes the tokens of tenant
+// (Config.AcceptTenants).
+func (g *Gateway) accepts(tenant string) bool {
+	if len(g.cfg.AcceptTenants) == 0 {
+		return true
+	}
+	for _, t := range g.cfg.AcceptTenants {
+		if t == tenant {
+			return true
+		}
+	}
+	return false
 }
 
 // anonymous passes a request that has no valid token when its target is
