@@ -16,13 +16,7 @@ import (
 // third address still gets its own 902.
 func TestWrongAPISecretsAreLoggedCountedAndLimitedPerClientIPWhileRightOnesStayUnlimited(t *testing.T) {
 	t.Parallel()
-	up := newUpstream(t)
-	s := newSite(t, "\treverse_proxy "+up.addr())
-	metricsPort := freePort(t)
-	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
-	metricsURL := baseURL(metricsPort) + "/metrics"
-	g.proc = startCaddy(t, caddyfile(t, s)+"\n:"+strconv.Itoa(metricsPort)+" {\n\tmetrics\n}\n",
-		[]string{g.base + "/.well-known/jwks.json", metricsURL})
+	g, metricsURL := startGatewayWithMetrics(t)
 	uid := g.createAccount(pin)
 
 	const (

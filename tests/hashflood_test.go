@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,16 +25,11 @@ import (
 // by bench/, not here.
 func TestAFloodFromFourAddressesDoesNotHoldUpALoginFromAFifth(t *testing.T) {
 	t.Parallel()
-	up := newUpstream(t)
-	s := newSite(t, "\treverse_proxy "+up.addr())
-	// A hash that costs more than the HTTP around it, as in production.
-	s.Hash = "hash argon2id 1 16384 1"
-	s.Extra = "\t\trate_limit 1000000 1m"
-	metricsPort := freePort(t)
-	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
-	metricsURL := baseURL(metricsPort) + "/metrics"
-	g.proc = startCaddy(t, caddyfile(t, s)+"\n:"+strconv.Itoa(metricsPort)+" {\n\tmetrics\n}\n",
-		[]string{g.base + "/.well-known/jwks.json", metricsURL})
+	g, metricsURL := startGatewayWithMetrics(t, func(s *siteConfig) {
+		// A hash that costs more than the HTTP around it, as in production.
+		s.Hash = "hash argon2id 1 16384 1"
+		s.Extra = "\t\trate_limit 1000000 1m"
+	})
 	g.createAccount(pin)
 
 	const logins = 12

@@ -36,20 +36,32 @@ func scrape(t *testing.T, url string) map[string]float64 {
 	return out
 }
 
+// startGatewayWithMetrics is startGateway with Caddy's metrics served on a
+// site of their own; it also returns their URL.
+func startGatewayWithMetrics(t *testing.T, mutate ...func(*siteConfig)) (*gateway, string) {
+	t.Helper()
+	up := newUpstream(t)
+	s := newSite(t, "\treverse_proxy "+up.addr())
+	for _, m := range mutate {
+		m(&s)
+	}
+	metricsPort := freePort(t)
+	metricsURL := baseURL(metricsPort) + "/metrics"
+	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
+	g.proc = startCaddy(t, caddyfile(t, s)+"\n:"+strconv.Itoa(metricsPort)+" {\n\tmetrics\n}\n",
+		[]string{g.base + "/.well-known/jwks.json", metricsURL})
+	return g, metricsURL
+}
+
 func TestMetricsOnCaddysEndpointMoveAfterALoginAndAFailure(t *testing.T) {
 	t.Parallel()
-	up := newUpstream(t)
 	const captchaSecret = "metrics-captcha-secret-never-shown"
 	verify := fakeRecaptcha(t, captchaSecret)
-	s := newSite(t, "\treverse_proxy "+up.addr())
 	// A captcha from the third failure on, so the test can see the
 	// captcha and lockout counters move too.
-	s.Extra = "\t\tcaptcha recaptcha " + captchaSecret + " {\n\t\t\tverify_url " + verify.URL + "\n\t\t}"
-	metricsPort := freePort(t)
-	conf := caddyfile(t, s) + "\n:" + strconv.Itoa(metricsPort) + " {\n\tmetrics\n}\n"
-	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
-	metricsURL := baseURL(metricsPort) + "/metrics"
-	g.proc = startCaddy(t, conf, []string{g.base + "/.well-known/jwks.json", metricsURL})
+	g, metricsURL := startGatewayWithMetrics(t, func(s *siteConfig) {
+		s.Extra = "\t\tcaptcha recaptcha " + captchaSecret + " {\n\t\t\tverify_url " + verify.URL + "\n\t\t}"
+	})
 
 	const (
 		success = `pinauth_logins_total{method="password",result="success",tenant="demo"}`

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,15 +135,7 @@ func TestADeadWebhookIsLoggedListedAndReplayedByTheCLI(t *testing.T) {
 	t.Parallel()
 	rc := newHookReceiver(t)
 	rc.setPlan(func(int) hookReply { return hook500 })
-	// The gateway with Caddy's metrics on a site of their own.
-	up := newUpstream(t)
-	s := newSite(t, "\treverse_proxy "+up.addr())
-	withWebhook(rc, "events Register", "retry 2 50ms 100ms")(&s)
-	metricsPort := freePort(t)
-	metricsURL := baseURL(metricsPort) + "/metrics"
-	g := &gateway{t: t, site: s, up: up, base: baseURL(s.Port), log: &responseLog{}}
-	g.proc = startCaddy(t, caddyfile(t, s)+"\n:"+strconv.Itoa(metricsPort)+" {\n\tmetrics\n}\n",
-		[]string{g.base + "/.well-known/jwks.json", metricsURL})
+	g, metricsURL := startGatewayWithMetrics(t, withWebhook(rc, "events Register", "retry 2 50ms 100ms"))
 	const (
 		deadAttempts = `pinauth_webhook_deliveries_total{result="dead"}`
 		delivered    = `pinauth_webhook_deliveries_total{result="delivered"}`
