@@ -170,6 +170,20 @@ type Reader interface {
 	// tenants).
 	CountAccounts(ctx context.Context, tenant string) (int, error)
 
+	// NameOwner tells what name (as NameOf gives it) names in tenant:
+	// taken reports whether any account has it, by its Uid or an
+	// identifier; uid is the one account it names: the account holding
+	// it, else the only account having it, and "" when several have it
+	// and none holds it. Whatever an app is shown as "the user" must be
+	// a name whose NameOwner is that account.
+	NameOwner(ctx context.Context, tenant, name string) (uid string, taken bool, err error)
+
+	// NameConflicts returns the NameConflicts of tenant ("" for every
+	// tenant) and of account uid in it ("" for every account), ordered by
+	// tenant, name and uid. A store that never held two accounts sharing
+	// a name returns none.
+	NameConflicts(ctx context.Context, tenant, uid string) ([]NameConflict, error)
+
 	// Attempts returns the failure count and lock state of an account. An
 	// account with no recorded failures and no lock yields the zero
 	// Attempts and found false; a lock set without failures (Lock with
@@ -228,14 +242,26 @@ type Tx interface {
 	// says). A uid or an identifier (email, username, phone) already used in
 	// the tenant, or listed twice in a, yields a *DuplicateError naming the
 	// field. A rejected call writes nothing and the transaction stays usable.
+	//
+	// Names are unique across kinds: each of a's names (Account.Names: its
+	// Uid and identifiers as NameOf gives them) must be no name of another
+	// account of the tenant, whatever gives it there, so a username may not
+	// be another account's email, phone or Uid, an email not another's
+	// username, and so on; the DuplicateError names a's field. One account
+	// may give one name twice (a username equal to its own email). The
+	// check is atomic: of concurrent writes taking one name, in this
+	// process or another, at most one succeeds.
 	CreateAccount(a Account) error
 
 	// SaveAccount replaces a stored account. a.Version must equal the stored
 	// version (optimistic concurrency; ErrVersionConflict otherwise); the
-	// stored version becomes a.Version+1. Identifier uniqueness is checked as
-	// in CreateAccount, and a rejected save changes nothing. The stored
+	// stored version becomes a.Version+1. Identifier and name uniqueness
+	// are checked as in CreateAccount, and a rejected save changes nothing,
+	// except that a name the account shares with another from before
+	// names were unique (a NameConflict) may be kept. The stored
 	// identifiers become exactly a's: ones a no longer has stop finding the
-	// account. found=false when the account does not exist.
+	// account and free their names. found=false when the account does not
+	// exist.
 	SaveAccount(a Account) (found bool, err error)
 
 	// DeleteAccount removes an account with its identifiers, tokens,
@@ -339,10 +365,11 @@ var ErrVersionConflict = errors.New("store: account was modified concurrently")
 var ErrClosed = errors.New("store: closed")
 
 // DuplicateError reports an identifier already used by another account of
-// the tenant.
+// the tenant, or a name another account of the tenant has (see
+// Tx.CreateAccount).
 type DuplicateError struct {
-	// Field is the identifier kind that collided ("email", "username",
-	// "phone" or "uid").
+	// Field is the field of the account being written that collided
+	// ("email", "username", "phone" or "uid").
 	Field string
 }
 

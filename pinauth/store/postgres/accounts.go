@@ -141,10 +141,14 @@ func (x *txn) CreateAccount(a store.Account) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			dup = &store.DuplicateError{Field: "uid"}
+			dup = &store.DuplicateError{Field: store.FieldUID}
 			return dup
 		}
-		dup, err = x.insertIdentifiers(tx, &a, ids)
+		// Names first: they name the field that collides the way the
+		// SQLite backend does.
+		if dup, err = x.writeNames(tx, &a, nil); dup == nil && err == nil {
+			dup, err = x.insertIdentifiers(tx, &a, ids)
+		}
 		if dup != nil {
 			return dup
 		}
@@ -181,6 +185,10 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 		return false, x.s.fault("save account", err)
 	}
 	added, removed := diffIdentifiers(stored, ids)
+	had := map[string]bool{store.NameOf(a.UID): true}
+	for id := range stored {
+		had[store.NameOf(id.Value)] = true
+	}
 	found := true
 	var dup *store.DuplicateError
 	save := func(tx pgx.Tx) error {
@@ -207,7 +215,12 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 				return err
 			}
 		}
-		if dup, err = x.insertIdentifiers(tx, &a, added); dup != nil {
+		// Names first: they name the field that collides the way the
+		// SQLite backend does.
+		if dup, err = x.writeNames(tx, &a, had); dup == nil && err == nil {
+			dup, err = x.insertIdentifiers(tx, &a, added)
+		}
+		if dup != nil {
 			return dup
 		}
 		return err

@@ -35,7 +35,57 @@ type migration struct {
 var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaQuotas},
+	{3, schemaNames},
 }
+
+// schemaNames makes an account's names (its Uid and identifiers, as
+// store.NameOf gives them) unique across kinds within a tenant: names
+// holds each name's one account. Accounts that already shared a name are
+// not merged or changed: the name goes to one of them (by what gives it:
+// uid, email, phone, username; then by uid), and the others are recorded
+// in name_conflicts, where store.Reader.NameConflicts reports them.
+// lower() stands for NameOf here: identifier values are stored in
+// NormalizeIdentifier's form already (lower() changes nothing of them),
+// and Uids and phones are ASCII.
+const schemaNames = `
+CREATE TABLE names (
+	tenant text COLLATE "C" NOT NULL,
+	name   text COLLATE "C" NOT NULL,
+	uid    text COLLATE "C" NOT NULL,
+	PRIMARY KEY (tenant, name),
+	FOREIGN KEY (tenant, uid) REFERENCES accounts (tenant, uid) ON DELETE CASCADE
+);
+CREATE INDEX names_account ON names (tenant, uid);
+
+CREATE TABLE name_conflicts (
+	tenant text COLLATE "C" NOT NULL,
+	name   text COLLATE "C" NOT NULL,
+	uid    text COLLATE "C" NOT NULL,
+	kind   text COLLATE "C" NOT NULL,
+	PRIMARY KEY (tenant, name, uid),
+	FOREIGN KEY (tenant, uid) REFERENCES accounts (tenant, uid) ON DELETE CASCADE
+);
+CREATE INDEX name_conflicts_account ON name_conflicts (tenant, uid);
+
+INSERT INTO names (tenant, name, uid)
+	SELECT DISTINCT ON (tenant, name) tenant, name, uid FROM (
+		SELECT tenant, lower(uid) AS name, uid, 'uid' AS kind, 0 AS rank FROM accounts
+		UNION ALL
+		SELECT tenant, lower(value), uid, kind, CASE kind WHEN 'email' THEN 1 WHEN 'phone' THEN 2 ELSE 3 END
+		FROM identifiers
+	) AS c
+	ORDER BY tenant, name, rank, uid;
+
+INSERT INTO name_conflicts (tenant, name, uid, kind)
+	SELECT DISTINCT ON (c.tenant, c.name, c.uid) c.tenant, c.name, c.uid, c.kind FROM (
+		SELECT tenant, lower(uid) AS name, uid, 'uid' AS kind, 0 AS rank FROM accounts
+		UNION ALL
+		SELECT tenant, lower(value), uid, kind, CASE kind WHEN 'email' THEN 1 WHEN 'phone' THEN 2 ELSE 3 END
+		FROM identifiers
+	) AS c JOIN names n ON n.tenant = c.tenant AND n.name = c.name
+	WHERE n.uid <> c.uid
+	ORDER BY c.tenant, c.name, c.uid, c.rank;
+`
 
 // schemaQuotas holds Tx.ReserveQuota's counters (the gateway's sending
 // limits). A row lives until its window ends.

@@ -48,7 +48,8 @@ func TestARunningStoreKeepsItsContractAfterANewerBuildExtendsTheSchema(t *testin
 
 // TestMigrationsOnlyAdd holds the migrations to the rule that makes the
 // roll safe: each statement creates a table or an index, or adds a column
-// that is nullable or has a default. Anything else (DROP, RENAME, ALTER
+// that is nullable or has a default, or fills a table the same migration
+// creates. Anything else (DROP, RENAME, ALTER
 // COLUMN, a NOT NULL column without a default, a rewrite of rows) would
 // break nodes of the previous release still running.
 func TestMigrationsOnlyAdd(t *testing.T) {
@@ -57,14 +58,23 @@ func TestMigrationsOnlyAdd(t *testing.T) {
 		regexp.MustCompile(`(?is)^CREATE (UNIQUE )?INDEX \w+ ON \w+ \([\w, ]+\)$`),
 		regexp.MustCompile(`(?is)^ALTER TABLE \w+ ADD COLUMN \w+ \w+( NOT NULL DEFAULT \S+)?$`),
 	}
+	// Filling a table that the same migration creates, from rows that
+	// exist, changes nothing a running older node reads or writes.
+	creates := regexp.MustCompile(`(?i)^CREATE TABLE (\w+) `)
+	fills := regexp.MustCompile(`(?is)^INSERT (OR IGNORE )?INTO (\w+) \([\w, ]+\) SELECT .*$`)
 	comment := regexp.MustCompile(`--[^\n]*`)
 	for _, m := range append(migrations[1:len(migrations):len(migrations)], nextRelease) {
+		created := map[string]bool{}
 		for _, stmt := range strings.Split(comment.ReplaceAllString(m.sql, ""), ";") {
 			stmt = strings.Join(strings.Fields(stmt), " ")
 			if stmt == "" {
 				continue
 			}
-			ok := false
+			if c := creates.FindStringSubmatch(stmt); c != nil {
+				created[strings.ToLower(c[1])] = true
+			}
+			f := fills.FindStringSubmatch(stmt)
+			ok := f != nil && created[strings.ToLower(f[2])]
 			for _, re := range allowed {
 				ok = ok || re.MatchString(stmt)
 			}

@@ -111,16 +111,20 @@ func (x *txn) CreateAccount(a store.Account) error {
 	if err := x.check(); err != nil {
 		return err
 	}
-	ids, err := x.freeIdentifiers(&a)
+	ids, err := rows.Identifiers(&a)
 	if err != nil {
 		return err
 	}
 	var one int
 	switch err := x.queryRow(`SELECT 1 FROM accounts WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID).Scan(&one); {
 	case err == nil:
-		return &store.DuplicateError{Field: "uid"}
+		return &store.DuplicateError{Field: store.FieldUID}
 	case !errors.Is(err, sql.ErrNoRows):
 		return x.s.fault("create account", err)
+	}
+	claims, err := x.claimableNames(&a, nil)
+	if err != nil {
+		return err
 	}
 	doc, err := encodeAccount(&a)
 	if err != nil {
@@ -129,11 +133,15 @@ func (x *txn) CreateAccount(a store.Account) error {
 	if _, err := x.exec(`INSERT INTO accounts (tenant, uid, version, doc) VALUES (?, ?, 1, ?)`, a.Tenant, a.UID, doc); err != nil {
 		return x.s.fault("create account", err)
 	}
-	return x.insertIdentifiers(&a, ids)
+	if err := x.insertIdentifiers(&a, ids); err != nil {
+		return err
+	}
+	return x.writeNames(&a, claims)
 }
 
 // SaveAccount implements store.Tx. Like CreateAccount it checks everything
-// before writing, so a rejected save changes nothing.
+// before writing, so a rejected save changes nothing. A save that keeps
+// the identifiers (a login counting itself) writes the document alone.
 func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if err := x.check(); err != nil {
 		return false, err
@@ -148,9 +156,20 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if version != a.Version {
 		return true, store.ErrVersionConflict
 	}
-	ids, err := x.freeIdentifiers(&a)
+	ids, err := rows.Identifiers(&a)
 	if err != nil {
 		return true, err
+	}
+	stored, err := x.storedIdentifiers(a.Ref())
+	if err != nil {
+		return true, x.s.fault("save account", err)
+	}
+	same := rows.SameIdentifiers(stored, ids)
+	var claims []store.Name
+	if !same {
+		if claims, err = x.claimableNames(&a, rows.NamesOf(a.UID, stored)); err != nil {
+			return true, err
+		}
 	}
 	doc, err := encodeAccount(&a)
 	if err != nil {
@@ -160,37 +179,29 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 		doc, a.Tenant, a.UID); err != nil {
 		return true, x.s.fault("save account", err)
 	}
-	if _, err := x.exec(`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
-		return true, x.s.fault("save account", err)
-	}
-	if err := x.insertIdentifiers(&a, ids); err != nil {
-		return true, err
+	if !same {
+		if _, err := x.exec(`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
+			return true, x.s.fault("save account", err)
+		}
+		if err := x.insertIdentifiers(&a, ids); err != nil {
+			return true, err
+		}
+		if err := x.writeNames(&a, claims); err != nil {
+			return true, err
+		}
 	}
 	x.announce(store.Invalidation{Account: a.Ref()})
 	return true, nil
 }
 
-// freeIdentifiers returns a's identifiers after checking that none is
-// listed twice and none belongs to another account of the tenant. The
-// write transaction serializes writers, so the answer holds until commit.
-func (x *txn) freeIdentifiers(a *store.Account) ([]store.Identifier, error) {
-	ids, err := rows.Identifiers(a)
+// storedIdentifiers returns the identifiers stored for an account.
+func (x *txn) storedIdentifiers(ref store.AccountRef) ([]store.Identifier, error) {
+	rs, err := x.tx.QueryContext(x.ctx, `SELECT kind, value FROM identifiers WHERE tenant = ? AND uid = ?`, ref.Tenant, ref.UID)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		var owner string
-		err := x.queryRow(`SELECT uid FROM identifiers WHERE tenant = ? AND kind = ? AND value = ?`,
-			a.Tenant, string(id.Kind), id.Value).Scan(&owner)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return nil, x.s.fault("check identifiers", err)
-		case owner != a.UID:
-			return nil, &store.DuplicateError{Field: string(id.Kind)}
-		}
-	}
-	return ids, nil
+	defer rs.Close()
+	return rows.Collect(rs, rows.ScanIdentifier)
 }
 
 func (x *txn) insertIdentifiers(a *store.Account, ids []store.Identifier) error {
@@ -218,6 +229,8 @@ func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
 	}
 	for _, q := range []string{
 		`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`,
+		`DELETE FROM names WHERE tenant = ? AND uid = ?`,
+		`DELETE FROM name_conflicts WHERE tenant = ? AND uid = ?`,
 		`DELETE FROM tokens WHERE tenant = ? AND uid = ?`,
 		`DELETE FROM sessions WHERE tenant = ? AND uid = ?`,
 		`DELETE FROM attempts WHERE tenant = ? AND uid = ?`,

@@ -26,6 +26,7 @@ var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaV2},
 	{3, schemaQuotas},
+	{4, schemaNames},
 }
 
 const schemaV1 = `
@@ -140,6 +141,54 @@ CREATE TABLE quotas (
 	window_end INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX quotas_window_end ON quotas (window_end);
+`
+
+// schemaNames makes an account's names (its Uid and identifiers, as
+// store.NameOf gives them) unique across kinds within a tenant: names
+// holds each name's one account. Accounts that already shared a name are
+// not merged or changed: the name goes to one of them (by what gives it:
+// uid, email, phone, username; then by uid), and the others are recorded
+// in name_conflicts, where store.Reader.NameConflicts reports them.
+// lower() stands for NameOf here: identifier values are stored in
+// NormalizeIdentifier's form already (lower() changes nothing of them),
+// and Uids and phones are ASCII.
+const schemaNames = `
+CREATE TABLE names (
+	tenant TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	uid    TEXT NOT NULL,
+	PRIMARY KEY (tenant, name)
+) WITHOUT ROWID;
+CREATE INDEX names_account ON names (tenant, uid);
+
+CREATE TABLE name_conflicts (
+	tenant TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	uid    TEXT NOT NULL,
+	kind   TEXT NOT NULL,
+	PRIMARY KEY (tenant, name, uid)
+) WITHOUT ROWID;
+CREATE INDEX name_conflicts_account ON name_conflicts (tenant, uid);
+
+INSERT INTO names (tenant, name, uid)
+	SELECT tenant, name, uid FROM (
+		SELECT tenant, name, uid, ROW_NUMBER() OVER (PARTITION BY tenant, name ORDER BY rank, uid) AS n FROM (
+			SELECT tenant, lower(uid) AS name, uid, 0 AS rank FROM accounts
+			UNION ALL
+			SELECT tenant, lower(value), uid, CASE kind WHEN 'email' THEN 1 WHEN 'phone' THEN 2 ELSE 3 END
+			FROM identifiers
+		)
+	) WHERE n = 1;
+
+INSERT OR IGNORE INTO name_conflicts (tenant, name, uid, kind)
+	SELECT c.tenant, c.name, c.uid, c.kind FROM (
+		SELECT tenant, lower(uid) AS name, uid, 'uid' AS kind, 0 AS rank FROM accounts
+		UNION ALL
+		SELECT tenant, lower(value), uid, kind, CASE kind WHEN 'email' THEN 1 WHEN 'phone' THEN 2 ELSE 3 END
+		FROM identifiers
+	) AS c JOIN names n ON n.tenant = c.tenant AND n.name = c.name
+	WHERE n.uid <> c.uid
+	ORDER BY c.rank;
 `
 
 // migrate brings the schema up to the last of ms, one transaction per

@@ -30,7 +30,7 @@ type testCase struct {
 // closed again by that cleanup.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := [][]testCase{
-		accountCases, identifierCases, tokenCases, sessionCases, attemptCases,
+		accountCases, identifierCases, nameCases, tokenCases, sessionCases, attemptCases,
 		keyCases, eventCases, outboxCases, updateCases, concurrencyCases, notifyCases, quotaCases,
 		hashCountCases,
 	}

@@ -1,0 +1,132 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+)
+
+// writeNames gives a its names, inside the caller's savepoint: it checks
+// that none is another account's (a *DuplicateError otherwise, and the
+// caller rolls back), releases the names a no longer has and inserts the
+// ones it takes. A concurrent transaction taking the same name makes the
+// insert wait for its commit and then find the row: of two, one wins.
+// had are the names a's stored identifiers give it (nil for a new
+// account).
+func (x *txn) writeNames(tx pgx.Tx, a *store.Account, had map[string]bool) (*store.DuplicateError, error) {
+	names := a.Names()
+	var claims []store.Name
+	for _, n := range names {
+		var holder *string
+		st := rows.NameState{Had: had[n.Value]}
+		if err := tx.QueryRow(x.ctx, rows.NameStateQuery, a.Tenant, n.Value, a.UID).Scan(&holder, &st.Others); err != nil {
+			return nil, err
+		}
+		if holder != nil {
+			st.Holder = *holder
+		}
+		claim, err := rows.Claim(a.UID, n, st)
+		if d, ok := store.IsDuplicate(err); ok {
+			return d, nil
+		}
+		if claim {
+			claims = append(claims, n)
+		}
+	}
+	rs, err := tx.Query(x.ctx, `SELECT name FROM names WHERE tenant = $1 AND uid = $2
+		UNION SELECT name FROM name_conflicts WHERE tenant = $1 AND uid = $2`, a.Tenant, a.UID)
+	if err != nil {
+		return nil, err
+	}
+	held, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
+		var n string
+		return n, sc.Scan(&n)
+	})
+	rs.Close()
+	if err != nil {
+		return nil, err
+	}
+	release := rows.Dropped(held, names)
+	for _, c := range claims {
+		release = append(release, c.Value) // a claim ends the account's sharing of the name
+	}
+	if len(release) > 0 {
+		for _, q := range []string{
+			`DELETE FROM names WHERE tenant = $1 AND uid = $2 AND name = ANY($3)`,
+			`DELETE FROM name_conflicts WHERE tenant = $1 AND uid = $2 AND name = ANY($3)`,
+		} {
+			if _, err := tx.Exec(x.ctx, q, a.Tenant, a.UID, release); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, c := range claims {
+		tag, err := tx.Exec(x.ctx, `INSERT INTO names (tenant, name, uid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			a.Tenant, c.Value, a.UID)
+		if err != nil {
+			return nil, err
+		}
+		if tag.RowsAffected() == 0 {
+			return &store.DuplicateError{Field: c.Field}, nil
+		}
+	}
+	return nil, nil
+}
+
+// NameConflicts implements store.Reader.
+func (s *Store) NameConflicts(ctx context.Context, tenant, uid string) ([]store.NameConflict, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	rs, err := s.pool.Query(ctx, `SELECT c.tenant, c.uid, c.kind, c.name, COALESCE(n.uid, '')
+		FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
+		WHERE ($1 = '' OR c.tenant = $1) AND ($2 = '' OR c.uid = $2)
+		ORDER BY c.tenant, c.name, c.uid`, tenant, uid)
+	if err != nil {
+		return nil, s.fault("name conflicts", err)
+	}
+	defer rs.Close()
+	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.NameConflict, error) {
+		var c store.NameConflict
+		return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
+	})
+	if err != nil {
+		return nil, s.fault("name conflicts", err)
+	}
+	return out, nil
+}
+
+// NameOwner implements store.Reader.
+func (s *Store) NameOwner(ctx context.Context, tenant, name string) (string, bool, error) {
+	if err := s.check(); err != nil {
+		return "", false, err
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	var holder string
+	switch err := s.pool.QueryRow(ctx, rows.HolderQuery, tenant, name).Scan(&holder); {
+	case err == nil:
+		return holder, true, nil
+	case !noRows(err):
+		return "", false, s.fault("name owner", err)
+	}
+	rs, err := s.pool.Query(ctx, rows.NameHavers, tenant, name)
+	if err != nil {
+		return "", false, s.fault("name owner", err)
+	}
+	defer rs.Close()
+	havers, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
+		var u string
+		return u, sc.Scan(&u)
+	})
+	if err != nil {
+		return "", false, s.fault("name owner", err)
+	}
+	uid, taken := rows.Owner(havers)
+	return uid, taken, nil
+}

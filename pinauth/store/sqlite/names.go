@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+)
+
+// claimableNames returns the names a must insert to have all its names,
+// after checking that none is another account's (a *DuplicateError
+// otherwise); had are the names its stored identifiers give it (nil for a
+// new account). It only reads: the write transaction serializes writers,
+// so the answer holds until commit.
+func (x *txn) claimableNames(a *store.Account, had map[string]bool) ([]store.Name, error) {
+	var claims []store.Name
+	for _, n := range a.Names() {
+		var holder sql.NullString
+		st := rows.NameState{Had: had[n.Value]}
+		if err := x.queryRow(rows.NameStateQuery, a.Tenant, n.Value, a.UID).Scan(&holder, &st.Others); err != nil {
+			return nil, x.s.fault("check names", err)
+		}
+		st.Holder = holder.String
+		claim, err := rows.Claim(a.UID, n, st)
+		if err != nil {
+			return nil, err
+		}
+		if claim {
+			claims = append(claims, n)
+		}
+	}
+	return claims, nil
+}
+
+// writeNames makes the stored names of a exactly a's: the names it no
+// longer has are released (held or shared), the claims inserted.
+func (x *txn) writeNames(a *store.Account, claims []store.Name) error {
+	rs, err := x.tx.QueryContext(x.ctx, `SELECT name FROM names WHERE tenant = ?1 AND uid = ?2
+		UNION SELECT name FROM name_conflicts WHERE tenant = ?1 AND uid = ?2`, a.Tenant, a.UID)
+	if err != nil {
+		return x.s.fault("write names", err)
+	}
+	held, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
+		var n string
+		return n, sc.Scan(&n)
+	})
+	rs.Close()
+	if err != nil {
+		return x.s.fault("write names", err)
+	}
+	release := rows.Dropped(held, a.Names())
+	for _, c := range claims {
+		release = append(release, c.Value) // a claim ends the account's sharing of the name
+	}
+	for _, n := range release {
+		for _, q := range []string{
+			`DELETE FROM names WHERE tenant = ? AND name = ? AND uid = ?`,
+			`DELETE FROM name_conflicts WHERE tenant = ? AND name = ? AND uid = ?`,
+		} {
+			if _, err := x.exec(q, a.Tenant, n, a.UID); err != nil {
+				return x.s.fault("write names", err)
+			}
+		}
+	}
+	for _, c := range claims {
+		if _, err := x.exec(`INSERT INTO names (tenant, name, uid) VALUES (?, ?, ?)`, a.Tenant, c.Value, a.UID); err != nil {
+			if isConstraint(err) {
+				return &store.DuplicateError{Field: c.Field}
+			}
+			return x.s.fault("write names", err)
+		}
+	}
+	return nil
+}
+
+// NameConflicts implements store.Reader.
+func (s *Store) NameConflicts(ctx context.Context, tenant, uid string) ([]store.NameConflict, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	rs, err := s.r.QueryContext(ctx, `SELECT c.tenant, c.uid, c.kind, c.name, COALESCE(n.uid, '')
+		FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
+		WHERE (?1 = '' OR c.tenant = ?1) AND (?2 = '' OR c.uid = ?2)
+		ORDER BY c.tenant, c.name, c.uid`, tenant, uid)
+	if err != nil {
+		return nil, s.fault("name conflicts", err)
+	}
+	defer rs.Close()
+	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.NameConflict, error) {
+		var c store.NameConflict
+		return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
+	})
+	if err != nil {
+		return nil, s.fault("name conflicts", err)
+	}
+	return out, nil
+}
+
+// NameOwner implements store.Reader.
+func (s *Store) NameOwner(ctx context.Context, tenant, name string) (string, bool, error) {
+	if err := s.check(); err != nil {
+		return "", false, err
+	}
+	var holder string
+	switch err := s.r.QueryRowContext(ctx, rows.HolderQuery, tenant, name).Scan(&holder); {
+	case err == nil:
+		return holder, true, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", false, s.fault("name owner", err)
+	}
+	rs, err := s.r.QueryContext(ctx, rows.NameHavers, tenant, name)
+	if err != nil {
+		return "", false, s.fault("name owner", err)
+	}
+	defer rs.Close()
+	havers, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
+		var u string
+		return u, sc.Scan(&u)
+	})
+	if err != nil {
+		return "", false, s.fault("name owner", err)
+	}
+	uid, taken := rows.Owner(havers)
+	return uid, taken, nil
+}
