@@ -51,6 +51,8 @@ Commands:
                   without echo, or read one per line from standard input)
   user list       list accounts (--json, --all, --limit, --after)
   user show       show one account by Uid, email, username or phone (--json)
+  user conflicts  list accounts sharing a name with another account from
+                  before names were unique across kinds (--json)
   user unlock     clear the failure count, lift any lock and unblock
   user block      block the account and revoke its sessions
   user delete     delete the account with its sessions and tokens

@@ -17,7 +17,7 @@ import (
 
 // userCommands is `caddy pinauth user …`. Every change goes through
 // pinauth.Admin, the code the management API runs.
-var userCommands = cliCommand{name: "user", short: "Creates, lists, shows, unlocks, blocks and deletes accounts", children: []cliCommand{
+var userCommands = cliCommand{name: "user", short: "Creates, lists, shows, unlocks, blocks and deletes accounts, and lists name conflicts", children: []cliCommand{
 	{name: "add", short: "Creates an account; password and PIN are prompted for, or read from stdin",
 		flags: func(cmd *cobra.Command) {
 			f := cmd.Flags()
@@ -39,6 +39,8 @@ var userCommands = cliCommand{name: "user", short: "Creates, lists, shows, unloc
 		}, run: runs(userList)},
 	{name: "show", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Shows one account",
 		flags: jsonFlag, run: runs(userShow)},
+	{name: "conflicts", short: "Lists accounts that share a name with another account from before names were unique",
+		flags: jsonFlag, run: runs(userConflicts)},
 	{name: "unlock", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Clears failures, lifts any lock and unblocks",
 		run: userAction("unlocked", (*pinauth.Admin).Unlock)},
 	{name: "block", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Blocks the account and revokes its sessions",
@@ -232,6 +234,46 @@ func userList(x *cliRun) error {
 				list = []cliAccount{}
 			}
 			return writeJSONOut(x.out, list)
+		}
+		return tw.Flush()
+	})
+}
+
+// cliConflict is one line of `user conflicts --json`.
+type cliConflict struct {
+	Tenant string `json:"tenant"`
+	Name   string `json:"name"`
+	UID    string `json:"uid"`
+	Field  string `json:"field"`
+	Holder string `json:"holder"`
+}
+
+// userConflicts lists the accounts of the tenant that share a name (a
+// user name equal to another account's email, say) from before the store
+// made names unique across kinds: each still has its identifier, but a
+// header preset does not send it as the user. The operator resolves each
+// by changing or removing one of the identifiers.
+func userConflicts(x *cliRun) error {
+	return x.withReader(func(st store.Reader, tenant string) error {
+		cs, err := st.NameConflicts(x.ctx, tenant, "")
+		if err != nil {
+			return err
+		}
+		if x.boolFlag("json") {
+			out := []cliConflict{}
+			for _, c := range cs {
+				out = append(out, cliConflict{Tenant: c.Tenant, Name: c.Name, UID: c.UID, Field: c.Field, Holder: c.Holder})
+			}
+			return writeJSONOut(x.out, out)
+		}
+		if len(cs) == 0 {
+			fmt.Fprintln(x.out, "no account shares a name with another")
+			return nil
+		}
+		tw := tabwriter.NewWriter(x.out, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME	UID	FIELD	HELD BY")
+		for _, c := range cs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.UID, c.Field, dash(c.Holder))
 		}
 		return tw.Flush()
 	})

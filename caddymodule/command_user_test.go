@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -247,6 +248,22 @@ func runUserCLIScenario(t *testing.T, conf, storeFlag string) {
 		if r := pinauthCLI(t, password+"\n\n", "user", "add", "--config", conf, "--email", email); r.status != exitRejected {
 			t.Errorf("a taken email: %d %q", r.status, r.errOut)
 		}
+		// Names are unique across kinds (issue 15, finding 2): another
+		// account's email is no user name.
+		if r := pinauthCLI(t, password+"\n\n", "user", "add", "--config", conf, "--email", "z@example.com", "--username", strings.ToUpper(email)); r.status != exitRejected || !strings.Contains(r.errOut, "(code 1017)") {
+			t.Errorf("a user name equal to another account's email: %d %q", r.status, r.errOut)
+		}
+	})
+
+	t.Run("conflicts", func(t *testing.T) {
+		r := pinauthCLI(t, "", "user", "conflicts", "--config", conf)
+		if r.status != exitOK || r.out != "no account shares a name with another\n" {
+			t.Errorf("user conflicts: %d %q %q", r.status, r.out, r.errOut)
+		}
+		r = pinauthCLI(t, "", "user", "conflicts", "--store", storeFlag, "--tenant", "demo", "--json")
+		if r.status != exitOK || strings.TrimSpace(r.out) != "[]" {
+			t.Errorf("user conflicts --json: %d %q %q", r.status, r.out, r.errOut)
+		}
 	})
 
 	t.Run("delete", func(t *testing.T) {
@@ -400,5 +417,51 @@ func rewrite(t *testing.T, path, old, new string) {
 	}
 	if err := os.WriteFile(path, bytes.Replace(b, []byte(old), []byte(new), 1), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUserConflictsListsAccountsSharingANameFromBefore: accounts that
+// shared a name before names were unique across kinds (here written into
+// the file the way the names migration records them) are listed with the
+// account that holds the name.
+func TestUserConflictsListsAccountsSharingANameFromBefore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pinauth.db")
+	conf := cliSite(t, "store sqlite "+db)
+	const password = "cli password 123"
+	uidOf := func(r cliResult) string {
+		t.Helper()
+		if r.status != exitOK {
+			t.Fatalf("user add: %d %q", r.status, r.errOut)
+		}
+		return strings.TrimSpace(strings.TrimPrefix(r.out, "created "))
+	}
+	victim := uidOf(pinauthCLI(t, password+"\n\n", "user", "add", "--config", conf, "--email", "victim@example.com"))
+	other := uidOf(pinauthCLI(t, password+"\n\n", "user", "add", "--config", conf, "--email", "other@example.org", "--username", "other"))
+	sqldb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE accounts SET doc = json_set(doc, '$.username', 'victim@example.com') WHERE uid = ?1`,
+		`UPDATE identifiers SET value = 'victim@example.com' WHERE kind = 'username' AND uid = ?1`,
+		`DELETE FROM names WHERE name = 'other' AND uid = ?1`,
+		`INSERT INTO name_conflicts (tenant, name, uid, kind) VALUES ('demo', 'victim@example.com', ?1, 'username')`,
+	} {
+		if _, err := sqldb.Exec(q, other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sqldb.Close()
+
+	r := pinauthCLI(t, "", "user", "conflicts", "--config", conf)
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.status != exitOK || len(lines) != 2 || !strings.HasPrefix(lines[0], "NAME") ||
+		strings.Join(strings.Fields(lines[1]), " ") != "victim@example.com "+other+" username "+victim {
+		t.Errorf("user conflicts: %d %q %q", r.status, r.out, r.errOut)
+	}
+	r = pinauthCLI(t, "", "user", "conflicts", "--store", "sqlite:"+db, "--tenant", "demo", "--json")
+	var got []map[string]string
+	if err := json.Unmarshal([]byte(r.out), &got); err != nil || len(got) != 1 || got[0]["uid"] != other || got[0]["holder"] != victim || got[0]["name"] != "victim@example.com" {
+		t.Errorf("user conflicts --json: %d %q (%v)", r.status, r.out, err)
 	}
 }

@@ -17,6 +17,8 @@ const (
 	CodeAccessTokenExpired    Code = 906
 	CodeParameterFormat       Code = 908
 	CodeEmailTaken            Code = 936
+	CodeUsernameTaken         Code = 1017
+	CodePhoneTaken            Code = 1058
 	CodeUserNotFound          Code = 938
 	CodePostBodyInvalid       Code = 965
 	CodeBadCredentials        Code = 966
@@ -73,6 +75,8 @@ var catalogue = map[Code]entry{
 	CodeAccessTokenExpired:    {403, "Access token has expired", "The provided access token has expired; obtain a new one."},
 	CodeParameterFormat:       {403, "A parameter is not formatted correctly", "A parameter is not formatted correctly."},
 	CodeEmailTaken:            {403, "Email address is already registered with your LoginRadius site", "The email address is already registered with this tenant; use another one."},
+	CodeUsernameTaken:         {403, "This username is already registered with this website", "The user name is already taken in this tenant (as a user name, an email, a phone or a Uid); use another one."},
+	CodePhoneTaken:            {403, "Phone number is already registered with your LoginRadius site", "The phone number is already taken in this tenant (as a phone or a user name); use another one."},
 	CodeUserNotFound:          {403, "User does not exist", "The user does not exist."},
 	CodePostBodyInvalid:       {400, "The post body is invalid", "The request body is not valid JSON of the expected shape."},
 	CodeBadCredentials:        {401, "Invalid user ID and/or password", "The user ID and/or password you entered is invalid."},

@@ -117,6 +117,9 @@ func New(cfg Config) (*Gateway, error) {
 	if err := g.checkPepper(ctx); err != nil {
 		return nil, err
 	}
+	if err := g.reportNameConflicts(ctx); err != nil {
+		return nil, err
+	}
 	if g.hasher, err = newHasher(cfg.Hash, g.peppers, cfg.MaxConcurrentHashes, cfg.HashQueueTimeout); err != nil {
 		return nil, err
 	}

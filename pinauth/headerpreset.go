@@ -1,9 +1,14 @@
 package pinauth
 
 import (
+	"context"
 	"fmt"
 	"net/textproto"
 	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // The header presets: the identity headers other gateways set, so that
@@ -29,7 +34,10 @@ const (
 	srcEmail
 	srcName
 	// srcUser is the username, else the email, else the Uid: these
-	// gateways always have a user name, and apps key on it.
+	// gateways always have a user name, and apps key on it. Of these, the
+	// first that names this account alone (store.Reader.NameOwner): a
+	// name it shares with another account from before names were unique
+	// across kinds is skipped, so the header names one account.
 	srcUser
 	srcRoles
 	// srcPipeRoles are the roles separated by | (authentik).
@@ -87,6 +95,9 @@ func (h *identityHeaders) withPreset(name string) {
 		if ph.src == srcPipeRoles {
 			h.pipeRoles = true
 		}
+		if ph.src == srcUser {
+			h.presetUser = true
+		}
 	}
 }
 
@@ -113,10 +124,30 @@ func (e *profileEntry) presetValue(src presetSource) []string {
 	case srcPipeRoles:
 		return e.pipeRoles
 	}
+	return e.user
+}
+
+// presetUser finds the srcUser value of e: the first of the username,
+// the email and the Uid whose name store.Reader.NameOwner gives to this
+// account, shared with the entry's header values. Names are unique
+// across kinds, so it is the first one present; one shared from before
+// (a NameConflict) is skipped and logged. A store fault fails the
+// request closed.
+func (g *Gateway) presetUser(ctx context.Context, e *profileEntry) ([]string, error) {
 	for _, i := range [...]int{hdrUsername, hdrEmail, hdrUID} {
-		if e.values[i] != nil {
-			return e.values[i]
+		v := e.values[i]
+		if v == nil {
+			continue
 		}
+		owner, _, err := g.store.NameOwner(ctx, e.identity.Tenant, store.NameOf(v[0]))
+		if err != nil {
+			return nil, err
+		}
+		if owner == e.identity.UID {
+			return v, nil
+		}
+		g.log.Warn("preset user name skipped", zap.String("tenant", e.identity.Tenant), zap.String("uid", e.identity.UID),
+			zap.String("field", identitySuffixes[i]), zap.String("reason", "another account has the same name"))
 	}
-	return nil
+	return nil, nil
 }

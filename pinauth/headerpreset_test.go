@@ -79,13 +79,26 @@ func TestHeaderPresetsSetTheirHeadersAndEveryPresetsForgedHeadersAreStripped(t *
 
 func TestHeaderPresetUserFallsBackToEmailThenUID(t *testing.T) {
 	t.Parallel()
-	e := newProfileEntry(accountWith("u1", "", ""))
-	if v := e.presetValue(srcUser); len(v) != 1 || v[0] != "u1" {
-		t.Errorf("user without username or email = %v", v)
+	env := newTestEnv(t, func(c *Config) { c.HeaderPreset = PresetAuthelia })
+	err := env.store.Update(t.Context(), func(tx store.Tx) error {
+		for _, a := range []store.Account{accountWith("u1", "", ""), accountWith("u2", "a@example.com", ""), accountWith("u3", "c@example.com", "carol")} {
+			if err := tx.CreateAccount(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	e = newProfileEntry(accountWith("u1", "a@example.com", ""))
-	if v := e.presetValue(srcUser); len(v) != 1 || v[0] != "a@example.com" {
-		t.Errorf("user without username = %v", v)
+	for uid, want := range map[string]string{"u1": "u1", "u2": "a@example.com", "u3": "carol"} {
+		e, _, err := env.gw.profile(t.Context(), "demo", uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := e.presetValue(srcUser); len(v) != 1 || v[0] != want {
+			t.Errorf("user of %s = %v, want %s", uid, v, want)
+		}
 	}
 	if err := validHeaderPreset("keycloak"); err == nil {
 		t.Error("an unknown preset was accepted")

@@ -38,6 +38,8 @@ type identityHeaders struct {
 	// set when one of them needs the |-separated roles.
 	preset    []presetHeader
 	pipeRoles bool
+	// presetUser is set when a preset header carries srcUser.
+	presetUser bool
 }
 
 func newIdentityHeaders(prefix string) identityHeaders {
@@ -126,6 +128,9 @@ type profileEntry struct {
 	values   [numIdentityHeaders][]string
 	// pipeRoles are the roles separated by |, for the authentik preset.
 	pipeRoles []string
+	// user is the preset's user value (srcUser), one of values'
+	// slices; nil for none, or when no preset needs it.
+	user []string
 	// dropped has bit i set when identity header i was left out because
 	// the stored value is not one line of printable text.
 	dropped uint8

@@ -233,7 +233,7 @@ func (g *Gateway) upsertImported(tx store.Tx, c *call, rec *importRecord) (impor
 }
 
 func duplicateReason(d *store.DuplicateError) string {
-	return "another account of the tenant already has this " + d.Field
+	return "another account of the tenant already has this " + d.Field + " (as its email, user name, phone or Uid)"
 }
 
 // sameImported reports whether the fields an import manages are equal.

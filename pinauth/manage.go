@@ -68,8 +68,10 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 // a user name and a phone: nothing a login could find it by.
 var errNoIdentifier = FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."}
 
-// duplicateError maps a store duplicate to the catalogue: 936 for an email,
-// a 1134 field error otherwise.
+// duplicateError maps a store duplicate to LoginRadius's code for the
+// field already taken: 936 for an email, 1017 for a user name, 1058 for a
+// phone (names are unique across kinds, so a user name equal to another
+// account's email is 1017 too), a 1134 field error for a Uid (an import's).
 func duplicateError(err error) error {
 	d, ok := store.IsDuplicate(err)
 	if !ok {
@@ -79,9 +81,9 @@ func duplicateError(err error) error {
 	case string(store.IdentEmail):
 		return errCode(CodeEmailTaken)
 	case string(store.IdentUsername):
-		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "UserName", ErrorMessage: "The user name is already taken."}}}
+		return errCode(CodeUsernameTaken)
 	case string(store.IdentPhone):
-		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "PhoneId", ErrorMessage: "The phone number is already registered."}}}
+		return errCode(CodePhoneTaken)
 	}
 	return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "Uid", ErrorMessage: "The uid is already taken."}}}
 }

@@ -218,6 +218,11 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 	}
 	p.gen = gen
 	g.hdrs.prepare(p)
+	if g.hdrs.presetUser {
+		if p.user, err = g.presetUser(ctx, p); err != nil {
+			return nil, false, err
+		}
+	}
 	if g.cache.seq.Load() == seq {
 		g.cache.profiles.SetWithTTL(key, p, p.cost(), g.cache.ttl)
 	}

@@ -75,3 +75,56 @@ func TestTwinSpellingsOfAnEmailAreNotAccounts(t *testing.T) {
 		t.Fatalf("alice's own login: %d %s", r.status, r.raw)
 	}
 }
+
+// TestAPresetsUserIsOneAccount is finding 2 of issue 15 on real Caddy,
+// the scenario of the issue: with a header preset, an account with no
+// UserName whose email is victim@example.com and another account whose
+// UserName is victim@example.com both reached the app as that user. The
+// second account cannot be made (1017), by creation or by update, and
+// each account reaches the app as itself.
+func TestAPresetsUserIsOneAccount(t *testing.T) {
+	t.Parallel()
+	for preset, header := range map[string]string{
+		"authelia": "Remote-User", "oauth2-proxy": "X-Forwarded-Preferred-Username", "authentik": "X-Authentik-Username",
+	} {
+		t.Run(preset, func(t *testing.T) {
+			t.Parallel()
+			g := startGateway(t, func(s *siteConfig) { s.Extra = "header_preset " + preset }).in(t)
+			const victimEmail = "victim@example.com"
+			create := func(body map[string]any) response {
+				body["Password"] = password
+				body["PINInfo"] = map[string]string{"PIN": pin}
+				return g.do("POST", apiPrefix+"/manage/account?"+g.manage(), body)
+			}
+			emails := func(v string) []map[string]string { return []map[string]string{{"Type": "Primary", "Value": v}} }
+			if r := create(map[string]any{"Email": emails(victimEmail)}); r.status != 200 {
+				t.Fatalf("create the victim: %d %s", r.status, r.raw)
+			}
+			create(map[string]any{"Email": emails("attacker@example.org"), "UserName": victimEmail}).wantError(t, 403, 1017)
+			create(map[string]any{"Email": emails("attacker@example.org"), "UserName": "VICTIM@example.com"}).wantError(t, 403, 1017)
+			r := create(map[string]any{"Email": emails("attacker@example.org"), "UserName": "attacker"})
+			if r.status != 200 {
+				t.Fatalf("create the attacker: %d %s", r.status, r.raw)
+			}
+			g.do("PUT", apiPrefix+"/manage/account/"+r.str("Uid")+"?"+g.manage(), map[string]any{"UserName": victimEmail}).wantError(t, 403, 1017)
+
+			userOf := func(login string) string {
+				t.Helper()
+				l := g.do("POST", apiPrefix+"/auth/login?apikey="+g.key(), map[string]string{"email": login, "password": password})
+				if l.status != 200 {
+					t.Fatalf("login %s: %d %s", login, l.status, l.raw)
+				}
+				if p := g.protected("/app/whoami", l.str("access_token")); p.status != 200 {
+					t.Fatalf("protected request of %s: %d %s", login, p.status, p.raw)
+				}
+				return g.up.last(t).Header.Get(header)
+			}
+			if got := userOf(victimEmail); got != victimEmail {
+				t.Errorf("the victim's %s = %q", header, got)
+			}
+			if got := userOf("attacker@example.org"); got != "attacker" {
+				t.Errorf("the attacker's %s = %q, want its own user name", header, got)
+			}
+		})
+	}
+}
