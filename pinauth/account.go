@@ -1,6 +1,8 @@
 package pinauth
 
 import (
+	"slices"
+
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -20,13 +22,18 @@ func (g *Gateway) ownProfile(c *call) (any, error) {
 }
 
 // updateOwnProfile serves PUT /auth/account: the caller updates profile
-// fields (FirstName, CustomFields, …; unknown fields are kept as given).
-// What only an operator or a dedicated flow may change is ignored here:
-// Email, UserName, PhoneId (they need verification), Password, Roles,
-// IsActive, EmailVerified and IsLoginLocked. PINInfo.PIN sets a first PIN
-// on an account that has none (a tenant with pin_required false lets such
-// accounts log in); it never overwrites a PIN (1134: change it with the
-// old one instead). The answer is {"IsPosted": true, "Data": profile}.
+// fields (FirstName, Country, Addresses, CustomFields, UserName …; unknown
+// fields are kept as given) and security answers (SecurityQuestionAnswer
+// {questionId: answer}, stored hashed). What only an operator or a
+// dedicated flow may change is refused (1134) when the body would change
+// it, and accepted when it equals the account's (a client sending back the
+// profile it read): Email and PhoneId (a new one would need verification,
+// and would let a stolen access token take the account over through a
+// reset), Password, Roles, IsActive, EmailVerified, IsLoginLocked, Uid.
+// PINInfo.PIN sets a first PIN on an account that has none (a tenant with
+// pin_required false lets such accounts log in); it never overwrites a
+// PIN (1134: change it with the old one instead). The answer is
+// {"IsPosted": true, "Data": profile}.
 func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	b, a, err := g.bearerAccount(c)
 	if err != nil {
@@ -36,10 +43,26 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	if e != nil {
 		return nil, e
 	}
-	in.hasEmails, in.username, in.phone, in.password = false, nil, nil, nil
-	in.hasRoles, in.active, in.emailVerified, in.loginLocked = false, nil, nil, nil
-	errHasPIN := fieldError("PINInfo.PIN", "A PIN is already set; change it with the current PIN instead.")
 	ctx := c.r.Context()
+	locked := false
+	if in.loginLocked != nil {
+		att, _, err := g.store.Attempts(ctx, b.ref())
+		if err != nil {
+			return nil, errUnavailable(err)
+		}
+		locked = att.Locked(c.now)
+	}
+	if refused := ownProfileRefusals(in, &a, locked); refused != nil {
+		return nil, &Error{Code: CodeValidation, Fields: refused}
+	}
+	// What is left of those fields equals the account's: nothing to write.
+	in.hasEmails, in.phone, in.password = false, nil, nil
+	in.hasRoles, in.active, in.emailVerified, in.loginLocked = false, nil, nil, nil
+	answers, err := g.answerHashes(ctx, c, in)
+	if err != nil {
+		return nil, err
+	}
+	errHasPIN := fieldError("PINInfo.PIN", "A PIN is already set; change it with the current PIN instead.")
 	var pinHash string
 	if in.pin != nil {
 		if a.PINHash != "" {
@@ -55,6 +78,7 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	var saved store.Account
 	err = g.updateAccount(ctx, b.ref(), nil, func(_ store.Tx, acc *store.Account) error {
 		in.apply(acc)
+		mergeAnswers(acc, answers)
 		if pinHash != "" {
 			if acc.PINHash != "" {
 				return errHasPIN
@@ -79,4 +103,38 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 		return nil, err
 	}
 	return profileUpdateBody{IsPosted: true, Data: view.(map[string]any)}, nil
+}
+
+// ownProfileRefusals lists the fields of a PUT /auth/account body that
+// would change what the caller may not change with an access token (see
+// updateOwnProfile); locked is the account's current IsLoginLocked.
+func ownProfileRefusals(in *accountInput, a *store.Account, locked bool) []FieldError {
+	var refused []FieldError
+	refuse := func(field, msg string) { refused = append(refused, FieldError{FieldName: field, ErrorMessage: msg}) }
+	const byOperator = " is set through the management API, not with an access token."
+	if in.hasEmails && !slices.Equal(in.emails, a.Emails) {
+		refuse("Email", "The email address is changed through the management API: a new one needs verification.")
+	}
+	if in.phone != nil && *in.phone != a.Phone {
+		refuse("PhoneId", "The phone number is changed through the management API: a new one needs verification.")
+	}
+	if in.password != nil {
+		refuse("Password", "The password is changed with the password reset (POST /auth/password).")
+	}
+	if in.hasRoles && !slices.Equal(in.roles, a.Roles) {
+		refuse("Roles", "Roles"+byOperator)
+	}
+	if in.active != nil && *in.active != a.Active {
+		refuse("IsActive", "IsActive"+byOperator)
+	}
+	if in.emailVerified != nil && *in.emailVerified != a.EmailVerified {
+		refuse("EmailVerified", "EmailVerified"+byOperator)
+	}
+	if in.loginLocked != nil && *in.loginLocked != locked {
+		refuse("IsLoginLocked", "IsLoginLocked"+byOperator)
+	}
+	if in.uid != nil && *in.uid != a.UID {
+		refuse("Uid", "The Uid of an account cannot be changed.")
+	}
+	return refused
 }

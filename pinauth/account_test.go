@@ -20,21 +20,38 @@ func TestOwnProfileReadAndUpdate(t *testing.T) {
 	noSecrets(t, r, testPass, "argon2id")
 	wantOK(t, "protected (profile now cached)", e.protected(tok))
 
+	// Not the caller's to change with an access token: refused, naming
+	// each, and nothing of the body is written (issue 16: never accepted
+	// and dropped).
 	r = e.do("PUT", api("auth/account"), map[string]any{
-		"FirstName": "Alicia", "CustomFields": map[string]string{"team": "red"},
-		// Not the caller's to change here: ignored.
-		"Roles": []string{"superuser"}, "IsActive": false, "EmailVerified": true,
+		"FirstName": "Mallory",
+		"Roles":     []string{"superuser"}, "IsActive": false, "EmailVerified": true,
 		"Email":    []map[string]string{{"Type": "Primary", "Value": "mallory@example.com"}},
-		"Password": "a new password", "UserName": "mallory",
+		"Password": "a new password", "PhoneId": "+15559990000",
+	}, withToken(tok)...)
+	wantCode(t, "update of protected fields", r, 403, 1134)
+	var refused []string
+	for _, f := range r.body["Errors"].([]any) {
+		refused = append(refused, f.(map[string]any)["FieldName"].(string))
+	}
+	slices.Sort(refused)
+	if want := []string{"Email", "EmailVerified", "IsActive", "Password", "PhoneId", "Roles"}; !slices.Equal(refused, want) {
+		t.Fatalf("refused %v, want %v", refused, want)
+	}
+	r = e.do("PUT", api("auth/account"), map[string]any{
+		"FirstName": "Alicia", "CustomFields": map[string]string{"team": "red"}, "UserName": "alicia",
+		// The profile as read: equal values of the protected fields pass.
+		"Roles": []string{"user", "admin"}, "IsActive": true, "EmailVerified": false,
+		"Email": []map[string]string{{"Type": "Primary", "Value": testEmail}},
 	}, withToken(tok)...)
 	wantOK(t, "update", r)
 	data, _ := r.body["Data"].(map[string]any)
-	if r.body["IsPosted"] != true || data["FirstName"] != "Alicia" || data["Uid"] != uid {
+	if r.body["IsPosted"] != true || data["FirstName"] != "Alicia" || data["Uid"] != uid || data["UserName"] != "alicia" {
 		t.Fatalf("update answer: %s", r.raw)
 	}
 	a := e.account(uid)
-	if !slices.Equal(a.Roles, []string{"user", "admin"}) || !a.Active || a.EmailVerified || a.PrimaryEmail() != testEmail || a.Username != "" {
-		t.Fatalf("a protected field changed: %+v", a)
+	if !slices.Equal(a.Roles, []string{"user", "admin"}) || !a.Active || a.EmailVerified || a.PrimaryEmail() != testEmail || a.Phone != "" || a.Username != "alicia" {
+		t.Fatalf("a protected field changed, or the user name did not: %+v", a)
 	}
 	wantOK(t, "the old password still works", e.passwordLogin(testEmail, testPass))
 	wantOK(t, "protected after the update", e.protected(tok))

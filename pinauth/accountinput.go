@@ -30,12 +30,29 @@ type accountInput struct {
 	active        *bool
 	emailVerified *bool
 	loginLocked   *bool
+	// uid is a Uid the body gives (it can only name the account itself).
+	uid *string
+	// deleted is an IsDeleted the body gives (only false is accepted).
+	deleted *bool
+	// answers are security question answers by question id
+	// (securityquestionanswer), to be stored hashed.
+	answers map[string]string
 	// extra are unmodelled profile fields; a JSON null removes the field.
 	extra map[string]json.RawMessage
+	// sent are the keys of extra as the body spelt them, when it spelt a
+	// documented field otherwise, for field errors.
+	sent map[string]string
+	// refused are the fields no write may set, each with why.
+	refused []FieldError
 }
 
 // parseAccountInput reads a create/update body strictly. Keys match without
-// case (foldKey, as encoding/json matches them); secret keys other than Password and PINInfo are dropped.
+// case (foldKey, as encoding/json matches them). LoginRadius's documented
+// profile fields are type-checked and kept under their documented
+// spelling, unknown ones kept as given, read-only ones (CreatedDate,
+// NoOfLogins…, what a client sends back with a profile it read) ignored;
+// secrets other than Password, PINInfo and securityquestionanswer are
+// refused (1134), never dropped.
 func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 	var raw map[string]json.RawMessage
 	if e := decodeJSON(r, &raw, false); e != nil {
@@ -72,15 +89,33 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 			err = json.Unmarshal(val, &in.emailVerified)
 		case "isloginlocked":
 			err = json.Unmarshal(val, &in.loginLocked)
+		case "uid":
+			if !isNull(val) {
+				in.uid = new(string)
+				err = json.Unmarshal(val, in.uid)
+			}
+		case "isdeleted":
+			err = json.Unmarshal(val, &in.deleted)
+		case "securityquestionanswer":
+			err = json.Unmarshal(val, &in.answers)
+			if err == nil && in.answers == nil {
+				in.answers = map[string]string{}
+			}
 		default:
 			lk := foldKey(key)
-			if secretProfileKeys[lk] || modelledProfileKeys[lk] {
+			if secretProfileKeys[lk] {
+				in.refused = append(in.refused, FieldError{FieldName: printableKey(key),
+					ErrorMessage: "This field cannot be written: set a PIN with PINInfo.PIN, security answers with SecurityQuestionAnswer."})
 				continue
 			}
-			if kind, known := profileFieldKinds[lk]; known && !isNull(val) && jsonKind(val) != kind {
+			if modelledProfileKeys[lk] {
+				continue
+			}
+			name, ok := checkProfileField(key, val)
+			if !ok {
 				err = errWrongType
 			}
-			in.extra[key] = val
+			in.setExtra(key, name, val)
 		}
 		if err != nil {
 			return nil, errDesc(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
@@ -125,6 +160,10 @@ func (in *accountInput) validate() *Error {
 	if in.password != nil && !passwordLengthOK(*in.password) {
 		bad("Password", msgPasswordPolicy)
 	}
+	if in.deleted != nil && *in.deleted {
+		bad("IsDeleted", "An account is deleted with DELETE /manage/account/{uid}, not by a field.")
+	}
+	fields = append(fields, in.refused...)
 	for _, r := range in.roles {
 		if r == "" || strings.Contains(r, ",") || hasControl(r) {
 			bad("Roles", "Roles must be non-empty and contain no comma, line break or other control character.")
@@ -133,13 +172,33 @@ func (in *accountInput) validate() *Error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(in.extra)) {
 		if hasControl(k) || jsonHasControl(in.extra[k]) {
-			bad(printableKey(k), msgControlChars)
+			bad(printableKey(in.sentKey(k)), msgControlChars)
 		}
 	}
 	if fields != nil {
 		return &Error{Code: CodeValidation, Fields: fields}
 	}
 	return nil
+}
+
+// setExtra keeps a free field under name, its documented spelling,
+// remembering the key the input gave it under.
+func (in *accountInput) setExtra(key, name string, val json.RawMessage) {
+	in.extra[name] = val
+	if key != name {
+		if in.sent == nil {
+			in.sent = map[string]string{}
+		}
+		in.sent[name] = key
+	}
+}
+
+// sentKey is how the input spelt the free field kept under name.
+func (in *accountInput) sentKey(name string) string {
+	if k, ok := in.sent[name]; ok {
+		return k
+	}
+	return name
 }
 
 // printableKey is a profile key as a field error may name it: truncated,
@@ -152,16 +211,6 @@ func printableKey(k string) string {
 	}
 	q := strconv.QuoteToASCII(k)
 	return q[1 : len(q)-1]
-}
-
-// profileFieldKinds are the JSON kinds of LoginRadius profile fields the
-// gateway does not model but whose type it enforces, by lower-cased name.
-var profileFieldKinds = map[string]byte{
-	"firstname": '"', "middlename": '"', "lastname": '"', "fullname": '"', "nickname": '"',
-	"prefix": '"', "suffix": '"', "gender": '"', "birthdate": '"', "company": '"',
-	"country": '"', "city": '"', "state": '"', "timezone": '"', "localcountry": '"',
-	"localcity": '"', "profilename": '"', "imageurl": '"', "thumbnailimageurl": '"',
-	"customfields": '{', "addresses": '[', "phonenumbers": '[',
 }
 
 var errWrongType = errors.New("wrong type")

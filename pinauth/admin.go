@@ -214,16 +214,20 @@ func (in AccountInput) internal() (*accountInput, *Error) {
 	var fields []FieldError
 	for k, v := range in.Profile {
 		lk := foldKey(k)
-		switch kind, known := profileFieldKinds[lk]; {
-		case secretProfileKeys[lk] || modelledProfileKeys[lk]:
+		if secretProfileKeys[lk] || modelledProfileKeys[lk] {
 			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "This field is not a free profile field."})
-		case !json.Valid(v):
-			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "The value is not valid JSON."})
-		case known && !isNull(v) && jsonKind(v) != kind:
-			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "The value has the wrong type."})
-		default:
-			ai.extra[k] = v
+			continue
 		}
+		if !json.Valid(v) {
+			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "The value is not valid JSON."})
+			continue
+		}
+		name, ok := checkProfileField(k, v)
+		if !ok {
+			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "The value has the wrong type."})
+			continue
+		}
+		ai.setExtra(k, name, v)
 	}
 	if fields != nil {
 		return nil, &Error{Code: CodeValidation, Fields: fields}

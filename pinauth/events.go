@@ -91,11 +91,25 @@ func securityHook(hook string) bool {
 	return false
 }
 
+// withoutNulls drops a profile's empty fields: an event carries what the
+// account has, without the hundred nulls of LoginRadius's full profile
+// shape, since every event is stored in the outbox until delivered and
+// kept for webhook_retention after.
+func withoutNulls(p map[string]any) map[string]any {
+	for k, v := range p {
+		if v == nil {
+			delete(p, k)
+		}
+	}
+	return p
+}
+
 // emit writes hook's event about account a to the outbox, in the caller's
 // transaction, once per subscribed webhook — unless the request asked for
 // no webhook (prevent_webhook) and the event is not a security event: as
 // LoginRadius documents, a caller may silence its own Login, Register,
-// UpdateProfile or DeleteAccount. The payload carries the masked profile.
+// UpdateProfile or DeleteAccount. The payload carries the masked profile,
+// without its empty fields (withoutNulls).
 func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) error {
 	if c != nil && c.preventWebhook() && !securityHook(hook) {
 		return nil
@@ -113,7 +127,7 @@ func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) erro
 		id := newOpaqueToken()
 		body, err := json.Marshal(eventPayload{
 			HookName: strings.ToLower(hook), Time: lrTime(now), HookID: id, Tenant: tenant,
-			Data: profileView(a, store.Attempts{}, now),
+			Data: withoutNulls(profileView(a, store.Attempts{}, now)),
 		})
 		if err != nil {
 			return err

@@ -319,13 +319,14 @@ func parseImportRecord(raw []byte) importRecord {
 			if secretProfileKeys[lk] || modelledProfileKeys[lk] || null {
 				continue
 			}
-			if kind, known := profileFieldKinds[lk]; known && jsonKind(val) != kind {
+			name, ok := checkProfileField(key, val)
+			if !ok {
 				fail(key, "has the wrong type")
 				continue
 			}
 			var compact bytes.Buffer
 			if err = json.Compact(&compact, val); err == nil {
-				in.extra[key] = compact.Bytes()
+				in.setExtra(key, name, compact.Bytes())
 			}
 		}
 		if err != nil {

@@ -2,6 +2,8 @@ package pinauth
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -31,6 +33,12 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 	if in.password == nil {
 		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
 	}
+	if in.uid != nil {
+		fields = append(fields, FieldError{FieldName: "Uid", ErrorMessage: "The gateway assigns the Uid of a new account."})
+	}
+	if in.loginLocked != nil && *in.loginLocked {
+		fields = append(fields, FieldError{FieldName: "IsLoginLocked", ErrorMessage: "Lock an account with PUT /manage/account/{uid} once it exists."})
+	}
 	if fields != nil {
 		return store.Account{}, &Error{Code: CodeValidation, Fields: fields}
 	}
@@ -39,9 +47,13 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 			return store.Account{}, e
 		}
 	}
-	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now}
+	answers, err := g.answerHashes(ctx, c, in)
+	if err != nil {
+		return store.Account{}, err
+	}
+	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now,
+		SecurityAnswers: answers}
 	in.apply(&a)
-	var err error
 	if a.PasswordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.password); err != nil {
 		return store.Account{}, g.hashQueueError(err)
 	}
@@ -133,8 +145,11 @@ func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (a
 
 // editAccount serves PUT /manage/account/{uid}: profile fields, roles,
 // IsActive (false blocks the account and revokes its sessions; true also
-// lifts a block lock), IsLoginLocked false (lifts any lock), Password and PINInfo.PIN (each revokes the
-// sessions that relied on the old secret).
+// lifts a block lock), IsLoginLocked (false lifts any lock, true sets a
+// block lock), Password and PINInfo.PIN (each revokes the sessions that
+// relied on the old secret), SecurityQuestionAnswer ({questionId:
+// answer}, stored hashed, added to or replacing the account's answers of
+// those questions).
 func (g *Gateway) editAccount(c *call) (any, error) {
 	in, e := parseAccountInput(c.r)
 	if e != nil {
@@ -151,13 +166,19 @@ func (g *Gateway) editAccount(c *call) (any, error) {
 // API and the operator's Admin alike (see editAccount), and returns the
 // saved account.
 func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *accountInput) (store.Account, error) {
+	if in.uid != nil && *in.uid != uid {
+		return store.Account{}, fieldError("Uid", "The Uid of an account cannot be changed.")
+	}
 	if in.pin != nil {
 		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
 			return store.Account{}, e
 		}
 	}
+	answers, err := g.answerHashes(ctx, c, in)
+	if err != nil {
+		return store.Account{}, err
+	}
 	var passwordHash, pinHash string
-	var err error
 	if in.password != nil {
 		if passwordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.password); err != nil {
 			return store.Account{}, g.hashQueueError(err)
@@ -170,6 +191,7 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 	}
 	ref := store.AccountRef{Tenant: c.tenant.Name, UID: uid}
 	unlock := in.loginLocked != nil && !*in.loginLocked
+	lock := in.loginLocked != nil && *in.loginLocked
 	if in.active != nil && *in.active && in.loginLocked == nil {
 		// Activating an account lifts a block lock (only an operator can).
 		if unlock, err = g.blockLocked(ctx, ref, c.now); err != nil {
@@ -181,6 +203,7 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, a *store.Account) error {
 		wasActive, hadPIN := a.Active, a.PINHash != ""
 		in.apply(a)
+		mergeAnswers(a, answers)
 		if len(a.Emails) == 0 && a.Username == "" && a.Phone == "" {
 			// Clearing the last identifier would leave an account no
 			// login can reach: refuse it as create does.
@@ -221,6 +244,25 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 		if unlock {
 			if err := tx.ClearAttempts(ref); err != nil {
 				return err
+			}
+		}
+		if lock {
+			// An operator's lock: a block until an operator lifts it
+			// (IsLoginLocked false, or IsActive true), which, like a
+			// lockout, stops the account's PIN session tokens. It
+			// replaces a lockout in force (which would end on its own).
+			if err := tx.ClearAttempts(ref); err != nil {
+				return err
+			}
+			locked, err := tx.Lock(ref, 0, store.LockBlock, farFuture, c.now)
+			if err != nil {
+				return err
+			}
+			if locked {
+				if _, err := tx.InvalidateTokens(ref, []store.TokenKind{store.TokenPINSession}, "", c.now); err != nil {
+					return err
+				}
+				hooks = append(hooks, HookBlockAccount)
 			}
 		}
 		for _, h := range hooks {
@@ -277,4 +319,29 @@ func (g *Gateway) deleteAccountFor(ctx context.Context, c *call, uid string) err
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	g.cache.invalidateAccount(ref.Tenant, ref.UID)
 	return nil
+}
+
+// answerHashes hashes the security answers a body gives ({questionId:
+// answer}, each a question of the tenant), nil when it gives none.
+func (g *Gateway) answerHashes(ctx context.Context, c *call, in *accountInput) (map[string]string, error) {
+	if in.answers == nil {
+		return nil, nil
+	}
+	items := make([]answerItem, 0, len(in.answers))
+	for _, qid := range slices.Sorted(maps.Keys(in.answers)) {
+		items = append(items, answerItem{QuestionID: qid, Answer: in.answers[qid]})
+	}
+	return g.newAnswerSet(ctx, c, items)
+}
+
+// mergeAnswers sets the account's answers of the questions in hashes,
+// keeping its answers of other questions.
+func mergeAnswers(a *store.Account, hashes map[string]string) {
+	if len(hashes) == 0 {
+		return
+	}
+	if a.SecurityAnswers == nil {
+		a.SecurityAnswers = make(map[string]string, len(hashes))
+	}
+	maps.Copy(a.SecurityAnswers, hashes)
 }

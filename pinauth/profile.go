@@ -41,24 +41,55 @@ var secretProfileKeys = map[string]bool{
 	"securityquestionanswer": true, "securityanswer": true,
 }
 
-// modelledProfileKeys are the fields the gateway models itself; input copies
-// are not kept in Account.Profile (lower-cased).
+// modelledProfileKeys are the fields the gateway models itself or derives:
+// input copies are not kept in Account.Profile (lower-cased). The derived
+// ones (LoginRadius's read-only fields) are ignored when a client sends a
+// profile back.
 var modelledProfileKeys = map[string]bool{
 	"uid": true, "id": true, "email": true, "username": true, "phoneid": true, "phone": true,
 	"roles": true, "isactive": true, "isdeleted": true, "emailverified": true, "isloginlocked": true,
 	"loginlockedtype": true, "nooflogins": true, "lastlogindate": true, "lastloginlocation": true,
 	"createddate": true, "modifieddate": true,
+	"identities": true, "ispasswordbreached": true, "passwordexpirationdate": true, "previousuids": true,
+	"lastpasswordchangetoken": true, "lastpasswordchangedate": true, "phoneidverified": true,
+	"registrationprovider": true, "provider": true, "iscustomuid": true, "issecurepassword": true,
+	"isrequiredfieldsfilledonce": true, "firstlogin": true, "pinscount": true, "boardscount": true,
+	"likescount": true, "signupdate": true,
 }
 
-// profileView renders an account in LoginRadius's profile shape. Password,
-// PIN and answer hashes are never part of it.
+// profileOutputFields are the other fields LoginRadius's profile answers
+// carry, none of them writable there: null (RegistrationSource "API")
+// unless a client stored a value under the name.
+var profileOutputFields = map[string]any{
+	"ConsentProfile": nil, "Created": nil, "ExternalUserLoginId": nil, "Language": nil,
+	"PrivacyPolicy": nil, "ProfileModifiedDate": nil, "RegistrationData": nil,
+	"RegistrationSource": "API", "UnverifiedEmail": nil, "UpdatedTime": nil, "Verified": nil,
+}
+
+// profileView renders an account in LoginRadius's profile shape: every
+// field LoginRadius's profile documents show (null where the account has
+// no value, as LoginRadius answers), every other stored field as given.
+// Password, PIN and answer hashes are never part of it. What the gateway
+// has no such thing for is constant: no social identities (Identities
+// empty, Provider "Email", the social counts 0), no password expiry or
+// breach data, no phone verification.
 func profileView(a *store.Account, att store.Attempts, now time.Time) map[string]any {
-	p := make(map[string]any, len(a.Profile)+20)
+	p := make(map[string]any, len(profileFields)+len(profileOutputFields)+len(a.Profile)+40)
+	for i := range profileFields {
+		p[profileFields[i].name] = nil
+	}
+	for k, v := range profileOutputFields {
+		p[k] = v
+	}
 	for k, v := range a.Profile {
 		lk := foldKey(k)
-		if !secretProfileKeys[lk] && !modelledProfileKeys[lk] {
-			p[k] = v
+		if secretProfileKeys[lk] || modelledProfileKeys[lk] {
+			continue
 		}
+		if f := profileFieldsByKey[lk]; f != nil {
+			k = f.name // stored before the documented spelling was enforced
+		}
+		p[k] = v
 	}
 	emails := a.Emails
 	if emails == nil {
@@ -85,16 +116,31 @@ func profileView(a *store.Account, att store.Attempts, now time.Time) map[string
 	p["IsLoginLocked"] = locked
 	p["LoginLockedType"] = lockType
 	p["NoOfLogins"] = a.NoOfLogins
-	p["LastLoginDate"] = lrTime(a.LastLoginAt)
+	p["LastLoginDate"] = lrDate(a.LastLoginAt)
 	p["LastLoginLocation"] = nullIfEmpty(a.LastLoginLocation)
 	p["CreatedDate"] = lrTime(a.CreatedAt)
 	p["ModifiedDate"] = lrTime(a.ModifiedAt)
+	p["SignupDate"] = lrTime(a.CreatedAt)
+	p["FirstLogin"] = a.NoOfLogins == 1
 	p["PIN"] = map[string]any{
 		"Skipped":           a.PINSkipped,
 		"SkippedDate":       lrDate(a.PINSkippedAt),
 		"LastPINChangeDate": lrDate(a.PINChangedAt),
 	}
+	for k, v := range derivedProfileFields {
+		p[k] = v
+	}
 	return p
+}
+
+// derivedProfileFields are LoginRadius's read-only profile fields whose
+// value is the same for every account of the gateway.
+var derivedProfileFields = map[string]any{
+	"Identities": []any{}, "IsPasswordBreached": false, "PasswordExpirationDate": nil,
+	"PreviousUids": nil, "LastPasswordChangeToken": nil, "LastPasswordChangeDate": nil,
+	"PhoneIdVerified": false, "RegistrationProvider": "Email", "Provider": "Email",
+	"IsCustomUid": false, "IsSecurePassword": nil, "IsRequiredFieldsFilledOnce": true,
+	"PinsCount": 0, "BoardsCount": 0, "LikesCount": 0,
 }
 
 func nullIfEmpty(s string) any {

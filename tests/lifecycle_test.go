@@ -146,9 +146,12 @@ func TestSessionTokenInvalidateValidateAndLogoutWithPreventRefreshOnRealCaddy(t 
 	if prof.status != 200 || prof.str("Uid") != uid || strings.Contains(prof.raw, `"`+pin+`"`) || prof.body["Password"] != nil {
 		t.Fatalf("own profile: %d %s", prof.status, prof.raw)
 	}
-	upd := g.do("PUT", apiPrefix+"/auth/account?apikey="+g.key(), map[string]any{"FirstName": "Alicia", "IsActive": false}, withToken(tok)...)
+	// IsActive is the operator's: a change is refused, not dropped (issue
+	// 16), and nothing of the body is written.
+	g.do("PUT", apiPrefix+"/auth/account?apikey="+g.key(), map[string]any{"FirstName": "Mallory", "IsActive": false}, withToken(tok)...).wantError(t, 403, 1134)
+	upd := g.do("PUT", apiPrefix+"/auth/account?apikey="+g.key(), map[string]any{"FirstName": "Alicia", "IsActive": true}, withToken(tok)...)
 	if upd.status != 200 || upd.body["IsPosted"] != true || upd.object("Data")["FirstName"] != "Alicia" || upd.object("Data")["IsActive"] != true {
-		t.Fatalf("own profile update (IsActive is the operator's): %d %s", upd.status, upd.raw)
+		t.Fatalf("own profile update (IsActive as it is): %d %s", upd.status, upd.raw)
 	}
 	g.do("PUT", apiPrefix+"/auth/account?apikey="+g.key(), map[string]any{"PINInfo": map[string]string{"PIN": newPIN}}, withToken(tok)...).wantError(t, 403, 1134)
 	if r := g.pinLogin(g.passwordLogin().str("session_token"), pin); r.status != 200 {
