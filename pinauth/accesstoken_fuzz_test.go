@@ -15,12 +15,17 @@ import (
 // header, a claim, the signature, even bits base64 does not use) must be
 // refused with 401 and 905 or 906, and nothing may panic. One spelling per
 // token also keeps the verified-token cache, keyed by the raw string, from
-// holding copies of one token.
+// holding copies of one token. The same holds for the access-token handle
+// of a tenant with token_format uuid (a case, a dash, a digit changed),
+// which is edited alike.
 func FuzzAccessTokenVerification(f *testing.F) {
-	env := newTestEnv(f)
+	env := newTestEnv(f, func(c *Config) { c.Tenants[1].TokenFormat = TokenFormatUUID })
 	genuine := env.loggedIn(testEmail).str("access_token")
-	if r := env.protected(genuine); r.status != http.StatusOK {
-		f.Fatalf("the genuine token is refused: %d %s", r.status, r.raw)
+	handle := env.otherTenantHandle()
+	for _, tok := range []string{genuine, handle} {
+		if r := env.protected(tok); r.status != http.StatusOK {
+			f.Fatalf("the genuine token is refused: %d %s", r.status, r.raw)
+		}
 	}
 	// Offsets from 32768 up count back from the token's end, so seeds can
 	// name its last characters whatever its length.
@@ -42,13 +47,16 @@ func FuzzAccessTokenVerification(f *testing.F) {
 		f.Add(s.free, s.off, s.cut, s.patch)
 	}
 	f.Fuzz(func(t *testing.T, free string, off uint16, cut uint8, patch string) {
-		o := int(off) % (len(genuine) + 1)
-		if off >= 32768 {
-			o = max(0, len(genuine)-int(off-32768))
+		edit := func(genuine string) string {
+			o := int(off) % (len(genuine) + 1)
+			if off >= 32768 {
+				o = max(0, len(genuine)-int(off-32768))
+			}
+			end := min(len(genuine), o+int(cut))
+			return genuine[:o] + patch + genuine[end:]
 		}
-		end := min(len(genuine), o+int(cut))
-		edited := genuine[:o] + patch + genuine[end:]
-		for _, tok := range []string{free, edited} {
+		for _, tok := range []string{free, edit(genuine), edit(handle)} {
+			isGenuine := strings.TrimSpace(tok) == genuine || strings.TrimSpace(tok) == handle
 			req := &http.Request{Method: "GET", URL: &url.URL{Path: "/app/data"}, Header: http.Header{},
 				RemoteAddr: "192.0.2.1:1234", Host: "gw.test"}
 			req = req.WithContext(t.Context())
@@ -58,15 +66,15 @@ func FuzzAccessTokenVerification(f *testing.F) {
 			if ok {
 				// Space around the credential belongs to the header's
 				// syntax, not to the token.
-				if strings.TrimSpace(tok) != genuine {
-					t.Fatalf("the token %q was accepted; only the genuine %q may be", tok, genuine)
+				if !isGenuine {
+					t.Fatalf("the token %q was accepted; only the genuine %q or %q may be", tok, genuine, handle)
 				}
 				if id == nil || id.UID == "" {
 					t.Fatal("the genuine token passed without an identity")
 				}
 				continue
 			}
-			if strings.TrimSpace(tok) == genuine {
+			if isGenuine {
 				t.Fatalf("the genuine token was refused: %d %s", w.Code, w.Body)
 			}
 			var e struct{ ErrorCode int }
@@ -79,4 +87,21 @@ func FuzzAccessTokenVerification(f *testing.F) {
 			}
 		}
 	})
+}
+
+// otherTenantHandle logs an account of the "other" tenant in (the fuzz
+// target makes that tenant hand out access-token handles) and returns its
+// access token.
+func (e *testEnv) otherTenantHandle() string {
+	e.t.Helper()
+	body := map[string]any{"Email": []map[string]string{{"Type": "Primary", "Value": testEmail}},
+		"Password": testPass, "PINInfo": map[string]string{"PIN": testPIN}}
+	if r := e.do("POST", "/identity/v2/manage/account?apikey="+otherKey+"&apisecret="+otherSecret, body); r.status != 200 {
+		e.t.Fatalf("create an account of the other tenant: %d %s", r.status, r.raw)
+	}
+	r := e.do("POST", "/identity/v2/auth/login?apikey="+otherKey, map[string]string{"email": testEmail, "password": testPass})
+	if r.status != 200 || !isAccessHandle(r.str("access_token")) {
+		e.t.Fatalf("login of the other tenant: want a handle, got %d %s", r.status, r.raw)
+	}
+	return r.str("access_token")
 }
