@@ -25,7 +25,11 @@ func TestAPIReferenceMatchesTheRouterAndTheCatalogue(t *testing.T) {
 		t.Fatal("docs/api-reference.md has no Errors section")
 	}
 
-	routeRow := regexp.MustCompile("(?m)^\\| (\\d+|ext) \\| (GET|POST|PUT|DELETE) \\| `([^`]+)` \\| ([^|]+) \\|")
+	routeRow := regexp.MustCompile("(?m)^\\| (\\d+|ext) \\| (GET|POST|PUT|DELETE) \\| `([^`]+)` \\| ([^|]+) \\| ([^|]+) \\|")
+	// The "LoginRadius shape" column: exact, or differs with the reasons
+	// (tests/conformance_test.go holds each row to the answers); the
+	// public keys are no LoginRadius call.
+	shapeCell := regexp.MustCompile(`^(exact|differs \(.+\)|n/a \(.+\))$`)
 	documented := map[string]string{}
 	for _, m := range routeRow.FindAllStringSubmatch(doc, -1) {
 		if n, _ := strconv.Atoi(m[1]); m[1] != "ext" && (n < 1 || n > 22) {
@@ -36,6 +40,9 @@ func TestAPIReferenceMatchesTheRouterAndTheCatalogue(t *testing.T) {
 			t.Errorf("%s is documented twice", key)
 		}
 		documented[key] = strings.TrimSpace(m[4])
+		if shape := strings.TrimSpace(m[5]); !shapeCell.MatchString(shape) || strings.HasPrefix(shape, "n/a") != (m[3] == JWKSPath) {
+			t.Errorf("%s: LoginRadius shape %q; want exact, differs (why), or n/a (why) for the public keys only", key, shape)
+		}
 	}
 	served := map[string]string{"GET " + JWKSPath: "none"}
 	for _, r := range apiRoutes() {

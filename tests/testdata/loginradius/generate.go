@@ -5,7 +5,9 @@
 // database/apidocs/apis/v2/): for each route the gateway serves, the
 // documents that describe it, and for each document the JSON type of
 // every key of its outputFormat and of its post parameters. It copies no
-// prose and no example value, only key names and JSON types.
+// prose and no example value, only key names and JSON types. It also
+// writes pinauth's response-codes.json from LoginRadius's response-code
+// list: each code's HTTP status and Message label.
 //
 //	go run tests/testdata/loginradius/generate.go -apidocs <clone of LoginRadius/apidocs>
 //
@@ -22,7 +24,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -146,7 +150,9 @@ const folder = "customer-identity-api/"
 func main() {
 	apidocs := flag.String("apidocs", "", "a clone of LoginRadius/apidocs (a bare repository works)")
 	out := flag.String("out", "tests/testdata/loginradius/shapes.json", "where to write")
+	codesOut := flag.String("codes", "pinauth/testdata/loginradius/response-codes.json", "where to write the response codes")
 	flag.Parse()
+	writeCodes(*apidocs, *codesOut)
 	files, commit := listDocuments(*apidocs)
 	docs := map[string]*document{}
 	byRoute := map[string][]string{}
@@ -250,4 +256,40 @@ func git(repo string, args ...string) string {
 		log.Fatalf("git %v: %v", args, err)
 	}
 	return string(out)
+}
+
+// codesDoc is LoginRadius's list of response codes.
+const codesDoc = "database/apidocs/docs/v2/getting-started/response-codes/customer-identity-api-codes.md"
+
+// codeRow is a row of its table: | code | Message | Description | HTTP code |.
+var codeRow = regexp.MustCompile(`^\|\s*(\d+)\s*\|\s*(.*?)\s*\|\s*.*?\s*\|\s*(\d+)\s*\|\s*$`)
+
+// writeCodes writes every documented response code with its HTTP status
+// and Message label (no description), for pinauth's catalogue test.
+func writeCodes(repo, out string) {
+	type code struct {
+		Status  int    `json:"status"`
+		Message string `json:"message"`
+	}
+	codes := map[string]code{}
+	for _, line := range strings.Split(git(repo, "show", "HEAD:"+codesDoc), "\n") {
+		m := codeRow.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		status, _ := strconv.Atoi(m[3])
+		codes[m[1]] = code{Status: status, Message: m[2]}
+	}
+	b, err := json.MarshalIndent(map[string]any{
+		"source": "LoginRadius/apidocs " + strings.TrimSpace(git(repo, "rev-parse", "HEAD")) + ", " + codesDoc +
+			" (code, HTTP status and Message label only)",
+		"generator": "go run tests/testdata/loginradius/generate.go -apidocs <clone>",
+		"codes":     codes,
+	}, "", "\t")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+		log.Fatal(err)
+	}
 }
