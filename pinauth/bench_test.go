@@ -285,7 +285,7 @@ func BenchmarkCredentialGate(b *testing.B) {
 			b.Fatal(err)
 		}
 		e.gw.unlimitClient(c) // keep the client under its budget
-		if _, err := e.gw.captchaGate(context.Background(), c, nil); err != nil {
+		if _, err := e.gw.captchaGate(context.Background(), c, store.AccountRef{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -176,14 +176,15 @@ func (c *call) field(names ...string) string {
 	return ""
 }
 
-// captchaGate applies the captcha policy to one credential check of
-// account a (nil for an unknown account or an invalid token). It returns
+// captchaGate applies the captcha policy to one credential check counted
+// under ref: an account, an identifier that found none (unknownRef), or
+// nothing (the zero ref: an invalid token). It returns
 // the lock type the check may pass through: LockCaptcha once a valid
 // captcha was verified. A required captcha that is missing fails with 1132
 // while the account has a captcha lock, else 982; an invalid one with 982;
 // a provider that cannot answer fails closed with 503, and then the check
 // is counted nowhere (neither the lockout nor the rate limit).
-func (g *Gateway) captchaGate(ctx context.Context, c *call, a *store.Account) (store.LockType, error) {
+func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef) (store.LockType, error) {
 	v := g.captcha
 	if v == nil {
 		return store.LockNone, nil
@@ -193,11 +194,10 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, a *store.Account) (s
 		// (several answers) verifies it for the first.
 		return store.LockCaptcha, nil
 	}
-	uid := ""
+	uid := loggedUID(ref)
 	captchaLocked, required := false, v.cfg.Always
-	if a != nil {
-		uid = a.UID
-		att, _, err := g.store.Attempts(ctx, a.Ref())
+	if ref.UID != "" {
+		att, _, err := g.store.Attempts(ctx, ref)
 		if err != nil {
 			return store.LockNone, errUnavailable(err)
 		}

@@ -18,6 +18,11 @@ type credentialCheck struct {
 	// rate-limited, captcha-checked and costs a dummy hash, then fails with
 	// failure, so it looks like any other failure.
 	account *store.Account
+	// unknown is, when account is nil, the identifier that found no
+	// account (an email, a user name, a phone): the check is counted
+	// toward a lockout of its own, so the identifier locks after as many
+	// failures as an account would (see unknownRef).
+	unknown string
 	// encoded is the stored hash ("" when the account has none: the check
 	// then costs a dummy hash and fails).
 	encoded string
@@ -49,7 +54,14 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 	if err := g.limitClient(c); err != nil {
 		return false, err
 	}
-	bypass, err := g.captchaGate(ctx, c, chk.account)
+	var ref store.AccountRef
+	switch {
+	case chk.account != nil:
+		ref = chk.account.Ref()
+	case chk.unknown != "":
+		ref = g.unknownRef(c.tenant.Name, chk.unknown)
+	}
+	bypass, err := g.captchaGate(ctx, c, ref)
 	if err != nil {
 		return false, err
 	}
@@ -61,34 +73,42 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 		return false, g.hashQueueError(err)
 	}
 	defer g.hasher.release(client)
-	if chk.account == nil {
+	if ref.UID == "" {
 		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
 		g.logFailure(c, chk.reason, "")
 		return false, errCode(chk.failure)
 	}
-	ref := chk.account.Ref()
 	res, err := g.store.ReserveAttempt(ctx, ref, store.AttemptPolicy{
 		Limit: g.cfg.Lockout.Attempts, Window: g.cfg.Lockout.Window, Bypass: bypass,
 	}, c.now)
 	if err != nil {
 		return false, errUnavailable(err)
 	}
+	uid := loggedUID(ref)
 	if !res.Allowed {
-		g.logFailure(c, chk.reason+"_locked", ref.UID)
+		g.logFailure(c, chk.reason+"_locked", uid)
 		return false, g.lockError(res.State, c.now)
 	}
 	var ok bool
-	if chk.compare != nil {
+	switch {
+	case chk.account == nil:
+		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
+	case chk.compare != nil:
 		ok, rehash = chk.compare()
-	} else {
+	default:
 		ok, rehash = g.hasher.verifyHeld(chk.encoded, chk.secret)
 	}
 	if ok {
 		return rehash, nil
 	}
-	g.logFailure(c, chk.reason, ref.UID)
+	g.logFailure(c, chk.reason, uid)
 	if res.Count >= g.cfg.Lockout.Attempts {
-		if err := g.lockAccount(ctx, c, chk.account); err != nil {
+		if chk.account == nil {
+			err = g.lockUnknown(ctx, c, ref)
+		} else {
+			err = g.lockAccount(ctx, c, chk.account)
+		}
+		if err != nil {
 			return false, err
 		}
 	}

@@ -211,8 +211,9 @@ func (g *Gateway) Close() error {
 func (g *Gateway) startBackground() {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stop = cancel
-	g.bg.Add(1)
+	g.bg.Add(2)
 	go g.keyLoop(ctx)
+	go g.pruneLoop(ctx)
 }
 
 // serveJWKS writes the public keys of every non-retired signing key (and of

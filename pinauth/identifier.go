@@ -2,7 +2,10 @@ package pinauth
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -52,4 +55,97 @@ func (g *Gateway) reportNameConflicts(ctx context.Context) error {
 			zap.String("field", c.Field), zap.String("holder", c.Holder))
 	}
 	return nil
+}
+
+// unknownPrefix starts the uid of an unknownRef. No account's Uid starts
+// with it: the gateway makes UUIDs, and imported Uids are letters,
+// digits, '-', '_' and '.'.
+const unknownPrefix = "~"
+
+// unknownRef is where credential checks of an identifier that finds no
+// account are counted, so that it locks exactly as an account would (966
+// then 1198, the captcha after the same number of failures) and the
+// lockout does not reveal which accounts exist (issue 15, finding 8). It
+// is the identifier's tenant-wide name (store.NameOf, so any spelling of
+// one identifier counts together, as it would for an account) under an
+// HMAC keyed with the current pepper: the store holds no identifier that
+// nobody registered, and a stolen database does not tell which were
+// tried. Counted in the store like an account's, it is exact across
+// nodes; pruneAttempts bounds how long the records live.
+func (g *Gateway) unknownRef(tenant, identifier string) store.AccountRef {
+	sum := mac(g.peppers[0].key, "pinauth unknown identifier", tenant+"\x00"+store.NameOf(identifier))
+	return store.AccountRef{Tenant: tenant, UID: unknownPrefix + hex.EncodeToString(sum[:16])}
+}
+
+// loggedUID is the uid a log line names for ref: "" for an unknownRef,
+// whose uid means nothing to an operator.
+func loggedUID(ref store.AccountRef) string {
+	if strings.HasPrefix(ref.UID, unknownPrefix) {
+		return ""
+	}
+	return ref.UID
+}
+
+// unknownBlockTTL is how long the block lock of an unknown identifier
+// lasts. An account's block lasts until an operator lifts it; an unknown
+// identifier's must end for its record to be pruned, and 30 days is long
+// past any guessing campaign that would watch for the difference.
+const unknownBlockTTL = 30 * 24 * time.Hour
+
+// lockUnknown applies the configured lock to an unknownRef once its
+// failure count reached the limit, as lockAccount does for an account,
+// without the parts that need one (no sessions, no event, no metric).
+func (g *Gateway) lockUnknown(ctx context.Context, c *call, ref store.AccountRef) error {
+	p := g.cfg.Lockout
+	until := c.now.Add(p.Duration)
+	if p.Type == store.LockBlock {
+		until = c.now.Add(unknownBlockTTL)
+	}
+	err := g.store.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.Lock(ref, p.Attempts, p.Type, until, c.now)
+		return err
+	})
+	if err != nil {
+		return errUnavailable(err)
+	}
+	return nil
+}
+
+// attemptsPruneInterval is how often pruneLoop runs, and
+// attemptsPruneBatch how many records one store call deletes.
+const (
+	attemptsPruneInterval = 10 * time.Minute
+	attemptsPruneBatch    = 1000
+)
+
+// pruneAttempts deletes the attempt records that no longer count (ended
+// windows and locks), the unknown identifiers' above all: without it
+// every identifier ever tried would keep a record.
+func (g *Gateway) pruneAttempts(ctx context.Context) (int, error) {
+	now := g.now()
+	total := 0
+	for {
+		n, err := g.store.PruneAttempts(ctx, now.Add(-g.cfg.Lockout.Window), now, attemptsPruneBatch)
+		total += n
+		if err != nil || n < attemptsPruneBatch {
+			return total, err
+		}
+	}
+}
+
+// pruneLoop runs pruneAttempts every attemptsPruneInterval until ctx ends.
+func (g *Gateway) pruneLoop(ctx context.Context) {
+	defer g.bg.Done()
+	t := time.NewTicker(attemptsPruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := g.pruneAttempts(ctx); err != nil && ctx.Err() == nil {
+			g.log.Warn("pruning attempt records failed", zap.Error(err))
+		}
+	}
 }

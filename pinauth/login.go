@@ -53,9 +53,10 @@ func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 	}
 	if !found {
 		// Unknown accounts cost one hash too, so timing does not reveal
-		// which identifiers exist, and they are rate-limited alike.
+		// which identifiers exist, and they are rate-limited and locked
+		// alike.
 		_, err := g.checkCredential(ctx, c, credentialCheck{
-			secret: b.Password, failure: CodeBadCredentials, reason: "unknown_account",
+			unknown: ident, secret: b.Password, failure: CodeBadCredentials, reason: "unknown_account",
 		})
 		return nil, err
 	}

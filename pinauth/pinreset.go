@@ -133,7 +133,7 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 	// captcha too: each makes the gateway send an email or an SMS, which
 	// bots abuse (SMS pumping). A nil account keeps the answer the same
 	// whether the identifier exists or not.
-	if _, err := g.captchaGate(c.r.Context(), c, nil); err != nil {
+	if _, err := g.captchaGate(c.r.Context(), c, store.AccountRef{}); err != nil {
 		return nil, err
 	}
 	ipLimit := RateLimitPolicy{Requests: fr.limit.PerIP, Window: fr.limit.Window}

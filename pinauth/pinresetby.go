@@ -114,7 +114,7 @@ func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKi
 		return a, "", errUnavailable(err)
 	}
 	if !found {
-		_, err := g.checkCredential(ctx, c, credentialCheck{secret: code, failure: CodeOTPInvalid, reason: "unknown_account"})
+		_, err := g.checkCredential(ctx, c, credentialCheck{unknown: ident, secret: code, failure: CodeOTPInvalid, reason: "unknown_account"})
 		return a, "", err
 	}
 	var hash string

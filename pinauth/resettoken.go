@@ -28,7 +28,7 @@ const (
 // mode covers these calls (the OTP and security-answer resets get it
 // through checkCredential).
 func (g *Gateway) resetTokenAccount(ctx context.Context, c *call, kind store.TokenKind, token string, code Code) (store.Account, string, error) {
-	if _, err := g.captchaGate(ctx, c, nil); err != nil {
+	if _, err := g.captchaGate(ctx, c, store.AccountRef{}); err != nil {
 		return store.Account{}, "", err
 	}
 	hash := tokenHash(token)

@@ -2,7 +2,11 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
@@ -126,5 +130,43 @@ func TestAPresetsUserIsOneAccount(t *testing.T) {
 				t.Errorf("the attacker's %s = %q, want its own user name", header, got)
 			}
 		})
+	}
+}
+
+// TestAnUnknownEmailLocksLikeAnAccountAcrossNodes is finding 8 of issue 15
+// on real Caddy: an existing email got 966 five times then 1198, an
+// unknown one 966 forever, which told which accounts exist. Failures of an
+// unknown identifier are counted in the store too: concurrent wrong
+// logins spread over three nodes lock it after exactly the lockout's
+// attempts, as they lock an account.
+func TestAnUnknownEmailLocksLikeAnAccountAcrossNodes(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3, func(s *siteConfig) { s.Extra = noContention })
+	c.nodes[0].createAccount(pin)
+	const n, attempts = 60, 5 // attempts: the default lockout
+	for _, login := range []string{email, "nobody@example.com"} {
+		hits := make([]hit, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		client := &http.Client{Timeout: time.Minute}
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				node := c.nodes[i%len(c.nodes)]
+				hits[i] = send(client, "POST", node.base+apiPrefix+"/auth/login?apikey="+apiKey, `{"email":"`+login+`","password":"wrong password"}`)
+			})
+		}
+		close(start)
+		wg.Wait()
+		codes := map[string]int{}
+		for _, h := range hits {
+			if h.err != nil {
+				t.Fatalf("request failed: %v", h.err)
+			}
+			codes[fmt.Sprintf("%d/%d", h.status, h.code)]++
+		}
+		if codes["401/966"] != attempts || codes["403/1198"] != n-attempts {
+			t.Errorf("%s: %d concurrent wrong logins over 3 nodes answered %v; want exactly %d × 401/966 and the rest 403/1198", login, n, codes, attempts)
+		}
 	}
 }

@@ -37,7 +37,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
 	// ReserveAttempt counts one credential check against an account before
-	// the secret is compared, in one atomic step. It returns Allowed=false,
+	// the secret is compared, in one atomic step. ref need not name a
+	// stored account: the gateway counts checks of identifiers that find
+	// no account under refs of their own, so that they lock alike. It returns Allowed=false,
 	// without counting, while the account is locked or while Limit checks
 	// are already counted in the current window; otherwise it increments the
 	// count and returns Allowed=true with the new count. An expired lock or
@@ -50,6 +52,17 @@ type Store interface {
 	// already reflect an ended window or lock. DecideAttempt is this
 	// decision in code.
 	ReserveAttempt(ctx context.Context, ref AccountRef, p AttemptPolicy, now time.Time) (AttemptResult, error)
+
+	// PruneAttempts deletes up to limit attempt records (see Attempts)
+	// that no longer count at now: no lock in force (none, or one whose
+	// LockedUntil is not after now) and no failure counted in a window
+	// that started at or after windowsBefore (the caller passes now minus
+	// the longest window it uses). It returns how many it deleted. A
+	// pruned account reads as one with no failures, which is what its
+	// record meant. Credential checks against identifiers no account has
+	// are counted under refs of their own (see ReserveAttempt), so this is
+	// what keeps their records bounded.
+	PruneAttempts(ctx context.Context, windowsBefore, now time.Time, limit int) (int, error)
 
 	// AddKey stores a new signing key. With onlyIfNone it inserts only when
 	// no unretired key of the same algorithm exists, atomically, so that

@@ -130,3 +130,25 @@ func (x *txn) ClearAttempts(ref store.AccountRef) error {
 	}
 	return nil
 }
+
+// PruneAttempts implements store.Store. A concurrent ReserveAttempt holds
+// the row (FOR UPDATE) until it commits; the delete then re-checks the
+// row it waited for and keeps one that counts again.
+func (s *Store) PruneAttempts(ctx context.Context, windowsBefore, now time.Time, limit int) (int, error) {
+	if limit < 1 {
+		return 0, nil
+	}
+	var n int
+	err := s.inTx(ctx, "prune attempts", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM attempts WHERE (tenant, uid) IN (
+			SELECT tenant, uid FROM attempts
+			WHERE (lock_type = '' OR locked_until IS NULL OR locked_until <= $1)
+				AND (failures = 0 OR window_start IS NULL OR window_start < $2)
+			LIMIT $3)
+			AND (lock_type = '' OR locked_until IS NULL OR locked_until <= $1)
+			AND (failures = 0 OR window_start IS NULL OR window_start < $2)`, now, windowsBefore, limit)
+		n = int(tag.RowsAffected())
+		return err
+	})
+	return n, err
+}

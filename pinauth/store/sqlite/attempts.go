@@ -104,3 +104,20 @@ func (x *txn) ClearAttempts(ref store.AccountRef) error {
 	}
 	return nil
 }
+
+// PruneAttempts implements store.Store.
+func (s *Store) PruneAttempts(ctx context.Context, windowsBefore, now time.Time, limit int) (int, error) {
+	if limit < 1 {
+		return 0, nil
+	}
+	var n int
+	err := s.inTx(ctx, "prune attempts", func(tx *sql.Tx) error {
+		var err error
+		n, err = affected(tx.ExecContext(ctx, `DELETE FROM attempts WHERE (tenant, uid) IN (
+			SELECT tenant, uid FROM attempts
+			WHERE `+notLocked+` AND (failures = 0 OR window_start IS NULL OR window_start < ?)
+			LIMIT ?)`, micro(now), micro(windowsBefore), limit))
+		return err
+	})
+	return n, err
+}

@@ -15,6 +15,8 @@ var attemptCases = []testCase{
 	{"Lock locks only once the failures reach the limit and the account is not locked", testLockAtLimit},
 	{"Lock with limit 0 locks unconditionally", testLockUnconditional},
 	{"ClearAttempts removes the count and the lock", testClearAttempts},
+	{"ReserveAttempt counts under a ref that names no account", testReserveWithoutAccount},
+	{"PruneAttempts deletes only records that no longer count, up to its limit", testPruneAttempts},
 }
 
 var policy = store.AttemptPolicy{Limit: 3, Window: 15 * time.Minute}
@@ -251,4 +253,55 @@ func testClearAttempts(t *testing.T, s store.Store) {
 	if got, _ := attempts(t, s, "u2"); got.Failures != 3 || !got.Locked(t0) {
 		t.Errorf("ClearAttempts of u1 changed u2: %+v", got)
 	}
+}
+
+func testReserveWithoutAccount(t *testing.T, s store.Store) {
+	for i := 1; i <= policy.Limit; i++ {
+		reserve(t, s, "~unknown", policy, t0.Add(time.Duration(i)*time.Second), true, i)
+	}
+	reserve(t, s, "~unknown", policy, t0.Add(time.Minute), false, policy.Limit)
+	if !lock(t, s, "~unknown", policy.Limit, store.LockSuspend, t0.Add(time.Hour), t0.Add(time.Minute)) {
+		t.Error("Lock of a ref that names no account did not lock")
+	}
+	if a, found := attempts(t, s, "~unknown"); !found || !a.Locked(t0.Add(2*time.Minute)) {
+		t.Errorf("Attempts = %+v, %v; want locked", a, found)
+	}
+}
+
+func testPruneAttempts(t *testing.T, s store.Store) {
+	now := ms.Add(time.Hour)
+	windowsBefore := now.Add(-policy.Window)
+	// stale: a window that ended; lockEnded: a lock that ended, its
+	// window too; recent: a window still open; locked: a lock in force
+	// although its window ended; blocked: a lock far in the future.
+	reserve(t, s, "stale", policy, ms, true, 1)
+	for i := range policy.Limit {
+		reserve(t, s, "lock-ended", policy, ms.Add(time.Duration(i)*time.Second), true, i+1)
+		reserve(t, s, "locked", policy, ms.Add(time.Duration(i)*time.Second), true, i+1)
+		reserve(t, s, "blocked", policy, ms.Add(time.Duration(i)*time.Second), true, i+1)
+	}
+	lock(t, s, "lock-ended", policy.Limit, store.LockSuspend, now.Add(-time.Second), ms.Add(time.Minute))
+	lock(t, s, "locked", policy.Limit, store.LockCaptcha, now.Add(time.Second), ms.Add(time.Minute))
+	lock(t, s, "blocked", policy.Limit, store.LockBlock, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ms.Add(time.Minute))
+	reserve(t, s, "recent", policy, windowsBefore, true, 1) // starts exactly at the bound: it counts
+
+	n, err := s.PruneAttempts(t.Context(), windowsBefore, now, 1)
+	if err != nil || n != 1 {
+		t.Fatalf("PruneAttempts(limit 1) = %d, %v; want 1", n, err)
+	}
+	n, err = s.PruneAttempts(t.Context(), windowsBefore, now, 100)
+	if err != nil || n != 1 {
+		t.Fatalf("PruneAttempts = %d, %v; want the other stale record", n, err)
+	}
+	for uid, want := range map[string]bool{"stale": false, "lock-ended": false, "recent": true, "locked": true, "blocked": true} {
+		if _, found := attempts(t, s, uid); found != want {
+			t.Errorf("after PruneAttempts, %s found = %v, want %v", uid, found, want)
+		}
+	}
+	if n, err := s.PruneAttempts(t.Context(), windowsBefore, now, 0); n != 0 || err != nil {
+		t.Errorf("PruneAttempts(limit 0) = %d, %v", n, err)
+	}
+	// What is left still counts as before.
+	reserve(t, s, "recent", policy, now.Add(-time.Second), true, 2)
+	reserve(t, s, "locked", policy, now, false, 0) // refused: the lock holds (its window ended)
 }
