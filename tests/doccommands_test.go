@@ -82,6 +82,8 @@ var docCommandExclusions = []docExclusion{
 	{"*", "", "caddy reload",
 		"posts the Caddyfile to the admin API's /load, which TestReloadUnderLoadFailsNoRequestAndKeepsTokensLocksAndRateLimits does five times under load"},
 	{"*", "", "caddy validate", "run on good and bad configs by tests/validate_test.go"},
+	{"SECURITY.md", "", "caddy adapt",
+		"names the command: TestCaddyfileExampleTakesSecretsFromTheEnvironmentAndSavesNoneOfThem runs caddy adapt --config Caddyfile.example"},
 	{"BENCHMARKS.md", "", "bash bench/run.sh", "the half-hour load harness, run by hand on a quiet machine; this file records its last run"},
 	{"BENCHMARKS.md", "", "bash bench/run.sh --quick", "the load harness's short run, by hand"},
 	{"docs/operator-guide.md", "Backups", "sqlite3 /path/to/pinauth.db \".backup /backups/pinauth-$(date +%F).db\"",
