@@ -106,12 +106,7 @@ func TestREADMEQuickStartCommandServesTheLoginPage(t *testing.T) {
 // quickStartCommands returns the lines of the README's Quick start block.
 func quickStartCommands(t *testing.T) []string {
 	t.Helper()
-	_, quick, ok := strings.Cut(readRepoFile(t, "README.md"), "\n## Quick start\n")
-	if !ok {
-		t.Fatal("README has no Quick start section")
-	}
-	quick, _, _ = strings.Cut(quick, "\n## ")
-	blocks := codeBlocks(quick)
+	blocks := codeBlocks(readmeSection(t, "Quick start"))
 	if len(blocks) != 1 {
 		t.Fatalf("Quick start has %d code blocks, want 1", len(blocks))
 	}

@@ -19,6 +19,18 @@ func readRepoFile(t *testing.T, name string) string {
 	return string(b)
 }
 
+// readmeSection returns the text of the README's "## heading" section,
+// up to the next one.
+func readmeSection(t *testing.T, heading string) string {
+	t.Helper()
+	_, section, ok := strings.Cut(readRepoFile(t, "README.md"), "\n## "+heading+"\n")
+	if !ok {
+		t.Fatalf("README has no %s section", heading)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	return section
+}
+
 // codeBlocks returns the fenced code blocks of a Markdown section.
 func codeBlocks(section string) []string {
 	re := regexp.MustCompile("(?s)```[a-z]*\n(.*?)```")
@@ -46,8 +58,7 @@ func TestREADMEQuickStartIsTwoCommandsAndCIRunsItsTestCommand(t *testing.T) {
 
 	// What a first run needs to know: the wait, where the page is, how
 	// to move it without editing the file.
-	_, quick, _ := strings.Cut(readRepoFile(t, "README.md"), "\n## Quick start\n")
-	quick, _, _ = strings.Cut(quick, "\n## ")
+	quick := readmeSection(t, "Quick start")
 	for _, want := range []string{"on an empty module cache\nit takes several minutes", "**http://localhost:8080/login**", "`PINAUTH_PORT=8081 go run ./cmd/caddy run …`"} {
 		if !strings.Contains(quick, want) {
 			t.Errorf("Quick start does not say %q", want)

@@ -20,11 +20,7 @@ type walkStep struct{ script, want string }
 // block that follows it when that one is its printed output.
 func walkSteps(t *testing.T) []walkStep {
 	t.Helper()
-	_, section, ok := strings.Cut(readRepoFile(t, "README.md"), "\n## Walk-through\n")
-	if !ok {
-		t.Fatal("README has no Walk-through section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
+	section := readmeSection(t, "Walk-through")
 	fence := regexp.MustCompile("(?s)```([a-z]*)\n(.*?)```")
 	var steps []walkStep
 	for _, m := range fence.FindAllStringSubmatch(section, -1) {
