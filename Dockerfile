@@ -5,7 +5,8 @@
 #   CGO_ENABLED=0 go build -o caddy ./cmd/caddy
 #   podman build -t caddy-pinauth .        (or docker build)
 #
-# See docs/production.md for running it.
+# README (Container) runs it with the example; docs/production.md (6) with
+# your own Caddyfile and secrets. tests/container_test.go builds and runs it.
 FROM scratch
 
 # A user name for the non-root uid, and /data owned by it.
@@ -20,6 +21,11 @@ USER 65532:65532
 # Caddy's data directory (certificates, the SQLite store) and its config
 # autosave: /data/caddy and /data/config.
 ENV HOME=/data XDG_DATA_HOME=/data XDG_CONFIG_HOME=/data/config
+# The example binds loopback unless told otherwise; in a container that
+# would make it unreachable through a published port (-p forwards to the
+# container's own address), so it listens on all of the container's
+# addresses and the host decides what to publish.
+ENV PINAUTH_BIND=0.0.0.0
 VOLUME /data
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/caddy"]

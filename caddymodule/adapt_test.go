@@ -78,8 +78,10 @@ func TestCaddyfileAdaptsToGoldenJSON(t *testing.T) {
 // must be the same, holding none of them, since the example reads them
 // with runtime placeholders when Caddy starts.
 func TestCaddyfileExampleAdaptsToGoldenJSON(t *testing.T) {
-	t.Setenv("PINAUTH_PORT", "") // restored after the test
-	os.Unsetenv("PINAUTH_PORT")  // {$X:default} uses the default only when X is unset
+	for _, name := range []string{"PINAUTH_PORT", "PINAUTH_BIND"} {
+		t.Setenv(name, "") // restored after the test
+		os.Unsetenv(name)  // {$X:default} uses the default only when X is unset
+	}
 	secrets := map[string]string{
 		"PINAUTH_API_KEY":    "example-key-from-env-7f3a",
 		"PINAUTH_API_SECRET": "example-secret-from-env-91c2d",
