@@ -44,6 +44,17 @@ const stepMark = "@@walk-step@@"
 // differ), and the 401 of the forged header.
 func TestREADMEWalkThroughRunsAsPrintedAgainstTheExample(t *testing.T) {
 	t.Parallel()
+	g, _ := startExample(t, true)
+	runWalkThrough(t, g.base, "")
+}
+
+// runWalkThrough runs the README's walk-through as printed against the
+// example's gateway at base (it stands for http://localhost:8080), then
+// epilogue in the same shell, so it can print the variables the steps
+// set; it checks each step's answer against the printed one and returns
+// what epilogue printed.
+func runWalkThrough(t *testing.T, base, epilogue string) string {
+	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		t.Fatalf("the README's walk-through needs curl: %v", err)
@@ -52,13 +63,13 @@ func TestREADMEWalkThroughRunsAsPrintedAgainstTheExample(t *testing.T) {
 	if len(steps) < 6 {
 		t.Fatalf("the walk-through has %d shell blocks, want setup, create, password login, set PIN, PIN login, upstream, forged header", len(steps))
 	}
-	g, _ := startExample(t, true)
 	var script strings.Builder
 	script.WriteString("set -eu\n")
 	for _, s := range steps {
-		script.WriteString(strings.ReplaceAll(s.script, "http://localhost:8080", g.base))
+		script.WriteString(strings.ReplaceAll(s.script, "http://localhost:8080", base))
 		script.WriteString("\necho " + stepMark + "\n")
 	}
+	script.WriteString(epilogue)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
@@ -95,6 +106,7 @@ func TestREADMEWalkThroughRunsAsPrintedAgainstTheExample(t *testing.T) {
 			t.Errorf("step %d: the README's output %q is neither JSON nor an HTTP answer", i, want)
 		}
 	}
+	return outputs[len(steps)]
 }
 
 // sameJSONFields fails unless got is JSON with the README's fields, nested
