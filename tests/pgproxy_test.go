@@ -23,16 +23,24 @@ type pgProxy struct {
 	open map[net.Conn]struct{}
 }
 
-// newPGProxy starts a proxy to the server of dsn, stopped when the test
-// ends.
+// newPGProxy starts a proxy on loopback to the server of dsn, stopped when
+// the test ends.
 func newPGProxy(t *testing.T, dsn string) *pgProxy {
 	t.Helper()
-	u, err := url.Parse(dsn)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return newPGProxyOn(t, dsn, ln)
+}
+
+// newPGProxyOn starts a proxy to the server of dsn that accepts on ln,
+// stopped (ln closed) when the test ends.
+func newPGProxyOn(t *testing.T, dsn string, ln net.Listener) *pgProxy {
+	t.Helper()
+	u, err := url.Parse(dsn)
 	if err != nil {
+		ln.Close()
 		t.Fatal(err)
 	}
 	p := &pgProxy{t: t, ln: ln, target: u.Host, open: map[net.Conn]struct{}{}}

@@ -135,30 +135,9 @@ func TestProductionCaddyfilesAdaptWithTheSecretsLeftAsRuntimePlaceholders(t *tes
 // Then section 7's PostgreSQL backup is taken and restored.
 func TestProductionTwoNodesRunOnPostgresWithExactlyTheDocumentedGrants(t *testing.T) {
 	t.Parallel()
-	psql := requireTool(t, "psql", "postgresql-client")
-	server := pgtest.ServerDSN(t)
-	su, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := "pinauth_prod_" + randomHexString(t, 6)
 	secrets := filepath.Join(t.TempDir(), "caddy-pinauth")
 	writeSecrets(t, secrets)
-	password := strings.TrimSpace(readFile(t, filepath.Join(secrets, "db-password")))
-
-	// Section 3, with this test's names for the role, database and schema.
-	sql := regexp.MustCompile(`\bpinauth\b`).ReplaceAllString(productionSection(t, "3. PostgreSQL", "sql")[0], name)
-	sqlFile := filepath.Join(t.TempDir(), "pinauth.sql")
-	if err := os.WriteFile(sqlFile, []byte(sql), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dropDatabaseAndRole(t, server, name) })
-	if out, err := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "password="+password, "-f", sqlFile, server).CombinedOutput(); err != nil {
-		t.Fatalf("the documented SQL failed: %v\n%s", err, out)
-	}
-	node := *su
-	node.User = url.UserPassword(name, password)
-	node.Path = "/" + name
+	server, su, name, node := documentedDatabase(t, secrets)
 	if err := os.WriteFile(filepath.Join(secrets, "dsn"), []byte(node.String()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +203,36 @@ func TestProductionTwoNodesRunOnPostgresWithExactlyTheDocumentedGrants(t *testin
 
 	checkRoleHasOnlyTheDocumentedRights(t, server, name)
 	restoreDocumentedBackup(t, server, su, name, uid)
+}
+
+// documentedDatabase runs section 3's SQL, as printed but for this test's
+// names for the role, database and schema, with psql as a superuser and
+// the password of secrets/db-password, and drops them when the test ends.
+// It returns the superuser's DSN (parsed too), the name, and the nodes'
+// DSN for the file section 3 describes.
+func documentedDatabase(t *testing.T, secrets string) (string, *url.URL, string, url.URL) {
+	t.Helper()
+	psql := requireTool(t, "psql", "postgresql-client")
+	server := pgtest.ServerDSN(t)
+	su, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "pinauth_prod_" + randomHexString(t, 6)
+	password := strings.TrimSpace(readFile(t, filepath.Join(secrets, "db-password")))
+	sql := regexp.MustCompile(`\bpinauth\b`).ReplaceAllString(productionSection(t, "3. PostgreSQL", "sql")[0], name)
+	sqlFile := filepath.Join(t.TempDir(), "pinauth.sql")
+	if err := os.WriteFile(sqlFile, []byte(sql), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dropDatabaseAndRole(t, server, name) })
+	if out, err := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "password="+password, "-f", sqlFile, server).CombinedOutput(); err != nil {
+		t.Fatalf("the documented SQL failed: %v\n%s", err, out)
+	}
+	node := *su
+	node.User = url.UserPassword(name, password)
+	node.Path = "/" + name
+	return server, su, name, node
 }
 
 // checkRoleHasOnlyTheDocumentedRights asks PostgreSQL, as a superuser,

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,7 +31,27 @@ type recorded struct {
 func newUpstream(t *testing.T) *upstream {
 	t.Helper()
 	u := &upstream{}
-	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	u.srv = httptest.NewServer(u.handler())
+	t.Cleanup(u.srv.Close)
+	return u
+}
+
+// newUpstreamOn starts an upstream that accepts on ln, closed when the
+// test ends.
+func newUpstreamOn(t *testing.T, ln net.Listener) *upstream {
+	t.Helper()
+	u := &upstream{}
+	u.srv = httptest.NewUnstartedServer(u.handler())
+	u.srv.Listener.Close()
+	u.srv.Listener = ln
+	u.srv.Start()
+	t.Cleanup(u.srv.Close)
+	return u
+}
+
+// handler records each request and answers upstreamBody.
+func (u *upstream) handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		u.mu.Lock()
 		u.reqs = append(u.reqs, recorded{
@@ -39,9 +60,7 @@ func newUpstream(t *testing.T) *upstream {
 		u.mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, upstreamBody)
-	}))
-	t.Cleanup(u.srv.Close)
-	return u
+	})
 }
 
 // addr is the upstream's host:port for reverse_proxy.
