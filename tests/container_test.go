@@ -213,14 +213,9 @@ func runProductionContainer(t *testing.T, r *containerRun) {
 // second runs after the walk-through.
 func readmeContainerBlocks(t *testing.T) [][]string {
 	t.Helper()
-	_, section, ok := strings.Cut(readRepoFile(t, "README.md"), "\n## Container\n")
-	if !ok {
-		t.Fatal("README has no Container section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	var blocks [][]string
-	for _, b := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1) {
-		blocks = append(blocks, shellCommands(b[1]))
+	for _, b := range codeBlocks(readmeSection(t, "Container")) {
+		blocks = append(blocks, shellCommands(b))
 	}
 	if len(blocks) != 2 {
 		t.Fatalf("README's Container section has %d shell blocks, want two (build and run; then after the walk-through)", len(blocks))
@@ -266,8 +261,7 @@ func shellCommands(block string) []string {
 // section.
 func readmeGoBuildLine(t *testing.T) string {
 	t.Helper()
-	_, section, _ := strings.Cut(readRepoFile(t, "README.md"), "\n## Building\n")
-	for _, l := range strings.Split(section, "\n") {
+	for _, l := range strings.Split(readmeSection(t, "Building"), "\n") {
 		if strings.HasPrefix(l, "go build ") {
 			return l
 		}
