@@ -96,6 +96,7 @@ func TestEveryRouteAnswersLoginRadiusDocumentedShapeOnRealCaddy(t *testing.T) {
 		run := &conformanceRun{t: t, format: f, main: tenant("main"), codes: tenant("codes"), mfa: tenant("mfa"),
 			smtp: smtp, sms: sms, mails: &mails, texts: &texts}
 		run.drive()
+		checkTokenShapes(t, f, run.answers)
 		answers = append(answers, run.answers...)
 	}
 	checkConformance(t, shapes, answers)

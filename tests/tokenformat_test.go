@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -209,4 +210,64 @@ func headerValues(h map[string][]string) []string {
 		out = append(out, v...)
 	}
 	return out
+}
+
+// uuidShape is the canonical text form of a UUID, the shape LoginRadius's
+// typed SDKs parse tokens into; jwtShape is a compact JWS.
+var (
+	uuidShape = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	jwtShape  = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
+)
+
+// checkTokenShapes holds the tokens in the success answers of one token
+// format's tenants to that format: with uuid every access_token,
+// refresh_token and session_token (at any depth) is a UUID, as a typed
+// SDK parses it; with jwt the access tokens are JWTs (but for the all-zero
+// UUID LoginRadius puts in a second-factor answer) and the other two are
+// UUIDs.
+func checkTokenShapes(t *testing.T, format string, answers []conformanceAnswer) {
+	t.Helper()
+	access := 0
+	for _, a := range answers {
+		var body any
+		if err := json.Unmarshal([]byte(a.r.raw), &body); err != nil {
+			continue // checkConformance reports it
+		}
+		walkTokens(body, func(key, value string) {
+			want, shape := "a UUID", uuidShape
+			if key == "access_token" {
+				access++
+				if format == "jwt" && value != "00000000-0000-0000-0000-000000000000" {
+					want, shape = "a JWT", jwtShape
+				}
+			}
+			if !shape.MatchString(value) {
+				t.Errorf("[%s] %s: %s %q is not %s", format, a.route, key, value, want)
+			}
+		})
+	}
+	if access < 10 {
+		t.Errorf("[%s] only %d access tokens in the answers: the check saw too little", format, access)
+	}
+}
+
+// walkTokens calls fn with every non-empty string under a key access_token,
+// refresh_token or session_token (in any case) of v.
+func walkTokens(v any, fn func(key, value string)) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && s != "" {
+				switch k := strings.ToLower(k); k {
+				case "access_token", "refresh_token", "session_token":
+					fn(k, s)
+				}
+			}
+			walkTokens(x, fn)
+		}
+	case []any:
+		for _, x := range v {
+			walkTokens(x, fn)
+		}
+	}
 }
