@@ -8,8 +8,8 @@ import (
 
 // profileUpdateBody is LoginRadius's UserProfilePostResponse.
 type profileUpdateBody struct {
-	IsPosted bool           `json:"IsPosted"`
-	Data     map[string]any `json:"Data"`
+	IsPosted bool      `json:"IsPosted"`
+	Data     lrProfile `json:"Data"`
 }
 
 // ownProfile serves GET /auth/account: the caller's profile.
@@ -102,7 +102,7 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profileUpdateBody{IsPosted: true, Data: view.(map[string]any)}, nil
+	return profileUpdateBody{IsPosted: true, Data: view.(lrProfile)}, nil
 }
 
 // ownProfileRefusals lists the fields of a PUT /auth/account body that

@@ -68,11 +68,11 @@ func (w *Webhook) wants(tenant, hook string) bool {
 
 // eventPayload is LoginRadius's webhook body, plus the tenant.
 type eventPayload struct {
-	HookName string         `json:"HookName"`
-	Time     any            `json:"Time"`
-	HookID   string         `json:"HookId"`
-	Tenant   string         `json:"Tenant"`
-	Data     map[string]any `json:"Data"`
+	HookName string    `json:"HookName"`
+	Time     any       `json:"Time"`
+	HookID   string    `json:"HookId"`
+	Tenant   string    `json:"Tenant"`
+	Data     lrProfile `json:"Data"`
 }
 
 // securityHook reports whether hook is a security event: a lock or block,
@@ -95,7 +95,7 @@ func securityHook(hook string) bool {
 // account has, without the hundred nulls of LoginRadius's full profile
 // shape, since every event is stored in the outbox until delivered and
 // kept for webhook_retention after.
-func withoutNulls(p map[string]any) map[string]any {
+func withoutNulls(p lrProfile) lrProfile {
 	for k, v := range p {
 		if v == nil {
 			delete(p, k)

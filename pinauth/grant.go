@@ -91,12 +91,12 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 
 // loginResponse is LoginRadius's login response.
 type loginResponse struct {
-	Profile          map[string]any `json:"Profile"`
-	AccessToken      string         `json:"access_token"`
-	RefreshToken     string         `json:"refresh_token"`
-	ExpiresIn        any            `json:"expires_in"`
-	SessionToken     string         `json:"session_token,omitempty"`
-	SessionExpiresIn any            `json:"session_expires_in,omitempty"`
+	Profile          lrProfile `json:"Profile"`
+	AccessToken      string    `json:"access_token"`
+	RefreshToken     string    `json:"refresh_token"`
+	ExpiresIn        any       `json:"expires_in"`
+	SessionToken     string    `json:"session_token,omitempty"`
+	SessionExpiresIn any       `json:"session_expires_in,omitempty"`
 }
 
 func (gr *grant) response(a *store.Account, now time.Time) loginResponse {

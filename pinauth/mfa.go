@@ -37,7 +37,7 @@ type secondFactorInfo struct {
 // LoginRadius sends in place of real ones.
 type secondFactorResponse struct {
 	SecondFactorAuthentication secondFactorInfo `json:"SecondFactorAuthentication"`
-	Profile                    map[string]any   `json:"Profile"`
+	Profile                    lrProfile        `json:"Profile"`
 	AccessToken                string           `json:"access_token"`
 	ExpiresIn                  string           `json:"expires_in"`
 }

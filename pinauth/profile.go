@@ -73,8 +73,8 @@ var profileOutputFields = map[string]any{
 // has no such thing for is constant: no social identities (Identities
 // empty, Provider "Email", the social counts 0), no password expiry or
 // breach data, no phone verification.
-func profileView(a *store.Account, att store.Attempts, now time.Time) map[string]any {
-	p := make(map[string]any, len(profileFields)+len(profileOutputFields)+len(a.Profile)+40)
+func profileView(a *store.Account, att store.Attempts, now time.Time) lrProfile {
+	p := make(lrProfile, len(profileFields)+len(profileOutputFields)+len(a.Profile)+40)
 	for i := range profileFields {
 		p[profileFields[i].name] = nil
 	}
