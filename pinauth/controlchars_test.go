@@ -3,6 +3,7 @@ package pinauth
 import (
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
 // hostileText are values no profile field may hold: each would break an
@@ -132,20 +134,11 @@ func TestStoredControlCharactersNeverBreakTheProtectedPath(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = PresetAuthelia })
 	login := e.loggedIn(testEmail)
 	uid := e.uidOf(testEmail)
-	err := e.store.Update(t.Context(), func(tx store.Tx) error {
-		a, _, err := tx.Account("demo", uid)
-		if err != nil {
-			return err
-		}
+	e.writeAround(uid, func(a *store.Account) {
 		a.Profile["FullName"] = json.RawMessage(`"Gina\r\nX-Auth-Uid: victim"`)
 		a.Username = "gina\x00"
 		a.Roles = []string{"user", "ad\nmin"}
-		_, err = tx.SaveAccount(a)
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := e.protected(login.str("access_token"))
 	if r.status != 200 {
 		t.Fatalf("protected request of an account with stored control characters: %d %s", r.status, r.raw)
@@ -197,6 +190,38 @@ func (e *testEnv) uidOf(email string) string {
 		e.t.Fatalf("account %s: found %v, %v", email, found, err)
 	}
 	return a.UID
+}
+
+// writeAround changes account uid straight in the store, around the
+// gateway's checks, as an older version or another tool could have
+// written it.
+func (e *testEnv) writeAround(uid string, change func(a *store.Account)) {
+	e.t.Helper()
+	err := e.store.Update(e.t.Context(), func(tx store.Tx) error {
+		a, _, err := tx.Account("demo", uid)
+		if err != nil {
+			return err
+		}
+		change(&a)
+		_, err = tx.SaveAccount(a)
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// newTestEnvAt is newTestEnv that also returns the SQLite file's path,
+// for tests that read or write the file beside the store.
+func newTestEnvAt(t *testing.T, mutate ...func(*Config)) (*testEnv, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pinauth.db")
+	st, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newTestEnvOn(t, st, mutate...), path
 }
 
 // wantFieldError checks a 403/1134 answer naming field.

@@ -149,18 +149,7 @@ func TestAStoredTwinAddressNeverReachesTheUpstream(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = PresetAuthelia })
 	login := e.loggedIn(testEmail)
 	uid := e.uidOf(testEmail)
-	err := e.store.Update(t.Context(), func(tx store.Tx) error {
-		a, _, err := tx.Account("demo", uid)
-		if err != nil {
-			return err
-		}
-		a.Emails = []store.Email{{Type: "Primary", Value: "<bob@example.com>"}}
-		_, err = tx.SaveAccount(a)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.writeAround(uid, func(a *store.Account) { a.Emails = []store.Email{{Type: "Primary", Value: "<bob@example.com>"}} })
 	if r := e.protected(login.str("access_token")); r.status != 200 {
 		t.Fatalf("protected request: %d %s", r.status, r.raw)
 	}

@@ -4,15 +4,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
 // presetUserHeader is the header each preset sends "the user" in.
@@ -34,13 +31,7 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 	for preset, header := range presetUserHeader {
 		t.Run(preset, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "pinauth.db")
-			st, err := sqlite.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			e := newTestEnvOn(t, st, func(c *Config) { c.HeaderPreset = preset })
+			e, path := newTestEnvAt(t, func(c *Config) { c.HeaderPreset = preset })
 			manage := "?apikey=" + testKey + "&apisecret=" + testSecret
 			create := func(body map[string]any) response {
 				body["Password"] = testPass
@@ -71,7 +62,7 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 			wantCode(t, "update the UserName to the victim's email", e.do("PUT", "/identity/v2/manage/account/"+auid+manage, map[string]any{"UserName": "victim@example.com"}), 403, int(CodeUsernameTaken))
 			adm := e.gw.Admin()
 			taken := "victim@example.com"
-			_, err = adm.UpdateAccount(t.Context(), "demo", auid, AccountInput{Username: &taken})
+			_, err := adm.UpdateAccount(t.Context(), "demo", auid, AccountInput{Username: &taken})
 			wantAdminCode(t, "Admin update (the CLI)", err, CodeUsernameTaken)
 			pw := testPass
 			_, err = adm.CreateAccount(t.Context(), "demo", AccountInput{Username: &taken, Password: &pw})
@@ -155,13 +146,7 @@ func shareNameFromBefore(t *testing.T, path, uid, old, name, holder string) {
 // other), by uid; the name itself stays out of the log.
 func TestAccountsSharingANameFromBeforeAreReportedAtStart(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	st, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	first := newTestEnvOn(t, st)
+	first, path := newTestEnvAt(t)
 	victim := first.createAccount("victim@example.com", "")
 	attacker := first.createAccount("attacker@example.org", "")
 	if r := first.do("PUT", "/identity/v2/manage/account/"+attacker+"?apikey="+testKey+"&apisecret="+testSecret, map[string]any{"UserName": "attacker"}); r.status != 200 {
@@ -170,7 +155,7 @@ func TestAccountsSharingANameFromBeforeAreReportedAtStart(t *testing.T) {
 	shareNameFromBefore(t, path, attacker, "attacker", "victim@example.com", victim)
 
 	core, logs := observer.New(zapcore.WarnLevel)
-	newTestEnvOn(t, st, func(c *Config) { c.Logger = zap.New(core) })
+	newTestEnvOn(t, first.store, func(c *Config) { c.Logger = zap.New(core) })
 	if n := logs.FilterMessage("accounts share names").FilterField(zap.Int("count", 1)).Len(); n != 1 {
 		t.Errorf("%d summary lines with count 1, want 1: %v", n, logs.All())
 	}

@@ -3,13 +3,12 @@ package pinauth
 import (
 	"database/sql"
 	"fmt"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
-	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
 // answerShape is what a client can read from one failed login: the
@@ -22,21 +21,11 @@ func answerShape(r response) string {
 				ks = append(ks, k)
 			}
 		}
-		return fmt.Sprint(sortedStrings(ks))
+		slices.Sort(ks)
+		return fmt.Sprint(ks)
 	}
 	data, _ := r.body["Data"].(map[string]any)
 	return fmt.Sprintf("%d/%d body%s data%s %s", r.status, r.code(), keys(r.body), keys(data), r.str("Description"))
-}
-
-func sortedStrings(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
 }
 
 // TestTheLockoutLooksTheSameForUnknownIdentifiers is finding 8 of issue
@@ -101,14 +90,9 @@ func TestACaptchaIsRequiredAfterTheSameFailuresForUnknownIdentifiers(t *testing.
 // store keeps no trace of the identifier itself.
 func TestUnknownIdentifiersAreCountedExactlyInTheStoreUnderAKeyedHash(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "pinauth.db")
-	st, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	raise := func(c *Config) { c.HashQueueTimeout = time.Minute }
-	a, b := newTestEnvOn(t, st, raise), newTestEnvOn(t, st, raise)
+	a, path := newTestEnvAt(t, raise)
+	b := newTestEnvOn(t, a.store, raise)
 	spellings := []string{"Nobody@Example.com", " nobody@example.com", "NOBODY@EXAMPLE.COM "}
 	i := 0
 	codes := concurrently(60, func() int {

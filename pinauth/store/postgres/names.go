@@ -36,15 +36,11 @@ func (x *txn) writeNames(tx pgx.Tx, a *store.Account, had map[string]bool) (*sto
 			claims = append(claims, n)
 		}
 	}
-	rs, err := tx.Query(x.ctx, `SELECT name FROM names WHERE tenant = $1 AND uid = $2
-		UNION SELECT name FROM name_conflicts WHERE tenant = $1 AND uid = $2`, a.Tenant, a.UID)
+	rs, err := tx.Query(x.ctx, rows.HeldNamesQuery, a.Tenant, a.UID)
 	if err != nil {
 		return nil, err
 	}
-	held, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
-		var n string
-		return n, sc.Scan(&n)
-	})
+	held, err := rows.Collect(rs, rows.ScanString)
 	rs.Close()
 	if err != nil {
 		return nil, err
@@ -83,18 +79,12 @@ func (s *Store) NameConflicts(ctx context.Context, tenant, uid string) ([]store.
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	rs, err := s.pool.Query(ctx, `SELECT c.tenant, c.uid, c.kind, c.name, COALESCE(n.uid, '')
-		FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
-		WHERE ($1 = '' OR c.tenant = $1) AND ($2 = '' OR c.uid = $2)
-		ORDER BY c.tenant, c.name, c.uid`, tenant, uid)
+	rs, err := s.pool.Query(ctx, rows.NameConflictsQuery, tenant, uid)
 	if err != nil {
 		return nil, s.fault("name conflicts", err)
 	}
 	defer rs.Close()
-	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.NameConflict, error) {
-		var c store.NameConflict
-		return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
-	})
+	out, err := rows.Collect(rs, rows.ScanNameConflict)
 	if err != nil {
 		return nil, s.fault("name conflicts", err)
 	}
@@ -120,10 +110,7 @@ func (s *Store) NameOwner(ctx context.Context, tenant, name string) (string, boo
 		return "", false, s.fault("name owner", err)
 	}
 	defer rs.Close()
-	havers, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
-		var u string
-		return u, sc.Scan(&u)
-	})
+	havers, err := rows.Collect(rs, rows.ScanString)
 	if err != nil {
 		return "", false, s.fault("name owner", err)
 	}

@@ -37,15 +37,11 @@ func (x *txn) claimableNames(a *store.Account, had map[string]bool) ([]store.Nam
 // writeNames makes the stored names of a exactly a's: the names it no
 // longer has are released (held or shared), the claims inserted.
 func (x *txn) writeNames(a *store.Account, claims []store.Name) error {
-	rs, err := x.tx.QueryContext(x.ctx, `SELECT name FROM names WHERE tenant = ?1 AND uid = ?2
-		UNION SELECT name FROM name_conflicts WHERE tenant = ?1 AND uid = ?2`, a.Tenant, a.UID)
+	rs, err := x.tx.QueryContext(x.ctx, rows.HeldNamesQuery, a.Tenant, a.UID)
 	if err != nil {
 		return x.s.fault("write names", err)
 	}
-	held, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
-		var n string
-		return n, sc.Scan(&n)
-	})
+	held, err := rows.Collect(rs, rows.ScanString)
 	rs.Close()
 	if err != nil {
 		return x.s.fault("write names", err)
@@ -80,18 +76,12 @@ func (s *Store) NameConflicts(ctx context.Context, tenant, uid string) ([]store.
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	rs, err := s.r.QueryContext(ctx, `SELECT c.tenant, c.uid, c.kind, c.name, COALESCE(n.uid, '')
-		FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
-		WHERE (?1 = '' OR c.tenant = ?1) AND (?2 = '' OR c.uid = ?2)
-		ORDER BY c.tenant, c.name, c.uid`, tenant, uid)
+	rs, err := s.r.QueryContext(ctx, rows.NameConflictsQuery, tenant, uid)
 	if err != nil {
 		return nil, s.fault("name conflicts", err)
 	}
 	defer rs.Close()
-	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.NameConflict, error) {
-		var c store.NameConflict
-		return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
-	})
+	out, err := rows.Collect(rs, rows.ScanNameConflict)
 	if err != nil {
 		return nil, s.fault("name conflicts", err)
 	}
@@ -115,10 +105,7 @@ func (s *Store) NameOwner(ctx context.Context, tenant, name string) (string, boo
 		return "", false, s.fault("name owner", err)
 	}
 	defer rs.Close()
-	havers, err := rows.Collect(rs, func(sc rows.Scanner) (string, error) {
-		var u string
-		return u, sc.Scan(&u)
-	})
+	havers, err := rows.Collect(rs, rows.ScanString)
 	if err != nil {
 		return "", false, s.fault("name owner", err)
 	}

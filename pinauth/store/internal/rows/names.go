@@ -92,9 +92,10 @@ func SameIdentifiers(stored, ids []store.Identifier) bool {
 }
 
 // NameStateQuery reads the Holder and Others of a NameState; its
-// parameters are tenant, name and the writer's uid, numbered ($1, $2, $3
-// in PostgreSQL's spelling; SQLite reads ?1, ?2, ?3). Identifiers are
-// stored in their NameOf form already (see the names migration).
+// parameters are tenant, name and the writer's uid. The queries here are
+// shared by both backends: SQLite reads $1, $2 … as PostgreSQL does (the
+// numbers follow first use). Identifiers are stored in their NameOf form
+// already (see the names migration).
 const NameStateQuery = `SELECT (SELECT uid FROM names WHERE tenant = $1 AND name = $2),
 	EXISTS (SELECT 1 FROM identifiers WHERE tenant = $1 AND kind IN ('email', 'phone', 'username') AND value = $2 AND uid <> $3)
 	OR EXISTS (SELECT 1 FROM accounts WHERE tenant = $1 AND uid = $2 AND uid <> $3)`
@@ -117,3 +118,27 @@ func Owner(havers []string) (uid string, taken bool) {
 	}
 	return "", len(havers) > 0
 }
+
+// NameConflictsQuery lists the NameConflicts (parameters tenant and uid,
+// "" for all) with their holders, in Reader.NameConflicts's order.
+const NameConflictsQuery = `SELECT c.tenant, c.uid, c.kind, c.name, COALESCE(n.uid, '')
+	FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
+	WHERE ($1 = '' OR c.tenant = $1) AND ($2 = '' OR c.uid = $2)
+	ORDER BY c.tenant, c.name, c.uid`
+
+// ScanNameConflict reads a row of NameConflictsQuery.
+func ScanNameConflict(sc Scanner) (store.NameConflict, error) {
+	var c store.NameConflict
+	return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
+}
+
+// ScanString reads a one-column text row.
+func ScanString(sc Scanner) (string, error) {
+	var s string
+	return s, sc.Scan(&s)
+}
+
+// HeldNamesQuery lists the names an account holds or shares (parameters
+// tenant and uid).
+const HeldNamesQuery = `SELECT name FROM names WHERE tenant = $1 AND uid = $2
+	UNION SELECT name FROM name_conflicts WHERE tenant = $1 AND uid = $2`
