@@ -18,20 +18,22 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 	if r.Trailer != nil {
 		g.hdrs.guardTrailers(r)
 	}
-	raw, fromQuery := accessTokenFrom(r)
+	raw, rewrite := accessTokenFrom(r)
 	var bs *browserSession
 	if g.page != nil {
 		if raw == "" {
 			// The login page's session cookie; like a query token, it is
 			// forwarded upstream in Authorization.
 			if bs = g.page.sessionCookie(r); bs != nil {
-				raw, fromQuery = bs.Access, true
+				raw, rewrite = bs.Access, true
 			}
 		}
 		// The gateway's cookies never reach the upstream.
 		g.page.cookie.strip(r.Header)
 	}
-	dropAccessTokenQuery(r)
+	if r.URL.RawQuery != "" {
+		dropAccessTokenQuery(r)
+	}
 	if raw == "" {
 		return g.anonymous(w, r, errCode(CodeAccessTokenMissing))
 	}
@@ -59,8 +61,11 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// A handle never travels upstream: the app gets the JWT minted
 		// for it, which it verifies against the JWKS.
 		r.Header["Authorization"] = vt.upstream
-	default:
-		forwardVerified(r.Header, raw, !fromQuery)
+	case rewrite:
+		// Exactly the verified token travels: from the query or the
+		// cookie, or instead of several Authorization headers (an app
+		// that reads the last would act as whoever another token names).
+		r.Header["Authorization"] = []string{"Bearer " + raw}
 	}
 	g.hdrs.guardConnection(r.Header)
 	return vt.identity(prof), true
@@ -91,14 +96,18 @@ func (g *Gateway) anonymous(w http.ResponseWriter, r *http.Request, e *Error) (*
 	return nil, true
 }
 
-// accessTokenFrom returns the access token of a request: the Authorization
-// Bearer credential, else the access_token query parameter.
-func accessTokenFrom(r *http.Request) (token string, fromQuery bool) {
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:]), false
+// accessTokenFrom returns the access token of a request, the Authorization
+// Bearer credential (of the first such header), else the access_token query
+// parameter, and whether Authorization must be rewritten to forward exactly
+// that token: it came from the query, or beside other Authorization headers.
+func accessTokenFrom(r *http.Request) (token string, rewrite bool) {
+	if vals := r.Header["Authorization"]; len(vals) > 0 {
+		if h := vals[0]; len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			return strings.TrimSpace(h[7:]), len(vals) > 1
+		}
 	}
-	if r.URL.RawQuery != "" && strings.Contains(strings.ToLower(r.URL.RawQuery), "access_token=") {
-		return queryParams(r).get("access_token"), true
+	if r.URL.RawQuery != "" && containsFoldASCII(r.URL.RawQuery, accessTokenParam+"=") {
+		return queryParams(r).get(accessTokenParam), true
 	}
 	return "", false
 }

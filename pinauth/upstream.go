@@ -104,17 +104,6 @@ func containsFoldASCII(s, sub string) bool {
 	return false
 }
 
-// forwardVerified leaves exactly the verified token in Authorization:
-// raw when it came from the query or the session cookie, or when the
-// request carried more than one Authorization header (an app that reads
-// the last one would act as whoever a second, unverified token names).
-func forwardVerified(h http.Header, raw string, fromHeader bool) {
-	if fromHeader && len(h["Authorization"]) == 1 {
-		return
-	}
-	h["Authorization"] = []string{"Bearer " + raw}
-}
-
 // dropBearer removes the bearer credentials of a request that passes
 // without a valid token: a token the gateway refused (expired, revoked,
 // another site's) must not reach an app that verifies tokens itself.
