@@ -119,16 +119,11 @@ func readRawRequest(tp *textproto.Reader) (rawRequestSeen, error) {
 		return s, err
 	}
 	s.Line = line
+	if s.HeaderLines, err = readFieldLines(tp); err != nil {
+		return s, err
+	}
 	s.Header = textproto.MIMEHeader{}
-	for {
-		l, err := tp.ReadLine()
-		if err != nil {
-			return s, err
-		}
-		if l == "" {
-			break
-		}
-		s.HeaderLines = append(s.HeaderLines, l)
+	for _, l := range s.HeaderLines {
 		if name, value, ok := strings.Cut(l, ":"); ok {
 			s.Header.Add(textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)), strings.TrimSpace(value))
 		}
@@ -155,15 +150,8 @@ func readRawRequest(tp *textproto.Reader) (rawRequestSeen, error) {
 			}
 			body.Write(buf[:n])
 		}
-		for {
-			l, err := tp.ReadLine()
-			if err != nil {
-				return s, err
-			}
-			if l == "" {
-				break
-			}
-			s.TrailerLines = append(s.TrailerLines, l)
+		if s.TrailerLines, err = readFieldLines(tp); err != nil {
+			return s, err
 		}
 		s.Body = body.String()
 	case s.Header.Get("Content-Length") != "":
@@ -178,6 +166,19 @@ func readRawRequest(tp *textproto.Reader) (rawRequestSeen, error) {
 		s.Body = string(buf)
 	}
 	return s, nil
+}
+
+// readFieldLines reads header or trailer lines, as sent, up to the empty
+// line that ends them.
+func readFieldLines(tp *textproto.Reader) ([]string, error) {
+	var lines []string
+	for {
+		l, err := tp.ReadLine()
+		if err != nil || l == "" {
+			return lines, err
+		}
+		lines = append(lines, l)
+	}
 }
 
 // requests returns a copy of what the raw upstream received so far.
