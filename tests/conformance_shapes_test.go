@@ -220,16 +220,17 @@ func jsonType(v any) string {
 // shapeException is a reasoned departure from the documents: where they
 // contradict each other, or where the gateway differs on purpose.
 type shapeException struct {
-	// doc is the document it applies to; "" for every document.
-	doc string
-	// field names a profile field (matched wherever a profile is
-	// compared: "Password", "PIN.PIN"); path a key outside profiles.
-	field, path string
+	// docs are the documents it applies to; none for every document.
+	docs []string
+	// fields name profile fields (matched wherever a profile is compared:
+	// "Password", "PIN.PIN"); paths keys outside profiles.
+	fields, paths []string
 	// kind is the difference's kind ("absent", "type", "extra"); for
 	// "type", got is the type the gateway answers.
 	kind, got string
-	// compareWith, when set, replaces doc's documented answer: the
-	// documents contradict each other and the gateway follows the other.
+	// compareWith, when set, replaces the (single) document's documented
+	// answer: the documents contradict each other and the gateway follows
+	// the other.
 	compareWith string
 	// why is the reason, for the log and the API reference.
 	why string
@@ -239,13 +240,16 @@ type shapeException struct {
 // compared with compared (doc, or the document an exception redirects it
 // to): a departure from the document compared is excepted as for it.
 func (e *shapeException) matches(doc, compared string, d difference) bool {
-	if e.compareWith != "" || (e.doc != "" && e.doc != doc && e.doc != compared) || e.kind != d.kind || (e.got != "" && e.got != d.got) {
+	if e.compareWith != "" || e.kind != d.kind || (e.got != "" && e.got != d.got) {
 		return false
 	}
-	if e.field != "" {
-		return d.inProfile && d.field == e.field
+	if len(e.docs) > 0 && !slices.Contains(e.docs, doc) && !slices.Contains(e.docs, compared) {
+		return false
 	}
-	return !d.inProfile && d.path == e.path
+	if d.inProfile {
+		return slices.Contains(e.fields, d.field)
+	}
+	return slices.Contains(e.paths, d.path)
 }
 
 // Documents named by the exceptions.
@@ -267,69 +271,42 @@ const (
 // with its reason. One that no answer needs any more fails the test.
 var shapeExceptions = []*shapeException{
 	// The documents contradict each other.
-	{doc: docMFAVerify, compareWith: docLoginByEmail,
+	{docs: []string{docMFAVerify}, compareWith: docLoginByEmail,
 		why: "documented as {Data: [profile]}, but LoginRadius's other second-factor verifications (backup code) document the login response, which SDKs read; the gateway answers a login"},
-	{doc: docMFAEnroll, compareWith: docLoginByEmail,
+	{docs: []string{docMFAEnroll}, compareWith: docLoginByEmail,
 		why: "documented as {Data: [profile]}, like the verification; the gateway answers the login it completes"},
-	{doc: docAnswersByToken, compareWith: docUpdateByToken,
+	{docs: []string{docAnswersByToken}, compareWith: docUpdateByToken,
 		why: "the same PUT /auth/account is documented as the bare profile for security answers and as {IsPosted, Data} for profile fields (.NET's SDK reads PostResponse); the gateway answers {IsPosted, Data} for every body"},
-	{field: "phoneId", kind: "absent",
+	{docs: []string{docLoginByPhone}, paths: []string{"refresh_token"}, kind: "extra",
+		why: "the phone login document leaves out the refresh_token the email and username logins document; the gateway answers every login alike"},
+	{fields: []string{"phoneId"}, kind: "absent",
 		why: "four documents spell the profile's phone phoneId, seven PhoneId; the gateway answers PhoneId"},
-	{field: "IsProtected", kind: "type", got: "bool",
+	{fields: []string{"IsProtected"}, kind: "type", got: "bool",
 		why: "IsProtected is a bool in the documents' post parameters and some answers, a string in others; the gateway keeps the bool written"},
-	{field: "PublicRepository", kind: "type", got: "string",
+	{fields: []string{"PublicRepository"}, kind: "type", got: "string",
 		why: "PublicRepository is a string in some answers (and the Java SDK), a number in one; the gateway keeps what was written"},
 
 	// The gateway differs on purpose.
-	{field: "Password", kind: "absent",
-		why: "the password hash is never returned"},
-	{field: "PIN.PIN", kind: "absent",
-		why: "the PIN hash is never returned"},
-	{field: "PasswordExpirationDate", kind: "type", got: "null",
-		why: "no password expiry: null"},
-	{field: "LastPasswordChangeDate", kind: "type", got: "null",
-		why: "no password change history: null (documented as null in one document, a UUID in another)"},
-	{field: "LastPasswordChangeToken", kind: "type", got: "null",
-		why: "no password change tokens: null (documented as null in one document)"},
-	{field: "PreviousUids", kind: "type", got: "null",
-		why: "no account merges: null"},
-	{field: "IsSecurePassword", kind: "type", got: "null",
-		why: "no password strength record: null (documented as null in two documents)"},
-	{field: "UnverifiedEmail", kind: "type", got: "null",
-		why: "no unverified emails: null (documented as a string in some documents, an array in others)"},
-	{field: "PrivacyPolicy", kind: "type", got: "null",
-		why: "no privacy policy acceptance: null (documented as null in one document)"},
-	{field: "ExternalUserLoginId", kind: "type", got: "null",
-		why: "not written by any documented call: null until a client stores one"},
-	{field: "Language", kind: "type", got: "null", why: "a social provider's field: null"},
-	{field: "Verified", kind: "type", got: "null", why: "a social provider's field: null (a bool in one document, a string in others)"},
-	{field: "UpdatedTime", kind: "type", got: "null", why: "a social provider's field: null"},
-	{field: "Created", kind: "type", got: "null", why: "a social provider's field: null (\"true\" in one document, a date in another)"},
-	{doc: docAccountCreate, field: "LastLoginLocation", kind: "type", got: "null",
+	{fields: []string{"Password", "PIN.PIN"}, kind: "absent",
+		why: "password and PIN hashes are never returned"},
+	{fields: []string{"PasswordExpirationDate", "LastPasswordChangeDate", "LastPasswordChangeToken", "PreviousUids",
+		"IsSecurePassword", "UnverifiedEmail", "PrivacyPolicy", "ExternalUserLoginId"}, kind: "type", got: "null",
+		why: "null where the gateway holds no such data: password expiry, change history and strength, merged Uids, unverified emails, privacy policy acceptance, an external login id no documented call writes (several of these are null in some documents too)"},
+	{fields: []string{"Language", "Verified", "UpdatedTime", "Created"}, kind: "type", got: "null",
+		why: "a social provider's fields: null (Verified and Created have two different types across the documents)"},
+	{docs: []string{docAccountCreate}, fields: []string{"LastLoginLocation"}, kind: "type", got: "null",
 		why: "null until the account's first login"},
-	{doc: docTokenInfo, path: "expires_in", kind: "extra",
+	{docs: []string{docTokenInfo}, paths: []string{"expires_in"}, kind: "extra",
 		why: "the gateway adds the token's expiry"},
-	{doc: docLoginByEmail, path: "session_token", kind: "extra",
-		why: "with a PIN set the first factor also hands out the PIN session_token, as LoginRadius's PIN flow does (documented on set PIN by PinAuthToken)"},
-	{doc: docLoginByEmail, path: "session_expires_in", kind: "extra",
-		why: "with session_token, its expiry"},
-	{doc: docLoginByUserName, path: "session_token", kind: "extra",
-		why: "as by email"},
-	{doc: docLoginByUserName, path: "session_expires_in", kind: "extra",
-		why: "as by email"},
-	{doc: docLoginByPhone, path: "refresh_token", kind: "extra",
-		why: "the phone login document leaves out the refresh_token the email and username logins document; the gateway answers every login alike"},
-	{doc: docLoginByPhone, path: "session_token", kind: "extra",
-		why: "as by email"},
-	{doc: docLoginByPhone, path: "session_expires_in", kind: "extra",
-		why: "as by email"},
+	{docs: []string{docLoginByEmail, docLoginByUserName, docLoginByPhone}, paths: []string{"session_token", "session_expires_in"}, kind: "extra",
+		why: "with a PIN set the first factor also hands out the PIN session_token and its expiry, as LoginRadius's PIN flow does (documented on set PIN by PinAuthToken)"},
 }
 
 // compareWith returns the document an answer of doc is compared with, and
 // the exception that redirects it (nil when none does).
 func compareWith(doc string) (string, *shapeException) {
 	for _, e := range shapeExceptions {
-		if e.doc == doc && e.compareWith != "" {
+		if e.compareWith != "" && slices.Contains(e.docs, doc) {
 			return e.compareWith, e
 		}
 	}
@@ -345,6 +322,23 @@ func excepted(doc, compared string, d difference) *shapeException {
 		}
 	}
 	return nil
+}
+
+// items are the fields and paths an exception names, or "" for one that
+// redirects a document: each must be needed by some answer.
+func (e *shapeException) items() []string {
+	if e.compareWith != "" {
+		return []string{""}
+	}
+	return append(append([]string(nil), e.fields...), e.paths...)
+}
+
+// item is what of e a difference used.
+func (d difference) item() string {
+	if d.inProfile {
+		return d.field
+	}
+	return d.path
 }
 
 // apiReferenceShapes reads the "LoginRadius shape" column of

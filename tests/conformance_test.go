@@ -112,7 +112,12 @@ func checkConformance(t *testing.T, shapes *lrShapes, answers []conformanceAnswe
 	for _, r := range shapes.Routes {
 		documented[r.Method+" "+r.Path] = r.Documents
 	}
-	used := map[*shapeException]bool{}
+	// used are the exceptions' items some answer needed.
+	type use struct {
+		e    *shapeException
+		item string
+	}
+	used := map[use]bool{}
 	differs := map[string]map[*shapeException]bool{}
 	driven := map[string]bool{}
 	for _, a := range answers {
@@ -126,7 +131,7 @@ func checkConformance(t *testing.T, shapes *lrShapes, answers []conformanceAnswe
 		}
 		doc, redirect := compareWith(a.doc)
 		if redirect != nil {
-			used[redirect], differs[a.route][redirect] = true, true
+			used[use{redirect, ""}], differs[a.route][redirect] = true, true
 		}
 		var answer any
 		if err := json.Unmarshal([]byte(a.r.raw), &answer); err != nil {
@@ -139,12 +144,14 @@ func checkConformance(t *testing.T, shapes *lrShapes, answers []conformanceAnswe
 				t.Errorf("%s (%s): %s", a.route, strings.TrimSuffix(filepathBase(a.doc), ".json"), d)
 				continue
 			}
-			used[e], differs[a.route][e] = true, true
+			used[use{e, d.item()}], differs[a.route][e] = true, true
 		}
 	}
 	for _, e := range shapeExceptions {
-		if !used[e] {
-			t.Errorf("the exception %+v is needed by no answer any more: remove it", *e)
+		for _, item := range e.items() {
+			if !used[use{e, item}] {
+				t.Errorf("the exception %q is needed by no answer for %q any more: remove it", e.why, item)
+			}
 		}
 	}
 	column := apiReferenceShapes(t)
