@@ -143,21 +143,28 @@ func New(cfg Config) (*Gateway, error) {
 	if g.limiter == nil {
 		g.limiter = NewRateLimiter(0)
 	}
-	if g.page, err = newLoginPage(g); err != nil {
-		return nil, err
-	}
-	if g.reset, err = newResetKit(&g.cfg, g.log); err != nil {
-		g.cache.close()
-		return nil, err
-	}
-	if g.webhooks, err = startDispatcher(g); err != nil {
-		g.reset.close()
-		g.cache.close()
+	if err := g.startParts(); err != nil {
+		// Close releases whatever was started (it tolerates a partial
+		// gateway), so a failed start leaks no cache or queue goroutines.
+		g.Close()
 		return nil, err
 	}
 	g.subscribe()
 	g.startBackground()
 	return g, nil
+}
+
+// startParts builds the parts that own goroutines or templates once the
+// caches exist; on an error, the caller closes the partial gateway.
+func (g *Gateway) startParts() (err error) {
+	if g.page, err = newLoginPage(g); err != nil {
+		return err
+	}
+	if g.reset, err = newResetKit(&g.cfg, g.log); err != nil {
+		return err
+	}
+	g.webhooks, err = startDispatcher(g)
+	return err
 }
 
 // Handle serves r. API and JWKS requests are answered completely, as are
