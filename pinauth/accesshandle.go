@@ -21,13 +21,6 @@ const (
 	TokenFormatUUID = "uuid"
 )
 
-// issuesHandles reports whether the named tenant hands out access-token
-// handles instead of JWTs.
-func (g *Gateway) issuesHandles(tenant string) bool {
-	t, err := g.tenantByName(tenant)
-	return err == nil && t.TokenFormat == TokenFormatUUID
-}
-
 // isAccessHandle reports whether raw has the one spelling of an access-token
 // handle: a lowercase version-4 UUID, as newOpaqueToken makes it. A JWT
 // never has it (it has dots), nor has the all-zero placeholder token of a
@@ -94,13 +87,4 @@ func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (
 func handleJTI(raw string) string {
 	sum := sha256.Sum256([]byte("pinauth access handle jti\x00" + raw))
 	return formatUUID4(sum[:16])
-}
-
-// accessClaimsOf verifies an access token of either format and returns its
-// claims; the session is not checked (see verifyUncached).
-func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*accessClaims, *Error) {
-	if isAccessHandle(raw) {
-		return g.handleClaims(ctx, raw, now)
-	}
-	return g.parseAccessToken(ctx, raw)
 }

@@ -1,7 +1,9 @@
 package pinauth
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -67,4 +69,13 @@ func (g *Gateway) bearerAccount(c *call) (*bearer, store.Account, error) {
 		return nil, a, errCode(CodeAccountBlocked)
 	}
 	return b, a, nil
+}
+
+// accessClaimsOf verifies an access token of either format and returns its
+// claims; the session is not checked (see verifyUncached).
+func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*accessClaims, *Error) {
+	if isAccessHandle(raw) {
+		return g.handleClaims(ctx, raw, now)
+	}
+	return g.parseAccessToken(ctx, raw)
 }

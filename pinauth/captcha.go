@@ -1,15 +1,10 @@
 package pinauth
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // CaptchaConfig is the bot protection of credential checks: when a captcha
@@ -132,129 +127,17 @@ var captchaFieldNames = map[string][2][]string{
 	},
 }
 
-// answerFor reads provider's captcha fields from the call: the query,
-// then a JSON body the handler has read, then a parsed form.
-func (c *call) answerFor(provider string) captchaAnswer {
+// captchaAnswerFrom reads provider's captcha fields through field, which
+// returns the first non-empty value of the named (lower-case) request
+// fields.
+func captchaAnswerFrom(provider string, field func(names ...string) string) captchaAnswer {
 	names := captchaFieldNames[provider]
-	a := captchaAnswer{response: c.field(names[0]...)}
+	a := captchaAnswer{response: field(names[0]...)}
 	if len(names[1]) > 0 {
-		a.randstr = c.field(names[1]...)
+		a.randstr = field(names[1]...)
 		if a.randstr == "" {
 			a.response = ""
 		}
 	}
 	return a
-}
-
-// field returns the first non-empty value of the named (lower-case)
-// fields in the query, the JSON body or the posted form, matched without
-// case.
-func (c *call) field(names ...string) string {
-	if v := c.q.get(names...); v != "" {
-		return v
-	}
-	if body := c.jsonBody(); body != nil {
-		for _, n := range names {
-			for k, v := range body {
-				if strings.EqualFold(k, n) {
-					if s, ok := v.(string); ok && s != "" {
-						return s
-					}
-				}
-			}
-		}
-	}
-	if c.r.PostForm != nil {
-		for _, n := range names {
-			for k, v := range c.r.PostForm {
-				if strings.EqualFold(k, n) && len(v) > 0 && v[0] != "" {
-					return v[0]
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// captchaGate applies the captcha policy to one credential check counted
-// under ref: an account, an identifier that found none (unknownRef), or
-// nothing (the zero ref: an invalid token). It returns
-// the lock type the check may pass through: LockCaptcha once a valid
-// captcha was verified. A required captcha that is missing fails with 1132
-// while the account has a captcha lock, else 982; an invalid one with 982;
-// a provider that cannot answer fails closed with 503, and then the check
-// is counted nowhere (neither the lockout nor the rate limit).
-func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef) (store.LockType, error) {
-	v := g.captcha
-	if v == nil {
-		return store.LockNone, nil
-	}
-	if c.guard.captchaSolved {
-		// Providers accept an answer once: a call with several checks
-		// (several answers) verifies it for the first.
-		return store.LockCaptcha, nil
-	}
-	uid := loggedUID(ref)
-	captchaLocked, required := false, v.cfg.Always
-	if ref.UID != "" {
-		att, _, err := g.store.Attempts(ctx, ref)
-		if err != nil {
-			return store.LockNone, errUnavailable(err)
-		}
-		switch {
-		case att.Locked(c.now) && att.LockType == store.LockCaptcha:
-			captchaLocked, required = true, true
-		case att.Locked(c.now):
-			// Another lock type answers with its own error; a captcha
-			// would not open it.
-		case failuresInWindow(att, g.cfg.Lockout.Window, c.now) >= v.cfg.After:
-			required = true
-		}
-	}
-	if !required {
-		return store.LockNone, nil
-	}
-	ans := c.answerFor(v.cfg.Provider)
-	if ans.response == "" {
-		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaMissing)
-		g.logFailure(c, "captcha_missing", uid)
-		if captchaLocked {
-			return store.LockNone, errCode(CodeLockedCaptcha)
-		}
-		return store.LockNone, errCode(CodeCaptchaInvalid)
-	}
-	ok, err := v.verify(ctx, ans, c.clientIP)
-	if err != nil {
-		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaError)
-		g.unlimitClient(c)
-		// writeError logs the cause (secret-free by construction) with a
-		// request id at Warn.
-		return store.LockNone, &Error{
-			Code:        CodeUnavailable,
-			Description: "The CAPTCHA could not be verified: the CAPTCHA provider is unavailable. Try again later.",
-			RetryAfter:  5 * time.Second,
-			Cause:       err,
-		}
-	}
-	if !ok {
-		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaInvalid)
-		g.logFailure(c, "captcha_invalid", uid)
-		return store.LockNone, errCode(CodeCaptchaInvalid)
-	}
-	g.obs.CaptchaVerified(v.cfg.Provider, CaptchaValid)
-	c.guard.captchaSolved = true
-	return store.LockCaptcha, nil
-}
-
-// jsonBody returns the request's JSON object body once the handler has
-// read it (nil before, or when it is not an object), parsed at most once
-// per call.
-func (c *call) jsonBody() map[string]any {
-	if !c.guard.bodyParsed {
-		c.guard.bodyParsed = true
-		if sb, ok := c.r.Body.(spentBody); ok && len(sb.data) > 0 {
-			_ = json.Unmarshal(sb.data, &c.guard.body)
-		}
-	}
-	return c.guard.body
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"go.uber.org/zap"
 )
 
 // grant is what a successful login hands out: a login session, an access
@@ -204,4 +205,29 @@ func (g *Gateway) updateAccount(ctx context.Context, ref store.AccountRef, befor
 	}
 	g.cache.invalidateAccount(ref.Tenant, ref.UID)
 	return err
+}
+
+// issuesHandles reports whether the named tenant hands out access-token
+// handles instead of JWTs.
+func (g *Gateway) issuesHandles(tenant string) bool {
+	t, err := g.tenantByName(tenant)
+	return err == nil && t.TokenFormat == TokenFormatUUID
+}
+
+// revokeSession ends a login session of account uid of tenant: the
+// session is revoked in the store (which deletes its refresh and PIN
+// session tokens) and its access tokens stop working in this process at
+// once. The login page's logout calls it.
+func (g *Gateway) revokeSession(ctx context.Context, tenant, uid, sid string) error {
+	now := g.now()
+	err := g.store.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.RevokeSession(sid, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	g.cache.revokeSessions([]string{sid}, now, g.cfg.AccessTTL)
+	g.log.Debug("browser session logged out", zap.String("tenant", tenant), zap.String("uid", uid))
+	return nil
 }

@@ -99,12 +99,6 @@ func (h *hasher) observeWait(d time.Duration) {
 	}
 }
 
-// HashQueue reports the hashing semaphore's state: requests waiting for a
-// slot, slots in use, and slots in all.
-func (g *Gateway) HashQueue() (waiting, inUse, capacity int) {
-	return g.hasher.slots.state()
-}
-
 // hash returns the encoded hash of secret with the current pepper and
 // parameters, taking a hashing slot for client (a rateKey).
 func (h *hasher) hash(ctx context.Context, client, secret string) (string, error) {

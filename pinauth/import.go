@@ -159,7 +159,7 @@ func (a *Admin) importBatch(ctx context.Context, c *call, batch []importRecord, 
 				continue
 			}
 			var err error
-			if outcomes[i], reasons[i], err = a.g.upsertImported(tx, c, &batch[i]); err != nil {
+			if outcomes[i], reasons[i], err = upsertImported(tx, c.tenant.Name, c.now, &batch[i]); err != nil {
 				return err
 			}
 		}
@@ -189,21 +189,22 @@ func (a *Admin) importBatch(ctx context.Context, c *call, batch []importRecord, 
 	return nil
 }
 
-// upsertImported creates the record's account or brings the stored one up
-// to date. A taken identifier fails the record, not the transaction.
-func (g *Gateway) upsertImported(tx store.Tx, c *call, rec *importRecord) (importOutcome, string, error) {
-	cur, found, err := tx.Account(c.tenant.Name, rec.uid)
+// upsertImported creates the record's account in tenant or brings the
+// stored one up to date, at now. A taken identifier fails the record, not
+// the transaction.
+func upsertImported(tx store.Tx, tenant string, now time.Time, rec *importRecord) (importOutcome, string, error) {
+	cur, found, err := tx.Account(tenant, rec.uid)
 	if err != nil {
 		return importFailed, "", err
 	}
 	if !found {
 		a := store.Account{
-			Tenant: c.tenant.Name, UID: rec.uid, Active: rec.active, NeedsSecretReset: true,
-			CreatedAt: rec.created, ModifiedAt: c.now, NoOfLogins: rec.logins,
+			Tenant: tenant, UID: rec.uid, Active: rec.active, NeedsSecretReset: true,
+			CreatedAt: rec.created, ModifiedAt: now, NoOfLogins: rec.logins,
 			LastLoginAt: rec.lastLogin, LastLoginLocation: rec.lastLoginL,
 		}
 		if a.CreatedAt.IsZero() {
-			a.CreatedAt = c.now
+			a.CreatedAt = now
 		}
 		rec.in.apply(&a)
 		if err := tx.CreateAccount(a); err != nil {
@@ -222,7 +223,7 @@ func (g *Gateway) upsertImported(tx store.Tx, c *call, rec *importRecord) (impor
 	if sameImported(&cur, &next) {
 		return importSkipped, "", nil
 	}
-	next.ModifiedAt = c.now
+	next.ModifiedAt = now
 	if _, err := tx.SaveAccount(next); err != nil {
 		if d, ok := store.IsDuplicate(err); ok {
 			return importFailed, duplicateReason(d), nil

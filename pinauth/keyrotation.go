@@ -72,27 +72,6 @@ func ListKeys(ctx context.Context, st store.Store) ([]KeyInfo, error) {
 	return out, nil
 }
 
-// RotateKey retires the signing key and makes a new one of the configured
-// algorithm the signing key, for this gateway at once and for every other
-// gateway on the store within keyReloadInterval. Tokens signed with the
-// retired key keep verifying until they expire (AccessTTL after the
-// rotation). It returns the retired and the new key. When another process
-// rotates at the same moment, one new key results and both calls report
-// it. A configured signing_key cannot be rotated (ErrOperatorKey).
-func (g *Gateway) RotateKey(ctx context.Context) (retired []KeyInfo, current KeyInfo, err error) {
-	if g.operatorKey != nil {
-		return nil, KeyInfo{}, ErrOperatorKey
-	}
-	g.keyMu.Lock()
-	defer g.keyMu.Unlock()
-	retired, err = g.rotateLocked(ctx, farFuture) // an operator rotates whatever signs now
-	if err != nil {
-		return nil, KeyInfo{}, err
-	}
-	cur := g.keys.Load().current
-	return retired, KeyInfo{ID: cur.id, Alg: cur.alg, CreatedAt: cur.createdAt}, nil
-}
-
 // rotateLocked retires the active keys of the configured algorithm created
 // at or before due, as the store has them now, and adds a new key only if
 // no active key exists then. Two rotators racing both retire the same old

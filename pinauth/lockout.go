@@ -7,16 +7,6 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// callGuard is the brute-force bookkeeping of one API call: a call is
-// rate-limited once and verifies its captcha once, however many credential
-// checks it makes.
-type callGuard struct {
-	rateCounted   bool
-	captchaSolved bool
-	bodyParsed    bool
-	body          map[string]any
-}
-
 // failuresInWindow is the failure count that still counts at now: an
 // ended lock or window starts afresh (as Store.ReserveAttempt decides).
 func failuresInWindow(att store.Attempts, window time.Duration, now time.Time) int {

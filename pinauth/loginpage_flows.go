@@ -303,7 +303,7 @@ func (p *loginPage) postLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if bs := p.sessionCookie(r); bs != nil {
-		if err := p.g.revokeBrowserSession(r.Context(), bs); err != nil {
+		if err := p.g.revokeSession(r.Context(), bs.Tenant, bs.UID, bs.SID); err != nil {
 			// Fail closed: keep the cookies so the user can retry, and
 			// say the logout did not happen.
 			p.logFault(r, "logout", err)

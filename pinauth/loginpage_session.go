@@ -5,10 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"go.uber.org/zap"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // startSession sets the cookies of a successful login: the browser
@@ -133,21 +129,4 @@ func (f *refreshFlights) do(key string, now time.Time, fn func() (*browserSessio
 	}
 	close(fl.done)
 	return fl.bs, fl.err
-}
-
-// revokeBrowserSession ends a browser's login session: the session is
-// revoked in the store (which deletes its refresh and PIN session tokens)
-// and its access tokens stop working in this process at once.
-func (g *Gateway) revokeBrowserSession(ctx context.Context, bs *browserSession) error {
-	now := g.now()
-	err := g.store.Update(ctx, func(tx store.Tx) error {
-		_, err := tx.RevokeSession(bs.SID, now)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	g.cache.revokeSessions([]string{bs.SID}, now, g.cfg.AccessTTL)
-	g.log.Debug("browser session logged out", zap.String("tenant", bs.Tenant), zap.String("uid", bs.UID))
-	return nil
 }

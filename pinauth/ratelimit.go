@@ -198,29 +198,3 @@ func rateKey(ip string) string {
 	p, _ := a.Prefix(64)
 	return p.String()
 }
-
-// limitClient applies the per-client rate limit to a call's credential
-// checks: the first check of a call counts, later ones of the same call
-// (several answers in one request) do not. Over the limit → 429 with
-// Retry-After.
-func (g *Gateway) limitClient(c *call) error {
-	if c.guard.rateCounted {
-		return nil
-	}
-	ok, wait := g.limiter.allow(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
-	if !ok {
-		g.logFailure(c, "rate_limited", "")
-		return &Error{Code: CodeTooManyRequests, RetryAfter: wait}
-	}
-	c.guard.rateCounted = true
-	return nil
-}
-
-// unlimitClient refunds the call's counted check (used when the check
-// could not take place for a reason that is not the client's).
-func (g *Gateway) unlimitClient(c *call) {
-	if c.guard.rateCounted {
-		g.limiter.refund(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
-		c.guard.rateCounted = false
-	}
-}
