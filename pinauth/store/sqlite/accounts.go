@@ -175,20 +175,35 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if err != nil {
 		return true, fmt.Errorf("sqlite store: save account: %w", err)
 	}
-	if _, err := x.exec(`UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
-		doc, a.Tenant, a.UID); err != nil {
-		return true, x.s.fault("save account", err)
-	}
-	if !same {
-		if _, err := x.exec(`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
+	if same {
+		// One statement: nothing to undo if it fails.
+		if _, err := x.exec(`UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
+			doc, a.Tenant, a.UID); err != nil {
 			return true, x.s.fault("save account", err)
 		}
+		x.announce(store.Invalidation{Account: a.Ref()})
+		return true, nil
+	}
+	// An identifier can still collide where the checks above let the
+	// name pass (one the account shares with another from before names
+	// were unique, which that account has under the same kind): the
+	// savepoint undoes the document and identifiers written before it,
+	// so that a caller going on with the transaction commits none of it.
+	err = x.savepoint(func() error {
+		if _, err := x.exec(`UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
+			doc, a.Tenant, a.UID); err != nil {
+			return x.s.fault("save account", err)
+		}
+		if _, err := x.exec(`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
+			return x.s.fault("save account", err)
+		}
 		if err := x.insertIdentifiers(&a, ids); err != nil {
-			return true, err
+			return err
 		}
-		if err := x.writeNames(&a, claims); err != nil {
-			return true, err
-		}
+		return x.writeNames(&a, claims)
+	})
+	if err != nil {
+		return true, err
 	}
 	x.announce(store.Invalidation{Account: a.Ref()})
 	return true, nil

@@ -90,6 +90,28 @@ func (x *txn) queryRow(query string, args ...any) *sql.Row {
 	return x.tx.QueryRowContext(x.ctx, query, args...)
 }
 
+// savepoint runs fn so that when it fails, everything it wrote is undone
+// and the transaction stays usable: SQLite undoes a failed statement, but
+// not the statements before it.
+func (x *txn) savepoint(fn func() error) error {
+	if _, err := x.exec(`SAVEPOINT sp`); err != nil {
+		return x.s.fault("savepoint", err)
+	}
+	if err := fn(); err != nil {
+		// ROLLBACK TO keeps the savepoint open; RELEASE ends it.
+		for _, q := range []string{`ROLLBACK TO sp`, `RELEASE sp`} {
+			if _, rbErr := x.exec(q); rbErr != nil {
+				return errors.Join(err, x.s.fault("savepoint", rbErr))
+			}
+		}
+		return err
+	}
+	if _, err := x.exec(`RELEASE sp`); err != nil {
+		return x.s.fault("savepoint", err)
+	}
+	return nil
+}
+
 // affected returns the row count of res, or err.
 func affected(res sql.Result, err error) (int, error) {
 	if err != nil {

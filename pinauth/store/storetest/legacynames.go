@@ -97,6 +97,42 @@ func RunLegacyNames(t *testing.T, open func(t *testing.T, before, during []store
 			}
 		}, []store.Account{victim, attacker}, nil},
 
+		{"a save refused for an identifier a sharer has changes nothing, even when the transaction commits", func(t *testing.T, s store.Store) {
+			// The name is the writer's (held, or shared from before), so
+			// only the identifier itself collides: the other account has
+			// it under the same kind.
+			for _, c := range []struct {
+				uid, field string
+				change     func(a *store.Account)
+			}{
+				{"u-victim", "username", func(a *store.Account) { a.Username = "VICTIM@example.com" }},
+				{"u-attacker", "email", func(a *store.Account) {
+					a.Emails = []store.Email{{Type: "Primary", Value: "Victim@Example.com"}}
+				}},
+			} {
+				orig := mustAccount(t, s, tenantA, c.uid)
+				a := orig
+				c.change(&a)
+				update(t, s, func(tx store.Tx) error {
+					found, err := tx.SaveAccount(a)
+					if !found {
+						t.Errorf("SaveAccount(%s) found = false", c.uid)
+					}
+					wantDuplicate(t, "SaveAccount("+c.uid+") of an identifier another account has", err, c.field)
+					// The transaction goes on and commits.
+					return tx.CreateAccount(account("u-after-"+c.uid, "", "", ""))
+				})
+				checkAccount(t, mustAccount(t, s, tenantA, c.uid), orig)
+				if got := mustAccount(t, s, tenantA, "u-after-"+c.uid); got.UID == "" {
+					t.Errorf("the write after the refused save of %s was lost", c.uid)
+				}
+			}
+			if uidBy(t, s, tenantA, store.IdentEmail, "victim@example.com") != "u-victim" ||
+				uidBy(t, s, tenantA, store.IdentUsername, "victim@example.com") != "u-attacker" {
+				t.Error("after the refused saves the identifiers find other accounts")
+			}
+		}, []store.Account{victim, attacker}, nil},
+
 		{"deleting a sharer ends its conflict", func(t *testing.T, s store.Store) {
 			update(t, s, func(tx store.Tx) error {
 				_, err := tx.DeleteAccount(tenantA, "u-attacker")
