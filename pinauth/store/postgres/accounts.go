@@ -174,7 +174,17 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	}
 	ids, err := rows.Identifiers(&a)
 	if err != nil {
-		return false, err
+		// A missing account and a stale version are answered first, as
+		// when the identifiers are fine.
+		switch found, verr := x.checkVersion(x.tx, &a); {
+		case errors.Is(verr, store.ErrVersionConflict):
+			return true, verr
+		case verr != nil:
+			return false, x.s.fault("save account", verr)
+		case !found:
+			return false, nil
+		}
+		return true, err
 	}
 	doc, err := rows.EncodeAccount(&a)
 	if err != nil {
@@ -198,16 +208,11 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			var version int64
-			switch err := tx.QueryRow(x.ctx, `SELECT version FROM accounts WHERE tenant = $1 AND uid = $2`,
-				a.Tenant, a.UID).Scan(&version); {
-			case noRows(err):
-				found = false
-				return nil
-			case err != nil:
-				return err
+			found, err = x.checkVersion(tx, &a)
+			if found && err == nil {
+				err = store.ErrVersionConflict // changed since the UPDATE looked
 			}
-			return store.ErrVersionConflict
+			return err
 		}
 		for _, id := range removed {
 			if _, err := tx.Exec(x.ctx, `DELETE FROM identifiers WHERE tenant = $1 AND kind = $2 AND value = $3`,
@@ -244,6 +249,22 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 		return false, nil
 	}
 	x.announce(store.Invalidation{Account: a.Ref()})
+	return true, nil
+}
+
+// checkVersion reads the stored version of a's account: found=false when
+// there is none, ErrVersionConflict when it is not a.Version.
+func (x *txn) checkVersion(tx pgx.Tx, a *store.Account) (bool, error) {
+	var version int64
+	switch err := tx.QueryRow(x.ctx, `SELECT version FROM accounts WHERE tenant = $1 AND uid = $2`,
+		a.Tenant, a.UID).Scan(&version); {
+	case noRows(err):
+		return false, nil
+	case err != nil:
+		return false, err
+	case version != a.Version:
+		return true, store.ErrVersionConflict
+	}
 	return true, nil
 }
 

@@ -14,6 +14,7 @@ var identifierCases = []testCase{
 	{"CreateAccount rejects each kind of duplicate with a DuplicateError naming the field", testCreateDuplicates},
 	{"a rejected CreateAccount writes nothing and the transaction goes on", testCreateRejectedLeavesNothing},
 	{"CreateAccount rejects an account listing one identifier twice", testDuplicateWithinAccount},
+	{"SaveAccount answers a missing account, then a stale version, before an identifier listed twice", testSaveCheckOrder},
 	{"SaveAccount rewrites the identifiers so the old ones no longer find the account", testSaveRewritesIdentifiers},
 	{"SaveAccount rejects an identifier another account holds and changes nothing", testSaveDuplicates},
 }
@@ -168,6 +169,34 @@ func testDuplicateWithinAccount(t *testing.T, s store.Store) {
 	if _, found, _ := s.Account(t.Context(), tenantA, "u1"); found {
 		t.Error("the rejected account was stored")
 	}
+}
+
+func testSaveCheckOrder(t *testing.T, s store.Store) {
+	createAccounts(t, s, account("u1", "one@example.com", "", ""))
+	orig := mustAccount(t, s, tenantA, "u1")
+	twice := func(a store.Account) store.Account {
+		a.Emails = []store.Email{{Type: "Primary", Value: "twice@example.com"}, {Type: "Secondary", Value: "Twice@Example.com"}}
+		return a
+	}
+	missing := twice(account("u-missing", "", "", ""))
+	missing.Version = 1
+	stale := twice(orig)
+	stale.Version = orig.Version + 1
+	update(t, s, func(tx store.Tx) error {
+		if found, err := tx.SaveAccount(missing); found || err != nil {
+			t.Errorf("SaveAccount(a missing account listing an email twice) = found %v, err %v; want not found and no error", found, err)
+		}
+		if found, err := tx.SaveAccount(stale); !found || !errors.Is(err, store.ErrVersionConflict) {
+			t.Errorf("SaveAccount(a stale version listing an email twice) = found %v, err %v; want ErrVersionConflict", found, err)
+		}
+		found, err := tx.SaveAccount(twice(orig))
+		if !found {
+			t.Error("SaveAccount(the current version listing an email twice) found = false")
+		}
+		wantDuplicate(t, "SaveAccount(the current version listing an email twice)", err, "email")
+		return nil
+	})
+	checkAccount(t, mustAccount(t, s, tenantA, "u1"), orig)
 }
 
 func testSaveRewritesIdentifiers(t *testing.T, s store.Store) {
