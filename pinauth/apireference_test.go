@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // TestAPIReferenceMatchesTheRouterAndTheCatalogue keeps docs/api-reference.md
@@ -72,16 +74,16 @@ func TestAPIReferenceMatchesTheRouterAndTheCatalogue(t *testing.T) {
 	for _, m := range errorRow.FindAllStringSubmatch(errs, -1) {
 		code, _ := strconv.Atoi(m[1])
 		status, _ := strconv.Atoi(m[2])
-		e, ok := catalogue[Code(code)]
+		e, ok := lrerr.Lookup(Code(code))
 		switch {
 		case !ok:
 			t.Errorf("the reference lists error %d, which the catalogue does not have", code)
-		case e.status != status || e.message != m[3]:
-			t.Errorf("error %d: the reference says %d %q, the catalogue %d %q", code, status, m[3], e.status, e.message)
+		case e.Status != status || e.Message != m[3]:
+			t.Errorf("error %d: the reference says %d %q, the catalogue %d %q", code, status, m[3], e.Status, e.Message)
 		}
 		seen[Code(code)] = true
 	}
-	for code := range catalogue {
+	for _, code := range lrerr.Codes() {
 		if !seen[code] {
 			t.Errorf("the catalogue has error %d but the reference does not list it", code)
 		}

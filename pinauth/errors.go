@@ -1,214 +1,68 @@
 package pinauth
 
-import (
-	"errors"
-	"net/http"
-	"time"
+import "github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+
+// The error catalogue lives in package lrerr; these aliases keep the
+// core's names while the call sites move to it.
+type (
+	// Code is lrerr.Code.
+	Code = lrerr.Code
+	// Error is lrerr.Error.
+	Error = lrerr.Error
+	// FieldError is lrerr.FieldError.
+	FieldError = lrerr.FieldError
 )
 
-// Code is a LoginRadius error code.
-type Code int
-
-// The error codes the gateway returns (see spec/api.md §4).
+// The error codes, as in lrerr.
 const (
-	CodeAPIKeyUnauthorized    Code = 901
-	CodeAPISecretInvalid      Code = 902
-	CodeAccessTokenInvalid    Code = 905
-	CodeAccessTokenExpired    Code = 906
-	CodeParameterFormat       Code = 908
-	CodeEmailTaken            Code = 936
-	CodeUsernameTaken         Code = 1017
-	CodePhoneTaken            Code = 1058
-	CodeUserNotFound          Code = 938
-	CodePostBodyInvalid       Code = 965
-	CodeBadCredentials        Code = 966
-	CodeCaptchaInvalid        Code = 982
-	CodeAccountBlocked        Code = 991
-	CodeAccessTokenMissing    Code = 1060
-	CodePutBodyInvalid        Code = 1079
-	CodeOTPInvalid            Code = 1067
-	CodeOTPUsed               Code = 1068
-	CodeOTPExpired            Code = 1069
-	CodeBodyInvalid           Code = 1090
-	CodeSecurityAnswerWrong   Code = 1093
-	CodeEmailLimit            Code = 1122
-	CodeSMSLimit              Code = 1123
-	CodeLockedCaptcha         Code = 1132
-	CodeValidation            Code = 1134
-	CodeSecondFactorInvalid   Code = 1193
-	CodeLockedSuspended       Code = 1198
-	CodeRefreshTokenInvalid   Code = 1217
-	CodePINNotConfigured      Code = 1233
-	CodePINMissing            Code = 1234
-	CodePINNotAvailable       Code = 1235
-	CodePINInvalid            Code = 1236
-	CodePINAuthTokenInvalid   Code = 1239
-	CodePINAuthTokenExpired   Code = 1240
-	CodeCurrentPINInvalid     Code = 1241
-	CodePINRequired           Code = 1243
-	CodeSessionTokenInvalid   Code = 1245
-	CodeSessionTokenExpired   Code = 1246
-	CodeResetPINURLInvalid    Code = 1248
-	CodeSecurityAnswersNotSet Code = 1259
-	CodePlanExpired           Code = 6003
-	CodeTooManyRequests       Code = 429
-	CodeUnavailable           Code = 503
-	// CodeNotFound is ours: an unknown API path or method.
-	CodeNotFound Code = 404
-	// CodeInternal is ours: an unexpected fault; the client sees no detail.
-	CodeInternal Code = 500
+	CodeAPIKeyUnauthorized    = lrerr.CodeAPIKeyUnauthorized
+	CodeAPISecretInvalid      = lrerr.CodeAPISecretInvalid
+	CodeAccessTokenInvalid    = lrerr.CodeAccessTokenInvalid
+	CodeAccessTokenExpired    = lrerr.CodeAccessTokenExpired
+	CodeParameterFormat       = lrerr.CodeParameterFormat
+	CodeEmailTaken            = lrerr.CodeEmailTaken
+	CodeUsernameTaken         = lrerr.CodeUsernameTaken
+	CodePhoneTaken            = lrerr.CodePhoneTaken
+	CodeUserNotFound          = lrerr.CodeUserNotFound
+	CodePostBodyInvalid       = lrerr.CodePostBodyInvalid
+	CodeBadCredentials        = lrerr.CodeBadCredentials
+	CodeCaptchaInvalid        = lrerr.CodeCaptchaInvalid
+	CodeAccountBlocked        = lrerr.CodeAccountBlocked
+	CodeAccessTokenMissing    = lrerr.CodeAccessTokenMissing
+	CodePutBodyInvalid        = lrerr.CodePutBodyInvalid
+	CodeOTPInvalid            = lrerr.CodeOTPInvalid
+	CodeOTPUsed               = lrerr.CodeOTPUsed
+	CodeOTPExpired            = lrerr.CodeOTPExpired
+	CodeBodyInvalid           = lrerr.CodeBodyInvalid
+	CodeSecurityAnswerWrong   = lrerr.CodeSecurityAnswerWrong
+	CodeEmailLimit            = lrerr.CodeEmailLimit
+	CodeSMSLimit              = lrerr.CodeSMSLimit
+	CodeLockedCaptcha         = lrerr.CodeLockedCaptcha
+	CodeValidation            = lrerr.CodeValidation
+	CodeSecondFactorInvalid   = lrerr.CodeSecondFactorInvalid
+	CodeLockedSuspended       = lrerr.CodeLockedSuspended
+	CodeRefreshTokenInvalid   = lrerr.CodeRefreshTokenInvalid
+	CodePINNotConfigured      = lrerr.CodePINNotConfigured
+	CodePINMissing            = lrerr.CodePINMissing
+	CodePINNotAvailable       = lrerr.CodePINNotAvailable
+	CodePINInvalid            = lrerr.CodePINInvalid
+	CodePINAuthTokenInvalid   = lrerr.CodePINAuthTokenInvalid
+	CodePINAuthTokenExpired   = lrerr.CodePINAuthTokenExpired
+	CodeCurrentPINInvalid     = lrerr.CodeCurrentPINInvalid
+	CodePINRequired           = lrerr.CodePINRequired
+	CodeSessionTokenInvalid   = lrerr.CodeSessionTokenInvalid
+	CodeSessionTokenExpired   = lrerr.CodeSessionTokenExpired
+	CodeResetPINURLInvalid    = lrerr.CodeResetPINURLInvalid
+	CodeSecurityAnswersNotSet = lrerr.CodeSecurityAnswersNotSet
+	CodePlanExpired           = lrerr.CodePlanExpired
+	CodeTooManyRequests       = lrerr.CodeTooManyRequests
+	CodeUnavailable           = lrerr.CodeUnavailable
+	CodeNotFound              = lrerr.CodeNotFound
+	CodeInternal              = lrerr.CodeInternal
 )
 
-// entry is one row of the catalogue.
-type entry struct {
-	status      int
-	message     string
-	description string
-}
-
-// catalogue maps every code to its HTTP status, Message and default
-// Description. It is the only place response texts are defined.
-var catalogue = map[Code]entry{
-	CodeAPIKeyUnauthorized:    {403, "The API key is unauthorized", "The API key is invalid or not authorized for this tenant."},
-	CodeAPISecretInvalid:      {401, "The API secret is unauthorized", "The API secret is missing or invalid."},
-	CodeAccessTokenInvalid:    {403, "Access token is invalid", "The provided access token is invalid."},
-	CodeAccessTokenExpired:    {403, "Access token has expired", "The provided access token has expired; obtain a new one."},
-	CodeParameterFormat:       {403, "A parameter is not formatted correctly", "A parameter is not formatted correctly."},
-	CodeEmailTaken:            {403, "Email address is already registered with your LoginRadius site", "The email address is already registered with this tenant; use another one."},
-	CodeUsernameTaken:         {403, "This username is already registered with this website", "The user name is already taken in this tenant (as a user name, an email, a phone or a Uid); use another one."},
-	CodePhoneTaken:            {403, "Phone number is already registered with your LoginRadius site", "The phone number is already taken in this tenant (as a phone or a user name); use another one."},
-	CodeUserNotFound:          {403, "User does not exist", "The user does not exist."},
-	CodePostBodyInvalid:       {400, "The post body is invalid", "The request body is not valid JSON of the expected shape."},
-	CodeBadCredentials:        {401, "Invalid user ID and/or password", "The user ID and/or password you entered is invalid."},
-	CodeCaptchaInvalid:        {403, "CAPTCHA is invalid", "The CAPTCHA response is missing or invalid."},
-	CodeAccountBlocked:        {403, "Your account is blocked", "This account is blocked; contact the site administrator."},
-	CodeAccessTokenMissing:    {400, "Access token is missing", "The access token is a required parameter."},
-	CodePutBodyInvalid:        {400, "Put body is invalid", "The request body is not valid JSON of the expected shape."},
-	CodeOTPInvalid:            {403, "Invalid OTP Code", "The OTP code is invalid."},
-	CodeOTPUsed:               {403, "The OTP has already been used", "The OTP has already been used; request a new one."},
-	CodeOTPExpired:            {403, "Verification OTP has expired", "The OTP has expired; request a new one."},
-	CodeBodyInvalid:           {400, "Invalid request body or payload", "The request body or payload is invalid."},
-	CodeSecurityAnswerWrong:   {403, "Your security answer is incorrect", "The security answer you entered is incorrect."},
-	CodeEmailLimit:            {403, "You have reached a limit for sending emails", "Too many emails were requested; try again later."},
-	CodeSMSLimit:              {403, "You have reached a limit for sending SMS", "Too many SMS were requested; try again later."},
-	CodeLockedCaptcha:         {403, "Your account has been locked", "Your account has been locked; retry with a solved CAPTCHA."},
-	CodeValidation:            {403, "Validation failed for one or more fields", "Validation failed for one or more fields; see Errors."},
-	CodeSecondFactorInvalid:   {403, "Two factor validation token is invalid", "The second-factor token is invalid or has expired."},
-	CodeLockedSuspended:       {403, "Your account has been locked", "Your account has been locked after too many failed attempts; try again after LoginLockedTimeout."},
-	CodeRefreshTokenInvalid:   {403, "Refresh token invalid", "The refresh token is invalid, expired or already used."},
-	CodePINNotConfigured:      {403, "PIN Authentication is not configured.", "PIN authentication is not configured for this tenant."},
-	CodePINMissing:            {403, "PIN is required", "The PIN is a required parameter."},
-	CodePINNotAvailable:       {403, "PIN is not available", "This account has no PIN set."},
-	CodePINInvalid:            {401, "Invalid PIN", "Please use a valid PIN for the Authentication."},
-	CodePINAuthTokenInvalid:   {403, "PINAuth token is invalid", "The PINAuth token is invalid."},
-	CodePINAuthTokenExpired:   {403, "PINAuth token has expired", "The PINAuth token has expired; log in again."},
-	CodeCurrentPINInvalid:     {401, "Current pin is invalid", "The current PIN you entered is invalid."},
-	CodePINRequired:           {403, "PIN is required", "A PIN must be set for this account; use Data.PINAuthToken to set it."},
-	CodeSessionTokenInvalid:   {403, "Session token is invalid", "The session token is invalid."},
-	CodeSessionTokenExpired:   {403, "Session token has expired", "The session token has expired; log in with your password again."},
-	CodeResetPINURLInvalid:    {403, "The reset pin URL is invalid", "The reset PIN URL is not an allowed origin of this tenant."},
-	CodeSecurityAnswersNotSet: {403, "Security question two factor authentication is not verified on the profile", "Security question answers are not set for this account."},
-	CodePlanExpired:           {403, "Trial plan expired", "The trial plan has expired. To continue using the service, please contact support."},
-	CodeTooManyRequests:       {429, "Too many requests in a particular time frame", "Too many requests from this client; retry after the time in Retry-After."},
-	CodeUnavailable:           {503, "Service temporarily unavailable", "The service is temporarily unavailable; retry after the time in Retry-After."},
-	CodeNotFound:              {404, "The requested resource was not found", "No API endpoint matches this method and path."},
-	CodeInternal:              {500, "An internal error occurred", "An internal error occurred; the request was not completed."},
-}
-
-// Error is a client-facing error in LoginRadius's shape. The core returns
-// it (or wraps it) for every failure a client may see; one function,
-// writeError, turns it into a response.
-type Error struct {
-	Code Code
-	// Description overrides the catalogue's description when not "".
-	Description string
-	// Fields are field errors (code 1134).
-	Fields []FieldError
-	// Data is extra response data (PINAuthToken, LoginLockedTimeout).
-	Data map[string]any
-	// RetryAfter sets a Retry-After header when positive.
-	RetryAfter time.Duration
-	// Status overrides the catalogue status when not 0 (oversized bodies
-	// answer 413 with a body-invalid code).
-	Status int
-	// Cause is the internal error behind a 500/503; logged, never sent.
-	Cause error
-}
-
-// FieldError is one entry of a 1134 response's Errors list.
-type FieldError struct {
-	FieldName    string `json:"FieldName"`
-	ErrorMessage string `json:"ErrorMessage"`
-}
-
-func (e *Error) Error() string {
-	msg := catalogue[e.Code].message
-	if e.Cause != nil {
-		return msg + ": " + e.Cause.Error()
-	}
-	return msg
-}
-
-// Unwrap returns the internal cause.
-func (e *Error) Unwrap() error { return e.Cause }
-
-// errCode returns a new *Error for code.
-func errCode(code Code) *Error { return &Error{Code: code} }
-
-// errDesc returns a new *Error for code with a specific description.
-func errDesc(code Code, desc string) *Error { return &Error{Code: code, Description: desc} }
-
-// errInternal wraps a fault: the client sees only the catalogue text.
-func errInternal(cause error) *Error { return &Error{Code: CodeInternal, Cause: cause} }
-
-// errUnavailable wraps a store fault or a full queue: fail closed with 503.
-func errUnavailable(cause error) *Error {
-	return &Error{Code: CodeUnavailable, Cause: cause, RetryAfter: 5 * time.Second}
-}
-
-// asError converts any error to the *Error the client will see. Store and
-// context faults become 503: the gateway fails closed.
-func asError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return errUnavailable(err)
-}
-
-// status returns the HTTP status of e.
-func (e *Error) status() int {
-	if e.Status != 0 {
-		return e.Status
-	}
-	if st := catalogue[e.Code].status; st != 0 {
-		return st
-	}
-	return http.StatusInternalServerError
-}
-
-// errorBody is the wire shape of an error.
-type errorBody struct {
-	Description           string         `json:"Description"`
-	ErrorCode             int            `json:"ErrorCode"`
-	Message               string         `json:"Message"`
-	IsProviderError       bool           `json:"IsProviderError"`
-	ProviderErrorResponse any            `json:"ProviderErrorResponse"`
-	Errors                []FieldError   `json:"Errors,omitempty"`
-	Data                  map[string]any `json:"Data,omitempty"`
-}
-
-func (e *Error) body() errorBody {
-	ent := catalogue[e.Code]
-	desc := ent.description
-	if e.Description != "" {
-		desc = e.Description
-	}
-	return errorBody{
-		Description: desc,
-		ErrorCode:   int(e.Code),
-		Message:     ent.message,
-		Errors:      e.Fields,
-		Data:        e.Data,
-	}
-}
+func errCode(code Code) *Error              { return lrerr.New(code) }
+func errDesc(code Code, desc string) *Error { return lrerr.WithDescription(code, desc) }
+func errInternal(cause error) *Error        { return lrerr.Internal(cause) }
+func errUnavailable(cause error) *Error     { return lrerr.Unavailable(cause) }
+func asError(err error) *Error              { return lrerr.As(err) }

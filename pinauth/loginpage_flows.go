@@ -182,7 +182,7 @@ func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
 		if e.Code == CodeLockedCaptcha || e.Code == CodeCaptchaInvalid {
 			d.Captcha = p.captchaFor(true)
 		}
-		p.renderPassword(w, r, e.status(), ret, d)
+		p.renderPassword(w, r, e.HTTPStatus(), ret, d)
 	}
 }
 
@@ -212,7 +212,7 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 			// That was the last attempt: the lock also ended this
 			// device's PIN session.
 			p.clearPINDevice(w)
-			p.renderPassword(w, r, lock.status(), ret, &pageData{Error: p.errorText(r, lock, nil), Field: "identifier"})
+			p.renderPassword(w, r, lock.HTTPStatus(), ret, &pageData{Error: p.errorText(r, lock, nil), Field: "identifier"})
 			return
 		}
 		d := &pageData{Error: p.errorText(r, e, dev), Field: "pin"}
@@ -223,18 +223,18 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 				d.Error += " Please also complete the check below."
 			}
 		}
-		p.renderPIN(w, r, e.status(), dev, ret, d)
+		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, d)
 	case CodeCaptchaInvalid:
 		// Enough wrong PINs that the next one needs a solved captcha.
-		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin",
+		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin",
 			Captcha: p.captchaFor(true)})
 	case CodeValidation, CodePINMissing, CodeTooManyRequests, CodeUnavailable, CodeInternal:
-		p.renderPIN(w, r, e.status(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
+		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
 	default:
 		// Locked, blocked, expired or invalidated session token, no PIN:
 		// this device's PIN session is over; the password is needed.
 		p.clearPINDevice(w)
-		p.renderPassword(w, r, e.status(), ret, &pageData{Error: p.errorText(r, e, dev), Field: "identifier"})
+		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, dev), Field: "identifier"})
 	}
 }
 
@@ -255,9 +255,9 @@ func (p *loginPage) postSetPIN(w http.ResponseWriter, r *http.Request) {
 	case e == nil:
 		p.finish(w, r, res, len(pin), nil, ret)
 	case e.Code == CodeValidation || e.Code == CodePINMissing || e.Code == CodeTooManyRequests || e.Code == CodeUnavailable:
-		p.renderSetPIN(w, r, e.status(), token, ret, &pageData{Error: p.errorText(r, e, nil), Field: "pin"})
+		p.renderSetPIN(w, r, e.HTTPStatus(), token, ret, &pageData{Error: p.errorText(r, e, nil), Field: "pin"})
 	default:
-		p.renderPassword(w, r, e.status(), ret, &pageData{Error: p.errorText(r, e, nil), Field: "identifier"})
+		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, nil), Field: "identifier"})
 	}
 }
 
@@ -272,7 +272,7 @@ func (p *loginPage) finish(w http.ResponseWriter, r *http.Request, res any, pinL
 		return
 	}
 	if e := p.startSession(w, r, lr, pinLength, dev); e != nil {
-		p.renderPassword(w, r, e.status(), ret, &pageData{Error: p.errorText(r, e, nil)})
+		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, nil)})
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -51,7 +51,7 @@ func (g *Gateway) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		secs := int(e.RetryAfter.Seconds() + 0.999)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
-	writeJSON(w, e.status(), e.body())
+	writeJSON(w, e.HTTPStatus(), e.Body())
 }
 
 // newRequestID returns a short random id for correlating logs.

@@ -6,7 +6,7 @@
 // documents that describe it, and for each document the JSON type of
 // every key of its outputFormat and of its post parameters. It copies no
 // prose and no example value, only key names and JSON types. It also
-// writes pinauth's response-codes.json from LoginRadius's response-code
+// writes pinauth/lrerr's response-codes.json from LoginRadius's response-code
 // list: each code's HTTP status and Message label.
 //
 //	go run tests/testdata/loginradius/generate.go -apidocs <clone of LoginRadius/apidocs>
@@ -150,7 +150,7 @@ const folder = "customer-identity-api/"
 func main() {
 	apidocs := flag.String("apidocs", "", "a clone of LoginRadius/apidocs (a bare repository works)")
 	out := flag.String("out", "tests/testdata/loginradius/shapes.json", "where to write")
-	codesOut := flag.String("codes", "pinauth/testdata/loginradius/response-codes.json", "where to write the response codes")
+	codesOut := flag.String("codes", "pinauth/lrerr/testdata/response-codes.json", "where to write the response codes")
 	flag.Parse()
 	writeCodes(*apidocs, *codesOut)
 	files, commit := listDocuments(*apidocs)
