@@ -10,6 +10,7 @@ import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // The exit statuses of `caddy pinauth`, documented in its help text and
@@ -76,12 +77,12 @@ func cliExitStatus(err error) (int, string) {
 	if errors.Is(err, pinauth.ErrUnknownTenant) {
 		return exitUsage, strings.TrimPrefix(err.Error(), "pinauth: ") + " (--tenant)"
 	}
-	var pe *pinauth.Error
+	var pe *lrerr.Error
 	if errors.As(err, &pe) {
 		switch {
-		case pe.Code == pinauth.CodeUserNotFound:
+		case pe.Code == lrerr.CodeUserNotFound:
 			return exitNotFound, "account not found"
-		case pe.Code == pinauth.CodeUnavailable || pe.Code == pinauth.CodeInternal:
+		case pe.Code == lrerr.CodeUnavailable || pe.Code == lrerr.CodeInternal:
 			return exitFailure, "the store is unavailable: " + errorCause(pe)
 		}
 		return exitRejected, "rejected: " + describeRejection(pe)
@@ -91,7 +92,7 @@ func cliExitStatus(err error) (int, string) {
 
 // errorCause is the internal cause of a 503, which an operator may see (it
 // never holds a secret: store errors name operations, not values).
-func errorCause(e *pinauth.Error) string {
+func errorCause(e *lrerr.Error) string {
 	if e.Cause != nil {
 		return e.Cause.Error()
 	}
@@ -100,7 +101,7 @@ func errorCause(e *pinauth.Error) string {
 
 // describeRejection renders a client error as one line: the message and
 // each field error.
-func describeRejection(e *pinauth.Error) string {
+func describeRejection(e *lrerr.Error) string {
 	msg := e.Error()
 	if e.Description != "" {
 		msg = e.Description

@@ -3,6 +3,8 @@ package pinauth
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 func TestAcceptTenantsLimitsTheProtectedPathToThoseTenants(t *testing.T) {
@@ -28,7 +30,7 @@ func TestAcceptTenantsLimitsTheProtectedPathToThoseTenants(t *testing.T) {
 		t.Fatalf("an accepted tenant's token: %d %s", r.status, r.raw)
 	}
 	r := e.protected(other)
-	if r.status != 401 || r.code() != int(CodeAccessTokenInvalid) {
+	if r.status != 401 || r.code() != int(lrerr.CodeAccessTokenInvalid) {
 		t.Fatalf("another tenant's token: want 401/905, got %d %s", r.status, r.raw)
 	}
 	// The API still serves the other tenant, with its own token.

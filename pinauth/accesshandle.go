@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -58,24 +59,24 @@ func isAccessHandle(raw string) bool {
 // issued with. An unknown handle (never issued, or deleted with its revoked
 // session) is 905, an expired one 906. The caller checks the session, as it
 // does for a JWT.
-func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (*accessClaims, *Error) {
+func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (*accessClaims, *lrerr.Error) {
 	tok, found, err := g.store.Token(ctx, store.TokenAccess, tokenHash(raw))
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found || !tok.UsedAt.IsZero() || tok.Tenant == "" || tok.UID == "" || tok.SessionID == "" {
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	if _, err := g.tenantByName(tok.Tenant); err != nil {
 		// A tenant removed from the configuration takes its handles along,
 		// as the JWT parser refuses its audience.
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	claims := g.newAccessClaims(tok.Tenant, tok.UID, tok.SessionID, handleJTI(raw), tok.CreatedAt, tok.ExpiresAt)
 	// The JWT's exp, whole seconds, is when the handle expires: a node
 	// with the handle cached and one looking it up agree.
 	if !now.Before(claims.ExpiresAt.Time) {
-		return nil, errCode(CodeAccessTokenExpired)
+		return nil, lrerr.New(lrerr.CodeAccessTokenExpired)
 	}
 	return claims, nil
 }

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -26,7 +27,7 @@ func (g *Gateway) validateAccessToken(c *call) (any, error) {
 	body := accessTokenBody{AccessToken: b.raw, ExpiresIn: lrTime(b.token.exp)}
 	tok, found, err := g.store.LiveSessionToken(c.r.Context(), b.sid(), store.TokenRefresh, c.now)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if found && tok.Tenant == b.token.tenant && tok.UID == b.token.uid {
 		if rt, ok := g.openRefresh(tok.Data[sealedRefreshKey], tok.Hash); ok {
@@ -70,10 +71,10 @@ func (g *Gateway) invalidateAccessToken(c *call) (any, error) {
 	sid := b.sid()
 	ses, found, err := g.store.Session(ctx, sid)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	keep := []store.TokenKind{store.TokenPINSession}
 	if !c.q.bool("preventrefresh") {
@@ -95,7 +96,7 @@ func (g *Gateway) invalidateAccessToken(c *call) (any, error) {
 		return err
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	g.cache.revokeSessions([]string{sid}, c.now, g.cfg.AccessTTL)
 	return isPosted, nil

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // FuzzAccessTokenVerification sends arbitrary bearer tokens, and arbitrary
@@ -82,7 +84,7 @@ func FuzzAccessTokenVerification(f *testing.F) {
 			switch {
 			case w.Code != http.StatusUnauthorized:
 				t.Fatalf("%q: status %d, want 401: %s", tok, w.Code, w.Body)
-			case e.ErrorCode != int(CodeAccessTokenInvalid) && e.ErrorCode != int(CodeAccessTokenExpired) && e.ErrorCode != int(CodeAccessTokenMissing):
+			case e.ErrorCode != int(lrerr.CodeAccessTokenInvalid) && e.ErrorCode != int(lrerr.CodeAccessTokenExpired) && e.ErrorCode != int(lrerr.CodeAccessTokenMissing):
 				t.Fatalf("%q: ErrorCode %d: %s", tok, e.ErrorCode, w.Body)
 			}
 		}

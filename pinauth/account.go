@@ -3,6 +3,7 @@ package pinauth
 import (
 	"slices"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -48,12 +49,12 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	if in.loginLocked != nil {
 		att, _, err := g.store.Attempts(ctx, b.ref())
 		if err != nil {
-			return nil, errUnavailable(err)
+			return nil, lrerr.Unavailable(err)
 		}
 		locked = att.Locked(c.now)
 	}
 	if refused := ownProfileRefusals(in, &a, locked); refused != nil {
-		return nil, &Error{Code: CodeValidation, Fields: refused}
+		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: refused}
 	}
 	// What is left of those fields equals the account's: nothing to write.
 	in.hasEmails, in.phone, in.password = false, nil, nil
@@ -108,9 +109,11 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 // ownProfileRefusals lists the fields of a PUT /auth/account body that
 // would change what the caller may not change with an access token (see
 // updateOwnProfile); locked is the account's current IsLoginLocked.
-func ownProfileRefusals(in *accountInput, a *store.Account, locked bool) []FieldError {
-	var refused []FieldError
-	refuse := func(field, msg string) { refused = append(refused, FieldError{FieldName: field, ErrorMessage: msg}) }
+func ownProfileRefusals(in *accountInput, a *store.Account, locked bool) []lrerr.FieldError {
+	var refused []lrerr.FieldError
+	refuse := func(field, msg string) {
+		refused = append(refused, lrerr.FieldError{FieldName: field, ErrorMessage: msg})
+	}
 	const byOperator = " is set through the management API, not with an access token."
 	if in.hasEmails && !slices.Equal(in.emails, a.Emails) {
 		refuse("Email", "The email address is changed through the management API: a new one needs verification.")

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -43,7 +44,7 @@ type accountInput struct {
 	// documented field otherwise, for field errors.
 	sent map[string]string
 	// refused are the fields no write may set, each with why.
-	refused []FieldError
+	refused []lrerr.FieldError
 }
 
 // parseAccountInput reads a create/update body strictly. Keys match without
@@ -53,7 +54,7 @@ type accountInput struct {
 // NoOfLogins…, what a client sends back with a profile it read) ignored;
 // secrets other than Password, PINInfo and securityquestionanswer are
 // refused (1134), never dropped.
-func parseAccountInput(r *http.Request) (*accountInput, *Error) {
+func parseAccountInput(r *http.Request) (*accountInput, *lrerr.Error) {
 	var raw map[string]json.RawMessage
 	if e := decodeJSON(r, &raw, false); e != nil {
 		return nil, e
@@ -104,7 +105,7 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 		default:
 			lk := foldKey(key)
 			if secretProfileKeys[lk] {
-				in.refused = append(in.refused, FieldError{FieldName: printableKey(key),
+				in.refused = append(in.refused, lrerr.FieldError{FieldName: printableKey(key),
 					ErrorMessage: "This field cannot be written: set a PIN with PINInfo.PIN, security answers with SecurityQuestionAnswer."})
 				continue
 			}
@@ -118,7 +119,7 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 			in.setExtra(key, name, val)
 		}
 		if err != nil {
-			return nil, errDesc(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
+			return nil, lrerr.WithDescription(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
 		}
 	}
 	if e := in.validate(); e != nil {
@@ -130,9 +131,11 @@ func parseAccountInput(r *http.Request) (*accountInput, *Error) {
 // validate normalizes the emails (trimmed, Type Primary by default) and
 // checks the fields every way of changing an account must respect, the
 // management API and the operator's Admin alike: 1134 names each bad field.
-func (in *accountInput) validate() *Error {
-	var fields []FieldError
-	bad := func(field, msg string) { fields = append(fields, FieldError{FieldName: field, ErrorMessage: msg}) }
+func (in *accountInput) validate() *lrerr.Error {
+	var fields []lrerr.FieldError
+	bad := func(field, msg string) {
+		fields = append(fields, lrerr.FieldError{FieldName: field, ErrorMessage: msg})
+	}
 	for i, e := range in.emails {
 		in.emails[i].Value = strings.TrimSpace(e.Value)
 		if in.emails[i].Type == "" {
@@ -176,7 +179,7 @@ func (in *accountInput) validate() *Error {
 		}
 	}
 	if fields != nil {
-		return &Error{Code: CodeValidation, Fields: fields}
+		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
 	return nil
 }

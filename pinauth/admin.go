@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -176,7 +177,7 @@ func (a *Admin) call(tenant string) (*call, error) {
 func (a *Admin) info(ctx context.Context, acc *store.Account, c *call) (AccountInfo, error) {
 	att, _, err := a.g.store.Attempts(ctx, acc.Ref())
 	if err != nil {
-		return AccountInfo{}, errUnavailable(err)
+		return AccountInfo{}, lrerr.Unavailable(err)
 	}
 	return accountInfo(acc, att, c.now), nil
 }
@@ -203,7 +204,7 @@ func (g *Gateway) tenantByName(name string) (*Tenant, error) {
 
 // internal converts an operator's input to the management API's form and
 // validates it the same way.
-func (in AccountInput) internal() (*accountInput, *Error) {
+func (in AccountInput) internal() (*accountInput, *lrerr.Error) {
 	ai := &accountInput{
 		emails: append([]store.Email(nil), in.Emails...), hasEmails: in.Emails != nil,
 		username: in.Username, phone: in.Phone, password: in.Password, pin: in.PIN,
@@ -211,26 +212,26 @@ func (in AccountInput) internal() (*accountInput, *Error) {
 		active: in.Active, emailVerified: in.EmailVerified, loginLocked: in.LoginLocked,
 		extra: map[string]json.RawMessage{},
 	}
-	var fields []FieldError
+	var fields []lrerr.FieldError
 	for k, v := range in.Profile {
 		lk := foldKey(k)
 		if secretProfileKeys[lk] || modelledProfileKeys[lk] {
-			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "This field is not a free profile field."})
+			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "This field is not a free profile field."})
 			continue
 		}
 		if !json.Valid(v) {
-			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "The value is not valid JSON."})
+			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "The value is not valid JSON."})
 			continue
 		}
 		name, ok := checkProfileField(k, v)
 		if !ok {
-			fields = append(fields, FieldError{FieldName: k, ErrorMessage: "The value has the wrong type."})
+			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "The value has the wrong type."})
 			continue
 		}
 		ai.setExtra(k, name, v)
 	}
 	if fields != nil {
-		return nil, &Error{Code: CodeValidation, Fields: fields}
+		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
 	if e := ai.validate(); e != nil {
 		return nil, e

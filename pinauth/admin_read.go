@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -25,14 +26,14 @@ func FindAccount(ctx context.Context, st store.Reader, tenant, ref string, now t
 		a, found, err = st.AccountBy(ctx, tenant, kind, ref)
 	}
 	if err != nil {
-		return AccountInfo{}, errUnavailable(err)
+		return AccountInfo{}, lrerr.Unavailable(err)
 	}
 	if !found {
-		return AccountInfo{}, errCode(CodeUserNotFound)
+		return AccountInfo{}, lrerr.New(lrerr.CodeUserNotFound)
 	}
 	att, _, err := st.Attempts(ctx, a.Ref())
 	if err != nil {
-		return AccountInfo{}, errUnavailable(err)
+		return AccountInfo{}, lrerr.Unavailable(err)
 	}
 	return accountInfo(&a, att, now), nil
 }
@@ -42,13 +43,13 @@ func FindAccount(ctx context.Context, st store.Reader, tenant, ref string, now t
 func ListAccounts(ctx context.Context, st store.Reader, tenant, after string, limit int, now time.Time) ([]AccountInfo, error) {
 	as, err := st.ListAccounts(ctx, tenant, after, limit)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	out := make([]AccountInfo, 0, len(as))
 	for i := range as {
 		att, _, err := st.Attempts(ctx, as[i].Ref())
 		if err != nil {
-			return nil, errUnavailable(err)
+			return nil, lrerr.Unavailable(err)
 		}
 		out = append(out, accountInfo(&as[i], att, now))
 	}

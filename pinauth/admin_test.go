@@ -5,16 +5,17 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // adminCode returns the catalogue code of an Admin error (0 for nil).
-func adminCode(t *testing.T, err error) Code {
+func adminCode(t *testing.T, err error) lrerr.Code {
 	t.Helper()
 	if err == nil {
 		return 0
 	}
-	var e *Error
+	var e *lrerr.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("Admin returned %T %v, want an *Error", err, err)
 	}
@@ -62,24 +63,24 @@ func TestAdminCreatedAccountLogsInThroughTheAPI(t *testing.T) {
 
 	t.Run("the same rules as the API", func(t *testing.T) {
 		weak, short := "1234", "abc"
-		if _, err := adm.SetPIN(t.Context(), "demo", uid, weak); adminCode(t, err) != CodeValidation {
+		if _, err := adm.SetPIN(t.Context(), "demo", uid, weak); adminCode(t, err) != lrerr.CodeValidation {
 			t.Errorf("a weak PIN: %v", err)
 		}
-		if _, err := adm.SetPassword(t.Context(), "demo", uid, short); adminCode(t, err) != CodeValidation {
+		if _, err := adm.SetPassword(t.Context(), "demo", uid, short); adminCode(t, err) != lrerr.CodeValidation {
 			t.Errorf("a short password: %v", err)
 		}
 		if _, err := adm.CreateAccount(t.Context(), "demo", AccountInput{
 			Emails: []store.Email{{Value: testEmail}}, Password: &pass,
-		}); adminCode(t, err) != CodeEmailTaken {
+		}); adminCode(t, err) != lrerr.CodeEmailTaken {
 			t.Errorf("a taken email: %v", err)
 		}
 		if _, err := adm.CreateAccount(t.Context(), "demo", AccountInput{
 			Emails: []store.Email{{Value: "x@example.com"}}, Password: &pass,
 			Profile: map[string]json.RawMessage{"PasswordHash": json.RawMessage(`"x"`)},
-		}); adminCode(t, err) != CodeValidation {
+		}); adminCode(t, err) != lrerr.CodeValidation {
 			t.Errorf("a secret profile field: %v", err)
 		}
-		if _, err := adm.Block(t.Context(), "demo", "no-such-uid"); adminCode(t, err) != CodeUserNotFound {
+		if _, err := adm.Block(t.Context(), "demo", "no-such-uid"); adminCode(t, err) != lrerr.CodeUserNotFound {
 			t.Errorf("an unknown account: %v", err)
 		}
 		if _, err := adm.Block(t.Context(), "", uid); !errors.Is(err, ErrUnknownTenant) {
@@ -106,7 +107,7 @@ func TestAdminUnlockLiftsALockAndABlockAndBlockRevokesSessions(t *testing.T) {
 	if r := env.protected(access); r.status == 200 {
 		t.Fatal("the access token still works after Block")
 	}
-	if r := env.passwordLogin(testEmail, testPass); r.code() != int(CodeAccountBlocked) {
+	if r := env.passwordLogin(testEmail, testPass); r.code() != int(lrerr.CodeAccountBlocked) {
 		t.Fatalf("login of a blocked account: %d %s", r.status, r.raw)
 	}
 
@@ -139,7 +140,7 @@ func TestAdminUnlockLiftsALockAndABlockAndBlockRevokesSessions(t *testing.T) {
 	if err := adm.DeleteAccount(t.Context(), "demo", uid); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := adm.Find(t.Context(), "demo", uid); adminCode(t, err) != CodeUserNotFound {
+	if _, err := adm.Find(t.Context(), "demo", uid); adminCode(t, err) != lrerr.CodeUserNotFound {
 		t.Fatalf("Find after delete: %v", err)
 	}
 }

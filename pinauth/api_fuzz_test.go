@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 )
 
@@ -41,7 +42,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 		session: login.str("session_token"), refresh: login.str("refresh_token")}
 	// An account without a PIN, for the PinAuthToken.
 	env.createAccount("nopin@example.com", "")
-	if r := env.passwordLogin("nopin@example.com", testPass); r.code() == int(CodePINRequired) {
+	if r := env.passwordLogin("nopin@example.com", testPass); r.code() == int(lrerr.CodePINRequired) {
 		data, _ := r.body["Data"].(map[string]any)
 		fa.pinAuth, _ = data["PINAuthToken"].(string)
 	}

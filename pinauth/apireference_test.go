@@ -70,18 +70,18 @@ func TestAPIReferenceMatchesTheRouterAndTheCatalogue(t *testing.T) {
 	}
 
 	errorRow := regexp.MustCompile(`(?m)^\| (\d+) \| (\d+) \| (.+?) \|$`)
-	seen := map[Code]bool{}
+	seen := map[lrerr.Code]bool{}
 	for _, m := range errorRow.FindAllStringSubmatch(errs, -1) {
 		code, _ := strconv.Atoi(m[1])
 		status, _ := strconv.Atoi(m[2])
-		e, ok := lrerr.Lookup(Code(code))
+		e, ok := lrerr.Lookup(lrerr.Code(code))
 		switch {
 		case !ok:
 			t.Errorf("the reference lists error %d, which the catalogue does not have", code)
 		case e.Status != status || e.Message != m[3]:
 			t.Errorf("error %d: the reference says %d %q, the catalogue %d %q", code, status, m[3], e.Status, e.Message)
 		}
-		seen[Code(code)] = true
+		seen[lrerr.Code(code)] = true
 	}
 	for _, code := range lrerr.Codes() {
 		if !seen[code] {

@@ -1,6 +1,10 @@
 package pinauth
 
-import "time"
+import (
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+)
 
 // apiSecretFailures bounds the wrong API secrets one client address may
 // send: a burst of Requests, then one more per Window/Requests. Only wrong
@@ -44,22 +48,22 @@ func secretLimitKey(ip string) string { return "apisecret " + rateKey(ip) }
 // X-LoginRadius-ApiSecret) against the tenant's in constant time. A client
 // whose budget of wrong secrets is spent gets 429 before anything is
 // compared; each refusal is logged (never the secret) and counted.
-func (g *Gateway) checkAPISecret(c *call) *Error {
+func (g *Gateway) checkAPISecret(c *call) *lrerr.Error {
 	key := secretLimitKey(c.clientIP)
 	if limited, wait := g.limiter.spent(key, apiSecretFailures, c.now); limited {
 		g.refuseSecret(c, SecretLimited)
-		return &Error{Code: CodeTooManyRequests, RetryAfter: wait}
+		return &lrerr.Error{Code: lrerr.CodeTooManyRequests, RetryAfter: wait}
 	}
 	secret := apiSecretOf(c)
 	if secret == "" {
 		// Not a guess: a client that forgot the secret is not limited.
 		g.refuseSecret(c, SecretMissing)
-		return errCode(CodeAPISecretInvalid)
+		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}
 	if !constantTimeEqual(secret, c.tenant.APISecret) {
 		g.limiter.allow(key, apiSecretFailures, c.now)
 		g.refuseSecret(c, SecretWrong)
-		return errCode(CodeAPISecretInvalid)
+		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}
 	return nil
 }

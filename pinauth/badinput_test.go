@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -123,7 +124,7 @@ func TestWeakAndMalformedNewPINsAreRejectedWithFieldErrors(t *testing.T) {
 	tenant := &Tenant{PINMinLength: 4, PINMaxLength: 6}
 	for _, pin := range []string{"1111", "1234", "4321", "98765", "12a4", "123", "1234567"} {
 		e := validatePIN(tenant, "PIN", pin)
-		if e == nil || e.Code != CodeValidation || len(e.Fields) != 1 || e.Fields[0].FieldName != "PIN" {
+		if e == nil || e.Code != lrerr.CodeValidation || len(e.Fields) != 1 || e.Fields[0].FieldName != "PIN" {
 			t.Errorf("PIN %q: want 1134 with a PIN field error, got %+v", pin, e)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -38,14 +39,14 @@ func (g *Gateway) bearerOf(c *call) (*bearer, error) {
 		raw = c.q.get("access_token")
 	}
 	if raw == "" {
-		return nil, errCode(CodeAccessTokenMissing)
+		return nil, lrerr.New(lrerr.CodeAccessTokenMissing)
 	}
 	vt, prof, e := g.authenticate(c.r.Context(), raw)
 	if e != nil {
 		return nil, e
 	}
 	if vt.tenant != c.tenant.Name {
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	return &bearer{raw: raw, token: vt, profile: prof}, nil
 }
@@ -60,20 +61,20 @@ func (g *Gateway) bearerAccount(c *call) (*bearer, store.Account, error) {
 	}
 	a, found, err := g.store.Account(c.r.Context(), b.token.tenant, b.token.uid)
 	if err != nil {
-		return nil, a, errUnavailable(err)
+		return nil, a, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, a, errCode(CodeAccessTokenInvalid)
+		return nil, a, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	if !a.Active {
-		return nil, a, errCode(CodeAccountBlocked)
+		return nil, a, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return b, a, nil
 }
 
 // accessClaimsOf verifies an access token of either format and returns its
 // claims; the session is not checked (see verifyUncached).
-func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*accessClaims, *Error) {
+func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*accessClaims, *lrerr.Error) {
 	if isAccessHandle(raw) {
 		return g.handleClaims(ctx, raw, now)
 	}

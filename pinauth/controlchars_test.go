@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -227,7 +228,7 @@ func newTestEnvAt(t *testing.T, mutate ...func(*Config)) (*testEnv, string) {
 // wantFieldError checks a 403/1134 answer naming field.
 func wantFieldError(t *testing.T, what string, r response, field string) {
 	t.Helper()
-	if r.status != 403 || r.code() != int(CodeValidation) || !strings.Contains(r.raw, `"FieldName":"`+field) {
+	if r.status != 403 || r.code() != int(lrerr.CodeValidation) || !strings.Contains(r.raw, `"FieldName":"`+field) {
 		t.Errorf("%s: %d %s; want 403/1134 naming %s", what, r.status, r.raw, field)
 	}
 }
@@ -235,8 +236,8 @@ func wantFieldError(t *testing.T, what string, r response, field string) {
 // wantAdminFieldError checks an Admin error of code 1134 naming field.
 func wantAdminFieldError(t *testing.T, what string, err error, field string) {
 	t.Helper()
-	var pe *Error
-	if !errors.As(err, &pe) || pe.Code != CodeValidation || len(pe.Fields) == 0 || !strings.HasPrefix(pe.Fields[0].FieldName, field) {
+	var pe *lrerr.Error
+	if !errors.As(err, &pe) || pe.Code != lrerr.CodeValidation || len(pe.Fields) == 0 || !strings.HasPrefix(pe.Fields[0].FieldName, field) {
 		t.Errorf("%s: %v; want 1134 naming %s", what, err, field)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -28,7 +29,7 @@ type credentialCheck struct {
 	encoded string
 	secret  string
 	// failure is the error for a wrong secret (966, 1236, 1241, 1093…).
-	failure Code
+	failure lrerr.Code
 	// reason names the check in logs ("password", "pin", …).
 	reason string
 	// compare, when set, replaces the comparison of secret with encoded
@@ -76,13 +77,13 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 	if ref.UID == "" {
 		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
 		g.logFailure(c, chk.reason, "")
-		return false, errCode(chk.failure)
+		return false, lrerr.New(chk.failure)
 	}
 	res, err := g.store.ReserveAttempt(ctx, ref, store.AttemptPolicy{
 		Limit: g.cfg.Lockout.Attempts, Window: g.cfg.Lockout.Window, Bypass: bypass,
 	}, c.now)
 	if err != nil {
-		return false, errUnavailable(err)
+		return false, lrerr.Unavailable(err)
 	}
 	uid := loggedUID(ref)
 	if !res.Allowed {
@@ -112,16 +113,16 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 			return false, err
 		}
 	}
-	return false, errCode(chk.failure)
+	return false, lrerr.New(chk.failure)
 }
 
 func (g *Gateway) hashQueueError(err error) error {
 	if errors.Is(err, ErrHashQueueFull) {
-		e := errUnavailable(err)
+		e := lrerr.Unavailable(err)
 		e.RetryAfter = time.Second
 		return e
 	}
-	return errUnavailable(err)
+	return lrerr.Unavailable(err)
 }
 
 // lockAccount applies the configured lock once the failure count reached
@@ -147,7 +148,7 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 		return g.emit(tx, c, HookBlockAccount, a)
 	})
 	if err != nil {
-		return errUnavailable(err)
+		return lrerr.Unavailable(err)
 	}
 	if locked {
 		g.obs.AccountLocked(AccountLock{Tenant: a.Tenant, UID: a.UID, ClientIP: c.clientIP, Type: p.Type, Until: until})
@@ -163,22 +164,22 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // lockError is the error for a locked account (or one whose attempts are
 // all in flight: it is about to be locked).
-func (g *Gateway) lockError(st store.Attempts, now time.Time) *Error {
+func (g *Gateway) lockError(st store.Attempts, now time.Time) *lrerr.Error {
 	typ := st.LockType
 	if !st.Locked(now) {
 		typ = g.cfg.Lockout.Type
 	}
 	switch typ {
 	case store.LockBlock:
-		return errCode(CodeAccountBlocked)
+		return lrerr.New(lrerr.CodeAccountBlocked)
 	case store.LockCaptcha:
-		return errCode(CodeLockedCaptcha)
+		return lrerr.New(lrerr.CodeLockedCaptcha)
 	}
 	until := st.LockedUntil
 	if !st.Locked(now) {
 		until = now.Add(g.cfg.Lockout.Duration)
 	}
-	return &Error{Code: CodeLockedSuspended, Data: map[string]any{"LoginLockedTimeout": lrTime(until)}}
+	return &lrerr.Error{Code: lrerr.CodeLockedSuspended, Data: map[string]any{"LoginLockedTimeout": lrTime(until)}}
 }
 
 // logFailure writes the Info line fail2ban-style tools key on. It never

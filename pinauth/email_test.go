@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -113,7 +114,7 @@ func TestTwinAddressesAreRefusedOnEveryWritePathAndNeverLogIn(t *testing.T) {
 			t.Errorf("import %s: %+v, %v; want the record failed on Email", twin, sum, err)
 		}
 		// A login with it finds no account, not even alice's.
-		if r := e.passwordLogin(twin, testPass); r.status != 401 || r.code() != int(CodeBadCredentials) {
+		if r := e.passwordLogin(twin, testPass); r.status != 401 || r.code() != int(lrerr.CodeBadCredentials) {
 			t.Errorf("login as %s with alice's password: %d %s, want 401/966", twin, r.status, r.raw)
 		}
 	}
@@ -133,7 +134,7 @@ func TestTwinAddressesAreRefusedOnEveryWritePathAndNeverLogIn(t *testing.T) {
 	}
 	r = e.do("POST", "/identity/v2/manage/account"+manage, map[string]any{
 		"Email": []map[string]string{{"Value": "carol.x@example.ORG"}}, "Password": testPass})
-	if r.status != 403 || r.code() != int(CodeEmailTaken) {
+	if r.status != 403 || r.code() != int(lrerr.CodeEmailTaken) {
 		t.Errorf("the same address in other case: %d %s, want 936", r.status, r.raw)
 	}
 	if r := e.passwordLogin("ALICE@Example.COM", testPass); r.status != 200 {

@@ -2,6 +2,8 @@ package pinauth
 
 import (
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 func TestAKeyRepeatedUnderUnicodeCaseFoldingIsADuplicate(t *testing.T) {
@@ -25,7 +27,7 @@ func TestAKeyRepeatedUnderUnicodeCaseFoldingIsADuplicate(t *testing.T) {
 		if c.ok {
 			wantOK(t, c.name, r)
 		} else {
-			wantCode(t, c.name, r, 400, int(CodePostBodyInvalid))
+			wantCode(t, c.name, r, 400, int(lrerr.CodePostBodyInvalid))
 		}
 	}
 }
@@ -41,6 +43,6 @@ func TestARepeatedQueryParameterInAnySpellingTakesItsFirstOccurrence(t *testing.
 		r := env.do("POST", "/identity/v2/auth/login?apiKey="+testKey+"&apikey=unknown-key&APIKEY="+otherKey, body)
 		wantOK(t, "the first apikey selects the tenant", r)
 		r = env.do("POST", "/identity/v2/auth/login?apikey=unknown-key&apiKey="+testKey, body)
-		wantCode(t, "the first apikey is unknown", r, 403, int(CodeAPIKeyUnauthorized))
+		wantCode(t, "the first apikey is unknown", r, 403, int(lrerr.CodeAPIKeyUnauthorized))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -228,7 +229,7 @@ func (g *Gateway) startBackground() {
 func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	closeUnreadBody(w, r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		g.writeError(w, r, errCode(CodeNotFound))
+		g.writeError(w, r, lrerr.New(lrerr.CodeNotFound))
 		return
 	}
 	h := w.Header()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"go.uber.org/zap"
 )
@@ -53,7 +54,7 @@ func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, no
 	var err error
 	gr.access, gr.accessExp, err = g.issueAccessToken(a.Tenant, a.UID, gr.session.ID, now)
 	if err != nil {
-		return nil, errInternal(err)
+		return nil, lrerr.Internal(err)
 	}
 	return gr, nil
 }
@@ -182,7 +183,7 @@ func (g *Gateway) updateAccount(ctx context.Context, ref store.AccountRef, befor
 				return err
 			}
 			if !found {
-				return errCode(CodeUserNotFound)
+				return lrerr.New(lrerr.CodeUserNotFound)
 			}
 			if err := change(tx, &a); err != nil {
 				return err
@@ -191,7 +192,7 @@ func (g *Gateway) updateAccount(ctx context.Context, ref store.AccountRef, befor
 			if found, err = tx.SaveAccount(a); err != nil {
 				return err
 			} else if !found {
-				return errCode(CodeUserNotFound)
+				return lrerr.New(lrerr.CodeUserNotFound)
 			}
 			a.Version++
 			if after != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -30,7 +31,7 @@ func (g *Gateway) limitClient(c *call) error {
 	ok, wait := g.limiter.allow(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
 	if !ok {
 		g.logFailure(c, "rate_limited", "")
-		return &Error{Code: CodeTooManyRequests, RetryAfter: wait}
+		return &lrerr.Error{Code: lrerr.CodeTooManyRequests, RetryAfter: wait}
 	}
 	c.guard.rateCounted = true
 	return nil
@@ -68,7 +69,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 	if ref.UID != "" {
 		att, _, err := g.store.Attempts(ctx, ref)
 		if err != nil {
-			return store.LockNone, errUnavailable(err)
+			return store.LockNone, lrerr.Unavailable(err)
 		}
 		switch {
 		case att.Locked(c.now) && att.LockType == store.LockCaptcha:
@@ -88,9 +89,9 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaMissing)
 		g.logFailure(c, "captcha_missing", uid)
 		if captchaLocked {
-			return store.LockNone, errCode(CodeLockedCaptcha)
+			return store.LockNone, lrerr.New(lrerr.CodeLockedCaptcha)
 		}
-		return store.LockNone, errCode(CodeCaptchaInvalid)
+		return store.LockNone, lrerr.New(lrerr.CodeCaptchaInvalid)
 	}
 	ok, err := v.verify(ctx, ans, c.clientIP)
 	if err != nil {
@@ -98,8 +99,8 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 		g.unlimitClient(c)
 		// writeError logs the cause (secret-free by construction) with a
 		// request id at Warn.
-		return store.LockNone, &Error{
-			Code:        CodeUnavailable,
+		return store.LockNone, &lrerr.Error{
+			Code:        lrerr.CodeUnavailable,
 			Description: "The CAPTCHA could not be verified: the CAPTCHA provider is unavailable. Try again later.",
 			RetryAfter:  5 * time.Second,
 			Cause:       err,
@@ -108,7 +109,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 	if !ok {
 		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaInvalid)
 		g.logFailure(c, "captcha_invalid", uid)
-		return store.LockNone, errCode(CodeCaptchaInvalid)
+		return store.LockNone, lrerr.New(lrerr.CodeCaptchaInvalid)
 	}
 	g.obs.CaptchaVerified(v.cfg.Provider, CaptchaValid)
 	c.guard.captchaSolved = true

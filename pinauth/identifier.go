@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -106,7 +107,7 @@ func (g *Gateway) lockUnknown(ctx context.Context, c *call, ref store.AccountRef
 		return err
 	})
 	if err != nil {
-		return errUnavailable(err)
+		return lrerr.Unavailable(err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -115,7 +116,7 @@ func TestImportLoginRadiusTwiceKeepsTheCountAndImportedAccountsLogInAfterTheirSe
 			}
 
 			// Imported accounts cannot log in until their secrets are set.
-			if r := env.passwordLogin(lrfixture.Email(1), "anything at all"); r.code() != int(CodeBadCredentials) {
+			if r := env.passwordLogin(lrfixture.Email(1), "anything at all"); r.code() != int(lrerr.CodeBadCredentials) {
 				t.Fatalf("login of an imported account without a password: %d %s", r.status, r.raw)
 			}
 			uid := lrfixture.UID(1)

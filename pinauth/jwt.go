@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // accessClaims are the claims of an access token.
@@ -94,9 +95,9 @@ var errUnknownKid = errors.New("unknown kid")
 // A kid this gateway does not know may come from a rotation made by
 // another process: the keys are reloaded (rate-limited) and the token
 // parsed once more.
-func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClaims, *Error) {
+func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClaims, *lrerr.Error) {
 	if !compactJWT(raw) {
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	var c accessClaims
 	ring := g.keys.Load()
@@ -107,12 +108,12 @@ func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClai
 	}
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return nil, errCode(CodeAccessTokenExpired)
+			return nil, lrerr.New(lrerr.CodeAccessTokenExpired)
 		}
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	if c.Subject == "" || c.SID == "" || len(c.Audience) != 1 {
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	return &c, nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 func TestAnAccessTokenIsAcceptedInItsOneSpellingOnly(t *testing.T) {
@@ -24,7 +26,7 @@ func TestAnAccessTokenIsAcceptedInItsOneSpellingOnly(t *testing.T) {
 		// In the query: Go's client would refuse a line break in a
 		// header.
 		r := env.do("GET", "/app/data?access_token="+url.QueryEscape(tok), nil)
-		wantCode(t, name, r, 401, int(CodeAccessTokenInvalid))
+		wantCode(t, name, r, 401, int(lrerr.CodeAccessTokenInvalid))
 	}
 	if r := env.protected(genuine); r.status != 200 {
 		t.Fatalf("the genuine token: %d %s", r.status, r.raw)

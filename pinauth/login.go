@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -36,38 +37,38 @@ func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 	case b.Phone != "":
 		kind, ident = store.IdentPhone, b.Phone
 	}
-	var fields []FieldError
+	var fields []lrerr.FieldError
 	if ident == "" {
-		fields = append(fields, FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or Phone is required."})
+		fields = append(fields, lrerr.FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or Phone is required."})
 	}
 	if b.Password == "" {
-		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
+		fields = append(fields, lrerr.FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
 	}
 	if fields != nil {
-		return nil, &Error{Code: CodeValidation, Fields: fields}
+		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
 	ctx := c.r.Context()
 	a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
 		// Unknown accounts cost one hash too, so timing does not reveal
 		// which identifiers exist, and they are rate-limited and locked
 		// alike.
 		_, err := g.checkCredential(ctx, c, credentialCheck{
-			unknown: ident, secret: b.Password, failure: CodeBadCredentials, reason: "unknown_account",
+			unknown: ident, secret: b.Password, failure: lrerr.CodeBadCredentials, reason: "unknown_account",
 		})
 		return nil, err
 	}
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
-		account: &a, encoded: a.PasswordHash, secret: b.Password, failure: CodeBadCredentials, reason: "password",
+		account: &a, encoded: a.PasswordHash, secret: b.Password, failure: lrerr.CodeBadCredentials, reason: "password",
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !a.Active {
-		return nil, errCode(CodeAccountBlocked)
+		return nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	var mutate func(*store.Account)
 	if rehash {
@@ -126,7 +127,7 @@ func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Accou
 		})
 	})
 	if err != nil {
-		return asError(err)
+		return lrerr.As(err)
 	}
 	if mutate != nil {
 		// A hash upgrade is not worth failing the request over; it is
@@ -136,5 +137,5 @@ func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Accou
 			return nil
 		}, nil)
 	}
-	return &Error{Code: CodePINRequired, Data: map[string]any{"PINAuthToken": token}}
+	return &lrerr.Error{Code: lrerr.CodePINRequired, Data: map[string]any{"PINAuthToken": token}}
 }

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -26,7 +27,7 @@ const (
 // lockout, captcha, rate limits and webhooks apply. It is a function call,
 // not an HTTP round trip; only the input goes through the API's JSON
 // decoding.
-func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any, error), query url.Values, body any) (any, *Error) {
+func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any, error), query url.Values, body any) (any, *lrerr.Error) {
 	b, _ := json.Marshal(body)
 	query.Set("apikey", p.tenant.APIKeys[0])
 	cr := r.Clone(r.Context())
@@ -50,7 +51,7 @@ func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any
 	}
 	res, err := handler(p.g, c)
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	return res, nil
 }
@@ -93,7 +94,7 @@ func (p *loginPage) showLogin(w http.ResponseWriter, r *http.Request) {
 
 // usable checks the session cookie's access token, renewing it when it
 // expired.
-func (p *loginPage) usable(w http.ResponseWriter, r *http.Request, bs *browserSession) (*verifiedToken, *profileEntry, *Error) {
+func (p *loginPage) usable(w http.ResponseWriter, r *http.Request, bs *browserSession) (*verifiedToken, *profileEntry, *lrerr.Error) {
 	vt, prof, e := p.g.authenticate(r.Context(), bs.Access)
 	if e != nil {
 		return p.renew(r.Context(), w, bs, e)
@@ -174,12 +175,12 @@ func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case e == nil:
 		p.finish(w, r, res, 0, nil, ret)
-	case e.Code == CodePINRequired:
+	case e.Code == lrerr.CodePINRequired:
 		token, _ := e.Data["PINAuthToken"].(string)
 		p.renderSetPIN(w, r, http.StatusOK, token, ret, &pageData{})
 	default:
 		d.Error, d.Field = p.errorText(r, e, nil), "password"
-		if e.Code == CodeLockedCaptcha || e.Code == CodeCaptchaInvalid {
+		if e.Code == lrerr.CodeLockedCaptcha || e.Code == lrerr.CodeCaptchaInvalid {
 			d.Captcha = p.captchaFor(true)
 		}
 		p.renderPassword(w, r, e.HTTPStatus(), ret, d)
@@ -207,7 +208,7 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch e.Code {
-	case CodePINInvalid:
+	case lrerr.CodePINInvalid:
 		if lock := p.lockedNow(r, dev.Tenant, dev.UID); lock != nil {
 			// That was the last attempt: the lock also ended this
 			// device's PIN session.
@@ -224,11 +225,11 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, d)
-	case CodeCaptchaInvalid:
+	case lrerr.CodeCaptchaInvalid:
 		// Enough wrong PINs that the next one needs a solved captcha.
 		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin",
 			Captcha: p.captchaFor(true)})
-	case CodeValidation, CodePINMissing, CodeTooManyRequests, CodeUnavailable, CodeInternal:
+	case lrerr.CodeValidation, lrerr.CodePINMissing, lrerr.CodeTooManyRequests, lrerr.CodeUnavailable, lrerr.CodeInternal:
 		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
 	default:
 		// Locked, blocked, expired or invalidated session token, no PIN:
@@ -254,7 +255,7 @@ func (p *loginPage) postSetPIN(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case e == nil:
 		p.finish(w, r, res, len(pin), nil, ret)
-	case e.Code == CodeValidation || e.Code == CodePINMissing || e.Code == CodeTooManyRequests || e.Code == CodeUnavailable:
+	case e.Code == lrerr.CodeValidation || e.Code == lrerr.CodePINMissing || e.Code == lrerr.CodeTooManyRequests || e.Code == lrerr.CodeUnavailable:
 		p.renderSetPIN(w, r, e.HTTPStatus(), token, ret, &pageData{Error: p.errorText(r, e, nil), Field: "pin"})
 	default:
 		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, nil), Field: "identifier"})
@@ -322,7 +323,7 @@ func (p *loginPage) postLogout(w http.ResponseWriter, r *http.Request) {
 // lockedNow returns the lock error of an account that is locked now, or
 // nil. After a failed check it tells the user at once that that attempt was
 // the last one, rather than at the next.
-func (p *loginPage) lockedNow(r *http.Request, tenant, uid string) *Error {
+func (p *loginPage) lockedNow(r *http.Request, tenant, uid string) *lrerr.Error {
 	att, _, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: tenant, UID: uid})
 	if err != nil || !att.Locked(p.g.now()) {
 		return nil

@@ -7,18 +7,19 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // errorText says in plain words what went wrong, for the page's alert
 // region. dev is the device's PIN session on the PIN pad (nil elsewhere),
 // used to tell how many attempts are left.
-func (p *loginPage) errorText(r *http.Request, e *Error, dev *pinDevice) string {
+func (p *loginPage) errorText(r *http.Request, e *lrerr.Error, dev *pinDevice) string {
 	now := p.g.now()
 	switch e.Code {
-	case CodeBadCredentials:
+	case lrerr.CodeBadCredentials:
 		return "The email, username or password is not right. Please try again."
-	case CodePINInvalid:
+	case lrerr.CodePINInvalid:
 		msg := "That PIN is not right."
 		if dev != nil {
 			if left := p.attemptsLeft(r, dev); left == 1 {
@@ -28,46 +29,46 @@ func (p *loginPage) errorText(r *http.Request, e *Error, dev *pinDevice) string 
 			}
 		}
 		return msg
-	case CodeLockedSuspended:
+	case lrerr.CodeLockedSuspended:
 		until, _ := time.Parse(lrTimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
 		if until.IsZero() {
 			return "Too many wrong attempts: your account is locked for now. Please try again later."
 		}
 		return fmt.Sprintf("Too many wrong attempts: your account is locked for %s, until %s UTC. "+
 			"You can log in with your password after that.", inWords(until.Sub(now)), until.UTC().Format("15:04"))
-	case CodeLockedCaptcha:
+	case lrerr.CodeLockedCaptcha:
 		if p.captchaFor(true) != nil {
 			return "Too many wrong attempts. Please complete the check below to show you are not a robot, then try again."
 		}
 		return "Too many wrong attempts: your account is locked for now. Please try again later or contact the site's support."
-	case CodeCaptchaInvalid:
+	case lrerr.CodeCaptchaInvalid:
 		return "Please complete the check that shows you are not a robot, then try again."
-	case CodeAccountBlocked:
+	case lrerr.CodeAccountBlocked:
 		return "This account is blocked. Please contact the site's support."
-	case CodeSessionTokenInvalid:
+	case lrerr.CodeSessionTokenInvalid:
 		return "The saved login on this device is no longer valid (you may have logged out or changed your PIN). Please log in with your password."
-	case CodeSessionTokenExpired:
+	case lrerr.CodeSessionTokenExpired:
 		return "The saved login on this device has expired. Please log in with your password."
-	case CodePINNotAvailable:
+	case lrerr.CodePINNotAvailable:
 		return "This account has no PIN yet. Please log in with your password."
-	case CodePINAuthTokenInvalid:
+	case lrerr.CodePINAuthTokenInvalid:
 		return "This PIN setup is no longer valid. Please log in again to choose your PIN."
-	case CodePINAuthTokenExpired:
+	case lrerr.CodePINAuthTokenExpired:
 		return "Choosing your PIN took too long. Please log in again."
-	case CodePINMissing:
+	case lrerr.CodePINMissing:
 		return "Please enter your PIN."
-	case CodeValidation:
+	case lrerr.CodeValidation:
 		if len(e.Fields) > 0 {
 			// The core's field messages are written for people and never
 			// contain the submitted value.
 			return e.Fields[0].ErrorMessage
 		}
 		return "Please check what you typed and try again."
-	case CodePlanExpired, CodePINNotConfigured:
+	case lrerr.CodePlanExpired, lrerr.CodePINNotConfigured:
 		return "Logging in is not available on this site right now. Please contact the site's support."
-	case CodeTooManyRequests:
+	case lrerr.CodeTooManyRequests:
 		return "Too many attempts from your network. Please wait a minute, then try again."
-	case CodeUnavailable:
+	case lrerr.CodeUnavailable:
 		p.logCause(r, e)
 		return "The login service is busy right now. Please try again in a moment."
 	}
@@ -107,7 +108,7 @@ func plural(n int, unit string) string {
 }
 
 // logCause logs the internal cause of a 5xx the page turned into words.
-func (p *loginPage) logCause(r *http.Request, e *Error) {
+func (p *loginPage) logCause(r *http.Request, e *lrerr.Error) {
 	if e.Cause != nil {
 		p.g.log.Warn("login page request failed", zap.Int("code", int(e.Code)),
 			zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.Error(e.Cause))

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // Where the browser goes after logging in comes from the request (the
@@ -131,9 +133,9 @@ func wantsLoginRedirect(r *http.Request) bool {
 // redirectToLogin sends a browser to the login page (303, so a POST becomes
 // a GET) with the page it asked for as the return target. It reports
 // whether it did: only for a browser without a usable token.
-func (p *loginPage) redirectToLogin(w http.ResponseWriter, r *http.Request, e *Error) bool {
+func (p *loginPage) redirectToLogin(w http.ResponseWriter, r *http.Request, e *lrerr.Error) bool {
 	switch e.Code {
-	case CodeAccessTokenMissing, CodeAccessTokenInvalid, CodeAccessTokenExpired, CodeAccountBlocked:
+	case lrerr.CodeAccessTokenMissing, lrerr.CodeAccessTokenInvalid, lrerr.CodeAccessTokenExpired, lrerr.CodeAccountBlocked:
 	default:
 		return false
 	}
@@ -145,9 +147,9 @@ func (p *loginPage) redirectToLogin(w http.ResponseWriter, r *http.Request, e *E
 		q.Set(returnParam, ret)
 	}
 	switch e.Code {
-	case CodeAccessTokenInvalid, CodeAccessTokenExpired:
+	case lrerr.CodeAccessTokenInvalid, lrerr.CodeAccessTokenExpired:
 		q.Set("reason", "expired")
-	case CodeAccountBlocked:
+	case lrerr.CodeAccountBlocked:
 		q.Set("reason", "blocked")
 	}
 	loc := p.path

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 func TestLoginPageCookieAttributes(t *testing.T) {
@@ -329,7 +331,7 @@ func TestProtectedPathRedirectsBrowsersAndAnswersScriptsWithJSON(t *testing.T) {
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/app?a=1", nil)
 	req.Header.Set("Accept", html)
-	if !e.gw.page.redirectToLogin(w, req, errCode(CodeAccountBlocked)) || w.Header().Get("Location") != "/login?reason=blocked&return=%2Fapp%3Fa%3D1" {
+	if !e.gw.page.redirectToLogin(w, req, lrerr.New(lrerr.CodeAccountBlocked)) || w.Header().Get("Location") != "/login?reason=blocked&return=%2Fapp%3Fa%3D1" {
 		t.Errorf("991 for a browser: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	// Without a login page browsers get the JSON too.

@@ -5,17 +5,19 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // startSession sets the cookies of a successful login: the browser
 // session, and the PIN device when the response carries a PIN
 // session_token. pinLength is the PIN's length when the page saw it (0:
 // unknown); old is the device cookie the login used, if any.
-func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr loginResponse, pinLength int, old *pinDevice) *Error {
+func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr loginResponse, pinLength int, old *pinDevice) *lrerr.Error {
 	now := p.g.now()
 	claims, e := p.g.accessClaimsOf(r.Context(), lr.AccessToken, now)
 	if e != nil {
-		return errInternal(e)
+		return lrerr.Internal(e)
 	}
 	bs := &browserSession{Tenant: claims.Audience[0], UID: claims.Subject, SID: claims.SID,
 		Access: lr.AccessToken, Refresh: lr.RefreshToken}
@@ -48,16 +50,16 @@ func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr logi
 // An expired token is renewed with the refresh token: the new cookie is
 // set on w and the new token verified. Any other failure, or a failed
 // refresh, clears the session cookie and returns the error.
-func (p *loginPage) renew(ctx context.Context, w http.ResponseWriter, bs *browserSession, e *Error) (*verifiedToken, *profileEntry, *Error) {
-	if e.Code != CodeAccessTokenExpired {
-		if e.Code != CodeUnavailable {
+func (p *loginPage) renew(ctx context.Context, w http.ResponseWriter, bs *browserSession, e *lrerr.Error) (*verifiedToken, *profileEntry, *lrerr.Error) {
+	if e.Code != lrerr.CodeAccessTokenExpired {
+		if e.Code != lrerr.CodeUnavailable {
 			p.clearSession(w)
 		}
 		return nil, nil, e
 	}
 	next, re := p.refresh(ctx, bs)
 	if re != nil {
-		if re.Code != CodeUnavailable {
+		if re.Code != lrerr.CodeUnavailable {
 			p.clearSession(w)
 			return nil, nil, e
 		}
@@ -72,11 +74,11 @@ func (p *loginPage) renew(ctx context.Context, w http.ResponseWriter, bs *browse
 // share one rotation, and for refreshGrace afterwards a request still
 // carrying the old cookie gets the same new session instead of tripping
 // over the spent token.
-func (p *loginPage) refresh(ctx context.Context, bs *browserSession) (*browserSession, *Error) {
-	return p.flight.do(tokenHash(bs.Refresh), p.g.now(), func() (*browserSession, *Error) {
+func (p *loginPage) refresh(ctx context.Context, bs *browserSession) (*browserSession, *lrerr.Error) {
+	return p.flight.do(tokenHash(bs.Refresh), p.g.now(), func() (*browserSession, *lrerr.Error) {
 		gr, err := p.g.rotateRefreshToken(ctx, bs.Tenant, bs.Refresh)
 		if err != nil {
-			return nil, asError(err)
+			return nil, lrerr.As(err)
 		}
 		return &browserSession{Tenant: bs.Tenant, UID: bs.UID, SID: bs.SID, Access: gr.access, Refresh: gr.refresh}, nil
 	})
@@ -97,10 +99,10 @@ type refreshFlight struct {
 	done chan struct{}
 	at   time.Time
 	bs   *browserSession
-	err  *Error
+	err  *lrerr.Error
 }
 
-func (f *refreshFlights) do(key string, now time.Time, fn func() (*browserSession, *Error)) (*browserSession, *Error) {
+func (f *refreshFlights) do(key string, now time.Time, fn func() (*browserSession, *lrerr.Error)) (*browserSession, *lrerr.Error) {
 	f.mu.Lock()
 	if now.Sub(f.lastSweep) > time.Second {
 		f.lastSweep = now

@@ -3,6 +3,8 @@ package pinauth
 import (
 	"net/url"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // The look-alike policy (SECURITY.md): emails are ASCII, and no character
@@ -26,12 +28,12 @@ func TestLookAlikeEmailsCannotBeRegisteredNorLogIntoTheAccountTheyImitate(t *tes
 		r := env.do("POST", manage("manage/account"), map[string]any{
 			"Email": []map[string]string{{"Value": email}}, "Password": testPass,
 		})
-		wantCode(t, name+": registering", r, 403, int(CodeValidation))
+		wantCode(t, name+": registering", r, 403, int(lrerr.CodeValidation))
 		if f := fieldNames(r); len(f) != 1 || f[0] != "Email" {
 			t.Errorf("%s: field errors %v, want Email", name, f)
 		}
-		wantCode(t, name+": logging in", env.passwordLogin(email, testPass), 401, int(CodeBadCredentials))
-		wantCode(t, name+": looking up", env.do("GET", manage("manage/account")+"&email="+url.QueryEscape(email), nil), 403, int(CodeUserNotFound))
+		wantCode(t, name+": logging in", env.passwordLogin(email, testPass), 401, int(lrerr.CodeBadCredentials))
+		wantCode(t, name+": looking up", env.do("GET", manage("manage/account")+"&email="+url.QueryEscape(email), nil), 403, int(lrerr.CodeUserNotFound))
 	}
 	// The canonical form, in any ASCII case and with surrounding space,
 	// logs in as before.

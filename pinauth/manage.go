@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -26,21 +27,21 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 // management API and the operator's Admin: password and optional PIN hashed
 // with the current pepper, the tenant's PIN policy, the Register event.
 func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInput) (store.Account, error) {
-	var fields []FieldError
+	var fields []lrerr.FieldError
 	if len(in.emails) == 0 && (in.username == nil || *in.username == "") && (in.phone == nil || *in.phone == "") {
 		fields = append(fields, errNoIdentifier)
 	}
 	if in.password == nil {
-		fields = append(fields, FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
+		fields = append(fields, lrerr.FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
 	}
 	if in.uid != nil {
-		fields = append(fields, FieldError{FieldName: "Uid", ErrorMessage: "The gateway assigns the Uid of a new account."})
+		fields = append(fields, lrerr.FieldError{FieldName: "Uid", ErrorMessage: "The gateway assigns the Uid of a new account."})
 	}
 	if in.loginLocked != nil && *in.loginLocked {
-		fields = append(fields, FieldError{FieldName: "IsLoginLocked", ErrorMessage: "Lock an account with PUT /manage/account/{uid} once it exists."})
+		fields = append(fields, lrerr.FieldError{FieldName: "IsLoginLocked", ErrorMessage: "Lock an account with PUT /manage/account/{uid} once it exists."})
 	}
 	if fields != nil {
-		return store.Account{}, &Error{Code: CodeValidation, Fields: fields}
+		return store.Account{}, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
 	if in.pin != nil {
 		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
@@ -78,7 +79,7 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 
 // errNoIdentifier is the field error of an account left without an email,
 // a user name and a phone: nothing a login could find it by.
-var errNoIdentifier = FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."}
+var errNoIdentifier = lrerr.FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."}
 
 // duplicateError maps a store duplicate to LoginRadius's code for the
 // field already taken: 936 for an email, 1017 for a user name, 1058 for a
@@ -87,17 +88,17 @@ var errNoIdentifier = FieldError{FieldName: "Email", ErrorMessage: "An Email, Us
 func duplicateError(err error) error {
 	d, ok := store.IsDuplicate(err)
 	if !ok {
-		return asError(err)
+		return lrerr.As(err)
 	}
 	switch d.Field {
 	case string(store.IdentEmail):
-		return errCode(CodeEmailTaken)
+		return lrerr.New(lrerr.CodeEmailTaken)
 	case string(store.IdentUsername):
-		return errCode(CodeUsernameTaken)
+		return lrerr.New(lrerr.CodeUsernameTaken)
 	case string(store.IdentPhone):
-		return errCode(CodePhoneTaken)
+		return lrerr.New(lrerr.CodePhoneTaken)
 	}
-	return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: "Uid", ErrorMessage: "The uid is already taken."}}}
+	return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: "Uid", ErrorMessage: "The uid is already taken."}}}
 }
 
 // findAccount serves GET /manage/account?email=…|username=…|phone=….
@@ -110,14 +111,14 @@ func (g *Gateway) findAccount(c *call) (any, error) {
 	case c.q.get("phone", "phoneid") != "":
 		kind, value = store.IdentPhone, c.q.get("phone", "phoneid")
 	default:
-		return nil, errDesc(CodeParameterFormat, "The email is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The email is a required parameter.")
 	}
 	a, found, err := g.store.AccountBy(c.r.Context(), c.tenant.Name, kind, value)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, errCode(CodeUserNotFound)
+		return nil, lrerr.New(lrerr.CodeUserNotFound)
 	}
 	return g.accountView(c.r.Context(), &a, c)
 }
@@ -126,10 +127,10 @@ func (g *Gateway) findAccount(c *call) (any, error) {
 func (g *Gateway) getAccount(c *call) (any, error) {
 	a, found, err := g.store.Account(c.r.Context(), c.tenant.Name, c.uid)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, errCode(CodeUserNotFound)
+		return nil, lrerr.New(lrerr.CodeUserNotFound)
 	}
 	return g.accountView(c.r.Context(), &a, c)
 }
@@ -138,7 +139,7 @@ func (g *Gateway) getAccount(c *call) (any, error) {
 func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (any, error) {
 	att, _, err := g.store.Attempts(ctx, a.Ref())
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	return profileView(a, att, c.now), nil
 }
@@ -195,7 +196,7 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 	if in.active != nil && *in.active && in.loginLocked == nil {
 		// Activating an account lifts a block lock (only an operator can).
 		if unlock, err = g.blockLocked(ctx, ref, c.now); err != nil {
-			return store.Account{}, errUnavailable(err)
+			return store.Account{}, lrerr.Unavailable(err)
 		}
 	}
 	var saved store.Account
@@ -207,7 +208,7 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 		if len(a.Emails) == 0 && a.Username == "" && a.Phone == "" {
 			// Clearing the last identifier would leave an account no
 			// login can reach: refuse it as create does.
-			return &Error{Code: CodeValidation, Fields: []FieldError{errNoIdentifier}}
+			return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{errNoIdentifier}}
 		}
 		revokeAll := wasActive && !a.Active
 		if passwordHash != "" {
@@ -302,7 +303,7 @@ func (g *Gateway) deleteAccountFor(ctx context.Context, c *call, uid string) err
 			return err
 		}
 		if !found {
-			return errCode(CodeUserNotFound)
+			return lrerr.New(lrerr.CodeUserNotFound)
 		}
 		if revoked, err = tx.RevokeSessions(ref, "", c.now); err != nil {
 			return err
@@ -314,7 +315,7 @@ func (g *Gateway) deleteAccountFor(ctx context.Context, c *call, uid string) err
 		return err
 	})
 	if err != nil {
-		return asError(err)
+		return lrerr.As(err)
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	g.cache.invalidateAccount(ref.Tenant, ref.UID)

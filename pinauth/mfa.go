@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -65,7 +66,7 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 			CreatedAt: c.now, ExpiresAt: exp,
 		})
 	}); err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	info := secondFactorInfo{
 		SecondFactorAuthenticationToken: token,
@@ -90,22 +91,22 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 func (g *Gateway) secondFactorAccount(c *call) (hash string, a store.Account, err error) {
 	raw := c.q.get("secondfactorauthenticationtoken")
 	if raw == "" {
-		return "", a, errDesc(CodeParameterFormat, "The secondfactorauthenticationtoken is a required parameter.")
+		return "", a, lrerr.WithDescription(lrerr.CodeParameterFormat, "The secondfactorauthenticationtoken is a required parameter.")
 	}
 	hash = tokenHash(raw)
-	tok, err := g.oneTimeToken(c, store.TokenSecondFactor, hash, CodeSecondFactorInvalid, CodeSecondFactorInvalid)
+	tok, err := g.oneTimeToken(c, store.TokenSecondFactor, hash, lrerr.CodeSecondFactorInvalid, lrerr.CodeSecondFactorInvalid)
 	if err != nil {
 		return "", a, err
 	}
 	a, found, err := g.store.Account(c.r.Context(), tok.Tenant, tok.UID)
 	if err != nil {
-		return "", a, errUnavailable(err)
+		return "", a, lrerr.Unavailable(err)
 	}
 	if !found {
-		return "", a, errCode(CodeSecondFactorInvalid)
+		return "", a, lrerr.New(lrerr.CodeSecondFactorInvalid)
 	}
 	if !a.Active {
-		return "", a, errCode(CodeAccountBlocked)
+		return "", a, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return hash, a, nil
 }
@@ -117,7 +118,7 @@ func consumeSecondFactor(hash string, now time.Time) func(store.Tx) error {
 		if _, ok, err := tx.ConsumeToken(store.TokenSecondFactor, hash, now); err != nil {
 			return err
 		} else if !ok {
-			return errCode(CodeSecondFactorInvalid)
+			return lrerr.New(lrerr.CodeSecondFactorInvalid)
 		}
 		return nil
 	}
@@ -179,7 +180,7 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	return g.finishPasswordLogin(c, &saved, nil, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -49,24 +50,24 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 			}
 
 			// Every write path refuses a name another account has.
-			wantCode(t, "create with UserName = the victim's email", create(map[string]any{"Email": email("a1@example.org"), "UserName": "Victim@Example.com"}), 403, int(CodeUsernameTaken))
-			wantCode(t, "create with UserName = carol's phone", create(map[string]any{"Email": email("a2@example.org"), "UserName": "+15550001111"}), 403, int(CodeUsernameTaken))
-			wantCode(t, "create with UserName = the victim's Uid", create(map[string]any{"Email": email("a3@example.org"), "UserName": strings.ToUpper(victim.str("Uid"))}), 403, int(CodeUsernameTaken))
-			wantCode(t, "create with Email = carol's UserName", create(map[string]any{"Email": email("carol@example.com")}), 403, int(CodeEmailTaken))
-			wantCode(t, "create with PhoneId = dave's UserName", create(map[string]any{"Email": email("a4@example.org"), "PhoneId": "+15550002222"}), 403, int(CodePhoneTaken))
+			wantCode(t, "create with UserName = the victim's email", create(map[string]any{"Email": email("a1@example.org"), "UserName": "Victim@Example.com"}), 403, int(lrerr.CodeUsernameTaken))
+			wantCode(t, "create with UserName = carol's phone", create(map[string]any{"Email": email("a2@example.org"), "UserName": "+15550001111"}), 403, int(lrerr.CodeUsernameTaken))
+			wantCode(t, "create with UserName = the victim's Uid", create(map[string]any{"Email": email("a3@example.org"), "UserName": strings.ToUpper(victim.str("Uid"))}), 403, int(lrerr.CodeUsernameTaken))
+			wantCode(t, "create with Email = carol's UserName", create(map[string]any{"Email": email("carol@example.com")}), 403, int(lrerr.CodeEmailTaken))
+			wantCode(t, "create with PhoneId = dave's UserName", create(map[string]any{"Email": email("a4@example.org"), "PhoneId": "+15550002222"}), 403, int(lrerr.CodePhoneTaken))
 			attacker := create(map[string]any{"Email": email("attacker@example.org"), "UserName": "attacker"})
 			if attacker.status != 200 {
 				t.Fatalf("create the attacker: %d %s", attacker.status, attacker.raw)
 			}
 			auid := attacker.str("Uid")
-			wantCode(t, "update the UserName to the victim's email", e.do("PUT", "/identity/v2/manage/account/"+auid+manage, map[string]any{"UserName": "victim@example.com"}), 403, int(CodeUsernameTaken))
+			wantCode(t, "update the UserName to the victim's email", e.do("PUT", "/identity/v2/manage/account/"+auid+manage, map[string]any{"UserName": "victim@example.com"}), 403, int(lrerr.CodeUsernameTaken))
 			adm := e.gw.Admin()
 			taken := "victim@example.com"
 			_, err := adm.UpdateAccount(t.Context(), "demo", auid, AccountInput{Username: &taken})
-			wantAdminCode(t, "Admin update (the CLI)", err, CodeUsernameTaken)
+			wantAdminCode(t, "Admin update (the CLI)", err, lrerr.CodeUsernameTaken)
 			pw := testPass
 			_, err = adm.CreateAccount(t.Context(), "demo", AccountInput{Username: &taken, Password: &pw})
-			wantAdminCode(t, "Admin create (the CLI)", err, CodeUsernameTaken)
+			wantAdminCode(t, "Admin create (the CLI)", err, lrerr.CodeUsernameTaken)
 			rec, _ := json.Marshal(map[string]any{"Uid": "imported-1", "Email": "i1@example.org", "UserName": taken})
 			sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), ImportOptions{})
 			if err != nil || sum.Failed != 1 || len(sum.Failures) != 1 || !strings.Contains(sum.Failures[0].Reason, "username") {
@@ -107,9 +108,9 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 }
 
 // wantAdminCode checks that err is an *Error with code.
-func wantAdminCode(t *testing.T, what string, err error, code Code) {
+func wantAdminCode(t *testing.T, what string, err error, code lrerr.Code) {
 	t.Helper()
-	var pe *Error
+	var pe *lrerr.Error
 	if !errors.As(err, &pe) || pe.Code != code {
 		t.Errorf("%s: %v; want %d", what, err, code)
 	}

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -158,23 +159,23 @@ func loginResultOf(res any, err error) LoginResult {
 		}
 		return LoginContinue
 	}
-	e := asError(err)
+	e := lrerr.As(err)
 	switch e.Code {
-	case CodePINRequired:
+	case lrerr.CodePINRequired:
 		return LoginContinue
-	case CodeBadCredentials, CodePINInvalid, CodeSecurityAnswerWrong, CodeSessionTokenInvalid,
-		CodeSessionTokenExpired, CodePINAuthTokenInvalid, CodePINAuthTokenExpired, CodeSecondFactorInvalid,
-		CodePINNotAvailable:
+	case lrerr.CodeBadCredentials, lrerr.CodePINInvalid, lrerr.CodeSecurityAnswerWrong, lrerr.CodeSessionTokenInvalid,
+		lrerr.CodeSessionTokenExpired, lrerr.CodePINAuthTokenInvalid, lrerr.CodePINAuthTokenExpired, lrerr.CodeSecondFactorInvalid,
+		lrerr.CodePINNotAvailable:
 		return LoginInvalid
-	case CodeLockedSuspended, CodeLockedCaptcha:
+	case lrerr.CodeLockedSuspended, lrerr.CodeLockedCaptcha:
 		return LoginLocked
-	case CodeAccountBlocked:
+	case lrerr.CodeAccountBlocked:
 		return LoginBlocked
-	case CodeCaptchaInvalid:
+	case lrerr.CodeCaptchaInvalid:
 		return LoginCaptcha
-	case CodeTooManyRequests:
+	case lrerr.CodeTooManyRequests:
 		return LoginRateLimited
-	case CodeUnavailable, CodeInternal:
+	case lrerr.CodeUnavailable, lrerr.CodeInternal:
 		return LoginError
 	}
 	return LoginRejected
@@ -210,15 +211,15 @@ func (r TokenResult) String() string {
 }
 
 // tokenResultOf classifies an authenticate error.
-func tokenResultOf(e *Error) TokenResult {
+func tokenResultOf(e *lrerr.Error) TokenResult {
 	switch {
 	case e == nil:
 		return TokenValid
-	case e.Code == CodeAccessTokenExpired:
+	case e.Code == lrerr.CodeAccessTokenExpired:
 		return TokenExpired
-	case e.Code == CodeAccountBlocked:
+	case e.Code == lrerr.CodeAccountBlocked:
 		return TokenBlocked
-	case e.Code == CodeUnavailable || e.Code == CodeInternal:
+	case e.Code == lrerr.CodeUnavailable || e.Code == lrerr.CodeInternal:
 		return TokenError
 	}
 	return TokenInvalid

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
 
@@ -26,7 +27,7 @@ const maxUserAgentBytes = 256
 // headers are ignored: a browser could otherwise pick the address its
 // guesses are counted against. A server call whose X-Origin-IP is not an
 // IP address is refused (908), not silently counted against the server.
-func (g *Gateway) honourOrigin(c *call, server bool) *Error {
+func (g *Gateway) honourOrigin(c *call, server bool) *lrerr.Error {
 	c.userAgent = c.r.Header.Get("User-Agent")
 	if !server {
 		c.userAgent = truncate(c.userAgent, maxUserAgentBytes)
@@ -35,7 +36,7 @@ func (g *Gateway) honourOrigin(c *call, server bool) *Error {
 	if raw := strings.TrimSpace(c.r.Header.Get(headerOriginIP)); raw != "" {
 		addr, err := netip.ParseAddr(raw)
 		if err != nil || addr.Zone() != "" {
-			return errDesc(CodeParameterFormat, "The X-Origin-IP header is not an IP address.")
+			return lrerr.WithDescription(lrerr.CodeParameterFormat, "The X-Origin-IP header is not an IP address.")
 		}
 		c.via, c.clientIP = c.clientIP, addr.Unmap().String()
 	}

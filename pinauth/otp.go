@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -52,7 +53,7 @@ const passwordOTPScope = "password"
 // channels. It returns the stored hash of a usable OTP with failure 0, or
 // failure 1068 (used, or replaced by a newer code), 1069 (expired) or 1067
 // (no such code). err is a store fault.
-func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure Code, err error) {
+func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure lrerr.Code, err error) {
 	for _, ch := range channels {
 		h := g.otpHash(a.Tenant, a.UID, ch, code)
 		tok, found, err := g.store.Token(ctx, store.TokenOTP, h)
@@ -64,17 +65,17 @@ func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, no
 		}
 		switch {
 		case !tok.UsedAt.IsZero():
-			failure = CodeOTPUsed
+			failure = lrerr.CodeOTPUsed
 		case !now.Before(tok.ExpiresAt):
 			if failure == 0 {
-				failure = CodeOTPExpired
+				failure = lrerr.CodeOTPExpired
 			}
 		default:
 			return h, 0, nil
 		}
 	}
 	if failure == 0 {
-		failure = CodeOTPInvalid
+		failure = lrerr.CodeOTPInvalid
 	}
 	return "", failure, nil
 }

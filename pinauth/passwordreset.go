@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -51,10 +52,10 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 		return nil, fieldError("Email", "The Email (or UserName) is required.")
 	}
 	if g.cfg.Email == nil {
-		return nil, errDesc(CodeParameterFormat, "Password reset by email is not configured for this site.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
 	}
 	fr := forgotRequest{what: "password reset", channel: channelEmail, linkType: resetLinkTypePassword,
-		tokenKind: store.TokenPasswordReset, limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit,
+		tokenKind: store.TokenPasswordReset, limit: g.cfg.Email.Limit, limitErr: lrerr.CodeEmailLimit,
 		ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
 	builtin := setPasswordResetLink
 	if c.tenant.PasswordResetEmail == PINResetByOTP {
@@ -63,12 +64,12 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 	fr.set = g.reset.templates[c.tenant.Name].pick(c.tenant, c.q.get("emailtemplate"), builtin, messageTemplates.email)
 	raw := c.q.get("resetpasswordurl")
 	if raw == "" && !fr.otp {
-		return nil, errDesc(CodeParameterFormat, descResetPasswordURLMissing)
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLMissing)
 	}
 	if raw != "" {
 		base, err := c.tenant.resetLinkBase(raw)
 		if err != nil {
-			return nil, errDesc(CodeParameterFormat, descResetPasswordURLInvalid)
+			return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLInvalid)
 		}
 		fr.linkBase = base
 	}
@@ -131,12 +132,12 @@ func (g *Gateway) resetPassword(c *call) (any, error) {
 	if err := g.limitClient(c); err != nil {
 		return nil, err
 	}
-	a, hash, err := g.resetTokenAccount(ctx, c, store.TokenPasswordReset, b.ResetToken, CodeParameterFormat)
+	a, hash, err := g.resetTokenAccount(ctx, c, store.TokenPasswordReset, b.ResetToken, lrerr.CodeParameterFormat)
 	if err != nil {
 		return nil, err
 	}
 	return g.setResetPassword(ctx, c, a, b.Password, "token", func(tx store.Tx) error {
-		return consumeResetToken(tx, store.TokenPasswordReset, hash, c.now, CodeParameterFormat)
+		return consumeResetToken(tx, store.TokenPasswordReset, hash, c.now, lrerr.CodeParameterFormat)
 	})
 }
 
@@ -151,7 +152,7 @@ func (g *Gateway) setResetPassword(ctx context.Context, c *call, a store.Account
 	var revoked []string
 	err = g.updateAccount(ctx, ref, consume, func(_ store.Tx, acc *store.Account) error {
 		if !acc.Active {
-			return errCode(CodeAccountBlocked)
+			return lrerr.New(lrerr.CodeAccountBlocked)
 		}
 		acc.PasswordHash, acc.NeedsSecretReset = passwordHash, false
 		return nil
@@ -163,7 +164,7 @@ func (g *Gateway) setResetPassword(ctx context.Context, c *call, a store.Account
 		return g.emit(tx, c, HookResetPassword, acc)
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	g.log.Info("password reset", zap.String("client_ip", c.clientIP), zap.String("tenant", ref.Tenant),

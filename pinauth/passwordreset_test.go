@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -55,7 +56,7 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 	e := newResetEnv(t, withWebhook)
 	e.importFixture()
 	email, uid := lrfixture.Email(1), lrfixture.UID(1)
-	wantCode(t, "password login before the reset", e.passwordLogin(email, newTestPassword), 401, int(CodeBadCredentials))
+	wantCode(t, "password login before the reset", e.passwordLogin(email, newTestPassword), 401, int(lrerr.CodeBadCredentials))
 
 	r := e.forgotPasswordTo(strings.ToUpper(email))
 	wantOK(t, "forgot password", r)
@@ -83,15 +84,15 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 
 	for _, short := range []string{"", "12345"} {
 		r := e.resetPassword(token, short)
-		wantCode(t, "a reset to a password of "+short, r, 403, int(CodeValidation))
+		wantCode(t, "a reset to a password of "+short, r, 403, int(lrerr.CodeValidation))
 		if !strings.Contains(r.raw, `"FieldName":"Password"`) {
 			t.Fatalf("policy error names no field: %s", r.raw)
 		}
 	}
-	wantCode(t, "a reset to 129 characters", e.resetPassword(token, strings.Repeat("p", 129)), 403, int(CodeValidation))
+	wantCode(t, "a reset to 129 characters", e.resetPassword(token, strings.Repeat("p", 129)), 403, int(lrerr.CodeValidation))
 	wantOK(t, "reset password", e.resetPassword(token, newTestPassword))
 	r = e.resetPassword(token, "yet another password")
-	wantCode(t, "the token again", r, 403, int(CodeParameterFormat))
+	wantCode(t, "the token again", r, 403, int(lrerr.CodeParameterFormat))
 	if r.str("Description") != descResetTokenUsed {
 		t.Fatalf("reused token: %s", r.raw)
 	}
@@ -102,7 +103,7 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 	}
 	// The demo tenant requires a PIN: the login asks for one.
 	login := e.passwordLogin(email, newTestPassword)
-	wantCode(t, "password login after the reset", login, 403, int(CodePINRequired))
+	wantCode(t, "password login after the reset", login, 403, int(lrerr.CodePINRequired))
 	pinAuth, _ := login.body["Data"].(map[string]any)["PINAuthToken"].(string)
 	set := e.do("POST", api("auth/pin/set/pinauthtoken")+"&pinauthtoken="+url.QueryEscape(pinAuth), map[string]string{"pin": newTestPIN})
 	wantOK(t, "set PIN", set)
@@ -123,7 +124,7 @@ func TestResetPasswordEndsEverySessionAndClearsTheFailureCount(t *testing.T) {
 	if r := e.protected(access); r.status != 200 {
 		t.Fatalf("access token before the reset: %d %s", r.status, r.raw)
 	}
-	wantCode(t, "a wrong password", e.passwordLogin(testEmail, "wrong password"), 401, int(CodeBadCredentials))
+	wantCode(t, "a wrong password", e.passwordLogin(testEmail, "wrong password"), 401, int(lrerr.CodeBadCredentials))
 	if e.attempts(uid).Failures == 0 {
 		t.Fatal("the wrong password was not counted")
 	}
@@ -135,12 +136,12 @@ func TestResetPasswordEndsEverySessionAndClearsTheFailureCount(t *testing.T) {
 	if r := e.protected(access); r.status != 401 {
 		t.Fatalf("the old access token still passes: %d %s", r.status, r.raw)
 	}
-	wantCode(t, "the old session token", e.pinLogin(login.str("session_token"), testPIN), 403, int(CodeSessionTokenInvalid))
-	wantCode(t, "the old refresh token", e.refresh(refresh), 403, int(CodeRefreshTokenInvalid))
+	wantCode(t, "the old session token", e.pinLogin(login.str("session_token"), testPIN), 403, int(lrerr.CodeSessionTokenInvalid))
+	wantCode(t, "the old refresh token", e.refresh(refresh), 403, int(lrerr.CodeRefreshTokenInvalid))
 	if f := e.attempts(uid).Failures; f != 0 {
 		t.Fatalf("failures after the reset: %d", f)
 	}
-	wantCode(t, "the old password", e.passwordLogin(testEmail, testPass), 401, int(CodeBadCredentials))
+	wantCode(t, "the old password", e.passwordLogin(testEmail, testPass), 401, int(lrerr.CodeBadCredentials))
 	e.wantPINWith(testEmail, newTestPassword, testPIN, newTestPIN)
 }
 
@@ -156,12 +157,12 @@ func TestPINAndPasswordResetTokensAreNotInterchangeable(t *testing.T) {
 	pwToken := tokenFrom(t, pwMail)
 
 	r := e.resetPassword(pinToken, newTestPassword)
-	wantCode(t, "a PIN reset token on the password reset", r, 403, int(CodeParameterFormat))
+	wantCode(t, "a PIN reset token on the password reset", r, 403, int(lrerr.CodeParameterFormat))
 	if r.str("Description") != descResetTokenInvalid {
 		t.Fatalf("PIN token on the password reset: %s", r.raw)
 	}
 	r = e.resetByToken(pwToken, newTestPIN)
-	wantCode(t, "a password reset token on the PIN reset", r, 403, int(CodeResetPINURLInvalid))
+	wantCode(t, "a password reset token on the PIN reset", r, 403, int(lrerr.CodeResetPINURLInvalid))
 	if r.str("Description") != descResetTokenInvalid {
 		t.Fatalf("password token on the PIN reset: %s", r.raw)
 	}
@@ -206,15 +207,15 @@ func TestPasswordResetRefusals(t *testing.T) {
 		{"not http", "&resetpasswordurl=" + url.QueryEscape("javascript:alert(1)"), descResetPasswordURLInvalid},
 	} {
 		r := e.forgotPassword(testEmail, c.query)
-		wantCode(t, c.what, r, 403, int(CodeParameterFormat))
+		wantCode(t, c.what, r, 403, int(lrerr.CodeParameterFormat))
 		if r.str("Description") != c.desc {
 			t.Fatalf("%s: %s", c.what, r.raw)
 		}
 	}
 	r := e.do("POST", api("auth/password")+"&resetpasswordurl="+url.QueryEscape(resetPasswordPage), map[string]string{"phone": testPhone})
-	wantCode(t, "no email", r, 403, int(CodeValidation))
-	wantCode(t, "no body", e.do("POST", api("auth/password"), nil), 400, int(CodePostBodyInvalid))
-	wantCode(t, "a key twice", e.do("POST", api("auth/password"), `{"email":"a@b.c","Email":"d@e.f"}`), 400, int(CodePostBodyInvalid))
+	wantCode(t, "no email", r, 403, int(lrerr.CodeValidation))
+	wantCode(t, "no body", e.do("POST", api("auth/password"), nil), 400, int(lrerr.CodePostBodyInvalid))
+	wantCode(t, "a key twice", e.do("POST", api("auth/password"), `{"email":"a@b.c","Email":"d@e.f"}`), 400, int(lrerr.CodePostBodyInvalid))
 	if n := len(e.smtp.Mails()); n != 0 {
 		t.Fatalf("refused calls sent %d emails", n)
 	}
@@ -225,11 +226,11 @@ func TestPasswordResetRefusals(t *testing.T) {
 	_, first := e.nthEmail(1)
 	wantOK(t, "forgot password again", e.forgotPasswordTo(testEmail))
 	_, em := e.nthEmail(2)
-	wantCode(t, "a third email", e.forgotPasswordTo(testEmail), 403, int(CodeEmailLimit))
+	wantCode(t, "a third email", e.forgotPasswordTo(testEmail), 403, int(lrerr.CodeEmailLimit))
 	token := tokenFrom(t, em)
-	wantCode(t, "no reset token", e.resetPassword("", newTestPassword), 403, int(CodeValidation))
+	wantCode(t, "no reset token", e.resetPassword("", newTestPassword), 403, int(lrerr.CodeValidation))
 	r = e.resetPassword("00000000-0000-4000-8000-000000000000", newTestPassword)
-	wantCode(t, "an unknown token", r, 403, int(CodeParameterFormat))
+	wantCode(t, "an unknown token", r, 403, int(lrerr.CodeParameterFormat))
 	if r.str("Description") != descResetTokenInvalid {
 		t.Fatalf("unknown token: %s", r.raw)
 	}
@@ -237,10 +238,10 @@ func TestPasswordResetRefusals(t *testing.T) {
 		t.Fatalf("a token replaced by a newer one: %s", r.raw)
 	}
 	other := e.do("PUT", "/identity/v2/auth/password/reset?apikey="+otherKey, map[string]string{"resettoken": token, "password": newTestPassword})
-	wantCode(t, "the token on another tenant", other, 403, int(CodeParameterFormat))
+	wantCode(t, "the token on another tenant", other, 403, int(lrerr.CodeParameterFormat))
 	e.clock.Advance(DefaultResetTokenTTL)
 	r = e.resetPassword(token, newTestPassword)
-	wantCode(t, "an expired token", r, 403, int(CodeParameterFormat))
+	wantCode(t, "an expired token", r, 403, int(lrerr.CodeParameterFormat))
 	if r.str("Description") != descResetTokenExpired {
 		t.Fatalf("expired token: %s", r.raw)
 	}
@@ -251,7 +252,7 @@ func TestForgotPasswordWithoutEmailIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, func(c *Config) { c.Tenants[0].AllowedOrigins = []string{appOrigin} })
 	r := e.do("POST", api("auth/password")+"&resetpasswordurl="+url.QueryEscape(resetPasswordPage), map[string]string{"email": testEmail})
-	wantCode(t, "forgot password without email", r, 403, int(CodeParameterFormat))
+	wantCode(t, "forgot password without email", r, 403, int(lrerr.CodeParameterFormat))
 }
 
 func TestPasswordResetTemplateIsOverriddenByAFile(t *testing.T) {
@@ -299,13 +300,13 @@ func TestCaptchaAlwaysCoversTheForgotAndResetPasswordCalls(t *testing.T) {
 	forgot := api("auth/password") + "&resetpasswordurl=" + url.QueryEscape(resetPasswordPage)
 	for _, addr := range []string{testEmail, "nobody@example.com"} {
 		body := map[string]string{"email": addr}
-		wantCode(t, "forgot password for "+addr+" without captcha", e.do("POST", forgot, body), 403, int(CodeCaptchaInvalid))
-		wantCode(t, "forgot password for "+addr+" with a rejected captcha", e.do("POST", forgot, withAnswer(body, answerBad)), 403, int(CodeCaptchaInvalid))
+		wantCode(t, "forgot password for "+addr+" without captcha", e.do("POST", forgot, body), 403, int(lrerr.CodeCaptchaInvalid))
+		wantCode(t, "forgot password for "+addr+" with a rejected captcha", e.do("POST", forgot, withAnswer(body, answerBad)), 403, int(lrerr.CodeCaptchaInvalid))
 		wantOK(t, "forgot password for "+addr+" with a solved captcha", e.do("POST", forgot, withAnswer(body, answerOK)))
 	}
 	_, em := e.nthEmail(1)
 	reset := map[string]string{"resettoken": tokenFrom(t, em), "password": newTestPassword}
-	wantCode(t, "reset password without captcha", e.do("PUT", api("auth/password/reset"), reset), 403, int(CodeCaptchaInvalid))
+	wantCode(t, "reset password without captcha", e.do("PUT", api("auth/password/reset"), reset), 403, int(lrerr.CodeCaptchaInvalid))
 	wantOK(t, "reset password with a solved captcha", e.do("PUT", api("auth/password/reset"), withAnswer(reset, answerOK)))
 	e.waitIdle()
 	if n := len(e.smtp.Mails()); n != 1 {

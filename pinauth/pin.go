@@ -1,14 +1,18 @@
 package pinauth
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+)
 
 // validatePIN checks a new PIN against the tenant's policy: digits only,
 // length within bounds, and (unless weak PINs are allowed) not one repeated
 // digit nor a straight run such as 1234 or 4321. field names the request
 // field for the 1134 error.
-func validatePIN(t *Tenant, field, pin string) *Error {
+func validatePIN(t *Tenant, field, pin string) *lrerr.Error {
 	if pin == "" {
-		return errCode(CodePINMissing)
+		return lrerr.New(lrerr.CodePINMissing)
 	}
 	msg := ""
 	switch {
@@ -20,7 +24,7 @@ func validatePIN(t *Tenant, field, pin string) *Error {
 		msg = "The PIN is too easy to guess: avoid one repeated digit and straight runs like 1234."
 	}
 	if msg != "" {
-		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: field, ErrorMessage: msg}}}
+		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field, ErrorMessage: msg}}}
 	}
 	return nil
 }
@@ -28,12 +32,12 @@ func validatePIN(t *Tenant, field, pin string) *Error {
 // checkPINFormat checks a PIN presented for login: it can only match when it
 // has the tenant's shape. Weak-PIN rules are not applied here (they only
 // govern new PINs).
-func checkPINFormat(t *Tenant, field, pin string) *Error {
+func checkPINFormat(t *Tenant, field, pin string) *lrerr.Error {
 	if pin == "" {
-		return errCode(CodePINMissing)
+		return lrerr.New(lrerr.CodePINMissing)
 	}
 	if !allDigits(pin) || len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength {
-		return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: field,
+		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field,
 			ErrorMessage: fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength)}}}
 	}
 	return nil

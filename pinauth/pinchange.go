@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -32,11 +33,11 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 		return nil, e
 	}
 	if a.PINHash == "" {
-		return nil, errCode(CodePINNotAvailable)
+		return nil, lrerr.New(lrerr.CodePINNotAvailable)
 	}
 	ctx := c.r.Context()
 	if _, err := g.checkCredential(ctx, c, credentialCheck{
-		account: &a, encoded: a.PINHash, secret: body.OldPIN, failure: CodeCurrentPINInvalid, reason: "pin_change",
+		account: &a, encoded: a.PINHash, secret: body.OldPIN, failure: lrerr.CodeCurrentPINInvalid, reason: "pin_change",
 	}); err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 		return g.emit(tx, c, HookChangePIN, acc)
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	return isPosted, nil

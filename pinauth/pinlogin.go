@@ -3,6 +3,7 @@ package pinauth
 import (
 	"context"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -22,7 +23,7 @@ func (g *Gateway) pinLogin(c *call) (res any, err error) {
 	}
 	raw := c.q.get("session_token")
 	if raw == "" {
-		return nil, errDesc(CodeParameterFormat, "The session_token is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The session_token is a required parameter.")
 	}
 	if e := checkPINFormat(c.tenant, "PIN", b.PIN); e != nil {
 		return nil, e
@@ -34,22 +35,22 @@ func (g *Gateway) pinLogin(c *call) (res any, err error) {
 	}
 	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, errCode(CodeSessionTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeSessionTokenInvalid)
 	}
 	if a.PINHash == "" {
-		return nil, errCode(CodePINNotAvailable)
+		return nil, lrerr.New(lrerr.CodePINNotAvailable)
 	}
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
-		account: &a, encoded: a.PINHash, secret: b.PIN, failure: CodePINInvalid, reason: "pin",
+		account: &a, encoded: a.PINHash, secret: b.PIN, failure: lrerr.CodePINInvalid, reason: "pin",
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !a.Active {
-		return nil, errCode(CodeAccountBlocked)
+		return nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	var mutate func(*store.Account)
 	if rehash {
@@ -77,17 +78,17 @@ func (g *Gateway) pinLogin(c *call) (res any, err error) {
 func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string) (store.Token, error) {
 	tok, found, err := g.store.Token(ctx, store.TokenPINSession, tokenHash(raw))
 	if err != nil {
-		return tok, errUnavailable(err)
+		return tok, lrerr.Unavailable(err)
 	}
-	code := Code(0)
+	code := lrerr.Code(0)
 	switch {
 	case !found || tok.Tenant != c.tenant.Name:
-		code = CodeSessionTokenInvalid
+		code = lrerr.CodeSessionTokenInvalid
 	case !tok.UsedAt.IsZero():
 		// Invalidated by a lockout: say so while the lock lasts.
 		att, _, err := g.store.Attempts(ctx, store.AccountRef{Tenant: tok.Tenant, UID: tok.UID})
 		if err != nil {
-			return tok, errUnavailable(err)
+			return tok, lrerr.Unavailable(err)
 		}
 		if att.Locked(c.now) {
 			// A refused guess like any other: rate-limited and logged
@@ -98,9 +99,9 @@ func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string)
 			g.logFailure(c, "pin_locked", tok.UID)
 			return tok, g.lockError(att, c.now)
 		}
-		code = CodeSessionTokenInvalid
+		code = lrerr.CodeSessionTokenInvalid
 	case !c.now.Before(tok.ExpiresAt):
-		code = CodeSessionTokenExpired
+		code = lrerr.CodeSessionTokenExpired
 	}
 	if code != 0 {
 		_, err := g.checkCredential(ctx, c, credentialCheck{secret: pin, failure: code, reason: "invalid_session_token"})
@@ -116,7 +117,7 @@ func requirePINSession(tx store.Tx, tok store.Token) error {
 	if t, found, err := tx.Token(store.TokenPINSession, tok.Hash); err != nil {
 		return err
 	} else if !found || !t.UsedAt.IsZero() || t.SessionID != tok.SessionID {
-		return errCode(CodeSessionTokenInvalid)
+		return lrerr.New(lrerr.CodeSessionTokenInvalid)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -79,7 +80,7 @@ type forgotRequest struct {
 	linkType  string
 	tokenKind store.TokenKind
 	limit     SendLimit
-	limitErr  Code
+	limitErr  lrerr.Code
 	ttl       time.Duration
 	timeout   time.Duration
 	// sendID names the queued message in the answer and the logs.
@@ -139,10 +140,10 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 	ipLimit := RateLimitPolicy{Requests: fr.limit.PerIP, Window: fr.limit.Window}
 	if ok, _ := g.limiter.allow("send-"+fr.channel+"|"+rateKey(c.clientIP), ipLimit, c.now); !ok {
 		g.logFailure(c, "send_limited_ip", "")
-		return nil, errCode(fr.limitErr)
+		return nil, lrerr.New(fr.limitErr)
 	}
 	if !g.reset.queue.reserve() {
-		e := errUnavailable(errors.New(fr.what + " send queue full"))
+		e := lrerr.Unavailable(errors.New(fr.what + " send queue full"))
 		e.RetryAfter = 30 * time.Second
 		return nil, e
 	}
@@ -151,13 +152,13 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 		if ok, err := tx.ReserveQuota(quota, fr.limit.PerIdentifier, fr.limit.Window, c.now); err != nil {
 			return err
 		} else if !ok {
-			return errCode(fr.limitErr)
+			return lrerr.New(fr.limitErr)
 		}
 		return nil
 	})
 	if err != nil {
 		g.reset.queue.release()
-		e := asError(err)
+		e := lrerr.As(err)
 		if e.Code == fr.limitErr {
 			g.logFailure(c, "send_limited_identifier", "")
 		}
@@ -196,21 +197,21 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 	tpl := g.reset.templates[c.tenant.Name]
 	if kind == store.IdentPhone {
 		if g.cfg.SMS == nil {
-			return forgotRequest{}, errDesc(CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
+			return forgotRequest{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
 		}
 		// isvoiceotp is accepted (SDKs send it); there is no voice
 		// channel, so the code goes by SMS either way.
 		_ = c.q.bool("isvoiceotp")
-		fr := forgotRequest{what: "pin reset", channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: CodeSMSLimit,
+		fr := forgotRequest{what: "pin reset", channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
 			ttl: g.cfg.OTPTTL, timeout: g.cfg.SMS.Timeout}
 		fr.set = tpl.pick(c.tenant, c.q.get("smstemplate"), setResetOTP, messageTemplates.smsSet)
 		return fr, nil
 	}
 	if g.cfg.Email == nil {
-		return forgotRequest{}, errDesc(CodePINNotConfigured, "PIN reset by email is not configured for this site.")
+		return forgotRequest{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by email is not configured for this site.")
 	}
 	fr := forgotRequest{what: "pin reset", channel: channelEmail, otp: c.tenant.PINResetEmail == PINResetByOTP,
-		linkType: resetLinkTypeValue, tokenKind: store.TokenPINReset, limit: g.cfg.Email.Limit, limitErr: CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
+		linkType: resetLinkTypeValue, tokenKind: store.TokenPINReset, limit: g.cfg.Email.Limit, limitErr: lrerr.CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
 	builtin := setResetLink
 	if fr.otp {
 		fr.ttl, builtin = g.cfg.OTPTTL, setResetOTP
@@ -220,13 +221,13 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 	if raw == "" && !fr.otp {
 		raw = c.tenant.ResetPINURL
 		if raw == "" {
-			return fr, errDesc(CodeResetPINURLInvalid, "The resetpinurl is required: this site has no default reset PIN URL.")
+			return fr, lrerr.WithDescription(lrerr.CodeResetPINURLInvalid, "The resetpinurl is required: this site has no default reset PIN URL.")
 		}
 	}
 	if raw != "" {
 		base, err := c.tenant.resetLinkBase(raw)
 		if err != nil {
-			return fr, errCode(CodeResetPINURLInvalid)
+			return fr, lrerr.New(lrerr.CodeResetPINURLInvalid)
 		}
 		fr.linkBase = base
 	}

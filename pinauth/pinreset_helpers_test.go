@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 )
 
@@ -149,7 +150,7 @@ func (e *resetEnv) wantPINWith(email, password, pin, wrong string) {
 	if login.status != 200 || login.str("session_token") == "" {
 		e.t.Fatalf("password login: %d %s", login.status, login.raw)
 	}
-	if r := e.pinLogin(login.str("session_token"), wrong); r.code() != int(CodePINInvalid) {
+	if r := e.pinLogin(login.str("session_token"), wrong); r.code() != int(lrerr.CodePINInvalid) {
 		e.t.Fatalf("PIN login with the PIN %s: want 1236, got %d %s", wrong, r.status, r.raw)
 	}
 	if r := e.pinLogin(login.str("session_token"), pin); r.status != 200 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -48,15 +49,15 @@ func TestForgotPINByEmailMailsALinkWhoseTokenResetsThePINOnce(t *testing.T) {
 		t.Fatal("the reset token is not stored by its hash")
 	}
 
-	wantCode(t, "a reset to a weak PIN", e.resetByToken(token, "1234"), 403, int(CodeValidation))
+	wantCode(t, "a reset to a weak PIN", e.resetByToken(token, "1234"), 403, int(lrerr.CodeValidation))
 	wantOK(t, "reset by token", e.resetByToken(token, newTestPIN))
 	r = e.resetByToken(token, "8642")
-	wantCode(t, "the token again", r, 403, int(CodeResetPINURLInvalid))
+	wantCode(t, "the token again", r, 403, int(lrerr.CodeResetPINURLInvalid))
 	if r.str("Description") != descResetTokenUsed {
 		t.Fatalf("reused token: %s", r.raw)
 	}
 
-	wantCode(t, "PIN login on the old session token", e.pinLogin(oldSession, newTestPIN), 403, int(CodeSessionTokenInvalid))
+	wantCode(t, "PIN login on the old session token", e.pinLogin(oldSession, newTestPIN), 403, int(lrerr.CodeSessionTokenInvalid))
 	if r := e.protected(oldAccess); r.status != 401 {
 		t.Fatalf("the old access token still passes: %d %s", r.status, r.raw)
 	}
@@ -81,7 +82,7 @@ func TestForgotPINByUsernameMailsThePrimaryAddressAndVoidsEarlierTokens(t *testi
 		t.Fatalf("to %v, text %s", m.To, second.Text)
 	}
 	r := e.resetByToken(tokenFrom(t, first), newTestPIN)
-	wantCode(t, "the first, replaced token", r, 403, int(CodeResetPINURLInvalid))
+	wantCode(t, "the first, replaced token", r, 403, int(lrerr.CodeResetPINURLInvalid))
 	wantOK(t, "the newest token", e.resetByToken(tokenFrom(t, second), newTestPIN))
 	e.wantPIN(testEmail, newTestPIN, testPIN)
 }
@@ -94,7 +95,7 @@ func TestResetTokenLivesFifteenMinutes(t *testing.T) {
 	_, em := e.nthEmail(1)
 	e.clock.Advance(DefaultResetTokenTTL)
 	r := e.resetByToken(tokenFrom(t, em), newTestPIN)
-	wantCode(t, "at its expiry", r, 403, int(CodeResetPINURLInvalid))
+	wantCode(t, "at its expiry", r, 403, int(lrerr.CodeResetPINURLInvalid))
 	if r.str("Description") != descResetTokenExpired {
 		t.Fatalf("expired token: %s", r.raw)
 	}
@@ -102,7 +103,7 @@ func TestResetTokenLivesFifteenMinutes(t *testing.T) {
 	_, em = e.nthEmail(2)
 	e.clock.Advance(DefaultResetTokenTTL - time.Millisecond)
 	wantOK(t, "just before its expiry", e.resetByToken(tokenFrom(t, em), newTestPIN))
-	wantCode(t, "an unknown token", e.resetByToken("00000000-0000-4000-8000-000000000000", newTestPIN), 403, int(CodeResetPINURLInvalid))
+	wantCode(t, "an unknown token", e.resetByToken("00000000-0000-4000-8000-000000000000", newTestPIN), 403, int(lrerr.CodeResetPINURLInvalid))
 }
 
 func TestForgotPINRefusesResetURLsOutsideTheAllowedOrigins(t *testing.T) {
@@ -122,9 +123,9 @@ func TestForgotPINRefusesResetURLsOutsideTheAllowedOrigins(t *testing.T) {
 		"https://app.example.com/re set",
 	} {
 		r := e.forgot("email", map[string]string{"email": testEmail}, "&resetpinurl="+url.QueryEscape(u))
-		wantCode(t, u, r, 403, int(CodeResetPINURLInvalid))
+		wantCode(t, u, r, 403, int(lrerr.CodeResetPINURLInvalid))
 	}
-	wantCode(t, "no resetpinurl and no default", e.forgot("email", map[string]string{"email": testEmail}, ""), 403, int(CodeResetPINURLInvalid))
+	wantCode(t, "no resetpinurl and no default", e.forgot("email", map[string]string{"email": testEmail}, ""), 403, int(lrerr.CodeResetPINURLInvalid))
 	for _, u := range []string{"https://APP.example.com:443/x#frag", "http://localhost:3000/reset"} {
 		wantOK(t, u, e.forgot("email", map[string]string{"email": testEmail}, "&resetpinurl="+url.QueryEscape(u)))
 	}
@@ -220,8 +221,8 @@ func TestForgotPINByPhoneTextsAnOTPThatResetsThePINOnce(t *testing.T) {
 	}
 
 	wantOK(t, "reset by OTP", e.resetByOTP("phone", testPhone, code, newTestPIN))
-	wantCode(t, "the OTP again", e.resetByOTP("phone", testPhone, code, otherPINNew), 403, int(CodeOTPUsed))
-	wantCode(t, "the old session token", e.pinLogin(login.str("session_token"), newTestPIN), 403, int(CodeSessionTokenInvalid))
+	wantCode(t, "the OTP again", e.resetByOTP("phone", testPhone, code, otherPINNew), 403, int(lrerr.CodeOTPUsed))
+	wantCode(t, "the old session token", e.pinLogin(login.str("session_token"), newTestPIN), 403, int(lrerr.CodeSessionTokenInvalid))
 	e.wantPIN(testEmail, newTestPIN, testPIN)
 }
 
@@ -236,15 +237,15 @@ func TestOTPFailuresCountTowardTheLockout(t *testing.T) {
 		wrong = "000001"
 	}
 	for i := 1; i <= 3; i++ {
-		wantCode(t, "a wrong OTP", e.resetByOTP("phone", testPhone, wrong, newTestPIN), 403, int(CodeOTPInvalid))
+		wantCode(t, "a wrong OTP", e.resetByOTP("phone", testPhone, wrong, newTestPIN), 403, int(lrerr.CodeOTPInvalid))
 		if got := e.attempts(uid).Failures; got != i {
 			t.Fatalf("after %d wrong OTPs the failure count is %d", i, got)
 		}
 	}
 	r := e.resetByOTP("phone", testPhone, code, newTestPIN)
-	wantCode(t, "the right OTP on a locked account", r, 403, int(CodeLockedSuspended))
+	wantCode(t, "the right OTP on a locked account", r, 403, int(lrerr.CodeLockedSuspended))
 	// An unknown identifier answers like a wrong code.
-	wantCode(t, "an unknown phone", e.resetByOTP("phone", "+15559999999", code, newTestPIN), 403, int(CodeOTPInvalid))
+	wantCode(t, "an unknown phone", e.resetByOTP("phone", "+15559999999", code, newTestPIN), 403, int(lrerr.CodeOTPInvalid))
 }
 
 func TestOTPExpiresAfterItsLifetimeAndANewOneVoidsTheOld(t *testing.T) {
@@ -254,14 +255,14 @@ func TestOTPExpiresAfterItsLifetimeAndANewOneVoidsTheOld(t *testing.T) {
 	wantOK(t, "forgot", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
 	first := codeFrom(t, e.sms.WaitMessages(t, 1, mailWait)[0].Body)
 	e.clock.Advance(DefaultOTPTTL)
-	wantCode(t, "at its expiry", e.resetByOTP("phone", testPhone, first, newTestPIN), 403, int(CodeOTPExpired))
+	wantCode(t, "at its expiry", e.resetByOTP("phone", testPhone, first, newTestPIN), 403, int(lrerr.CodeOTPExpired))
 
 	wantOK(t, "forgot again", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
 	second := codeFrom(t, e.sms.WaitMessages(t, 2, mailWait)[1].Body)
 	wantOK(t, "forgot a third time", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
 	third := codeFrom(t, e.sms.WaitMessages(t, 3, mailWait)[2].Body)
 	if second != third {
-		wantCode(t, "the replaced OTP", e.resetByOTP("phone", testPhone, second, newTestPIN), 403, int(CodeOTPUsed))
+		wantCode(t, "the replaced OTP", e.resetByOTP("phone", testPhone, second, newTestPIN), 403, int(lrerr.CodeOTPUsed))
 	}
 	e.clock.Advance(DefaultOTPTTL - time.Millisecond)
 	wantOK(t, "the newest OTP just before its expiry", e.resetByOTP("phone", testPhone, third, newTestPIN))
@@ -281,7 +282,7 @@ func TestEmailOTPResetsByEmailOrUsername(t *testing.T) {
 		t.Fatal("the HTML part lacks the code")
 	}
 	wantOK(t, "reset by OTP and username", e.resetByOTP("username", "alice", code, newTestPIN))
-	wantCode(t, "the code again by email", e.resetByOTP("email", testEmail, code, otherPINNew), 403, int(CodeOTPUsed))
+	wantCode(t, "the code again by email", e.resetByOTP("email", testEmail, code, otherPINNew), 403, int(lrerr.CodeOTPUsed))
 
 	wantOK(t, "forgot by email", e.forgot("email", map[string]string{"email": testEmail}, ""))
 	_, em = e.nthEmail(2)
@@ -303,19 +304,19 @@ func TestSendingLimitsPerIdentifierAndPerIP(t *testing.T) {
 	for range 2 {
 		wantOK(t, "alice's emails", e.forgotByEmail(testEmail))
 	}
-	wantCode(t, "alice's third email", e.forgotByEmail("Alice@Example.com"), 403, int(CodeEmailLimit))
+	wantCode(t, "alice's third email", e.forgotByEmail("Alice@Example.com"), 403, int(lrerr.CodeEmailLimit))
 	// Counted per identifier: her username has a count of its own.
 	wantOK(t, "alice's email by username", byUsername("alice"))
 	// Unknown addresses are limited alike: the limit tells nothing.
 	wantOK(t, "unknown 1", e.forgotByEmail("nobody@example.com"))
 	wantOK(t, "unknown 2", e.forgotByEmail("nobody@example.com"))
-	wantCode(t, "unknown 3", e.forgotByEmail("nobody@example.com"), 403, int(CodeEmailLimit))
+	wantCode(t, "unknown 3", e.forgotByEmail("nobody@example.com"), 403, int(lrerr.CodeEmailLimit))
 	wantOK(t, "bob", e.forgotByEmail("bob@example.com"))
 	// 8 asked from this IP so far: bob is refused by the per-IP limit.
-	wantCode(t, "bob again from the same IP", byUsername("bob"), 403, int(CodeEmailLimit))
+	wantCode(t, "bob again from the same IP", byUsername("bob"), 403, int(lrerr.CodeEmailLimit))
 
 	wantOK(t, "alice's SMS", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
-	wantCode(t, "alice's second SMS", e.forgot("otp", map[string]string{"phone": testPhone}, ""), 403, int(CodeSMSLimit))
+	wantCode(t, "alice's second SMS", e.forgot("otp", map[string]string{"phone": testPhone}, ""), 403, int(lrerr.CodeSMSLimit))
 	wantOK(t, "bob's SMS", e.forgot("otp", map[string]string{"phone": "+15557654321"}, ""))
 
 	e.clock.Advance(time.Hour)
@@ -341,17 +342,17 @@ func TestResetBySecurityAnswer(t *testing.T) {
 		return e.do("PUT", api("auth/pin/reset/securityanswer/email"),
 			map[string]any{"email": email, "securityanswer": ans, "pin": pin})
 	}
-	wantCode(t, "a wrong answer", reset(testEmail, map[string]string{"q1": "Paris", "q2": "Fido"}, newTestPIN), 403, int(CodeSecurityAnswerWrong))
+	wantCode(t, "a wrong answer", reset(testEmail, map[string]string{"q1": "Paris", "q2": "Fido"}, newTestPIN), 403, int(lrerr.CodeSecurityAnswerWrong))
 	if got := e.attempts(uid).Failures; got != 1 {
 		t.Fatalf("the wrong answer counted %d failures, want 1", got)
 	}
-	wantCode(t, "one answer missing", reset(testEmail, map[string]string{"q1": "Paris"}, newTestPIN), 403, int(CodeValidation))
-	wantCode(t, "an unknown account", reset("nobody@example.com", map[string]string{"q1": "Paris"}, newTestPIN), 403, int(CodeSecurityAnswersNotSet))
+	wantCode(t, "one answer missing", reset(testEmail, map[string]string{"q1": "Paris"}, newTestPIN), 403, int(lrerr.CodeValidation))
+	wantCode(t, "an unknown account", reset("nobody@example.com", map[string]string{"q1": "Paris"}, newTestPIN), 403, int(lrerr.CodeSecurityAnswersNotSet))
 	wantOK(t, "the right answers", reset(testEmail, map[string]string{"q2": " rex ", "q1": "PARIS"}, newTestPIN))
 	if got := e.attempts(uid).Failures; got != 0 {
 		t.Fatalf("the reset left %d failures", got)
 	}
-	wantCode(t, "the old session token", e.pinLogin(login.str("session_token"), newTestPIN), 403, int(CodeSessionTokenInvalid))
+	wantCode(t, "the old session token", e.pinLogin(login.str("session_token"), newTestPIN), 403, int(lrerr.CodeSessionTokenInvalid))
 	e.wantPIN(testEmail, newTestPIN, testPIN)
 }
 
@@ -382,15 +383,15 @@ func TestResetByTokenRefusesABlockLockedAccountAndClearsASuspension(t *testing.T
 	}
 	wantOK(t, "forgot while blocked", e.forgotByEmail(testEmail))
 	_, em = e.nthEmail(2)
-	wantCode(t, "reset while blocked", e.resetByToken(tokenFrom(t, em), otherPINNew), 403, int(CodeAccountBlocked))
+	wantCode(t, "reset while blocked", e.resetByToken(tokenFrom(t, em), otherPINNew), 403, int(lrerr.CodeAccountBlocked))
 }
 
 func TestForgotPINWithoutASenderIsNotConfigured(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	e.createAccount(testEmail, testPIN)
-	wantCode(t, "by email", e.do("POST", api("auth/pin/forgot/email"), map[string]string{"email": testEmail}), 403, int(CodePINNotConfigured))
-	wantCode(t, "by phone", e.do("POST", api("auth/pin/forgot/otp"), map[string]string{"phone": testPhone}), 403, int(CodePINNotConfigured))
+	wantCode(t, "by email", e.do("POST", api("auth/pin/forgot/email"), map[string]string{"email": testEmail}), 403, int(lrerr.CodePINNotConfigured))
+	wantCode(t, "by phone", e.do("POST", api("auth/pin/forgot/otp"), map[string]string{"phone": testPhone}), 403, int(lrerr.CodePINNotConfigured))
 }
 
 func TestResetCallsValidateTheirInput(t *testing.T) {
@@ -399,15 +400,15 @@ func TestResetCallsValidateTheirInput(t *testing.T) {
 	cases := []struct {
 		what, method, path string
 		body               any
-		code               Code
+		code               lrerr.Code
 	}{
-		{"forgot without email", "POST", "auth/pin/forgot/email", map[string]string{}, CodeValidation},
-		{"forgot with a number", "POST", "auth/pin/forgot/email", map[string]any{"email": 5}, CodePostBodyInvalid},
-		{"reset without token", "PUT", "auth/pin/reset/token", map[string]string{"pin": newTestPIN}, CodeValidation},
-		{"reset without PIN", "PUT", "auth/pin/reset/token", map[string]string{"resettoken": "x"}, CodePINMissing},
-		{"otp reset without OTP", "PUT", "auth/pin/reset/otp/phone", map[string]string{"phone": testPhone, "pin": newTestPIN}, CodeValidation},
-		{"otp reset without phone", "PUT", "auth/pin/reset/otp/phone", map[string]string{"otp": "123456", "pin": newTestPIN}, CodeValidation},
-		{"answer reset with a list", "PUT", "auth/pin/reset/securityanswer/email", map[string]any{"email": testEmail, "pin": newTestPIN, "securityanswer": []string{"x"}}, CodePutBodyInvalid},
+		{"forgot without email", "POST", "auth/pin/forgot/email", map[string]string{}, lrerr.CodeValidation},
+		{"forgot with a number", "POST", "auth/pin/forgot/email", map[string]any{"email": 5}, lrerr.CodePostBodyInvalid},
+		{"reset without token", "PUT", "auth/pin/reset/token", map[string]string{"pin": newTestPIN}, lrerr.CodeValidation},
+		{"reset without PIN", "PUT", "auth/pin/reset/token", map[string]string{"resettoken": "x"}, lrerr.CodePINMissing},
+		{"otp reset without OTP", "PUT", "auth/pin/reset/otp/phone", map[string]string{"phone": testPhone, "pin": newTestPIN}, lrerr.CodeValidation},
+		{"otp reset without phone", "PUT", "auth/pin/reset/otp/phone", map[string]string{"otp": "123456", "pin": newTestPIN}, lrerr.CodeValidation},
+		{"answer reset with a list", "PUT", "auth/pin/reset/securityanswer/email", map[string]any{"email": testEmail, "pin": newTestPIN, "securityanswer": []string{"x"}}, lrerr.CodePutBodyInvalid},
 	}
 	for _, c := range cases {
 		path := api(c.path)

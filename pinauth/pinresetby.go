@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -42,14 +43,14 @@ func (g *Gateway) resetPINByToken(c *call) (any, error) {
 		return nil, err
 	}
 	ctx := c.r.Context()
-	a, hash, err := g.resetTokenAccount(ctx, c, store.TokenPINReset, b.ResetToken, CodeResetPINURLInvalid)
+	a, hash, err := g.resetTokenAccount(ctx, c, store.TokenPINReset, b.ResetToken, lrerr.CodeResetPINURLInvalid)
 	if err != nil {
 		return nil, err
 	}
 	return g.resetPIN(ctx, c, &a, b.PIN, "token", func(tx store.Tx) error {
 		// Taken inside the transaction: of concurrent resets with one
 		// token exactly one sets its PIN.
-		return consumeResetToken(tx, store.TokenPINReset, hash, c.now, CodeResetPINURLInvalid)
+		return consumeResetToken(tx, store.TokenPINReset, hash, c.now, lrerr.CodeResetPINURLInvalid)
 	})
 }
 
@@ -111,17 +112,17 @@ func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, er
 func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKind, ident, code string, channels []string) (store.Account, string, error) {
 	a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 	if err != nil {
-		return a, "", errUnavailable(err)
+		return a, "", lrerr.Unavailable(err)
 	}
 	if !found {
-		_, err := g.checkCredential(ctx, c, credentialCheck{unknown: ident, secret: code, failure: CodeOTPInvalid, reason: "unknown_account"})
+		_, err := g.checkCredential(ctx, c, credentialCheck{unknown: ident, secret: code, failure: lrerr.CodeOTPInvalid, reason: "unknown_account"})
 		return a, "", err
 	}
 	var hash string
-	var failure Code
+	var failure lrerr.Code
 	var lookupErr error
 	_, err = g.checkCredential(ctx, c, credentialCheck{
-		account: &a, secret: code, failure: CodeOTPInvalid, reason: "otp",
+		account: &a, secret: code, failure: lrerr.CodeOTPInvalid, reason: "otp",
 		compare: func() (bool, bool) {
 			// One hash, as an unknown account costs, so timing does
 			// not tell them apart.
@@ -131,16 +132,16 @@ func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKi
 		},
 	})
 	if lookupErr != nil {
-		return a, "", errUnavailable(lookupErr)
+		return a, "", lrerr.Unavailable(lookupErr)
 	}
 	if err != nil {
-		if e := asError(err); e.Code == CodeOTPInvalid && failure != 0 {
+		if e := lrerr.As(err); e.Code == lrerr.CodeOTPInvalid && failure != 0 {
 			e.Code = failure
 		}
 		return a, "", err
 	}
 	if !a.Active {
-		return a, "", errCode(CodeAccountBlocked)
+		return a, "", lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return a, hash, nil
 }
@@ -153,7 +154,7 @@ func consumeOTP(hash string, now time.Time) func(store.Tx) error {
 		if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, now); err != nil {
 			return err
 		} else if !ok {
-			return errCode(CodeOTPUsed)
+			return lrerr.New(lrerr.CodeOTPUsed)
 		}
 		return nil
 	}
@@ -189,10 +190,10 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 		ctx := c.r.Context()
 		a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 		if err != nil {
-			return nil, errUnavailable(err)
+			return nil, lrerr.Unavailable(err)
 		}
 		if !found {
-			return nil, errCode(CodeSecurityAnswersNotSet)
+			return nil, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 		}
 		items := make([]answerItem, 0, len(b.SecurityAnswer))
 		for qid, ans := range b.SecurityAnswer {
@@ -203,7 +204,7 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 			return nil, err
 		}
 		if !a.Active {
-			return nil, errCode(CodeAccountBlocked)
+			return nil, lrerr.New(lrerr.CodeAccountBlocked)
 		}
 		return g.resetPIN(ctx, c, &a, b.PIN, "security_answer", nil)
 	}
@@ -221,7 +222,7 @@ func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, 
 	var revoked []string
 	err = g.updateAccount(ctx, ref, consume, func(_ store.Tx, acc *store.Account) error {
 		if !acc.Active {
-			return errCode(CodeAccountBlocked)
+			return lrerr.New(lrerr.CodeAccountBlocked)
 		}
 		acc.PINHash, acc.PINChangedAt, acc.PINSkipped = pinHash, c.now, false
 		return nil
@@ -233,7 +234,7 @@ func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, 
 		return g.emit(tx, c, HookResetPIN, acc)
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	g.log.Info("pin reset", zap.String("client_ip", c.clientIP), zap.String("tenant", ref.Tenant),

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -15,7 +16,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	}
 	raw := c.q.get("pinauthtoken")
 	if raw == "" {
-		return nil, errDesc(CodeParameterFormat, "The pinauthtoken is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The pinauthtoken is a required parameter.")
 	}
 	if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
 		return nil, e
@@ -27,19 +28,19 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	}
 	ctx := c.r.Context()
 	hash := tokenHash(raw)
-	tok, e := g.oneTimeToken(c, store.TokenPINAuth, hash, CodePINAuthTokenInvalid, CodePINAuthTokenExpired)
+	tok, e := g.oneTimeToken(c, store.TokenPINAuth, hash, lrerr.CodePINAuthTokenInvalid, lrerr.CodePINAuthTokenExpired)
 	if e != nil {
 		return nil, e
 	}
 	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found || a.PINHash != "" {
-		return nil, errCode(CodePINAuthTokenInvalid)
+		return nil, lrerr.New(lrerr.CodePINAuthTokenInvalid)
 	}
 	if !a.Active {
-		return nil, errCode(CodeAccountBlocked)
+		return nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	pinHash, err := g.hasher.hash(ctx, c.hashClient(), b.PIN)
 	if err != nil {
@@ -56,7 +57,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 			if _, ok, err := tx.ConsumeToken(store.TokenPINAuth, hash, c.now); err != nil {
 				return err
 			} else if !ok {
-				return errCode(CodePINAuthTokenInvalid)
+				return lrerr.New(lrerr.CodePINAuthTokenInvalid)
 			}
 			return nil
 		},
@@ -72,15 +73,15 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 // oneTimeToken looks up an unused, unexpired one-time token of the caller's
 // tenant without consuming it, mapping each defect to the caller's codes.
 // The transaction that acts on it must consume it.
-func (g *Gateway) oneTimeToken(c *call, kind store.TokenKind, hash string, invalid, expired Code) (store.Token, error) {
+func (g *Gateway) oneTimeToken(c *call, kind store.TokenKind, hash string, invalid, expired lrerr.Code) (store.Token, error) {
 	tok, found, err := g.store.Token(c.r.Context(), kind, hash)
 	switch {
 	case err != nil:
-		return tok, errUnavailable(err)
+		return tok, lrerr.Unavailable(err)
 	case !found || tok.Tenant != c.tenant.Name || !tok.UsedAt.IsZero():
-		return tok, errCode(invalid)
+		return tok, lrerr.New(invalid)
 	case !c.now.Before(tok.ExpiresAt):
-		return tok, errCode(expired)
+		return tok, lrerr.New(expired)
 	}
 	return tok, nil
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // The documented writable profile fields (issue 16, bugs 2 and 3), read
@@ -226,7 +228,7 @@ func TestEveryDocumentedWritableProfileFieldRoundTrips(t *testing.T) {
 	if p := manageAccount(uid); p["IsLoginLocked"] != true {
 		t.Fatalf("IsLoginLocked true is not stored: %v", p["IsLoginLocked"])
 	}
-	wantCode(t, "a login of the locked account", e.passwordLogin("round1@example.com", "round 1 password"), 403, int(CodeAccountBlocked))
+	wantCode(t, "a login of the locked account", e.passwordLogin("round1@example.com", "round 1 password"), 403, int(lrerr.CodeAccountBlocked))
 	wantOK(t, "unlock", e.do("PUT", manage("manage/account/"+uid), map[string]any{"IsLoginLocked": false}))
 	wantOK(t, "a login after the unlock", e.passwordLogin("round1@example.com", "round 1 password"))
 }
@@ -258,7 +260,7 @@ func TestDocumentedObjectFieldsKeepTheirShapeAndWrongShapesAreRefused(t *testing
 		{"FollowersCount", "many"},
 	} {
 		wantCode(t, c.field+" in a shape LoginRadius does not document",
-			e.do("PUT", manage("manage/account/"+uid), map[string]any{c.field: c.value}), 400, int(CodePutBodyInvalid))
+			e.do("PUT", manage("manage/account/"+uid), map[string]any{c.field: c.value}), 400, int(lrerr.CodePutBodyInvalid))
 	}
 	wantStored(t, "after the refusals", e.do("GET", manage("manage/account/"+uid), nil).body, body)
 }
@@ -282,7 +284,7 @@ func TestProfileWritesRefuseWhatTheyCannotStore(t *testing.T) {
 		{"a Uid on create", "POST", manage("manage/account"), map[string]any{"Email": []map[string]string{{"Value": "b@example.com"}}, "Password": testPass, "Uid": "custom"}, "Uid"},
 	} {
 		r := e.do(c.method, c.path, c.body)
-		wantCode(t, c.what, r, 403, int(CodeValidation))
+		wantCode(t, c.what, r, 403, int(lrerr.CodeValidation))
 		if !strings.Contains(r.raw, `"FieldName":"`+c.field+`"`) {
 			t.Errorf("%s: the refusal does not name %s: %s", c.what, c.field, r.raw)
 		}
@@ -304,7 +306,7 @@ func TestSecurityAnswersAsLoginRadiusDocumentsThemAreStored(t *testing.T) {
 	e := newTestEnv(t, withQuestions)
 	uid := e.createAccount(testEmail, testPIN)
 	list := func() response { return e.do("GET", api("auth/securityquestion/email")+"&email="+testEmail, nil) }
-	wantCode(t, "the question list of an account without answers", list(), 403, int(CodeSecurityAnswersNotSet))
+	wantCode(t, "the question list of an account without answers", list(), 403, int(lrerr.CodeSecurityAnswersNotSet))
 	wantOK(t, "answers by uid", e.do("PUT", manage("manage/account/"+uid), map[string]any{"securityquestionanswer": map[string]string{"q1": "Paris"}}))
 	if r := list(); r.status != 200 || !strings.Contains(r.raw, `"QuestionId":"q1"`) || strings.Contains(r.raw, "q2") {
 		t.Fatalf("question list after the answer by uid: %d %s", r.status, r.raw)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
 
@@ -35,7 +36,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		dropAccessTokenQuery(r)
 	}
 	if raw == "" {
-		return g.anonymous(w, r, errCode(CodeAccessTokenMissing))
+		return g.anonymous(w, r, lrerr.New(lrerr.CodeAccessTokenMissing))
 	}
 	vt, prof, err := g.authenticate(r.Context(), raw)
 	if err != nil && bs != nil {
@@ -46,7 +47,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		}
 	}
 	if err == nil && !g.accepts(vt.tenant) {
-		err = errCode(CodeAccessTokenInvalid)
+		err = lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	if err != nil {
 		// A public path stays reachable with a bad token, as an
@@ -87,7 +88,7 @@ func (g *Gateway) accepts(tenant string) bool {
 
 // anonymous passes a request that has no valid token when its target is
 // public, without any bearer token, and otherwise denies it with e.
-func (g *Gateway) anonymous(w http.ResponseWriter, r *http.Request, e *Error) (*Identity, bool) {
+func (g *Gateway) anonymous(w http.ResponseWriter, r *http.Request, e *lrerr.Error) (*Identity, bool) {
 	if !g.Public(r.Method, r.URL.RequestURI()) {
 		g.deny(w, r, e)
 		return nil, false
@@ -115,29 +116,29 @@ func accessTokenFrom(r *http.Request) (token string, rewrite bool) {
 // authenticate verifies an access token, from the cache when it was verified
 // before. It returns the token's cached verification and the account's
 // profile entry, or an *Error (905, 906, 991 or 503).
-func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedToken, prof *profileEntry, e *Error) {
+func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedToken, prof *profileEntry, e *lrerr.Error) {
 	cached := true
 	defer func() { g.obs.TokenVerified(tokenResultOf(e), cached) }()
 	now := g.now()
 	vt, ok := g.cache.tokens.Get(raw)
 	if !ok || vt.gen != g.cache.gen.Load() || !constantTimeEqual(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
 		cached = false
-		var e *Error
+		var e *lrerr.Error
 		if vt, e = g.verifyUncached(ctx, raw, now); e != nil {
 			return nil, nil, e
 		}
 	} else if !now.Before(vt.exp) {
-		return nil, nil, errCode(CodeAccessTokenExpired)
+		return nil, nil, lrerr.New(lrerr.CodeAccessTokenExpired)
 	}
 	prof, found, err := g.profileAt(ctx, vt.profileKey, vt.tenant, vt.uid)
 	if err != nil {
-		return nil, nil, errUnavailable(err)
+		return nil, nil, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, nil, errCode(CodeAccessTokenInvalid)
+		return nil, nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	if !prof.active {
-		return nil, nil, errCode(CodeAccountBlocked)
+		return nil, nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return vt, prof, nil
 }
@@ -146,7 +147,7 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedTok
 // in the store) and session state, and caches the result until the token
 // expires (at most the cache TTL, so a revocation made by another process
 // and missed is honoured within it).
-func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *Error) {
+func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *lrerr.Error) {
 	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
 	claims, e := g.accessClaimsOf(ctx, raw, now)
 	if e != nil {
@@ -155,10 +156,10 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 	tenant := claims.Audience[0]
 	valid, err := g.sessionValid(ctx, claims.SID, tenant, claims.Subject, now)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !valid {
-		return nil, errCode(CodeAccessTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	vt := newVerifiedToken(raw, claims)
 	vt.gen = gen
@@ -167,7 +168,7 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 		// revoked handles cost no signature.
 		signed, err := g.signAccessToken(claims)
 		if err != nil {
-			return nil, errInternal(err)
+			return nil, lrerr.Internal(err)
 		}
 		vt.upstream = []string{"Bearer " + signed}
 	}
@@ -240,19 +241,19 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 
 // deny answers a protected request that has no valid token: a browser
 // is sent to the login page when there is one, anyone else gets 401 JSON.
-func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *Error) {
+func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *lrerr.Error) {
 	closeUnreadBody(w, r)
 	if g.page != nil && g.page.redirectToLogin(w, r, e) {
 		return
 	}
 	switch e.Code {
-	case CodeAccessTokenMissing:
+	case lrerr.CodeAccessTokenMissing:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+g.cfg.Issuer+`"`)
-	case CodeAccessTokenInvalid, CodeAccessTokenExpired:
+	case lrerr.CodeAccessTokenInvalid, lrerr.CodeAccessTokenExpired:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+g.cfg.Issuer+`", error="invalid_token"`)
 	}
-	if e.Code != CodeUnavailable && e.Code != CodeAccountBlocked {
-		e = &Error{Code: e.Code, Status: http.StatusUnauthorized}
+	if e.Code != lrerr.CodeUnavailable && e.Code != lrerr.CodeAccountBlocked {
+		e = &lrerr.Error{Code: e.Code, Status: http.StatusUnauthorized}
 	}
 	g.writeError(w, r, e)
 }

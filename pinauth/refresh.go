@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -30,7 +31,7 @@ const maxRefreshRetries = 3
 func (g *Gateway) refreshAccessToken(c *call) (any, error) {
 	raw := c.q.get("refresh_token")
 	if raw == "" {
-		return nil, errDesc(CodeParameterFormat, "The refresh_token is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The refresh_token is a required parameter.")
 	}
 	gr, err := g.rotateRefreshToken(c.r.Context(), c.tenant.Name, raw)
 	if err != nil {
@@ -59,37 +60,37 @@ func (g *Gateway) rotateRefreshToken(ctx context.Context, tenant, raw string) (*
 			return gr, err
 		}
 	}
-	return nil, errCode(CodeRefreshTokenInvalid)
+	return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 }
 
 func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time.Time) (*grant, error) {
 	tok, found, err := g.store.Token(ctx, store.TokenRefresh, hash)
 	switch {
 	case err != nil:
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	case !found || tok.Tenant != tenant:
-		return nil, errCode(CodeRefreshTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	case !tok.UsedAt.IsZero():
 		return nil, g.refreshReused(ctx, tok, now)
 	case !now.Before(tok.ExpiresAt):
-		return nil, errCode(CodeRefreshTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	}
 	ses, found, err := g.store.Session(ctx, tok.SessionID)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found || !ses.RevokedAt.IsZero() || !now.Before(ses.ExpiresAt) {
-		return nil, errCode(CodeRefreshTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	}
 	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
-		return nil, errCode(CodeRefreshTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	}
 	if !a.Active {
-		return nil, errCode(CodeAccountBlocked)
+		return nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	gr, err := g.newGrant(&a, ses.ID, false, now)
 	if err != nil {
@@ -110,7 +111,7 @@ func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time
 				return err
 			}
 			if !found || spent.UsedAt.IsZero() {
-				return errCode(CodeRefreshTokenInvalid)
+				return lrerr.New(lrerr.CodeRefreshTokenInvalid)
 			}
 			reused = &spent
 			_, err = tx.RevokeSession(spent.SessionID, now)
@@ -125,12 +126,12 @@ func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time
 		if errors.Is(err, errSessionMoved) {
 			return nil, err
 		}
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	if reused != nil {
 		g.cache.revokeSessions([]string{reused.SessionID}, now, g.cfg.AccessTTL)
 		g.logReuse(*reused)
-		return nil, errCode(CodeRefreshTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	}
 	return gr, nil
 }
@@ -142,11 +143,11 @@ func (g *Gateway) refreshReused(ctx context.Context, tok store.Token, now time.T
 		_, err := tx.RevokeSession(tok.SessionID, now)
 		return err
 	}); err != nil {
-		return errUnavailable(err)
+		return lrerr.Unavailable(err)
 	}
 	g.cache.revokeSessions([]string{tok.SessionID}, now, g.cfg.AccessTTL)
 	g.logReuse(tok)
-	return errCode(CodeRefreshTokenInvalid)
+	return lrerr.New(lrerr.CodeRefreshTokenInvalid)
 }
 
 // logReuse records a refresh-token reuse: a leaked token or a replaying
@@ -164,21 +165,21 @@ func (g *Gateway) logReuse(tok store.Token) {
 func (g *Gateway) revokeRefreshToken(c *call) (any, error) {
 	raw := c.q.get("refresh_token")
 	if raw == "" {
-		return nil, errDesc(CodeParameterFormat, "The refresh_token is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The refresh_token is a required parameter.")
 	}
 	ctx := c.r.Context()
 	tok, found, err := g.store.Token(ctx, store.TokenRefresh, tokenHash(raw))
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	if !found || tok.Tenant != c.tenant.Name {
-		return nil, errCode(CodeRefreshTokenInvalid)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	}
 	if err := g.store.Update(ctx, func(tx store.Tx) error {
 		_, err := tx.DeleteSessionTokens(tok.SessionID, store.TokenRefresh)
 		return err
 	}); err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	return isDeleted, nil
 }
@@ -192,13 +193,13 @@ func (g *Gateway) revokeAllRefreshTokens(c *call) (any, error) {
 		if _, found, err := tx.Account(ref.Tenant, ref.UID); err != nil {
 			return err
 		} else if !found {
-			return errCode(CodeUserNotFound)
+			return lrerr.New(lrerr.CodeUserNotFound)
 		}
 		_, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenRefresh}, "")
 		return err
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	return isDeleted, nil
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // MaxBodyBytes is the largest request body the API accepts.
@@ -68,26 +70,26 @@ func (p params) get(names ...string) string {
 func (p params) bool(name string) bool { return strings.EqualFold(p[name], "true") }
 
 // bodyCode returns the body-invalid code LoginRadius uses for a method.
-func bodyCode(method string) Code {
+func bodyCode(method string) lrerr.Code {
 	switch method {
 	case http.MethodPost:
-		return CodePostBodyInvalid
+		return lrerr.CodePostBodyInvalid
 	case http.MethodPut:
-		return CodePutBodyInvalid
+		return lrerr.CodePutBodyInvalid
 	}
-	return CodeBodyInvalid
+	return lrerr.CodeBodyInvalid
 }
 
 // readBody reads the whole request body, at most MaxBodyBytes. An empty
 // body yields nil.
-func readBody(r *http.Request) ([]byte, *Error) {
+func readBody(r *http.Request) ([]byte, *lrerr.Error) {
 	if r.Body == nil {
 		return nil, nil
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, errDesc(bodyCode(r.Method), "The Content-Type must be application/json.")
+			return nil, lrerr.WithDescription(bodyCode(r.Method), "The Content-Type must be application/json.")
 		}
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
@@ -97,10 +99,10 @@ func readBody(r *http.Request) ([]byte, *Error) {
 			return nil, tooLarge(r.Method)
 		}
 		if isTimeout(err) {
-			return nil, &Error{Code: bodyCode(r.Method), Status: http.StatusRequestTimeout,
+			return nil, &lrerr.Error{Code: bodyCode(r.Method), Status: http.StatusRequestTimeout,
 				Description: "The request body did not arrive in time."}
 		}
-		return nil, errDesc(bodyCode(r.Method), "The request body could not be read.")
+		return nil, lrerr.WithDescription(bodyCode(r.Method), "The request body could not be read.")
 	}
 	if len(b) > MaxBodyBytes {
 		return nil, tooLarge(r.Method)
@@ -117,8 +119,8 @@ type spentBody struct{ data []byte }
 func (spentBody) Read([]byte) (int, error) { return 0, io.EOF }
 func (spentBody) Close() error             { return nil }
 
-func tooLarge(method string) *Error {
-	return &Error{Code: bodyCode(method), Status: http.StatusRequestEntityTooLarge,
+func tooLarge(method string) *lrerr.Error {
+	return &lrerr.Error{Code: bodyCode(method), Status: http.StatusRequestEntityTooLarge,
 		Description: fmt.Sprintf("The request body exceeds %d KiB.", MaxBodyBytes>>10)}
 }
 
@@ -127,7 +129,7 @@ func tooLarge(method string) *Error {
 // (compared without case, since keys match without case), and values must
 // have the expected types. Unknown keys are ignored. An empty body is an
 // error unless allowEmpty.
-func decodeJSON(r *http.Request, dst any, allowEmpty bool) *Error {
+func decodeJSON(r *http.Request, dst any, allowEmpty bool) *lrerr.Error {
 	b, e := readBody(r)
 	if e != nil {
 		return e
@@ -136,23 +138,23 @@ func decodeJSON(r *http.Request, dst any, allowEmpty bool) *Error {
 }
 
 // unmarshalStrict is decodeJSON's parsing step, separated for fuzzing.
-func unmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *Error {
+func unmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *lrerr.Error {
 	code := bodyCode(method)
 	if len(bytes.TrimSpace(b)) == 0 {
 		if allowEmpty {
 			return nil
 		}
-		return errDesc(code, "The request body is empty.")
+		return lrerr.WithDescription(code, "The request body is empty.")
 	}
 	if err := checkJSONShape(b); err != nil {
-		return errDesc(code, err.Error())
+		return lrerr.WithDescription(code, err.Error())
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return errDesc(code, fmt.Sprintf("The field %q has the wrong type.", te.Field))
+			return lrerr.WithDescription(code, fmt.Sprintf("The field %q has the wrong type.", te.Field))
 		}
-		return errDesc(code, "The request body is not valid JSON.")
+		return lrerr.WithDescription(code, "The request body is not valid JSON.")
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // The fuzz targets of request parsing. Each has seeds in code (f.Add) and a
@@ -208,10 +210,10 @@ func FuzzParseAccountInput(f *testing.F) {
 		r := &http.Request{Method: method, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(b))}
 		in, e := parseAccountInput(r)
 		if e != nil {
-			if e.Code != bodyCode(method) && e.Code != CodeValidation {
+			if e.Code != bodyCode(method) && e.Code != lrerr.CodeValidation {
 				t.Fatalf("code %d for %q", e.Code, b)
 			}
-			if e.Code == CodeValidation && len(e.Fields) == 0 {
+			if e.Code == lrerr.CodeValidation && len(e.Fields) == 0 {
 				t.Fatalf("1134 without field errors for %q", b)
 			}
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -27,7 +28,7 @@ const (
 // transaction does that with consumeResetToken. The captcha's always
 // mode covers these calls (the OTP and security-answer resets get it
 // through checkCredential).
-func (g *Gateway) resetTokenAccount(ctx context.Context, c *call, kind store.TokenKind, token string, code Code) (store.Account, string, error) {
+func (g *Gateway) resetTokenAccount(ctx context.Context, c *call, kind store.TokenKind, token string, code lrerr.Code) (store.Account, string, error) {
 	if _, err := g.captchaGate(ctx, c, store.AccountRef{}); err != nil {
 		return store.Account{}, "", err
 	}
@@ -35,25 +36,25 @@ func (g *Gateway) resetTokenAccount(ctx context.Context, c *call, kind store.Tok
 	tok, found, err := g.store.Token(ctx, kind, hash)
 	switch {
 	case err != nil:
-		return store.Account{}, "", errUnavailable(err)
+		return store.Account{}, "", lrerr.Unavailable(err)
 	case !found || tok.Tenant != c.tenant.Name:
-		return store.Account{}, "", errDesc(code, descResetTokenInvalid)
+		return store.Account{}, "", lrerr.WithDescription(code, descResetTokenInvalid)
 	case !tok.UsedAt.IsZero():
-		return store.Account{}, "", errDesc(code, descResetTokenUsed)
+		return store.Account{}, "", lrerr.WithDescription(code, descResetTokenUsed)
 	case !c.now.Before(tok.ExpiresAt):
-		return store.Account{}, "", errDesc(code, descResetTokenExpired)
+		return store.Account{}, "", lrerr.WithDescription(code, descResetTokenExpired)
 	}
 	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
 	if err != nil {
-		return store.Account{}, "", errUnavailable(err)
+		return store.Account{}, "", lrerr.Unavailable(err)
 	}
 	if !found {
-		return store.Account{}, "", errDesc(code, descResetTokenInvalid)
+		return store.Account{}, "", lrerr.WithDescription(code, descResetTokenInvalid)
 	}
 	if blocked, err := g.blockLocked(ctx, a.Ref(), c.now); err != nil {
-		return store.Account{}, "", errUnavailable(err)
+		return store.Account{}, "", lrerr.Unavailable(err)
 	} else if blocked || !a.Active {
-		return store.Account{}, "", errCode(CodeAccountBlocked)
+		return store.Account{}, "", lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return a, hash, nil
 }
@@ -61,11 +62,11 @@ func (g *Gateway) resetTokenAccount(ctx context.Context, c *call, kind store.Tok
 // consumeResetToken takes the reset token of kind with hash inside a
 // reset's transaction: of concurrent resets with one token exactly one
 // goes on; the others get code with descResetTokenUsed.
-func consumeResetToken(tx store.Tx, kind store.TokenKind, hash string, now time.Time, code Code) error {
+func consumeResetToken(tx store.Tx, kind store.TokenKind, hash string, now time.Time, code lrerr.Code) error {
 	if _, ok, err := tx.ConsumeToken(kind, hash, now); err != nil {
 		return err
 	} else if !ok {
-		return errDesc(code, descResetTokenUsed)
+		return lrerr.WithDescription(code, descResetTokenUsed)
 	}
 	return nil
 }

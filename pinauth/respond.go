@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
 
@@ -34,12 +35,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // logged with a request id that is also returned in X-Request-Id; their
 // text never reaches the client.
 func (g *Gateway) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := asError(err)
+	e := lrerr.As(err)
 	if e.Cause != nil {
 		id := newRequestID()
 		w.Header().Set("X-Request-Id", id)
 		level := zap.ErrorLevel
-		if e.Code == CodeUnavailable {
+		if e.Code == lrerr.CodeUnavailable {
 			level = zap.WarnLevel
 		}
 		if ce := g.log.Check(level, "request failed"); ce != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -128,9 +129,9 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rt == nil {
-		e := errCode(CodeNotFound)
+		e := lrerr.New(lrerr.CodeNotFound)
 		if pathMatched {
-			e = &Error{Code: CodeNotFound, Status: http.StatusMethodNotAllowed,
+			e = &lrerr.Error{Code: lrerr.CodeNotFound, Status: http.StatusMethodNotAllowed,
 				Description: "This endpoint does not accept the " + r.Method + " method."}
 		}
 		g.writeError(w, r, e)
@@ -158,20 +159,20 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 // the same way when a call of another route sends one (a wrong secret is
 // refused wherever it is sent). withSecret reports a call that carried
 // the right secret: a server-to-server call (see honourOrigin).
-func (g *Gateway) authorize(c *call, a auth) (withSecret bool, _ *Error) {
+func (g *Gateway) authorize(c *call, a auth) (withSecret bool, _ *lrerr.Error) {
 	key := c.q.get("apikey")
 	if key == "" {
 		key = c.r.Header.Get("X-LoginRadius-ApiKey")
 	}
 	if key == "" {
-		return false, errDesc(CodeParameterFormat, "The apikey is a required parameter.")
+		return false, lrerr.WithDescription(lrerr.CodeParameterFormat, "The apikey is a required parameter.")
 	}
 	t := g.tenants[key]
 	if t == nil {
-		return false, errCode(CodeAPIKeyUnauthorized)
+		return false, lrerr.New(lrerr.CodeAPIKeyUnauthorized)
 	}
 	if !t.PlanExpires.IsZero() && !c.now.Before(t.PlanExpires) {
-		return false, errCode(CodePlanExpired)
+		return false, lrerr.New(lrerr.CodePlanExpired)
 	}
 	c.tenant = t
 	if a == authSecret || apiSecretOf(c) != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -41,7 +42,7 @@ const answersField = "SecurityQuestionAnswer"
 
 // answerMap turns answer items into a map by question id; an empty list,
 // a repeated question or an empty answer is a 1134 field error.
-func answerMap(items []answerItem) (map[string]string, *Error) {
+func answerMap(items []answerItem) (map[string]string, *lrerr.Error) {
 	if len(items) == 0 {
 		return nil, fieldError(answersField, "At least one security question answer is required.")
 	}
@@ -61,8 +62,8 @@ func answerMap(items []answerItem) (map[string]string, *Error) {
 	return m, nil
 }
 
-func fieldError(field, msg string) *Error {
-	return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: field, ErrorMessage: msg}}}
+func fieldError(field, msg string) *lrerr.Error {
+	return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field, ErrorMessage: msg}}}
 }
 
 // newAnswerSet validates answers to be stored (every question must be one
@@ -108,7 +109,7 @@ func (t *Tenant) question(id string) *SecurityQuestion {
 func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, items []answerItem) error {
 	required := answeredQuestions(c.tenant, a)
 	if len(required) == 0 {
-		return errCode(CodeSecurityAnswersNotSet)
+		return lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 	}
 	given, e := answerMap(items)
 	if e != nil {
@@ -123,7 +124,7 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 		return fieldError(answersField, "Answer only the security questions of the account.")
 	}
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
-		account: a, failure: CodeSecurityAnswerWrong, reason: "security_answer",
+		account: a, failure: lrerr.CodeSecurityAnswerWrong, reason: "security_answer",
 		compare: func() (bool, bool) {
 			ok, rehash := true, false
 			for qid, ans := range given {
@@ -215,7 +216,7 @@ func (g *Gateway) setSecurityAnswers(c *call) (any, error) {
 		return nil
 	}, nil)
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	return isPosted, nil
 }
@@ -232,7 +233,7 @@ func securityQuestionsBy(kind string) func(*Gateway, *call) (any, error) {
 		}
 		qs := answeredQuestions(c.tenant, &a)
 		if len(qs) == 0 {
-			return nil, errCode(CodeSecurityAnswersNotSet)
+			return nil, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 		}
 		return qs, nil
 	}
@@ -249,14 +250,14 @@ func (g *Gateway) questionAccount(c *call, kind string) (store.Account, error) {
 		value = c.q.get("phoneid")
 	}
 	if value == "" {
-		return store.Account{}, errDesc(CodeParameterFormat, "The "+kind+" is a required parameter.")
+		return store.Account{}, lrerr.WithDescription(lrerr.CodeParameterFormat, "The "+kind+" is a required parameter.")
 	}
 	a, found, err := g.accountByIdentifier(c.r.Context(), c.tenant.Name, store.IdentifierKind(kind), value)
 	if err != nil {
-		return a, errUnavailable(err)
+		return a, lrerr.Unavailable(err)
 	}
 	if !found {
-		return a, errCode(CodeSecurityAnswersNotSet)
+		return a, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 	}
 	return a, nil
 }

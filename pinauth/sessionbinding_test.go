@@ -2,6 +2,8 @@ package pinauth
 
 import (
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
 // TestATokenResignedForAnotherSubjectOrAudienceIsRefusedEvenWithItsSessionCached
@@ -48,7 +50,7 @@ func TestATokenResignedForAnotherSubjectOrAudienceIsRefusedEvenWithItsSessionCac
 					t.Fatal(err)
 				}
 				r := e.protected(forged)
-				if r.status != 401 || r.code() != int(CodeAccessTokenInvalid) {
+				if r.status != 401 || r.code() != int(lrerr.CodeAccessTokenInvalid) {
 					t.Errorf("a token re-signed with %s and alice's live sid: %d %s, want 401/905", f.what, r.status, r.raw)
 				}
 				// The API path authenticates the same way.

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -12,10 +13,10 @@ import (
 func (g *Gateway) invalidateSessionToken(c *call) (any, error) {
 	raw := c.q.get("session_token")
 	if raw == "" {
-		return nil, errDesc(CodeParameterFormat, "The session_token is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The session_token is a required parameter.")
 	}
 	hash := tokenHash(raw)
-	if _, e := g.oneTimeToken(c, store.TokenPINSession, hash, CodeSessionTokenInvalid, CodeSessionTokenExpired); e != nil {
+	if _, e := g.oneTimeToken(c, store.TokenPINSession, hash, lrerr.CodeSessionTokenInvalid, lrerr.CodeSessionTokenExpired); e != nil {
 		return nil, e
 	}
 	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
@@ -25,12 +26,12 @@ func (g *Gateway) invalidateSessionToken(c *call) (any, error) {
 		if _, ok, err := tx.ConsumeToken(store.TokenPINSession, hash, c.now); err != nil {
 			return err
 		} else if !ok {
-			return errCode(CodeSessionTokenInvalid)
+			return lrerr.New(lrerr.CodeSessionTokenInvalid)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	return isPosted, nil
 }

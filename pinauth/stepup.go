@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -42,11 +43,11 @@ func (g *Gateway) reauthByPIN(c *call) (any, error) {
 		return nil, e
 	}
 	if a.PINHash == "" {
-		return nil, errCode(CodePINNotAvailable)
+		return nil, lrerr.New(lrerr.CodePINNotAvailable)
 	}
 	ctx := c.r.Context()
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
-		account: &a, encoded: a.PINHash, secret: body.PIN, failure: CodePINInvalid, reason: "pin_reauth",
+		account: &a, encoded: a.PINHash, secret: body.PIN, failure: lrerr.CodePINInvalid, reason: "pin_reauth",
 	})
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func (g *Gateway) issueStepUp(ctx context.Context, c *call, b *bearer, method st
 		})
 	})
 	if err != nil {
-		return nil, errUnavailable(err)
+		return nil, lrerr.Unavailable(err)
 	}
 	return stepUpBody{SecondFactorValidationToken: token, ExpireIn: lrTime(exp)}, nil
 }
@@ -105,7 +106,7 @@ func (g *Gateway) validateStepUp(c *call, method string) (any, error) {
 		return nil, e
 	}
 	if body.SecondFactorValidationToken == "" {
-		return nil, errDesc(CodeParameterFormat, "The secondfactorvalidationtoken is a required parameter.")
+		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The secondfactorvalidationtoken is a required parameter.")
 	}
 	hash := tokenHash(body.SecondFactorValidationToken)
 	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
@@ -116,12 +117,12 @@ func (g *Gateway) validateStepUp(c *call, method string) (any, error) {
 		// A token of another account or method is rolled back unspent:
 		// presenting it in the wrong place must not burn it.
 		if !ok || t.Tenant != c.tenant.Name || t.UID != c.uid || t.Data[stepUpMethodKey] != method {
-			return errCode(CodeSecondFactorInvalid)
+			return lrerr.New(lrerr.CodeSecondFactorInvalid)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, lrerr.As(err)
 	}
 	return map[string]bool{"IsValid": true}, nil
 }

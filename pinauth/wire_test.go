@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -223,24 +224,24 @@ func TestPasswordResetByOTPWithEmailOrUserName(t *testing.T) {
 	wantOK(t, "forgot PIN", e.forgot("email", map[string]string{"email": testEmail}, ""))
 	pinCode := code("Your PIN reset code")
 	wantCode(t, "a PIN reset code on the password reset",
-		reset(map[string]string{"Otp": pinCode, "Email": testEmail, "Password": "new password 1"}), 403, int(CodeOTPInvalid))
-	wantCode(t, "the code for another account", reset(map[string]string{"Otp": byEmail, "Email": "nobody@example.com", "Password": "new password 1"}), 403, int(CodeOTPInvalid))
-	wantCode(t, "a wrong code", reset(map[string]string{"Otp": "000000", "Email": testEmail, "Password": "new password 1"}), 403, int(CodeOTPInvalid))
-	wantCode(t, "no identifier", reset(map[string]string{"Otp": byEmail, "Password": "new password 1"}), 403, int(CodeValidation))
+		reset(map[string]string{"Otp": pinCode, "Email": testEmail, "Password": "new password 1"}), 403, int(lrerr.CodeOTPInvalid))
+	wantCode(t, "the code for another account", reset(map[string]string{"Otp": byEmail, "Email": "nobody@example.com", "Password": "new password 1"}), 403, int(lrerr.CodeOTPInvalid))
+	wantCode(t, "a wrong code", reset(map[string]string{"Otp": "000000", "Email": testEmail, "Password": "new password 1"}), 403, int(lrerr.CodeOTPInvalid))
+	wantCode(t, "no identifier", reset(map[string]string{"Otp": byEmail, "Password": "new password 1"}), 403, int(lrerr.CodeValidation))
 	// The forgot PIN voided the password code (the newest code counts).
-	wantCode(t, "the code voided by a newer one", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 1"}), 403, int(CodeOTPUsed))
+	wantCode(t, "the code voided by a newer one", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 1"}), 403, int(lrerr.CodeOTPUsed))
 
 	wantOK(t, "forgot password again", e.forgotPassword(testEmail, ""))
 	byEmail = code("Your password reset code")
 	wantOK(t, "reset with Otp and Email", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 1"}))
-	wantCode(t, "the code again", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 2"}), 403, int(CodeOTPUsed))
-	wantCode(t, "the old password", e.passwordLogin(testEmail, testPass), 401, int(CodeBadCredentials))
+	wantCode(t, "the code again", reset(map[string]string{"Otp": byEmail, "Email": testEmail, "Password": "new password 2"}), 403, int(lrerr.CodeOTPUsed))
+	wantCode(t, "the old password", e.passwordLogin(testEmail, testPass), 401, int(lrerr.CodeBadCredentials))
 	wantOK(t, "the new password", e.passwordLogin(testEmail, "new password 1"))
 
 	wantOK(t, "forgot password by UserName", e.do("POST", api("auth/password"), map[string]string{"UserName": "alice"}))
 	byName := code("Your password reset code")
 	wantCode(t, "a password code on the PIN reset",
-		e.resetByOTP("email", testEmail, byName, newTestPIN), 403, int(CodeOTPInvalid))
+		e.resetByOTP("email", testEmail, byName, newTestPIN), 403, int(lrerr.CodeOTPInvalid))
 	wantOK(t, "reset with Otp and Username", reset(map[string]string{"otp": byName, "Username": "alice", "password": "new password 3"}))
 	wantOK(t, "the newest password", e.passwordLogin(testEmail, "new password 3"))
 }
