@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -23,7 +24,7 @@ const (
 )
 
 // isAccessHandle reports whether raw has the one spelling of an access-token
-// handle: a lowercase version-4 UUID, as newOpaqueToken makes it. A JWT
+// handle: a lowercase version-4 UUID, as secret.NewToken makes it. A JWT
 // never has it (it has dots), nor has the all-zero placeholder token of a
 // second-factor answer, so neither costs a store lookup here.
 func isAccessHandle(raw string) bool {
@@ -60,7 +61,7 @@ func isAccessHandle(raw string) bool {
 // session) is 905, an expired one 906. The caller checks the session, as it
 // does for a JWT.
 func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (*accessClaims, *lrerr.Error) {
-	tok, found, err := g.store.Token(ctx, store.TokenAccess, tokenHash(raw))
+	tok, found, err := g.store.Token(ctx, store.TokenAccess, secret.TokenHash(raw))
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
@@ -87,5 +88,5 @@ func (g *Gateway) handleClaims(ctx context.Context, raw string, now time.Time) (
 // reveal it.
 func handleJTI(raw string) string {
 	sum := sha256.Sum256([]byte("pinauth access handle jti\x00" + raw))
-	return formatUUID4(sum[:16])
+	return secret.FormatUUID4(sum[:16])
 }

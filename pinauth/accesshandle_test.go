@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -222,7 +223,7 @@ func TestUnknownAndMalformedAccessHandlesAre905(t *testing.T) {
 	e := newTestEnv(t, withUUIDTokens)
 	handle := e.loggedIn(testEmail).str("access_token")
 	for name, tok := range map[string]string{
-		"never issued":            newOpaqueToken(),
+		"never issued":            secret.NewToken(),
 		"the all-zero UUID":       "00000000-0000-0000-0000-000000000000",
 		"upper case":              strings.ToUpper(handle),
 		"without dashes":          strings.ReplaceAll(handle, "-", ""),
@@ -239,7 +240,7 @@ func TestUnknownAndMalformedAccessHandlesAre905(t *testing.T) {
 func TestIsAccessHandleAcceptsOnlyTheCanonicalVersion4Spelling(t *testing.T) {
 	t.Parallel()
 	for s, want := range map[string]bool{
-		newOpaqueToken():                            true,
+		secret.NewToken():                           true,
 		"1b4e28ba-2fa1-41d2-883f-0016d3cca427":      true,
 		"1b4e28ba-2fa1-11d2-883f-0016d3cca427":      false, // version 1
 		"1b4e28ba-2fa1-41d2-c83f-0016d3cca427":      false, // variant
@@ -269,7 +270,7 @@ func TestAccessHandleIsStoredOnlyAsItsHash(t *testing.T) {
 	e := newTestEnvOn(t, st, withUUIDTokens)
 	handle := e.loggedIn(testEmail).str("access_token")
 	wantOK(t, "handle", e.protected(handle))
-	tok, found, err := st.Token(t.Context(), store.TokenAccess, tokenHash(handle))
+	tok, found, err := st.Token(t.Context(), store.TokenAccess, secret.TokenHash(handle))
 	if err != nil || !found || tok.SessionID == "" {
 		t.Fatalf("the handle's hash is not stored with its session: %+v %v %v", tok, found, err)
 	}

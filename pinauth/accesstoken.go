@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -81,7 +82,7 @@ func (g *Gateway) invalidateAccessToken(c *call) (any, error) {
 		keep = append(keep, store.TokenRefresh)
 	}
 	err = g.store.Update(ctx, func(tx store.Tx) error {
-		next := store.Session{ID: newOpaqueToken(), Tenant: ses.Tenant, UID: ses.UID,
+		next := store.Session{ID: secret.NewToken(), Tenant: ses.Tenant, UID: ses.UID,
 			CreatedAt: ses.CreatedAt, ExpiresAt: ses.ExpiresAt}
 		moved, err := tx.MoveSessionTokens(sid, next.ID, keep)
 		if err != nil {

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -54,13 +55,13 @@ func (g *Gateway) checkAPISecret(c *call) *lrerr.Error {
 		g.refuseSecret(c, SecretLimited)
 		return &lrerr.Error{Code: lrerr.CodeTooManyRequests, RetryAfter: wait}
 	}
-	secret := apiSecretOf(c)
-	if secret == "" {
+	given := apiSecretOf(c)
+	if given == "" {
 		// Not a guess: a client that forgot the secret is not limited.
 		g.refuseSecret(c, SecretMissing)
 		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}
-	if !constantTimeEqual(secret, c.tenant.APISecret) {
+	if !secret.Equal(given, c.tenant.APISecret) {
 		g.limiter.allow(key, apiSecretFailures, c.now)
 		g.refuseSecret(c, SecretWrong)
 		return lrerr.New(lrerr.CodeAPISecretInvalid)

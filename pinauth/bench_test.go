@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -266,7 +267,7 @@ func BenchmarkPINLogin(b *testing.B) {
 // bare argon2id at the default parameters.
 func BenchmarkArgon2idDefault(b *testing.B) {
 	p := DefaultHashParams
-	salt := randomBytes(hashSaltLen)
+	salt := secret.Bytes(hashSaltLen)
 	for b.Loop() {
 		argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, hashKeyLen)
 	}

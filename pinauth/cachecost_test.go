@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -35,7 +36,7 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 	const n = 20000
 	// A realistic access token: an EdDSA JWT of the gateway is about 330
 	// bytes.
-	token := func() string { return base64.RawURLEncoding.EncodeToString(randomBytes(247)) }
+	token := func() string { return base64.RawURLEncoding.EncodeToString(secret.Bytes(247)) }
 	account := func(i int) store.Account {
 		// Decoded accounts hold separately allocated strings, as here.
 		return store.Account{
@@ -58,7 +59,7 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 		{"tokens", func(c *caches) (int64, func() int) { return fillTokens(c, n, token, nil, shared) }},
 		// token_format uuid: the key is the handle, and the entry also
 		// holds the Authorization value minted for upstream.
-		{"handles", func(c *caches) (int64, func() int) { return fillTokens(c, n, newOpaqueToken, token, shared) }},
+		{"handles", func(c *caches) (int64, func() int) { return fillTokens(c, n, secret.NewToken, token, shared) }},
 		{"profiles", func(c *caches) (int64, func() int) {
 			// ristretto keeps hashes of keys, not keys: they are
 			// recomputed for counting rather than held.
@@ -122,7 +123,7 @@ func fillTokens(c *caches, n int, newToken, newUpstream func() string, p *profil
 	keys := make([]string, 0, n)
 	for i := range n {
 		header := "Bearer " + newToken()
-		claims := &accessClaims{SID: newOpaqueToken()}
+		claims := &accessClaims{SID: secret.NewToken()}
 		claims.Audience = []string{strings.Clone("demo")}
 		claims.Subject = fmt.Sprintf("%032x", i)
 		claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -104,7 +105,7 @@ func startDispatcher(g *Gateway) (*dispatcher, error) {
 // a name.
 func dispatcherOwner() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomHex(4))
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), secret.Hex(4))
 }
 
 // stop ends the dispatcher: no new claims, deliveries in flight are

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -27,7 +28,7 @@ func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) erro
 		if !wh.wants(tenant, hook) {
 			continue
 		}
-		id := newOpaqueToken()
+		id := secret.NewToken()
 		body, err := json.Marshal(eventPayload{
 			HookName: strings.ToLower(hook), Time: lrTime(now), HookID: id, Tenant: tenant,
 			Data: withoutNulls(profileView(a, store.Attempts{}, now)),

@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -26,7 +27,7 @@ type Gateway struct {
 	log   *zap.Logger
 	now   func() time.Time
 
-	peppers     []pepper
+	peppers     []secret.Pepper
 	hasher      *hasher
 	keys        atomic.Pointer[keyRing]
 	operatorKey *signingKey
@@ -94,7 +95,7 @@ func New(cfg Config) (*Gateway, error) {
 		obs:     cfg.Observer,
 		log:     cfg.Logger,
 		now:     cfg.Now,
-		peppers: newPeppers(cfg.Peppers),
+		peppers: secret.NewPeppers(cfg.Peppers),
 		hdrs:    newIdentityHeaders(cfg.HeaderPrefix),
 		tenants: map[string]*Tenant{},
 	}
@@ -242,8 +243,8 @@ func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
 // pepper, so a wrong pepper stops start-up instead of failing every login.
 const pepperCheckKey = "pepper_check"
 
-func pepperCheckValue(p pepper) string {
-	return p.id + ":" + fmt.Sprintf("%x", mac(p.key, "pepper check", ""))
+func pepperCheckValue(p secret.Pepper) string {
+	return p.ID + ":" + fmt.Sprintf("%x", secret.MAC(p.Key, "pepper check", ""))
 }
 
 // checkPepper compares the configured peppers with the value stored by the
@@ -255,11 +256,11 @@ func (g *Gateway) checkPepper(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pinauth: read the pepper check from the store: %w", err)
 	}
-	if constantTimeEqual(stored, want) {
+	if secret.Equal(stored, want) {
 		return nil
 	}
 	for _, p := range g.peppers[1:] {
-		if constantTimeEqual(stored, pepperCheckValue(p)) {
+		if secret.Equal(stored, pepperCheckValue(p)) {
 			if err := g.store.SetMeta(ctx, pepperCheckKey, want); err != nil {
 				return fmt.Errorf("pinauth: record the pepper rotation: %w", err)
 			}

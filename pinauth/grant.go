@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"go.uber.org/zap"
@@ -36,19 +37,19 @@ type grant struct {
 // session of the password login that issued its session_token). Signing
 // happens here, outside any transaction.
 func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, now time.Time) (*grant, error) {
-	gr := &grant{refresh: newOpaqueToken(), refreshExp: now.Add(g.cfg.RefreshTTL)}
-	gr.refreshSealed = g.sealRefresh(gr.refresh, tokenHash(gr.refresh))
+	gr := &grant{refresh: secret.NewToken(), refreshExp: now.Add(g.cfg.RefreshTTL)}
+	gr.refreshSealed = g.sealRefresh(gr.refresh, secret.TokenHash(gr.refresh))
 	if sid == "" {
 		gr.newSession = true
-		gr.session = store.Session{ID: newOpaqueToken(), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: gr.refreshExp}
+		gr.session = store.Session{ID: secret.NewToken(), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: gr.refreshExp}
 	} else {
 		gr.session = store.Session{ID: sid, Tenant: a.Tenant, UID: a.UID}
 	}
 	if withPINSession {
-		gr.pinSession, gr.pinExp = newOpaqueToken(), now.Add(g.cfg.SessionTTL)
+		gr.pinSession, gr.pinExp = secret.NewToken(), now.Add(g.cfg.SessionTTL)
 	}
 	if g.issuesHandles(a.Tenant) {
-		gr.access, gr.accessIat, gr.accessExp = newOpaqueToken(), now, now.Add(g.cfg.AccessTTL)
+		gr.access, gr.accessIat, gr.accessExp = secret.NewToken(), now, now.Add(g.cfg.AccessTTL)
 		return gr, nil
 	}
 	var err error
@@ -69,14 +70,14 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 	ref := store.AccountRef{Tenant: gr.session.Tenant, UID: gr.session.UID}
 	if !gr.accessIat.IsZero() {
 		if err := tx.InsertToken(store.Token{
-			Hash: tokenHash(gr.access), Kind: store.TokenAccess, Tenant: ref.Tenant, UID: ref.UID,
+			Hash: secret.TokenHash(gr.access), Kind: store.TokenAccess, Tenant: ref.Tenant, UID: ref.UID,
 			SessionID: gr.session.ID, CreatedAt: gr.accessIat, ExpiresAt: gr.accessExp,
 		}); err != nil {
 			return err
 		}
 	}
 	if err := tx.InsertToken(store.Token{
-		Hash: tokenHash(gr.refresh), Kind: store.TokenRefresh, Tenant: ref.Tenant, UID: ref.UID,
+		Hash: secret.TokenHash(gr.refresh), Kind: store.TokenRefresh, Tenant: ref.Tenant, UID: ref.UID,
 		SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.refreshExp,
 		Data: map[string]string{sealedRefreshKey: gr.refreshSealed},
 	}); err != nil {
@@ -84,7 +85,7 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 	}
 	if gr.pinSession != "" {
 		return tx.InsertToken(store.Token{
-			Hash: tokenHash(gr.pinSession), Kind: store.TokenPINSession, Tenant: ref.Tenant, UID: ref.UID,
+			Hash: secret.TokenHash(gr.pinSession), Kind: store.TokenPINSession, Tenant: ref.Tenant, UID: ref.UID,
 			SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.pinExp,
 		})
 	}

@@ -2,43 +2,16 @@ package pinauth
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"golang.org/x/crypto/argon2"
 )
-
-// pepper is one configured pepper with its public id.
-type pepper struct {
-	id  string
-	key []byte
-}
-
-// newPeppers derives ids for the configured peppers (current first).
-func newPeppers(secrets []string) []pepper {
-	ps := make([]pepper, len(secrets))
-	for i, s := range secrets {
-		sum := sha256.Sum256([]byte("pinauth pepper id\x00" + s))
-		ps[i] = pepper{id: hex.EncodeToString(sum[:4]), key: []byte(s)}
-	}
-	return ps
-}
-
-// mac returns HMAC-SHA256(key, label || 0 || msg).
-func mac(key []byte, label, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(label))
-	m.Write([]byte{0})
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
 
 // hasher hashes and verifies PINs, passwords and security answers with
 // argon2id over HMAC-SHA256(pepper, secret), so a stolen database alone does
@@ -47,7 +20,7 @@ func mac(key []byte, label, msg string) []byte {
 // fairly per client (hashSlots).
 type hasher struct {
 	params       HashParams
-	peppers      []pepper
+	peppers      []secret.Pepper
 	slots        *hashSlots
 	queueTimeout time.Duration
 	// obs is told how long each acquisition waited.
@@ -66,14 +39,14 @@ const (
 	hashKeyLen  = 32
 )
 
-func newHasher(p HashParams, peppers []pepper, maxConcurrent int, queueTimeout time.Duration) (*hasher, error) {
+func newHasher(p HashParams, peppers []secret.Pepper, maxConcurrent int, queueTimeout time.Duration) (*hasher, error) {
 	h := &hasher{
 		params:       p,
 		peppers:      peppers,
 		slots:        newHashSlots(maxConcurrent),
 		queueTimeout: queueTimeout,
 	}
-	dummy, err := h.hash(context.Background(), "", randomHex(16))
+	dummy, err := h.hash(context.Background(), "", secret.Hex(16))
 	if err != nil {
 		return nil, err
 	}
@@ -99,30 +72,31 @@ func (h *hasher) observeWait(d time.Duration) {
 	}
 }
 
-// hash returns the encoded hash of secret with the current pepper and
-// parameters, taking a hashing slot for client (a rateKey).
-func (h *hasher) hash(ctx context.Context, client, secret string) (string, error) {
-	salt := randomBytes(hashSaltLen)
+// hash returns the encoded hash of plain (a PIN, password or answer) with
+// the current pepper and parameters, taking a hashing slot for client (a
+// rateKey).
+func (h *hasher) hash(ctx context.Context, client, plain string) (string, error) {
+	salt := secret.Bytes(hashSaltLen)
 	pp := h.peppers[0]
 	if err := h.acquire(ctx, client); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey(mac(pp.key, "secret", secret), salt, h.params.Time, h.params.MemoryKiB, h.params.Threads, hashKeyLen)
+	key := argon2.IDKey(secret.MAC(pp.Key, "secret", plain), salt, h.params.Time, h.params.MemoryKiB, h.params.Threads, hashKeyLen)
 	h.release(client)
-	return encodeHash(h.params, pp.id, salt, key), nil
+	return encodeHash(h.params, pp.ID, salt, key), nil
 }
 
-// verifyHeld compares secret with an encoded hash in constant time; the
+// verifyHeld compares plain with an encoded hash in constant time; the
 // caller holds a hashing slot. rehash is true when the hash used an older
-// pepper or other parameters and should be replaced by hash(secret) after
+// pepper or other parameters and should be replaced by hash(plain) after
 // the successful check. An empty or malformed hash (an account without a
 // PIN, say) is checked against the dummy so it costs the same, and never
 // matches.
-func (h *hasher) verifyHeld(encoded, secret string) (ok, rehash bool) {
+func (h *hasher) verifyHeld(encoded, plain string) (ok, rehash bool) {
 	p, pepperID, salt, want, err := decodeHash(encoded)
-	var pp *pepper
+	var pp *secret.Pepper
 	for i := range h.peppers {
-		if h.peppers[i].id == pepperID {
+		if h.peppers[i].ID == pepperID {
 			pp = &h.peppers[i]
 			break
 		}
@@ -132,7 +106,7 @@ func (h *hasher) verifyHeld(encoded, secret string) (ok, rehash bool) {
 		p, _, salt, want, _ = decodeHash(h.dummy)
 		pp = &h.peppers[0]
 	}
-	got := argon2.IDKey(mac(pp.key, "secret", secret), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	got := argon2.IDKey(secret.MAC(pp.Key, "secret", plain), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
 	ok = subtle.ConstantTimeCompare(got, want) == 1 && valid
 	return ok, ok && (pp != &h.peppers[0] || p != h.params)
 }
@@ -190,4 +164,4 @@ func parseScheme(f []string) (p HashParams, pepperID string, err error) {
 
 // PepperID is the public id of a pepper, as hashes and sealed signing keys
 // record it (k=… in a hash).
-func PepperID(secret string) string { return newPeppers([]string{secret})[0].id }
+func PepperID(pepper string) string { return secret.NewPeppers([]string{pepper})[0].ID }

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 func TestHashVerifiesOnlyTheRightSecret(t *testing.T) {
 	t.Parallel()
-	h, err := newHasher(cheapHash, newPeppers([]string{testPepper}), 2, time.Second)
+	h, err := newHasher(cheapHash, secret.NewPeppers([]string{testPepper}), 2, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,18 +41,18 @@ func TestHashVerifiesOnlyTheRightSecret(t *testing.T) {
 
 func TestHashNeedsThePepperAndUpgradesOldOnes(t *testing.T) {
 	t.Parallel()
-	old, _ := newHasher(cheapHash, newPeppers([]string{"old-pepper-0123456789"}), 1, time.Second)
+	old, _ := newHasher(cheapHash, secret.NewPeppers([]string{"old-pepper-0123456789"}), 1, time.Second)
 	enc, _ := old.hash(context.Background(), "", "4821")
 
-	stranger, _ := newHasher(cheapHash, newPeppers([]string{"another-pepper-0123456789"}), 1, time.Second)
+	stranger, _ := newHasher(cheapHash, secret.NewPeppers([]string{"another-pepper-0123456789"}), 1, time.Second)
 	if ok, _ := stranger.verifyHeld(enc, "4821"); ok {
 		t.Fatal("a hash verified without its pepper")
 	}
-	rotated, _ := newHasher(cheapHash, newPeppers([]string{"new-pepper-0123456789", "old-pepper-0123456789"}), 1, time.Second)
+	rotated, _ := newHasher(cheapHash, secret.NewPeppers([]string{"new-pepper-0123456789", "old-pepper-0123456789"}), 1, time.Second)
 	if ok, rehash := rotated.verifyHeld(enc, "4821"); !ok || !rehash {
 		t.Fatalf("old-pepper hash: ok=%v rehash=%v, want true true", ok, rehash)
 	}
-	stronger, _ := newHasher(HashParams{Time: 2, MemoryKiB: 64, Threads: 1}, newPeppers([]string{"old-pepper-0123456789"}), 1, time.Second)
+	stronger, _ := newHasher(HashParams{Time: 2, MemoryKiB: 64, Threads: 1}, secret.NewPeppers([]string{"old-pepper-0123456789"}), 1, time.Second)
 	if ok, rehash := stronger.verifyHeld(enc, "4821"); !ok || !rehash {
 		t.Fatalf("old-parameter hash: ok=%v rehash=%v, want true true", ok, rehash)
 	}
@@ -59,7 +60,7 @@ func TestHashNeedsThePepperAndUpgradesOldOnes(t *testing.T) {
 
 func TestFullHashQueueFailsFastInsteadOfPilingUp(t *testing.T) {
 	t.Parallel()
-	h, _ := newHasher(cheapHash, newPeppers([]string{testPepper}), 1, 20*time.Millisecond)
+	h, _ := newHasher(cheapHash, secret.NewPeppers([]string{testPepper}), 1, 20*time.Millisecond)
 	if err := h.acquire(context.Background(), "holder"); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestUnknownAccountsCostAHash(t *testing.T) {
 // relies on to tell an operator which pepper and cost each hash is under.
 func TestAHashsSchemeNamesItsCostAndPepper(t *testing.T) {
 	t.Parallel()
-	h, err := newHasher(cheapHash, newPeppers([]string{"new-pepper-0123456789", testPepper}), 1, time.Second)
+	h, err := newHasher(cheapHash, secret.NewPeppers([]string{"new-pepper-0123456789", testPepper}), 1, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -73,7 +74,7 @@ func benchSlots(b *testing.B, q slotQueue, clients int, work func()) {
 func BenchmarkHashQueue(b *testing.B) {
 	slots := max(1, testingProcs())
 	p := DefaultHashParams
-	salt := randomBytes(hashSaltLen)
+	salt := secret.Bytes(hashSaltLen)
 	hash := func() { argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, hashKeyLen) }
 	for _, work := range []struct {
 		name string

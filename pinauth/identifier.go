@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -74,7 +75,7 @@ const unknownPrefix = "~"
 // tried. Counted in the store like an account's, it is exact across
 // nodes; pruneAttempts bounds how long the records live.
 func (g *Gateway) unknownRef(tenant, identifier string) store.AccountRef {
-	sum := mac(g.peppers[0].key, "pinauth unknown identifier", tenant+"\x00"+store.NameOf(identifier))
+	sum := secret.MAC(g.peppers[0].Key, "pinauth unknown identifier", tenant+"\x00"+store.NameOf(identifier))
 	return store.AccountRef{Tenant: tenant, UID: unknownPrefix + hex.EncodeToString(sum[:16])}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -21,7 +22,7 @@ type accessClaims struct {
 // issueAccessToken signs an access token for the account in session sid.
 func (g *Gateway) issueAccessToken(tenant, uid, sid string, now time.Time) (token string, exp time.Time, err error) {
 	exp = now.Add(g.cfg.AccessTTL)
-	token, err = g.signAccessToken(g.newAccessClaims(tenant, uid, sid, newOpaqueToken(), now, exp))
+	token, err = g.signAccessToken(g.newAccessClaims(tenant, uid, sid, secret.NewToken(), now, exp))
 	return token, exp, err
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -55,16 +56,16 @@ type keyRing struct {
 
 // keyEncryptionKey derives the AES-256 key that encrypts stored private keys
 // from a pepper, so a stolen database holds no usable signing key.
-func keyEncryptionKey(p pepper) []byte { return mac(p.key, "key encryption", "")[:32] }
+func keyEncryptionKey(p secret.Pepper) []byte { return secret.MAC(p.Key, "key encryption", "")[:32] }
 
-func sealKey(p pepper, kid, alg string, plain []byte) []byte {
+func sealKey(p secret.Pepper, kid, alg string, plain []byte) []byte {
 	block, _ := aes.NewCipher(keyEncryptionKey(p))
 	gcm, _ := cipher.NewGCM(block)
-	nonce := randomBytes(gcm.NonceSize())
+	nonce := secret.Bytes(gcm.NonceSize())
 	return gcm.Seal(nonce, nonce, plain, []byte(kid+"\x00"+alg))
 }
 
-func openKey(p pepper, kid, alg string, sealed []byte) ([]byte, error) {
+func openKey(p secret.Pepper, kid, alg string, sealed []byte) ([]byte, error) {
 	block, _ := aes.NewCipher(keyEncryptionKey(p))
 	gcm, _ := cipher.NewGCM(block)
 	if len(sealed) < gcm.NonceSize() {
@@ -86,7 +87,7 @@ func generateKey(alg string) ([]byte, error) {
 	case AlgRS256:
 		priv, err = rsa.GenerateKey(rand.Reader, 2048)
 	case AlgHS256:
-		return randomBytes(32), nil
+		return secret.Bytes(32), nil
 	default:
 		return nil, fmt.Errorf("unsupported algorithm %q", alg)
 	}
@@ -194,7 +195,7 @@ func (g *Gateway) loadKeys(ctx context.Context) error {
 		return fmt.Errorf("pinauth: read signing keys: %w", err)
 	}
 	for _, k := range stored {
-		if !k.RetiredAt.IsZero() || k.PepperID == g.peppers[0].id {
+		if !k.RetiredAt.IsZero() || k.PepperID == g.peppers[0].ID {
 			continue
 		}
 		if g.pepperByID(k.PepperID) == nil {
@@ -238,7 +239,7 @@ func (g *Gateway) addGeneratedKey(ctx context.Context, onlyIfNone bool) error {
 	}
 	_, err = g.store.AddKey(ctx, store.Key{
 		ID: kid, Alg: g.cfg.SigningAlg, Private: sealKey(g.peppers[0], kid, g.cfg.SigningAlg, material),
-		Public: public, PepperID: g.peppers[0].id, CreatedAt: g.now(),
+		Public: public, PepperID: g.peppers[0].ID, CreatedAt: g.now(),
 	}, onlyIfNone)
 	if err != nil {
 		return fmt.Errorf("pinauth: store signing key: %w", err)
@@ -247,7 +248,7 @@ func (g *Gateway) addGeneratedKey(ctx context.Context, onlyIfNone bool) error {
 }
 
 // newKid returns a random key id.
-func newKid() string { return base64.RawURLEncoding.EncodeToString(randomBytes(12)) }
+func newKid() string { return base64.RawURLEncoding.EncodeToString(secret.Bytes(12)) }
 
 // buildRing decrypts the stored keys still worth keeping and chooses the
 // signing key: the operator's, else the newest unretired key of the
@@ -310,9 +311,9 @@ func (g *Gateway) buildRing(stored []store.Key) (*keyRing, error) {
 	return ring, nil
 }
 
-func (g *Gateway) pepperByID(id string) *pepper {
+func (g *Gateway) pepperByID(id string) *secret.Pepper {
 	for i := range g.peppers {
-		if g.peppers[i].id == id {
+		if g.peppers[i].ID == id {
 			return &g.peppers[i]
 		}
 	}

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -111,7 +112,7 @@ func (g *Gateway) rehashPassword(c *call, password string) (func(*store.Account)
 // returns the 1243 error carrying it. The password check succeeded, so the
 // failure count is cleared.
 func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Account), before func(store.Tx) error) error {
-	token := newOpaqueToken()
+	token := secret.NewToken()
 	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
 		if before != nil {
 			if err := before(tx); err != nil {
@@ -122,7 +123,7 @@ func (g *Gateway) requirePIN(c *call, a *store.Account, mutate func(*store.Accou
 			return err
 		}
 		return tx.InsertToken(store.Token{
-			Hash: tokenHash(token), Kind: store.TokenPINAuth, Tenant: a.Tenant, UID: a.UID,
+			Hash: secret.TokenHash(token), Kind: store.TokenPINAuth, Tenant: a.Tenant, UID: a.UID,
 			CreatedAt: c.now, ExpiresAt: c.now.Add(pinAuthTokenTTL),
 		})
 	})

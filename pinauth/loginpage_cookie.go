@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 )
 
 // The login page keeps three cookies, all HttpOnly, SameSite=Lax, Path=/
@@ -149,13 +151,13 @@ type pageKeys struct {
 	csrf  [][]byte
 }
 
-func newPageKeys(peppers []pepper) pageKeys {
+func newPageKeys(peppers []secret.Pepper) pageKeys {
 	var k pageKeys
 	for _, p := range peppers {
-		block, _ := aes.NewCipher(mac(p.key, "login page cookie", "")[:32])
+		block, _ := aes.NewCipher(secret.MAC(p.Key, "login page cookie", "")[:32])
 		gcm, _ := cipher.NewGCM(block)
 		k.aeads = append(k.aeads, gcm)
-		k.csrf = append(k.csrf, mac(p.key, "login page csrf", ""))
+		k.csrf = append(k.csrf, secret.MAC(p.Key, "login page csrf", ""))
 	}
 	return k
 }
@@ -164,7 +166,7 @@ func newPageKeys(peppers []pepper) pageKeys {
 func (k *pageKeys) seal(purpose string, fields ...string) string {
 	plain := packFields(fields)
 	gcm := k.aeads[0]
-	nonce := randomBytes(gcm.NonceSize())
+	nonce := secret.Bytes(gcm.NonceSize())
 	return base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, plain, []byte(purpose)))
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"go.uber.org/zap"
 )
 
@@ -50,7 +51,7 @@ func (p *loginPage) csrfNonce(w http.ResponseWriter, r *http.Request) string {
 // rotateNonce sets a new CSRF nonce and returns it: every token made for
 // the old one stops working.
 func (p *loginPage) rotateNonce(w http.ResponseWriter) string {
-	n := base64.RawURLEncoding.EncodeToString(randomBytes(csrfNonceBytes))
+	n := base64.RawURLEncoding.EncodeToString(secret.Bytes(csrfNonceBytes))
 	p.cookie.set(w, p.cookie.csrf, n, 0)
 	return n
 }
@@ -98,7 +99,7 @@ func (p *loginPage) csrfBinding(r *http.Request, form string) string {
 }
 
 // deviceBinding is the PIN pad's CSRF binding for device d.
-func deviceBinding(d *pinDevice) string { return tokenHash(d.Token) }
+func deviceBinding(d *pinDevice) string { return secret.TokenHash(d.Token) }
 
 // sameOrigin reports whether a POST came from a page of this origin, as
 // far as the browser says: Sec-Fetch-Site same-origin (or none: typed or

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -75,7 +76,7 @@ func (p *loginPage) renew(ctx context.Context, w http.ResponseWriter, bs *browse
 // carrying the old cookie gets the same new session instead of tripping
 // over the spent token.
 func (p *loginPage) refresh(ctx context.Context, bs *browserSession) (*browserSession, *lrerr.Error) {
-	return p.flight.do(tokenHash(bs.Refresh), p.g.now(), func() (*browserSession, *lrerr.Error) {
+	return p.flight.do(secret.TokenHash(bs.Refresh), p.g.now(), func() (*browserSession, *lrerr.Error) {
 		gr, err := p.g.rotateRefreshToken(ctx, bs.Tenant, bs.Refresh)
 		if err != nil {
 			return nil, lrerr.As(err)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -346,3 +347,7 @@ func mergeAnswers(a *store.Account, hashes map[string]string) {
 	}
 	maps.Copy(a.SecurityAnswers, hashes)
 }
+
+// newUID returns a new account uid: 32 lowercase hex digits, as LoginRadius
+// formats Uid.
+func newUID() string { return secret.Hex(16) }

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -59,10 +60,10 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 			return nil
 		}, nil)
 	}
-	token, exp := newOpaqueToken(), c.now.Add(secondFactorTTL)
+	token, exp := secret.NewToken(), c.now.Add(secondFactorTTL)
 	if err := g.store.Update(ctx, func(tx store.Tx) error {
 		return tx.InsertToken(store.Token{
-			Hash: tokenHash(token), Kind: store.TokenSecondFactor, Tenant: a.Tenant, UID: a.UID,
+			Hash: secret.TokenHash(token), Kind: store.TokenSecondFactor, Tenant: a.Tenant, UID: a.UID,
 			CreatedAt: c.now, ExpiresAt: exp,
 		})
 	}); err != nil {
@@ -93,7 +94,7 @@ func (g *Gateway) secondFactorAccount(c *call) (hash string, a store.Account, er
 	if raw == "" {
 		return "", a, lrerr.WithDescription(lrerr.CodeParameterFormat, "The secondfactorauthenticationtoken is a required parameter.")
 	}
-	hash = tokenHash(raw)
+	hash = secret.TokenHash(raw)
 	tok, err := g.oneTimeToken(c, store.TokenSecondFactor, hash, lrerr.CodeSecondFactorInvalid, lrerr.CodeSecondFactorInvalid)
 	if err != nil {
 		return "", a, err

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -35,8 +36,8 @@ func newOTP() string {
 // a code is only ever valid for that account and channel. (A pepper
 // rotation voids the codes sent before it; they live minutes.)
 func (g *Gateway) otpHash(tenant, uid, channel, code string) string {
-	key := mac(g.peppers[0].key, "pinauth otp key", "")
-	return hex.EncodeToString(mac(key, "otp", tenant+"\x00"+uid+"\x00"+channel+"\x00"+code))
+	key := secret.MAC(g.peppers[0].Key, "pinauth otp key", "")
+	return hex.EncodeToString(secret.MAC(key, "otp", tenant+"\x00"+uid+"\x00"+channel+"\x00"+code))
 }
 
 // pinOTPChannels are the channels a PIN reset OTP presented for an

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -78,7 +79,7 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 	if !strings.Contains(em.Text, "15 minutes") || !strings.Contains(em.Text, "password") {
 		t.Fatalf("text: %s", em.Text)
 	}
-	if tok, found, _ := e.store.Token(t.Context(), store.TokenPasswordReset, tokenHash(token)); !found || tok.UID != uid {
+	if tok, found, _ := e.store.Token(t.Context(), store.TokenPasswordReset, secret.TokenHash(token)); !found || tok.UID != uid {
 		t.Fatal("the reset token is not stored by its hash as a password reset token")
 	}
 

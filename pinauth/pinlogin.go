@@ -3,6 +3,7 @@ package pinauth
 import (
 	"context"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -76,7 +77,7 @@ func (g *Gateway) pinLogin(c *call) (res any, err error) {
 // pinSessionToken finds a valid PIN session token of the caller's tenant.
 // Invalid tokens still cost one hash, so their timing matches valid ones.
 func (g *Gateway) pinSessionToken(ctx context.Context, c *call, raw, pin string) (store.Token, error) {
-	tok, found, err := g.store.Token(ctx, store.TokenPINSession, tokenHash(raw))
+	tok, found, err := g.store.Token(ctx, store.TokenPINSession, secret.TokenHash(raw))
 	if err != nil {
 		return tok, lrerr.Unavailable(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -165,7 +166,7 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 		return nil, e
 	}
 	tenant, now := c.tenant, c.now
-	fr.sendID = randomHex(16)
+	fr.sendID = secret.Hex(16)
 	g.reset.queue.push(job{timeout: fr.timeout, run: func(ctx context.Context) {
 		g.sendReset(ctx, tenant, kind, ident, fr, now)
 	}})
@@ -323,13 +324,13 @@ func (g *Gateway) issueResetSecret(ctx context.Context, fr forgotRequest, ref st
 	}
 	var err error
 	for range maxSecretDraws {
-		secret, hash := "", ""
+		value, hash := "", ""
 		if fr.otp {
-			secret = newOTP()
-			hash = g.otpHash(ref.Tenant, ref.UID, fr.otpChannel(), secret)
+			value = newOTP()
+			hash = g.otpHash(ref.Tenant, ref.UID, fr.otpChannel(), value)
 		} else {
-			secret = newOpaqueToken()
-			hash = tokenHash(secret)
+			value = secret.NewToken()
+			hash = secret.TokenHash(value)
 		}
 		err = g.store.Update(ctx, func(tx store.Tx) error {
 			if _, err := tx.InvalidateTokens(ref, []store.TokenKind{kind}, "", now); err != nil {
@@ -350,7 +351,7 @@ func (g *Gateway) issueResetSecret(ctx context.Context, fr forgotRequest, ref st
 			})
 		})
 		if !errors.Is(err, errResetSecretTaken) {
-			return secret, err
+			return value, err
 		}
 	}
 	return "", err
@@ -359,6 +360,6 @@ func (g *Gateway) issueResetSecret(ctx context.Context, fr forgotRequest, ref st
 // quotaKey names a per-identifier sending quota in the store: a keyed
 // hash, so the store holds no identifier in clear.
 func (g *Gateway) quotaKey(channel, tenant, subject string) string {
-	key := mac(g.peppers[0].key, "pinauth send quota key", "")
-	return "send:" + channel + ":" + hex.EncodeToString(mac(key, "quota", tenant+"\x00"+subject))
+	key := secret.MAC(g.peppers[0].Key, "pinauth send quota key", "")
+	return "send:" + channel + ":" + hex.EncodeToString(secret.MAC(key, "quota", tenant+"\x00"+subject))
 }

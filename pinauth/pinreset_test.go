@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -45,7 +46,7 @@ func TestForgotPINByEmailMailsALinkWhoseTokenResetsThePINOnce(t *testing.T) {
 	if !strings.Contains(em.Text, "Hello Alice") || !strings.Contains(em.Text, "15 minutes") {
 		t.Fatalf("text: %s", em.Text)
 	}
-	if tok, found, _ := e.store.Token(t.Context(), store.TokenPINReset, tokenHash(token)); !found || tok.UID != uid {
+	if tok, found, _ := e.store.Token(t.Context(), store.TokenPINReset, secret.TokenHash(token)); !found || tok.UID != uid {
 		t.Fatal("the reset token is not stored by its hash")
 	}
 
@@ -216,7 +217,7 @@ func TestForgotPINByPhoneTextsAnOTPThatResetsThePINOnce(t *testing.T) {
 	if tok, found, _ := e.store.Token(t.Context(), store.TokenOTP, e.gw.otpHash("demo", uid, channelSMS, code)); !found || tok.Data["channel"] != channelSMS {
 		t.Fatal("the OTP is not stored under its keyed hash")
 	}
-	if _, found, _ := e.store.Token(t.Context(), store.TokenOTP, tokenHash(code)); found {
+	if _, found, _ := e.store.Token(t.Context(), store.TokenOTP, secret.TokenHash(code)); found {
 		t.Fatal("the OTP is stored under a plain SHA-256")
 	}
 

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -27,7 +28,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 		return nil, err
 	}
 	ctx := c.r.Context()
-	hash := tokenHash(raw)
+	hash := secret.TokenHash(raw)
 	tok, e := g.oneTimeToken(c, store.TokenPINAuth, hash, lrerr.CodePINAuthTokenInvalid, lrerr.CodePINAuthTokenExpired)
 	if e != nil {
 		return nil, e

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
@@ -121,7 +122,7 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedTok
 	defer func() { g.obs.TokenVerified(tokenResultOf(e), cached) }()
 	now := g.now()
 	vt, ok := g.cache.tokens.Get(raw)
-	if !ok || vt.gen != g.cache.gen.Load() || !constantTimeEqual(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
+	if !ok || vt.gen != g.cache.gen.Load() || !secret.Equal(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
 		cached = false
 		var e *lrerr.Error
 		if vt, e = g.verifyUncached(ctx, raw, now); e != nil {
@@ -256,30 +257,4 @@ func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *lrerr.Error) {
 		e = &lrerr.Error{Code: e.Code, Status: http.StatusUnauthorized}
 	}
 	g.writeError(w, r, e)
-}
-
-// constantTimeEqual compares two strings in time that depends only on their
-// length, eight bytes at a time, without allocating. It runs on every cached
-// request, so it must be cheap as well as constant-time.
-func constantTimeEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v uint64
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		v |= load64(a, i) ^ load64(b, i)
-	}
-	for ; i < len(a); i++ {
-		v |= uint64(a[i] ^ b[i])
-	}
-	return v == 0
-}
-
-// load64 reads eight bytes of s at i, little-endian (the compiler merges
-// the loads into one).
-func load64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

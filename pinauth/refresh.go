@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -53,7 +54,7 @@ func (g *Gateway) refreshAccessToken(c *call) (any, error) {
 // login session: its end (refresh_ttl after the password login) bounds
 // every refresh token of it.
 func (g *Gateway) rotateRefreshToken(ctx context.Context, tenant, raw string) (*grant, error) {
-	hash := tokenHash(raw)
+	hash := secret.TokenHash(raw)
 	for range maxRefreshRetries {
 		gr, err := g.refreshOnce(ctx, tenant, hash, g.now())
 		if !errors.Is(err, errSessionMoved) {
@@ -168,7 +169,7 @@ func (g *Gateway) revokeRefreshToken(c *call) (any, error) {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The refresh_token is a required parameter.")
 	}
 	ctx := c.r.Context()
-	tok, found, err := g.store.Token(ctx, store.TokenRefresh, tokenHash(raw))
+	tok, found, err := g.store.Token(ctx, store.TokenRefresh, secret.TokenHash(raw))
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}

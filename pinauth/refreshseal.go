@@ -5,6 +5,8 @@ import (
 	"crypto/cipher"
 	"encoding/base64"
 	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 )
 
 // A login's refresh token is stored as its SHA-256 hash, and also sealed
@@ -19,7 +21,7 @@ import (
 const sealedRefreshKey = "sealed"
 
 // refreshSealKey derives the AES-256 key that seals refresh tokens.
-func refreshSealKey(p pepper) []byte { return mac(p.key, "refresh token seal", "")[:32] }
+func refreshSealKey(p secret.Pepper) []byte { return secret.MAC(p.Key, "refresh token seal", "")[:32] }
 
 // sealRefresh seals token, stored under hash, with the current pepper:
 // "<pepper id>.<base64 nonce+ciphertext>".
@@ -27,8 +29,8 @@ func (g *Gateway) sealRefresh(token, hash string) string {
 	p := g.peppers[0]
 	block, _ := aes.NewCipher(refreshSealKey(p))
 	gcm, _ := cipher.NewGCM(block)
-	nonce := randomBytes(gcm.NonceSize())
-	return p.id + "." + base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, []byte(token), []byte(hash)))
+	nonce := secret.Bytes(gcm.NonceSize())
+	return p.ID + "." + base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, []byte(token), []byte(hash)))
 }
 
 // openRefresh opens a sealed refresh token stored under hash with the
@@ -41,7 +43,7 @@ func (g *Gateway) openRefresh(sealed, hash string) (token string, ok bool) {
 		return "", false
 	}
 	for _, p := range g.peppers {
-		if p.id != id {
+		if p.ID != id {
 			continue
 		}
 		block, _ := aes.NewCipher(refreshSealKey(p))
@@ -50,7 +52,7 @@ func (g *Gateway) openRefresh(sealed, hash string) (token string, ok bool) {
 			return "", false
 		}
 		plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], []byte(hash))
-		if err != nil || tokenHash(string(plain)) != hash {
+		if err != nil || secret.TokenHash(string(plain)) != hash {
 			return "", false
 		}
 		return string(plain), true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -32,7 +33,7 @@ func (g *Gateway) resetTokenAccount(ctx context.Context, c *call, kind store.Tok
 	if _, err := g.captchaGate(ctx, c, store.AccountRef{}); err != nil {
 		return store.Account{}, "", err
 	}
-	hash := tokenHash(token)
+	hash := secret.TokenHash(token)
 	tok, found, err := g.store.Token(ctx, kind, hash)
 	switch {
 	case err != nil:

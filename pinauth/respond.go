@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
@@ -57,5 +58,5 @@ func (g *Gateway) writeError(w http.ResponseWriter, r *http.Request, err error) 
 
 // newRequestID returns a short random id for correlating logs.
 func newRequestID() string {
-	return randomHex(8)
+	return secret.Hex(8)
 }

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -15,7 +16,7 @@ func (g *Gateway) invalidateSessionToken(c *call) (any, error) {
 	if raw == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The session_token is a required parameter.")
 	}
-	hash := tokenHash(raw)
+	hash := secret.TokenHash(raw)
 	if _, e := g.oneTimeToken(c, store.TokenPINSession, hash, lrerr.CodeSessionTokenInvalid, lrerr.CodeSessionTokenExpired); e != nil {
 		return nil, e
 	}

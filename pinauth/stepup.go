@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -63,14 +64,14 @@ func (g *Gateway) reauthByPIN(c *call) (any, error) {
 // token is bound to the session, so a logout or a PIN change elsewhere
 // removes it.
 func (g *Gateway) issueStepUp(ctx context.Context, c *call, b *bearer, method string) (any, error) {
-	token, exp := newOpaqueToken(), c.now.Add(stepUpTTL)
+	token, exp := secret.NewToken(), c.now.Add(stepUpTTL)
 	ref := b.ref()
 	err := g.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.ClearAttempts(ref); err != nil {
 			return err
 		}
 		return tx.InsertToken(store.Token{
-			Hash: tokenHash(token), Kind: store.TokenStepUp, Tenant: ref.Tenant, UID: ref.UID,
+			Hash: secret.TokenHash(token), Kind: store.TokenStepUp, Tenant: ref.Tenant, UID: ref.UID,
 			SessionID: b.sid(), CreatedAt: c.now, ExpiresAt: exp,
 			Data: map[string]string{stepUpMethodKey: method},
 		})
@@ -108,7 +109,7 @@ func (g *Gateway) validateStepUp(c *call, method string) (any, error) {
 	if body.SecondFactorValidationToken == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The secondfactorvalidationtoken is a required parameter.")
 	}
-	hash := tokenHash(body.SecondFactorValidationToken)
+	hash := secret.TokenHash(body.SecondFactorValidationToken)
 	err := g.store.Update(c.r.Context(), func(tx store.Tx) error {
 		t, ok, err := tx.ConsumeToken(store.TokenStepUp, hash, c.now)
 		if err != nil {

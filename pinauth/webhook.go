@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 )
 
 // RetryPolicy is how a webhook's failed deliveries are retried: the n-th
@@ -103,7 +105,7 @@ func (p RetryPolicy) delay(attempts int, jitter float64) time.Duration {
 
 // randomFraction returns a uniform value in [0, 1) from crypto/rand.
 func randomFraction() float64 {
-	return float64(binary.BigEndian.Uint64(randomBytes(8))>>11) / (1 << 53)
+	return float64(binary.BigEndian.Uint64(secret.Bytes(8))>>11) / (1 << 53)
 }
 
 // withDefaults fills p's zero fields.

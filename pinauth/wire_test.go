@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -275,7 +276,7 @@ func TestValidateAnswersTheSessionsCurrentRefreshToken(t *testing.T) {
 			t.Fatalf("validate after the refresh: refresh_token %q, want the new %q", got, next.str("refresh_token"))
 		}
 	}
-	tok, found, err := e.store.Token(t.Context(), store.TokenRefresh, tokenHash(next.str("refresh_token")))
+	tok, found, err := e.store.Token(t.Context(), store.TokenRefresh, secret.TokenHash(next.str("refresh_token")))
 	if err != nil || !found || tok.Data[sealedRefreshKey] == "" || strings.Contains(fmt.Sprint(tok), next.str("refresh_token")) {
 		t.Fatalf("stored refresh token %+v (found %v, %v): want it sealed, never in clear", tok, found, err)
 	}

@@ -1,4 +1,4 @@
-package pinauth
+package secret
 
 import "testing"
 
@@ -13,8 +13,8 @@ func TestConstantTimeEqualMatchesStringEquality(t *testing.T) {
 	}
 	for _, a := range cases {
 		for _, b := range cases[:5] {
-			if got, want := constantTimeEqual(a, b), a == b; got != want {
-				t.Fatalf("constantTimeEqual(%q, %q) = %v, want %v", a, b, got, want)
+			if got, want := Equal(a, b), a == b; got != want {
+				t.Fatalf("Equal(%q, %q) = %v, want %v", a, b, got, want)
 			}
 		}
 	}
