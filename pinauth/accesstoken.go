@@ -78,7 +78,7 @@ func (g *Gateway) invalidateAccessToken(c *call) (any, error) {
 		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	keep := []store.TokenKind{store.TokenPINSession}
-	if !c.q.bool("preventrefresh") {
+	if !c.q.Bool("preventrefresh") {
 		keep = append(keep, store.TokenRefresh)
 	}
 	err = g.store.Update(ctx, func(tx store.Tx) error {

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -56,14 +57,14 @@ type accountInput struct {
 // refused (1134), never dropped.
 func parseAccountInput(r *http.Request) (*accountInput, *lrerr.Error) {
 	var raw map[string]json.RawMessage
-	if e := decodeJSON(r, &raw, false); e != nil {
+	if e := apireq.DecodeJSON(r, &raw, false); e != nil {
 		return nil, e
 	}
 	in := &accountInput{extra: map[string]json.RawMessage{}}
-	code := bodyCode(r.Method)
+	code := apireq.BodyCode(r.Method)
 	for key, val := range raw {
 		var err error
-		switch foldKey(key) {
+		switch apireq.FoldKey(key) {
 		case "email":
 			in.hasEmails = true
 			err = json.Unmarshal(val, &in.emails)
@@ -103,7 +104,7 @@ func parseAccountInput(r *http.Request) (*accountInput, *lrerr.Error) {
 				in.answers = map[string]string{}
 			}
 		default:
-			lk := foldKey(key)
+			lk := apireq.FoldKey(key)
 			if secretProfileKeys[lk] {
 				in.refused = append(in.refused, lrerr.FieldError{FieldName: printableKey(key),
 					ErrorMessage: "This field cannot be written: set a PIN with PINInfo.PIN, security answers with SecurityQuestionAnswer."})
@@ -119,7 +120,7 @@ func parseAccountInput(r *http.Request) (*accountInput, *lrerr.Error) {
 			in.setExtra(key, name, val)
 		}
 		if err != nil {
-			return nil, lrerr.WithDescription(code, fmt.Sprintf("The field %q has the wrong type.", truncate(key, 64)))
+			return nil, lrerr.WithDescription(code, fmt.Sprintf("The field %q has the wrong type.", apireq.Truncate(key, 64)))
 		}
 	}
 	if e := in.validate(); e != nil {
@@ -208,7 +209,7 @@ func (in *accountInput) sentKey(name string) string {
 // and with control characters shown as Go escapes, so the error itself
 // carries none.
 func printableKey(k string) string {
-	k = truncate(k, 64)
+	k = apireq.Truncate(k, 64)
 	if !hasControl(k) {
 		return k
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -214,7 +215,7 @@ func (in AccountInput) internal() (*accountInput, *lrerr.Error) {
 	}
 	var fields []lrerr.FieldError
 	for k, v := range in.Profile {
-		lk := foldKey(k)
+		lk := apireq.FoldKey(k)
 		if secretProfileKeys[lk] || modelledProfileKeys[lk] {
 			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "This field is not a free profile field."})
 			continue

@@ -81,7 +81,7 @@ func (g *Gateway) refuseSecret(c *call, why APISecretRefusal) {
 // apiSecretOf is the API secret a call sends: query apisecret, else the
 // header X-LoginRadius-ApiSecret; "" for none.
 func apiSecretOf(c *call) string {
-	if s := c.q.get("apisecret"); s != "" {
+	if s := c.q.Get("apisecret"); s != "" {
 		return s
 	}
 	return c.r.Header.Get("X-LoginRadius-ApiSecret")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -97,7 +98,7 @@ func TestBadBodiesGetCatalogueErrorsAndChangeNothing(t *testing.T) {
 	for _, tc := range cases {
 		r := e.do("POST", pinPath, tc.body)
 		if r.status != tc.status || r.code() != tc.code {
-			t.Errorf("%s: want %d/%d, got %d %s", tc.name, tc.status, tc.code, r.status, truncate(r.raw, 200))
+			t.Errorf("%s: want %d/%d, got %d %s", tc.name, tc.status, tc.code, r.status, apireq.Truncate(r.raw, 200))
 		}
 	}
 	if a := e.attempts(uid); a.Failures != 0 || a.LockType != store.LockNone {

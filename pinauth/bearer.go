@@ -36,7 +36,7 @@ func (g *Gateway) bearerOf(c *call) (*bearer, error) {
 		raw = strings.TrimSpace(h[7:])
 	}
 	if raw == "" {
-		raw = c.q.get("access_token")
+		raw = c.q.Get("access_token")
 	}
 	if raw == "" {
 		return nil, lrerr.New(lrerr.CodeAccessTokenMissing)

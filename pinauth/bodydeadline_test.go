@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 )
 
 // rawExchange writes head and then the first part of a body that claims
@@ -104,7 +106,7 @@ func TestTheBodyDeadlineIsClearedWhenTheBodyEndsAndOnlySetForABody(t *testing.T)
 	}
 	// Not read to its end (too large): the deadline stays, so that
 	// net/http's drain of the rest cannot hang on a stalled client.
-	w = send("POST", "/identity/v2/auth/login?apikey="+testKey, `{"email":"`+strings.Repeat("a", MaxBodyBytes)+`"}`)
+	w = send("POST", "/identity/v2/auth/login?apikey="+testKey, `{"email":"`+strings.Repeat("a", apireq.MaxBodyBytes)+`"}`)
 	if w.Code != http.StatusRequestEntityTooLarge || len(w.deadlines) != 1 || w.deadlines[0].IsZero() {
 		t.Fatalf("an oversized body: %d, deadlines %v; want 413 with the deadline left set", w.Code, w.deadlines)
 	}

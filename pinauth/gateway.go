@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -179,7 +180,7 @@ func (g *Gateway) startParts() (err error) {
 func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, ok bool) {
 	p := r.URL.Path
 	if hasPathPrefixFold(p, g.cfg.APIPrefix) {
-		g.bodyDeadline(w, r)
+		apireq.SetBodyDeadline(w, r, g.cfg.BodyTimeout)
 		g.serveAPI(w, r)
 		return nil, false
 	}
@@ -188,7 +189,7 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 		return nil, false
 	}
 	if g.page != nil && g.page.owns(p) {
-		g.bodyDeadline(w, r)
+		apireq.SetBodyDeadline(w, r, g.cfg.BodyTimeout)
 		g.page.serve(w, r)
 		return nil, false
 	}
@@ -228,7 +229,7 @@ func (g *Gateway) startBackground() {
 // serveJWKS writes the public keys of every non-retired signing key (and of
 // retired ones whose tokens may still be valid).
 func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
-	closeUnreadBody(w, r)
+	apireq.CloseUnreadBody(w, r)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		g.writeError(w, r, lrerr.New(lrerr.CodeNotFound))
 		return

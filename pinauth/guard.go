@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -120,7 +121,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 // fields in the query, the JSON body or the posted form, matched without
 // case.
 func (c *call) field(names ...string) string {
-	if v := c.q.get(names...); v != "" {
+	if v := c.q.Get(names...); v != "" {
 		return v
 	}
 	if body := c.jsonBody(); body != nil {
@@ -152,8 +153,8 @@ func (c *call) field(names ...string) string {
 func (c *call) jsonBody() map[string]any {
 	if !c.guard.bodyParsed {
 		c.guard.bodyParsed = true
-		if sb, ok := c.r.Body.(spentBody); ok && len(sb.data) > 0 {
-			_ = json.Unmarshal(sb.data, &c.guard.body)
+		if data, ok := apireq.Spent(c.r); ok && len(data) > 0 {
+			_ = json.Unmarshal(data, &c.guard.body)
 		}
 	}
 	return c.guard.body

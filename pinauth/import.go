@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -265,7 +266,7 @@ func parseImportRecord(raw []byte) importRecord {
 	var bad []string
 	fail := func(field, msg string) { bad = append(bad, field+": "+msg) }
 	for key, val := range fields {
-		lk := foldKey(key)
+		lk := apireq.FoldKey(key)
 		null := isNull(val)
 		var err error
 		switch lk {

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -27,7 +28,7 @@ const pinAuthTokenTTL = 10 * time.Minute
 func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 	defer g.observeLogin(c, LoginPassword, &res, &err)
 	var b passwordLoginBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
 	kind, ident := store.IdentEmail, b.Email

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"go.uber.org/zap"
 )
@@ -140,7 +141,7 @@ func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string
 		case errors.As(err, &tooBig):
 			p.message(w, r, http.StatusRequestEntityTooLarge, "Something went wrong",
 				"The form was too large. Go back to the login page and try again.")
-		case isTimeout(err):
+		case apireq.IsTimeout(err):
 			p.message(w, r, http.StatusRequestTimeout, "Something went wrong",
 				"The form took too long to arrive. Go back to the login page and try again.")
 		default:

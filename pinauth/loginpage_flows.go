@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -43,8 +44,8 @@ func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any
 	cr.Header.Del("X-PreventWebhook")
 	cr.Header.Del("X-LoginRadius-ApiKey")
 	cr.Header.Del("X-LoginRadius-ApiSecret")
-	c := &call{w: discardResponse{}, r: cr, q: queryParams(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r),
-		userAgent: truncate(r.Header.Get("User-Agent"), maxUserAgentBytes)}
+	c := &call{w: discardResponse{}, r: cr, q: apireq.Query(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r),
+		userAgent: apireq.Truncate(r.Header.Get("User-Agent"), maxUserAgentBytes)}
 	// Never a server-to-server call: X-Origin-IP is not looked at.
 	if _, e := p.g.authorize(c, authKey); e != nil {
 		return nil, e

@@ -104,13 +104,13 @@ func duplicateError(err error) error {
 
 // findAccount serves GET /manage/account?email=…|username=…|phone=….
 func (g *Gateway) findAccount(c *call) (any, error) {
-	kind, value := store.IdentEmail, c.q.get("email")
+	kind, value := store.IdentEmail, c.q.Get("email")
 	switch {
 	case value != "":
-	case c.q.get("username") != "":
-		kind, value = store.IdentUsername, c.q.get("username")
-	case c.q.get("phone", "phoneid") != "":
-		kind, value = store.IdentPhone, c.q.get("phone", "phoneid")
+	case c.q.Get("username") != "":
+		kind, value = store.IdentUsername, c.q.Get("username")
+	case c.q.Get("phone", "phoneid") != "":
+		kind, value = store.IdentPhone, c.q.Get("phone", "phoneid")
 	default:
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The email is a required parameter.")
 	}

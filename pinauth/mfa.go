@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -90,7 +91,7 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 // secondFactorAccount reads the SecondFactorAuthenticationToken of the call
 // (without spending it) and its account. Bad tokens are 1193.
 func (g *Gateway) secondFactorAccount(c *call) (hash string, a store.Account, err error) {
-	raw := c.q.get("secondfactorauthenticationtoken")
+	raw := c.q.Get("secondfactorauthenticationtoken")
 	if raw == "" {
 		return "", a, lrerr.WithDescription(lrerr.CodeParameterFormat, "The secondfactorauthenticationtoken is a required parameter.")
 	}
@@ -134,7 +135,7 @@ func consumeSecondFactor(hash string, now time.Time) func(store.Tx) error {
 func (g *Gateway) verifySecondFactor(c *call) (res any, err error) {
 	defer g.observeLogin(c, LoginSecondFactor, &res, &err)
 	var body answersBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	hash, a, err := g.secondFactorAccount(c)
@@ -153,7 +154,7 @@ func (g *Gateway) verifySecondFactor(c *call) (res any, err error) {
 // the login. An account that has answers must verify them instead.
 func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 	var body answersBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	hash, a, err := g.secondFactorAccount(c)

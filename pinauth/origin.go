@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
@@ -30,7 +31,7 @@ const maxUserAgentBytes = 256
 func (g *Gateway) honourOrigin(c *call, server bool) *lrerr.Error {
 	c.userAgent = c.r.Header.Get("User-Agent")
 	if !server {
-		c.userAgent = truncate(c.userAgent, maxUserAgentBytes)
+		c.userAgent = apireq.Truncate(c.userAgent, maxUserAgentBytes)
 		return nil
 	}
 	if raw := strings.TrimSpace(c.r.Header.Get(headerOriginIP)); raw != "" {
@@ -43,7 +44,7 @@ func (g *Gateway) honourOrigin(c *call, server bool) *lrerr.Error {
 	if ua := c.r.Header.Get(headerOriginUserAgent); ua != "" {
 		c.userAgent = ua
 	}
-	c.userAgent = truncate(c.userAgent, maxUserAgentBytes)
+	c.userAgent = apireq.Truncate(c.userAgent, maxUserAgentBytes)
 	return nil
 }
 

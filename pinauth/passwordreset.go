@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -41,7 +42,7 @@ type forgotPasswordBody struct {
 // account has the email or username, in the same time (see forgotPIN).
 func (g *Gateway) forgotPassword(c *call) (any, error) {
 	var b forgotPasswordBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
 	kind, ident := store.IdentEmail, b.Email
@@ -61,8 +62,8 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 	if c.tenant.PasswordResetEmail == PINResetByOTP {
 		fr.otp, fr.otpScope, fr.ttl, builtin = true, passwordOTPScope, g.cfg.OTPTTL, setPasswordResetOTP
 	}
-	fr.set = g.reset.templates[c.tenant.Name].pick(c.tenant, c.q.get("emailtemplate"), builtin, messageTemplates.email)
-	raw := c.q.get("resetpasswordurl")
+	fr.set = g.reset.templates[c.tenant.Name].pick(c.tenant, c.q.Get("emailtemplate"), builtin, messageTemplates.email)
+	raw := c.q.Get("resetpasswordurl")
 	if raw == "" && !fr.otp {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLMissing)
 	}
@@ -105,7 +106,7 @@ type resetPasswordBody struct {
 // ResetPassword.
 func (g *Gateway) resetPassword(c *call) (any, error) {
 	var b resetPasswordBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
 	if b.ResetToken == "" && b.Otp == "" {

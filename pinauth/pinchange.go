@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -19,7 +20,7 @@ type pinChangeBody struct {
 // to the caller's session; the caller's session and its tokens stay.
 func (g *Gateway) changePIN(c *call) (any, error) {
 	var body pinChangeBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	b, a, err := g.bearerAccount(c)

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"context"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -19,10 +20,10 @@ type pinBody struct {
 func (g *Gateway) pinLogin(c *call) (res any, err error) {
 	defer g.observeLogin(c, LoginPIN, &res, &err)
 	var b pinBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
-	raw := c.q.get("session_token")
+	raw := c.q.Get("session_token")
 	if raw == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The session_token is a required parameter.")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -111,7 +112,7 @@ func (fr *forgotRequest) otpChannel() string {
 // codes stop working when a new one is issued: only the newest counts.
 func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 	var b forgotBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
 	ident, field := b.identifier(kind)
@@ -202,10 +203,10 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		}
 		// isvoiceotp is accepted (SDKs send it); there is no voice
 		// channel, so the code goes by SMS either way.
-		_ = c.q.bool("isvoiceotp")
+		_ = c.q.Bool("isvoiceotp")
 		fr := forgotRequest{what: "pin reset", channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
 			ttl: g.cfg.OTPTTL, timeout: g.cfg.SMS.Timeout}
-		fr.set = tpl.pick(c.tenant, c.q.get("smstemplate"), setResetOTP, messageTemplates.smsSet)
+		fr.set = tpl.pick(c.tenant, c.q.Get("smstemplate"), setResetOTP, messageTemplates.smsSet)
 		return fr, nil
 	}
 	if g.cfg.Email == nil {
@@ -217,8 +218,8 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 	if fr.otp {
 		fr.ttl, builtin = g.cfg.OTPTTL, setResetOTP
 	}
-	fr.set = tpl.pick(c.tenant, c.q.get("emailtemplate"), builtin, messageTemplates.email)
-	raw := c.q.get("resetpinurl")
+	fr.set = tpl.pick(c.tenant, c.q.Get("emailtemplate"), builtin, messageTemplates.email)
+	raw := c.q.Get("resetpinurl")
 	if raw == "" && !fr.otp {
 		raw = c.tenant.ResetPINURL
 		if raw == "" {

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -30,7 +31,7 @@ type resetTokenBody struct {
 // resetPINByToken serves PUT /auth/pin/reset/token.
 func (g *Gateway) resetPINByToken(c *call) (any, error) {
 	var b resetTokenBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
 	if b.ResetToken == "" {
@@ -80,7 +81,7 @@ type resetOTPBody struct {
 func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, error) {
 	return func(g *Gateway, c *call) (any, error) {
 		var b resetOTPBody
-		if e := decodeJSON(c.r, &b, false); e != nil {
+		if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 			return nil, e
 		}
 		ident, field := b.identifier(kind)
@@ -177,7 +178,7 @@ type resetAnswerBody struct {
 func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any, error) {
 	return func(g *Gateway, c *call) (any, error) {
 		var b resetAnswerBody
-		if e := decodeJSON(c.r, &b, false); e != nil {
+		if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 			return nil, e
 		}
 		ident, field := b.identifier(kind)

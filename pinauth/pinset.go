@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -12,10 +13,10 @@ import (
 func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	defer g.observeLogin(c, LoginPINSet, &res, &err)
 	var b pinBody
-	if e := decodeJSON(c.r, &b, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
-	raw := c.q.get("pinauthtoken")
+	raw := c.q.Get("pinauthtoken")
 	if raw == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The pinauthtoken is a required parameter.")
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -82,7 +83,7 @@ func profileView(a *store.Account, att store.Attempts, now time.Time) lrProfile 
 		p[k] = v
 	}
 	for k, v := range a.Profile {
-		lk := foldKey(k)
+		lk := apireq.FoldKey(k)
 		if secretProfileKeys[lk] || modelledProfileKeys[lk] {
 			continue
 		}

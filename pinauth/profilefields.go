@@ -3,6 +3,8 @@ package pinauth
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 )
 
 // LoginRadius profile fields the gateway stores as given (issue 16, bugs 2
@@ -146,7 +148,7 @@ var profileFieldsByKey = func() map[string]*profileField {
 // under the spelling given. ok is false for a documented field of the
 // wrong type.
 func checkProfileField(key string, val json.RawMessage) (name string, ok bool) {
-	f := profileFieldsByKey[foldKey(key)]
+	f := profileFieldsByKey[apireq.FoldKey(key)]
 	if f == nil {
 		return key, true
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
@@ -109,7 +110,7 @@ func accessTokenFrom(r *http.Request) (token string, rewrite bool) {
 		}
 	}
 	if r.URL.RawQuery != "" && containsFoldASCII(r.URL.RawQuery, accessTokenParam+"=") {
-		return queryParams(r).get(accessTokenParam), true
+		return apireq.Query(r).Get(accessTokenParam), true
 	}
 	return "", false
 }
@@ -243,7 +244,7 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 // deny answers a protected request that has no valid token: a browser
 // is sent to the login page when there is one, anyone else gets 401 JSON.
 func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *lrerr.Error) {
-	closeUnreadBody(w, r)
+	apireq.CloseUnreadBody(w, r)
 	if g.page != nil && g.page.redirectToLogin(w, r, e) {
 		return
 	}

@@ -30,7 +30,7 @@ const maxRefreshRetries = 3
 // new access token and a new refresh token for a refresh token (see
 // rotateRefreshToken).
 func (g *Gateway) refreshAccessToken(c *call) (any, error) {
-	raw := c.q.get("refresh_token")
+	raw := c.q.Get("refresh_token")
 	if raw == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The refresh_token is a required parameter.")
 	}
@@ -164,7 +164,7 @@ func (g *Gateway) logReuse(tok store.Token) {
 // keep working until they expire; invalidate them with the access-token
 // invalidate call.
 func (g *Gateway) revokeRefreshToken(c *call) (any, error) {
-	raw := c.q.get("refresh_token")
+	raw := c.q.Get("refresh_token")
 	if raw == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The refresh_token is a required parameter.")
 	}

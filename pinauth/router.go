@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -33,7 +34,7 @@ type call struct {
 	w http.ResponseWriter
 	// r is the request; nil for an operator's action through Admin.
 	r      *http.Request
-	q      params
+	q      apireq.Params
 	tenant *Tenant
 	// uid is the {uid} path segment, when the route has one.
 	uid string
@@ -62,7 +63,7 @@ func (c *call) preventWebhook() bool {
 	if h := c.r.Header.Get("X-PreventWebhook"); h != "" {
 		return strings.EqualFold(h, "true")
 	}
-	return c.q.bool("prevent_webhook")
+	return c.q.Bool("prevent_webhook")
 }
 
 // hashClient is the call's key in the hashing queue: its client address
@@ -137,7 +138,7 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 		g.writeError(w, r, e)
 		return
 	}
-	c := &call{w: w, r: r, q: queryParams(r), uid: uid, now: g.now(), clientIP: g.cfg.ClientIP(r)}
+	c := &call{w: w, r: r, q: apireq.Query(r), uid: uid, now: g.now(), clientIP: g.cfg.ClientIP(r)}
 	server, e := g.authorize(c, rt.auth)
 	if e == nil {
 		e = g.honourOrigin(c, server || g.cfg.TrustedPeer(r))
@@ -160,7 +161,7 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 // refused wherever it is sent). withSecret reports a call that carried
 // the right secret: a server-to-server call (see honourOrigin).
 func (g *Gateway) authorize(c *call, a auth) (withSecret bool, _ *lrerr.Error) {
-	key := c.q.get("apikey")
+	key := c.q.Get("apikey")
 	if key == "" {
 		key = c.r.Header.Get("X-LoginRadius-ApiKey")
 	}

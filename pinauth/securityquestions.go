@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -75,7 +76,7 @@ func (g *Gateway) newAnswerSet(ctx context.Context, c *call, items []answerItem)
 	}
 	for qid := range given {
 		if c.tenant.question(qid) == nil {
-			return nil, fieldError(answersField, "QuestionId "+truncate(qid, 64)+" is not a question of this site.")
+			return nil, fieldError(answersField, "QuestionId "+apireq.Truncate(qid, 64)+" is not a question of this site.")
 		}
 	}
 	hashes := make(map[string]string, len(given))
@@ -171,7 +172,7 @@ func (g *Gateway) upgradeAnswers(ctx context.Context, c *call, a *store.Account,
 // lockout; the token is validated with /manage/account/{uid}/reauth/2fa.
 func (g *Gateway) reauthBySecurityAnswers(c *call) (any, error) {
 	var body answersBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	b, a, err := g.bearerAccount(c)
@@ -191,7 +192,7 @@ func (g *Gateway) reauthBySecurityAnswers(c *call) (any, error) {
 // and the given set replaces them all.
 func (g *Gateway) setSecurityAnswers(c *call) (any, error) {
 	var body answersBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	b, a, err := g.bearerAccount(c)
@@ -245,9 +246,9 @@ func (g *Gateway) questionAccount(c *call, kind string) (store.Account, error) {
 		_, a, err := g.bearerAccount(c)
 		return a, err
 	}
-	value := c.q.get(kind)
+	value := c.q.Get(kind)
 	if kind == string(store.IdentPhone) && value == "" {
-		value = c.q.get("phoneid")
+		value = c.q.Get("phoneid")
 	}
 	if value == "" {
 		return store.Account{}, lrerr.WithDescription(lrerr.CodeParameterFormat, "The "+kind+" is a required parameter.")

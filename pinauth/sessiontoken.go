@@ -12,7 +12,7 @@ import (
 // log out with the access-token invalidate call. An unknown or already
 // invalidated token is 1245, an expired one 1246.
 func (g *Gateway) invalidateSessionToken(c *call) (any, error) {
-	raw := c.q.get("session_token")
+	raw := c.q.Get("session_token")
 	if raw == "" {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The session_token is a required parameter.")
 	}

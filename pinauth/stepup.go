@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -33,7 +34,7 @@ type stepUpBody struct {
 // for its back end. A wrong PIN is 1236 and counts toward the lockout.
 func (g *Gateway) reauthByPIN(c *call) (any, error) {
 	var body pinBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	b, a, err := g.bearerAccount(c)
@@ -103,7 +104,7 @@ func (g *Gateway) validate2FAStepUp(c *call) (any, error) {
 // every later use.
 func (g *Gateway) validateStepUp(c *call, method string) (any, error) {
 	var body stepUpValidationBody
-	if e := decodeJSON(c.r, &body, false); e != nil {
+	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e
 	}
 	if body.SecondFactorValidationToken == "" {

@@ -1,4 +1,9 @@
-package pinauth
+// Package apireq reads API requests the way LoginRadius's SDKs send them:
+// query parameters matched without case (Params, FoldKey), bodies that are
+// one strict JSON object of at most MaxBodyBytes (DecodeJSON), and a read
+// deadline on a body that trickles in (SetBodyDeadline). Its failures are
+// lrerr errors, ready to answer. It imports nothing of the gateway.
+package apireq
 
 import (
 	"bytes"
@@ -8,7 +13,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -17,60 +21,8 @@ import (
 // MaxBodyBytes is the largest request body the API accepts.
 const MaxBodyBytes = 64 << 10
 
-// params is a request's query by folded name (see foldKey): LoginRadius
-// SDKs disagree on spelling (apikey, apiKey), so names match without case.
-type params map[string]string
-
-// queryParams returns r's query parameters by folded name. The first
-// occurrence in the query wins, whatever its spelling: which tenant or
-// token a request names must not depend on map order when it repeats a
-// parameter (apikey=A&apiKey=B). Pairs url.ParseQuery would drop (a ';'
-// separator, bad escapes) are dropped.
-func queryParams(r *http.Request) params {
-	raw := r.URL.RawQuery
-	p := make(params, strings.Count(raw, "&")+1)
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" || strings.Contains(pair, ";") {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, err := url.QueryUnescape(k)
-		if err != nil {
-			continue
-		}
-		if v, err = url.QueryUnescape(v); err != nil {
-			continue
-		}
-		if fk := foldKey(k); !hasKey(p, fk) {
-			p[fk] = v
-		}
-	}
-	return p
-}
-
-func hasKey(p params, k string) bool {
-	_, ok := p[k]
-	return ok
-}
-
-// get returns the first non-empty value among names (given folded: ASCII
-// lower case).
-func (p params) get(names ...string) string {
-	for _, n := range names {
-		if v := p[n]; v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// bool reports whether the parameter is "true" in any case.
-func (p params) bool(name string) bool { return strings.EqualFold(p[name], "true") }
-
-// bodyCode returns the body-invalid code LoginRadius uses for a method.
-func bodyCode(method string) lrerr.Code {
+// BodyCode returns the body-invalid code LoginRadius uses for a method.
+func BodyCode(method string) lrerr.Code {
 	switch method {
 	case http.MethodPost:
 		return lrerr.CodePostBodyInvalid
@@ -80,16 +32,17 @@ func bodyCode(method string) lrerr.Code {
 	return lrerr.CodeBodyInvalid
 }
 
-// readBody reads the whole request body, at most MaxBodyBytes. An empty
-// body yields nil.
-func readBody(r *http.Request) ([]byte, *lrerr.Error) {
+// ReadBody reads the whole request body, at most MaxBodyBytes. An empty
+// body yields nil. Afterwards the body reads as empty, and Spent returns
+// the bytes.
+func ReadBody(r *http.Request) ([]byte, *lrerr.Error) {
 	if r.Body == nil {
 		return nil, nil
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, lrerr.WithDescription(bodyCode(r.Method), "The Content-Type must be application/json.")
+			return nil, lrerr.WithDescription(BodyCode(r.Method), "The Content-Type must be application/json.")
 		}
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
@@ -98,11 +51,11 @@ func readBody(r *http.Request) ([]byte, *lrerr.Error) {
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(r.Method)
 		}
-		if isTimeout(err) {
-			return nil, &lrerr.Error{Code: bodyCode(r.Method), Status: http.StatusRequestTimeout,
+		if IsTimeout(err) {
+			return nil, &lrerr.Error{Code: BodyCode(r.Method), Status: http.StatusRequestTimeout,
 				Description: "The request body did not arrive in time."}
 		}
-		return nil, lrerr.WithDescription(bodyCode(r.Method), "The request body could not be read.")
+		return nil, lrerr.WithDescription(BodyCode(r.Method), "The request body could not be read.")
 	}
 	if len(b) > MaxBodyBytes {
 		return nil, tooLarge(r.Method)
@@ -111,35 +64,43 @@ func readBody(r *http.Request) ([]byte, *lrerr.Error) {
 	return b, nil
 }
 
-// spentBody replaces a body readBody has read: reading it again yields
+// spentBody replaces a body ReadBody has read: reading it again yields
 // nothing, as before, but later steps of the call (the captcha fields of a
-// credential check) can still look at the bytes.
+// credential check) can still look at the bytes (Spent).
 type spentBody struct{ data []byte }
 
 func (spentBody) Read([]byte) (int, error) { return 0, io.EOF }
 func (spentBody) Close() error             { return nil }
 
+// Spent returns the body ReadBody has read from r, and false when it has
+// not read it (yet).
+func Spent(r *http.Request) ([]byte, bool) {
+	sb, ok := r.Body.(spentBody)
+	return sb.data, ok
+}
+
 func tooLarge(method string) *lrerr.Error {
-	return &lrerr.Error{Code: bodyCode(method), Status: http.StatusRequestEntityTooLarge,
+	return &lrerr.Error{Code: BodyCode(method), Status: http.StatusRequestEntityTooLarge,
 		Description: fmt.Sprintf("The request body exceeds %d KiB.", MaxBodyBytes>>10)}
 }
 
-// decodeJSON reads r's body into dst strictly: the body must be one JSON
+// DecodeJSON reads r's body into dst strictly: the body must be one JSON
 // object of at most MaxBodyBytes, no key may appear twice in an object
 // (compared without case, since keys match without case), and values must
 // have the expected types. Unknown keys are ignored. An empty body is an
 // error unless allowEmpty.
-func decodeJSON(r *http.Request, dst any, allowEmpty bool) *lrerr.Error {
-	b, e := readBody(r)
+func DecodeJSON(r *http.Request, dst any, allowEmpty bool) *lrerr.Error {
+	b, e := ReadBody(r)
 	if e != nil {
 		return e
 	}
-	return unmarshalStrict(r.Method, b, dst, allowEmpty)
+	return UnmarshalStrict(r.Method, b, dst, allowEmpty)
 }
 
-// unmarshalStrict is decodeJSON's parsing step, separated for fuzzing.
-func unmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *lrerr.Error {
-	code := bodyCode(method)
+// UnmarshalStrict is DecodeJSON's parsing step, for a body already read
+// (method chooses the error code).
+func UnmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *lrerr.Error {
+	code := BodyCode(method)
 	if len(bytes.TrimSpace(b)) == 0 {
 		if allowEmpty {
 			return nil
@@ -161,7 +122,7 @@ func unmarshalStrict(method string, b []byte, dst any, allowEmpty bool) *lrerr.E
 
 // checkJSONShape verifies that b is exactly one JSON object whose objects
 // have no duplicate keys (compared as encoding/json matches them, see
-// foldKey). Error texts never quote
+// FoldKey). Error texts never quote
 // values, only key names.
 func checkJSONShape(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -197,9 +158,9 @@ func scanObject(dec *json.Decoder, depth int) error {
 			return errors.New("The request body is not valid JSON.")
 		}
 		key, _ := tok.(string)
-		lk := foldKey(key)
+		lk := FoldKey(key)
 		if seen[lk] {
-			return fmt.Errorf("The key %q appears more than once.", truncate(key, 64))
+			return fmt.Errorf("The key %q appears more than once.", Truncate(key, 64))
 		}
 		seen[lk] = true
 		if err := scanValue(dec, depth); err != nil {
@@ -241,7 +202,9 @@ func scanValue(dec *json.Decoder, depth int) error {
 	return nil
 }
 
-func truncate(s string, n int) string {
+// Truncate returns s cut to n bytes, with an ellipsis when it was longer,
+// for quoting client input in error texts and logs.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -1,4 +1,4 @@
-package pinauth
+package apireq
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// foldKey returns the form in which parameter names and JSON keys are
+// FoldKey returns the form in which parameter names and JSON keys are
 // compared: two names fold alike exactly when strings.EqualFold calls them
 // equal, which is also how encoding/json matches keys to fields. ASCII
 // names fold to lower case, so callers compare with lower-case constants.
@@ -15,7 +15,7 @@ import (
 // (long s) for Password, and "σ" and "ς" for each other, where ToLower
 // keeps them apart, so a duplicate key could slip past a check made with
 // ToLower while the decoder still used it.
-func foldKey(s string) string {
+func FoldKey(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {

@@ -1,4 +1,4 @@
-package pinauth
+package apireq
 
 import (
 	"errors"
@@ -20,19 +20,20 @@ import (
 // proxied upstream are bounded by Caddy's `timeouts { read_body … }` server
 // option (see SECURITY.md).
 
-// bodyDeadline sets the read deadline for r's body. It is cleared when the
-// body has been read to its end; otherwise it stays, so that when net/http
+// SetBodyDeadline sets a read deadline timeout from now for r's body. It
+// is cleared when the body has been read to its end; otherwise it stays,
+// so that when net/http
 // drains an unread or half-read body after the handler (to reuse the
 // connection) a stalled client cannot hold that either: the drain fails
 // and the connection is closed. Requests without a body get none: net/http
 // starts a background read on their connection at once, and a deadline
 // firing under it would cancel the request's context.
-func (g *Gateway) bodyDeadline(w http.ResponseWriter, r *http.Request) {
+func SetBodyDeadline(w http.ResponseWriter, r *http.Request, timeout time.Duration) {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return
 	}
 	rc := http.NewResponseController(w)
-	if err := rc.SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout)); err != nil {
+	if err := rc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		// A writer that cannot set deadlines (a test recorder, a
 		// wrapper without Unwrap): the server's own timeouts apply.
 		return
@@ -58,12 +59,12 @@ func (b *timedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// isTimeout reports whether err is a read deadline passing.
-func isTimeout(err error) bool {
+// IsTimeout reports whether err is a read deadline passing.
+func IsTimeout(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// closeUnreadBody marks an answer the gateway writes without reading the
+// CloseUnreadBody marks an answer the gateway writes without reading the
 // request's body (a denied protected request, the JWKS) to close the
 // connection. Before it writes an answer, net/http reads what is left of
 // the body so that the connection can serve the next request; a client
@@ -73,7 +74,7 @@ func isTimeout(err error) bool {
 // drained, and Connection means nothing there (net/http would take it
 // for a request to shut the whole connection down), so they are left
 // alone.
-func closeUnreadBody(w http.ResponseWriter, r *http.Request) {
+func CloseUnreadBody(w http.ResponseWriter, r *http.Request) {
 	if r.ProtoMajor == 1 && r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
 		w.Header().Set("Connection", "close")
 	}
