@@ -73,8 +73,13 @@ func (sr *secretReader) read(what string, optional bool) (string, bool, error) {
 }
 
 func (sr *secretReader) prompted(prompt string) (string, error) {
+	restore, err := hideTyping(sr.tty)
+	if err != nil {
+		return "", fmt.Errorf("turning the terminal's echo off: %w", err)
+	}
 	fmt.Fprint(sr.prompt, prompt)
 	b, err := term.ReadPassword(sr.tty)
+	restore()
 	fmt.Fprintln(sr.prompt)
 	if err != nil {
 		return "", fmt.Errorf("reading from the terminal: %w", err)
