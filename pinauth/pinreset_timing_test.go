@@ -76,20 +76,21 @@ func forgotTakesTheSameTime(t *testing.T, what, path string) {
 	// first, then keep the collector off while measuring.
 	runtime.GC()
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	ta, tb := medianPairBetween(t, call(testEmail), call("nobody@example.com"), 200, 200, take)
-	within15Percent(t, what+" for a known vs an unknown account", ta, tb)
+	calls := within15Percent(t, comparison{what: what + " for a known vs an unknown account",
+		a: timingCase{call(testEmail), 200}, b: timingCase{call("nobody@example.com"), 200},
+		between: take, tries: forgotTries})
 	take()
 
 	// Each call queued one job; only the known account's send an email.
-	if len(jobs) != 2*(forgotTries+5) {
-		t.Fatalf("%d jobs queued for %d calls", len(jobs), 2*(forgotTries+5))
+	if len(jobs) != 2*calls {
+		t.Fatalf("%d jobs queued for %d calls", len(jobs), 2*calls)
 	}
 	for _, j := range jobs {
 		j.run(t.Context())
 	}
 	mails := e.smtp.Mails()
-	if len(mails) != forgotTries+5 {
-		t.Fatalf("%d emails sent for %d calls for the account", len(mails), forgotTries+5)
+	if len(mails) != calls {
+		t.Fatalf("%d emails sent for %d calls for the account", len(mails), calls)
 	}
 	for _, m := range mails {
 		if len(m.To) != 1 || m.To[0] != testEmail {
@@ -98,34 +99,6 @@ func forgotTakesTheSameTime(t *testing.T, what, path string) {
 	}
 }
 
-// forgotTries is how many timed tries each case gets: a call is cheap, so
-// many tries steady the medians.
+// forgotTries is how many timed pairs a round of the comparison takes: a
+// call is cheap, so many pairs steady the median.
 const forgotTries = 200
-
-// medianPairBetween is medianPair with between run, untimed, before every
-// try.
-func medianPairBetween(t *testing.T, a, b func() int, wantA, wantB int, between func()) (ta, tb []timed) {
-	t.Helper()
-	timeOne := func(f func() int, want int) timed {
-		between()
-		c0, w0 := processCPU(), time.Now()
-		if got := f(); got != want {
-			t.Fatalf("timed request answered %d, want %d", got, want)
-		}
-		return timed{wall: time.Since(w0), cpu: processCPU() - c0}
-	}
-	for range 5 {
-		timeOne(a, wantA)
-		timeOne(b, wantB)
-	}
-	for i := range forgotTries {
-		if i%2 == 0 {
-			ta = append(ta, timeOne(a, wantA))
-			tb = append(tb, timeOne(b, wantB))
-		} else {
-			tb = append(tb, timeOne(b, wantB))
-			ta = append(ta, timeOne(a, wantA))
-		}
-	}
-	return ta, tb
-}
