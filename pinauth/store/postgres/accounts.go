@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -9,97 +8,8 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/sqlstore"
 )
-
-const (
-	selectAccountByUID = `SELECT version, doc FROM accounts WHERE tenant = $1 AND uid = $2`
-	selectAccountBy    = `SELECT a.uid, a.version, a.doc FROM identifiers i
-		JOIN accounts a ON a.tenant = i.tenant AND a.uid = i.uid
-		WHERE i.tenant = $1 AND i.kind = $2 AND i.value = $3`
-)
-
-// scanAccount reads one (version, doc) row; found=false when there is none.
-func scanAccount(row pgx.Row, tenant, uid string) (store.Account, bool, error) {
-	return lookup(rows.Account(row, tenant, uid))
-}
-
-// Account implements store.Reader.
-func (s *Store) Account(ctx context.Context, tenant, uid string) (store.Account, bool, error) {
-	if err := s.check(); err != nil {
-		return store.Account{}, false, err
-	}
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	a, found, err := scanAccount(s.pool.QueryRow(ctx, selectAccountByUID, tenant, uid), tenant, uid)
-	if err != nil {
-		return store.Account{}, false, s.fault("account", err)
-	}
-	return a, found, nil
-}
-
-// AccountBy implements store.Reader.
-func (s *Store) AccountBy(ctx context.Context, tenant string, kind store.IdentifierKind, value string) (store.Account, bool, error) {
-	if err := s.check(); err != nil {
-		return store.Account{}, false, err
-	}
-	switch kind {
-	case store.IdentEmail, store.IdentUsername, store.IdentPhone:
-	default:
-		return store.Account{}, false, fmt.Errorf("postgres store: unknown identifier kind %q", kind)
-	}
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	a, found, err := lookup(rows.TenantAccount(
-		s.pool.QueryRow(ctx, selectAccountBy, tenant, string(kind), store.NormalizeIdentifier(kind, value)), tenant))
-	if err != nil {
-		return store.Account{}, false, s.fault("account by identifier", err)
-	}
-	return a, found, nil
-}
-
-// ListAccounts implements store.Reader. A limit below 1 yields no accounts.
-func (s *Store) ListAccounts(ctx context.Context, tenant, after string, limit int) ([]store.Account, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	if limit < 1 {
-		return nil, nil
-	}
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	rs, err := s.pool.Query(ctx,
-		`SELECT uid, version, doc FROM accounts WHERE tenant = $1 AND uid > $2 ORDER BY uid LIMIT $3`,
-		tenant, after, limit)
-	if err != nil {
-		return nil, s.fault("list accounts", err)
-	}
-	defer rs.Close()
-	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.Account, error) { return rows.TenantAccount(sc, tenant) })
-	if err != nil {
-		return nil, s.fault("list accounts", err)
-	}
-	return out, nil
-}
-
-// CountAccounts implements store.Reader.
-func (s *Store) CountAccounts(ctx context.Context, tenant string) (int, error) {
-	if err := s.check(); err != nil {
-		return 0, err
-	}
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	var n int
-	var err error
-	if tenant == "" {
-		err = s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n)
-	} else {
-		err = s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE tenant = $1`, tenant).Scan(&n)
-	}
-	if err != nil {
-		return 0, s.fault("count accounts", err)
-	}
-	return n, nil
-}
 
 // Account implements store.Tx. It locks the account's row until the
 // transaction ends: reading an account in a transaction is nearly always
@@ -107,10 +17,10 @@ func (s *Store) CountAccounts(ctx context.Context, tenant string) (int, error) {
 // concurrent ones then queue instead of failing their version check, as
 // they would queue on SQLite's single writer.
 func (x *txn) Account(tenant, uid string) (store.Account, bool, error) {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return store.Account{}, false, err
 	}
-	a, found, err := scanAccount(x.queryRow(selectAccountByUID+` FOR UPDATE`, tenant, uid), tenant, uid)
+	a, found, err := lookup(rows.Account(x.QueryRow(x.ctx, sqlstore.AccountByUIDForUpdate, tenant, uid), tenant, uid))
 	if err != nil {
 		return store.Account{}, false, x.s.fault("account", err)
 	}
@@ -122,7 +32,7 @@ func (x *txn) Account(tenant, uid string) (store.Account, bool, error) {
 // with a concurrent transaction, whose commit the insert waits for) names
 // its field and is rolled back alone: the transaction stays usable.
 func (x *txn) CreateAccount(a store.Account) error {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return err
 	}
 	ids, err := rows.Identifiers(&a)
@@ -169,7 +79,7 @@ func (x *txn) CreateAccount(a store.Account) error {
 // are unchanged (a login saving its counters) that UPDATE is all; else the
 // identifiers are rewritten too, under a savepoint as in CreateAccount.
 func (x *txn) SaveAccount(a store.Account) (bool, error) {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return false, err
 	}
 	ids, err := rows.Identifiers(&a)
@@ -248,7 +158,7 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	case !found:
 		return false, nil
 	}
-	x.announce(store.Invalidation{Account: a.Ref()})
+	x.Announce(store.Invalidation{Account: a.Ref()})
 	return true, nil
 }
 
@@ -324,11 +234,11 @@ func diffIdentifiers(stored map[store.Identifier]bool, ids []store.Identifier) (
 // DeleteAccount implements store.Tx. Outbox events about the account are
 // kept: the event reporting the deletion must still be delivered.
 func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return false, err
 	}
 	// The identifiers go with the account (ON DELETE CASCADE).
-	n, err := x.exec(`DELETE FROM accounts WHERE tenant = $1 AND uid = $2`, tenant, uid)
+	n, err := x.Exec(x.ctx, `DELETE FROM accounts WHERE tenant = $1 AND uid = $2`, tenant, uid)
 	if err != nil {
 		return false, x.s.fault("delete account", err)
 	}
@@ -337,12 +247,12 @@ func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
 		`DELETE FROM sessions WHERE tenant = $1 AND uid = $2`,
 		`DELETE FROM attempts WHERE tenant = $1 AND uid = $2`,
 	} {
-		if _, err := x.exec(q, tenant, uid); err != nil {
+		if _, err := x.Exec(x.ctx, q, tenant, uid); err != nil {
 			return false, x.s.fault("delete account", err)
 		}
 	}
 	if n > 0 {
-		x.announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
+		x.Announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
 	}
 	return n > 0, nil
 }

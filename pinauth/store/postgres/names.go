@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"context"
-
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -70,50 +68,4 @@ func (x *txn) writeNames(tx pgx.Tx, a *store.Account, had map[string]bool) (*sto
 		}
 	}
 	return nil, nil
-}
-
-// NameConflicts implements store.Reader.
-func (s *Store) NameConflicts(ctx context.Context, tenant, uid string) ([]store.NameConflict, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	rs, err := s.pool.Query(ctx, rows.NameConflictsQuery, tenant, uid)
-	if err != nil {
-		return nil, s.fault("name conflicts", err)
-	}
-	defer rs.Close()
-	out, err := rows.Collect(rs, rows.ScanNameConflict)
-	if err != nil {
-		return nil, s.fault("name conflicts", err)
-	}
-	return out, nil
-}
-
-// NameOwner implements store.Reader.
-func (s *Store) NameOwner(ctx context.Context, tenant, name string) (string, bool, error) {
-	if err := s.check(); err != nil {
-		return "", false, err
-	}
-	ctx, cancel := s.withTimeout(ctx)
-	defer cancel()
-	var holder string
-	switch err := s.pool.QueryRow(ctx, rows.HolderQuery, tenant, name).Scan(&holder); {
-	case err == nil:
-		return holder, true, nil
-	case !noRows(err):
-		return "", false, s.fault("name owner", err)
-	}
-	rs, err := s.pool.Query(ctx, rows.NameHavers, tenant, name)
-	if err != nil {
-		return "", false, s.fault("name owner", err)
-	}
-	defer rs.Close()
-	havers, err := rows.Collect(rs, rows.ScanString)
-	if err != nil {
-		return "", false, s.fault("name owner", err)
-	}
-	uid, taken := rows.Owner(havers)
-	return uid, taken, nil
 }

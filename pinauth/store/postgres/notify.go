@@ -100,8 +100,9 @@ func decodeInvalidation(payload string) store.Invalidation {
 	}
 }
 
-// announce records an invalidation to send with the commit.
-func (x *txn) announce(inv store.Invalidation) {
+// Announce implements sqlstore.Conn: the invalidation is sent with the
+// commit.
+func (x *txn) Announce(inv store.Invalidation) {
 	x.pending = append(x.pending, encodeInvalidation(inv)...)
 }
 

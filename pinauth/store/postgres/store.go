@@ -19,7 +19,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -30,6 +29,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/sqlstore"
 )
 
 // Config says which database to use and how long to wait for it.
@@ -61,13 +62,19 @@ const (
 // Store is a store.Store backed by PostgreSQL. It is safe for concurrent
 // use by many goroutines and many processes.
 type Store struct {
+	lookups // the reads both backends share, on pool
+
 	pool         *pgxpool.Pool
 	connConfig   *pgx.ConnConfig // for the listener's dedicated connection
 	queryTimeout time.Duration
 	log          *zap.Logger
 	closed       atomic.Bool
 	lis          listener
+	dialect      sqlstore.Dialect[time.Time]
 }
+
+// lookups names the embedded shared reads.
+type lookups = sqlstore.Reader[time.Time]
 
 // Open connects to the database, applies pending schema migrations (one
 // node at a time, under an advisory lock, so nodes may start together)
@@ -118,6 +125,12 @@ func newStore(cfg Config) (*Store, error) {
 	if s.pool, err = pgxpool.NewWithConfig(context.Background(), pc); err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
+	s.dialect = sqlstore.Dialect[time.Time]{
+		Name: "postgres store", Scan: scan, NoRows: pgx.ErrNoRows, Fault: s.fault,
+		Time:     func(t time.Time) any { return at(t) },
+		NullTime: nullAt,
+	}
+	s.lookups = sqlstore.NewReader(&s.dialect, reads{s})
 	s.lis.init(s)
 	return s, nil
 }
@@ -159,7 +172,31 @@ func (s *Store) fault(op string, err error) error {
 	return fmt.Errorf("postgres store: %s: %w", op, err)
 }
 
-// noRows reports whether err means a query found no row.
-func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+// reads are the store's pool, as the shared lookups use it.
+type reads struct{ s *Store }
+
+// Call implements sqlstore.Pool: the query timeout bounds the call.
+func (r reads) Call(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := r.s.check(); err != nil {
+		return ctx, nil, err
+	}
+	ctx, cancel := r.s.withTimeout(ctx)
+	return ctx, cancel, nil
+}
+
+// QueryRow implements sqlstore.Pool.
+func (r reads) QueryRow(ctx context.Context, query string, args ...any) rows.Scanner {
+	return r.s.pool.QueryRow(ctx, query, args...)
+}
+
+// Query implements sqlstore.Pool.
+func (r reads) Query(ctx context.Context, read func(rows.Rows) error, query string, args ...any) error {
+	rs, err := r.s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	return read(rs)
+}
 
 var _ store.Store = (*Store)(nil)

@@ -3,11 +3,14 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/sqlstore"
 )
 
 // errTxDone is returned by a Tx used after its Update returned.
@@ -43,6 +46,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(tx store.Tx) error) erro
 		return s.fault("begin", err)
 	}
 	x := &txn{s: s, ctx: ctx, tx: tx}
+	x.Tx = sqlstore.NewTx(&s.dialect, ctx, x)
 	committed := false
 	defer func() {
 		x.done = true
@@ -98,14 +102,10 @@ func retryable(err error) bool {
 	return pe.Code == "40001" || pe.Code == "40P01" // serialization_failure, deadlock_detected
 }
 
-// isUniqueViolation reports a primary key or unique constraint violation.
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
-}
-
-// txn is the store.Tx of one Update call.
+// txn is the store.Tx of one Update call: the shared writes, and the
+// ones whose locking is PostgreSQL's own (Lock, ReserveQuota).
 type txn struct {
+	sqlstore.Tx[time.Time]
 	s    *Store
 	ctx  context.Context
 	tx   pgx.Tx
@@ -114,20 +114,33 @@ type txn struct {
 	pending []string
 }
 
-func (x *txn) check() error {
+// Check implements sqlstore.Conn.
+func (x *txn) Check() error {
 	if x.done {
 		return errTxDone
 	}
 	return x.s.check()
 }
 
-func (x *txn) exec(query string, args ...any) (int, error) {
-	tag, err := x.tx.Exec(x.ctx, query, args...)
+// Exec implements sqlstore.Conn.
+func (x *txn) Exec(ctx context.Context, query string, args ...any) (int, error) {
+	tag, err := x.tx.Exec(ctx, query, args...)
 	return int(tag.RowsAffected()), err
 }
 
-func (x *txn) queryRow(query string, args ...any) pgx.Row {
-	return x.tx.QueryRow(x.ctx, query, args...)
+// QueryRow implements sqlstore.Conn.
+func (x *txn) QueryRow(ctx context.Context, query string, args ...any) rows.Scanner {
+	return x.tx.QueryRow(ctx, query, args...)
+}
+
+// Query implements sqlstore.Conn.
+func (x *txn) Query(ctx context.Context, read func(rows.Rows) error, query string, args ...any) error {
+	rs, err := x.tx.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	return read(rs)
 }
 
 // savepoint runs fn so that when it fails, everything it wrote is undone
@@ -146,5 +159,8 @@ func (x *txn) savepoint(fn func(tx pgx.Tx) error) error {
 	}
 	return sp.Commit(x.ctx)
 }
+
+// noRows reports whether err means a query found no row.
+func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 
 var _ store.Tx = (*txn)(nil)

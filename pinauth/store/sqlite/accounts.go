@@ -1,103 +1,21 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/sqlstore"
 )
-
-const (
-	selectAccountByUID = `SELECT version, doc FROM accounts WHERE tenant = ? AND uid = ?`
-	selectAccountBy    = `SELECT a.uid, a.version, a.doc FROM identifiers i
-		JOIN accounts a ON a.tenant = i.tenant AND a.uid = i.uid
-		WHERE i.tenant = ? AND i.kind = ? AND i.value = ?`
-)
-
-// scanAccount reads one (version, doc) row; found=false when there is none.
-func scanAccount(row *sql.Row, tenant, uid string) (store.Account, bool, error) {
-	return lookup(rows.Account(row, tenant, uid))
-}
-
-// Account implements store.Reader.
-func (s *Store) Account(ctx context.Context, tenant, uid string) (store.Account, bool, error) {
-	if err := s.check(); err != nil {
-		return store.Account{}, false, err
-	}
-	a, found, err := scanAccount(s.accountByUID.QueryRowContext(ctx, tenant, uid), tenant, uid)
-	if err != nil {
-		return store.Account{}, false, s.fault("account", err)
-	}
-	return a, found, nil
-}
-
-// AccountBy implements store.Reader.
-func (s *Store) AccountBy(ctx context.Context, tenant string, kind store.IdentifierKind, value string) (store.Account, bool, error) {
-	if err := s.check(); err != nil {
-		return store.Account{}, false, err
-	}
-	switch kind {
-	case store.IdentEmail, store.IdentUsername, store.IdentPhone:
-	default:
-		return store.Account{}, false, fmt.Errorf("sqlite store: unknown identifier kind %q", kind)
-	}
-	a, found, err := lookup(rows.TenantAccount(
-		s.accountBy.QueryRowContext(ctx, tenant, string(kind), store.NormalizeIdentifier(kind, value)), tenant))
-	if err != nil {
-		return store.Account{}, false, s.fault("account by identifier", err)
-	}
-	return a, found, nil
-}
-
-// ListAccounts implements store.Reader. A limit below 1 yields no accounts.
-func (s *Store) ListAccounts(ctx context.Context, tenant, after string, limit int) ([]store.Account, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	if limit < 1 {
-		return nil, nil
-	}
-	rs, err := s.r.QueryContext(ctx,
-		`SELECT uid, version, doc FROM accounts WHERE tenant = ? AND uid > ? ORDER BY uid LIMIT ?`,
-		tenant, after, limit)
-	if err != nil {
-		return nil, s.fault("list accounts", err)
-	}
-	defer rs.Close()
-	out, err := rows.Collect(rs, func(sc rows.Scanner) (store.Account, error) { return rows.TenantAccount(sc, tenant) })
-	if err != nil {
-		return nil, s.fault("list accounts", err)
-	}
-	return out, nil
-}
-
-// CountAccounts implements store.Reader.
-func (s *Store) CountAccounts(ctx context.Context, tenant string) (int, error) {
-	if err := s.check(); err != nil {
-		return 0, err
-	}
-	var n int
-	var err error
-	if tenant == "" {
-		err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n)
-	} else {
-		err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE tenant = ?`, tenant).Scan(&n)
-	}
-	if err != nil {
-		return 0, s.fault("count accounts", err)
-	}
-	return n, nil
-}
 
 // Account implements store.Tx.
 func (x *txn) Account(tenant, uid string) (store.Account, bool, error) {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return store.Account{}, false, err
 	}
-	a, found, err := scanAccount(x.queryRow(selectAccountByUID, tenant, uid), tenant, uid)
+	a, found, err := lookup(rows.Account(x.QueryRow(x.ctx, sqlstore.AccountByUID, tenant, uid), tenant, uid))
 	if err != nil {
 		return store.Account{}, false, x.s.fault("account", err)
 	}
@@ -108,7 +26,7 @@ func (x *txn) Account(tenant, uid string) (store.Account, bool, error) {
 // first write, so a rejected account leaves nothing behind and the
 // transaction stays usable.
 func (x *txn) CreateAccount(a store.Account) error {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return err
 	}
 	ids, err := rows.Identifiers(&a)
@@ -116,7 +34,7 @@ func (x *txn) CreateAccount(a store.Account) error {
 		return err
 	}
 	var one int
-	switch err := x.queryRow(`SELECT 1 FROM accounts WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID).Scan(&one); {
+	switch err := x.QueryRow(x.ctx, `SELECT 1 FROM accounts WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID).Scan(&one); {
 	case err == nil:
 		return &store.DuplicateError{Field: store.FieldUID}
 	case !errors.Is(err, sql.ErrNoRows):
@@ -130,7 +48,7 @@ func (x *txn) CreateAccount(a store.Account) error {
 	if err != nil {
 		return fmt.Errorf("sqlite store: create account: %w", err)
 	}
-	if _, err := x.exec(`INSERT INTO accounts (tenant, uid, version, doc) VALUES (?, ?, 1, ?)`, a.Tenant, a.UID, doc); err != nil {
+	if _, err := x.Exec(x.ctx, `INSERT INTO accounts (tenant, uid, version, doc) VALUES (?, ?, 1, ?)`, a.Tenant, a.UID, doc); err != nil {
 		return x.s.fault("create account", err)
 	}
 	if err := x.insertIdentifiers(&a, ids); err != nil {
@@ -143,11 +61,11 @@ func (x *txn) CreateAccount(a store.Account) error {
 // before writing, so a rejected save changes nothing. A save that keeps
 // the identifiers (a login counting itself) writes the document alone.
 func (x *txn) SaveAccount(a store.Account) (bool, error) {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return false, err
 	}
 	var version int64
-	switch err := x.queryRow(`SELECT version FROM accounts WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID).Scan(&version); {
+	switch err := x.QueryRow(x.ctx, `SELECT version FROM accounts WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID).Scan(&version); {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
 	case err != nil:
@@ -177,11 +95,11 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	}
 	if same {
 		// One statement: nothing to undo if it fails.
-		if _, err := x.exec(`UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
+		if _, err := x.Exec(x.ctx, `UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
 			doc, a.Tenant, a.UID); err != nil {
 			return true, x.s.fault("save account", err)
 		}
-		x.announce(store.Invalidation{Account: a.Ref()})
+		x.Announce(store.Invalidation{Account: a.Ref()})
 		return true, nil
 	}
 	// An identifier can still collide where the checks above let the
@@ -190,11 +108,11 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	// savepoint undoes the document and identifiers written before it,
 	// so that a caller going on with the transaction commits none of it.
 	err = x.savepoint(func() error {
-		if _, err := x.exec(`UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
+		if _, err := x.Exec(x.ctx, `UPDATE accounts SET version = version + 1, doc = ? WHERE tenant = ? AND uid = ?`,
 			doc, a.Tenant, a.UID); err != nil {
 			return x.s.fault("save account", err)
 		}
-		if _, err := x.exec(`DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
+		if _, err := x.Exec(x.ctx, `DELETE FROM identifiers WHERE tenant = ? AND uid = ?`, a.Tenant, a.UID); err != nil {
 			return x.s.fault("save account", err)
 		}
 		if err := x.insertIdentifiers(&a, ids); err != nil {
@@ -205,7 +123,7 @@ func (x *txn) SaveAccount(a store.Account) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	x.announce(store.Invalidation{Account: a.Ref()})
+	x.Announce(store.Invalidation{Account: a.Ref()})
 	return true, nil
 }
 
@@ -221,7 +139,7 @@ func (x *txn) storedIdentifiers(ref store.AccountRef) ([]store.Identifier, error
 
 func (x *txn) insertIdentifiers(a *store.Account, ids []store.Identifier) error {
 	for _, id := range ids {
-		if _, err := x.exec(`INSERT INTO identifiers (tenant, kind, value, uid) VALUES (?, ?, ?, ?)`,
+		if _, err := x.Exec(x.ctx, `INSERT INTO identifiers (tenant, kind, value, uid) VALUES (?, ?, ?, ?)`,
 			a.Tenant, string(id.Kind), id.Value, a.UID); err != nil {
 			if isConstraint(err) {
 				return &store.DuplicateError{Field: string(id.Kind)}
@@ -235,10 +153,10 @@ func (x *txn) insertIdentifiers(a *store.Account, ids []store.Identifier) error 
 // DeleteAccount implements store.Tx. Outbox events about the account are
 // kept: the event reporting the deletion must still be delivered.
 func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
-	if err := x.check(); err != nil {
+	if err := x.Check(); err != nil {
 		return false, err
 	}
-	n, err := affected(x.exec(`DELETE FROM accounts WHERE tenant = ? AND uid = ?`, tenant, uid))
+	n, err := x.Exec(x.ctx, `DELETE FROM accounts WHERE tenant = ? AND uid = ?`, tenant, uid)
 	if err != nil {
 		return false, x.s.fault("delete account", err)
 	}
@@ -250,12 +168,12 @@ func (x *txn) DeleteAccount(tenant, uid string) (bool, error) {
 		`DELETE FROM sessions WHERE tenant = ? AND uid = ?`,
 		`DELETE FROM attempts WHERE tenant = ? AND uid = ?`,
 	} {
-		if _, err := x.exec(q, tenant, uid); err != nil {
+		if _, err := x.Exec(x.ctx, q, tenant, uid); err != nil {
 			return false, x.s.fault("delete account", err)
 		}
 	}
 	if n > 0 {
-		x.announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
+		x.Announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
 	}
 	return n > 0, nil
 }

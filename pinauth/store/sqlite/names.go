@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
@@ -19,7 +17,7 @@ func (x *txn) claimableNames(a *store.Account, had map[string]bool) ([]store.Nam
 	for _, n := range a.Names() {
 		var holder sql.NullString
 		st := rows.NameState{Had: had[n.Value]}
-		if err := x.queryRow(rows.NameStateQuery, a.Tenant, n.Value, a.UID).Scan(&holder, &st.Others); err != nil {
+		if err := x.QueryRow(x.ctx, rows.NameStateQuery, a.Tenant, n.Value, a.UID).Scan(&holder, &st.Others); err != nil {
 			return nil, x.s.fault("check names", err)
 		}
 		st.Holder = holder.String
@@ -55,13 +53,13 @@ func (x *txn) writeNames(a *store.Account, claims []store.Name) error {
 			`DELETE FROM names WHERE tenant = ? AND name = ? AND uid = ?`,
 			`DELETE FROM name_conflicts WHERE tenant = ? AND name = ? AND uid = ?`,
 		} {
-			if _, err := x.exec(q, a.Tenant, n, a.UID); err != nil {
+			if _, err := x.Exec(x.ctx, q, a.Tenant, n, a.UID); err != nil {
 				return x.s.fault("write names", err)
 			}
 		}
 	}
 	for _, c := range claims {
-		if _, err := x.exec(`INSERT INTO names (tenant, name, uid) VALUES (?, ?, ?)`, a.Tenant, c.Value, a.UID); err != nil {
+		if _, err := x.Exec(x.ctx, `INSERT INTO names (tenant, name, uid) VALUES (?, ?, ?)`, a.Tenant, c.Value, a.UID); err != nil {
 			if isConstraint(err) {
 				return &store.DuplicateError{Field: c.Field}
 			}
@@ -69,46 +67,4 @@ func (x *txn) writeNames(a *store.Account, claims []store.Name) error {
 		}
 	}
 	return nil
-}
-
-// NameConflicts implements store.Reader.
-func (s *Store) NameConflicts(ctx context.Context, tenant, uid string) ([]store.NameConflict, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	rs, err := s.r.QueryContext(ctx, rows.NameConflictsQuery, tenant, uid)
-	if err != nil {
-		return nil, s.fault("name conflicts", err)
-	}
-	defer rs.Close()
-	out, err := rows.Collect(rs, rows.ScanNameConflict)
-	if err != nil {
-		return nil, s.fault("name conflicts", err)
-	}
-	return out, nil
-}
-
-// NameOwner implements store.Reader.
-func (s *Store) NameOwner(ctx context.Context, tenant, name string) (string, bool, error) {
-	if err := s.check(); err != nil {
-		return "", false, err
-	}
-	var holder string
-	switch err := s.r.QueryRowContext(ctx, rows.HolderQuery, tenant, name).Scan(&holder); {
-	case err == nil:
-		return holder, true, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return "", false, s.fault("name owner", err)
-	}
-	rs, err := s.r.QueryContext(ctx, rows.NameHavers, tenant, name)
-	if err != nil {
-		return "", false, s.fault("name owner", err)
-	}
-	defer rs.Close()
-	havers, err := rows.Collect(rs, rows.ScanString)
-	if err != nil {
-		return "", false, s.fault("name owner", err)
-	}
-	uid, taken := rows.Owner(havers)
-	return uid, taken, nil
 }

@@ -24,7 +24,8 @@ func (s *Store) publish(invs ...store.Invalidation) {
 	s.subs.Deliver(invs...)
 }
 
-// announce records an invalidation to publish if the transaction commits.
-func (x *txn) announce(inv store.Invalidation) {
+// Announce implements sqlstore.Conn: the invalidation is published if the
+// transaction commits.
+func (x *txn) Announce(inv store.Invalidation) {
 	x.pending = append(x.pending, inv)
 }

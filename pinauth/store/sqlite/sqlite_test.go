@@ -335,3 +335,17 @@ func TestAccountDocumentsAreStoredAsText(t *testing.T) {
 		t.Errorf("stored doc is %s %s, want the saved document as text", kind, doc)
 	}
 }
+
+// The statements shared with PostgreSQL number their placeholders ($1,
+// $2 …) and may use one twice or out of order; the driver must bind $N to
+// the N-th argument wherever it stands.
+func TestNumberedPlaceholdersBindTheirArgumentWhereverTheyStand(t *testing.T) {
+	s, _ := openTemp(t)
+	var a, b, c, d string
+	if err := s.r.QueryRow(`SELECT $2, $1, $2, $3`, "one", "two", "three").Scan(&a, &b, &c, &d); err != nil {
+		t.Fatal(err)
+	}
+	if a != "two" || b != "one" || c != "two" || d != "three" {
+		t.Errorf("SELECT $2, $1, $2, $3 of (one, two, three) = %s, %s, %s, %s", a, b, c, d)
+	}
+}

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/sqlstore"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/subscribers"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -38,21 +40,22 @@ const busyTimeout = 10 * time.Second
 // Store is a store.Store backed by one SQLite file. It is safe for
 // concurrent use.
 type Store struct {
-	w      *sql.DB // exactly one connection: the only writer of this process
-	r      *sql.DB // read-only connections
-	closed atomic.Bool
-	subs   subscribers.List
+	lookups // the reads both backends share, on r
 
-	// Prepared statements of the hot paths (login, token checks).
-	accountByUID  *sql.Stmt
-	accountBy     *sql.Stmt
-	tokenByHash   *sql.Stmt
-	sessionByID   *sql.Stmt
-	tokenByHashW  *sql.Stmt // on w, for Tx.Token
-	consumeToken  *sql.Stmt // on w
-	attemptsRow   *sql.Stmt // on w
-	upsertAttempt *sql.Stmt // on w
+	w       *sql.DB // exactly one connection: the only writer of this process
+	r       *sql.DB // read-only connections
+	closed  atomic.Bool
+	subs    subscribers.List
+	dialect sqlstore.Dialect[int64]
+
+	// Prepared statements of the hot paths (login, token checks, counting
+	// attempts), by their shared text: readStmts on r, writeStmts on w.
+	// They are prepared with anonymous placeholders (sqlstore.Positional).
+	readStmts, writeStmts map[string]*sql.Stmt
 }
+
+// lookups names the embedded shared reads.
+type lookups = sqlstore.Reader[int64]
 
 // Open opens the store file at path, creating it and its parent directory
 // (mode 0700, file mode 0600) on first start, and applies pending schema
@@ -105,6 +108,12 @@ func open(path string, ms []migration) (*Store, error) {
 	r.SetMaxIdleConns(n)
 
 	s := &Store{w: w, r: r}
+	s.dialect = sqlstore.Dialect[int64]{
+		Name: "sqlite store", Scan: scan, NoRows: sql.ErrNoRows, Fault: s.fault,
+		Time:     func(t time.Time) any { return micro(t) },
+		NullTime: nullMicro,
+	}
+	s.lookups = sqlstore.NewReader(&s.dialect, reads{s})
 	if err := s.prepare(); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -133,25 +142,26 @@ func dsn(path string, writer bool) string {
 
 func (s *Store) prepare() error {
 	ctx := context.Background()
+	s.readStmts, s.writeStmts = map[string]*sql.Stmt{}, map[string]*sql.Stmt{}
 	for _, p := range []struct {
-		db    *sql.DB
-		dst   **sql.Stmt
-		query string
+		db      *sql.DB
+		stmts   map[string]*sql.Stmt
+		queries []string
 	}{
-		{s.r, &s.accountByUID, selectAccountByUID},
-		{s.r, &s.accountBy, selectAccountBy},
-		{s.r, &s.tokenByHash, selectToken},
-		{s.r, &s.sessionByID, selectSession},
-		{s.w, &s.tokenByHashW, selectToken},
-		{s.w, &s.consumeToken, consumeTokenSQL},
-		{s.w, &s.attemptsRow, selectAttempts},
-		{s.w, &s.upsertAttempt, upsertAttempts},
+		{s.r, s.readStmts, []string{sqlstore.AccountByUID, sqlstore.AccountBy, sqlstore.SelectToken, sqlstore.SelectSession}},
+		{s.w, s.writeStmts, []string{sqlstore.SelectToken, sqlstore.ConsumeToken, sqlstore.SelectAttempts, sqlstore.UpsertAttempts}},
 	} {
-		st, err := p.db.PrepareContext(ctx, p.query)
-		if err != nil {
-			return fmt.Errorf("sqlite store: prepare: %w", err)
+		for _, q := range p.queries {
+			anon, ok := sqlstore.Positional(q)
+			if !ok {
+				return fmt.Errorf("sqlite store: prepare: placeholders out of order in %q", q)
+			}
+			st, err := p.db.PrepareContext(ctx, anon)
+			if err != nil {
+				return fmt.Errorf("sqlite store: prepare: %w", err)
+			}
+			p.stmts[q] = st
 		}
-		*p.dst = st
 	}
 	return nil
 }
@@ -166,8 +176,8 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDBs() error {
-	for _, st := range []*sql.Stmt{s.accountByUID, s.accountBy, s.tokenByHash, s.sessionByID, s.tokenByHashW, s.consumeToken, s.attemptsRow, s.upsertAttempt} {
-		if st != nil {
+	for _, stmts := range []map[string]*sql.Stmt{s.readStmts, s.writeStmts} {
+		for _, st := range stmts {
 			st.Close()
 		}
 	}
@@ -191,6 +201,36 @@ func (s *Store) fault(op string, err error) error {
 		return store.ErrClosed
 	}
 	return fmt.Errorf("sqlite store: %s: %w", op, err)
+}
+
+// reads are the store's read connections, as the shared lookups use them.
+type reads struct{ s *Store }
+
+// noEnd ends a call that holds nothing.
+var noEnd context.CancelFunc = func() {}
+
+// Call implements sqlstore.Pool: a read waits on nothing but its context.
+func (r reads) Call(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	return ctx, noEnd, r.s.check()
+}
+
+// QueryRow implements sqlstore.Pool, with the prepared statement of
+// query when there is one.
+func (r reads) QueryRow(ctx context.Context, query string, args ...any) rows.Scanner {
+	if st := r.s.readStmts[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return r.s.r.QueryRowContext(ctx, query, args...)
+}
+
+// Query implements sqlstore.Pool.
+func (r reads) Query(ctx context.Context, read func(rows.Rows) error, query string, args ...any) error {
+	rs, err := r.s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	return read(rs)
 }
 
 var _ store.Store = (*Store)(nil)

@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
+	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/sqlstore"
 )
 
 // errTxDone is returned by a Tx used after its Update returned.
@@ -27,6 +29,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return s.fault("begin", err)
 	}
 	x := &txn{s: s, ctx: ctx, tx: sqlTx}
+	x.Tx = sqlstore.NewTx(&s.dialect, ctx, x)
 	committed := false
 	defer func() {
 		x.done = true
@@ -65,8 +68,10 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) 
 	return nil
 }
 
-// txn is the store.Tx of one Update call.
+// txn is the store.Tx of one Update call: the shared writes, and the
+// ones whose locking is SQLite's own (Lock, ReserveQuota).
 type txn struct {
+	sqlstore.Tx[int64]
 	s    *Store
 	ctx  context.Context
 	tx   *sql.Tx
@@ -75,38 +80,55 @@ type txn struct {
 	pending []store.Invalidation
 }
 
-func (x *txn) check() error {
+// Check implements sqlstore.Conn.
+func (x *txn) Check() error {
 	if x.done {
 		return errTxDone
 	}
 	return x.s.check()
 }
 
-func (x *txn) exec(query string, args ...any) (sql.Result, error) {
-	return x.tx.ExecContext(x.ctx, query, args...)
+// Exec implements sqlstore.Conn.
+func (x *txn) Exec(ctx context.Context, query string, args ...any) (int, error) {
+	return affected(x.tx.ExecContext(ctx, query, args...))
 }
 
-func (x *txn) queryRow(query string, args ...any) *sql.Row {
-	return x.tx.QueryRowContext(x.ctx, query, args...)
+// QueryRow implements sqlstore.Conn, with the prepared statement of query
+// when there is one.
+func (x *txn) QueryRow(ctx context.Context, query string, args ...any) rows.Scanner {
+	if st := x.s.writeStmts[query]; st != nil {
+		return x.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return x.tx.QueryRowContext(ctx, query, args...)
+}
+
+// Query implements sqlstore.Conn.
+func (x *txn) Query(ctx context.Context, read func(rows.Rows) error, query string, args ...any) error {
+	rs, err := x.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	return read(rs)
 }
 
 // savepoint runs fn so that when it fails, everything it wrote is undone
 // and the transaction stays usable: SQLite undoes a failed statement, but
 // not the statements before it.
 func (x *txn) savepoint(fn func() error) error {
-	if _, err := x.exec(`SAVEPOINT sp`); err != nil {
+	if _, err := x.Exec(x.ctx, `SAVEPOINT sp`); err != nil {
 		return x.s.fault("savepoint", err)
 	}
 	if err := fn(); err != nil {
 		// ROLLBACK TO keeps the savepoint open; RELEASE ends it.
 		for _, q := range []string{`ROLLBACK TO sp`, `RELEASE sp`} {
-			if _, rbErr := x.exec(q); rbErr != nil {
+			if _, rbErr := x.Exec(x.ctx, q); rbErr != nil {
 				return errors.Join(err, x.s.fault("savepoint", rbErr))
 			}
 		}
 		return err
 	}
-	if _, err := x.exec(`RELEASE sp`); err != nil {
+	if _, err := x.Exec(x.ctx, `RELEASE sp`); err != nil {
 		return x.s.fault("savepoint", err)
 	}
 	return nil

@@ -100,16 +100,6 @@ const NameStateQuery = `SELECT (SELECT uid FROM names WHERE tenant = $1 AND name
 	EXISTS (SELECT 1 FROM identifiers WHERE tenant = $1 AND kind IN ('email', 'phone', 'username') AND value = $2 AND uid <> $3)
 	OR EXISTS (SELECT 1 FROM accounts WHERE tenant = $1 AND uid = $2 AND uid <> $3)`
 
-// NameHavers selects up to two uids of accounts that have a name by an
-// identifier or their Uid (parameters tenant and name, as in
-// NameStateQuery), for Reader.NameOwner when no account holds it.
-const NameHavers = `SELECT uid FROM identifiers WHERE tenant = $1 AND kind IN ('email', 'phone', 'username') AND value = $2
-	UNION SELECT uid FROM accounts WHERE tenant = $1 AND uid = $2
-	LIMIT 2`
-
-// HolderQuery reads the holder of a name (parameters tenant and name).
-const HolderQuery = `SELECT uid FROM names WHERE tenant = $1 AND name = $2`
-
 // Owner is Reader.NameOwner's answer for a name no account holds, given
 // up to two accounts having it.
 func Owner(havers []string) (uid string, taken bool) {
@@ -119,14 +109,7 @@ func Owner(havers []string) (uid string, taken bool) {
 	return "", len(havers) > 0
 }
 
-// NameConflictsQuery lists the NameConflicts (parameters tenant and uid,
-// "" for all) with their holders, in Reader.NameConflicts's order.
-const NameConflictsQuery = `SELECT c.tenant, c.uid, c.kind, c.name, COALESCE(n.uid, '')
-	FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
-	WHERE ($1 = '' OR c.tenant = $1) AND ($2 = '' OR c.uid = $2)
-	ORDER BY c.tenant, c.name, c.uid`
-
-// ScanNameConflict reads a row of NameConflictsQuery.
+// ScanNameConflict reads a (tenant, uid, field, name, holder) row.
 func ScanNameConflict(sc Scanner) (store.NameConflict, error) {
 	var c store.NameConflict
 	return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
