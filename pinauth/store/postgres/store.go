@@ -129,6 +129,14 @@ func newStore(cfg Config) (*Store, error) {
 		Name: "postgres store", Scan: scan, NoRows: pgx.ErrNoRows, Fault: s.fault,
 		Time:     func(t time.Time) any { return at(t) },
 		NullTime: nullAt,
+		// Reading an account in a transaction is nearly always the start
+		// of a read-modify-write (a login counting itself): concurrent
+		// ones queue on the row instead of failing their version check,
+		// as they would queue on SQLite's single writer.
+		TxAccount: sqlstore.AccountByUIDForUpdate,
+		// Identifiers, names and name conflicts go with the account (ON
+		// DELETE CASCADE).
+		AccountRows: []string{sqlstore.DeleteAccountTokens, sqlstore.DeleteAccountSessions, sqlstore.DeleteAccountAttempts},
 	}
 	s.lookups = sqlstore.NewReader(&s.dialect, reads{s})
 	s.lis.init(s)

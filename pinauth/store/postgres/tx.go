@@ -143,24 +143,4 @@ func (x *txn) Query(ctx context.Context, read func(rows.Rows) error, query strin
 	return read(rs)
 }
 
-// savepoint runs fn so that when it fails, everything it wrote is undone
-// and the transaction stays usable: PostgreSQL aborts a whole transaction
-// on a failed statement unless it is rolled back to a savepoint.
-func (x *txn) savepoint(fn func(tx pgx.Tx) error) error {
-	sp, err := x.tx.Begin(x.ctx)
-	if err != nil {
-		return err
-	}
-	if err := fn(sp); err != nil {
-		if rbErr := sp.Rollback(x.ctx); rbErr != nil {
-			return errors.Join(err, rbErr)
-		}
-		return err
-	}
-	return sp.Commit(x.ctx)
-}
-
-// noRows reports whether err means a query found no row.
-func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
 var _ store.Tx = (*txn)(nil)

@@ -110,8 +110,14 @@ func open(path string, ms []migration) (*Store, error) {
 	s := &Store{w: w, r: r}
 	s.dialect = sqlstore.Dialect[int64]{
 		Name: "sqlite store", Scan: scan, NoRows: sql.ErrNoRows, Fault: s.fault,
-		Time:     func(t time.Time) any { return micro(t) },
-		NullTime: nullMicro,
+		Time:      func(t time.Time) any { return micro(t) },
+		NullTime:  nullMicro,
+		TxAccount: sqlstore.AccountByUID, // the single writer queues read-modify-writes
+		// Deleted one by one: of these tables only identifiers has a
+		// foreign key to accounts.
+		AccountRows: []string{sqlstore.DeleteAccountIdentifiers, sqlstore.DeleteAccountNames,
+			sqlstore.DeleteAccountNameConflicts, sqlstore.DeleteAccountTokens,
+			sqlstore.DeleteAccountSessions, sqlstore.DeleteAccountAttempts},
 	}
 	s.lookups = sqlstore.NewReader(&s.dialect, reads{s})
 	if err := s.prepare(); err != nil {

@@ -112,28 +112,6 @@ func (x *txn) Query(ctx context.Context, read func(rows.Rows) error, query strin
 	return read(rs)
 }
 
-// savepoint runs fn so that when it fails, everything it wrote is undone
-// and the transaction stays usable: SQLite undoes a failed statement, but
-// not the statements before it.
-func (x *txn) savepoint(fn func() error) error {
-	if _, err := x.Exec(x.ctx, `SAVEPOINT sp`); err != nil {
-		return x.s.fault("savepoint", err)
-	}
-	if err := fn(); err != nil {
-		// ROLLBACK TO keeps the savepoint open; RELEASE ends it.
-		for _, q := range []string{`ROLLBACK TO sp`, `RELEASE sp`} {
-			if _, rbErr := x.Exec(x.ctx, q); rbErr != nil {
-				return errors.Join(err, x.s.fault("savepoint", rbErr))
-			}
-		}
-		return err
-	}
-	if _, err := x.Exec(x.ctx, `RELEASE sp`); err != nil {
-		return x.s.fault("savepoint", err)
-	}
-	return nil
-}
-
 // affected returns the row count of res, or err.
 func affected(res sql.Result, err error) (int, error) {
 	if err != nil {

@@ -1,6 +1,10 @@
 package rows
 
-import "github.com/pinauth/caddy-pinauth/pinauth/store"
+import (
+	"slices"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
 
 // NameState is what a store holds about one name when an account wants
 // it (see store.Tx.CreateAccount), read in the writing transaction.
@@ -70,35 +74,21 @@ func ScanIdentifier(sc Scanner) (store.Identifier, error) {
 	return store.Identifier{Kind: store.IdentifierKind(kind), Value: value}, err
 }
 
-// SameIdentifiers reports whether stored and ids hold the same
-// identifiers (ids has no duplicates; see Identifiers).
-func SameIdentifiers(stored, ids []store.Identifier) bool {
-	if len(stored) != len(ids) {
-		return false
-	}
+// DiffIdentifiers returns what must be inserted and deleted to turn the
+// stored identifiers into ids (ids has no duplicates; see Identifiers).
+func DiffIdentifiers(stored, ids []store.Identifier) (added, removed []store.Identifier) {
 	for _, id := range ids {
-		found := false
-		for _, s := range stored {
-			if s == id {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
+		if !slices.Contains(stored, id) {
+			added = append(added, id)
 		}
 	}
-	return true
+	for _, id := range stored {
+		if !slices.Contains(ids, id) {
+			removed = append(removed, id)
+		}
+	}
+	return added, removed
 }
-
-// NameStateQuery reads the Holder and Others of a NameState; its
-// parameters are tenant, name and the writer's uid. The queries here are
-// shared by both backends: SQLite reads $1, $2 … as PostgreSQL does (the
-// numbers follow first use). Identifiers are stored in their NameOf form
-// already (see the names migration).
-const NameStateQuery = `SELECT (SELECT uid FROM names WHERE tenant = $1 AND name = $2),
-	EXISTS (SELECT 1 FROM identifiers WHERE tenant = $1 AND kind IN ('email', 'phone', 'username') AND value = $2 AND uid <> $3)
-	OR EXISTS (SELECT 1 FROM accounts WHERE tenant = $1 AND uid = $2 AND uid <> $3)`
 
 // Owner is Reader.NameOwner's answer for a name no account holds, given
 // up to two accounts having it.
@@ -114,14 +104,3 @@ func ScanNameConflict(sc Scanner) (store.NameConflict, error) {
 	var c store.NameConflict
 	return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
 }
-
-// ScanString reads a one-column text row.
-func ScanString(sc Scanner) (string, error) {
-	var s string
-	return s, sc.Scan(&s)
-}
-
-// HeldNamesQuery lists the names an account holds or shares (parameters
-// tenant and uid).
-const HeldNamesQuery = `SELECT name FROM names WHERE tenant = $1 AND uid = $2
-	UNION SELECT name FROM name_conflicts WHERE tenant = $1 AND uid = $2`

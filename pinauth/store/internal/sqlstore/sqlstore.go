@@ -14,9 +14,8 @@
 //
 // A backend embeds Reader in its store and Tx in its transaction, giving
 // them a Dialect and its connections (Pool, Conn); the methods the
-// backend defines itself (CountHashes, ReserveAttempt, the account
-// writes, ReserveQuota, the store's own writes) complete store.Store and
-// store.Tx.
+// backend defines itself (CountHashes, ReserveAttempt, ReserveQuota, the
+// store's own writes) complete store.Store and store.Tx.
 package sqlstore
 
 import (
@@ -83,6 +82,15 @@ type Dialect[T any] struct {
 	// Fault turns a driver error of operation op into the error a caller
 	// sees (store.ErrClosed once the store is closed).
 	Fault func(op string, err error) error
+	// TxAccount is the statement Tx.Account reads with: AccountByUID, or
+	// AccountByUIDForUpdate where concurrent read-modify-writes of one
+	// account must queue on its row rather than fail their version check
+	// (SQLite's single writer queues them already).
+	TxAccount string
+	// AccountRows are the statements that delete what an account leaves
+	// in other tables and the schema does not delete with it ($1 tenant,
+	// $2 uid).
+	AccountRows []string
 }
 
 // collect reads every row of a query with scan.

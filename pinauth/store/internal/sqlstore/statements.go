@@ -29,11 +29,39 @@ const (
 	listAccounts     = `SELECT uid, version, doc FROM accounts WHERE tenant = $1 AND uid > $2 ORDER BY uid LIMIT $3`
 	countAllAccounts = `SELECT COUNT(*) FROM accounts`
 	countAccounts    = `SELECT COUNT(*) FROM accounts WHERE tenant = $1`
+	accountVersion   = `SELECT version FROM accounts WHERE tenant = $1 AND uid = $2`
+	// The inserts do nothing on a conflict, so that a collision is an
+	// answer (no row written) rather than a failed statement, which would
+	// abort a PostgreSQL transaction.
+	insertAccount = `INSERT INTO accounts (tenant, uid, version, doc) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING`
+	// updateAccount saves a document only over the version it was read
+	// at: $1 tenant, $2 uid, $3 doc, $4 version.
+	updateAccount     = `UPDATE accounts SET version = version + 1, doc = $3 WHERE tenant = $1 AND uid = $2 AND version = $4`
+	storedIdentifiers = `SELECT kind, value FROM identifiers WHERE tenant = $1 AND uid = $2`
+	insertIdentifier  = `INSERT INTO identifiers (tenant, kind, value, uid) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
+	deleteIdentifier  = `DELETE FROM identifiers WHERE tenant = $1 AND kind = $2 AND value = $3`
+	deleteAccount     = `DELETE FROM accounts WHERE tenant = $1 AND uid = $2`
+)
+
+// The statements deleting what an account leaves in a table besides
+// accounts ($1 tenant, $2 uid), for Dialect.AccountRows.
+const (
+	DeleteAccountIdentifiers   = `DELETE FROM identifiers WHERE tenant = $1 AND uid = $2`
+	DeleteAccountNames         = `DELETE FROM names WHERE tenant = $1 AND uid = $2`
+	DeleteAccountNameConflicts = `DELETE FROM name_conflicts WHERE tenant = $1 AND uid = $2`
+	DeleteAccountTokens        = `DELETE FROM tokens WHERE tenant = $1 AND uid = $2`
+	DeleteAccountSessions      = `DELETE FROM sessions WHERE tenant = $1 AND uid = $2`
+	DeleteAccountAttempts      = `DELETE FROM attempts WHERE tenant = $1 AND uid = $2`
 )
 
 // Names (see store.Tx.CreateAccount). Identifiers are stored in their
 // NameOf form already (see the names migrations).
 const (
+	// nameState reads the Holder and Others of a rows.NameState: $1
+	// tenant, $2 name, $3 the writer's uid.
+	nameState = `SELECT (SELECT uid FROM names WHERE tenant = $1 AND name = $2),
+	EXISTS (SELECT 1 FROM identifiers WHERE tenant = $1 AND kind IN ('email', 'phone', 'username') AND value = $2 AND uid <> $3)
+	OR EXISTS (SELECT 1 FROM accounts WHERE tenant = $1 AND uid = $2 AND uid <> $3)`
 	// nameHavers selects up to two uids of accounts that have a name by an
 	// identifier or their Uid ($1 tenant, $2 name), for NameOwner when no
 	// account holds it.
@@ -47,7 +75,22 @@ const (
 	FROM name_conflicts c LEFT JOIN names n ON n.tenant = c.tenant AND n.name = c.name
 	WHERE ($1 = '' OR c.tenant = $1) AND ($2 = '' OR c.uid = $2)
 	ORDER BY c.tenant, c.name, c.uid`
+	// heldNames lists the names an account holds or shares ($1 tenant,
+	// $2 uid).
+	heldNames = `SELECT name FROM names WHERE tenant = $1 AND uid = $2
+	UNION SELECT name FROM name_conflicts WHERE tenant = $1 AND uid = $2`
+	insertName = `INSERT INTO names (tenant, name, uid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 )
+
+// releaseNames returns the statements that end an account's holding and
+// sharing of n names: $1 tenant, $2 uid, then the names.
+func releaseNames(n int) [2]string {
+	in := ` AND name IN (` + params(3, n) + `)`
+	return [2]string{
+		`DELETE FROM names WHERE tenant = $1 AND uid = $2` + in,
+		`DELETE FROM name_conflicts WHERE tenant = $1 AND uid = $2` + in,
+	}
+}
 
 // Tokens and sessions.
 const (
@@ -286,3 +329,10 @@ func params(first, n int) string {
 	}
 	return b.String()
 }
+
+// Savepoints. SQLite and PostgreSQL both accept this spelling.
+const (
+	savepoint         = `SAVEPOINT sp`
+	rollbackSavepoint = `ROLLBACK TO SAVEPOINT sp`
+	releaseSavepoint  = `RELEASE SAVEPOINT sp`
+)

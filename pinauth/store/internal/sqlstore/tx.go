@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -11,8 +12,8 @@ import (
 )
 
 // Tx implements the store.Tx methods whose logic both backends share, on a
-// backend's transaction: tokens, sessions, attempts and events. The
-// backend adds the account writes and ReserveQuota.
+// backend's transaction: all but ReserveQuota, whose locking is the
+// backend's own.
 type Tx[T any] struct {
 	d   *Dialect[T]
 	ctx context.Context
@@ -28,6 +29,37 @@ func (t *Tx[T]) exec(query string, args ...any) (int, error) { return t.c.Exec(t
 
 func (t *Tx[T]) queryRow(query string, args ...any) rows.Scanner {
 	return t.c.QueryRow(t.ctx, query, args...)
+}
+
+// savepoint runs fn so that when it fails, everything it wrote is undone
+// and the transaction stays usable: SQLite undoes a failed statement but
+// not the statements before it, and PostgreSQL aborts the whole
+// transaction on a failed statement unless it is rolled back to a
+// savepoint. fn's error comes back unchanged.
+func (t *Tx[T]) savepoint(fn func() error) error {
+	if _, err := t.exec(savepoint); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		// ROLLBACK TO keeps the savepoint open; RELEASE ends it.
+		for _, q := range []string{rollbackSavepoint, releaseSavepoint} {
+			if _, rbErr := t.exec(q); rbErr != nil {
+				return errors.Join(err, rbErr)
+			}
+		}
+		return err
+	}
+	_, err := t.exec(releaseSavepoint)
+	return err
+}
+
+// answer returns err when it is one of the store's answers (a duplicate,
+// a version conflict), else the Dialect's fault of op.
+func (t *Tx[T]) answer(op string, err error) error {
+	if _, dup := store.IsDuplicate(err); err == nil || dup || errors.Is(err, store.ErrVersionConflict) {
+		return err
+	}
+	return t.d.Fault(op, err)
 }
 
 // Token implements store.Tx.
