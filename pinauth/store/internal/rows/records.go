@@ -92,3 +92,16 @@ func (utc Scan[T]) Attempts(sc Scanner) (store.Attempts, error) {
 	a.WindowStart, a.LockType, a.LockedUntil = utc.orZero(start), store.LockType(lockType), utc.orZero(until)
 	return a, nil
 }
+
+// ScanIdentifier reads a (kind, value) row.
+func ScanIdentifier(sc Scanner) (store.Identifier, error) {
+	var kind, value string
+	err := sc.Scan(&kind, &value)
+	return store.Identifier{Kind: store.IdentifierKind(kind), Value: value}, err
+}
+
+// ScanNameConflict reads a (tenant, uid, field, name, holder) row.
+func ScanNameConflict(sc Scanner) (store.NameConflict, error) {
+	var c store.NameConflict
+	return c, sc.Scan(&c.Tenant, &c.UID, &c.Field, &c.Name, &c.Holder)
+}

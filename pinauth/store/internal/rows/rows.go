@@ -1,8 +1,8 @@
 // Package rows is the Go side of the rows that the SQL backends of package
 // store (sqlite, postgres) keep: the account document, the columns each
-// record is read from, and how a scanned row becomes a store value. The
-// SQL stays with each backend; what is here is the same for both, so that
-// the two read and write records identically.
+// record is read from, and how a scanned row becomes a store value, the
+// same for both, so that the two read and write records identically. The
+// SQL is in package sqlstore.
 //
 // Time columns differ by backend (SQLite keeps microseconds in an INTEGER,
 // PostgreSQL a timestamptz), so the readers of records with times are

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/internal/rows"
@@ -92,7 +93,7 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 	if err != nil {
 		return false, t.d.Fault("save account", err)
 	}
-	added, removed := rows.DiffIdentifiers(stored, ids)
+	added, removed := diffIdentifiers(stored, ids)
 	found := true
 	save := func() error {
 		n, err := t.exec(updateAccount, a.Tenant, a.UID, string(doc), a.Version)
@@ -114,7 +115,7 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 				return err
 			}
 		}
-		if err := t.writeNames(&a, rows.NamesOf(a.UID, stored)); err != nil {
+		if err := t.writeNames(&a, namesOf(a.UID, stored)); err != nil {
 			return err
 		}
 		return t.insertIdentifiers(&a, added)
@@ -164,61 +165,6 @@ func (t *Tx[T]) insertIdentifiers(a *store.Account, ids []store.Identifier) erro
 	return nil
 }
 
-// writeNames gives a its names: it checks that none is another account's
-// (a *DuplicateError otherwise), releases the names a no longer has and
-// inserts the ones it takes. had are the names a's stored identifiers
-// give it (nil for a new account).
-func (t *Tx[T]) writeNames(a *store.Account, had map[string]bool) error {
-	names := a.Names()
-	var claims []store.Name
-	for _, n := range names {
-		var holder *string
-		st := rows.NameState{Had: had[n.Value]}
-		if err := t.queryRow(nameState, a.Tenant, n.Value, a.UID).Scan(&holder, &st.Others); err != nil {
-			return err
-		}
-		if holder != nil {
-			st.Holder = *holder
-		}
-		claim, err := rows.Claim(a.UID, n, st)
-		if err != nil {
-			return err
-		}
-		if claim {
-			claims = append(claims, n)
-		}
-	}
-	held, err := collect(t.ctx, t.c, rows.String, heldNames, a.Tenant, a.UID)
-	if err != nil {
-		return err
-	}
-	release := rows.Dropped(held, names)
-	for _, c := range claims {
-		release = append(release, c.Value) // a claim ends the account's sharing of the name
-	}
-	if len(release) > 0 {
-		args := []any{a.Tenant, a.UID}
-		for _, n := range release {
-			args = append(args, n)
-		}
-		for _, q := range releaseNames(len(release)) {
-			if _, err := t.exec(q, args...); err != nil {
-				return err
-			}
-		}
-	}
-	for _, c := range claims {
-		n, err := t.exec(insertName, a.Tenant, c.Value, a.UID)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return &store.DuplicateError{Field: c.Field}
-		}
-	}
-	return nil
-}
-
 // DeleteAccount implements store.Tx. Outbox events about the account are
 // kept: the event reporting the deletion must still be delivered.
 func (t *Tx[T]) DeleteAccount(tenant, uid string) (bool, error) {
@@ -235,4 +181,20 @@ func (t *Tx[T]) DeleteAccount(tenant, uid string) (bool, error) {
 		t.c.Announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
 	}
 	return n > 0, nil
+}
+
+// diffIdentifiers returns what must be inserted and deleted to turn the
+// stored identifiers into ids (ids has no duplicates; see rows.Identifiers).
+func diffIdentifiers(stored, ids []store.Identifier) (added, removed []store.Identifier) {
+	for _, id := range ids {
+		if !slices.Contains(stored, id) {
+			added = append(added, id)
+		}
+	}
+	for _, id := range stored {
+		if !slices.Contains(ids, id) {
+			removed = append(removed, id)
+		}
+	}
+	return added, removed
 }

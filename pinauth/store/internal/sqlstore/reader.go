@@ -124,7 +124,7 @@ func (r *Reader[T]) NameOwner(ctx context.Context, tenant, name string) (string,
 			return err
 		}
 		havers, err := collect(ctx, r.db, rows.String, nameHavers, tenant, name)
-		uid, taken = rows.Owner(havers)
+		uid, taken = owner(havers)
 		return err
 	})
 	if err != nil {

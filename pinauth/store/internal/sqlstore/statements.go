@@ -57,9 +57,9 @@ const (
 // Names (see store.Tx.CreateAccount). Identifiers are stored in their
 // NameOf form already (see the names migrations).
 const (
-	// nameState reads the Holder and Others of a rows.NameState: $1
+	// selectNameState reads the Holder and Others of a nameState: $1
 	// tenant, $2 name, $3 the writer's uid.
-	nameState = `SELECT (SELECT uid FROM names WHERE tenant = $1 AND name = $2),
+	selectNameState = `SELECT (SELECT uid FROM names WHERE tenant = $1 AND name = $2),
 	EXISTS (SELECT 1 FROM identifiers WHERE tenant = $1 AND kind IN ('email', 'phone', 'username') AND value = $2 AND uid <> $3)
 	OR EXISTS (SELECT 1 FROM accounts WHERE tenant = $1 AND uid = $2 AND uid <> $3)`
 	// nameHavers selects up to two uids of accounts that have a name by an
