@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -25,7 +26,7 @@ func (g *Gateway) validateAccessToken(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	body := accessTokenBody{AccessToken: b.raw, ExpiresIn: lrTime(b.token.exp)}
+	body := accessTokenBody{AccessToken: b.raw, ExpiresIn: lrprofile.Time(b.token.exp)}
 	tok, found, err := g.store.LiveSessionToken(c.r.Context(), b.sid(), store.TokenRefresh, c.now)
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
@@ -54,7 +55,7 @@ func (g *Gateway) tokenInfo(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return accessTokenInfo{AccessToken: b.raw, ExpiresIn: lrTime(b.token.exp), Provider: "Email"}, nil
+	return accessTokenInfo{AccessToken: b.raw, ExpiresIn: lrprofile.Time(b.token.exp), Provider: "Email"}, nil
 }
 
 // invalidateAccessToken serves GET /auth/access_token/invalidate: logout.

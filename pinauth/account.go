@@ -3,14 +3,15 @@ package pinauth
 import (
 	"slices"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // profileUpdateBody is LoginRadius's UserProfilePostResponse.
 type profileUpdateBody struct {
-	IsPosted bool      `json:"IsPosted"`
-	Data     lrProfile `json:"Data"`
+	IsPosted bool              `json:"IsPosted"`
+	Data     lrprofile.Profile `json:"Data"`
 }
 
 // ownProfile serves GET /auth/account: the caller's profile.
@@ -40,13 +41,13 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, e := parseAccountInput(c.r)
+	in, e := lrprofile.ParseInput(c.r)
 	if e != nil {
 		return nil, e
 	}
 	ctx := c.r.Context()
 	locked := false
-	if in.loginLocked != nil {
+	if in.LoginLocked != nil {
 		att, _, err := g.store.Attempts(ctx, b.ref())
 		if err != nil {
 			return nil, lrerr.Unavailable(err)
@@ -57,28 +58,28 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: refused}
 	}
 	// What is left of those fields equals the account's: nothing to write.
-	in.hasEmails, in.phone, in.password = false, nil, nil
-	in.hasRoles, in.active, in.emailVerified, in.loginLocked = false, nil, nil, nil
+	in.HasEmails, in.Phone, in.Password = false, nil, nil
+	in.HasRoles, in.Active, in.EmailVerified, in.LoginLocked = false, nil, nil, nil
 	answers, err := g.answerHashes(ctx, c, in)
 	if err != nil {
 		return nil, err
 	}
 	errHasPIN := fieldError("PINInfo.PIN", "A PIN is already set; change it with the current PIN instead.")
 	var pinHash string
-	if in.pin != nil {
+	if in.PIN != nil {
 		if a.PINHash != "" {
 			return nil, errHasPIN
 		}
-		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
+		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
 			return nil, e
 		}
-		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.pin); err != nil {
+		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.PIN); err != nil {
 			return nil, g.hashQueueError(err)
 		}
 	}
 	var saved store.Account
 	err = g.updateAccount(ctx, b.ref(), nil, func(_ store.Tx, acc *store.Account) error {
-		in.apply(acc)
+		in.Apply(acc)
 		mergeAnswers(acc, answers)
 		if pinHash != "" {
 			if acc.PINHash != "" {
@@ -103,40 +104,40 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profileUpdateBody{IsPosted: true, Data: view.(lrProfile)}, nil
+	return profileUpdateBody{IsPosted: true, Data: view.(lrprofile.Profile)}, nil
 }
 
 // ownProfileRefusals lists the fields of a PUT /auth/account body that
 // would change what the caller may not change with an access token (see
 // updateOwnProfile); locked is the account's current IsLoginLocked.
-func ownProfileRefusals(in *accountInput, a *store.Account, locked bool) []lrerr.FieldError {
+func ownProfileRefusals(in *lrprofile.Input, a *store.Account, locked bool) []lrerr.FieldError {
 	var refused []lrerr.FieldError
 	refuse := func(field, msg string) {
 		refused = append(refused, lrerr.FieldError{FieldName: field, ErrorMessage: msg})
 	}
 	const byOperator = " is set through the management API, not with an access token."
-	if in.hasEmails && !slices.Equal(in.emails, a.Emails) {
+	if in.HasEmails && !slices.Equal(in.Emails, a.Emails) {
 		refuse("Email", "The email address is changed through the management API: a new one needs verification.")
 	}
-	if in.phone != nil && *in.phone != a.Phone {
+	if in.Phone != nil && *in.Phone != a.Phone {
 		refuse("PhoneId", "The phone number is changed through the management API: a new one needs verification.")
 	}
-	if in.password != nil {
+	if in.Password != nil {
 		refuse("Password", "The password is changed with the password reset (POST /auth/password).")
 	}
-	if in.hasRoles && !slices.Equal(in.roles, a.Roles) {
+	if in.HasRoles && !slices.Equal(in.Roles, a.Roles) {
 		refuse("Roles", "Roles"+byOperator)
 	}
-	if in.active != nil && *in.active != a.Active {
+	if in.Active != nil && *in.Active != a.Active {
 		refuse("IsActive", "IsActive"+byOperator)
 	}
-	if in.emailVerified != nil && *in.emailVerified != a.EmailVerified {
+	if in.EmailVerified != nil && *in.EmailVerified != a.EmailVerified {
 		refuse("EmailVerified", "EmailVerified"+byOperator)
 	}
-	if in.loginLocked != nil && *in.loginLocked != locked {
+	if in.LoginLocked != nil && *in.LoginLocked != locked {
 		refuse("IsLoginLocked", "IsLoginLocked"+byOperator)
 	}
-	if in.uid != nil && *in.uid != a.UID {
+	if in.UID != nil && *in.UID != a.UID {
 		refuse("Uid", "The Uid of an account cannot be changed.")
 	}
 	return refused

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -205,18 +206,18 @@ func (g *Gateway) tenantByName(name string) (*Tenant, error) {
 
 // internal converts an operator's input to the management API's form and
 // validates it the same way.
-func (in AccountInput) internal() (*accountInput, *lrerr.Error) {
-	ai := &accountInput{
-		emails: append([]store.Email(nil), in.Emails...), hasEmails: in.Emails != nil,
-		username: in.Username, phone: in.Phone, password: in.Password, pin: in.PIN,
-		roles: in.Roles, hasRoles: in.Roles != nil,
-		active: in.Active, emailVerified: in.EmailVerified, loginLocked: in.LoginLocked,
-		extra: map[string]json.RawMessage{},
+func (in AccountInput) internal() (*lrprofile.Input, *lrerr.Error) {
+	ai := &lrprofile.Input{
+		Emails: append([]store.Email(nil), in.Emails...), HasEmails: in.Emails != nil,
+		Username: in.Username, Phone: in.Phone, Password: in.Password, PIN: in.PIN,
+		Roles: in.Roles, HasRoles: in.Roles != nil,
+		Active: in.Active, EmailVerified: in.EmailVerified, LoginLocked: in.LoginLocked,
+		Extra: map[string]json.RawMessage{},
 	}
 	var fields []lrerr.FieldError
 	for k, v := range in.Profile {
 		lk := apireq.FoldKey(k)
-		if secretProfileKeys[lk] || modelledProfileKeys[lk] {
+		if lrprofile.IsSecretKey(lk) || lrprofile.IsModelledKey(lk) {
 			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "This field is not a free profile field."})
 			continue
 		}
@@ -224,17 +225,17 @@ func (in AccountInput) internal() (*accountInput, *lrerr.Error) {
 			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "The value is not valid JSON."})
 			continue
 		}
-		name, ok := checkProfileField(k, v)
+		name, ok := lrprofile.CheckField(k, v)
 		if !ok {
 			fields = append(fields, lrerr.FieldError{FieldName: k, ErrorMessage: "The value has the wrong type."})
 			continue
 		}
-		ai.setExtra(k, name, v)
+		ai.SetExtra(k, name, v)
 	}
 	if fields != nil {
 		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
-	if e := ai.validate(); e != nil {
+	if e := ai.Validate(); e != nil {
 		return nil, e
 	}
 	return ai, nil

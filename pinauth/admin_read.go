@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -60,7 +61,7 @@ func ListAccounts(ctx context.Context, st store.Reader, tenant, after string, li
 // only while it is in force.
 func accountInfo(a *store.Account, att store.Attempts, now time.Time) AccountInfo {
 	info := AccountInfo{
-		Profile:          profileView(a, att, now),
+		Profile:          lrprofile.View(a, att, now),
 		HasPassword:      a.PasswordHash != "",
 		HasPIN:           a.PINHash != "",
 		NeedsSecretReset: a.NeedsSecretReset,

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -238,7 +239,7 @@ func BenchmarkProfileEncode(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := json.Marshal(profileView(&a, store.Attempts{}, now)); err != nil {
+		if _, err := json.Marshal(lrprofile.View(&a, store.Attempts{}, now)); err != nil {
 			b.Fatal(err)
 		}
 	}

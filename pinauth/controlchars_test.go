@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
@@ -147,7 +148,7 @@ func TestStoredControlCharactersNeverBreakTheProtectedPath(t *testing.T) {
 	got := e.upstream.calls()[len(e.upstream.calls())-1]
 	for name, vals := range got {
 		for _, v := range vals {
-			if !httpguts.ValidHeaderFieldValue(v) || hasControl(v) {
+			if !httpguts.ValidHeaderFieldValue(v) || lrprofile.HasControl(v) {
 				t.Errorf("the upstream got %s: %q, which no header may carry", name, v)
 			}
 		}
@@ -162,7 +163,7 @@ func TestStoredControlCharactersNeverBreakTheProtectedPath(t *testing.T) {
 	}
 }
 
-// FuzzHasControl checks that text hasControl passes is a valid HTTP
+// FuzzHasControl checks that text HasControl passes is a valid HTTP
 // header value, so the write-path rule is enough for the protected path.
 func FuzzHasControl(f *testing.F) {
 	for _, v := range hostileText {
@@ -171,14 +172,14 @@ func FuzzHasControl(f *testing.F) {
 	f.Add("Gïna Smith 🙂")
 	f.Add("\xff\xfe")
 	f.Fuzz(func(t *testing.T, s string) {
-		if !hasControl(s) && !httpguts.ValidHeaderFieldValue(s) {
-			t.Errorf("hasControl(%q) = false, but it is no valid header value", s)
+		if !lrprofile.HasControl(s) && !httpguts.ValidHeaderFieldValue(s) {
+			t.Errorf("HasControl(%q) = false, but it is no valid header value", s)
 		}
 		if !utf8.ValidString(s) {
 			return // json.Marshal would have replaced the invalid bytes
 		}
-		if b, _ := json.Marshal(s); hasControl(s) != jsonHasControl(b) {
-			t.Errorf("jsonHasControl(%s) = %v, hasControl = %v", b, jsonHasControl(b), hasControl(s))
+		if b, _ := json.Marshal(s); lrprofile.HasControl(s) != lrprofile.JSONHasControl(b) {
+			t.Errorf("JSONHasControl(%s) = %v, HasControl = %v", b, lrprofile.JSONHasControl(b), lrprofile.HasControl(s))
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -179,7 +180,7 @@ func (g *Gateway) lockError(st store.Attempts, now time.Time) *lrerr.Error {
 	if !st.Locked(now) {
 		until = now.Add(g.cfg.Lockout.Duration)
 	}
-	return &lrerr.Error{Code: lrerr.CodeLockedSuspended, Data: map[string]any{"LoginLockedTimeout": lrTime(until)}}
+	return &lrerr.Error{Code: lrerr.CodeLockedSuspended, Data: map[string]any{"LoginLockedTimeout": lrprofile.Time(until)}}
 }
 
 // logFailure writes the Info line fail2ban-style tools key on. It never

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -125,7 +126,7 @@ func TestPINLoginDeliversOneSignedLoginWebhook(t *testing.T) {
 	}
 	if ts, _ := p["Time"].(string); ts == "" {
 		t.Errorf("payload Time = %v, want the event time", p["Time"])
-	} else if at, err := time.Parse(lrTimeLayout, ts); err != nil || time.Since(at) > time.Minute {
+	} else if at, err := time.Parse(lrprofile.TimeLayout, ts); err != nil || time.Since(at) > time.Minute {
 		t.Errorf("payload Time %q is not the time of the login (%v)", ts, err)
 	}
 	data, _ := p["Data"].(map[string]any)

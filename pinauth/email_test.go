@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -43,9 +44,9 @@ func TestCanonicalEmailAcceptsOnlyABareAddrSpec(t *testing.T) {
 		{"a@b.c", "a@b.c"},
 		{strings.Repeat("a", 64) + "@example.com", strings.Repeat("a", 64) + "@example.com"},
 	} {
-		got, ok := canonicalEmail(c.in)
+		got, ok := lrprofile.CanonicalEmail(c.in)
 		if !ok || got != c.want {
-			t.Errorf("canonicalEmail(%q) = %q, %v; want %q", c.in, got, ok, c.want)
+			t.Errorf("CanonicalEmail(%q) = %q, %v; want %q", c.in, got, ok, c.want)
 		}
 	}
 	refused := append([]string{
@@ -59,13 +60,13 @@ func TestCanonicalEmailAcceptsOnlyABareAddrSpec(t *testing.T) {
 		"\u0430lice@example.com", "alice\uFF20example.com",
 	}, twinSpellings...)
 	for _, s := range refused {
-		if got, ok := canonicalEmail(s); ok {
-			t.Errorf("canonicalEmail(%q) = %q, accepted", s, got)
+		if got, ok := lrprofile.CanonicalEmail(s); ok {
+			t.Errorf("CanonicalEmail(%q) = %q, accepted", s, got)
 		}
 	}
 }
 
-// FuzzCanonicalEmail checks that whatever canonicalEmail accepts, Go's
+// FuzzCanonicalEmail checks that whatever CanonicalEmail accepts, Go's
 // mail parser reads as exactly that one address: no display name, group,
 // comment or quoting can hide another address inside.
 func FuzzCanonicalEmail(f *testing.F) {
@@ -74,16 +75,16 @@ func FuzzCanonicalEmail(f *testing.F) {
 	}
 	f.Add("Alice.Smith@EXAMPLE.Com")
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := canonicalEmail(s)
+		got, ok := lrprofile.CanonicalEmail(s)
 		if !ok {
 			return
 		}
-		if again, ok := canonicalEmail(got); !ok || again != got {
-			t.Fatalf("canonicalEmail(%q) = %q, whose canonical form is %q, %v", s, got, again, ok)
+		if again, ok := lrprofile.CanonicalEmail(got); !ok || again != got {
+			t.Fatalf("CanonicalEmail(%q) = %q, whose canonical form is %q, %v", s, got, again, ok)
 		}
 		list, err := mail.ParseAddressList(got)
 		if err != nil || len(list) != 1 || list[0].Name != "" || list[0].Address != got {
-			t.Fatalf("canonicalEmail accepted %q, which net/mail reads as %v (%v)", got, list, err)
+			t.Fatalf("CanonicalEmail accepted %q, which net/mail reads as %v (%v)", got, list, err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -30,8 +31,8 @@ func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) erro
 		}
 		id := secret.NewToken()
 		body, err := json.Marshal(eventPayload{
-			HookName: strings.ToLower(hook), Time: lrTime(now), HookID: id, Tenant: tenant,
-			Data: withoutNulls(profileView(a, store.Attempts{}, now)),
+			HookName: strings.ToLower(hook), Time: lrprofile.Time(now), HookID: id, Tenant: tenant,
+			Data: withoutNulls(lrprofile.View(a, store.Attempts{}, now)),
 		})
 		if err != nil {
 			return err

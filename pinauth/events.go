@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 )
 
 // The webhook events (HookName is the lower-cased name).
@@ -65,11 +67,11 @@ func (w *Webhook) wants(tenant, hook string) bool {
 
 // eventPayload is LoginRadius's webhook body, plus the tenant.
 type eventPayload struct {
-	HookName string    `json:"HookName"`
-	Time     any       `json:"Time"`
-	HookID   string    `json:"HookId"`
-	Tenant   string    `json:"Tenant"`
-	Data     lrProfile `json:"Data"`
+	HookName string            `json:"HookName"`
+	Time     any               `json:"Time"`
+	HookID   string            `json:"HookId"`
+	Tenant   string            `json:"Tenant"`
+	Data     lrprofile.Profile `json:"Data"`
 }
 
 // securityHook reports whether hook is a security event: a lock or block,
@@ -92,7 +94,7 @@ func securityHook(hook string) bool {
 // account has, without the hundred nulls of LoginRadius's full profile
 // shape, since every event is stored in the outbox until delivered and
 // kept for webhook_retention after.
-func withoutNulls(p lrProfile) lrProfile {
+func withoutNulls(p lrprofile.Profile) lrprofile.Profile {
 	for k, v := range p {
 		if v == nil {
 			delete(p, k)

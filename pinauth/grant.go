@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -94,23 +95,23 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 
 // loginResponse is LoginRadius's login response.
 type loginResponse struct {
-	Profile          lrProfile `json:"Profile"`
-	AccessToken      string    `json:"access_token"`
-	RefreshToken     string    `json:"refresh_token"`
-	ExpiresIn        any       `json:"expires_in"`
-	SessionToken     string    `json:"session_token,omitempty"`
-	SessionExpiresIn any       `json:"session_expires_in,omitempty"`
+	Profile          lrprofile.Profile `json:"Profile"`
+	AccessToken      string            `json:"access_token"`
+	RefreshToken     string            `json:"refresh_token"`
+	ExpiresIn        any               `json:"expires_in"`
+	SessionToken     string            `json:"session_token,omitempty"`
+	SessionExpiresIn any               `json:"session_expires_in,omitempty"`
 }
 
 func (gr *grant) response(a *store.Account, now time.Time) loginResponse {
 	resp := loginResponse{
-		Profile:      profileView(a, store.Attempts{}, now),
+		Profile:      lrprofile.View(a, store.Attempts{}, now),
 		AccessToken:  gr.access,
 		RefreshToken: gr.refresh,
-		ExpiresIn:    lrTime(gr.accessExp),
+		ExpiresIn:    lrprofile.Time(gr.accessExp),
 	}
 	if gr.pinSession != "" {
-		resp.SessionToken, resp.SessionExpiresIn = gr.pinSession, lrTime(gr.pinExp)
+		resp.SessionToken, resp.SessionExpiresIn = gr.pinSession, lrprofile.Time(gr.pinExp)
 	}
 	return resp
 }

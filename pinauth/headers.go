@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -143,7 +144,7 @@ func newProfileEntry(a store.Account) *profileEntry {
 		Tenant:   a.Tenant,
 		Email:    a.PrimaryEmail(),
 		Username: a.Username,
-		Name:     displayName(&a),
+		Name:     lrprofile.DisplayName(&a),
 		Roles:    strings.Join(a.Roles, ","),
 	}
 	for i, v := range [...]*string{&e.identity.UID, &e.identity.Tenant, &e.identity.Email, &e.identity.Username, &e.identity.Name, &e.identity.Roles} {
@@ -154,7 +155,7 @@ func newProfileEntry(a store.Account) *profileEntry {
 		// 502), an encoded form could pass for another value, and an
 		// email that is not a bare addr-spec (`<bob@example.com>`) reads
 		// as another account's address to an app's mail parser.
-		if hasControl(*v) || i == hdrEmail && *v != "" && !validEmail(*v) {
+		if lrprofile.HasControl(*v) || i == hdrEmail && *v != "" && !lrprofile.ValidEmail(*v) {
 			*v = ""
 			e.dropped |= 1 << i
 		}

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -22,7 +23,7 @@ import (
 // for any unknown identifier, after the same work.
 func (g *Gateway) accountByIdentifier(ctx context.Context, tenant string, kind store.IdentifierKind, value string) (store.Account, bool, error) {
 	if kind == store.IdentEmail {
-		canonical, ok := canonicalEmail(value)
+		canonical, ok := lrprofile.CanonicalEmail(value)
 		if !ok {
 			return store.Account{}, false, nil
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -125,7 +126,7 @@ type importRecord struct {
 	deleted     bool
 	// failure is why the record cannot be imported ("" when it can).
 	failure string
-	in      *accountInput
+	in      *lrprofile.Input
 	// Set on creation only.
 	active     bool
 	created    time.Time
@@ -207,7 +208,7 @@ func upsertImported(tx store.Tx, tenant string, now time.Time, rec *importRecord
 		if a.CreatedAt.IsZero() {
 			a.CreatedAt = now
 		}
-		rec.in.apply(&a)
+		rec.in.Apply(&a)
 		if err := tx.CreateAccount(a); err != nil {
 			if d, ok := store.IsDuplicate(err); ok {
 				return importFailed, duplicateReason(d), nil
@@ -220,7 +221,7 @@ func upsertImported(tx store.Tx, tenant string, now time.Time, rec *importRecord
 	next.Emails = slices.Clone(cur.Emails)
 	next.Roles = slices.Clone(cur.Roles)
 	next.Profile = maps.Clone(cur.Profile)
-	rec.in.apply(&next)
+	rec.in.Apply(&next)
 	if sameImported(&cur, &next) {
 		return importSkipped, "", nil
 	}
@@ -262,42 +263,42 @@ func parseImportRecord(raw []byte) importRecord {
 		rec.failure = "the record is not a JSON object"
 		return rec
 	}
-	in := &accountInput{extra: map[string]json.RawMessage{}}
+	in := &lrprofile.Input{Extra: map[string]json.RawMessage{}}
 	var bad []string
 	fail := func(field, msg string) { bad = append(bad, field+": "+msg) }
 	for key, val := range fields {
 		lk := apireq.FoldKey(key)
-		null := isNull(val)
+		null := lrprofile.IsNull(val)
 		var err error
 		switch lk {
 		case "uid":
 			err = json.Unmarshal(val, &rec.uid)
 		case "email":
-			in.hasEmails = true
-			if jsonKind(val) == '"' {
+			in.HasEmails = true
+			if lrprofile.JSONKind(val) == '"' {
 				var s string
 				err = json.Unmarshal(val, &s)
-				in.emails = []store.Email{{Type: "Primary", Value: s}}
+				in.Emails = []store.Email{{Type: "Primary", Value: s}}
 			} else if !null {
-				err = json.Unmarshal(val, &in.emails)
+				err = json.Unmarshal(val, &in.Emails)
 			}
 		case "username":
-			in.username = new(string)
-			err = unmarshalNullable(val, in.username)
+			in.Username = new(string)
+			err = lrprofile.UnmarshalNullable(val, in.Username)
 		case "phoneid":
-			in.phone = new(string)
-			if err = unmarshalNullable(val, in.phone); err == nil && *in.phone != "" && allDigits(*in.phone) {
-				*in.phone = "+" + *in.phone // LoginRadius stores some numbers without the +
+			in.Phone = new(string)
+			if err = lrprofile.UnmarshalNullable(val, in.Phone); err == nil && *in.Phone != "" && lrprofile.AllDigits(*in.Phone) {
+				*in.Phone = "+" + *in.Phone // LoginRadius stores some numbers without the +
 			}
 		case "roles":
-			in.hasRoles = true
+			in.HasRoles = true
 			if !null {
-				err = json.Unmarshal(val, &in.roles)
+				err = json.Unmarshal(val, &in.Roles)
 			}
 		case "emailverified":
 			if !null {
-				in.emailVerified = new(bool)
-				err = json.Unmarshal(val, in.emailVerified)
+				in.EmailVerified = new(bool)
+				err = json.Unmarshal(val, in.EmailVerified)
 			}
 		case "isactive":
 			if !null {
@@ -316,32 +317,32 @@ func parseImportRecord(raw []byte) importRecord {
 				err = json.Unmarshal(val, &rec.logins)
 			}
 		case "lastloginlocation":
-			err = unmarshalNullable(val, &rec.lastLoginL)
+			err = lrprofile.UnmarshalNullable(val, &rec.lastLoginL)
 		default:
-			if secretProfileKeys[lk] || modelledProfileKeys[lk] || null {
+			if lrprofile.IsSecretKey(lk) || lrprofile.IsModelledKey(lk) || null {
 				continue
 			}
-			name, ok := checkProfileField(key, val)
+			name, ok := lrprofile.CheckField(key, val)
 			if !ok {
 				fail(key, "has the wrong type")
 				continue
 			}
 			var compact bytes.Buffer
 			if err = json.Compact(&compact, val); err == nil {
-				in.setExtra(key, name, compact.Bytes())
+				in.SetExtra(key, name, compact.Bytes())
 			}
 		}
 		if err != nil {
 			fail(key, "has the wrong type")
 		}
 	}
-	if hasControl(rec.lastLoginL) {
-		fail("LastLoginLocation", msgControlChars)
+	if lrprofile.HasControl(rec.lastLoginL) {
+		fail("LastLoginLocation", lrprofile.MsgControlChars)
 	}
 	if !validImportUID(rec.uid) {
 		fail("Uid", "is required: 1 to 128 letters, digits, '-', '_' or '.'")
 	}
-	if e := in.validate(); e != nil {
+	if e := in.Validate(); e != nil {
 		for _, f := range e.Fields {
 			fail(f.FieldName, f.ErrorMessage)
 		}
@@ -374,7 +375,7 @@ func validImportUID(s string) bool {
 // zone (then UTC), or null.
 func parseImportTime(v json.RawMessage) (time.Time, error) {
 	var s string
-	if isNull(v) {
+	if lrprofile.IsNull(v) {
 		return time.Time{}, nil
 	}
 	if err := json.Unmarshal(v, &s); err != nil {

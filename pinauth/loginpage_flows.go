@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -165,7 +166,7 @@ func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.Contains(ident, "@"):
 		body["Email"] = ident
-	case strings.HasPrefix(ident, "+") && allDigits(ident[1:]):
+	case strings.HasPrefix(ident, "+") && lrprofile.AllDigits(ident[1:]):
 		body["Phone"] = ident
 	default:
 		body["UserName"] = ident

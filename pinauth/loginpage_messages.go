@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -30,7 +31,7 @@ func (p *loginPage) errorText(r *http.Request, e *lrerr.Error, dev *pinDevice) s
 		}
 		return msg
 	case lrerr.CodeLockedSuspended:
-		until, _ := time.Parse(lrTimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
+		until, _ := time.Parse(lrprofile.TimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
 		if until.IsZero() {
 			return "Too many wrong attempts: your account is locked for now. Please try again later."
 		}

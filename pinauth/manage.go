@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -13,7 +14,7 @@ import (
 // createAccount serves POST /manage/account: a new account with a password
 // and, optionally, a first PIN (PINInfo.PIN).
 func (g *Gateway) createAccount(c *call) (any, error) {
-	in, e := parseAccountInput(c.r)
+	in, e := lrprofile.ParseInput(c.r)
 	if e != nil {
 		return nil, e
 	}
@@ -21,31 +22,31 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profileView(&a, store.Attempts{}, c.now), nil
+	return lrprofile.View(&a, store.Attempts{}, c.now), nil
 }
 
 // createAccountFor creates an account from validated input, for the
 // management API and the operator's Admin: password and optional PIN hashed
 // with the current pepper, the tenant's PIN policy, the Register event.
-func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInput) (store.Account, error) {
+func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *lrprofile.Input) (store.Account, error) {
 	var fields []lrerr.FieldError
-	if len(in.emails) == 0 && (in.username == nil || *in.username == "") && (in.phone == nil || *in.phone == "") {
+	if len(in.Emails) == 0 && (in.Username == nil || *in.Username == "") && (in.Phone == nil || *in.Phone == "") {
 		fields = append(fields, errNoIdentifier)
 	}
-	if in.password == nil {
+	if in.Password == nil {
 		fields = append(fields, lrerr.FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
 	}
-	if in.uid != nil {
+	if in.UID != nil {
 		fields = append(fields, lrerr.FieldError{FieldName: "Uid", ErrorMessage: "The gateway assigns the Uid of a new account."})
 	}
-	if in.loginLocked != nil && *in.loginLocked {
+	if in.LoginLocked != nil && *in.LoginLocked {
 		fields = append(fields, lrerr.FieldError{FieldName: "IsLoginLocked", ErrorMessage: "Lock an account with PUT /manage/account/{uid} once it exists."})
 	}
 	if fields != nil {
 		return store.Account{}, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
-	if in.pin != nil {
-		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
+	if in.PIN != nil {
+		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
 			return store.Account{}, e
 		}
 	}
@@ -55,12 +56,12 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *accountInpu
 	}
 	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now,
 		SecurityAnswers: answers}
-	in.apply(&a)
-	if a.PasswordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.password); err != nil {
+	in.Apply(&a)
+	if a.PasswordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.Password); err != nil {
 		return store.Account{}, g.hashQueueError(err)
 	}
-	if in.pin != nil {
-		if a.PINHash, err = g.hasher.hash(ctx, c.hashClient(), *in.pin); err != nil {
+	if in.PIN != nil {
+		if a.PINHash, err = g.hasher.hash(ctx, c.hashClient(), *in.PIN); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 		a.PINChangedAt = c.now
@@ -142,7 +143,7 @@ func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (a
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
-	return profileView(a, att, c.now), nil
+	return lrprofile.View(a, att, c.now), nil
 }
 
 // editAccount serves PUT /manage/account/{uid}: profile fields, roles,
@@ -153,7 +154,7 @@ func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (a
 // answer}, stored hashed, added to or replacing the account's answers of
 // those questions).
 func (g *Gateway) editAccount(c *call) (any, error) {
-	in, e := parseAccountInput(c.r)
+	in, e := lrprofile.ParseInput(c.r)
 	if e != nil {
 		return nil, e
 	}
@@ -167,12 +168,12 @@ func (g *Gateway) editAccount(c *call) (any, error) {
 // editAccountFor applies validated input to account uid, for the management
 // API and the operator's Admin alike (see editAccount), and returns the
 // saved account.
-func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *accountInput) (store.Account, error) {
-	if in.uid != nil && *in.uid != uid {
+func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *lrprofile.Input) (store.Account, error) {
+	if in.UID != nil && *in.UID != uid {
 		return store.Account{}, fieldError("Uid", "The Uid of an account cannot be changed.")
 	}
-	if in.pin != nil {
-		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.pin); e != nil {
+	if in.PIN != nil {
+		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
 			return store.Account{}, e
 		}
 	}
@@ -181,20 +182,20 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 		return store.Account{}, err
 	}
 	var passwordHash, pinHash string
-	if in.password != nil {
-		if passwordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.password); err != nil {
+	if in.Password != nil {
+		if passwordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.Password); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 	}
-	if in.pin != nil {
-		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.pin); err != nil {
+	if in.PIN != nil {
+		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.PIN); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 	}
 	ref := store.AccountRef{Tenant: c.tenant.Name, UID: uid}
-	unlock := in.loginLocked != nil && !*in.loginLocked
-	lock := in.loginLocked != nil && *in.loginLocked
-	if in.active != nil && *in.active && in.loginLocked == nil {
+	unlock := in.LoginLocked != nil && !*in.LoginLocked
+	lock := in.LoginLocked != nil && *in.LoginLocked
+	if in.Active != nil && *in.Active && in.LoginLocked == nil {
 		// Activating an account lifts a block lock (only an operator can).
 		if unlock, err = g.blockLocked(ctx, ref, c.now); err != nil {
 			return store.Account{}, lrerr.Unavailable(err)
@@ -204,7 +205,7 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *a
 	var revoked []string
 	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, a *store.Account) error {
 		wasActive, hadPIN := a.Active, a.PINHash != ""
-		in.apply(a)
+		in.Apply(a)
 		mergeAnswers(a, answers)
 		if len(a.Emails) == 0 && a.Username == "" && a.Phone == "" {
 			// Clearing the last identifier would leave an account no
@@ -325,13 +326,13 @@ func (g *Gateway) deleteAccountFor(ctx context.Context, c *call, uid string) err
 
 // answerHashes hashes the security answers a body gives ({questionId:
 // answer}, each a question of the tenant), nil when it gives none.
-func (g *Gateway) answerHashes(ctx context.Context, c *call, in *accountInput) (map[string]string, error) {
-	if in.answers == nil {
+func (g *Gateway) answerHashes(ctx context.Context, c *call, in *lrprofile.Input) (map[string]string, error) {
+	if in.Answers == nil {
 		return nil, nil
 	}
-	items := make([]answerItem, 0, len(in.answers))
-	for _, qid := range slices.Sorted(maps.Keys(in.answers)) {
-		items = append(items, answerItem{QuestionID: qid, Answer: in.answers[qid]})
+	items := make([]answerItem, 0, len(in.Answers))
+	for _, qid := range slices.Sorted(maps.Keys(in.Answers)) {
+		items = append(items, answerItem{QuestionID: qid, Answer: in.Answers[qid]})
 	}
 	return g.newAnswerSet(ctx, c, items)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -39,10 +40,10 @@ type secondFactorInfo struct {
 // second one is required: no profile, and the placeholder token and time
 // LoginRadius sends in place of real ones.
 type secondFactorResponse struct {
-	SecondFactorAuthentication secondFactorInfo `json:"SecondFactorAuthentication"`
-	Profile                    lrProfile        `json:"Profile"`
-	AccessToken                string           `json:"access_token"`
-	ExpiresIn                  string           `json:"expires_in"`
+	SecondFactorAuthentication secondFactorInfo  `json:"SecondFactorAuthentication"`
+	Profile                    lrprofile.Profile `json:"Profile"`
+	AccessToken                string            `json:"access_token"`
+	ExpiresIn                  string            `json:"expires_in"`
 }
 
 // requireSecondFactor answers a correct password when the tenant requires
@@ -72,7 +73,7 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 	}
 	info := secondFactorInfo{
 		SecondFactorAuthenticationToken: token,
-		ExpireIn:                        lrTime(exp),
+		ExpireIn:                        lrprofile.Time(exp),
 		Email:                           []string{},
 		EmailOTPStatus:                  map[string]string{},
 		SecurityQuestions:               answeredQuestions(c.tenant, a),

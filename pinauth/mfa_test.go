@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 )
 
 // secondFactor returns the SecondFactorAuthentication object of a password
@@ -40,7 +42,7 @@ func TestMFALoginEnrollsThenVerifiesSecurityAnswers(t *testing.T) {
 		t.Fatalf("first login must offer the tenant's questions to enroll: %v", sfa)
 	}
 	token := sfa["SecondFactorAuthenticationToken"].(string)
-	if sfa["ExpireIn"] != lrTime(e.clock.Now().Add(secondFactorTTL)) {
+	if sfa["ExpireIn"] != lrprofile.Time(e.clock.Now().Add(secondFactorTTL)) {
 		t.Fatalf("ExpireIn = %v", sfa["ExpireIn"])
 	}
 	enroll := func(token string, body any) response {

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -119,8 +120,8 @@ func (g *Gateway) resetPassword(c *call) (any, error) {
 	if b.ResetToken == "" && ident == "" {
 		return nil, fieldError("Email", "The Email (or UserName) the Otp was sent for is required.")
 	}
-	if !passwordLengthOK(b.Password) {
-		return nil, fieldError("Password", msgPasswordPolicy)
+	if !lrprofile.PasswordLengthOK(b.Password) {
+		return nil, fieldError("Password", lrprofile.MsgPasswordPolicy)
 	}
 	ctx := c.r.Context()
 	if b.ResetToken == "" {

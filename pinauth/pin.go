@@ -3,6 +3,7 @@ package pinauth
 import (
 	"fmt"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -16,7 +17,7 @@ func validatePIN(t *Tenant, field, pin string) *lrerr.Error {
 	}
 	msg := ""
 	switch {
-	case !allDigits(pin):
+	case !lrprofile.AllDigits(pin):
 		msg = "The PIN must contain digits only."
 	case len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength:
 		msg = fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength)
@@ -36,20 +37,11 @@ func checkPINFormat(t *Tenant, field, pin string) *lrerr.Error {
 	if pin == "" {
 		return lrerr.New(lrerr.CodePINMissing)
 	}
-	if !allDigits(pin) || len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength {
+	if !lrprofile.AllDigits(pin) || len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength {
 		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field,
 			ErrorMessage: fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength)}}}
 	}
 	return nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return len(s) > 0
 }
 
 // weakPIN reports a PIN of one repeated digit or an ascending/descending

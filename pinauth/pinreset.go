@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -278,9 +279,9 @@ func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.Identifie
 		log.Error(fr.what+" message not sent", zap.Error(err))
 		return
 	}
-	d := newMessageData(t.Name, profileString(&a, "FirstName"), fr.ttl, now.Add(fr.ttl))
+	d := newMessageData(t.Name, lrprofile.StringField(&a, "FirstName"), fr.ttl, now.Add(fr.ttl))
 	if d.Name == "" {
-		d.Name = displayName(&a)
+		d.Name = lrprofile.DisplayName(&a)
 	}
 	if fr.otp {
 		d.OTP = secret

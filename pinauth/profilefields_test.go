@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -344,22 +345,22 @@ func TestTheProfileFieldTableIsTheDocumentedOne(t *testing.T) {
 	}
 	for k, sh := range docs.writable(t, docCreate, docUpdate, docToken) {
 		lk := strings.ToLower(k)
-		if modelledProfileKeys[lk] || secretProfileKeys[lk] {
+		if lrprofile.IsModelledKey(lk) || lrprofile.IsSecretKey(lk) {
 			continue
 		}
-		f := profileFieldsByKey[lk]
-		if f == nil {
+		f, ok := lrprofile.LookupField(lk)
+		if !ok {
 			t.Errorf("%s is documented as writable but not in profileFields", k)
 			continue
 		}
-		if f.name != k {
-			t.Errorf("%s is spelt %s in profileFields", k, f.name)
+		if f.Name != k {
+			t.Errorf("%s is spelt %s in profileFields", k, f.Name)
 		}
-		if kind := kindOf(sh); !strings.Contains("|"+f.kinds+"|", "|"+kind+"|") {
-			t.Errorf("%s: profileFields says %s, the documents %s", k, f.kinds, kind)
+		if kind := kindOf(sh); !strings.Contains("|"+f.Kinds+"|", "|"+kind+"|") {
+			t.Errorf("%s: profileFields says %s, the documents %s", k, f.Kinds, kind)
 		}
-		if arr, ok := sh.([]any); ok && f.items != kindOf(arr[0]) {
-			t.Errorf("%s: profileFields says items %q, the documents %s", k, f.items, kindOf(arr[0]))
+		if arr, ok := sh.([]any); ok && f.Items != kindOf(arr[0]) {
+			t.Errorf("%s: profileFields says items %q, the documents %s", k, f.Items, kindOf(arr[0]))
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -38,7 +39,7 @@ func (g *Gateway) refreshAccessToken(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return refreshBody{AccessToken: gr.access, RefreshToken: gr.refresh, ExpiresIn: lrTime(gr.accessExp)}, nil
+	return refreshBody{AccessToken: gr.access, RefreshToken: gr.refresh, ExpiresIn: lrprofile.Time(gr.accessExp)}, nil
 }
 
 // rotateRefreshToken spends a refresh token of tenant and returns a grant

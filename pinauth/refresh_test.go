@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 )
 
 func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
@@ -17,7 +19,7 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 	first := e.refresh(login.str("refresh_token"))
 	wantOK(t, "refresh", first)
 	if first.str("refresh_token") == login.str("refresh_token") || first.str("access_token") == "" ||
-		first.str("expires_in") != lrTime(e.clock.Now().Add(DefaultAccessTTL)) {
+		first.str("expires_in") != lrprofile.Time(e.clock.Now().Add(DefaultAccessTTL)) {
 		t.Fatalf("refresh answer: %s", first.raw)
 	}
 	wantOK(t, "the refreshed access token", e.protected(first.str("access_token")))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -80,7 +81,7 @@ func (g *Gateway) issueStepUp(ctx context.Context, c *call, b *bearer, method st
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
-	return stepUpBody{SecondFactorValidationToken: token, ExpireIn: lrTime(exp)}, nil
+	return stepUpBody{SecondFactorValidationToken: token, ExpireIn: lrprofile.Time(exp)}, nil
 }
 
 // stepUpValidationBody is the body of the server-side validation.

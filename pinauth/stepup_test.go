@@ -2,6 +2,8 @@ package pinauth
 
 import (
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 )
 
 func TestInvalidatedSessionTokenNoLongerLogsIn(t *testing.T) {
@@ -40,7 +42,7 @@ func TestStepUpByPINIsValidatedOnceByTheBackEnd(t *testing.T) {
 	r := e.do("PUT", api("auth/account/reauth/pin"), map[string]string{"pin": testPIN}, withToken(tok)...)
 	wantOK(t, "reauth by PIN", r)
 	sfv := r.str("SecondFactorValidationToken")
-	if len(sfv) != 36 || r.str("ExpireIn") != lrTime(e.clock.Now().Add(stepUpTTL)) {
+	if len(sfv) != 36 || r.str("ExpireIn") != lrprofile.Time(e.clock.Now().Add(stepUpTTL)) {
 		t.Fatalf("reauth answer: %s", r.raw)
 	}
 	validate := func(uid, kind, token string) response {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -108,7 +109,7 @@ func TestPINDatesAreDateStrings(t *testing.T) {
 	e.do("PUT", manage("manage/account/"+uid), map[string]any{"PINInfo": map[string]string{"PIN": testPIN}})
 	r = e.do("GET", manage("manage/account/"+uid), nil)
 	p, _ = r.body["PIN"].(map[string]any)
-	if p["SkippedDate"] != dotnetZeroDate || p["LastPINChangeDate"] != lrTime(e.clock.Now()) {
+	if p["SkippedDate"] != dotnetZeroDate || p["LastPINChangeDate"] != lrprofile.Time(e.clock.Now()) {
 		t.Fatalf("PIN after setting one: %v", p)
 	}
 }

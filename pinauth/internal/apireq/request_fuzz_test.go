@@ -131,7 +131,7 @@ func FuzzQueryParams(f *testing.F) {
 		p := Query(r)
 		for range 3 {
 			if again := Query(r); !reflect.DeepEqual(p, again) {
-				t.Fatalf("queryParams(%q) differs between calls: %v then %v", raw, p, again)
+				t.Fatalf("Query(%q) differs between calls: %v then %v", raw, p, again)
 			}
 		}
 		// The first pair (in query order) of each name, by folded name.
@@ -151,7 +151,7 @@ func FuzzQueryParams(f *testing.F) {
 				first[fk] = v
 			}
 			if got, want := p.Get(fk), first[fk]; got != want {
-				t.Fatalf("queryParams(%q): %q (any spelling of %q) = %q, want the first occurrence %q", raw, k, fk, got, want)
+				t.Fatalf("Query(%q): %q (any spelling of %q) = %q, want the first occurrence %q", raw, k, fk, got, want)
 			}
 		}
 	})
@@ -170,17 +170,17 @@ func FuzzFoldKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		if got, want := FoldKey(a) == FoldKey(b), strings.EqualFold(a, b); got != want {
-			t.Fatalf("foldKey(%q)==foldKey(%q) is %v, strings.EqualFold says %v", a, b, got, want)
+			t.Fatalf("FoldKey(%q)==FoldKey(%q) is %v, strings.EqualFold says %v", a, b, got, want)
 		}
 		if FoldKey(FoldKey(a)) != FoldKey(a) {
-			t.Fatalf("foldKey is not idempotent on %q", a)
+			t.Fatalf("FoldKey is not idempotent on %q", a)
 		}
 		ascii := true
 		for i := 0; i < len(a); i++ {
 			ascii = ascii && a[i] < 0x80
 		}
 		if ascii && FoldKey(a) != strings.ToLower(a) {
-			t.Fatalf("foldKey(%q) = %q, want the ASCII lower case %q", a, FoldKey(a), strings.ToLower(a))
+			t.Fatalf("FoldKey(%q) = %q, want the ASCII lower case %q", a, FoldKey(a), strings.ToLower(a))
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package pinauth
+package lrprofile
 
 import (
 	"strings"
@@ -25,12 +25,12 @@ import (
 // addr-spec.
 const msgEmailSyntax = "The email address is not valid: give the bare address (name@example.com), without a display name, angle brackets, comments or quotes."
 
-// canonicalEmail returns the canonical form of s (surrounding space
+// CanonicalEmail returns the canonical form of s (surrounding space
 // removed, domain lower-cased) and whether s is a bare addr-spec: a
 // dot-atom local part of at most 64 characters, one "@", and a DNS host
 // name of at least two labels (letters, digits and inner hyphens, an
 // internationalized name in its xn-- form), 254 characters in all.
-func canonicalEmail(s string) (string, bool) {
+func CanonicalEmail(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	local, domain, ok := strings.Cut(s, "@")
 	if !ok || len(s) > 254 || !dotAtom(local) || !hostName(domain) {
@@ -39,9 +39,9 @@ func canonicalEmail(s string) (string, bool) {
 	return local + "@" + strings.ToLower(domain), true
 }
 
-// validEmail reports whether s is a bare addr-spec (see canonicalEmail).
-func validEmail(s string) bool {
-	_, ok := canonicalEmail(s)
+// ValidEmail reports whether s is a bare addr-spec (see CanonicalEmail).
+func ValidEmail(s string) bool {
+	_, ok := CanonicalEmail(s)
 	return ok
 }
 
@@ -91,5 +91,5 @@ func hostName(s string) bool {
 			}
 		}
 	}
-	return !allDigits(labels[len(labels)-1])
+	return !AllDigits(labels[len(labels)-1])
 }

@@ -1,4 +1,12 @@
-package pinauth
+// Package lrprofile is the LoginRadius user profile as the gateway reads and
+// writes it: parsing an account write (Input, ParseInput: the modelled
+// fields, the documented free fields and their JSON types, the secrets no
+// write may set), validating it (email canonical form, user name, phone,
+// password length, control characters), rendering an account in
+// LoginRadius's profile shape (View, Profile, with its own JSON encoder)
+// and LoginRadius's timestamp format (Time, TimeLayout). It knows the
+// store's Account and the error catalogue, and nothing of the gateway.
+package lrprofile
 
 import (
 	"encoding/json"
@@ -9,16 +17,16 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// lrTimeLayout is LoginRadius's timestamp format: RFC 3339, UTC, seven
+// TimeLayout is LoginRadius's timestamp format: RFC 3339, UTC, seven
 // fractional digits.
-const lrTimeLayout = "2006-01-02T15:04:05.0000000Z07:00"
+const TimeLayout = "2006-01-02T15:04:05.0000000Z07:00"
 
-// lrTime formats t for the wire; the zero time becomes null.
-func lrTime(t time.Time) any {
+// Time formats t for the wire; the zero time becomes null.
+func Time(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Format(lrTimeLayout)
+	return t.UTC().Format(TimeLayout)
 }
 
 // lrZeroTime is how LoginRadius writes a date that was never set where its
@@ -26,13 +34,13 @@ func lrTime(t time.Time) any {
 // DateTime.MinValue.
 const lrZeroTime = "0001-01-01T00:00:00.0000000Z"
 
-// lrDate formats t like lrTime, but the zero time as lrZeroTime: for the
+// lrDate formats t like Time, but the zero time as lrZeroTime: for the
 // fields LoginRadius documents as always a string.
 func lrDate(t time.Time) string {
 	if t.IsZero() {
 		return lrZeroTime
 	}
-	return t.UTC().Format(lrTimeLayout)
+	return t.UTC().Format(TimeLayout)
 }
 
 // secretProfileKeys are profile fields never stored from input nor returned,
@@ -41,6 +49,14 @@ var secretProfileKeys = map[string]bool{
 	"password": true, "passwordhash": true, "pin": true, "pininfo": true, "pinhash": true,
 	"securityquestionanswer": true, "securityanswer": true,
 }
+
+// IsSecretKey reports whether the folded key k names a secret
+// (see secretProfileKeys).
+func IsSecretKey(k string) bool { return secretProfileKeys[k] }
+
+// IsModelledKey reports whether the folded key k names a field the
+// gateway models or derives (see modelledProfileKeys).
+func IsModelledKey(k string) bool { return modelledProfileKeys[k] }
 
 // modelledProfileKeys are the fields the gateway models itself or derives:
 // input copies are not kept in Account.Profile (lower-cased). The derived
@@ -67,17 +83,17 @@ var profileOutputFields = map[string]any{
 	"RegistrationSource": "API", "UnverifiedEmail": nil, "UpdatedTime": nil, "Verified": nil,
 }
 
-// profileView renders an account in LoginRadius's profile shape: every
+// View renders an account in LoginRadius's profile shape: every
 // field LoginRadius's profile documents show (null where the account has
 // no value, as LoginRadius answers), every other stored field as given.
 // Password, PIN and answer hashes are never part of it. What the gateway
 // has no such thing for is constant: no social identities (Identities
 // empty, Provider "Email", the social counts 0), no password expiry or
 // breach data, no phone verification.
-func profileView(a *store.Account, att store.Attempts, now time.Time) lrProfile {
-	p := make(lrProfile, len(profileFields)+len(profileOutputFields)+len(a.Profile)+40)
+func View(a *store.Account, att store.Attempts, now time.Time) Profile {
+	p := make(Profile, len(profileFields)+len(profileOutputFields)+len(a.Profile)+40)
 	for i := range profileFields {
-		p[profileFields[i].name] = nil
+		p[profileFields[i].Name] = nil
 	}
 	for k, v := range profileOutputFields {
 		p[k] = v
@@ -88,7 +104,7 @@ func profileView(a *store.Account, att store.Attempts, now time.Time) lrProfile 
 			continue
 		}
 		if f := profileFieldsByKey[lk]; f != nil {
-			k = f.name // stored before the documented spelling was enforced
+			k = f.Name // stored before the documented spelling was enforced
 		}
 		p[k] = v
 	}
@@ -119,9 +135,9 @@ func profileView(a *store.Account, att store.Attempts, now time.Time) lrProfile 
 	p["NoOfLogins"] = a.NoOfLogins
 	p["LastLoginDate"] = lrDate(a.LastLoginAt)
 	p["LastLoginLocation"] = nullIfEmpty(a.LastLoginLocation)
-	p["CreatedDate"] = lrTime(a.CreatedAt)
-	p["ModifiedDate"] = lrTime(a.ModifiedAt)
-	p["SignupDate"] = lrTime(a.CreatedAt)
+	p["CreatedDate"] = Time(a.CreatedAt)
+	p["ModifiedDate"] = Time(a.ModifiedAt)
+	p["SignupDate"] = Time(a.CreatedAt)
 	p["FirstLogin"] = a.NoOfLogins == 1
 	p["PIN"] = map[string]any{
 		"Skipped":           a.PINSkipped,
@@ -151,16 +167,16 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
-// displayName is the X-Auth-Name value: FullName, else FirstName LastName.
-func displayName(a *store.Account) string {
-	if n := profileString(a, "FullName"); n != "" {
+// DisplayName is the X-Auth-Name value: FullName, else FirstName LastName.
+func DisplayName(a *store.Account) string {
+	if n := StringField(a, "FullName"); n != "" {
 		return n
 	}
-	return strings.TrimSpace(profileString(a, "FirstName") + " " + profileString(a, "LastName"))
+	return strings.TrimSpace(StringField(a, "FirstName") + " " + StringField(a, "LastName"))
 }
 
-// profileString returns a string profile field by case-insensitive name.
-func profileString(a *store.Account, name string) string {
+// StringField returns a string profile field by case-insensitive name.
+func StringField(a *store.Account, name string) string {
 	for k, raw := range a.Profile {
 		if strings.EqualFold(k, name) {
 			var s string

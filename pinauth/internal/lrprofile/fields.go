@@ -1,4 +1,4 @@
-package pinauth
+package lrprofile
 
 import (
 	"encoding/json"
@@ -17,20 +17,20 @@ import (
 // which a test holds it to): the type a document gives the post
 // parameter, else the one its answers give the field.
 
-// profileField is one documented free profile field.
-type profileField struct {
-	// name is the documented spelling.
-	name string
-	// kinds are the JSON types the documents give it, "|"-separated:
+// Field is one documented free profile field.
+type Field struct {
+	// Name is the documented spelling.
+	Name string
+	// Kinds are the JSON types the documents give it, "|"-separated:
 	// "string", "number", "bool", "object" or "array".
-	kinds string
-	// items is the JSON type of an array's elements ("" for any).
-	items string
+	Kinds string
+	// Items is the JSON type of an array's elements ("" for any).
+	Items string
 }
 
 // profileFields are the documented free profile fields, in the
 // documents' order of names (case-insensitive).
-var profileFields = []profileField{
+var profileFields = []Field{
 	{"About", "string", ""},
 	{"Addresses", "array", "object"},
 	{"Age", "string", ""},
@@ -134,48 +134,58 @@ var profileFields = []profileField{
 }
 
 // profileFieldsByKey finds a documented field by its lower-cased name.
-var profileFieldsByKey = func() map[string]*profileField {
-	m := make(map[string]*profileField, len(profileFields))
+var profileFieldsByKey = func() map[string]*Field {
+	m := make(map[string]*Field, len(profileFields))
 	for i := range profileFields {
-		m[strings.ToLower(profileFields[i].name)] = &profileFields[i]
+		m[strings.ToLower(profileFields[i].Name)] = &profileFields[i]
 	}
 	return m
 }()
 
-// checkProfileField validates one free profile field as a write gives it:
+// LookupField returns the documented free field of the folded key
+// k, and false when k names none.
+func LookupField(k string) (Field, bool) {
+	f := profileFieldsByKey[k]
+	if f == nil {
+		return Field{}, false
+	}
+	return *f, true
+}
+
+// CheckField validates one free profile field as a write gives it:
 // a documented field must have a documented type (null always clears it)
 // and is stored under its documented spelling; any other field is kept
 // under the spelling given. ok is false for a documented field of the
 // wrong type.
-func checkProfileField(key string, val json.RawMessage) (name string, ok bool) {
+func CheckField(key string, val json.RawMessage) (name string, ok bool) {
 	f := profileFieldsByKey[apireq.FoldKey(key)]
 	if f == nil {
 		return key, true
 	}
-	if isNull(val) {
-		return f.name, true
+	if IsNull(val) {
+		return f.Name, true
 	}
-	if !strings.Contains("|"+f.kinds+"|", "|"+jsonTypeName(val)+"|") {
-		return f.name, false
+	if !strings.Contains("|"+f.Kinds+"|", "|"+jsonTypeName(val)+"|") {
+		return f.Name, false
 	}
-	if f.items != "" {
+	if f.Items != "" {
 		var elems []json.RawMessage
 		if json.Unmarshal(val, &elems) != nil {
-			return f.name, false
+			return f.Name, false
 		}
 		for _, e := range elems {
-			if jsonTypeName(e) != f.items {
-				return f.name, false
+			if jsonTypeName(e) != f.Items {
+				return f.Name, false
 			}
 		}
 	}
-	return f.name, true
+	return f.Name, true
 }
 
 // jsonTypeName names the JSON type of a raw value: "string", "number",
 // "bool", "object", "array" or "null".
 func jsonTypeName(v json.RawMessage) string {
-	switch jsonKind(v) {
+	switch JSONKind(v) {
 	case '"':
 		return "string"
 	case '{':

@@ -1,4 +1,4 @@
-package pinauth
+package lrprofile
 
 import (
 	"bytes"
@@ -7,19 +7,19 @@ import (
 	"strconv"
 )
 
-// lrProfile is a rendered profile (profileView). It encodes as
+// Profile is a rendered profile (View). It encodes as
 // encoding/json encodes a map (keys sorted, HTML characters escaped), but
 // without reflection: a profile carries LoginRadius's hundred and forty
 // fields, mostly null, on every login and profile answer.
-type lrProfile map[string]any
+type Profile map[string]any
 
-// profileViewKeys are the keys every profileView sets, sorted once.
+// profileViewKeys are the keys every View sets, sorted once.
 var profileViewKeys = func() []string {
 	keys := []string{"Uid", "ID", "Email", "UserName", "PhoneId", "Roles", "IsActive", "IsDeleted",
 		"EmailVerified", "IsLoginLocked", "LoginLockedType", "NoOfLogins", "LastLoginDate",
 		"LastLoginLocation", "CreatedDate", "ModifiedDate", "SignupDate", "FirstLogin", "PIN"}
 	for _, f := range profileFields {
-		keys = append(keys, f.name)
+		keys = append(keys, f.Name)
 	}
 	for k := range profileOutputFields {
 		keys = append(keys, k)
@@ -41,7 +41,7 @@ var profileViewKeySet = func() map[string]bool {
 
 // sortedKeys returns p's keys in order: the known ones presorted, merged
 // with the few others (a client's own fields).
-func (p lrProfile) sortedKeys() []string {
+func (p Profile) sortedKeys() []string {
 	var others []string
 	for k := range p {
 		if !profileViewKeySet[k] {
@@ -64,7 +64,7 @@ func (p lrProfile) sortedKeys() []string {
 }
 
 // MarshalJSON implements json.Marshaler.
-func (p lrProfile) MarshalJSON() ([]byte, error) {
+func (p Profile) MarshalJSON() ([]byte, error) {
 	if p == nil {
 		return []byte("null"), nil // as encoding/json writes a nil map
 	}

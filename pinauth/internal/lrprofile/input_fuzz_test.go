@@ -1,4 +1,4 @@
-package pinauth
+package lrprofile
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ func FuzzParseAccountInput(f *testing.F) {
 			method = http.MethodPut
 		}
 		r := &http.Request{Method: method, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(b))}
-		in, e := parseAccountInput(r)
+		in, e := ParseInput(r)
 		if e != nil {
 			if e.Code != apireq.BodyCode(method) && e.Code != lrerr.CodeValidation {
 				t.Fatalf("code %d for %q", e.Code, b)
@@ -40,14 +40,14 @@ func FuzzParseAccountInput(f *testing.F) {
 			}
 			return
 		}
-		for k := range in.extra {
+		for k := range in.Extra {
 			fk := apireq.FoldKey(k)
-			if secretProfileKeys[fk] || modelledProfileKeys[fk] {
+			if IsSecretKey(fk) || IsModelledKey(fk) {
 				t.Fatalf("%q was kept as a free profile field", k)
 			}
 		}
-		for _, em := range in.emails {
-			if !validEmail(em.Value) {
+		for _, em := range in.Emails {
+			if !ValidEmail(em.Value) {
 				t.Fatalf("accepted the email %q", em.Value)
 			}
 		}

@@ -1,4 +1,4 @@
-package pinauth
+package lrprofile
 
 import (
 	"bytes"
@@ -20,10 +20,10 @@ import (
 // management API, the caller's own profile update, the operator's Admin
 // (and so the CLI) and the import.
 
-// hasControl reports whether s is not valid UTF-8 or holds a control
+// HasControl reports whether s is not valid UTF-8 or holds a control
 // character: C0 (NUL, tab, CR, LF …), DEL, C1 (NEL …), or the Unicode line
 // and paragraph separators.
-func hasControl(s string) bool {
+func HasControl(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -42,14 +42,14 @@ func hasControl(s string) bool {
 	return false
 }
 
-// msgControlChars is the field error of a value holding a control
+// MsgControlChars is the field error of a value holding a control
 // character.
-const msgControlChars = "The value must be printable text on one line: no control characters (line breaks, tabs, NUL, DEL)."
+const MsgControlChars = "The value must be printable text on one line: no control characters (line breaks, tabs, NUL, DEL)."
 
-// jsonHasControl reports whether a JSON value holds a control character
+// JSONHasControl reports whether a JSON value holds a control character
 // in any string or object key, at any depth. Invalid JSON reports true:
 // callers have checked validity, so that only happens to hostile input.
-func jsonHasControl(v json.RawMessage) bool {
+func JSONHasControl(v json.RawMessage) bool {
 	if !utf8.Valid(v) {
 		// The decoder would read invalid bytes as U+FFFD, but the
 		// profile keeps the raw text.
@@ -66,7 +66,7 @@ func jsonHasControl(v json.RawMessage) bool {
 		if err != nil {
 			return !errors.Is(err, io.EOF)
 		}
-		if s, ok := tok.(string); ok && hasControl(s) {
+		if s, ok := tok.(string); ok && HasControl(s) {
 			return true
 		}
 	}

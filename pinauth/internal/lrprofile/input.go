@@ -1,4 +1,4 @@
-package pinauth
+package lrprofile
 
 import (
 	"bytes"
@@ -18,165 +18,170 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// accountInput is a parsed management body: the fields the gateway models,
-// each with whether it was present, and every other profile field as given.
-type accountInput struct {
-	emails        []store.Email
-	hasEmails     bool
-	username      *string
-	phone         *string
-	password      *string
-	pin           *string
-	roles         []string
-	hasRoles      bool
-	active        *bool
-	emailVerified *bool
-	loginLocked   *bool
-	// uid is a Uid the body gives (it can only name the account itself).
-	uid *string
+// Input is a parsed account write (a management body, the caller's own
+// profile update, an operator's AccountInput, an imported record): the
+// fields the gateway models, each with whether it was present, and every
+// other profile field as given.
+type Input struct {
+	Emails []store.Email
+	// HasEmails is true when the write gives Email (Emails may be empty).
+	HasEmails bool
+	Username  *string
+	Phone     *string
+	Password  *string
+	PIN       *string
+	Roles     []string
+	// HasRoles is true when the write gives Roles.
+	HasRoles      bool
+	Active        *bool
+	EmailVerified *bool
+	LoginLocked   *bool
+	// UID is a Uid the body gives (it can only name the account itself).
+	UID *string
 	// deleted is an IsDeleted the body gives (only false is accepted).
 	deleted *bool
-	// answers are security question answers by question id
+	// Answers are security question answers by question id
 	// (securityquestionanswer), to be stored hashed.
-	answers map[string]string
-	// extra are unmodelled profile fields; a JSON null removes the field.
-	extra map[string]json.RawMessage
-	// sent are the keys of extra as the body spelt them, when it spelt a
+	Answers map[string]string
+	// Extra are unmodelled profile fields by their stored name (see
+	// SetExtra); a JSON null removes the field.
+	Extra map[string]json.RawMessage
+	// sent are the keys of Extra as the body spelt them, when it spelt a
 	// documented field otherwise, for field errors.
 	sent map[string]string
 	// refused are the fields no write may set, each with why.
 	refused []lrerr.FieldError
 }
 
-// parseAccountInput reads a create/update body strictly. Keys match without
-// case (foldKey, as encoding/json matches them). LoginRadius's documented
+// ParseInput reads a create/update body strictly. Keys match without
+// case (apireq.FoldKey, as encoding/json matches them). LoginRadius's documented
 // profile fields are type-checked and kept under their documented
 // spelling, unknown ones kept as given, read-only ones (CreatedDate,
 // NoOfLogins…, what a client sends back with a profile it read) ignored;
 // secrets other than Password, PINInfo and securityquestionanswer are
 // refused (1134), never dropped.
-func parseAccountInput(r *http.Request) (*accountInput, *lrerr.Error) {
+func ParseInput(r *http.Request) (*Input, *lrerr.Error) {
 	var raw map[string]json.RawMessage
 	if e := apireq.DecodeJSON(r, &raw, false); e != nil {
 		return nil, e
 	}
-	in := &accountInput{extra: map[string]json.RawMessage{}}
+	in := &Input{Extra: map[string]json.RawMessage{}}
 	code := apireq.BodyCode(r.Method)
 	for key, val := range raw {
 		var err error
 		switch apireq.FoldKey(key) {
 		case "email":
-			in.hasEmails = true
-			err = json.Unmarshal(val, &in.emails)
+			in.HasEmails = true
+			err = json.Unmarshal(val, &in.Emails)
 		case "username":
-			in.username = new(string)
-			err = unmarshalNullable(val, in.username)
+			in.Username = new(string)
+			err = UnmarshalNullable(val, in.Username)
 		case "phoneid", "phone":
-			in.phone = new(string)
-			err = unmarshalNullable(val, in.phone)
+			in.Phone = new(string)
+			err = UnmarshalNullable(val, in.Phone)
 		case "password":
-			in.password = new(string)
-			err = json.Unmarshal(val, in.password)
+			in.Password = new(string)
+			err = json.Unmarshal(val, in.Password)
 		case "pininfo":
 			var p struct{ PIN *string }
 			if err = json.Unmarshal(val, &p); err == nil {
-				in.pin = p.PIN
+				in.PIN = p.PIN
 			}
 		case "roles":
-			in.hasRoles = true
-			err = json.Unmarshal(val, &in.roles)
+			in.HasRoles = true
+			err = json.Unmarshal(val, &in.Roles)
 		case "isactive":
-			err = json.Unmarshal(val, &in.active)
+			err = json.Unmarshal(val, &in.Active)
 		case "emailverified":
-			err = json.Unmarshal(val, &in.emailVerified)
+			err = json.Unmarshal(val, &in.EmailVerified)
 		case "isloginlocked":
-			err = json.Unmarshal(val, &in.loginLocked)
+			err = json.Unmarshal(val, &in.LoginLocked)
 		case "uid":
-			if !isNull(val) {
-				in.uid = new(string)
-				err = json.Unmarshal(val, in.uid)
+			if !IsNull(val) {
+				in.UID = new(string)
+				err = json.Unmarshal(val, in.UID)
 			}
 		case "isdeleted":
 			err = json.Unmarshal(val, &in.deleted)
 		case "securityquestionanswer":
-			err = json.Unmarshal(val, &in.answers)
-			if err == nil && in.answers == nil {
-				in.answers = map[string]string{}
+			err = json.Unmarshal(val, &in.Answers)
+			if err == nil && in.Answers == nil {
+				in.Answers = map[string]string{}
 			}
 		default:
 			lk := apireq.FoldKey(key)
-			if secretProfileKeys[lk] {
+			if IsSecretKey(lk) {
 				in.refused = append(in.refused, lrerr.FieldError{FieldName: printableKey(key),
 					ErrorMessage: "This field cannot be written: set a PIN with PINInfo.PIN, security answers with SecurityQuestionAnswer."})
 				continue
 			}
-			if modelledProfileKeys[lk] {
+			if IsModelledKey(lk) {
 				continue
 			}
-			name, ok := checkProfileField(key, val)
+			name, ok := CheckField(key, val)
 			if !ok {
 				err = errWrongType
 			}
-			in.setExtra(key, name, val)
+			in.SetExtra(key, name, val)
 		}
 		if err != nil {
 			return nil, lrerr.WithDescription(code, fmt.Sprintf("The field %q has the wrong type.", apireq.Truncate(key, 64)))
 		}
 	}
-	if e := in.validate(); e != nil {
+	if e := in.Validate(); e != nil {
 		return nil, e
 	}
 	return in, nil
 }
 
-// validate normalizes the emails (trimmed, Type Primary by default) and
+// Validate normalizes the emails (trimmed, Type Primary by default) and
 // checks the fields every way of changing an account must respect, the
 // management API and the operator's Admin alike: 1134 names each bad field.
-func (in *accountInput) validate() *lrerr.Error {
+func (in *Input) Validate() *lrerr.Error {
 	var fields []lrerr.FieldError
 	bad := func(field, msg string) {
 		fields = append(fields, lrerr.FieldError{FieldName: field, ErrorMessage: msg})
 	}
-	for i, e := range in.emails {
-		in.emails[i].Value = strings.TrimSpace(e.Value)
-		if in.emails[i].Type == "" {
-			in.emails[i].Type = "Primary"
+	for i, e := range in.Emails {
+		in.Emails[i].Value = strings.TrimSpace(e.Value)
+		if in.Emails[i].Type == "" {
+			in.Emails[i].Type = "Primary"
 		}
-		v := in.emails[i].Value
-		canonical, ok := canonicalEmail(v)
+		v := in.Emails[i].Value
+		canonical, ok := CanonicalEmail(v)
 		switch {
-		case hasControl(in.emails[i].Type):
+		case HasControl(in.Emails[i].Type):
 			bad("Email", "The email Type must be printable text on one line.")
 		case !isASCII(v):
 			bad("Email", "The email address must be written in ASCII (an internationalized domain in its xn-- form).")
 		case !ok:
 			bad("Email", msgEmailSyntax)
 		default:
-			in.emails[i].Value = canonical
+			in.Emails[i].Value = canonical
 		}
 	}
-	if in.username != nil && (hasControl(*in.username) || !validUsername(*in.username)) {
+	if in.Username != nil && (HasControl(*in.Username) || !validUsername(*in.Username)) {
 		bad("UserName", "The user name must be 1 to 128 printable characters without spaces.")
 	}
-	if in.phone != nil && *in.phone != "" && !validPhone(*in.phone) {
+	if in.Phone != nil && *in.Phone != "" && !validPhone(*in.Phone) {
 		bad("PhoneId", "The phone number must be in international format, like +15551234567.")
 	}
-	if in.password != nil && !passwordLengthOK(*in.password) {
-		bad("Password", msgPasswordPolicy)
+	if in.Password != nil && !PasswordLengthOK(*in.Password) {
+		bad("Password", MsgPasswordPolicy)
 	}
 	if in.deleted != nil && *in.deleted {
 		bad("IsDeleted", "An account is deleted with DELETE /manage/account/{uid}, not by a field.")
 	}
 	fields = append(fields, in.refused...)
-	for _, r := range in.roles {
-		if r == "" || strings.Contains(r, ",") || hasControl(r) {
+	for _, r := range in.Roles {
+		if r == "" || strings.Contains(r, ",") || HasControl(r) {
 			bad("Roles", "Roles must be non-empty and contain no comma, line break or other control character.")
 			break
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(in.extra)) {
-		if hasControl(k) || jsonHasControl(in.extra[k]) {
-			bad(printableKey(in.sentKey(k)), msgControlChars)
+	for _, k := range slices.Sorted(maps.Keys(in.Extra)) {
+		if HasControl(k) || JSONHasControl(in.Extra[k]) {
+			bad(printableKey(in.sentKey(k)), MsgControlChars)
 		}
 	}
 	if fields != nil {
@@ -185,10 +190,10 @@ func (in *accountInput) validate() *lrerr.Error {
 	return nil
 }
 
-// setExtra keeps a free field under name, its documented spelling,
+// SetExtra keeps a free field under name, its documented spelling,
 // remembering the key the input gave it under.
-func (in *accountInput) setExtra(key, name string, val json.RawMessage) {
-	in.extra[name] = val
+func (in *Input) SetExtra(key, name string, val json.RawMessage) {
+	in.Extra[name] = val
 	if key != name {
 		if in.sent == nil {
 			in.sent = map[string]string{}
@@ -198,7 +203,7 @@ func (in *accountInput) setExtra(key, name string, val json.RawMessage) {
 }
 
 // sentKey is how the input spelt the free field kept under name.
-func (in *accountInput) sentKey(name string) string {
+func (in *Input) sentKey(name string) string {
 	if k, ok := in.sent[name]; ok {
 		return k
 	}
@@ -210,7 +215,7 @@ func (in *accountInput) sentKey(name string) string {
 // carries none.
 func printableKey(k string) string {
 	k = apireq.Truncate(k, 64)
-	if !hasControl(k) {
+	if !HasControl(k) {
 		return k
 	}
 	q := strconv.QuoteToASCII(k)
@@ -219,9 +224,9 @@ func printableKey(k string) string {
 
 var errWrongType = errors.New("wrong type")
 
-// jsonKind is the first byte of a JSON value: '"', '{', '[', 't', 'f', 'n'
+// JSONKind is the first byte of a JSON value: '"', '{', '[', 't', 'f', 'n'
 // or a digit/'-'.
-func jsonKind(v json.RawMessage) byte {
+func JSONKind(v json.RawMessage) byte {
 	v = bytes.TrimSpace(v)
 	if len(v) == 0 {
 		return 0
@@ -229,11 +234,12 @@ func jsonKind(v json.RawMessage) byte {
 	return v[0]
 }
 
-func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+// IsNull reports whether v is the JSON null.
+func IsNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
 
-// unmarshalNullable decodes a string that may be null (meaning "clear").
-func unmarshalNullable(val json.RawMessage, dst *string) error {
-	if isNull(val) {
+// UnmarshalNullable decodes a string that may be null (meaning "clear").
+func UnmarshalNullable(val json.RawMessage, dst *string) error {
+	if IsNull(val) {
 		*dst = ""
 		return nil
 	}
@@ -269,48 +275,58 @@ func validPhone(s string) bool {
 	if len(s) < 6 || len(s) > 20 || s[0] != '+' {
 		return false
 	}
-	return allDigits(s[1:])
+	return AllDigits(s[1:])
 }
 
-// apply writes the modelled and extra fields of in onto a.
-func (in *accountInput) apply(a *store.Account) {
-	if in.hasEmails {
-		a.Emails = in.emails
+// Apply writes the modelled and extra fields of in onto a.
+func (in *Input) Apply(a *store.Account) {
+	if in.HasEmails {
+		a.Emails = in.Emails
 	}
-	if in.username != nil {
-		a.Username = *in.username
+	if in.Username != nil {
+		a.Username = *in.Username
 	}
-	if in.phone != nil {
-		a.Phone = *in.phone
+	if in.Phone != nil {
+		a.Phone = *in.Phone
 	}
-	if in.hasRoles {
-		a.Roles = in.roles
+	if in.HasRoles {
+		a.Roles = in.Roles
 	}
-	if in.active != nil {
-		a.Active = *in.active
+	if in.Active != nil {
+		a.Active = *in.Active
 	}
-	if in.emailVerified != nil {
-		a.EmailVerified = *in.emailVerified
+	if in.EmailVerified != nil {
+		a.EmailVerified = *in.EmailVerified
 	}
-	if len(in.extra) > 0 && a.Profile == nil {
+	if len(in.Extra) > 0 && a.Profile == nil {
 		a.Profile = map[string]json.RawMessage{}
 	}
-	for k, v := range in.extra {
+	for k, v := range in.Extra {
 		// Replace any spelling of the same key.
 		for old := range a.Profile {
 			if strings.EqualFold(old, k) {
 				delete(a.Profile, old)
 			}
 		}
-		if !isNull(v) {
+		if !IsNull(v) {
 			a.Profile[k] = v
 		}
 	}
 }
 
-// msgPasswordPolicy is the field error of a password outside the policy.
-const msgPasswordPolicy = "The password must have 6 to 128 characters."
+// MsgPasswordPolicy is the field error of a password outside the policy.
+const MsgPasswordPolicy = "The password must have 6 to 128 characters."
 
-// passwordLengthOK reports whether pw meets the password policy (6 to
+// PasswordLengthOK reports whether pw meets the password policy (6 to
 // 128 bytes), on create, edit and reset alike.
-func passwordLengthOK(pw string) bool { return len(pw) >= 6 && len(pw) <= 128 }
+func PasswordLengthOK(pw string) bool { return len(pw) >= 6 && len(pw) <= 128 }
+
+// AllDigits reports whether s is one or more ASCII digits.
+func AllDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
