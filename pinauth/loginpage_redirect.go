@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/origin"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -36,7 +37,7 @@ func (p *loginPage) safeReturn(target string) string {
 	// Decode as often as a chain of servers might, checking every form.
 	decoded := target
 	for i := 0; ; i++ {
-		if hasUnsafeByte(decoded) || strings.HasPrefix(decoded, "//") {
+		if origin.HasUnsafeByte(decoded) || strings.HasPrefix(decoded, "//") {
 			return "/"
 		}
 		next, err := url.PathUnescape(decoded)
@@ -68,27 +69,10 @@ func (p *loginPage) safeReturn(target string) string {
 	return target
 }
 
-// hasUnsafeByte reports a control character, DEL, space or backslash.
-func hasUnsafeByte(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f || c == '\\' {
-			return true
-		}
-	}
-	return false
-}
-
-// allowedOrigin reports whether origin is one of the tenant's
-// allowed_origins (scheme and host compared without case, a trailing slash
-// ignored).
-func (p *loginPage) allowedOrigin(origin string) bool {
-	origin = strings.ToLower(origin)
-	for _, o := range p.tenant.AllowedOrigins {
-		if strings.ToLower(strings.TrimSuffix(o, "/")) == origin {
-			return true
-		}
-	}
-	return false
+// allowedOrigin reports whether o, a scheme://host[:port] string, is one
+// of the tenant's allowed_origins (origin.AllowedExact).
+func (p *loginPage) allowedOrigin(o string) bool {
+	return origin.AllowedExact(p.tenant.AllowedOrigins, o)
 }
 
 // returnTarget is where the protected path sends a browser back to after

@@ -69,7 +69,7 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLMissing)
 	}
 	if raw != "" {
-		base, err := c.tenant.resetLinkBase(raw)
+		base, err := resetLinkBase(c.tenant.AllowedOrigins, raw)
 		if err != nil {
 			return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLInvalid)
 		}

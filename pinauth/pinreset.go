@@ -228,7 +228,7 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		}
 	}
 	if raw != "" {
-		base, err := c.tenant.resetLinkBase(raw)
+		base, err := resetLinkBase(c.tenant.AllowedOrigins, raw)
 		if err != nil {
 			return fr, lrerr.New(lrerr.CodeResetPINURLInvalid)
 		}

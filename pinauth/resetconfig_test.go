@@ -107,11 +107,11 @@ func TestResetLinkOriginsMatchExactly(t *testing.T) {
 		"https://app.example.com/\t":             false,
 		"":                                       false,
 	} {
-		if _, err := tenant.resetLinkBase(raw); (err == nil) != ok {
+		if _, err := resetLinkBase(tenant.AllowedOrigins, raw); (err == nil) != ok {
 			t.Errorf("resetLinkBase(%q): err %v, want allowed %v", raw, err, ok)
 		}
 	}
-	base, _ := tenant.resetLinkBase("https://app.example.com/reset?lang=de&vtoken=forged#top")
+	base, _ := resetLinkBase(tenant.AllowedOrigins, "https://app.example.com/reset?lang=de&vtoken=forged#top")
 	got := resetLink(base, resetLinkTypeValue, "tok")
 	u, _ := url.Parse(got)
 	if q := u.Query(); q.Get("vtoken") != "tok" || q.Get("vtype") != "resetpin" || q.Get("lang") != "de" || len(q["vtoken"]) != 1 || u.Fragment != "top" {

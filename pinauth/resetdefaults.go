@@ -36,7 +36,7 @@ func (c *Config) resetDefaults() error {
 			}
 		}
 		if t.ResetPINURL != "" {
-			if _, err := t.resetLinkBase(t.ResetPINURL); err != nil {
+			if _, err := resetLinkBase(t.AllowedOrigins, t.ResetPINURL); err != nil {
 				return fmt.Errorf("pinauth: tenant %q: reset_pin_url must be an http(s) URL on one of the allowed_origins", t.Name)
 			}
 		}

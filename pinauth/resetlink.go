@@ -3,7 +3,8 @@ package pinauth
 import (
 	"errors"
 	"net/url"
-	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/origin"
 )
 
 // A PIN reset link carries a reset token to a page of the tenant's app,
@@ -31,47 +32,20 @@ const (
 
 var errBadResetURL = errors.New("reset URL is not on an allowed origin")
 
-// resetLinkBase parses and checks a reset URL for tenant t.
-func (t *Tenant) resetLinkBase(raw string) (*url.URL, error) {
-	if raw == "" || len(raw) > maxResetURLLength || hasUnsafeByte(raw) {
+// resetLinkBase parses and checks a reset URL against a tenant's allowed
+// origins.
+func resetLinkBase(allowed []string, raw string) (*url.URL, error) {
+	if raw == "" || len(raw) > maxResetURLLength || origin.HasUnsafeByte(raw) {
 		return nil, errBadResetURL
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" || u.User != nil {
 		return nil, errBadResetURL
 	}
-	origin, ok := urlOrigin(u)
-	if !ok {
+	if !origin.Allowed(allowed, u) {
 		return nil, errBadResetURL
 	}
-	for _, o := range t.AllowedOrigins {
-		ou, err := url.Parse(strings.TrimSuffix(o, "/"))
-		if err != nil || ou.User != nil || (ou.Path != "" && ou.Path != "/") || ou.RawQuery != "" {
-			continue
-		}
-		if allowed, ok := urlOrigin(ou); ok && allowed == origin {
-			return u, nil
-		}
-	}
-	return nil, errBadResetURL
-}
-
-// urlOrigin returns scheme://host:port of an absolute http(s) URL with the
-// scheme and host lower-cased and the default port made explicit.
-func urlOrigin(u *url.URL) (string, bool) {
-	scheme := strings.ToLower(u.Scheme)
-	if (scheme != "http" && scheme != "https") || u.Hostname() == "" {
-		return "", false
-	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
-	}
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return scheme + "://" + host + ":" + port, true
+	return u, nil
 }
 
 // resetLink returns base with the reset token added to its query
