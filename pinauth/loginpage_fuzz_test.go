@@ -36,7 +36,7 @@ func FuzzLoginReturnTarget(f *testing.F) {
 		// Read it the way a browser would, at every level of decoding a
 		// chain of servers might apply.
 		for s, i := got, 0; i < 4; i++ {
-			if host, offsite := browserHost(s); offsite && !allowedHost(host) {
+			if scheme, host, offsite := browserHost(s); offsite && !allowedHost(scheme, host) {
 				t.Fatalf("safeReturn(%q) = %q, which a browser reads as the host %q", target, got, host)
 			}
 			next, err := url.PathUnescape(s)
@@ -50,22 +50,22 @@ func FuzzLoginReturnTarget(f *testing.F) {
 
 // browserHost reads a Location value roughly as the WHATWG URL parser
 // does: tabs and line breaks removed, backslashes taken for slashes, and
-// either a scheme-relative or an absolute URL names a host. offsite is
-// false for a path on the same site.
-func browserHost(loc string) (host string, offsite bool) {
+// either a scheme-relative (scheme "") or an absolute URL names a host.
+// offsite is false for a path on the same site.
+func browserHost(loc string) (scheme, host string, offsite bool) {
 	loc = strings.Trim(loc, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
 	loc = strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(loc)
 	if strings.HasPrefix(loc, "//") {
-		return authority(loc[2:]), true
+		return "", authority(loc[2:]), true
 	}
 	if strings.HasPrefix(loc, "/") {
-		return "", false
+		return "", "", false
 	}
 	scheme, rest, ok := strings.Cut(loc, ":")
 	if !ok || strings.ContainsAny(scheme, "/?#") {
-		return "", false // a relative path: stays on this site
+		return "", "", false // a relative path: stays on this site
 	}
-	return authority(strings.TrimLeft(rest, "/")), true
+	return strings.ToLower(scheme), authority(strings.TrimLeft(rest, "/")), true
 }
 
 // authority returns the host of "host[:port]/path…", without user info.
@@ -79,6 +79,17 @@ func authority(s string) string {
 	return strings.ToLower(s)
 }
 
-func allowedHost(host string) bool {
-	return host == "app.example.com" || host == "localhost:3000"
+// allowedHost reports whether a browser at scheme://host is on one of the
+// allowed origins (https://app.example.com, http://localhost:3000): the
+// scheme's default port is the origin without a port, as the browser
+// takes it; a scheme-relative target ("") keeps the page's scheme.
+func allowedHost(scheme, host string) bool {
+	switch scheme {
+	case "https":
+		host = strings.TrimSuffix(host, ":443")
+	case "http":
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return (scheme == "https" || scheme == "") && host == "app.example.com" ||
+		(scheme == "http" || scheme == "") && host == "localhost:3000"
 }

@@ -16,7 +16,8 @@ import (
 //     percent-decoded, never with "//" or "/\" (browsers read both as
 //     another host), or
 //   - an absolute http(s) URL whose origin is one of the tenant's
-//     allowed_origins, without user info.
+//     allowed_origins, without user info (origin.Allowed: the rule of
+//     the reset links, so https://x:443 is https://x).
 //
 // Backslashes, control characters and spaces are refused anywhere, raw or
 // encoded, and so is anything with another scheme (javascript:, data:,
@@ -63,16 +64,10 @@ func (p *loginPage) safeReturn(target string) string {
 		}
 		return target
 	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !p.allowedOrigin(u.Scheme+"://"+u.Host) {
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !origin.Allowed(p.tenant.AllowedOrigins, u) {
 		return "/"
 	}
 	return target
-}
-
-// allowedOrigin reports whether o, a scheme://host[:port] string, is one
-// of the tenant's allowed_origins (origin.AllowedExact).
-func (p *loginPage) allowedOrigin(o string) bool {
-	return origin.AllowedExact(p.tenant.AllowedOrigins, o)
 }
 
 // returnTarget is where the protected path sends a browser back to after

@@ -183,6 +183,38 @@ func TestLoginPageFormsRequireAValidCSRFToken(t *testing.T) {
 	}
 }
 
+// TestLoginReturnTargetsAndResetLinksAgreeOnAllowedOrigins: the login
+// page's return targets and the reset links are checked against the same
+// allowed_origins by one rule, so an origin written with its default port
+// (https://x:443) is the origin without it, on both.
+func TestLoginReturnTargetsAndResetLinksAgreeOnAllowedOrigins(t *testing.T) {
+	t.Parallel()
+	allowed := []string{"https://app.example.com", "https://ports.example.com:443/", "http://localhost:3000"}
+	e := newTestEnv(t, withLoginPage(), func(c *Config) { c.Tenants[0].AllowedOrigins = allowed })
+	p := e.gw.page
+	for target, want := range map[string]bool{
+		"https://app.example.com/dash":      true,
+		"https://app.example.com:443/dash":  true,
+		"HTTPS://APP.EXAMPLE.COM:443/x":     true,
+		"https://ports.example.com/x":       true,
+		"https://ports.example.com:443/x":   true,
+		"http://localhost:3000/x":           true,
+		"http://app.example.com/x":          false,
+		"http://app.example.com:443/x":      false,
+		"https://app.example.com:8443/x":    false,
+		"http://localhost/x":                false,
+		"https://app.example.com.evil.com/": false,
+	} {
+		_, err := resetLinkBase(allowed, target)
+		if reset := err == nil; reset != want {
+			t.Errorf("reset link %q allowed: %v, want %v", target, reset, want)
+		}
+		if page := p.safeReturn(target) == target; page != want {
+			t.Errorf("return target %q allowed: %v, want %v", target, page, want)
+		}
+	}
+}
+
 func TestLoginPageReturnTargetsCannotRedirectElsewhere(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, withLoginPage(), func(c *Config) {

@@ -50,20 +50,6 @@ func Allowed(allowed []string, u *url.URL) bool {
 	return false
 }
 
-// AllowedExact reports whether origin, a scheme://host[:port] string,
-// equals one of allowed as written (scheme and host compared without
-// case, a trailing slash ignored). It is the login page's rule for return
-// targets, which unlike Allowed tells https://x:443 from https://x.
-func AllowedExact(allowed []string, origin string) bool {
-	origin = strings.ToLower(origin)
-	for _, o := range allowed {
-		if strings.ToLower(strings.TrimSuffix(o, "/")) == origin {
-			return true
-		}
-	}
-	return false
-}
-
 // HasUnsafeByte reports a control character, DEL, space or backslash: a
 // URL holding one is refused before it is parsed, since browsers and
 // servers disagree on what it means.

@@ -62,23 +62,6 @@ func TestAllowedComparesOriginsNotSpellings(t *testing.T) {
 	}
 }
 
-func TestAllowedExactComparesTheSpellingWithoutCase(t *testing.T) {
-	t.Parallel()
-	allowed := []string{"https://app.example.com", "http://localhost:3000/"}
-	for origin, want := range map[string]bool{
-		"https://app.example.com":     true,
-		"HTTPS://APP.EXAMPLE.COM":     true,
-		"http://localhost:3000":       true,
-		"https://app.example.com:443": false,
-		"http://app.example.com":      false,
-		"https://evil.com":            false,
-	} {
-		if got := AllowedExact(allowed, origin); got != want {
-			t.Errorf("AllowedExact(%q) = %v, want %v", origin, got, want)
-		}
-	}
-}
-
 func TestHasUnsafeByteFindsControlsSpacesAndBackslashes(t *testing.T) {
 	t.Parallel()
 	for s, want := range map[string]bool{
