@@ -138,8 +138,10 @@ func (p *caddyProc) stop(t *testing.T) {
 		}
 	}
 	logs := p.logs.String()
-	if strings.Contains(logs, "WARNING: DATA RACE") {
-		t.Errorf("the race detector reported a data race in caddy")
+	if races := raceReports(logs); races != "" {
+		// The reports first, on their own: the whole output can be long
+		// enough for a CI summary to cut them out of its middle.
+		t.Errorf("the race detector reported a data race in caddy:\n%s", races)
 	}
 	if p.killed {
 		if t.Failed() {
@@ -214,3 +216,25 @@ func portFree(addr string) bool {
 
 // baseURL is the http URL of a loopback port.
 func baseURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
+
+// raceReports returns the race detector's reports in a child's output,
+// each from its "WARNING: DATA RACE" line to the separator that ends it,
+// or "" when there is none.
+func raceReports(logs string) string {
+	const start, sep = "WARNING: DATA RACE", "=================="
+	var b strings.Builder
+	for {
+		i := strings.Index(logs, start)
+		if i < 0 {
+			return b.String()
+		}
+		logs = logs[i:]
+		end := strings.Index(logs, sep)
+		if end < 0 {
+			end = len(logs)
+		}
+		b.WriteString(logs[:end])
+		b.WriteString(sep + "\n")
+		logs = logs[end:]
+	}
+}
