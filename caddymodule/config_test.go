@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -93,7 +94,7 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 		Hash:                pinauth.HashParams{Time: 1, MemoryKiB: 64, Threads: 1},
 		MaxConcurrentHashes: 3,
 		Lockout:             pinauth.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
-		RateLimit:           pinauth.RateLimitPolicy{Requests: 50, Window: 10 * time.Second},
+		RateLimit:           ratelimit.Policy{Requests: 50, Window: 10 * time.Second},
 		Captcha: &pinauth.CaptchaConfig{Provider: "recaptcha", Secret: "captcha-secret-from-env", SiteKey: "site-key",
 			VerifyURL: "http://127.0.0.1:1/verify", After: 2, MinScore: 0.3, Action: "login", Timeout: time.Second},
 		Public:        []string{"/healthz"},

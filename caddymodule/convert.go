@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // storeSpec says which store to open, with placeholders expanded.
@@ -75,7 +76,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		}
 	}
 	if r := h.RateLimit; r != nil {
-		cfg.RateLimit = pinauth.RateLimitPolicy{Requests: r.Requests, Window: time.Duration(r.Window)}
+		cfg.RateLimit = r.policy()
 	}
 	if c := h.Captcha; c != nil {
 		cfg.Captcha = &pinauth.CaptchaConfig{
@@ -175,4 +176,9 @@ func (x *expander) expand(field, s string) string {
 		return ""
 	}
 	return out
+}
+
+// policy is r as the core's rate-limit policy.
+func (r *RateLimit) policy() ratelimit.Policy {
+	return ratelimit.Policy{Requests: r.Requests, Window: time.Duration(r.Window)}
 }

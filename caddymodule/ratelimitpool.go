@@ -3,7 +3,7 @@ package caddymodule
 import (
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // rateLimiters holds the per-IP rate-limit state, one per store (the same
@@ -15,7 +15,7 @@ var rateLimiters = caddy.NewUsagePool()
 // pooledLimiter adapts a limiter to caddy.Destructor. It owns no goroutine
 // or file, so there is nothing to stop.
 type pooledLimiter struct {
-	*pinauth.RateLimiter
+	*ratelimit.Limiter
 }
 
 // Destruct implements caddy.Destructor.
@@ -23,12 +23,12 @@ func (pooledLimiter) Destruct() error { return nil }
 
 // acquireRateLimiter returns the limiter of the store named storeKey,
 // creating it on first use, and the key to release it with.
-func acquireRateLimiter(storeKey string) (*pinauth.RateLimiter, string) {
+func acquireRateLimiter(storeKey string) (*ratelimit.Limiter, string) {
 	key := "rate_limit:" + storeKey
 	val, _, _ := rateLimiters.LoadOrNew(key, func() (caddy.Destructor, error) {
-		return pooledLimiter{pinauth.NewRateLimiter(0)}, nil
+		return pooledLimiter{ratelimit.New(0)}, nil
 	})
-	return val.(pooledLimiter).RateLimiter, key
+	return val.(pooledLimiter).Limiter, key
 }
 
 // releaseRateLimiter drops one reference taken by acquireRateLimiter.

@@ -71,8 +71,10 @@ func (h *Handler) validate() error {
 			return errors.New("lockout: type captcha needs a captcha provider (the captcha subdirective)")
 		}
 	}
-	if r := h.RateLimit; r != nil && (r.Requests < 0 || r.Window < 0) {
-		return errors.New("rate_limit: requests and window must not be negative")
+	if r := h.RateLimit; r != nil {
+		if err := r.policy().Validate(); err != nil {
+			return fmt.Errorf("rate_limit: %w", err)
+		}
 	}
 	if c := h.Captcha; c != nil {
 		if err := c.validate(); err != nil {

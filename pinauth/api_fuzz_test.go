@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // fuzzAPI is the gateway the API fuzz target drives: a real SQLite store,
@@ -32,7 +33,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	smsSrv := notifytest.NewSMSServer(f, smsUser, smsToken)
 	env := newTestEnv(f, withQuestions, func(c *Config) {
 		c.Lockout = LockoutPolicy{Attempts: 1 << 30, Window: time.Minute, Duration: time.Minute}
-		c.RateLimit = RateLimitPolicy{Requests: 1 << 30, Window: time.Minute}
+		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
 		c.Email = &EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: SMTPPlain}
 		c.SMS = &SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
 		c.Tenants[0].AllowedOrigins = []string{appOrigin}

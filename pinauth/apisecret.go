@@ -5,6 +5,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // apiSecretFailures bounds the wrong API secrets one client address may
@@ -17,7 +18,7 @@ import (
 // it from being guessed: it keeps a guessing client from being free, and
 // makes it visible (a log line and a metric per refusal, the login_failed
 // event for fail2ban-style blocking).
-var apiSecretFailures = RateLimitPolicy{Requests: 20, Window: 10 * time.Minute}
+var apiSecretFailures = ratelimit.Policy{Requests: 20, Window: 10 * time.Minute}
 
 // APISecretRefusal is why a call needing the API secret was refused.
 type APISecretRefusal uint8
@@ -41,9 +42,9 @@ func (r APISecretRefusal) String() string {
 }
 
 // secretLimitKey is the limiter key of a client's wrong secrets: the shared
-// RateLimiter also holds the credential-check budgets, under the bare
+// limiter also holds the credential-check budgets, under the bare
 // address.
-func secretLimitKey(ip string) string { return "apisecret " + rateKey(ip) }
+func secretLimitKey(ip string) string { return "apisecret " + ratelimit.Key(ip) }
 
 // checkAPISecret checks the call's API secret (query apisecret or header
 // X-LoginRadius-ApiSecret) against the tenant's in constant time. A client
@@ -51,7 +52,7 @@ func secretLimitKey(ip string) string { return "apisecret " + rateKey(ip) }
 // compared; each refusal is logged (never the secret) and counted.
 func (g *Gateway) checkAPISecret(c *call) *lrerr.Error {
 	key := secretLimitKey(c.clientIP)
-	if limited, wait := g.limiter.spent(key, apiSecretFailures, c.now); limited {
+	if limited, wait := g.limiter.Spent(key, apiSecretFailures, c.now); limited {
 		g.refuseSecret(c, SecretLimited)
 		return &lrerr.Error{Code: lrerr.CodeTooManyRequests, RetryAfter: wait}
 	}
@@ -62,7 +63,7 @@ func (g *Gateway) checkAPISecret(c *call) *lrerr.Error {
 		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}
 	if !secret.Equal(given, c.tenant.APISecret) {
-		g.limiter.allow(key, apiSecretFailures, c.now)
+		g.limiter.Allow(key, apiSecretFailures, c.now)
 		g.refuseSecret(c, SecretWrong)
 		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -322,7 +323,7 @@ func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
 func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
 	t.Parallel()
 	e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, nil, func(c *Config) {
-		c.RateLimit = RateLimitPolicy{Requests: 2, Window: time.Hour}
+		c.RateLimit = ratelimit.Policy{Requests: 2, Window: time.Hour}
 	})
 	uid := e.createAccount(testEmail, testPIN)
 	for i := 0; i < 5; i++ {

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -72,11 +73,11 @@ type Config struct {
 	// RateLimit bounds the credential checks (logins, PIN set, change and
 	// reset, OTP and answer checks) per client IP; token validation and
 	// API-secret calls are not limited. Default: 300 per minute.
-	RateLimit RateLimitPolicy
+	RateLimit ratelimit.Policy
 	// RateLimiter holds the rate limit's per-client state. Pass the same
 	// one to successive Gateways (a configuration reload) to keep the
 	// counts. Default: a new one.
-	RateLimiter *RateLimiter
+	RateLimiter *ratelimit.Limiter
 	// Captcha, when set, requires solved captchas on credential checks
 	// as it says. Required when Lockout.Type is store.LockCaptcha.
 	// Default: none.
@@ -313,7 +314,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Lockout.Type == store.LockNone {
 		c.Lockout.Type = store.LockSuspend
 	}
-	c.RateLimit.withDefaults()
+	c.RateLimit = c.RateLimit.WithDefaults()
 	if c.Captcha != nil {
 		cc, err := c.Captcha.withDefaults(c.Lockout.Attempts)
 		if err != nil {

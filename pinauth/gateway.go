@@ -16,6 +16,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -40,7 +41,7 @@ type Gateway struct {
 	tenants     map[string]*Tenant // by API key
 	routes      []route
 	page        *loginPage // nil without login_page
-	limiter     *RateLimiter
+	limiter     *ratelimit.Limiter
 	captcha     *captchaVerifier // nil when no captcha is configured
 	webhooks    *dispatcher      // nil without webhooks
 	reset       *resetKit        // forgot-PIN templates and send queue
@@ -144,7 +145,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.routes = apiRoutes()
 	g.limiter, g.captcha = cfg.RateLimiter, newCaptchaVerifier(cfg.Captcha)
 	if g.limiter == nil {
-		g.limiter = NewRateLimiter(0)
+		g.limiter = ratelimit.New(0)
 	}
 	if err := g.startParts(); err != nil {
 		// Close releases whatever was started (it tolerates a partial

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -29,7 +30,7 @@ func (g *Gateway) limitClient(c *call) error {
 	if c.guard.rateCounted {
 		return nil
 	}
-	ok, wait := g.limiter.allow(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
+	ok, wait := g.limiter.Allow(ratelimit.Key(c.clientIP), g.cfg.RateLimit, c.now)
 	if !ok {
 		g.logFailure(c, "rate_limited", "")
 		return &lrerr.Error{Code: lrerr.CodeTooManyRequests, RetryAfter: wait}
@@ -42,7 +43,7 @@ func (g *Gateway) limitClient(c *call) error {
 // could not take place for a reason that is not the client's).
 func (g *Gateway) unlimitClient(c *call) {
 	if c.guard.rateCounted {
-		g.limiter.refund(rateKey(c.clientIP), g.cfg.RateLimit, c.now)
+		g.limiter.Refund(ratelimit.Key(c.clientIP), g.cfg.RateLimit, c.now)
 		c.guard.rateCounted = false
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -168,7 +169,7 @@ func TestAFullHashQueueStillSpendsTheClientsRateLimit(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) {
 		c.MaxConcurrentHashes = 1
 		c.HashQueueTimeout = time.Millisecond
-		c.RateLimit = RateLimitPolicy{Requests: 3, Window: time.Hour}
+		c.RateLimit = ratelimit.Policy{Requests: 3, Window: time.Hour}
 	})
 	if err := e.gw.hasher.acquire(context.Background(), "holder"); err != nil {
 		t.Fatal(err)

@@ -135,6 +135,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/notifytest":              layerLeaf,
 		"/loginpage":               layerSubsystem,
 		"/tokens":                  layerSubsystem,
+		"/ratelimit":               layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {
 			t.Errorf("layerOf(pinauth%s) = %s, want %s", rel, got, want)

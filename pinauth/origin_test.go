@@ -8,6 +8,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // X-Origin-IP and X-Origin-User-Agent name the end user of a server-to-
@@ -22,7 +24,7 @@ func originEnv(t *testing.T, trusted bool) (*testEnv, *observer.ObservedLogs) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	e := newTestEnv(t, func(c *Config) {
 		c.Logger = zap.New(core)
-		c.RateLimit = RateLimitPolicy{Requests: 3, Window: time.Hour}
+		c.RateLimit = ratelimit.Policy{Requests: 3, Window: time.Hour}
 		if trusted {
 			c.TrustedPeer = func(*http.Request) bool { return true }
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -140,8 +141,8 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 	if _, err := g.captchaGate(c.r.Context(), c, store.AccountRef{}); err != nil {
 		return nil, err
 	}
-	ipLimit := RateLimitPolicy{Requests: fr.limit.PerIP, Window: fr.limit.Window}
-	if ok, _ := g.limiter.allow("send-"+fr.channel+"|"+rateKey(c.clientIP), ipLimit, c.now); !ok {
+	ipLimit := ratelimit.Policy{Requests: fr.limit.PerIP, Window: fr.limit.Window}
+	if ok, _ := g.limiter.Allow("send-"+fr.channel+"|"+ratelimit.Key(c.clientIP), ipLimit, c.now); !ok {
 		g.logFailure(c, "send_limited_ip", "")
 		return nil, lrerr.New(fr.limitErr)
 	}

@@ -1,99 +1,12 @@
 package pinauth
 
 import (
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
-
-func TestRateLimiterAllowsABurstThenOnePerInterval(t *testing.T) {
-	t.Parallel()
-	l := NewRateLimiter(0)
-	p := RateLimitPolicy{Requests: 3, Window: time.Minute}
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	for i := 0; i < 3; i++ {
-		if ok, _ := l.allow("198.51.100.7", p, now); !ok {
-			t.Fatalf("check %d of the burst refused", i+1)
-		}
-	}
-	ok, wait := l.allow("198.51.100.7", p, now)
-	if ok || wait != 20*time.Second {
-		t.Fatalf("fourth check = %v, wait %v; want refused for 20s (one interval)", ok, wait)
-	}
-	if ok, _ := l.allow("198.51.100.8", p, now); !ok {
-		t.Fatal("another client was refused")
-	}
-	if ok, _ := l.allow("198.51.100.7", p, now.Add(20*time.Second-time.Nanosecond)); ok {
-		t.Fatal("allowed before the interval passed")
-	}
-	if ok, _ := l.allow("198.51.100.7", p, now.Add(20*time.Second)); !ok {
-		t.Fatal("refused after the interval passed")
-	}
-	if ok, wait := l.allow("198.51.100.7", p, now.Add(20*time.Second)); ok || wait != 20*time.Second {
-		t.Fatalf("after one refill, the next check = %v, wait %v; want refused for 20s", ok, wait)
-	}
-	// After a whole window the full burst is back.
-	later := now.Add(20*time.Second + time.Minute)
-	for i := 0; i < 3; i++ {
-		if ok, _ := l.allow("198.51.100.7", p, later); !ok {
-			t.Fatalf("check %d of the renewed burst refused", i+1)
-		}
-	}
-}
-
-func TestRateLimiterRefundGivesACheckBack(t *testing.T) {
-	t.Parallel()
-	l := NewRateLimiter(0)
-	p := RateLimitPolicy{Requests: 2, Window: time.Hour}
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	l.allow("a", p, now)
-	l.allow("a", p, now)
-	l.refund("a", p, now)
-	if ok, _ := l.allow("a", p, now); !ok {
-		t.Fatal("refunded check not available")
-	}
-	if ok, _ := l.allow("a", p, now); ok {
-		t.Fatal("more than the burst allowed after a refund")
-	}
-}
-
-func TestRateLimiterForgetsIdleClientsAndStaysBounded(t *testing.T) {
-	t.Parallel()
-	p := RateLimitPolicy{Requests: 10, Window: time.Minute}
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	l := NewRateLimiter(rateShards * 4)
-	for i := 0; i < 5000; i++ {
-		l.allow(fmt.Sprintf("10.0.%d.%d", i/256, i%256), p, now)
-	}
-	if n := l.Len(); n > rateShards*4 {
-		t.Fatalf("limiter remembers %d clients, bound is %d", n, rateShards*4)
-	}
-	// Once every budget is full again, the next sweep forgets everyone.
-	later := now.Add(rateSweepEvery + time.Minute)
-	for i := 0; i < 3; i++ {
-		l.allow(fmt.Sprintf("client-%d", i), p, later)
-	}
-	if n := l.Len(); n > 3 {
-		t.Fatalf("after every budget refilled the limiter still remembers %d clients, want at most 3", n)
-	}
-}
-
-func TestRateKeyGroupsAnIPv6Slash64(t *testing.T) {
-	t.Parallel()
-	cases := map[string]string{
-		"203.0.113.9":          "203.0.113.9",
-		"::ffff:203.0.113.9":   "203.0.113.9",
-		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
-		"2001:db8:1:2::ffff":   "2001:db8:1:2::/64",
-		"not-an-ip":            "not-an-ip",
-	}
-	for in, want := range cases {
-		if got := rateKey(in); got != want {
-			t.Errorf("rateKey(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
 
 // clientIPFromHeader lets a test present several client addresses.
 func clientIPFromHeader(r *http.Request) string {
@@ -106,7 +19,7 @@ func clientIPFromHeader(r *http.Request) string {
 func TestRateLimitAnswers429PerClientOnCredentialChecksOnly(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, func(c *Config) {
-		c.RateLimit = RateLimitPolicy{Requests: 3, Window: time.Minute}
+		c.RateLimit = ratelimit.Policy{Requests: 3, Window: time.Minute}
 		c.ClientIP = clientIPFromHeader
 	})
 	login := e.loggedIn(testEmail) // one credential check from 127.0.0.1
@@ -171,9 +84,9 @@ func TestRateLimitAnswers429PerClientOnCredentialChecksOnly(t *testing.T) {
 func TestRateLimiterSharedBetweenGatewaysKeepsCounts(t *testing.T) {
 	t.Parallel()
 	st := openTestStore(t)
-	shared := NewRateLimiter(0)
+	shared := ratelimit.New(0)
 	limit := func(c *Config) {
-		c.RateLimit = RateLimitPolicy{Requests: 2, Window: time.Hour}
+		c.RateLimit = ratelimit.Policy{Requests: 2, Window: time.Hour}
 		c.RateLimiter = shared
 	}
 	first := newTestEnvOn(t, st, limit)

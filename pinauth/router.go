@@ -7,6 +7,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -68,7 +69,7 @@ func (c *call) preventWebhook() bool {
 
 // hashClient is the call's key in the hashing queue: its client address
 // as the rate limit keys it (an IPv6 /64 is one client).
-func (c *call) hashClient() string { return rateKey(c.clientIP) }
+func (c *call) hashClient() string { return ratelimit.Key(c.clientIP) }
 
 // newRoute builds a route from a path like "manage/account/{uid}".
 func newRoute(methods string, path string, a auth, h func(g *Gateway, c *call) (any, error)) route {

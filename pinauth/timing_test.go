@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // timingTries is how many timed pairs of tries a comparison gets in a
@@ -169,7 +171,7 @@ func TestTimingRevealsNeitherAccountsNorSessionTokens(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) {
 		c.Hash = DefaultHashParams
 		c.Lockout.Attempts = 1 << 30 // every try below is a counted failure
-		c.RateLimit = RateLimitPolicy{Requests: 1 << 30, Window: time.Minute}
+		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
 	})
 	login := e.loggedIn(testEmail)
 	call := func(path, body string) func() int {
