@@ -2,10 +2,13 @@ package caddymodule
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 )
 
 // loginPage parses `login_page [<path>] { tenant <name>; template_dir <dir> }`.
@@ -216,9 +219,7 @@ func (p *parser) captcha(h *Handler) error {
 		return d.Errf("captcha: want a provider and a secret, got %d value(s)", len(args))
 	}
 	c := &Captcha{Provider: args[0], Secret: args[1]}
-	switch c.Provider {
-	case "recaptcha", "hcaptcha", "tencent":
-	default:
+	if !slices.Contains(captcha.Providers, c.Provider) {
 		return d.Errf("captcha: unknown provider %q (want recaptcha, hcaptcha or tencent)", c.Provider)
 	}
 	bp := parser{d: d, seen: map[string]bool{}}
@@ -227,7 +228,7 @@ func (p *parser) captcha(h *Handler) error {
 			return err
 		}
 	}
-	if c.Provider == "tencent" && c.AppID == "" {
+	if c.Provider == captcha.Tencent && c.AppID == "" {
 		return d.Err("captcha: tencent needs app_id")
 	}
 	h.Captcha = c

@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -225,9 +224,6 @@ type Captcha struct {
 	// in time fails the request closed (503). Default: 5s.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 }
-
-// captchaProviders are the provider names the Caddyfile and JSON accept.
-var captchaProviders = []string{pinauth.CaptchaReCAPTCHA, pinauth.CaptchaHCaptcha, pinauth.CaptchaTencent}
 
 // Names used in the Caddyfile and JSON and mapped to the core.
 const (

@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -95,7 +96,7 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 		MaxConcurrentHashes: 3,
 		Lockout:             pinauth.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
 		RateLimit:           ratelimit.Policy{Requests: 50, Window: 10 * time.Second},
-		Captcha: &pinauth.CaptchaConfig{Provider: "recaptcha", Secret: "captcha-secret-from-env", SiteKey: "site-key",
+		Captcha: &captcha.Config{Provider: "recaptcha", Secret: "captcha-secret-from-env", SiteKey: "site-key",
 			VerifyURL: "http://127.0.0.1:1/verify", After: 2, MinScore: 0.3, Action: "login", Timeout: time.Second},
 		Public:        []string{"/healthz"},
 		HeaderPrefix:  "X-User-",

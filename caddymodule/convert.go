@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
@@ -79,7 +80,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		cfg.RateLimit = r.policy()
 	}
 	if c := h.Captcha; c != nil {
-		cfg.Captcha = &pinauth.CaptchaConfig{
+		cfg.Captcha = &captcha.Config{
 			Provider:  c.Provider,
 			Secret:    x.expand("captcha secret", c.Secret),
 			AppID:     x.expand("captcha app_id", c.AppID),

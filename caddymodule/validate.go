@@ -3,7 +3,6 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 )
 
 // validate checks what can be checked before placeholders are expanded.
@@ -110,29 +110,23 @@ func (h *Handler) validate() error {
 	return h.validateReset()
 }
 
+// validate checks c with the core's captcha rules (captcha.Config.Validate)
+// before its placeholders are expanded, plus what the Caddyfile adds:
+// always and after exclude each other, and a timeout is not negative.
 func (c *Captcha) validate() error {
-	if !slices.Contains(captchaProviders, c.Provider) {
-		return fmt.Errorf("unknown provider %q (want recaptcha, hcaptcha or tencent)", c.Provider)
+	cc := captcha.Config{Provider: c.Provider, Secret: c.Secret, AppID: c.AppID, VerifyURL: c.VerifyURL,
+		After: c.After, MinScore: c.MinScore}
+	if strings.Contains(cc.VerifyURL, "{") {
+		cc.VerifyURL = "" // a placeholder: the core checks the expanded URL
 	}
-	if c.Secret == "" {
-		return errors.New("a secret is required")
-	}
-	if c.Provider == pinauth.CaptchaTencent && c.AppID == "" {
-		return errors.New("tencent needs app_id")
+	if err := cc.Validate(); err != nil {
+		return err
 	}
 	if c.Always && c.After != 0 {
 		return errors.New("always and after exclude each other")
 	}
-	if c.After < 0 || c.Timeout < 0 {
-		return errors.New("after and timeout must not be negative")
-	}
-	if c.MinScore < 0 || c.MinScore > 1 {
-		return errors.New("min_score must be between 0 and 1")
-	}
-	if u := c.VerifyURL; u != "" && !strings.Contains(u, "{") {
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return errors.New("verify_url must be an absolute http or https URL")
-		}
+	if c.Timeout < 0 {
+		return errors.New("timeout must not be negative")
 	}
 	return nil
 }

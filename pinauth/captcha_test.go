@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
@@ -32,14 +33,14 @@ const captchaSecret = "captcha-secret-never-logged-7f3a"
 
 // captchaEnv is a gateway whose captcha provider is a local fake of
 // provider; adjust changes the captcha config, more the rest.
-func captchaEnv(t *testing.T, provider string, adjust func(*CaptchaConfig), more ...func(*Config)) (*testEnv, *fakeProvider, *observer.ObservedLogs) {
+func captchaEnv(t *testing.T, provider string, adjust func(*captcha.Config), more ...func(*Config)) (*testEnv, *fakeProvider, *observer.ObservedLogs) {
 	t.Helper()
 	fake := newFakeProvider(t, provider, captchaSecret)
 	core, logs := observer.New(zap.DebugLevel)
 	e := newTestEnv(t, append([]func(*Config){func(c *Config) {
-		cc := &CaptchaConfig{Provider: provider, Secret: captchaSecret, VerifyURL: fake.srv.URL,
+		cc := &captcha.Config{Provider: provider, Secret: captchaSecret, VerifyURL: fake.srv.URL,
 			Always: true, Timeout: 300 * time.Millisecond}
-		if provider == CaptchaTencent {
+		if provider == captcha.Tencent {
 			cc.AppID = fakeAppID
 		}
 		if adjust != nil {
@@ -83,10 +84,10 @@ func noSecretsLogged(t *testing.T, logs *observer.ObservedLogs, secrets ...strin
 
 func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 	t.Parallel()
-	for _, provider := range []string{CaptchaReCAPTCHA, CaptchaHCaptcha, CaptchaTencent} {
+	for _, provider := range []string{captcha.ReCAPTCHA, captcha.HCaptcha, captcha.Tencent} {
 		t.Run(provider, func(t *testing.T) {
 			t.Parallel()
-			e, fake, logs := captchaEnv(t, provider, func(cc *CaptchaConfig) { cc.SiteKey = fakeSiteKey })
+			e, fake, logs := captchaEnv(t, provider, func(cc *captcha.Config) { cc.SiteKey = fakeSiteKey })
 			uid := e.createAccount(testEmail, testPIN)
 
 			if r := e.loginWith(testEmail, testPass, nil); r.status != 403 || r.code() != 982 {
@@ -96,7 +97,7 @@ func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 				t.Fatalf("a missing captcha reached the provider %d times", n)
 			}
 			rejected := []string{answerBad}
-			if provider != CaptchaHCaptcha {
+			if provider != captcha.HCaptcha {
 				rejected = append(rejected, answerLowScore)
 			}
 			for _, ans := range rejected {
@@ -136,7 +137,7 @@ func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 					t.Errorf("verification sent as %s with query %q; want a POST with the secret in the body", req.method, req.rawQuery)
 				}
 				switch provider {
-				case CaptchaTencent:
+				case captcha.Tencent:
 					if req.form.Get("AppSecretKey") != captchaSecret || req.form.Get("aid") != fakeAppID ||
 						req.form.Get("UserIP") != "127.0.0.1" || req.form.Get("Randstr") != fakeRandstr {
 						t.Errorf("tencent form = %v", req.form)
@@ -145,7 +146,7 @@ func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 					if req.form.Get("secret") != captchaSecret || req.form.Get("remoteip") != "127.0.0.1" {
 						t.Errorf("siteverify form = %v", req.form)
 					}
-					if got := req.form.Get("sitekey"); (provider == CaptchaHCaptcha) != (got == fakeSiteKey) {
+					if got := req.form.Get("sitekey"); (provider == captcha.HCaptcha) != (got == fakeSiteKey) {
 						t.Errorf("sitekey = %q (sent to hCaptcha only)", got)
 					}
 				}
@@ -157,10 +158,10 @@ func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
 
 func TestCaptchaWithARejectedSecretFailsClosed(t *testing.T) {
 	t.Parallel()
-	for _, provider := range []string{CaptchaReCAPTCHA, CaptchaHCaptcha} {
+	for _, provider := range []string{captcha.ReCAPTCHA, captcha.HCaptcha} {
 		t.Run(provider, func(t *testing.T) {
 			t.Parallel()
-			e, _, logs := captchaEnv(t, provider, func(cc *CaptchaConfig) { cc.Secret = "not-the-configured-secret" })
+			e, _, logs := captchaEnv(t, provider, func(cc *captcha.Config) { cc.Secret = "not-the-configured-secret" })
 			uid := e.createAccount(testEmail, testPIN)
 			r := e.loginWith(testEmail, testPass, captchaAnswerFields(provider, answerOK))
 			if r.status != 503 || r.code() != 503 {
@@ -185,7 +186,7 @@ func TestCaptchaWithARejectedSecretFailsClosed(t *testing.T) {
 
 func TestCaptchaAfterFailuresDefaultsToTwoBelowTheLockout(t *testing.T) {
 	t.Parallel()
-	e, fake, _ := captchaEnv(t, CaptchaReCAPTCHA, func(cc *CaptchaConfig) { cc.Always = false })
+	e, fake, _ := captchaEnv(t, captcha.ReCAPTCHA, func(cc *captcha.Config) { cc.Always = false })
 	uid := e.createAccount(testEmail, testPIN)
 	for i := 1; i <= 3; i++ {
 		if r := e.loginWith(testEmail, "wrong password", nil); r.code() != 966 {
@@ -199,10 +200,10 @@ func TestCaptchaAfterFailuresDefaultsToTwoBelowTheLockout(t *testing.T) {
 	if e.failures(uid) != 3 {
 		t.Fatalf("a refused captcha changed the count to %d", e.failures(uid))
 	}
-	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(captcha.ReCAPTCHA, answerOK)); r.code() != 966 {
 		t.Fatalf("fourth try with captcha: want 966, got %d %s", r.status, r.raw)
 	}
-	if r := e.loginWith(testEmail, testPass, captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.status != 200 {
+	if r := e.loginWith(testEmail, testPass, captchaAnswerFields(captcha.ReCAPTCHA, answerOK)); r.status != 200 {
 		t.Fatalf("right password with captcha: %d %s", r.status, r.raw)
 	}
 	// The success reset the count: no captcha needed again.
@@ -220,11 +221,11 @@ func TestCaptchaAfterFailuresDefaultsToTwoBelowTheLockout(t *testing.T) {
 
 func TestCaptchaAlwaysAppliesToUnknownAccountsAndInvalidSessionTokens(t *testing.T) {
 	t.Parallel()
-	e, _, _ := captchaEnv(t, CaptchaHCaptcha, nil)
+	e, _, _ := captchaEnv(t, captcha.HCaptcha, nil)
 	if r := e.loginWith("nobody@example.com", testPass, nil); r.code() != 982 {
 		t.Fatalf("unknown account without captcha: want 982, got %s", r.raw)
 	}
-	if r := e.loginWith("nobody@example.com", testPass, captchaAnswerFields(CaptchaHCaptcha, answerOK)); r.code() != 966 {
+	if r := e.loginWith("nobody@example.com", testPass, captchaAnswerFields(captcha.HCaptcha, answerOK)); r.code() != 966 {
 		t.Fatalf("unknown account with captcha: want 966, got %s", r.raw)
 	}
 	if r := e.pinLogin("00000000-0000-4000-8000-000000000000", testPIN); r.code() != 982 {
@@ -236,7 +237,7 @@ func TestCaptchaFieldsAreReadFromQueryAndBodyUnderEverySpelling(t *testing.T) {
 	t.Parallel()
 	t.Run("recaptcha in the query, underscore spelling", func(t *testing.T) {
 		t.Parallel()
-		e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, nil)
+		e, _, _ := captchaEnv(t, captcha.ReCAPTCHA, nil)
 		e.createAccount(testEmail, testPIN)
 		r := e.do("POST", "/identity/v2/auth/login?apikey="+testKey+"&G_Recaptcha_Response="+answerOK,
 			map[string]string{"email": testEmail, "password": testPass})
@@ -246,7 +247,7 @@ func TestCaptchaFieldsAreReadFromQueryAndBodyUnderEverySpelling(t *testing.T) {
 	})
 	t.Run("tencent qq_recaptcha names in the body", func(t *testing.T) {
 		t.Parallel()
-		e, _, _ := captchaEnv(t, CaptchaTencent, nil)
+		e, _, _ := captchaEnv(t, captcha.Tencent, nil)
 		e.createAccount(testEmail, testPIN)
 		r := e.loginWith(testEmail, testPass, map[string]string{"QQ_Recaptcha_Ticket": answerOK, "qq_recaptcha_randstr": fakeRandstr})
 		if r.status != 200 {
@@ -258,7 +259,7 @@ func TestCaptchaFieldsAreReadFromQueryAndBodyUnderEverySpelling(t *testing.T) {
 	})
 	t.Run("hcaptcha widget's g-recaptcha-response copy", func(t *testing.T) {
 		t.Parallel()
-		e, _, _ := captchaEnv(t, CaptchaHCaptcha, nil)
+		e, _, _ := captchaEnv(t, captcha.HCaptcha, nil)
 		e.createAccount(testEmail, testPIN)
 		if r := e.loginWith(testEmail, testPass, map[string]string{"g-recaptcha-response": answerOK}); r.status != 200 {
 			t.Fatalf("login: %d %s", r.status, r.raw)
@@ -268,12 +269,12 @@ func TestCaptchaFieldsAreReadFromQueryAndBodyUnderEverySpelling(t *testing.T) {
 
 func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
 	t.Parallel()
-	e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, func(cc *CaptchaConfig) { cc.Always = false },
+	e, _, _ := captchaEnv(t, captcha.ReCAPTCHA, func(cc *captcha.Config) { cc.Always = false },
 		func(c *Config) { c.Lockout.Type = store.LockCaptcha })
 	login := e.loggedIn(testEmail)
 	uid := login.body["Profile"].(map[string]any)["Uid"].(string)
 	st := login.str("session_token")
-	ok := captchaAnswerFields(CaptchaReCAPTCHA, answerOK)
+	ok := captchaAnswerFields(captcha.ReCAPTCHA, answerOK)
 	// Failures 1-3 need no captcha, 4 and 5 do (after = 3).
 	for i := 1; i <= 5; i++ {
 		r := e.pinLogin(st, "9999")
@@ -303,7 +304,7 @@ func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
 	if r := e.loginWith(testEmail, testPass, nil); r.code() != 1132 {
 		t.Fatalf("right password without captcha: want 1132, got %s", r.raw)
 	}
-	if r := e.loginWith(testEmail, testPass, captchaAnswerFields(CaptchaReCAPTCHA, answerBad)); r.code() != 982 {
+	if r := e.loginWith(testEmail, testPass, captchaAnswerFields(captcha.ReCAPTCHA, answerBad)); r.code() != 982 {
 		t.Fatalf("right password with a bad captcha: want 982, got %s", r.raw)
 	}
 	if r := e.loginWith(testEmail, "wrong password", ok); r.code() != 966 {
@@ -322,12 +323,12 @@ func TestCaptchaLockLetsOnlyASolvedCaptchaThrough(t *testing.T) {
 
 func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
 	t.Parallel()
-	e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, nil, func(c *Config) {
+	e, _, _ := captchaEnv(t, captcha.ReCAPTCHA, nil, func(c *Config) {
 		c.RateLimit = ratelimit.Policy{Requests: 2, Window: time.Hour}
 	})
 	uid := e.createAccount(testEmail, testPIN)
 	for i := 0; i < 5; i++ {
-		if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerBoom)); r.status != 503 {
+		if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(captcha.ReCAPTCHA, answerBoom)); r.status != 503 {
 			t.Fatalf("provider down, try %d: want 503, got %d %s", i+1, r.status, r.raw)
 		}
 	}
@@ -336,11 +337,11 @@ func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
 	}
 	// The rate limit (2 per hour) was not spent either.
 	for i := 0; i < 2; i++ {
-		if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+		if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(captcha.ReCAPTCHA, answerOK)); r.code() != 966 {
 			t.Fatalf("try %d after the outage: want 966, got %d %s", i+1, r.status, r.raw)
 		}
 	}
-	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.status != 429 {
+	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(captcha.ReCAPTCHA, answerOK)); r.status != 429 {
 		t.Fatalf("third counted try: want 429, got %d %s", r.status, r.raw)
 	}
 }
@@ -354,14 +355,14 @@ func TestCaptchaConfigIsValidated(t *testing.T) {
 		want string
 	}{
 		{"captcha lockout without provider", func(c *Config) { c.Lockout.Type = store.LockCaptcha }, "needs a captcha provider"},
-		{"unknown provider", func(c *Config) { c.Captcha = &CaptchaConfig{Provider: "turnstile", Secret: valSecret} }, "unknown provider"},
-		{"no secret", func(c *Config) { c.Captcha = &CaptchaConfig{Provider: CaptchaHCaptcha} }, "secret is required"},
-		{"tencent without app_id", func(c *Config) { c.Captcha = &CaptchaConfig{Provider: CaptchaTencent, Secret: valSecret} }, "app_id"},
+		{"unknown provider", func(c *Config) { c.Captcha = &captcha.Config{Provider: "turnstile", Secret: valSecret} }, "unknown provider"},
+		{"no secret", func(c *Config) { c.Captcha = &captcha.Config{Provider: captcha.HCaptcha} }, "secret is required"},
+		{"tencent without app_id", func(c *Config) { c.Captcha = &captcha.Config{Provider: captcha.Tencent, Secret: valSecret} }, "app_id"},
 		{"relative verify_url", func(c *Config) {
-			c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: valSecret, VerifyURL: "/verify"}
+			c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: valSecret, VerifyURL: "/verify"}
 		}, "verify_url"},
 		{"score above 1", func(c *Config) {
-			c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: valSecret, MinScore: 1.5}
+			c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: valSecret, MinScore: 1.5}
 		}, "min_score"},
 	}
 	for _, tc := range cases {
@@ -381,25 +382,17 @@ func TestCaptchaConfigIsValidated(t *testing.T) {
 			}
 		})
 	}
-	ok, err := (CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: valSecret}).withDefaults(5)
-	if err != nil || ok.After != 3 || ok.Always || ok.MinScore != 0.5 || ok.Timeout != 5*time.Second ||
-		ok.VerifyURL != DefaultCaptchaVerifyURLs[CaptchaReCAPTCHA] {
-		t.Fatalf("defaults = %+v, %v", ok, err)
-	}
-	if two, _ := (CaptchaConfig{Provider: CaptchaHCaptcha, Secret: valSecret}).withDefaults(2); !two.Always {
-		t.Fatal("after below 1 (lockout of 2) must mean always")
-	}
 }
 
 func TestCaptchaAlwaysCoversTheForgotAndResetByTokenCalls(t *testing.T) {
 	t.Parallel()
-	fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+	fake := newFakeProvider(t, captcha.ReCAPTCHA, captchaSecret)
 	e := newResetEnv(t, func(c *Config) {
-		c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, Always: true}
+		c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, Always: true}
 	})
 	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
 	withAnswer := func(body map[string]string, answer string) map[string]string {
-		out := captchaAnswerFields(CaptchaReCAPTCHA, answer)
+		out := captchaAnswerFields(captcha.ReCAPTCHA, answer)
 		for k, v := range body {
 			out[k] = v
 		}

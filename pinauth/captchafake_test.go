@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 )
 
 // The answers a test client sends; each fake provider answers them as the
@@ -65,7 +67,7 @@ func (f *fakeProvider) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests = append(f.requests, fakeRequest{method: r.Method, rawQuery: rawQuery, form: r.PostForm})
 	f.mu.Unlock()
 	token := r.Form.Get("response")
-	if f.provider == CaptchaTencent {
+	if f.provider == captcha.Tencent {
 		token = r.Form.Get("Ticket")
 	}
 	switch token {
@@ -80,11 +82,11 @@ func (f *fakeProvider) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	var body any
 	switch f.provider {
-	case CaptchaReCAPTCHA:
+	case captcha.ReCAPTCHA:
 		body = f.recaptcha(r.Form, token)
-	case CaptchaHCaptcha:
+	case captcha.HCaptcha:
 		body = f.hcaptcha(r.Form, token)
-	case CaptchaTencent:
+	case captcha.Tencent:
 		body = f.tencent(r.Form, token)
 	}
 	_ = json.NewEncoder(w).Encode(body)
@@ -148,9 +150,9 @@ func (f *fakeProvider) tencent(form url.Values, token string) map[string]any {
 // as a browser widget would post them.
 func captchaAnswerFields(provider, answer string) map[string]string {
 	switch provider {
-	case CaptchaReCAPTCHA:
+	case captcha.ReCAPTCHA:
 		return map[string]string{"g-recaptcha-response": answer}
-	case CaptchaHCaptcha:
+	case captcha.HCaptcha:
 		return map[string]string{"h-captcha-response": answer}
 	}
 	return map[string]string{"qq_captcha_ticket": answer, "qq_captcha_randstr": fakeRandstr}

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -81,7 +82,7 @@ type Config struct {
 	// Captcha, when set, requires solved captchas on credential checks
 	// as it says. Required when Lockout.Type is store.LockCaptcha.
 	// Default: none.
-	Captcha *CaptchaConfig
+	Captcha *captcha.Config
 
 	// Public lists paths served without a token: exact paths, or prefixes
 	// ending in "/" or "*". Only a path's canonical spelling is public
@@ -316,9 +317,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	c.RateLimit = c.RateLimit.WithDefaults()
 	if c.Captcha != nil {
-		cc, err := c.Captcha.withDefaults(c.Lockout.Attempts)
+		cc, err := c.Captcha.WithDefaults(c.Lockout.Attempts)
 		if err != nil {
-			return c, err
+			return c, fmt.Errorf("pinauth: captcha: %w", err)
 		}
 		c.Captcha = &cc
 	} else if c.Lockout.Type == store.LockCaptcha {

@@ -13,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -42,9 +43,9 @@ type Gateway struct {
 	routes      []route
 	page        *loginPage // nil without login_page
 	limiter     *ratelimit.Limiter
-	captcha     *captchaVerifier // nil when no captcha is configured
-	webhooks    *dispatcher      // nil without webhooks
-	reset       *resetKit        // forgot-PIN templates and send queue
+	captcha     *captcha.Verifier // nil when no captcha is configured
+	webhooks    *dispatcher       // nil without webhooks
+	reset       *resetKit         // forgot-PIN templates and send queue
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -143,7 +144,10 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
-	g.limiter, g.captcha = cfg.RateLimiter, newCaptchaVerifier(cfg.Captcha)
+	g.limiter = cfg.RateLimiter
+	if cfg.Captcha != nil {
+		g.captcha = captcha.NewVerifier(*cfg.Captcha)
+	}
 	if g.limiter == nil {
 		g.limiter = ratelimit.New(0)
 	}

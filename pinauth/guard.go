@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
@@ -57,7 +58,7 @@ func (g *Gateway) unlimitClient(c *call) {
 // a provider that cannot answer fails closed with 503, and then the check
 // is counted nowhere (neither the lockout nor the rate limit).
 func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef) (store.LockType, error) {
-	v := g.captcha
+	v, cc := g.captcha, g.cfg.Captcha
 	if v == nil {
 		return store.LockNone, nil
 	}
@@ -67,7 +68,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 		return store.LockCaptcha, nil
 	}
 	uid := loggedUID(ref)
-	captchaLocked, required := false, v.cfg.Always
+	captchaLocked, required := false, cc.Always
 	if ref.UID != "" {
 		att, _, err := g.store.Attempts(ctx, ref)
 		if err != nil {
@@ -79,25 +80,25 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 		case att.Locked(c.now):
 			// Another lock type answers with its own error; a captcha
 			// would not open it.
-		case failuresInWindow(att, g.cfg.Lockout.Window, c.now) >= v.cfg.After:
+		case failuresInWindow(att, g.cfg.Lockout.Window, c.now) >= cc.After:
 			required = true
 		}
 	}
 	if !required {
 		return store.LockNone, nil
 	}
-	ans := captchaAnswerFrom(v.cfg.Provider, c.field)
-	if ans.response == "" {
-		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaMissing)
+	ans := captcha.AnswerFrom(cc.Provider, c.field)
+	if ans.Response == "" {
+		g.obs.CaptchaVerified(cc.Provider, CaptchaMissing)
 		g.logFailure(c, "captcha_missing", uid)
 		if captchaLocked {
 			return store.LockNone, lrerr.New(lrerr.CodeLockedCaptcha)
 		}
 		return store.LockNone, lrerr.New(lrerr.CodeCaptchaInvalid)
 	}
-	ok, err := v.verify(ctx, ans, c.clientIP)
+	ok, err := v.Verify(ctx, ans, c.clientIP)
 	if err != nil {
-		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaError)
+		g.obs.CaptchaVerified(cc.Provider, CaptchaError)
 		g.unlimitClient(c)
 		// writeError logs the cause (secret-free by construction) with a
 		// request id at Warn.
@@ -109,11 +110,11 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 		}
 	}
 	if !ok {
-		g.obs.CaptchaVerified(v.cfg.Provider, CaptchaInvalid)
+		g.obs.CaptchaVerified(cc.Provider, CaptchaInvalid)
 		g.logFailure(c, "captcha_invalid", uid)
 		return store.LockNone, lrerr.New(lrerr.CodeCaptchaInvalid)
 	}
-	g.obs.CaptchaVerified(v.cfg.Provider, CaptchaValid)
+	g.obs.CaptchaVerified(cc.Provider, CaptchaValid)
 	c.guard.captchaSolved = true
 	return store.LockCaptcha, nil
 }

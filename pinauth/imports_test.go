@@ -136,6 +136,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/loginpage":               layerSubsystem,
 		"/tokens":                  layerSubsystem,
 		"/ratelimit":               layerSubsystem,
+		"/captcha":                 layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {
 			t.Errorf("layerOf(pinauth%s) = %s, want %s", rel, got, want)

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -137,13 +138,13 @@ func TestIsActiveTrueDoesNotLiftASuspension(t *testing.T) {
 
 func TestEveryLockTypeCanBeLiftedWithIsLoginLockedFalse(t *testing.T) {
 	t.Parallel()
-	fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+	fake := newFakeProvider(t, captcha.ReCAPTCHA, captchaSecret)
 	for _, typ := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
 		t.Run(string(typ), func(t *testing.T) {
 			t.Parallel()
 			e := newTestEnv(t, func(c *Config) {
 				c.Lockout.Type = typ
-				c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
+				c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
 			})
 			login := e.loggedIn(testEmail)
 			uid := login.body["Profile"].(map[string]any)["Uid"].(string)
@@ -170,14 +171,14 @@ var lockErrorCodes = map[store.LockType]int{store.LockSuspend: 1198, store.LockC
 
 func TestConcurrentWrongPINsGetExactlyTheAllowedAttempts(t *testing.T) {
 	t.Parallel()
-	fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+	fake := newFakeProvider(t, captcha.ReCAPTCHA, captchaSecret)
 	for _, typ := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
 		t.Run(string(typ), func(t *testing.T) {
 			t.Parallel()
 			core, logs := observer.New(zapcore.InfoLevel)
 			e := newTestEnv(t, func(c *Config) {
 				c.Lockout.Type = typ
-				c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
+				c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
 				c.HashQueueTimeout = time.Minute // a queue 503 is not what this test is about
 				c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret-0123456789"}}
 				c.Logger = zap.New(core)

@@ -3,6 +3,8 @@ package pinauth
 import (
 	"net/http"
 	"net/url"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 )
 
 // captchaWidget is what the page needs to render a captcha provider's
@@ -33,12 +35,12 @@ func (p *loginPage) captchaFor(required bool) *captchaWidget {
 		return nil
 	}
 	switch cc.Provider {
-	case CaptchaReCAPTCHA:
+	case captcha.ReCAPTCHA:
 		return &captchaWidget{
 			Script: "https://www.google.com/recaptcha/api.js", Class: "g-recaptcha", SiteKey: cc.SiteKey,
 			Sources: []string{"https://www.google.com/recaptcha/", "https://www.gstatic.com/recaptcha/"},
 		}
-	case CaptchaHCaptcha:
+	case captcha.HCaptcha:
 		return &captchaWidget{
 			Script: "https://js.hcaptcha.com/1/api.js", Class: "h-captcha", SiteKey: cc.SiteKey,
 			Sources: []string{"https://hcaptcha.com", "https://*.hcaptcha.com"},

@@ -3,11 +3,13 @@ package pinauth
 import (
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 )
 
 func TestLoginPageRendersTheCaptchaWidgetAndPassesItsAnswer(t *testing.T) {
 	t.Parallel()
-	e, fake, _ := captchaEnv(t, CaptchaReCAPTCHA, func(cc *CaptchaConfig) { cc.SiteKey = fakeSiteKey }, withLoginPage())
+	e, fake, _ := captchaEnv(t, captcha.ReCAPTCHA, func(cc *captcha.Config) { cc.SiteKey = fakeSiteKey }, withLoginPage())
 	e.createAccount(testEmail, testPIN)
 	b := newBrowser(t, e)
 	form := b.get("/login")
@@ -34,7 +36,7 @@ func TestLoginPageRendersTheCaptchaWidgetAndPassesItsAnswer(t *testing.T) {
 
 func TestLoginPageShowsTheCaptchaOnlyOnceTheCoreAsksForIt(t *testing.T) {
 	t.Parallel()
-	e, _, _ := captchaEnv(t, CaptchaHCaptcha, func(cc *CaptchaConfig) { cc.SiteKey = fakeSiteKey; cc.Always = false }, withLoginPage())
+	e, _, _ := captchaEnv(t, captcha.HCaptcha, func(cc *captcha.Config) { cc.SiteKey = fakeSiteKey; cc.Always = false }, withLoginPage())
 	e.createAccount(testEmail, testPIN)
 	b := newBrowser(t, e)
 	if form := b.get("/login"); strings.Contains(form.body, "h-captcha") {
@@ -51,7 +53,7 @@ func TestLoginPageShowsTheCaptchaOnlyOnceTheCoreAsksForIt(t *testing.T) {
 
 func TestLoginPagePINPadShowsTheCaptchaWhenTheNextTryNeedsIt(t *testing.T) {
 	t.Parallel()
-	e, fake, _ := captchaEnv(t, CaptchaHCaptcha, func(cc *CaptchaConfig) { cc.SiteKey = fakeSiteKey; cc.Always = false }, withLoginPage())
+	e, fake, _ := captchaEnv(t, captcha.HCaptcha, func(cc *captcha.Config) { cc.SiteKey = fakeSiteKey; cc.Always = false }, withLoginPage())
 	e.createAccount(testEmail, testPIN)
 	b := newBrowser(t, e)
 	if r := b.passwordLogin("", testEmail, testPass); r.status != 303 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -286,13 +287,13 @@ func TestForgotPasswordByUserNameMailsThePrimaryAddress(t *testing.T) {
 
 func TestCaptchaAlwaysCoversTheForgotAndResetPasswordCalls(t *testing.T) {
 	t.Parallel()
-	fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+	fake := newFakeProvider(t, captcha.ReCAPTCHA, captchaSecret)
 	e := newResetEnv(t, func(c *Config) {
-		c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, Always: true}
+		c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, Always: true}
 	})
 	e.createAccount(testEmail, testPIN)
 	withAnswer := func(body map[string]string, answer string) map[string]string {
-		out := captchaAnswerFields(CaptchaReCAPTCHA, answer)
+		out := captchaAnswerFields(captcha.ReCAPTCHA, answer)
 		for k, v := range body {
 			out[k] = v
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -38,10 +39,10 @@ func TestTheLockoutLooksTheSameForUnknownIdentifiers(t *testing.T) {
 	for _, typ := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
 		t.Run(string(typ), func(t *testing.T) {
 			t.Parallel()
-			fake := newFakeProvider(t, CaptchaReCAPTCHA, captchaSecret)
+			fake := newFakeProvider(t, captcha.ReCAPTCHA, captchaSecret)
 			e := newTestEnv(t, func(c *Config) {
 				c.Lockout.Type = typ
-				c.Captcha = &CaptchaConfig{Provider: CaptchaReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
+				c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
 			})
 			e.createAccount(testEmail, testPIN)
 			sequence := func(email string) []string {
@@ -69,7 +70,7 @@ func TestTheLockoutLooksTheSameForUnknownIdentifiers(t *testing.T) {
 // failures as an account does (982 without one).
 func TestACaptchaIsRequiredAfterTheSameFailuresForUnknownIdentifiers(t *testing.T) {
 	t.Parallel()
-	e, _, _ := captchaEnv(t, CaptchaReCAPTCHA, func(cc *CaptchaConfig) { cc.Always, cc.After = false, 2 })
+	e, _, _ := captchaEnv(t, captcha.ReCAPTCHA, func(cc *captcha.Config) { cc.Always, cc.After = false, 2 })
 	e.createAccount(testEmail, testPIN)
 	for _, email := range []string{testEmail, "nobody@example.com"} {
 		var codes []int
@@ -79,7 +80,7 @@ func TestACaptchaIsRequiredAfterTheSameFailuresForUnknownIdentifiers(t *testing.
 		if want := []int{966, 966, 982, 982}; fmt.Sprint(codes) != fmt.Sprint(want) {
 			t.Errorf("%s: %v, want %v", email, codes, want)
 		}
-		if r := e.loginWith(email, "wrong password", captchaAnswerFields(CaptchaReCAPTCHA, answerOK)); r.code() != 966 {
+		if r := e.loginWith(email, "wrong password", captchaAnswerFields(captcha.ReCAPTCHA, answerOK)); r.code() != 966 {
 			t.Errorf("%s with a solved captcha: %d %s, want 966", email, r.status, r.raw)
 		}
 	}

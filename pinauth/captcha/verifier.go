@@ -1,4 +1,4 @@
-package pinauth
+package captcha
 
 import (
 	"bytes"
@@ -14,9 +14,10 @@ import (
 	"strings"
 )
 
-// captchaVerifier asks the configured provider whether an answer is valid.
-type captchaVerifier struct {
-	cfg    CaptchaConfig
+// Verifier asks the configured provider whether an answer is valid. It is
+// safe for concurrent use.
+type Verifier struct {
+	cfg    Config
 	client *http.Client
 }
 
@@ -27,11 +28,10 @@ const maxCaptchaResponse = 64 << 10
 // provider rates answers from 0 (benign) to 100 (malicious).
 const tencentMaxEvilLevel = 50
 
-func newCaptchaVerifier(cfg *CaptchaConfig) *captchaVerifier {
-	if cfg == nil {
-		return nil
-	}
-	return &captchaVerifier{cfg: *cfg, client: &http.Client{
+// NewVerifier returns a verifier for cfg, which has its defaults
+// (Config.WithDefaults).
+func NewVerifier(cfg Config) *Verifier {
+	return &Verifier{cfg: cfg, client: &http.Client{
 		Timeout: cfg.Timeout,
 		// A redirect could carry the secret to another host: never
 		// follow one (the 3xx then fails the verification closed).
@@ -39,12 +39,12 @@ func newCaptchaVerifier(cfg *CaptchaConfig) *captchaVerifier {
 	}}
 }
 
-// verify reports whether the provider accepts ans for a client at
+// Verify reports whether the provider accepts ans for a client at
 // clientIP. err is set only when the provider gave no usable verdict
 // (unreachable, timeout, a non-200 status, an unreadable answer, or a
 // rejected secret, which is the operator's fault, not the client's); its
 // text never contains the secret.
-func (v *captchaVerifier) verify(ctx context.Context, ans captchaAnswer, clientIP string) (bool, error) {
+func (v *Verifier) Verify(ctx context.Context, ans Answer, clientIP string) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
 	defer cancel()
 	form := v.form(ans, clientIP).Encode()
@@ -69,7 +69,7 @@ func (v *captchaVerifier) verify(ctx context.Context, ans captchaAnswer, clientI
 		return false, v.fault(errors.New("answer too large"))
 	}
 	switch v.cfg.Provider {
-	case CaptchaTencent:
+	case Tencent:
 		return v.tencentVerdict(body)
 	default:
 		return v.siteverifyVerdict(body)
@@ -80,22 +80,22 @@ func (v *captchaVerifier) verify(ctx context.Context, ans captchaAnswer, clientI
 // take secret, response and the optional remoteip (hCaptcha also
 // sitekey); Tencent takes aid, AppSecretKey, Ticket, Randstr and UserIP.
 // The secret travels in the POST body, never in a URL.
-func (v *captchaVerifier) form(ans captchaAnswer, clientIP string) url.Values {
+func (v *Verifier) form(ans Answer, clientIP string) url.Values {
 	f := url.Values{}
-	if v.cfg.Provider == CaptchaTencent {
+	if v.cfg.Provider == Tencent {
 		f.Set("aid", v.cfg.AppID)
 		f.Set("AppSecretKey", v.cfg.Secret)
-		f.Set("Ticket", ans.response)
-		f.Set("Randstr", ans.randstr)
+		f.Set("Ticket", ans.Response)
+		f.Set("Randstr", ans.Randstr)
 		f.Set("UserIP", clientIP)
 		return f
 	}
 	f.Set("secret", v.cfg.Secret)
-	f.Set("response", ans.response)
+	f.Set("response", ans.Response)
 	if clientIP != "" {
 		f.Set("remoteip", clientIP)
 	}
-	if v.cfg.Provider == CaptchaHCaptcha && v.cfg.SiteKey != "" {
+	if v.cfg.Provider == HCaptcha && v.cfg.SiteKey != "" {
 		f.Set("sitekey", v.cfg.SiteKey)
 	}
 	return f
@@ -114,7 +114,7 @@ type siteverifyAnswer struct {
 // site key: a configuration fault, reported as the provider failing.
 var secretErrorCodes = []string{"missing-input-secret", "invalid-input-secret", "sitekey-secret-mismatch"}
 
-func (v *captchaVerifier) siteverifyVerdict(body []byte) (bool, error) {
+func (v *Verifier) siteverifyVerdict(body []byte) (bool, error) {
 	var a siteverifyAnswer
 	if err := json.Unmarshal(body, &a); err != nil {
 		return false, v.fault(errors.New("answer is not the expected JSON"))
@@ -130,7 +130,7 @@ func (v *captchaVerifier) siteverifyVerdict(body []byte) (bool, error) {
 	// Scores and actions are reCAPTCHA v3's. hCaptcha Enterprise scores
 	// run the other way (higher is riskier) and are left to its own
 	// thresholds, which already decide success.
-	if v.cfg.Provider == CaptchaReCAPTCHA {
+	if v.cfg.Provider == ReCAPTCHA {
 		if a.Score != nil && *a.Score < v.cfg.MinScore {
 			return false, nil
 		}
@@ -150,7 +150,7 @@ type tencentAnswer struct {
 	ErrMsg    string   `json:"err_msg"`
 }
 
-func (v *captchaVerifier) tencentVerdict(body []byte) (bool, error) {
+func (v *Verifier) tencentVerdict(body []byte) (bool, error) {
 	var a tencentAnswer
 	if err := json.Unmarshal(body, &a); err != nil {
 		return false, v.fault(errors.New("answer is not the expected JSON"))
@@ -160,7 +160,7 @@ func (v *captchaVerifier) tencentVerdict(body []byte) (bool, error) {
 
 // fault wraps a failure to get a verdict. Transport errors lose their URL
 // (a url.Error repeats it) so nothing but the cause reaches the logs.
-func (v *captchaVerifier) fault(err error) error {
+func (v *Verifier) fault(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
