@@ -20,13 +20,13 @@ import (
 // under an unchanged sequence.
 type caches struct {
 	// tokens maps a raw access token to its verified claims, until exp.
-	tokens *ristretto.Cache[string, *verifiedToken]
+	tokens *liveCache[*verifiedToken]
 	// profiles maps profileKey(tenant, uid) to the account and its
 	// precomputed identity headers.
-	profiles *ristretto.Cache[string, *profileEntry]
+	profiles *liveCache[*profileEntry]
 	// sessions maps the id of a session found valid to the account it
 	// belongs to, with the generation it was cached in.
-	sessions *ristretto.Cache[string, *sessionEntry]
+	sessions *liveCache[*sessionEntry]
 	// ttl bounds how long an entry may be served when an invalidation from
 	// another process is missed.
 	ttl time.Duration
@@ -161,19 +161,19 @@ func newCaches(budget int64, ttl time.Duration) (*caches, error) {
 	// the expected item count (items of a few hundred bytes). Every cost
 	// passed to Set already includes ristretto's bookkeeping
 	// (cacheItemOverhead), so its own estimate is switched off.
-	if c.tokens, err = ristretto.NewCache(&ristretto.Config[string, *verifiedToken]{
+	if c.tokens, err = newLiveCache(&ristretto.Config[string, *verifiedToken]{
 		NumCounters: max(budget*45/100/40, 1000), MaxCost: budget * 45 / 100, BufferItems: 64,
 		IgnoreInternalCost: true,
 	}); err != nil {
 		return nil, err
 	}
-	if c.profiles, err = ristretto.NewCache(&ristretto.Config[string, *profileEntry]{
+	if c.profiles, err = newLiveCache(&ristretto.Config[string, *profileEntry]{
 		NumCounters: max(budget*45/100/100, 1000), MaxCost: budget * 45 / 100, BufferItems: 64,
 		IgnoreInternalCost: true,
 	}); err != nil {
 		return nil, err
 	}
-	if c.sessions, err = ristretto.NewCache(&ristretto.Config[string, *sessionEntry]{
+	if c.sessions, err = newLiveCache(&ristretto.Config[string, *sessionEntry]{
 		NumCounters: max(budget/10/10, 1000), MaxCost: budget / 10, BufferItems: 64,
 		IgnoreInternalCost: true,
 	}); err != nil {
