@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 )
 
 // Email is the SMTP server that sends PIN reset emails (reset links and
@@ -86,7 +87,7 @@ type SendLimit struct {
 }
 
 // emailSecurity are the Email.Security values.
-var emailSecurity = []string{pinauth.SMTPStartTLS, pinauth.SMTPTLS, pinauth.SMTPPlain}
+var emailSecurity = []string{notify.SMTPStartTLS, notify.SMTPTLS, notify.SMTPPlain}
 
 // validate checks what needs no placeholder expanded. Errors never
 // contain the password.
@@ -145,11 +146,11 @@ func (l *SendLimit) validate() error {
 	return nil
 }
 
-func (l *SendLimit) core() pinauth.SendLimit {
+func (l *SendLimit) core() notify.SendLimit {
 	if l == nil {
-		return pinauth.SendLimit{}
+		return notify.SendLimit{}
 	}
-	return pinauth.SendLimit{PerIdentifier: l.PerIdentifier, PerIP: l.PerIP, Window: time.Duration(l.Window)}
+	return notify.SendLimit{PerIdentifier: l.PerIdentifier, PerIP: l.PerIP, Window: time.Duration(l.Window)}
 }
 
 // validateReset checks the PIN reset settings of h.
@@ -174,7 +175,7 @@ func (h *Handler) validateReset() error {
 func (h *Handler) resetConfig(x *expander, cfg *pinauth.Config) {
 	cfg.ResetTokenTTL, cfg.OTPTTL = time.Duration(h.ResetTokenTTL), time.Duration(h.OTPTTL)
 	if e := h.Email; e != nil {
-		cfg.Email = &pinauth.EmailConfig{
+		cfg.Email = &notify.EmailConfig{
 			Addr:     x.expand("email server", e.Server),
 			From:     x.expand("email from", e.From),
 			Username: x.expand("email username", e.Username),
@@ -186,7 +187,7 @@ func (h *Handler) resetConfig(x *expander, cfg *pinauth.Config) {
 		cfg.MessageTemplates = x.expand("email templates", e.Templates)
 	}
 	if s := h.SMS; s != nil {
-		cfg.SMS = &pinauth.SMSConfig{
+		cfg.SMS = &notify.SMSConfig{
 			URL:      x.expand("sms url", s.URL),
 			Username: x.expand("sms auth", s.Username),
 			Password: x.expand("sms auth", s.Token),
@@ -220,7 +221,7 @@ func (p *parser) parseEmail(h *Handler) error {
 			err = sub.single(name, &e.Username)
 		case "password":
 			err = sub.single(name, &e.Password)
-		case pinauth.SMTPStartTLS, pinauth.SMTPTLS, pinauth.SMTPPlain:
+		case notify.SMTPStartTLS, notify.SMTPTLS, notify.SMTPPlain:
 			sub.seen["security"] = true
 			_, err = sub.args(name, 0, 0)
 			e.Security = name

@@ -9,7 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 )
 
 func TestUnmarshalCaddyfileParsesEmailSMSAndResetSettings(t *testing.T) {
@@ -158,12 +158,12 @@ func TestCoreConfigExpandsTheResetSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantEmail := pinauth.EmailConfig{Addr: "127.0.0.1:2525", From: "a@example.com", Username: "u", Password: "smtp-password-from-env",
-		Security: "plain", Timeout: time.Second, Limit: pinauth.SendLimit{PerIdentifier: 1, PerIP: 2, Window: time.Minute}}
+	wantEmail := notify.EmailConfig{Addr: "127.0.0.1:2525", From: "a@example.com", Username: "u", Password: "smtp-password-from-env",
+		Security: "plain", Timeout: time.Second, Limit: notify.SendLimit{PerIdentifier: 1, PerIP: 2, Window: time.Minute}}
 	if cfg.Email == nil || !reflect.DeepEqual(*cfg.Email, wantEmail) {
 		t.Errorf("Email = %+v", cfg.Email)
 	}
-	wantSMS := pinauth.SMSConfig{URL: "http://127.0.0.1:9000/sms", Username: "AC1", Password: "sms-token-from-env", From: "+1555"}
+	wantSMS := notify.SMSConfig{URL: "http://127.0.0.1:9000/sms", Username: "AC1", Password: "sms-token-from-env", From: "+1555"}
 	if cfg.SMS == nil || !reflect.DeepEqual(*cfg.SMS, wantSMS) {
 		t.Errorf("SMS = %+v", cfg.SMS)
 	}

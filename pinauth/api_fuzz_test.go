@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
@@ -34,8 +35,8 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	env := newTestEnv(f, withQuestions, func(c *Config) {
 		c.Lockout = LockoutPolicy{Attempts: 1 << 30, Window: time.Minute, Duration: time.Minute}
 		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
-		c.Email = &EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: SMTPPlain}
-		c.SMS = &SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
+		c.Email = &notify.EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: notify.SMTPPlain}
+		c.SMS = &notify.SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
 		c.Tenants[0].AllowedOrigins = []string{appOrigin}
 	})
 	login := env.loggedIn(testEmail)

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -134,14 +135,14 @@ type Config struct {
 
 	// Email sends the PIN reset emails (reset links and email OTPs); nil
 	// disables the forgot-PIN calls by email and username.
-	Email *EmailConfig
+	Email *notify.EmailConfig
 	// SMS sends the PIN reset OTPs by SMS; nil disables forgot-PIN by
 	// phone.
-	SMS *SMSConfig
+	SMS *notify.SMSConfig
 	// MessageTemplates is a directory whose files replace the built-in
 	// templates of PIN reset messages of the same name and add template
 	// sets that emailtemplate and smstemplate may select (see
-	// messagetemplates.go). Default: the built-in templates only.
+	// package notify). Default: the built-in templates only.
 	MessageTemplates string
 	// ResetTokenTTL is the lifetime of an emailed PIN or password reset
 	// token.

@@ -17,6 +17,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -45,7 +46,8 @@ type Gateway struct {
 	limiter     *ratelimit.Limiter
 	captcha     *captcha.Verifier // nil when no captcha is configured
 	webhooks    *dispatcher       // nil without webhooks
-	reset       *resetKit         // forgot-PIN templates and send queue
+	notifier    *notify.Notifier  // reset messages: templates and senders
+	sends       *notify.Queue     // the reset messages' background deliveries
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -168,9 +170,10 @@ func (g *Gateway) startParts() (err error) {
 	if g.page, err = newLoginPage(g); err != nil {
 		return err
 	}
-	if g.reset, err = newResetKit(&g.cfg, g.log); err != nil {
+	if g.notifier, err = notify.New(g.notifyOptions()); err != nil {
 		return err
 	}
+	g.sends = notify.NewQueue(g.log, notify.DefaultWorkers)
 	g.webhooks, err = startDispatcher(g)
 	return err
 }
@@ -207,8 +210,8 @@ func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		g.unsubscribe()
 		g.webhooks.stop()
-		if g.reset != nil {
-			g.reset.close()
+		if g.sends != nil {
+			g.sends.Close()
 		}
 		if g.stop != nil {
 			g.stop()

@@ -137,6 +137,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/tokens":                  layerSubsystem,
 		"/ratelimit":               layerSubsystem,
 		"/captcha":                 layerSubsystem,
+		"/notify":                  layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {
 			t.Errorf("layerOf(pinauth%s) = %s, want %s", rel, got, want)

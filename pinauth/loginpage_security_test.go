@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 )
 
 func TestLoginPageCookieAttributes(t *testing.T) {
@@ -205,7 +206,7 @@ func TestLoginReturnTargetsAndResetLinksAgreeOnAllowedOrigins(t *testing.T) {
 		"http://localhost/x":                false,
 		"https://app.example.com.evil.com/": false,
 	} {
-		_, err := resetLinkBase(allowed, target)
+		_, err := notify.LinkBase(allowed, target)
 		if reset := err == nil; reset != want {
 			t.Errorf("reset link %q allowed: %v, want %v", target, reset, want)
 		}

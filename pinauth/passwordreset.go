@@ -9,6 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -56,20 +57,20 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 	if g.cfg.Email == nil {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
 	}
-	fr := forgotRequest{what: "password reset", channel: channelEmail, linkType: resetLinkTypePassword,
+	fr := forgotRequest{what: "password reset", channel: channelEmail, linkType: notify.LinkTypePassword,
 		tokenKind: store.TokenPasswordReset, limit: g.cfg.Email.Limit, limitErr: lrerr.CodeEmailLimit,
 		ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
-	builtin := setPasswordResetLink
+	builtin := notify.SetPasswordResetLink
 	if c.tenant.PasswordResetEmail == PINResetByOTP {
-		fr.otp, fr.otpScope, fr.ttl, builtin = true, passwordOTPScope, g.cfg.OTPTTL, setPasswordResetOTP
+		fr.otp, fr.otpScope, fr.ttl, builtin = true, passwordOTPScope, g.cfg.OTPTTL, notify.SetPasswordResetOTP
 	}
-	fr.set = g.reset.templates[c.tenant.Name].pick(c.tenant, c.q.Get("emailtemplate"), builtin, messageTemplates.email)
+	fr.set = g.notifier.EmailSet(c.tenant.Name, c.q.Get("emailtemplate"), builtin)
 	raw := c.q.Get("resetpasswordurl")
 	if raw == "" && !fr.otp {
 		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLMissing)
 	}
 	if raw != "" {
-		base, err := resetLinkBase(c.tenant.AllowedOrigins, raw)
+		base, err := notify.LinkBase(c.tenant.AllowedOrigins, raw)
 		if err != nil {
 			return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLInvalid)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -197,7 +198,7 @@ func TestForgotPasswordDoesNotTellWhetherTheAccountExists(t *testing.T) {
 func TestPasswordResetRefusals(t *testing.T) {
 	t.Parallel()
 	e := newResetEnv(t, func(c *Config) {
-		c.Email.Limit = SendLimit{PerIdentifier: 2, PerIP: 100, Window: time.Hour}
+		c.Email.Limit = notify.SendLimit{PerIdentifier: 2, PerIP: 100, Window: time.Hour}
 	})
 	e.createAccount(testEmail, testPIN)
 	for _, c := range []struct {

@@ -13,36 +13,16 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// resetKit is what the forgot-PIN calls need besides the core: every
-// tenant's message templates, the senders and the background queue.
-type resetKit struct {
-	templates map[string]messageTemplates // by tenant name
-	mail      *mailer                     // nil without email
-	sms       *smsClient                  // nil without sms
-	queue     *sendQueue
-}
-
-func newResetKit(cfg *Config, log *zap.Logger) (*resetKit, error) {
-	tpl, err := loadMessageTemplates(cfg)
-	if err != nil {
-		return nil, err
-	}
-	k := &resetKit{templates: tpl}
-	if cfg.Email != nil {
-		k.mail = newMailer(*cfg.Email)
-	}
-	if cfg.SMS != nil {
-		k.sms = newSMSClient(*cfg.SMS)
-	}
-	k.queue = newSendQueue(log)
-	return k, nil
-}
-
-func (k *resetKit) close() { k.queue.close() }
+// The channels a PIN reset message goes by.
+const (
+	channelEmail = "email"
+	channelSMS   = "sms"
+)
 
 // forgotBody is the body of the forgot-PIN calls.
 type forgotBody struct {
@@ -77,13 +57,13 @@ type forgotRequest struct {
 	what     string
 	channel  string
 	otp      bool
-	set      *messageSet
+	set      *notify.Set
 	linkBase *url.URL // link emails only
 	// linkType is the link's vtype; tokenKind the kind its token is
 	// stored as (link emails only).
 	linkType  string
 	tokenKind store.TokenKind
-	limit     SendLimit
+	limit     notify.SendLimit
 	limitErr  lrerr.Code
 	ttl       time.Duration
 	timeout   time.Duration
@@ -146,7 +126,7 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 		g.logFailure(c, "send_limited_ip", "")
 		return nil, lrerr.New(fr.limitErr)
 	}
-	if !g.reset.queue.reserve() {
+	if !g.sends.Reserve() {
 		e := lrerr.Unavailable(errors.New(fr.what + " send queue full"))
 		e.RetryAfter = 30 * time.Second
 		return nil, e
@@ -161,7 +141,7 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 		return nil
 	})
 	if err != nil {
-		g.reset.queue.release()
+		g.sends.Release()
 		e := lrerr.As(err)
 		if e.Code == fr.limitErr {
 			g.logFailure(c, "send_limited_identifier", "")
@@ -170,7 +150,7 @@ func (g *Gateway) queueReset(c *call, kind store.IdentifierKind, ident string, f
 	}
 	tenant, now := c.tenant, c.now
 	fr.sendID = secret.Hex(16)
-	g.reset.queue.push(job{timeout: fr.timeout, run: func(ctx context.Context) {
+	g.sends.Push(notify.Job{Timeout: fr.timeout, Run: func(ctx context.Context) {
 		g.sendReset(ctx, tenant, kind, ident, fr, now)
 	}})
 	if fr.channel == channelSMS {
@@ -198,7 +178,6 @@ func smsPosted(sendID string) smsPostedBody {
 // forgotRequest validates what the call asks to be sent. None of its
 // answers depends on the account.
 func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotRequest, error) {
-	tpl := g.reset.templates[c.tenant.Name]
 	if kind == store.IdentPhone {
 		if g.cfg.SMS == nil {
 			return forgotRequest{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
@@ -208,19 +187,19 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		_ = c.q.Bool("isvoiceotp")
 		fr := forgotRequest{what: "pin reset", channel: channelSMS, otp: true, limit: g.cfg.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
 			ttl: g.cfg.OTPTTL, timeout: g.cfg.SMS.Timeout}
-		fr.set = tpl.pick(c.tenant, c.q.Get("smstemplate"), setResetOTP, messageTemplates.smsSet)
+		fr.set = g.notifier.SMSSet(c.tenant.Name, c.q.Get("smstemplate"), notify.SetPINResetOTP)
 		return fr, nil
 	}
 	if g.cfg.Email == nil {
 		return forgotRequest{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by email is not configured for this site.")
 	}
 	fr := forgotRequest{what: "pin reset", channel: channelEmail, otp: c.tenant.PINResetEmail == PINResetByOTP,
-		linkType: resetLinkTypeValue, tokenKind: store.TokenPINReset, limit: g.cfg.Email.Limit, limitErr: lrerr.CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
-	builtin := setResetLink
+		linkType: notify.LinkTypePIN, tokenKind: store.TokenPINReset, limit: g.cfg.Email.Limit, limitErr: lrerr.CodeEmailLimit, ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
+	builtin := notify.SetPINResetLink
 	if fr.otp {
-		fr.ttl, builtin = g.cfg.OTPTTL, setResetOTP
+		fr.ttl, builtin = g.cfg.OTPTTL, notify.SetPINResetOTP
 	}
-	fr.set = tpl.pick(c.tenant, c.q.Get("emailtemplate"), builtin, messageTemplates.email)
+	fr.set = g.notifier.EmailSet(c.tenant.Name, c.q.Get("emailtemplate"), builtin)
 	raw := c.q.Get("resetpinurl")
 	if raw == "" && !fr.otp {
 		raw = c.tenant.ResetPINURL
@@ -229,7 +208,7 @@ func (g *Gateway) forgotRequest(c *call, kind store.IdentifierKind) (forgotReque
 		}
 	}
 	if raw != "" {
-		base, err := resetLinkBase(c.tenant.AllowedOrigins, raw)
+		base, err := notify.LinkBase(c.tenant.AllowedOrigins, raw)
 		if err != nil {
 			return fr, lrerr.New(lrerr.CodeResetPINURLInvalid)
 		}
@@ -280,26 +259,20 @@ func (g *Gateway) sendReset(ctx context.Context, t *Tenant, kind store.Identifie
 		log.Error(fr.what+" message not sent", zap.Error(err))
 		return
 	}
-	d := newMessageData(t.Name, lrprofile.StringField(&a, "FirstName"), fr.ttl, now.Add(fr.ttl))
+	d := notify.NewData(t.Name, lrprofile.StringField(&a, "FirstName"), fr.ttl, now.Add(fr.ttl))
 	if d.Name == "" {
 		d.Name = lrprofile.DisplayName(&a)
 	}
 	if fr.otp {
 		d.OTP = secret
 	} else {
-		d.Token, d.Link = secret, resetLink(fr.linkBase, fr.linkType, secret)
+		d.Token, d.Link = secret, notify.Link(fr.linkBase, fr.linkType, secret)
 	}
 	if fr.channel == channelSMS {
-		var body string
-		if body, err = fr.set.renderSMS(d); err == nil {
-			err = g.reset.sms.send(ctx, to, body)
-		}
+		err = g.notifier.SMS(ctx, to, fr.set, d)
 	} else {
 		d.Email = to
-		var e renderedEmail
-		if e, err = fr.set.renderEmail(d); err == nil {
-			err = g.reset.mail.send(ctx, to, e)
-		}
+		err = g.notifier.Email(ctx, to, fr.set, d)
 	}
 	if err != nil {
 		log.Error(fr.what+" message not sent", zap.Duration("duration", time.Since(start)), zap.Error(err))

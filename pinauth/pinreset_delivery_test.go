@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 )
 
@@ -18,12 +19,12 @@ func TestMailerSendsOverSTARTTLSAndImplicitTLSWithAuthentication(t *testing.T) {
 	for _, implicit := range []bool{false, true} {
 		serverTLS, clientTLS := notifytest.SelfSignedTLS(t)
 		srv := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass, TLS: serverTLS, Implicit: implicit})
-		security := SMTPStartTLS
+		security := notify.SMTPStartTLS
 		if implicit {
-			security = SMTPTLS
+			security = notify.SMTPTLS
 		}
 		e := newResetEnv(t, func(c *Config) {
-			c.Email = &EmailConfig{Addr: srv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass,
+			c.Email = &notify.EmailConfig{Addr: srv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass,
 				Security: security, TLS: clientTLS}
 		})
 		e.createAccount(testEmail, testPIN)
@@ -44,7 +45,7 @@ func TestMailerRefusesAServerWithoutSTARTTLS(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	srv := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{})
 	e := newResetEnv(t, func(c *Config) {
-		c.Email = &EmailConfig{Addr: srv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: SMTPStartTLS}
+		c.Email = &notify.EmailConfig{Addr: srv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: notify.SMTPStartTLS}
 		c.Logger = zap.New(core)
 	})
 	e.createAccount(testEmail, testPIN)
@@ -98,12 +99,12 @@ func TestForgotPINDoesNotWaitForAHungSMTPServer(t *testing.T) {
 		}
 	}()
 	e := newResetEnv(t, func(c *Config) {
-		c.Email = &EmailConfig{Addr: l.Addr().String(), From: mailFrom, Security: SMTPPlain, Timeout: 3 * time.Second}
+		c.Email = &notify.EmailConfig{Addr: l.Addr().String(), From: mailFrom, Security: notify.SMTPPlain, Timeout: 3 * time.Second}
 	})
 	e.createAccount(testEmail, testPIN)
 	wantOK(t, "forgot", e.forgotByEmail(testEmail))
 	// The call has answered while its delivery still hangs on the server.
-	if e.gw.reset.queue.idle() {
+	if e.gw.sends.Idle() {
 		t.Fatal("the delivery finished before the call answered: the call waited for the SMTP server")
 	}
 	select {

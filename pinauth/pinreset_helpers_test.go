@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
 )
 
@@ -40,8 +41,8 @@ func newResetEnv(t *testing.T, mutate ...func(*Config)) *resetEnv {
 	smtpSrv := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
 	smsSrv := notifytest.NewSMSServer(t, smsUser, smsToken)
 	base := func(c *Config) {
-		c.Email = &EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: SMTPPlain}
-		c.SMS = &SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
+		c.Email = &notify.EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: notify.SMTPPlain}
+		c.SMS = &notify.SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
 		c.Tenants[0].AllowedOrigins = []string{appOrigin, "http://localhost:3000"}
 	}
 	e := newTestEnv(t, append([]func(*Config){base}, mutate...)...)
@@ -80,7 +81,7 @@ func (e *resetEnv) forgotByEmail(email string) response {
 func (e *resetEnv) waitIdle() {
 	e.t.Helper()
 	deadline := time.Now().Add(mailWait)
-	for !e.gw.reset.queue.idle() {
+	for !e.gw.sends.Idle() {
 		if time.Now().After(deadline) {
 			e.t.Fatal("the send queue did not drain")
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -294,8 +295,8 @@ func TestEmailOTPResetsByEmailOrUsername(t *testing.T) {
 func TestSendingLimitsPerIdentifierAndPerIP(t *testing.T) {
 	t.Parallel()
 	e := newResetEnv(t, func(c *Config) {
-		c.Email.Limit = SendLimit{PerIdentifier: 2, PerIP: 8, Window: time.Hour}
-		c.SMS.Limit = SendLimit{PerIdentifier: 1, PerIP: 100, Window: time.Hour}
+		c.Email.Limit = notify.SendLimit{PerIdentifier: 2, PerIP: 8, Window: time.Hour}
+		c.SMS.Limit = notify.SendLimit{PerIdentifier: 1, PerIP: 100, Window: time.Hour}
 	})
 	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
 	e.createPhoneAccount("bob@example.com", "bob", "+15557654321", testPIN)

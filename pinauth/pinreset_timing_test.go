@@ -4,12 +4,13 @@ package pinauth
 
 import (
 	"bytes"
-	"context"
 	"net/http/httptest"
 	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 )
 
 // TestForgotPINTakesTheSameTimeForKnownAndUnknownAccounts compares the
@@ -35,15 +36,13 @@ func forgotTakesTheSameTime(t *testing.T, what, path string) {
 		t.Skip("timing comparison; skipped with -short")
 	}
 	e := newResetEnv(t, func(c *Config) {
-		c.Email.Limit = SendLimit{PerIdentifier: 1 << 30, PerIP: 1 << 30, Window: time.Hour}
+		c.Email.Limit = notify.SendLimit{PerIdentifier: 1 << 30, PerIP: 1 << 30, Window: time.Hour}
 	})
 	e.createAccount(testEmail, testPIN)
 	// A queue without workers: jobs wait in it.
-	e.gw.reset.queue.close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	held := &sendQueue{jobs: make(chan job, sendQueueSize), log: e.gw.log, ctx: ctx, cancel: cancel}
-	e.gw.reset.queue = held
+	e.gw.sends.Close()
+	held := notify.NewQueue(e.gw.log, 0)
+	e.gw.sends = held
 
 	call := func(email string) func() int {
 		body := []byte(`{"email":"` + email + `"}`)
@@ -58,17 +57,15 @@ func forgotTakesTheSameTime(t *testing.T, what, path string) {
 			return w.Code
 		}
 	}
-	var jobs []job
+	var jobs []notify.Job
 	// take empties the queue between tries (untimed), so it never fills.
 	take := func() {
 		for {
-			select {
-			case j := <-held.jobs:
-				held.pending.Add(-1)
-				jobs = append(jobs, j)
-			default:
+			j, ok := held.Take()
+			if !ok {
 				return
 			}
+			jobs = append(jobs, j)
 		}
 	}
 	// A call costs about 100 µs, so one garbage collection (whose
@@ -86,7 +83,7 @@ func forgotTakesTheSameTime(t *testing.T, what, path string) {
 		t.Fatalf("%d jobs queued for %d calls", len(jobs), 2*calls)
 	}
 	for _, j := range jobs {
-		j.run(t.Context())
+		j.Run(t.Context())
 	}
 	mails := e.smtp.Mails()
 	if len(mails) != calls {

@@ -1,6 +1,23 @@
 package pinauth
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+)
+
+// The PIN reset defaults.
+const (
+	DefaultResetTokenTTL = 15 * time.Minute
+	DefaultOTPTTL        = 10 * time.Minute
+)
+
+// The Tenant.PINResetEmail and Tenant.PasswordResetEmail values.
+const (
+	PINResetByLink = "link"
+	PINResetByOTP  = "otp"
+)
 
 // resetDefaults applies the PIN reset defaults of c and checks them.
 // Errors never contain the SMTP password or the SMS credentials.
@@ -8,15 +25,15 @@ func (c *Config) resetDefaults() error {
 	setDefault(&c.ResetTokenTTL, DefaultResetTokenTTL)
 	setDefault(&c.OTPTTL, DefaultOTPTTL)
 	if e := c.Email; e != nil {
-		ec := *e
-		if err := ec.withDefaults(); err != nil {
+		ec, err := e.WithDefaults()
+		if err != nil {
 			return fmt.Errorf("pinauth: email: %w", err)
 		}
 		c.Email = &ec
 	}
 	if s := c.SMS; s != nil {
-		sc := *s
-		if err := sc.withDefaults(); err != nil {
+		sc, err := s.WithDefaults()
+		if err != nil {
 			return fmt.Errorf("pinauth: sms: %w", err)
 		}
 		c.SMS = &sc
@@ -36,10 +53,20 @@ func (c *Config) resetDefaults() error {
 			}
 		}
 		if t.ResetPINURL != "" {
-			if _, err := resetLinkBase(t.AllowedOrigins, t.ResetPINURL); err != nil {
+			if _, err := notify.LinkBase(t.AllowedOrigins, t.ResetPINURL); err != nil {
 				return fmt.Errorf("pinauth: tenant %q: reset_pin_url must be an http(s) URL on one of the allowed_origins", t.Name)
 			}
 		}
 	}
 	return nil
+}
+
+// notifyOptions are the notifier's settings in the configuration.
+func (g *Gateway) notifyOptions() notify.Options {
+	o := notify.Options{Email: g.cfg.Email, SMS: g.cfg.SMS, Templates: g.cfg.MessageTemplates,
+		Tenants: make([]notify.TenantTemplates, len(g.cfg.Tenants))}
+	for i, t := range g.cfg.Tenants {
+		o.Tenants[i] = notify.TenantTemplates{Name: t.Name, Dir: t.MessageTemplates, Aliases: t.TemplateAliases}
+	}
+	return o
 }

@@ -1,4 +1,4 @@
-package pinauth
+package notify
 
 import (
 	"context"
@@ -9,32 +9,26 @@ import (
 	"go.uber.org/zap"
 )
 
-// The channels a PIN reset message goes by.
-const (
-	channelEmail = "email"
-	channelSMS   = "sms"
-)
-
-// job is one background delivery: run does the work within ctx, which
-// ends after timeout.
-type job struct {
-	timeout time.Duration
-	run     func(ctx context.Context)
+// Job is one background delivery: Run does the work within ctx, which
+// ends after Timeout.
+type Job struct {
+	Timeout time.Duration
+	Run     func(ctx context.Context)
 }
 
-// sendQueue runs PIN and password reset deliveries in the background, so
+// Queue runs PIN and password reset deliveries in the background, so
 // a forgot call never waits on the store's view of the account, an SMTP
 // server or an SMS provider, and answers in the same time whether or not
 // a message goes out. It is in memory: a message still queued when the process
 // dies is lost (the user asks again). Each job is bounded by its timeout;
-// close lets the queue drain for at most sendDrainTimeout.
-type sendQueue struct {
-	jobs chan job
-	// pending counts places taken by reserve and not yet taken by a
+// Close lets the queue drain for at most sendDrainTimeout.
+type Queue struct {
+	jobs chan Job
+	// pending counts places taken by Reserve and not yet taken by a
 	// worker; busy counts deliveries in progress.
 	pending atomic.Int64
 	busy    atomic.Int64
-	mu      sync.RWMutex // guards closed against push on a closed channel
+	mu      sync.RWMutex // guards closed against Push on a closed channel
 	closed  bool
 
 	log *zap.Logger
@@ -48,25 +42,28 @@ const (
 	// sendQueueSize bounds the messages waiting; a forgot-PIN call that
 	// finds the queue full gets a 503.
 	sendQueueSize = 256
-	// sendWorkers deliver in parallel.
-	sendWorkers = 2
+	// DefaultWorkers is how many deliveries run in parallel.
+	DefaultWorkers = 2
 	// sendDrainTimeout bounds how long Close waits for queued messages.
 	sendDrainTimeout = 5 * time.Second
 )
 
-func newSendQueue(log *zap.Logger) *sendQueue {
+// NewQueue starts a queue whose workers deliver the jobs pushed to it,
+// logging to log. A queue without workers keeps its jobs until Take takes
+// them.
+func NewQueue(log *zap.Logger, workers int) *Queue {
 	ctx, cancel := context.WithCancel(context.Background())
-	q := &sendQueue{jobs: make(chan job, sendQueueSize), log: log, ctx: ctx, cancel: cancel}
-	for range sendWorkers {
+	q := &Queue{jobs: make(chan Job, sendQueueSize), log: log, ctx: ctx, cancel: cancel}
+	for range workers {
 		q.wg.Add(1)
 		go q.work()
 	}
 	return q
 }
 
-// reserve takes a place in the queue for a later push; false when the
+// Reserve takes a place in the queue for a later Push; false when the
 // queue is full or closed.
-func (q *sendQueue) reserve() bool {
+func (q *Queue) Reserve() bool {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
@@ -83,11 +80,11 @@ func (q *sendQueue) reserve() bool {
 	}
 }
 
-// release gives back a place reserve took and push will not use.
-func (q *sendQueue) release() { q.pending.Add(-1) }
+// Release gives back a place Reserve took and Push will not use.
+func (q *Queue) Release() { q.pending.Add(-1) }
 
-// push queues j in a place reserve took; it never blocks.
-func (q *sendQueue) push(j job) {
+// Push queues j in a place Reserve took; it never blocks.
+func (q *Queue) Push(j Job) {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
@@ -97,12 +94,28 @@ func (q *sendQueue) push(j job) {
 	q.jobs <- j
 }
 
-// idle reports whether nothing is queued or being delivered.
-func (q *sendQueue) idle() bool {
+// Idle reports whether nothing is queued or being delivered.
+func (q *Queue) Idle() bool {
 	return q.busy.Load() == 0 && q.pending.Load() == 0
 }
 
-func (q *sendQueue) work() {
+// Take takes a waiting job off the queue without running it; false when
+// none waits. The caller runs it (a queue without workers holds its jobs
+// for this).
+func (q *Queue) Take() (Job, bool) {
+	select {
+	case j, ok := <-q.jobs:
+		if ok {
+			q.pending.Add(-1)
+		}
+		return j, ok
+	default:
+		return Job{}, false
+	}
+}
+
+// work delivers jobs until the queue is closed and empty.
+func (q *Queue) work() {
 	defer q.wg.Done()
 	for j := range q.jobs {
 		// busy goes up before pending goes down, so idle never sees a
@@ -114,21 +127,21 @@ func (q *sendQueue) work() {
 	}
 }
 
-// runJob runs one job within its timeout; after close gave up waiting it
+// runJob runs one job within its timeout; after Close gave up waiting it
 // only counts the loss.
-func (q *sendQueue) runJob(j job) {
+func (q *Queue) runJob(j Job) {
 	if q.ctx.Err() != nil {
 		q.log.Warn("reset message dropped at shutdown")
 		return
 	}
-	ctx, cancel := context.WithTimeout(q.ctx, j.timeout)
+	ctx, cancel := context.WithTimeout(q.ctx, j.Timeout)
 	defer cancel()
-	j.run(ctx)
+	j.Run(ctx)
 }
 
-// close stops taking messages, lets the workers deliver what is queued for
+// Close stops taking messages, lets the workers deliver what is queued for
 // at most sendDrainTimeout, then cancels what is left and waits.
-func (q *sendQueue) close() {
+func (q *Queue) Close() {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()

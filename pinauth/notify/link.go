@@ -1,4 +1,4 @@
-package pinauth
+package notify
 
 import (
 	"errors"
@@ -23,39 +23,45 @@ const maxResetURLLength = 2048
 // The query parameters a reset link carries, as LoginRadius's links do
 // (vtype names what the token is for, vtoken is the token).
 const (
-	resetLinkTypeParam  = "vtype"
-	resetLinkTypeValue  = "resetpin"
-	resetLinkTokenParam = "vtoken"
-	// resetLinkTypePassword is the vtype of a password reset link.
-	resetLinkTypePassword = "reset"
+	linkTypeParam  = "vtype"
+	linkTokenParam = "vtoken"
 )
 
-var errBadResetURL = errors.New("reset URL is not on an allowed origin")
+// The vtype values of the reset links.
+const (
+	// LinkTypePIN is the vtype of a PIN reset link.
+	LinkTypePIN = "resetpin"
+	// LinkTypePassword is the vtype of a password reset link.
+	LinkTypePassword = "reset"
+)
 
-// resetLinkBase parses and checks a reset URL against a tenant's allowed
+// ErrBadResetURL is LinkBase's refusal of a reset URL.
+var ErrBadResetURL = errors.New("reset URL is not on an allowed origin")
+
+// LinkBase parses and checks a reset URL against a tenant's allowed
 // origins.
-func resetLinkBase(allowed []string, raw string) (*url.URL, error) {
+func LinkBase(allowed []string, raw string) (*url.URL, error) {
 	if raw == "" || len(raw) > maxResetURLLength || origin.HasUnsafeByte(raw) {
-		return nil, errBadResetURL
+		return nil, ErrBadResetURL
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" || u.User != nil {
-		return nil, errBadResetURL
+		return nil, ErrBadResetURL
 	}
 	if !origin.Allowed(allowed, u) {
-		return nil, errBadResetURL
+		return nil, ErrBadResetURL
 	}
 	return u, nil
 }
 
-// resetLink returns base with the reset token added to its query
-// (vtype=<linkType>&vtoken=<token>: resetpin for a PIN, reset for a
-// password), keeping its other parameters and its fragment.
-func resetLink(base *url.URL, linkType, token string) string {
+// Link returns base with the reset token added to its query
+// (vtype=<linkType>&vtoken=<token>: LinkTypePIN or LinkTypePassword),
+// keeping its other parameters and its fragment.
+func Link(base *url.URL, linkType, token string) string {
 	u := *base
 	q := u.Query()
-	q.Set(resetLinkTypeParam, linkType)
-	q.Set(resetLinkTokenParam, token)
+	q.Set(linkTypeParam, linkType)
+	q.Set(linkTokenParam, token)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

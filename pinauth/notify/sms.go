@@ -1,4 +1,4 @@
-package pinauth
+package notify
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func (s *smsClient) send(ctx context.Context, to, body string) error {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		// url.Error names the URL, which holds no credential (withDefaults
+		// url.Error names the URL, which holds no credential (WithDefaults
 		// refuses user info in it).
 		return err
 	}

@@ -1,4 +1,4 @@
-package pinauth
+package notify
 
 import (
 	"crypto/tls"
@@ -83,30 +83,43 @@ type SendLimit struct {
 // DefaultSendLimit applies to each channel unless configured.
 var DefaultSendLimit = SendLimit{PerIdentifier: 5, PerIP: 20, Window: time.Hour}
 
-// The PIN reset defaults.
-const (
-	DefaultResetTokenTTL = 15 * time.Minute
-	DefaultOTPTTL        = 10 * time.Minute
-	DefaultSendTimeout   = 10 * time.Second
-)
+// DefaultSendTimeout bounds one delivery unless configured.
+const DefaultSendTimeout = 10 * time.Second
 
-// The Tenant.PINResetEmail and Tenant.PasswordResetEmail values.
-const (
-	PINResetByLink = "link"
-	PINResetByOTP  = "otp"
-)
-
-func (l *SendLimit) withDefaults() {
+// withDefaults returns l with the defaults in place of what is not
+// positive.
+func (l SendLimit) withDefaults() SendLimit {
 	if l.PerIdentifier <= 0 {
 		l.PerIdentifier = DefaultSendLimit.PerIdentifier
 	}
 	if l.PerIP <= 0 {
 		l.PerIP = DefaultSendLimit.PerIP
 	}
-	setDefault(&l.Window, DefaultSendLimit.Window)
+	if l.Window <= 0 {
+		l.Window = DefaultSendLimit.Window
+	}
+	return l
 }
 
-func (e *EmailConfig) withDefaults() error {
+// WithDefaults returns e with the defaults applied (Security, Timeout,
+// Limit), or an error naming what is wrong. Errors never contain the
+// password.
+func (e EmailConfig) WithDefaults() (EmailConfig, error) {
+	if err := e.check(); err != nil {
+		return e, err
+	}
+	if e.Security == "" {
+		e.Security = SMTPStartTLS
+	}
+	if e.Timeout <= 0 {
+		e.Timeout = DefaultSendTimeout
+	}
+	e.Limit = e.Limit.withDefaults()
+	return e, nil
+}
+
+// check refuses an EmailConfig that cannot send.
+func (e *EmailConfig) check() error {
 	host, port, err := net.SplitHostPort(e.Addr)
 	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
 		return errors.New("the server must be given as host:port")
@@ -118,9 +131,7 @@ func (e *EmailConfig) withDefaults() error {
 		return errors.New("from is not an email address")
 	}
 	switch e.Security {
-	case "":
-		e.Security = SMTPStartTLS
-	case SMTPStartTLS, SMTPTLS:
+	case "", SMTPStartTLS, SMTPTLS:
 	case SMTPPlain:
 		// A password over an unencrypted connection is readable by
 		// anyone on the path; only a relay on this host is exempt.
@@ -133,12 +144,24 @@ func (e *EmailConfig) withDefaults() error {
 	if (e.Username == "") != (e.Password == "") {
 		return errors.New("username and password go together")
 	}
-	setDefault(&e.Timeout, DefaultSendTimeout)
-	e.Limit.withDefaults()
 	return nil
 }
 
-func (s *SMSConfig) withDefaults() error {
+// WithDefaults returns s with the defaults applied (Timeout, Limit), or
+// an error naming what is wrong. Errors never contain the credentials.
+func (s SMSConfig) WithDefaults() (SMSConfig, error) {
+	if err := s.check(); err != nil {
+		return s, err
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = DefaultSendTimeout
+	}
+	s.Limit = s.Limit.withDefaults()
+	return s, nil
+}
+
+// check refuses an SMSConfig that cannot send.
+func (s *SMSConfig) check() error {
 	u, err := url.Parse(s.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 		return errors.New("the provider must be an absolute http(s) URL without credentials")
@@ -152,8 +175,6 @@ func (s *SMSConfig) withDefaults() error {
 	if s.From == "" {
 		return errors.New("from is required")
 	}
-	setDefault(&s.Timeout, DefaultSendTimeout)
-	s.Limit.withDefaults()
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package pinauth
+package notify
 
 import (
 	"embed"
@@ -25,28 +25,32 @@ import (
 //	password_reset_link  the email with a password reset link (forgot password)
 //	password_reset_otp   the email with a 6-digit password reset code (password_reset_email otp)
 //
-// A template directory (Config.MessageTemplates, then Tenant.
-// MessageTemplates over it) replaces the files of the same name and may
+// A template directory (Options.Templates, then the tenant's
+// TenantTemplates.Dir over it) replaces the files of the same name and may
 // add sets, which the emailtemplate and smstemplate query parameters of
 // the forgot-PIN and forgot-password calls select by name. Text parts use
 // text/template, HTML parts html/template, so every value is escaped for
-// HTML. The templates see messageData. Every template is executed once
-// with sample data when the gateway starts, so a broken one stops it
-// there.
+// HTML. The templates see Data. Every template is executed once with
+// sample data when New loads them, so a broken one stops the gateway at
+// its start.
 
 //go:embed messages
 var builtinMessages embed.FS
 
 // The built-in template sets.
 const (
-	setResetLink         = "pin_reset_link"
-	setResetOTP          = "pin_reset_otp"
-	setPasswordResetLink = "password_reset_link"
-	setPasswordResetOTP  = "password_reset_otp"
+	// SetPINResetLink is the email with a PIN reset link.
+	SetPINResetLink = "pin_reset_link"
+	// SetPINResetOTP is the email and the SMS with a PIN reset OTP.
+	SetPINResetOTP = "pin_reset_otp"
+	// SetPasswordResetLink is the email with a password reset link.
+	SetPasswordResetLink = "password_reset_link"
+	// SetPasswordResetOTP is the email with a password reset code.
+	SetPasswordResetOTP = "password_reset_otp"
 )
 
-// messageData is what message templates see.
-type messageData struct {
+// Data is what message templates see.
+type Data struct {
 	// Tenant is the tenant's name.
 	Tenant string
 	// Name is the account's first name, else its full name, else "".
@@ -66,14 +70,14 @@ type messageData struct {
 	ExpiresAt string
 }
 
-// messageSet is one template set; nil parts are absent.
-type messageSet struct {
+// Set is one template set; nil parts are absent.
+type Set struct {
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
 }
 
-// messageTemplates are the sets available to a tenant, by name.
-type messageTemplates map[string]*messageSet
+// templates are the sets available to a tenant, by name.
+type templates map[string]*Set
 
 // maxTemplateBytes bounds one template file.
 const maxTemplateBytes = 64 << 10
@@ -89,18 +93,18 @@ var templateParts = []struct{ suffix, part string }{
 	{".subject.txt", "subject"}, {".sms.txt", "sms"}, {".txt", "text"}, {".html", "html"},
 }
 
-// loadMessageTemplates builds every tenant's template sets: the built-in
-// ones, under cfg.MessageTemplates, under the tenant's own directory.
-func loadMessageTemplates(cfg *Config) (map[string]messageTemplates, error) {
+// loadTemplates builds every tenant's template sets: the built-in ones,
+// under the directory dir, under the tenant's own directory.
+func loadTemplates(dir string, tenants []TenantTemplates) (map[string]templates, error) {
 	builtin, err := fs.Sub(builtinMessages, "messages")
 	if err != nil {
 		return nil, err
 	}
-	base := messageTemplates{}
+	base := templates{}
 	if err := base.load(builtin, "built-in templates"); err != nil {
 		return nil, err
 	}
-	if dir := cfg.MessageTemplates; dir != "" {
+	if dir != "" {
 		if err := base.load(os.DirFS(dir), dir); err != nil {
 			return nil, err
 		}
@@ -108,17 +112,17 @@ func loadMessageTemplates(cfg *Config) (map[string]messageTemplates, error) {
 	if err := base.check(); err != nil {
 		return nil, err
 	}
-	out := make(map[string]messageTemplates, len(cfg.Tenants))
-	for _, t := range cfg.Tenants {
-		if t.MessageTemplates == "" {
+	out := make(map[string]templates, len(tenants))
+	for _, t := range tenants {
+		if t.Dir == "" {
 			out[t.Name] = base
 			continue
 		}
-		m := make(messageTemplates, len(base))
+		m := make(templates, len(base))
 		for k, v := range base {
 			m[k] = v
 		}
-		if err := m.load(os.DirFS(t.MessageTemplates), t.MessageTemplates); err != nil {
+		if err := m.load(os.DirFS(t.Dir), t.Dir); err != nil {
 			return nil, fmt.Errorf("tenant %q: %w", t.Name, err)
 		}
 		if err := m.check(); err != nil {
@@ -126,8 +130,8 @@ func loadMessageTemplates(cfg *Config) (map[string]messageTemplates, error) {
 		}
 		out[t.Name] = m
 	}
-	for _, t := range cfg.Tenants {
-		for alias, set := range t.TemplateAliases {
+	for _, t := range tenants {
+		for alias, set := range t.Aliases {
 			if out[t.Name][set] == nil {
 				return nil, fmt.Errorf("pinauth: tenant %q: template_alias %q: no message template set %q", t.Name, alias, set)
 			}
@@ -138,7 +142,7 @@ func loadMessageTemplates(cfg *Config) (map[string]messageTemplates, error) {
 
 // load parses the template files of fsys's top directory into m, each
 // replacing the part of the same name. where names fsys in errors.
-func (m messageTemplates) load(fsys fs.FS, where string) error {
+func (m templates) load(fsys fs.FS, where string) error {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return fmt.Errorf("pinauth: message templates: read %s: %w", where, err)
@@ -164,7 +168,9 @@ func (m messageTemplates) load(fsys fs.FS, where string) error {
 	return nil
 }
 
-func (m messageTemplates) parse(fsys fs.FS, name, set, part string) error {
+// parse parses the file name of fsys as the part of set, over a copy of
+// the set m holds.
+func (m templates) parse(fsys fs.FS, name, set, part string) error {
 	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
@@ -173,7 +179,7 @@ func (m messageTemplates) parse(fsys fs.FS, name, set, part string) error {
 		return fmt.Errorf("larger than %d KiB", maxTemplateBytes>>10)
 	}
 	// Copy the set: the map may share it with another tenant's.
-	s := &messageSet{}
+	s := &Set{}
 	if old := m[set]; old != nil {
 		*s = *old
 	}
@@ -201,7 +207,7 @@ func (m messageTemplates) parse(fsys fs.FS, name, set, part string) error {
 }
 
 // sampleMessage is what check renders every template with.
-var sampleMessage = messageData{
+var sampleMessage = Data{
 	Tenant: "demo", Name: "Alice", Email: "alice@example.com",
 	Link:  "https://app.example.com/reset?vtype=resetpin&vtoken=00000000-0000-4000-8000-000000000000",
 	Token: "00000000-0000-4000-8000-000000000000", OTP: "123456", Minutes: 15,
@@ -211,7 +217,7 @@ var sampleMessage = messageData{
 // check verifies that the built-in sets are complete, that every set is
 // a whole email set (subject and text) or an SMS set or both, and that
 // every template renders.
-func (m messageTemplates) check() error {
+func (m templates) check() error {
 	for name, s := range m {
 		switch {
 		case (s.subject == nil) != (s.text == nil):
@@ -230,40 +236,23 @@ func (m messageTemplates) check() error {
 			}
 		}
 	}
-	if m.email(setResetLink) == nil || m.email(setResetOTP) == nil || m.email(setPasswordResetLink) == nil ||
-		m.email(setPasswordResetOTP) == nil || m.smsSet(setResetOTP) == nil {
+	if m.email(SetPINResetLink) == nil || m.email(SetPINResetOTP) == nil || m.email(SetPasswordResetLink) == nil ||
+		m.email(SetPasswordResetOTP) == nil || m.sms(SetPINResetOTP) == nil {
 		return errors.New("pinauth: message templates: a built-in set lost a part")
 	}
 	return nil
 }
 
-// pick returns the set a call's emailtemplate or smstemplate names: the
-// set the tenant's alias for the name points to, else the set of that
-// name, else the call's built-in set. part is email or smsSet: a set that
-// cannot render the message counts as absent. LoginRadius's SDKs send the
-// template names of a LoginRadius site (its forgot-PIN document makes
-// emailtemplate required), which mean nothing here: unknown names get
-// the built-in message rather than an error.
-func (m messageTemplates) pick(t *Tenant, name, builtin string, part func(messageTemplates, string) *messageSet) *messageSet {
-	if target, ok := t.TemplateAliases[name]; ok {
-		name = target
-	}
-	if s := part(m, name); s != nil {
-		return s
-	}
-	return part(m, builtin)
-}
-
 // email returns the named set when it can render an email.
-func (m messageTemplates) email(name string) *messageSet {
+func (m templates) email(name string) *Set {
 	if s := m[name]; s != nil && s.text != nil {
 		return s
 	}
 	return nil
 }
 
-// smsSet returns the named set when it can render an SMS.
-func (m messageTemplates) smsSet(name string) *messageSet {
+// sms returns the named set when it can render an SMS.
+func (m templates) sms(name string) *Set {
 	if s := m[name]; s != nil && s.sms != nil {
 		return s
 	}
@@ -277,7 +266,7 @@ type renderedEmail struct {
 
 // renderEmail renders the set's email parts. The subject becomes one line
 // of at most maxSubjectRunes runes.
-func (s *messageSet) renderEmail(d messageData) (renderedEmail, error) {
+func (s *Set) renderEmail(d Data) (renderedEmail, error) {
 	var out renderedEmail
 	var b strings.Builder
 	if err := s.subject.Execute(&b, d); err != nil {
@@ -303,7 +292,7 @@ func (s *messageSet) renderEmail(d messageData) (renderedEmail, error) {
 }
 
 // renderSMS renders the set's SMS body, trimmed.
-func (s *messageSet) renderSMS(d messageData) (string, error) {
+func (s *Set) renderSMS(d Data) (string, error) {
 	var b strings.Builder
 	if err := s.sms.Execute(&b, d); err != nil {
 		return "", err
@@ -311,9 +300,9 @@ func (s *messageSet) renderSMS(d messageData) (string, error) {
 	return strings.TrimSpace(b.String()), nil
 }
 
-// newMessageData fills the parts of messageData common to every message.
-func newMessageData(tenant, name string, ttl time.Duration, expires time.Time) messageData {
-	return messageData{
+// NewData fills the parts of Data common to every message.
+func NewData(tenant, name string, ttl time.Duration, expires time.Time) Data {
+	return Data{
 		Tenant: tenant, Name: name, Minutes: int(ttl / time.Minute),
 		ExpiresAt: expires.UTC().Format(time.RFC3339),
 	}

@@ -1,4 +1,4 @@
-package pinauth
+package notify
 
 import (
 	"context"
@@ -21,7 +21,7 @@ type mailer struct {
 }
 
 func newMailer(cfg EmailConfig) *mailer {
-	// withDefaults checked that Addr is host:port with a numeric port.
+	// WithDefaults checked that Addr is host:port with a numeric port.
 	host, port, _ := net.SplitHostPort(cfg.Addr)
 	n, _ := strconv.Atoi(port)
 	return &mailer{cfg: cfg, host: host, port: n}
@@ -69,7 +69,7 @@ func (m *mailer) options() []mail.Option {
 	if m.cfg.Username != "" {
 		auth := mail.SMTPAuthAutoDiscover
 		if m.cfg.Security == SMTPPlain {
-			// Only to a loopback relay (checked in withDefaults).
+			// Only to a loopback relay (checked in WithDefaults).
 			auth = mail.SMTPAuthPlainNoEnc
 		}
 		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(m.cfg.Username), mail.WithPassword(m.cfg.Password))
