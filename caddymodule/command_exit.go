@@ -11,6 +11,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 )
 
 // The exit statuses of `caddy pinauth`, documented in its help text and
@@ -71,7 +72,7 @@ func cliExitStatus(err error) (int, string) {
 	if errors.As(err, &ce) {
 		return ce.status, ce.msg
 	}
-	if errors.Is(err, pinauth.ErrNotAnExport) {
+	if errors.Is(err, lrimport.ErrNotAnExport) {
 		return exitRejected, "import: " + err.Error()
 	}
 	if errors.Is(err, pinauth.ErrUnknownTenant) {

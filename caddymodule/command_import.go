@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 )
 
 // importCommand is `caddy pinauth import <file>`.
@@ -37,11 +38,11 @@ func runImport(x *cliRun) error {
 		}
 		in = f
 	}
-	var sum pinauth.ImportSummary
+	var sum lrimport.Summary
 	err := x.withAdmin(func(adm *pinauth.Admin, tenant string) error {
 		bar := newProgressBar(x.errOut, size)
 		var err error
-		sum, err = adm.ImportLoginRadius(x.ctx, tenant, in, pinauth.ImportOptions{Progress: bar.update})
+		sum, err = adm.ImportLoginRadius(x.ctx, tenant, in, lrimport.Options{Progress: bar.update})
 		bar.done()
 		return err
 	})
@@ -59,7 +60,7 @@ func runImport(x *cliRun) error {
 
 // printImportSummary prints the summary, always: after a fault too, so the
 // operator sees how far the import got.
-func printImportSummary(x *cliRun, sum pinauth.ImportSummary) error {
+func printImportSummary(x *cliRun, sum lrimport.Summary) error {
 	if x.boolFlag("json") {
 		type failure struct {
 			Line   int    `json:"line"`

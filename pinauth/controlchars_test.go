@@ -12,6 +12,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -95,7 +96,7 @@ func TestControlCharactersInProfileFieldsAreRefusedOnEveryWritePath(t *testing.T
 				rec[k] = x
 			}
 			line, _ := json.Marshal(rec)
-			sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(line)+"\n"), ImportOptions{})
+			sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(line)+"\n"), lrimport.Options{})
 			if err != nil || sum.Failed != 1 || len(sum.Failures) != 1 || !strings.Contains(sum.Failures[0].Reason, f.field) {
 				t.Errorf("import with %s: %+v, %v; want the record failed naming %s", name, sum, err, f.field)
 			}
@@ -108,7 +109,7 @@ func TestControlCharactersInProfileFieldsAreRefusedOnEveryWritePath(t *testing.T
 	}
 	// An import's LastLoginLocation is a profile field too.
 	sum, err := adm.ImportLoginRadius(t.Context(), "demo",
-		strings.NewReader(`{"Uid":"imported-gina","Email":"gina@example.com","LastLoginLocation":"x\r\ny"}`+"\n"), ImportOptions{})
+		strings.NewReader(`{"Uid":"imported-gina","Email":"gina@example.com","LastLoginLocation":"x\r\ny"}`+"\n"), lrimport.Options{})
 	if err != nil || sum.Failed != 1 {
 		t.Errorf("import with a CRLF LastLoginLocation: %+v, %v", sum, err)
 	}

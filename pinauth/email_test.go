@@ -8,6 +8,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -110,7 +111,7 @@ func TestTwinAddressesAreRefusedOnEveryWritePathAndNeverLogIn(t *testing.T) {
 		_, err = adm.UpdateAccount(t.Context(), "demo", bob, AccountInput{Emails: []store.Email{{Value: twin}}})
 		wantAdminFieldError(t, "Admin update (the CLI) "+twin, err, "Email")
 		rec, _ := json.Marshal(map[string]any{"Uid": "twin", "Email": twin})
-		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), ImportOptions{})
+		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), lrimport.Options{})
 		if err != nil || sum.Failed != 1 || len(sum.Failures) != 1 || !strings.Contains(sum.Failures[0].Reason, "Email") {
 			t.Errorf("import %s: %+v, %v; want the record failed on Email", twin, sum, err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -41,7 +42,7 @@ func TestImportLoginRadiusTwiceKeepsTheCountAndImportedAccountsLogInAfterTheirSe
 			lines := strings.Split(string(content), "\n")
 
 			var progress []int
-			sum, err := adm.ImportLoginRadius(t.Context(), "demo", bytes.NewReader(content), ImportOptions{
+			sum, err := adm.ImportLoginRadius(t.Context(), "demo", bytes.NewReader(content), lrimport.Options{
 				BatchSize: 100, Progress: func(records int, _ int64) { progress = append(progress, records) },
 			})
 			if err != nil {
@@ -82,7 +83,7 @@ func TestImportLoginRadiusTwiceKeepsTheCountAndImportedAccountsLogInAfterTheirSe
 				t.Fatalf("accounts after the first import: %d, want %d", got, exp.Valid)
 			}
 
-			again, err := adm.ImportLoginRadius(t.Context(), "demo", bytes.NewReader(content), ImportOptions{})
+			again, err := adm.ImportLoginRadius(t.Context(), "demo", bytes.NewReader(content), lrimport.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +138,7 @@ func TestImportLoginRadiusTwiceKeepsTheCountAndImportedAccountsLogInAfterTheirSe
 			// A changed export updates what it manages and keeps the rest.
 			changed := strings.Replace(string(content), `"LastName": "Last1"`, `"LastName": "Renamed"`, 1)
 			changed = strings.Replace(changed, `"LastName":"Last1"`, `"LastName":"Renamed"`, 1)
-			third, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(changed), ImportOptions{})
+			third, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(changed), lrimport.Options{})
 			if err != nil || third.Updated != 1 || third.Created != 0 {
 				t.Fatalf("import of a changed export: %v %+v", err, third)
 			}
@@ -159,22 +160,22 @@ func TestImportRejectsWhatIsNotAnExportAndStopsAtBrokenJSON(t *testing.T) {
 		{"data after the array", `[{"Uid":"a2"}] {"Uid":"a3"}`, "after the JSON array"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(c.in), ImportOptions{})
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) || !errors.Is(err, ErrNotAnExport) {
+			_, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(c.in), lrimport.Options{})
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) || !errors.Is(err, lrimport.ErrNotAnExport) {
 				t.Fatalf("err = %v, want an ErrNotAnExport saying %q", err, c.wantErr)
 			}
 		})
 	}
 	t.Run("a broken NDJSON line fails only that record", func(t *testing.T) {
 		in := `{"Uid":"b1","Email":"b1@example.com"}` + "\n{not json\n\n" + `{"Uid":"b2","Email":[{"Type":"Primary","Value":"b2@example.com"}]}` + "\n"
-		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(in), ImportOptions{})
+		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(in), lrimport.Options{})
 		if err != nil || sum.Created != 2 || sum.Failed != 1 || sum.Failures[0].Line != 2 {
 			t.Fatalf("%v %+v", err, sum)
 		}
 	})
 	t.Run("an email another account has fails the record", func(t *testing.T) {
 		in := `{"Uid":"c1","Email":"b1@example.com"}`
-		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(in), ImportOptions{})
+		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(in), lrimport.Options{})
 		if err != nil || sum.Failed != 1 || !strings.Contains(sum.Failures[0].Reason, "email") {
 			t.Fatalf("%v %+v", err, sum)
 		}
@@ -186,7 +187,7 @@ func TestImportRejectsWhatIsNotAnExportAndStopsAtBrokenJSON(t *testing.T) {
 		if _, err := lrfixture.Write(&buf, 500, lrfixture.NDJSON); err != nil {
 			t.Fatal(err)
 		}
-		sum, err := adm.ImportLoginRadius(ctx, "other", &buf, ImportOptions{BatchSize: 50})
+		sum, err := adm.ImportLoginRadius(ctx, "other", &buf, lrimport.Options{BatchSize: 50})
 		if err == nil || sum.Records == 500 {
 			t.Fatalf("a cancelled import: %v %+v", err, sum)
 		}

@@ -138,6 +138,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/ratelimit":               layerSubsystem,
 		"/captcha":                 layerSubsystem,
 		"/notify":                  layerSubsystem,
+		"/lrimport":                layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {
 			t.Errorf("layerOf(pinauth%s) = %s, want %s", rel, got, want)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -69,7 +70,7 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 			_, err = adm.CreateAccount(t.Context(), "demo", AccountInput{Username: &taken, Password: &pw})
 			wantAdminCode(t, "Admin create (the CLI)", err, lrerr.CodeUsernameTaken)
 			rec, _ := json.Marshal(map[string]any{"Uid": "imported-1", "Email": "i1@example.org", "UserName": taken})
-			sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), ImportOptions{})
+			sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), lrimport.Options{})
 			if err != nil || sum.Failed != 1 || len(sum.Failures) != 1 || !strings.Contains(sum.Failures[0].Reason, "username") {
 				t.Errorf("import with UserName = the victim's email: %+v, %v; want the record failed", sum, err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -49,7 +50,7 @@ func (e *resetEnv) importFixture() {
 	if _, err := lrfixture.Write(&buf, 5, lrfixture.NDJSON); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.gw.Admin().ImportLoginRadius(e.t.Context(), "demo", &buf, ImportOptions{}); err != nil {
+	if _, err := e.gw.Admin().ImportLoginRadius(e.t.Context(), "demo", &buf, lrimport.Options{}); err != nil {
 		e.t.Fatal(err)
 	}
 }

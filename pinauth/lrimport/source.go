@@ -1,4 +1,4 @@
-package pinauth
+package lrimport
 
 import (
 	"bufio"
