@@ -11,12 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 )
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
 
-func defaultHash() pinauth.HashParams { return pinauth.DefaultHashParams }
+func defaultHash() hashing.Params { return hashing.DefaultParams }
 
 // call sends one request and returns the status and body.
 func call(method, url string, body []byte, header ...string) (int, string, error) {

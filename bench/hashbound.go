@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 )
 
 // hashBound is the PIN login's ceiling: a bare argon2id loop at the
@@ -15,7 +15,7 @@ import (
 // has connections, for d. Nothing else runs in it (no HTTP, no store), so
 // no login can beat it.
 func hashBound(ctx context.Context, workers int, d time.Duration) (sample, error) {
-	p := pinauth.DefaultHashParams
+	p := hashing.DefaultParams
 	secret := []byte(benchPIN)
 	salt := make([]byte, 16)
 	var mu sync.Mutex

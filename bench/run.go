@@ -249,7 +249,7 @@ func run(ctx context.Context, o options) error {
 		wrkScenario("7l", fmt.Sprintf("PIN login (%s accounts)", count(o.Large)), login(pinLarge, "large"), o.Warmup),
 		{
 			Key: "6h", Name: "bare argon2id loop (hashing bound)",
-			Command: fmt.Sprintf("in process: %d goroutines looping argon2.IDKey at pinauth.DefaultHashParams (t=%d, m=%d KiB, p=%d) for %s",
+			Command: fmt.Sprintf("in process: %d goroutines looping argon2.IDKey at hashing.DefaultParams (t=%d, m=%d KiB, p=%d) for %s",
 				o.LoginConns, defaultHash().Time, defaultHash().MemoryKiB, defaultHash().Threads, o.LoginDuration),
 			run: func(ctx context.Context, _ int) (sample, error) { return hashBound(ctx, o.LoginConns, o.LoginDuration) },
 		},

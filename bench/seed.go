@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -181,7 +182,7 @@ func benchGatewayConfig(st store.Store, signingKeyPEM string) pinauth.Config {
 		Issuer:     benchIssuer,
 		SigningAlg: pinauth.AlgEdDSA,
 		SigningKey: signingKeyPEM,
-		Hash:       pinauth.DefaultHashParams,
+		Hash:       hashing.DefaultParams,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -68,12 +69,12 @@ type hashStats struct {
 // value (no config) labels nothing.
 type hashPolicy struct {
 	peppers []string // ids, current first
-	cost    pinauth.HashParams
+	cost    hashing.Params
 }
 
 func (p hashPolicy) label(c store.HashCount) hashStats {
 	s := hashStats{Secret: c.Secret, Accounts: c.Accounts}
-	params, pepperID, err := pinauth.ParseHashScheme(c.Scheme)
+	params, pepperID, err := hashing.ParseScheme(c.Scheme)
 	if err != nil {
 		s.Scheme = c.Scheme
 		return s
@@ -116,11 +117,11 @@ func policyOf(t cliTarget) (hashPolicy, error) {
 		return hashPolicy{}, err
 	}
 	p := hashPolicy{cost: cfg.Hash}
-	if p.cost == (pinauth.HashParams{}) {
-		p.cost = pinauth.DefaultHashParams
+	if p.cost == (hashing.Params{}) {
+		p.cost = hashing.DefaultParams
 	}
 	for _, secret := range cfg.Peppers {
-		p.peppers = append(p.peppers, pinauth.PepperID(secret))
+		p.peppers = append(p.peppers, hashing.PepperID(secret))
 	}
 	return p, nil
 }

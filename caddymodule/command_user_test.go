@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
@@ -352,7 +352,7 @@ func runStatsCLIScenario(t *testing.T, storeLine, storeFlag string) {
 	if r := pinauthCLI(t, "", "stats", "--store", storeFlag); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +2$`).MatchString(r.out) {
 		t.Fatalf("stats --store: %d %q %q", r.status, r.out, r.errOut)
 	}
-	oldPepper := pinauth.PepperID("cli-user-pepper-0123456789")
+	oldPepper := hashing.PepperID("cli-user-pepper-0123456789")
 	if len(s.Hashes) != 1 || s.Hashes[0] != (hashStats{Secret: store.SecretPassword, Pepper: oldPepper, PepperState: "current",
 		MemoryKiB: 64, Time: 1, Threads: 1, CostState: "current", Accounts: 2}) {
 		t.Errorf("hashes before the rotation: %+v", s.Hashes)
@@ -361,7 +361,7 @@ func runStatsCLIScenario(t *testing.T, storeLine, storeFlag string) {
 	// Rotate the pepper and raise the cost; a PIN set now is hashed with
 	// both, the passwords stay as they were until their next login.
 	t.Setenv("CLI_NEW_PEPPER", "cli-new-pepper-9876543210")
-	newPepper := pinauth.PepperID("cli-new-pepper-9876543210")
+	newPepper := hashing.PepperID("cli-new-pepper-9876543210")
 	rewrite(t, conf, "pepper {env.CLI_USER_PEPPER}", "pepper {env.CLI_NEW_PEPPER} {env.CLI_USER_PEPPER}")
 	rewrite(t, conf, "hash argon2id 1 64 1", "hash argon2id 2 64 1")
 	if r := pinauthCLI(t, "4826\n", "user", "set-pin", "--config", conf, "s1@example.com"); r.status != exitOK {

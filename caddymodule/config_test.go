@@ -12,6 +12,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -92,7 +93,7 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 		AccessTTL:           90 * time.Second,
 		RefreshTTL:          30 * 24 * time.Hour,
 		SessionTTL:          7 * 24 * time.Hour,
-		Hash:                pinauth.HashParams{Time: 1, MemoryKiB: 64, Threads: 1},
+		Hash:                hashing.Params{Time: 1, MemoryKiB: 64, Threads: 1},
 		MaxConcurrentHashes: 3,
 		Lockout:             pinauth.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
 		RateLimit:           ratelimit.Policy{Requests: 50, Window: 10 * time.Second},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
@@ -66,7 +67,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		cfg.Peppers = append(cfg.Peppers, x.expand(fmt.Sprintf("pepper %d", i+1), p))
 	}
 	if h.Hash != nil {
-		cfg.Hash = pinauth.HashParams{Time: h.Hash.Time, MemoryKiB: h.Hash.MemoryKiB, Threads: h.Hash.Threads}
+		cfg.Hash = hashing.Params{Time: h.Hash.Time, MemoryKiB: h.Hash.MemoryKiB, Threads: h.Hash.Threads}
 	}
 	if l := h.Lockout; l != nil {
 		cfg.Lockout = pinauth.LockoutPolicy{

@@ -73,7 +73,7 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
 			return nil, e
 		}
-		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.PIN); err != nil {
+		if pinHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
 			return nil, g.hashQueueError(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -248,7 +249,7 @@ func BenchmarkProfileEncode(b *testing.B) {
 // BenchmarkPINLogin measures a whole PIN login (parse, token lookup,
 // lockout bookkeeping, argon2id at the default parameters, grant, commit).
 func BenchmarkPINLogin(b *testing.B) {
-	e, login := benchEnv(b, func(c *Config) { c.Hash = DefaultHashParams })
+	e, login := benchEnv(b, func(c *Config) { c.Hash = hashing.DefaultParams })
 	body := []byte(`{"pin":"` + testPIN + `"}`)
 	url := "/identity/v2/auth/login/pin?apikey=" + testKey + "&session_token=" + login.str("session_token")
 	b.ReportAllocs()
@@ -267,10 +268,10 @@ func BenchmarkPINLogin(b *testing.B) {
 // BenchmarkArgon2idDefault is the hashing bound for BenchmarkPINLogin: one
 // bare argon2id at the default parameters.
 func BenchmarkArgon2idDefault(b *testing.B) {
-	p := DefaultHashParams
-	salt := secret.Bytes(hashSaltLen)
+	p := hashing.DefaultParams
+	salt := secret.Bytes(hashing.SaltLen)
 	for b.Loop() {
-		argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, hashKeyLen)
+		argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, hashing.KeyLen)
 	}
 }
 

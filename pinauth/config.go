@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -55,8 +56,8 @@ type Config struct {
 	// others pick the new key up. Default: 0 (rotate with the CLI only).
 	KeyRotation time.Duration
 
-	// Hash sets the argon2id cost. Default: DefaultHashParams.
-	Hash HashParams
+	// Hash sets the argon2id cost. Default: hashing.DefaultParams.
+	Hash hashing.Params
 	// MaxConcurrentHashes bounds hashes in flight; the rest wait in a
 	// queue that is fair per client address. Default: number of CPUs.
 	MaxConcurrentHashes int
@@ -299,11 +300,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.KeyRotation < 0 || (c.KeyRotation > 0 && c.KeyRotation < MinKeyRotation) {
 		return c, fmt.Errorf("pinauth: key_rotation must be at least %v", MinKeyRotation)
 	}
-	if c.Hash == (HashParams{}) {
-		c.Hash = DefaultHashParams
+	if c.Hash == (hashing.Params{}) {
+		c.Hash = hashing.DefaultParams
 	}
-	if err := c.Hash.validate(); err != nil {
-		return c, err
+	if err := c.Hash.Validate(); err != nil {
+		return c, fmt.Errorf("pinauth: %w", err)
 	}
 	if c.MaxConcurrentHashes <= 0 {
 		c.MaxConcurrentHashes = runtime.NumCPU()

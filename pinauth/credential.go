@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -68,15 +69,15 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 		return false, err
 	}
 	client := c.hashClient()
-	if err := g.hasher.acquire(ctx, client); err != nil {
+	if err := g.hasher.Acquire(ctx, client); err != nil {
 		// No refund of the rate-limit count: a full queue is what a
 		// flood causes, and a refund would let the flood's own 503s
 		// keep its budget whole (issue 15, finding 10).
 		return false, g.hashQueueError(err)
 	}
-	defer g.hasher.release(client)
+	defer g.hasher.Release(client)
 	if ref.UID == "" {
-		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
+		g.hasher.VerifyDummy(chk.secret)
 		g.logFailure(c, chk.reason, "")
 		return false, lrerr.New(chk.failure)
 	}
@@ -94,11 +95,11 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 	var ok bool
 	switch {
 	case chk.account == nil:
-		g.hasher.verifyHeld(g.hasher.dummy, chk.secret)
+		g.hasher.VerifyDummy(chk.secret)
 	case chk.compare != nil:
 		ok, rehash = chk.compare()
 	default:
-		ok, rehash = g.hasher.verifyHeld(chk.encoded, chk.secret)
+		ok, rehash = g.hasher.VerifyHeld(chk.encoded, chk.secret)
 	}
 	if ok {
 		return rehash, nil
@@ -118,7 +119,7 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 }
 
 func (g *Gateway) hashQueueError(err error) error {
-	if errors.Is(err, ErrHashQueueFull) {
+	if errors.Is(err, hashing.ErrQueueFull) {
 		e := lrerr.Unavailable(err)
 		e.RetryAfter = time.Second
 		return e

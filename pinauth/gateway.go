@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -32,7 +33,7 @@ type Gateway struct {
 	now   func() time.Time
 
 	peppers     []secret.Pepper
-	hasher      *hasher
+	hasher      *hashing.Hasher
 	keys        atomic.Pointer[keyRing]
 	operatorKey *signingKey
 	parser      *jwt.Parser
@@ -127,10 +128,10 @@ func New(cfg Config) (*Gateway, error) {
 	if err := g.reportNameConflicts(ctx); err != nil {
 		return nil, err
 	}
-	if g.hasher, err = newHasher(cfg.Hash, g.peppers, cfg.MaxConcurrentHashes, cfg.HashQueueTimeout); err != nil {
+	if g.hasher, err = hashing.New(hashing.Options{Params: cfg.Hash, Peppers: g.peppers,
+		MaxConcurrent: cfg.MaxConcurrentHashes, QueueTimeout: cfg.HashQueueTimeout, OnWait: g.obs.HashWaited}); err != nil {
 		return nil, err
 	}
-	g.hasher.obs = g.obs
 	if _, nop := g.obs.(NopObserver); !nop {
 		g.store = observedStore{Store: g.store, obs: g.obs}
 	}
@@ -298,7 +299,7 @@ func remoteHost(r *http.Request) string {
 // HashQueue reports the hashing semaphore's state: requests waiting for a
 // slot, slots in use, and slots in all.
 func (g *Gateway) HashQueue() (waiting, inUse, capacity int) {
-	return g.hasher.slots.state()
+	return g.hasher.QueueState()
 }
 
 // RotateKey retires the signing key and makes a new one of the configured

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
@@ -39,7 +40,7 @@ func (c *testClock) Advance(d time.Duration) {
 }
 
 // cheapHash keeps unit tests fast; the e2e suite uses real parameters.
-var cheapHash = HashParams{Time: 1, MemoryKiB: 64, Threads: 1}
+var cheapHash = hashing.Params{Time: 1, MemoryKiB: 64, Threads: 1}
 
 const (
 	testKey     = "test-api-key"

@@ -137,6 +137,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/tokens":                  layerSubsystem,
 		"/ratelimit":               layerSubsystem,
 		"/captcha":                 layerSubsystem,
+		"/hashing":                 layerSubsystem,
 		"/notify":                  layerSubsystem,
 		"/lrimport":                layerSubsystem,
 	} {

@@ -102,7 +102,7 @@ func (g *Gateway) finishPasswordLogin(c *call, a *store.Account, mutate func(*st
 // rehashPassword returns a mutation storing password under the current
 // pepper and parameters.
 func (g *Gateway) rehashPassword(c *call, password string) (func(*store.Account), error) {
-	h, err := g.hasher.hash(c.r.Context(), c.hashClient(), password)
+	h, err := g.hasher.Hash(c.r.Context(), c.hashClient(), password)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

@@ -57,11 +57,11 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *lrprofile.I
 	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now,
 		SecurityAnswers: answers}
 	in.Apply(&a)
-	if a.PasswordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.Password); err != nil {
+	if a.PasswordHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.Password); err != nil {
 		return store.Account{}, g.hashQueueError(err)
 	}
 	if in.PIN != nil {
-		if a.PINHash, err = g.hasher.hash(ctx, c.hashClient(), *in.PIN); err != nil {
+		if a.PINHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 		a.PINChangedAt = c.now
@@ -183,12 +183,12 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *l
 	}
 	var passwordHash, pinHash string
 	if in.Password != nil {
-		if passwordHash, err = g.hasher.hash(ctx, c.hashClient(), *in.Password); err != nil {
+		if passwordHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.Password); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 	}
 	if in.PIN != nil {
-		if pinHash, err = g.hasher.hash(ctx, c.hashClient(), *in.PIN); err != nil {
+		if pinHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
 			return store.Account{}, g.hashQueueError(err)
 		}
 	}

@@ -147,7 +147,7 @@ func (g *Gateway) resetPassword(c *call) (any, error) {
 // setResetPassword commits a password reset of account a, consume taking
 // the proof first in the same transaction (see resetPassword).
 func (g *Gateway) setResetPassword(ctx context.Context, c *call, a store.Account, password, method string, consume func(store.Tx) error) (any, error) {
-	passwordHash, err := g.hasher.hash(ctx, c.hashClient(), password)
+	passwordHash, err := g.hasher.Hash(ctx, c.hashClient(), password)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

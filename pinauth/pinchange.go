@@ -42,7 +42,7 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 	}); err != nil {
 		return nil, err
 	}
-	pinHash, err := g.hasher.hash(ctx, c.hashClient(), body.NewPIN)
+	pinHash, err := g.hasher.Hash(ctx, c.hashClient(), body.NewPIN)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

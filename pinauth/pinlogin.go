@@ -56,7 +56,7 @@ func (g *Gateway) pinLogin(c *call) (res any, err error) {
 	}
 	var mutate func(*store.Account)
 	if rehash {
-		h, err := g.hasher.hash(ctx, c.hashClient(), b.PIN)
+		h, err := g.hasher.Hash(ctx, c.hashClient(), b.PIN)
 		if err != nil {
 			return nil, g.hashQueueError(err)
 		}

@@ -127,7 +127,7 @@ func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKi
 		compare: func() (bool, bool) {
 			// One hash, as an unknown account costs, so timing does
 			// not tell them apart.
-			g.hasher.verifyHeld(g.hasher.dummy, code)
+			g.hasher.VerifyDummy(code)
 			hash, failure, lookupErr = g.findOTP(ctx, &a, code, c.now, channels)
 			return lookupErr == nil && failure == 0, false
 		},
@@ -215,7 +215,7 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 // account a; consume, when set, takes the proof first in the same
 // transaction.
 func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, method string, consume func(tx store.Tx) error) (any, error) {
-	pinHash, err := g.hasher.hash(ctx, c.hashClient(), pin)
+	pinHash, err := g.hasher.Hash(ctx, c.hashClient(), pin)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

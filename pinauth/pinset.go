@@ -44,7 +44,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	if !a.Active {
 		return nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
-	pinHash, err := g.hasher.hash(ctx, c.hashClient(), b.PIN)
+	pinHash, err := g.hasher.Hash(ctx, c.hashClient(), b.PIN)
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}

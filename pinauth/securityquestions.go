@@ -81,7 +81,7 @@ func (g *Gateway) newAnswerSet(ctx context.Context, c *call, items []answerItem)
 	}
 	hashes := make(map[string]string, len(given))
 	for qid, ans := range given {
-		h, err := g.hasher.hash(ctx, c.hashClient(), normalizeAnswer(ans))
+		h, err := g.hasher.Hash(ctx, c.hashClient(), normalizeAnswer(ans))
 		if err != nil {
 			return nil, g.hashQueueError(err)
 		}
@@ -129,7 +129,7 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 		compare: func() (bool, bool) {
 			ok, rehash := true, false
 			for qid, ans := range given {
-				o, r := g.hasher.verifyHeld(a.SecurityAnswers[qid], normalizeAnswer(ans))
+				o, r := g.hasher.VerifyHeld(a.SecurityAnswers[qid], normalizeAnswer(ans))
 				ok, rehash = ok && o, rehash || r
 			}
 			return ok, rehash
@@ -150,7 +150,7 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 func (g *Gateway) upgradeAnswers(ctx context.Context, c *call, a *store.Account, given map[string]string) {
 	hashes := make(map[string]string, len(given))
 	for qid, ans := range given {
-		h, err := g.hasher.hash(ctx, c.hashClient(), normalizeAnswer(ans))
+		h, err := g.hasher.Hash(ctx, c.hashClient(), normalizeAnswer(ans))
 		if err != nil {
 			return
 		}

@@ -134,7 +134,7 @@ func (g *Gateway) validateStepUp(c *call, method string) (any, error) {
 // older parameters and stores it with set. Failing is not worth failing the
 // request over: the next successful check tries again.
 func (g *Gateway) upgradeHash(ctx context.Context, c *call, ref store.AccountRef, secret string, set func(*store.Account, string)) {
-	h, err := g.hasher.hash(ctx, c.hashClient(), secret)
+	h, err := g.hasher.Hash(ctx, c.hashClient(), secret)
 	if err != nil {
 		return
 	}

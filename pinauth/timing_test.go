@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
@@ -169,7 +170,7 @@ func TestTimingRevealsNeitherAccountsNorSessionTokens(t *testing.T) {
 		t.Skip("timing comparison runs at the real hash cost; skipped with -short")
 	}
 	e := newTestEnv(t, func(c *Config) {
-		c.Hash = DefaultHashParams
+		c.Hash = hashing.DefaultParams
 		c.Lockout.Attempts = 1 << 30 // every try below is a counted failure
 		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
 	})

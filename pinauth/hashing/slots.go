@@ -1,4 +1,4 @@
-package pinauth
+package hashing
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// hashSlots is the hashing semaphore: at most cap hashes in flight, and a
+// slots is the hashing semaphore: at most cap hashes in flight, and a
 // queue for the rest that is fair per client. A free slot goes to a waiter
 // at once when nobody else waits, so one client alone may use every slot
 // (a single app back end, the load test); but when a slot frees while
@@ -16,8 +16,8 @@ import (
 // another client by at most one release (the next hash to finish), not
 // by the whole queue, and no client holds more than its share of the
 // slots while others wait (issue 15, finding 10). Clients are keyed as
-// the rate limit keys them (rateKey): an IPv6 host's whole /64 is one.
-type hashSlots struct {
+// the rate limit keys them (ratelimit.Key): an IPv6 host's whole /64 is one.
+type slots struct {
 	mu    sync.Mutex
 	cap   int
 	inUse int
@@ -47,14 +47,14 @@ type slotWaiter struct {
 	granted bool
 }
 
-func newHashSlots(n int) *hashSlots {
-	return &hashSlots{cap: n, clients: map[string]*slotClient{}}
+func newSlots(n int) *slots {
+	return &slots{cap: n, clients: map[string]*slotClient{}}
 }
 
 // acquire takes a slot for client, waiting at most timeout. It returns
-// the time spent waiting, and ErrHashQueueFull when no slot came in time
+// the time spent waiting, and ErrQueueFull when no slot came in time
 // or ctx's error when ctx ended first.
-func (s *hashSlots) acquire(ctx context.Context, client string, timeout time.Duration) (time.Duration, error) {
+func (s *slots) acquire(ctx context.Context, client string, timeout time.Duration) (time.Duration, error) {
 	w := s.join(client)
 	if w == nil {
 		return 0, nil
@@ -67,7 +67,7 @@ func (s *hashSlots) acquire(ctx context.Context, client string, timeout time.Dur
 	case <-w.ready:
 		return time.Since(start), nil
 	case <-t.C:
-		err = ErrHashQueueFull
+		err = ErrQueueFull
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
@@ -81,7 +81,7 @@ func (s *hashSlots) acquire(ctx context.Context, client string, timeout time.Dur
 // join takes a free slot for client and returns nil, or queues a waiter
 // and returns it. Free slots with waiters queued do not exist: release
 // hands a freed slot straight to a waiter.
-func (s *hashSlots) join(client string) *slotWaiter {
+func (s *slots) join(client string) *slotWaiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.clients[client]
@@ -104,7 +104,7 @@ func (s *hashSlots) join(client string) *slotWaiter {
 
 // leave takes a waiter that gave up out of the queue. It reports true when
 // the waiter had been granted a slot meanwhile: the caller then holds it.
-func (s *hashSlots) leave(client string, w *slotWaiter) bool {
+func (s *slots) leave(client string, w *slotWaiter) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if w.granted {
@@ -126,7 +126,7 @@ func (s *hashSlots) leave(client string, w *slotWaiter) bool {
 }
 
 // release gives back a slot of client, handing it to the next waiter.
-func (s *hashSlots) release(client string) {
+func (s *slots) release(client string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.clients[client]
@@ -151,7 +151,7 @@ func (s *hashSlots) release(client string) {
 
 // next is the waiting client that gets the next slot: fewest slots held,
 // then least recently served; nil when nobody waits.
-func (s *hashSlots) next() *slotClient {
+func (s *slots) next() *slotClient {
 	var best *slotClient
 	for _, c := range s.queued {
 		if best == nil || c.held < best.held || (c.held == best.held && c.lastGrant < best.lastGrant) {
@@ -162,7 +162,7 @@ func (s *hashSlots) next() *slotClient {
 }
 
 // grant gives c a slot. The caller holds s.mu.
-func (s *hashSlots) grant(c *slotClient) {
+func (s *slots) grant(c *slotClient) {
 	s.grants++
 	s.inUse++
 	c.held++
@@ -170,7 +170,7 @@ func (s *hashSlots) grant(c *slotClient) {
 }
 
 // unqueue drops c, which has no waiters left, from the queued list.
-func (s *hashSlots) unqueue(c *slotClient) {
+func (s *slots) unqueue(c *slotClient) {
 	for i, x := range s.queued {
 		if x == c {
 			last := len(s.queued) - 1
@@ -184,14 +184,14 @@ func (s *hashSlots) unqueue(c *slotClient) {
 // forgetIdle drops a client that neither holds nor waits: memory stays
 // bounded by the slots and the waiters. A client forgotten this way was
 // not using its share, so it loses nothing by starting afresh.
-func (s *hashSlots) forgetIdle(c *slotClient) {
+func (s *slots) forgetIdle(c *slotClient) {
 	if c.held == 0 && len(c.waiters) == 0 {
 		delete(s.clients, c.key)
 	}
 }
 
 // state returns the waiters, the slots in use and the slots in all.
-func (s *hashSlots) state() (waiting, inUse, capacity int) {
+func (s *slots) state() (waiting, inUse, capacity int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.waiting, s.inUse, s.cap

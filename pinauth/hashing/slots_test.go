@@ -1,4 +1,4 @@
-package pinauth
+package hashing
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func granted(w *slotWaiter) bool {
 // waiter's. Further releases go round the clients.
 func TestHashSlotsHandAFreedSlotToTheWaitingClientHoldingFewest(t *testing.T) {
 	t.Parallel()
-	s := newHashSlots(2)
+	s := newSlots(2)
 	for range 2 {
 		if w := s.join("flood"); w != nil {
 			t.Fatal("a free slot was not taken at once")
@@ -72,7 +72,7 @@ func TestHashSlotsHandAFreedSlotToTheWaitingClientHoldingFewest(t *testing.T) {
 // hashing capacity.
 func TestHashSlotsLetALoneClientUseEverySlot(t *testing.T) {
 	t.Parallel()
-	s := newHashSlots(4)
+	s := newSlots(4)
 	for i := range 4 {
 		if s.join("app") != nil {
 			t.Fatalf("acquisition %d waited with slots free", i+1)
@@ -93,13 +93,13 @@ func TestHashSlotsLetALoneClientUseEverySlot(t *testing.T) {
 // it to nobody), and one granted just as it gave up keeps its slot.
 func TestHashSlotsWaitersThatGiveUpLeaveNoTrace(t *testing.T) {
 	t.Parallel()
-	s := newHashSlots(1)
+	s := newSlots(1)
 	ctx := context.Background()
 	if _, err := s.acquire(ctx, "a", time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.acquire(ctx, "b", time.Millisecond); !errors.Is(err, ErrHashQueueFull) {
-		t.Fatalf("acquire on a full queue: %v, want ErrHashQueueFull", err)
+	if _, err := s.acquire(ctx, "b", time.Millisecond); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("acquire on a full queue: %v, want ErrQueueFull", err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
@@ -139,7 +139,7 @@ func TestHashSlotsServeFairlyUnderARandomWorkload(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(15, 10))
 	clients := []string{"a", "b", "c", "d", "e"}
-	s := newHashSlots(3)
+	s := newSlots(3)
 	held := map[string]int{}
 	queued := map[string][]*slotWaiter{}
 	for step := range 20000 {

@@ -1,4 +1,4 @@
-package pinauth
+package hashing
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func (s chanSlots) acquire(ctx context.Context, _ string, timeout time.Duration)
 	case s <- struct{}{}:
 		return 0, nil
 	case <-t.C:
-		return 0, ErrHashQueueFull
+		return 0, ErrQueueFull
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
@@ -73,9 +73,9 @@ func benchSlots(b *testing.B, q slotQueue, clients int, work func()) {
 // must vanish in the hash's.
 func BenchmarkHashQueue(b *testing.B) {
 	slots := max(1, testingProcs())
-	p := DefaultHashParams
-	salt := secret.Bytes(hashSaltLen)
-	hash := func() { argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, hashKeyLen) }
+	p := DefaultParams
+	salt := secret.Bytes(SaltLen)
+	hash := func() { argon2.IDKey([]byte("4821"), salt, p.Time, p.MemoryKiB, p.Threads, KeyLen) }
 	for _, work := range []struct {
 		name string
 		fn   func()
@@ -89,7 +89,7 @@ func BenchmarkHashQueue(b *testing.B) {
 				benchSlots(b, make(chanSlots, slots), clients, work.fn)
 			})
 			b.Run(work.name+"/"+who+"/fair", func(b *testing.B) {
-				benchSlots(b, newHashSlots(slots), clients, work.fn)
+				benchSlots(b, newSlots(slots), clients, work.fn)
 			})
 		}
 	}
