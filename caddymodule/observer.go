@@ -6,6 +6,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -51,7 +52,7 @@ func newObserver(m *metricsSet, tenants []string, captchaProvider string, events
 		}
 	}
 	if captchaProvider != "" {
-		for _, r := range pinauth.CaptchaResults {
+		for _, r := range captcha.Results {
 			m.captcha.WithLabelValues(captchaProvider, r.String())
 		}
 	}
@@ -105,7 +106,7 @@ func (o *observer) TokenVerified(result pinauth.TokenResult, cached bool) {
 }
 
 // CaptchaVerified implements pinauth.Observer.
-func (o *observer) CaptchaVerified(provider string, result pinauth.CaptchaResult) {
+func (o *observer) CaptchaVerified(provider string, result captcha.Result) {
 	o.m.captcha.WithLabelValues(provider, result.String()).Inc()
 }
 

@@ -89,7 +89,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 	}
 	ans := captcha.AnswerFrom(cc.Provider, c.field)
 	if ans.Response == "" {
-		g.obs.CaptchaVerified(cc.Provider, CaptchaMissing)
+		g.obs.CaptchaVerified(cc.Provider, captcha.Missing)
 		g.logFailure(c, "captcha_missing", uid)
 		if captchaLocked {
 			return store.LockNone, lrerr.New(lrerr.CodeLockedCaptcha)
@@ -98,7 +98,7 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 	}
 	ok, err := v.Verify(ctx, ans, c.clientIP)
 	if err != nil {
-		g.obs.CaptchaVerified(cc.Provider, CaptchaError)
+		g.obs.CaptchaVerified(cc.Provider, captcha.ProviderError)
 		g.unlimitClient(c)
 		// writeError logs the cause (secret-free by construction) with a
 		// request id at Warn.
@@ -110,11 +110,11 @@ func (g *Gateway) captchaGate(ctx context.Context, c *call, ref store.AccountRef
 		}
 	}
 	if !ok {
-		g.obs.CaptchaVerified(cc.Provider, CaptchaInvalid)
+		g.obs.CaptchaVerified(cc.Provider, captcha.Invalid)
 		g.logFailure(c, "captcha_invalid", uid)
 		return store.LockNone, lrerr.New(lrerr.CodeCaptchaInvalid)
 	}
-	g.obs.CaptchaVerified(cc.Provider, CaptchaValid)
+	g.obs.CaptchaVerified(cc.Provider, captcha.Valid)
 	c.guard.captchaSolved = true
 	return store.LockCaptcha, nil
 }

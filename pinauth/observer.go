@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -31,7 +32,7 @@ type Observer interface {
 	// cached tells whether the verified token came from the cache.
 	TokenVerified(result TokenResult, cached bool)
 	// CaptchaVerified reports a captcha checked with its provider.
-	CaptchaVerified(provider string, result CaptchaResult)
+	CaptchaVerified(provider string, result captcha.Result)
 	// HashWaited reports how long a hash or credential check waited for a
 	// hashing slot (0 when one was free).
 	HashWaited(d time.Duration)
@@ -61,7 +62,7 @@ func (NopObserver) AccountLocked(AccountLock) {}
 func (NopObserver) TokenVerified(TokenResult, bool) {}
 
 // CaptchaVerified implements Observer.
-func (NopObserver) CaptchaVerified(string, CaptchaResult) {}
+func (NopObserver) CaptchaVerified(string, captcha.Result) {}
 
 // HashWaited implements Observer.
 func (NopObserver) HashWaited(time.Duration) {}
@@ -223,26 +224,6 @@ func tokenResultOf(e *lrerr.Error) TokenResult {
 		return TokenError
 	}
 	return TokenInvalid
-}
-
-// CaptchaResult is the outcome of a captcha check.
-type CaptchaResult uint8
-
-// The captcha results.
-const (
-	CaptchaValid CaptchaResult = iota
-	CaptchaInvalid
-	// CaptchaMissing: required but not sent.
-	CaptchaMissing
-	// CaptchaError: the provider gave no usable answer.
-	CaptchaError
-)
-
-// CaptchaResults lists every CaptchaResult.
-var CaptchaResults = []CaptchaResult{CaptchaValid, CaptchaInvalid, CaptchaMissing, CaptchaError}
-
-func (r CaptchaResult) String() string {
-	return [...]string{"valid", "invalid", "missing", "error"}[r]
 }
 
 // DeliveryResult is the outcome of one webhook delivery attempt.
