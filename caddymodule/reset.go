@@ -3,8 +3,6 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -89,25 +87,22 @@ type SendLimit struct {
 // emailSecurity are the Email.Security values.
 var emailSecurity = []string{notify.SMTPStartTLS, notify.SMTPTLS, notify.SMTPPlain}
 
-// validate checks what needs no placeholder expanded. Errors never
-// contain the password.
+// validate checks e with the core's rules (notify.EmailConfig.Validate)
+// before its placeholders are expanded, plus what the Caddyfile adds: a
+// timeout and limits are not negative. Errors never contain the password.
 func (e *Email) validate() error {
-	if e.Server == "" {
-		return errors.New("a server host:port is required")
+	ec := notify.EmailConfig{Addr: e.Server, From: e.From, Username: e.Username, Password: e.Password, Security: e.Security}
+	// A placeholder stands for a value the core checks once expanded:
+	// here it gets a valid stand-in (a loopback server, so that the
+	// plain-with-password rule waits for the real host).
+	if strings.Contains(ec.Addr, "{") {
+		ec.Addr = "127.0.0.1:25"
 	}
-	if !strings.Contains(e.Server, "{") {
-		if _, port, err := net.SplitHostPort(e.Server); err != nil || port == "" {
-			return fmt.Errorf("server %q is not host:port", e.Server)
-		}
+	if strings.Contains(ec.From, "{") {
+		ec.From = "placeholder@example.invalid"
 	}
-	if e.From == "" {
-		return errors.New("from is required")
-	}
-	if e.Security != "" && !slices.Contains(emailSecurity, e.Security) {
-		return fmt.Errorf("unknown security %q (want starttls, tls or plain)", e.Security)
-	}
-	if (e.Username == "") != (e.Password == "") {
-		return errors.New("username and password go together")
+	if err := ec.Validate(); err != nil {
+		return err
 	}
 	if e.Timeout < 0 {
 		return errors.New("timeout must not be negative")
@@ -115,23 +110,16 @@ func (e *Email) validate() error {
 	return e.Limit.validate()
 }
 
-// validate checks what needs no placeholder expanded. Errors never
-// contain the token.
+// validate checks s with the core's rules (notify.SMSConfig.Validate)
+// before its placeholders are expanded, plus what the Caddyfile adds: a
+// timeout and limits are not negative. Errors never contain the token.
 func (s *SMS) validate() error {
-	if s.URL == "" {
-		return errors.New("a provider URL is required")
+	sc := notify.SMSConfig{URL: s.URL, Username: s.Username, Password: s.Token, From: s.From}
+	if strings.Contains(sc.URL, "{") {
+		sc.URL = "https://placeholder.invalid/" // the core checks the expanded URL
 	}
-	if !strings.Contains(s.URL, "{") {
-		u, err := url.Parse(s.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			return errors.New("the provider must be an absolute http(s) URL without credentials")
-		}
-	}
-	if s.Token == "" {
-		return errors.New("auth is required")
-	}
-	if s.From == "" {
-		return errors.New("from is required")
+	if err := sc.Validate(); err != nil {
+		return err
 	}
 	if s.Timeout < 0 {
 		return errors.New("timeout must not be negative")

@@ -3,6 +3,7 @@ package notify
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
@@ -105,7 +106,7 @@ func (l SendLimit) withDefaults() SendLimit {
 // Limit), or an error naming what is wrong. Errors never contain the
 // password.
 func (e EmailConfig) WithDefaults() (EmailConfig, error) {
-	if err := e.check(); err != nil {
+	if err := e.Validate(); err != nil {
 		return e, err
 	}
 	if e.Security == "" {
@@ -118,11 +119,14 @@ func (e EmailConfig) WithDefaults() (EmailConfig, error) {
 	return e, nil
 }
 
-// check refuses an EmailConfig that cannot send.
-func (e *EmailConfig) check() error {
+// Validate checks e as given, before defaults: a host:port server, a
+// sender address, a known Security (plain with a password only to a
+// loopback host) and a username with a password. Errors never contain
+// the password.
+func (e EmailConfig) Validate() error {
 	host, port, err := net.SplitHostPort(e.Addr)
 	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-		return errors.New("the server must be given as host:port")
+		return fmt.Errorf("server %q is not host:port", e.Addr)
 	}
 	if e.From == "" {
 		return errors.New("from is required")
@@ -150,7 +154,7 @@ func (e *EmailConfig) check() error {
 // WithDefaults returns s with the defaults applied (Timeout, Limit), or
 // an error naming what is wrong. Errors never contain the credentials.
 func (s SMSConfig) WithDefaults() (SMSConfig, error) {
-	if err := s.check(); err != nil {
+	if err := s.Validate(); err != nil {
 		return s, err
 	}
 	if s.Timeout <= 0 {
@@ -160,8 +164,10 @@ func (s SMSConfig) WithDefaults() (SMSConfig, error) {
 	return s, nil
 }
 
-// check refuses an SMSConfig that cannot send.
-func (s *SMSConfig) check() error {
+// Validate checks s as given, before defaults: an absolute http(s) URL
+// without credentials (plain http only to a loopback host), a password
+// and a sender. Errors never contain the credentials.
+func (s SMSConfig) Validate() error {
 	u, err := url.Parse(s.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
 		return errors.New("the provider must be an absolute http(s) URL without credentials")
