@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // storeOpener opens the test's store afresh (the CLI opens its own).
@@ -47,7 +47,7 @@ func deadEvents(t *testing.T, open storeOpener, ep string, ids []string, dead ..
 	now := time.Now()
 	err := st.Update(ctx, func(tx store.Tx) error {
 		for i, id := range ids {
-			if err := tx.AddEvent(store.Event{ID: id, Tenant: "demo", UID: "u" + id, Hook: pinauth.HookLogin, Endpoint: ep,
+			if err := tx.AddEvent(store.Event{ID: id, Tenant: "demo", UID: "u" + id, Hook: webhook.Login, Endpoint: ep,
 				Payload: []byte(`{"Data":{"Email":"PAYLOAD-SECRET@example.com"}}`), CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}); err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ func TestPinauthWebhooksListAndReplayThroughTheCLIOnPostgres(t *testing.T) {
 // the store of storeLine (storeFlag names it for --store, open opens it).
 func runWebhooksCLIScenario(t *testing.T, storeLine, storeFlag string, open storeOpener) {
 	dir := t.TempDir()
-	hook := pinauth.Webhook{URL: "https://hooks.example:8443/in?token=URL-TOKEN"}
+	hook := webhook.Webhook{URL: "https://hooks.example:8443/in?token=URL-TOKEN"}
 	deadEvents(t, open, hook.EndpointID(), []string{"e1", "e2", "e3", "e4"}, "e1", "e2", "e3")
 	conf := filepath.Join(dir, "Caddyfile")
 	if err := os.WriteFile(conf, []byte(`:0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // metrics are the gateway's Prometheus collectors. They are created once
@@ -74,7 +75,7 @@ func newMetrics() *metricsSet {
 		m.storeObs = append(m.storeObs, m.storeLatency.WithLabelValues(op.String()))
 		m.storeErrs = append(m.storeErrs, m.storeErrors.WithLabelValues(op.String()))
 	}
-	for _, r := range pinauth.DeliveryResults {
+	for _, r := range webhook.Results {
 		m.webhookCounts = append(m.webhookCounts, m.webhooks.WithLabelValues(r.String()))
 	}
 	return m

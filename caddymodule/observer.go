@@ -8,6 +8,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // The Caddy events the handler emits, for other modules to react to (an
@@ -122,7 +123,7 @@ func (o *observer) StoreCall(op pinauth.StoreOp, d time.Duration, failed bool) {
 }
 
 // WebhookDelivered implements pinauth.Observer.
-func (o *observer) WebhookDelivered(result pinauth.DeliveryResult) {
+func (o *observer) WebhookDelivered(result webhook.Result) {
 	o.m.webhookCounts[result].Inc()
 }
 

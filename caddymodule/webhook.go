@@ -3,12 +3,11 @@ package caddymodule
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // Webhook is a receiver of signed event deliveries. Events are written to
@@ -53,13 +52,6 @@ type WebhookRetry struct {
 	Max caddy.Duration `json:"max,omitempty"`
 }
 
-// hookNames are the events a webhook may subscribe to.
-var hookNames = []string{
-	pinauth.HookLogin, pinauth.HookSetPIN, pinauth.HookChangePIN, pinauth.HookResetPIN,
-	pinauth.HookResetPassword, pinauth.HookBlockAccount, pinauth.HookRegister, pinauth.HookUpdateProfile,
-	pinauth.HookDeleteAccount,
-}
-
 // webhook parses `webhook <url> { … }`; the directive name is the current
 // token. Errors never quote the URL or the secret: either may carry a
 // credential.
@@ -87,7 +79,7 @@ func (p *parser) webhook() (Webhook, error) {
 		case "events":
 			w.Events, err = wp.args("webhook: events", 1, -1)
 			if err == nil {
-				err = checkHookNames(w.Events)
+				err = webhook.CheckEvents(w.Events)
 				if err != nil {
 					err = d.Errf("webhook: events: %v", err)
 				}
@@ -135,19 +127,6 @@ func (p *parser) retry() (*WebhookRetry, error) {
 	return r, nil
 }
 
-func checkHookNames(names []string) error {
-	for _, n := range names {
-		known := false
-		for _, h := range hookNames {
-			known = known || strings.EqualFold(n, h)
-		}
-		if !known {
-			return fmt.Errorf("unknown event %q (want %s)", n, strings.Join(hookNames, ", "))
-		}
-	}
-	return nil
-}
-
 // validateWebhooks checks what needs no placeholder expanded; the core
 // checks the URL and the key length after expansion.
 func validateWebhooks(ws []Webhook) error {
@@ -159,7 +138,7 @@ func validateWebhooks(ws []Webhook) error {
 			if w.Secret == "" {
 				return errors.New("secret is required")
 			}
-			if err := checkHookNames(w.Events); err != nil {
+			if err := webhook.CheckEvents(w.Events); err != nil {
 				return err
 			}
 			if r := w.Retry; w.Timeout < 0 || r != nil && (r.Attempts < 0 || r.Initial < 0 || r.Max < 0) {
@@ -176,14 +155,14 @@ func validateWebhooks(ws []Webhook) error {
 
 // coreWebhooks expands and converts ws; tenant is "" for the handler's
 // own webhooks.
-func coreWebhooks(x *expander, ws []Webhook, tenant string) []pinauth.Webhook {
-	var out []pinauth.Webhook
+func coreWebhooks(x *expander, ws []Webhook, tenant string) []webhook.Webhook {
+	var out []webhook.Webhook
 	for i, w := range ws {
 		field := fmt.Sprintf("webhook %d", i+1)
 		if tenant != "" {
 			field = fmt.Sprintf("tenant %q: %s", tenant, field)
 		}
-		cw := pinauth.Webhook{
+		cw := webhook.Webhook{
 			URL:     x.expand(field+": url", w.URL),
 			Secret:  x.expand(field+": secret", w.Secret),
 			Events:  w.Events,
@@ -191,7 +170,7 @@ func coreWebhooks(x *expander, ws []Webhook, tenant string) []pinauth.Webhook {
 			Timeout: time.Duration(w.Timeout),
 		}
 		if r := w.Retry; r != nil {
-			cw.Retry = pinauth.RetryPolicy{Attempts: r.Attempts, Initial: time.Duration(r.Initial), Max: time.Duration(r.Max)}
+			cw.Retry = webhook.RetryPolicy{Attempts: r.Attempts, Initial: time.Duration(r.Initial), Max: time.Duration(r.Max)}
 		}
 		out = append(out, cw)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 func TestWebhookSubdirectivesParseAtHandlerAndTenantLevel(t *testing.T) {
@@ -107,9 +107,9 @@ func TestWebhooksConvertToTheCoreWithTheirTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []pinauth.Webhook{
+	want := []webhook.Webhook{
 		{URL: "https://audit.example/in?token=tok", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", Timeout: 5 * time.Second,
-			Retry: pinauth.RetryPolicy{Attempts: 4, Initial: time.Second, Max: time.Minute}},
+			Retry: webhook.RetryPolicy{Attempts: 4, Initial: time.Second, Max: time.Minute}},
 		{URL: "https://shop.example/hooks", Secret: "secret-from-env-of-24-bytes", Events: []string{"login"}, Tenant: "shop"},
 	}
 	if !reflect.DeepEqual(cfg.Webhooks, want) {

@@ -6,6 +6,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // profileUpdateBody is LoginRadius's UserProfilePostResponse.
@@ -91,11 +92,11 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 	}, func(tx store.Tx, acc *store.Account) error {
 		saved = *acc
 		if pinHash != "" {
-			if err := g.emit(tx, c, HookSetPIN, acc); err != nil {
+			if err := g.emit(tx, c, webhook.SetPIN, acc); err != nil {
 				return err
 			}
 		}
-		return g.emit(tx, c, HookUpdateProfile, acc)
+		return g.emit(tx, c, webhook.UpdateProfile, acc)
 	})
 	if err != nil {
 		return nil, duplicateError(err)

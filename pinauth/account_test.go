@@ -3,6 +3,8 @@ package pinauth
 import (
 	"slices"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 func TestOwnProfileReadAndUpdate(t *testing.T) {
@@ -59,7 +61,7 @@ func TestOwnProfileReadAndUpdate(t *testing.T) {
 	if got := calls[len(calls)-1].Get("X-Auth-Name"); got != "Alicia Smith" {
 		t.Fatalf("X-Auth-Name after the update = %q: the cached profile was not dropped", got)
 	}
-	if e.countHook(uid, HookUpdateProfile) != 1 {
+	if e.countHook(uid, webhook.UpdateProfile) != 1 {
 		t.Fatalf("events %v: want one UpdateProfile", e.hooks(uid))
 	}
 	wantCode(t, "PINInfo on an account with a PIN", e.do("PUT", api("auth/account"), map[string]any{"PINInfo": map[string]string{"PIN": newPIN}}, withToken(tok)...), 403, 1134)
@@ -82,7 +84,7 @@ func TestOwnProfileSetsAFirstPINWhenThePINIsOptional(t *testing.T) {
 	r := e.do("PUT", api("auth/account"), map[string]any{"PINInfo": map[string]string{"PIN": testPIN}}, withToken(tok)...)
 	wantOK(t, "set a first PIN", r)
 	noSecrets(t, r, testPIN+`"`)
-	if e.countHook(uid, HookSetPIN) != 1 {
+	if e.countHook(uid, webhook.SetPIN) != 1 {
 		t.Fatalf("events %v: want one SetPIN", e.hooks(uid))
 	}
 	again := e.passwordLogin(testEmail, testPass)

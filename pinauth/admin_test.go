@@ -7,6 +7,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // adminCode returns the catalogue code of an Admin error (0 for nil).
@@ -25,7 +26,7 @@ func adminCode(t *testing.T, err error) lrerr.Code {
 func TestAdminCreatedAccountLogsInThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t, func(c *Config) {
-		c.Webhooks = []Webhook{{URL: "http://127.0.0.1:1/hook", Secret: "admin-test-webhook-secret-0123"}}
+		c.Webhooks = []webhook.Webhook{{URL: "http://127.0.0.1:1/hook", Secret: "admin-test-webhook-secret-0123"}}
 		c.NoDelivery = true // recorded, never sent
 	})
 	adm := env.gw.Admin()
@@ -49,7 +50,7 @@ func TestAdminCreatedAccountLogsInThroughTheAPI(t *testing.T) {
 	}
 	// The same Register event the API records.
 	evs, err := env.store.Events(t.Context(), store.EventFilter{UID: uid})
-	if err != nil || len(evs) != 1 || evs[0].Hook != HookRegister {
+	if err != nil || len(evs) != 1 || evs[0].Hook != webhook.Register {
 		t.Fatalf("events after CreateAccount: %v %+v", err, evs)
 	}
 

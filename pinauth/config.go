@@ -16,6 +16,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // Config is everything a Gateway needs. The Caddy adapter fills it from the
@@ -115,7 +116,7 @@ type Config struct {
 	APIPrefix string
 
 	// Webhooks receive events through the outbox.
-	Webhooks []Webhook
+	Webhooks []webhook.Webhook
 	// WebhookPollInterval is how often the webhook dispatcher looks for
 	// due events when nothing else wakes it. Default: 1s.
 	WebhookPollInterval time.Duration

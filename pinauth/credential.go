@@ -11,6 +11,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // credentialCheck is one comparison of a presented secret with an
@@ -147,7 +148,7 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 		if _, err := tx.InvalidateTokens(a.Ref(), []store.TokenKind{store.TokenPINSession}, "", c.now); err != nil {
 			return err
 		}
-		return g.emit(tx, c, HookBlockAccount, a)
+		return g.emit(tx, c, webhook.BlockAccount, a)
 	})
 	if err != nil {
 		return lrerr.Unavailable(err)

@@ -19,13 +19,17 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
+// hookKey is the signing key of hookSecret.
+var hookKey = []byte("0123456789abcdef0123456789abcdef")
+
 // hookSecret is a Standard Webhooks secret: whsec_ and 32 base64 bytes.
-var hookSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+var hookSecret = "whsec_" + base64.StdEncoding.EncodeToString(hookKey)
 
 // testRetry keeps retries quick: waits of 25–50ms, 50–100ms, 100–200ms.
-var testRetry = RetryPolicy{Attempts: 5, Initial: 50 * time.Millisecond, Max: 200 * time.Millisecond}
+var testRetry = webhook.RetryPolicy{Attempts: 5, Initial: 50 * time.Millisecond, Max: 200 * time.Millisecond}
 
 // hookEnv is a gateway on the real clock whose webhook points at rc; it
 // logs at debug level into logs.
@@ -42,7 +46,7 @@ func newHookEnv(t *testing.T, rc *receiver, mutate ...func(*Config)) *hookEnv {
 		c.Now = time.Now // retries wait on real timers
 		c.Logger = zap.New(core)
 		c.WebhookPollInterval = 20 * time.Millisecond
-		c.Webhooks = []Webhook{{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Timeout: 2 * time.Second, Retry: testRetry}}
+		c.Webhooks = []webhook.Webhook{{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Timeout: 2 * time.Second, Retry: testRetry}}
 	}}, mutate...)...)
 	return &hookEnv{testEnv: e, rc: rc, logs: logs}
 }
@@ -85,8 +89,7 @@ func payload(t *testing.T, h hit) map[string]any {
 // its key or a delivered body.
 func (e *hookEnv) assertNoSecretsLogged(t *testing.T, bodies ...[]byte) {
 	t.Helper()
-	key, _ := webhookKey(hookSecret)
-	leaks := append([][]byte{[]byte(hookSecret), key, []byte(strings.TrimPrefix(hookSecret, "whsec_"))}, bodies...)
+	leaks := append([][]byte{[]byte(hookSecret), hookKey, []byte(strings.TrimPrefix(hookSecret, "whsec_"))}, bodies...)
 	for _, entry := range e.logs.All() {
 		line := entry.Message + " " + fmt.Sprint(entry.ContextMap())
 		for _, leak := range leaks {
@@ -202,8 +205,8 @@ func TestFailedDeliveriesAreRetriedWithBackoffAndTheSameID(t *testing.T) {
 		// A timeout long enough that every attempt reaches the receiver
 		// even on a loaded machine.
 		c.Webhooks[0].Timeout = time.Second
-		c.Webhooks[0].Retry = RetryPolicy{Attempts: 5, Initial: 200 * time.Millisecond, Max: time.Second}
-		c.Webhooks[0].Events = []string{HookRegister}
+		c.Webhooks[0].Retry = webhook.RetryPolicy{Attempts: 5, Initial: 200 * time.Millisecond, Max: time.Second}
+		c.Webhooks[0].Events = []string{webhook.Register}
 	})
 	e.createAccount(testEmail, testPIN)
 	rc.waitDelivered(1)
@@ -260,7 +263,7 @@ func TestAnEventDiesAfterItsLastAttemptAndReplayDeliversItWithTheSameID(t *testi
 	rc.setPlan(func(int) reply { return reply500 })
 	e := newHookEnv(t, rc, func(c *Config) {
 		c.Webhooks[0].Retry.Attempts = 3
-		c.Webhooks[0].Events = []string{HookRegister}
+		c.Webhooks[0].Events = []string{webhook.Register}
 	})
 	e.createAccount(testEmail, testPIN)
 	// The dispatcher logs the death after the store has recorded it (it
@@ -376,11 +379,11 @@ func TestRedirectsAreFollowedOnlyToTheSameHostAndKeepThePOST(t *testing.T) {
 	}))
 	t.Cleanup(redirect.Close)
 	e := newHookEnv(t, rc, func(c *Config) {
-		retry := RetryPolicy{Attempts: 1}
-		c.Webhooks = []Webhook{
-			{URL: redirect.URL + "/same", Secret: hookSecret, Retry: retry, Events: []string{HookRegister}},
-			{URL: redirect.URL + "/see-other", Secret: hookSecret, Retry: retry, Events: []string{HookRegister}},
-			{URL: redirect.URL + "/elsewhere", Secret: hookSecret, Retry: retry, Events: []string{HookRegister}},
+		retry := webhook.RetryPolicy{Attempts: 1}
+		c.Webhooks = []webhook.Webhook{
+			{URL: redirect.URL + "/same", Secret: hookSecret, Retry: retry, Events: []string{webhook.Register}},
+			{URL: redirect.URL + "/see-other", Secret: hookSecret, Retry: retry, Events: []string{webhook.Register}},
+			{URL: redirect.URL + "/elsewhere", Secret: hookSecret, Retry: retry, Events: []string{webhook.Register}},
 		}
 	})
 	e.createAccount(testEmail, testPIN)
@@ -433,7 +436,7 @@ func TestAnEndlessResponseBodyIsNotReadToItsEnd(t *testing.T) {
 	t.Cleanup(func() { endless.CloseClientConnections(); endless.Close() })
 	rc := newReceiver(t)
 	e := newHookEnv(t, rc, func(c *Config) {
-		c.Webhooks = []Webhook{{URL: endless.URL, Secret: hookSecret, Timeout: time.Minute, Events: []string{HookRegister}}}
+		c.Webhooks = []webhook.Webhook{{URL: endless.URL, Secret: hookSecret, Timeout: time.Minute, Events: []string{webhook.Register}}}
 	})
 	e.createAccount(testEmail, testPIN)
 	// Reading the body to its end would hold the delivery for the whole
@@ -449,7 +452,7 @@ func TestCloseHandsAnInterruptedDeliveryBack(t *testing.T) {
 	rc.setPlan(func(int) reply { return replyHang })
 	e := newHookEnv(t, rc, func(c *Config) {
 		c.Webhooks[0].Timeout = time.Minute
-		c.Webhooks[0].Events = []string{HookRegister}
+		c.Webhooks[0].Events = []string{webhook.Register}
 	})
 	e.createAccount(testEmail, testPIN)
 	rc.waitEntered()
@@ -473,7 +476,7 @@ func TestCloseHandsAnInterruptedDeliveryBack(t *testing.T) {
 	newTestEnvOn(t, e.store, func(c *Config) {
 		c.Now = time.Now
 		c.WebhookPollInterval = 20 * time.Millisecond
-		c.Webhooks = []Webhook{{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Timeout: time.Minute, Retry: testRetry}}
+		c.Webhooks = []webhook.Webhook{{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Timeout: time.Minute, Retry: testRetry}}
 	})
 	got := rc.waitDelivered(1)
 	if got[0].header.Get("webhook-id") != ev.ID {
@@ -489,10 +492,10 @@ func TestAnEventLeasedByADeadNodeIsDeliveredWhenTheLeaseEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	hook := Webhook{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Retry: testRetry}
+	hook := webhook.Webhook{URL: rc.srv.URL + "/hooks", Secret: hookSecret, Retry: testRetry}
 	ep := hook.EndpointID()
 	err = st.Update(t.Context(), func(tx store.Tx) error {
-		return tx.AddEvent(store.Event{ID: "evt-of-a-dead-node", Tenant: "demo", UID: "u1", Hook: HookLogin,
+		return tx.AddEvent(store.Event{ID: "evt-of-a-dead-node", Tenant: "demo", UID: "u1", Hook: webhook.Login,
 			Endpoint: ep, Payload: []byte(`{"HookName":"login"}`), CreatedAt: time.Now()})
 	})
 	if err != nil {
@@ -507,7 +510,7 @@ func TestAnEventLeasedByADeadNodeIsDeliveredWhenTheLeaseEnds(t *testing.T) {
 	e := newTestEnvOn(t, st, func(c *Config) {
 		c.Now = time.Now
 		c.WebhookPollInterval = 20 * time.Millisecond
-		c.Webhooks = []Webhook{hook}
+		c.Webhooks = []webhook.Webhook{hook}
 	})
 	got := rc.waitDelivered(1)
 	if got[0].at.Before(claimed[0].ClaimedUntil) {
@@ -531,7 +534,7 @@ func TestTenantWebhooksReceiveOnlyTheirTenantsSubscribedEvents(t *testing.T) {
 	t.Parallel()
 	all, demoOnly, registerOnly := newReceiver(t), newReceiver(t), newReceiver(t)
 	e := newHookEnv(t, all, func(c *Config) {
-		c.Webhooks = []Webhook{
+		c.Webhooks = []webhook.Webhook{
 			{URL: all.srv.URL, Secret: hookSecret, Retry: testRetry},
 			{URL: demoOnly.srv.URL, Secret: "a plain secret for the demo tenant only", Tenant: "demo", Retry: testRetry},
 			{URL: registerOnly.srv.URL, Secret: hookSecret, Events: []string{"register"}, Retry: testRetry},
@@ -597,7 +600,7 @@ func TestDeliveredEventsArePrunedAfterTheRetention(t *testing.T) {
 		evs := e.outbox()
 		return len(evs) == 2 && evs[0].State == store.EventDelivered && evs[1].State == store.EventDead
 	})
-	e.gw.webhooks.prune(t.Context())
+	e.gw.webhooks.Prune(t.Context())
 	evs := e.outbox()
 	if len(evs) != 1 || evs[0].State != store.EventDead {
 		t.Errorf("after pruning: %+v; want only the dead event", evs)

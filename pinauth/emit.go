@@ -2,11 +2,11 @@ package pinauth
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // emit writes hook's event about account a to the outbox, in the caller's
@@ -14,9 +14,9 @@ import (
 // no webhook (prevent_webhook) and the event is not a security event: as
 // LoginRadius documents, a caller may silence its own Login, Register,
 // UpdateProfile or DeleteAccount. The payload carries the masked profile,
-// without its empty fields (withoutNulls).
+// without its empty fields (webhook.NewPayload).
 func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) error {
-	if c != nil && c.preventWebhook() && !securityHook(hook) {
+	if c != nil && c.preventWebhook() && !webhook.IsSecurity(hook) {
 		return nil
 	}
 	tenant := a.Tenant
@@ -26,14 +26,11 @@ func (g *Gateway) emit(tx store.Tx, c *call, hook string, a *store.Account) erro
 	}
 	for i := range g.cfg.Webhooks {
 		wh := &g.cfg.Webhooks[i]
-		if !wh.wants(tenant, hook) {
+		if !wh.Wants(tenant, hook) {
 			continue
 		}
 		id := secret.NewToken()
-		body, err := json.Marshal(eventPayload{
-			HookName: strings.ToLower(hook), Time: lrprofile.Time(now), HookID: id, Tenant: tenant,
-			Data: withoutNulls(lrprofile.View(a, store.Attempts{}, now)),
-		})
+		body, err := json.Marshal(webhook.NewPayload(id, hook, tenant, now, lrprofile.View(a, store.Attempts{}, now)))
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 func TestDeletingAnAccountRecordsOneDeleteAccountEventWithItsMaskedProfile(t *testing.T) {
@@ -21,14 +22,14 @@ func TestDeletingAnAccountRecordsOneDeleteAccountEventWithItsMaskedProfile(t *te
 	kept := e.createAccount("bob@example.com", testPIN)
 
 	wantOK(t, "delete", e.do("DELETE", manage("manage/account/"+uid), nil))
-	if got := e.hooks(uid); len(got) != 2 || got[0] != HookRegister || got[1] != HookDeleteAccount {
+	if got := e.hooks(uid); len(got) != 2 || got[0] != webhook.Register || got[1] != webhook.DeleteAccount {
 		t.Fatalf("events of the deleted account = %v, want [Register DeleteAccount]", got)
 	}
 	evs, err := e.store.Events(t.Context(), store.EventFilter{Tenant: "demo", UID: uid})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p eventPayload
+	var p webhook.Payload
 	if err := json.Unmarshal(evs[1].Payload, &p); err != nil {
 		t.Fatalf("payload: %v", err)
 	}
@@ -43,7 +44,7 @@ func TestDeletingAnAccountRecordsOneDeleteAccountEventWithItsMaskedProfile(t *te
 
 	// Asked not to: the account goes, no event is written.
 	wantOK(t, "delete with prevent_webhook", e.do("DELETE", manage("manage/account/"+kept)+"&prevent_webhook=true", nil))
-	if got := e.hooks(kept); len(got) != 1 || got[0] != HookRegister {
+	if got := e.hooks(kept); len(got) != 1 || got[0] != webhook.Register {
 		t.Errorf("events after a delete with prevent_webhook = %v, want only [Register]", got)
 	}
 }
@@ -144,7 +145,7 @@ func TestPreventWebhookHeaderWinsOverTheQuery(t *testing.T) {
 			map[string]string{"pin": testPIN}, header...))
 	}
 	pinLogin("&prevent_webhook=true", "X-PreventWebhook", "false")
-	if got := e.hooks(uid)[base:]; !slices.Equal(got, []string{HookLogin}) {
+	if got := e.hooks(uid)[base:]; !slices.Equal(got, []string{webhook.Login}) {
 		t.Fatalf("header false, query true: events %v, want [Login]", got)
 	}
 	pinLogin("&prevent_webhook=false", "X-PreventWebhook", "true")

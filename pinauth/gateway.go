@@ -21,6 +21,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // Gateway is the authentication gateway: it serves the LoginRadius-style API
@@ -45,10 +46,10 @@ type Gateway struct {
 	routes      []route
 	page        *loginPage // nil without login_page
 	limiter     *ratelimit.Limiter
-	captcha     *captcha.Verifier // nil when no captcha is configured
-	webhooks    *dispatcher       // nil without webhooks
-	notifier    *notify.Notifier  // reset messages: templates and senders
-	sends       *notify.Queue     // the reset messages' background deliveries
+	captcha     *captcha.Verifier   // nil when no captcha is configured
+	webhooks    *webhook.Dispatcher // nil without webhooks
+	notifier    *notify.Notifier    // reset messages: templates and senders
+	sends       *notify.Queue       // the reset messages' background deliveries
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -210,7 +211,7 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		g.unsubscribe()
-		g.webhooks.stop()
+		g.webhooks.Stop()
 		if g.sends != nil {
 			g.sends.Close()
 		}

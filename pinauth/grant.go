@@ -9,6 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 	"go.uber.org/zap"
 )
 
@@ -152,7 +153,7 @@ func (g *Gateway) completeLogin(ctx context.Context, c *call, a *store.Account, 
 		if err := tx.ClearAttempts(acc.Ref()); err != nil {
 			return err
 		}
-		for _, h := range append(lt.hooks, HookLogin) {
+		for _, h := range append(lt.hooks, webhook.Login) {
 			if err := g.emit(tx, c, h, acc); err != nil {
 				return err
 			}

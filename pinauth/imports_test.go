@@ -140,6 +140,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/hashing":                 layerSubsystem,
 		"/notify":                  layerSubsystem,
 		"/lrimport":                layerSubsystem,
+		"/webhook":                 layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {
 			t.Errorf("layerOf(pinauth%s) = %s, want %s", rel, got, want)

@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // Helpers shared by the tests of the token and PIN lifecycle.
@@ -30,7 +31,7 @@ func withToken(token string) []string { return []string{"Authorization", "Bearer
 // outbox. Its receiver is the discard port: the first attempt of each event
 // fails and, on the frozen test clock, no retry ever falls due.
 func withWebhook(c *Config) {
-	c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret-of-24-bytes+"}}
+	c.Webhooks = []webhook.Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret-of-24-bytes+"}}
 }
 
 // withQuestions gives the demo tenant three security questions.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // manageURL is the management URL of an account.
@@ -180,7 +181,7 @@ func TestConcurrentWrongPINsGetExactlyTheAllowedAttempts(t *testing.T) {
 				c.Lockout.Type = typ
 				c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: captchaSecret, VerifyURL: fake.srv.URL, After: 100}
 				c.HashQueueTimeout = time.Minute // a queue 503 is not what this test is about
-				c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret-0123456789"}}
+				c.Webhooks = []webhook.Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "webhook-secret-0123456789"}}
 				c.Logger = zap.New(core)
 			})
 			login := e.loggedIn(testEmail)
@@ -199,7 +200,7 @@ func TestConcurrentWrongPINsGetExactlyTheAllowedAttempts(t *testing.T) {
 			}
 			blocks := 0
 			for _, ev := range events {
-				if ev.Hook == HookBlockAccount {
+				if ev.Hook == webhook.BlockAccount {
 					blocks++
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 const (
@@ -399,7 +400,7 @@ func TestInWordsRoundsUp(t *testing.T) {
 func TestLoginPageLoginsFireWebhooksWhateverTheBrowserSends(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, withLoginPage(), func(c *Config) {
-		c.Webhooks = []Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "whsec-0123456789abcdef-24b"}}
+		c.Webhooks = []webhook.Webhook{{URL: "http://127.0.0.1:9/hook", Secret: "whsec-0123456789abcdef-24b"}}
 	})
 	uid := e.createAccount(testEmail, testPIN)
 	b := newBrowser(t, e)
@@ -416,7 +417,7 @@ func TestLoginPageLoginsFireWebhooksWhateverTheBrowserSends(t *testing.T) {
 	}
 	logins := 0
 	for _, ev := range events {
-		if ev.Hook == HookLogin {
+		if ev.Hook == webhook.Login {
 			logins++
 		}
 	}

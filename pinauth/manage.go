@@ -9,6 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // createAccount serves POST /manage/account: a new account with a password
@@ -71,7 +72,7 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *lrprofile.I
 			return err
 		}
 		a.Version = 1
-		return g.emit(tx, c, HookRegister, &a)
+		return g.emit(tx, c, webhook.Register, &a)
 	})
 	if err != nil {
 		return store.Account{}, duplicateError(err)
@@ -221,16 +222,16 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *l
 		if pinHash != "" {
 			a.PINHash, a.PINChangedAt, a.PINSkipped = pinHash, c.now, false
 			if hadPIN {
-				hooks = append(hooks, HookChangePIN)
+				hooks = append(hooks, webhook.ChangePIN)
 			} else {
-				hooks = append(hooks, HookSetPIN)
+				hooks = append(hooks, webhook.SetPIN)
 			}
 		}
-		hooks = append(hooks, HookUpdateProfile)
+		hooks = append(hooks, webhook.UpdateProfile)
 		if wasActive && !a.Active {
 			// A block is a security event, as LoginRadius's Account
 			// Update sends it.
-			hooks = append(hooks, HookBlockAccount)
+			hooks = append(hooks, webhook.BlockAccount)
 		}
 		if revokeAll {
 			ids, err := tx.RevokeSessions(ref, "", c.now)
@@ -265,7 +266,7 @@ func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *l
 				if _, err := tx.InvalidateTokens(ref, []store.TokenKind{store.TokenPINSession}, "", c.now); err != nil {
 					return err
 				}
-				hooks = append(hooks, HookBlockAccount)
+				hooks = append(hooks, webhook.BlockAccount)
 			}
 		}
 		for _, h := range hooks {
@@ -310,7 +311,7 @@ func (g *Gateway) deleteAccountFor(ctx context.Context, c *call, uid string) err
 		if revoked, err = tx.RevokeSessions(ref, "", c.now); err != nil {
 			return err
 		}
-		if err := g.emit(tx, c, HookDeleteAccount, &a); err != nil {
+		if err := g.emit(tx, c, webhook.DeleteAccount, &a); err != nil {
 			return err
 		}
 		_, err = tx.DeleteAccount(ref.Tenant, ref.UID)

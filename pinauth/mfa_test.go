@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // secondFactor returns the SecondFactorAuthentication object of a password
@@ -75,7 +76,7 @@ func TestMFALoginEnrollsThenVerifiesSecurityAnswers(t *testing.T) {
 	}
 	wantCode(t, "verify again with the spent token", verify(token, answers("q2", "rex")), 403, 1193)
 	wantOK(t, "PIN login continues the MFA login's session", e.pinLogin(r.str("session_token"), testPIN))
-	if got := e.countHook(uid, HookLogin); got != 3 {
+	if got := e.countHook(uid, webhook.Login); got != 3 {
 		t.Errorf("Login events = %d, want 3 (enrolment, verification, PIN login): %v", got, e.hooks(uid))
 	}
 	wantCode(t, "unknown second-factor token", verify("00000000-0000-4000-8000-000000000000", answers("q2", "rex")), 403, 1193)

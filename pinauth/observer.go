@@ -6,6 +6,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // Observer is told what the gateway does, so that the program embedding it
@@ -39,7 +40,7 @@ type Observer interface {
 	// StoreCall reports the duration of one store operation.
 	StoreCall(op StoreOp, d time.Duration, failed bool)
 	// WebhookDelivered reports the outcome of one delivery attempt.
-	WebhookDelivered(result DeliveryResult)
+	WebhookDelivered(result webhook.Result)
 }
 
 // NopObserver ignores everything; embed it to implement only some of
@@ -71,7 +72,7 @@ func (NopObserver) HashWaited(time.Duration) {}
 func (NopObserver) StoreCall(StoreOp, time.Duration, bool) {}
 
 // WebhookDelivered implements Observer.
-func (NopObserver) WebhookDelivered(DeliveryResult) {}
+func (NopObserver) WebhookDelivered(webhook.Result) {}
 
 // CredentialFailure describes a failed credential check.
 type CredentialFailure struct {
@@ -224,23 +225,4 @@ func tokenResultOf(e *lrerr.Error) TokenResult {
 		return TokenError
 	}
 	return TokenInvalid
-}
-
-// DeliveryResult is the outcome of one webhook delivery attempt.
-type DeliveryResult uint8
-
-// The delivery results.
-const (
-	DeliverySucceeded DeliveryResult = iota
-	// DeliveryRetried: the attempt failed and the event will be retried.
-	DeliveryRetried
-	// DeliveryDead: the attempt failed and the event gave up.
-	DeliveryDead
-)
-
-// DeliveryResults lists every DeliveryResult.
-var DeliveryResults = []DeliveryResult{DeliverySucceeded, DeliveryRetried, DeliveryDead}
-
-func (r DeliveryResult) String() string {
-	return [...]string{"delivered", "retry", "dead"}[r]
 }

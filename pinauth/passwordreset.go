@@ -11,6 +11,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // Self-service password reset, LoginRadius style: POST /auth/password
@@ -164,7 +165,7 @@ func (g *Gateway) setResetPassword(ctx context.Context, c *call, a store.Account
 		if revoked, err = g.revokeAccountSecrets(tx, ref, c.now); err != nil {
 			return err
 		}
-		return g.emit(tx, c, HookResetPassword, acc)
+		return g.emit(tx, c, webhook.ResetPassword, acc)
 	})
 	if err != nil {
 		return nil, lrerr.As(err)

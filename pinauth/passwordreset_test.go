@@ -16,6 +16,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // resetPasswordPage is the tests' resetpasswordurl, on an allowed origin.
@@ -112,7 +113,7 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 	set := e.do("POST", api("auth/pin/set/pinauthtoken")+"&pinauthtoken="+url.QueryEscape(pinAuth), map[string]string{"pin": newTestPIN})
 	wantOK(t, "set PIN", set)
 	e.wantPINWith(email, newTestPassword, newTestPIN, testPIN)
-	if n := e.countHook(uid, HookResetPassword); n != 1 {
+	if n := e.countHook(uid, webhook.ResetPassword); n != 1 {
 		t.Fatalf("ResetPassword events: %d", n)
 	}
 }

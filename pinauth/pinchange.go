@@ -4,6 +4,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // pinChangeBody is the body of PUT/POST /auth/pin/change.
@@ -65,7 +66,7 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 		if err := tx.ClearAttempts(ref); err != nil {
 			return err
 		}
-		return g.emit(tx, c, HookChangePIN, acc)
+		return g.emit(tx, c, webhook.ChangePIN, acc)
 	})
 	if err != nil {
 		return nil, lrerr.As(err)

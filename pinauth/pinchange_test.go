@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 func TestChangePINRevokesOtherDevicesButKeepsTheCallers(t *testing.T) {
@@ -39,7 +41,7 @@ func TestChangePINRevokesOtherDevicesButKeepsTheCallers(t *testing.T) {
 	if !a.PINChangedAt.Equal(e.clock.Now()) {
 		t.Errorf("PINChangedAt = %v, want %v", a.PINChangedAt, e.clock.Now())
 	}
-	if e.countHook(uid, HookChangePIN) != 1 {
+	if e.countHook(uid, webhook.ChangePIN) != 1 {
 		t.Errorf("events %v: want one ChangePIN", e.hooks(uid))
 	}
 	// The failed PIN login above is the only counted failure left.
@@ -72,7 +74,7 @@ func TestChangePINWithAWrongOldPINIs1241AndCountsTowardLockout(t *testing.T) {
 	}
 	r := e.do("PUT", api("auth/pin/change"), map[string]string{"OldPIN": testPIN, "NewPIN": newPIN}, withToken(tok)...)
 	wantCode(t, "right old PIN while locked", r, 403, 1198)
-	if e.countHook(uid, HookChangePIN) != 0 || e.countHook(uid, HookBlockAccount) != 1 {
+	if e.countHook(uid, webhook.ChangePIN) != 0 || e.countHook(uid, webhook.BlockAccount) != 1 {
 		t.Errorf("events %v: want BlockAccount and no ChangePIN", e.hooks(uid))
 	}
 	e.clock.Advance(16 * time.Minute)

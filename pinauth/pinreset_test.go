@@ -11,6 +11,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 func TestForgotPINByEmailMailsALinkWhoseTokenResetsThePINOnce(t *testing.T) {
@@ -64,7 +65,7 @@ func TestForgotPINByEmailMailsALinkWhoseTokenResetsThePINOnce(t *testing.T) {
 		t.Fatalf("the old access token still passes: %d %s", r.status, r.raw)
 	}
 	e.wantPIN(testEmail, newTestPIN, testPIN)
-	if n := e.countHook(uid, HookResetPIN); n != 1 {
+	if n := e.countHook(uid, webhook.ResetPIN); n != 1 {
 		t.Fatalf("ResetPIN events: %d", n)
 	}
 	if a := e.account(uid); !a.PINChangedAt.Equal(e.clock.Now()) {

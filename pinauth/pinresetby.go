@@ -10,6 +10,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // A PIN reset, whatever proves the caller may do it (an emailed reset
@@ -232,7 +233,7 @@ func (g *Gateway) resetPIN(ctx context.Context, c *call, a *store.Account, pin, 
 		if revoked, err = g.revokeAccountSecrets(tx, ref, c.now); err != nil {
 			return err
 		}
-		return g.emit(tx, c, HookResetPIN, acc)
+		return g.emit(tx, c, webhook.ResetPIN, acc)
 	})
 	if err != nil {
 		return nil, lrerr.As(err)

@@ -5,6 +5,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // setPINByPINAuthToken serves POST /auth/pin/set/pinauthtoken?pinauthtoken=…:
@@ -68,7 +69,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 			acc.PINChangedAt = c.now
 			acc.PINSkipped = false
 		},
-		hooks: []string{HookSetPIN},
+		hooks: []string{webhook.SetPIN},
 	})
 }
 

@@ -1,4 +1,4 @@
-package pinauth
+package webhook
 
 import (
 	"context"
@@ -15,23 +15,52 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// dispatcher delivers the webhook outbox. It is one background goroutine
-// per Gateway that claims due events from the store (a lease, so that
-// every process sharing the store delivers each event once, and a node
-// that dies mid-delivery leaves it to another when the lease ends), posts
-// them with up to dispatchWorkers deliveries in flight, and records the
-// outcome. The store hands out an account's events for one endpoint one
-// at a time, oldest first, so receivers see them in order.
+// Outbox is the part of the store a Dispatcher uses: the store's
+// contract for each method holds (store.Store satisfies it).
+type Outbox interface {
+	// ClaimEvents leases up to c.Limit due events to c.Owner.
+	ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Event, error)
+	// CompleteEvent records event id delivered at now.
+	CompleteEvent(ctx context.Context, id string, now time.Time) (bool, error)
+	// FailEvent records a failed attempt at event id, leased to owner.
+	FailEvent(ctx context.Context, id, owner string, f store.EventFailure) (bool, error)
+	// PruneEvents deletes up to limit events delivered before before.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// Options are what a Dispatcher needs beyond its outbox and webhooks.
+type Options struct {
+	// Logger receives the delivery log. Default: none.
+	Logger *zap.Logger
+	// Now is the clock of the outbox's times. Default: time.Now.
+	Now func() time.Time
+	// Poll is how often to look for due events when nothing else wakes
+	// the dispatcher. Default: DefaultPollInterval.
+	Poll time.Duration
+	// Retention is how long delivered events are kept. Default:
+	// DefaultRetention.
+	Retention time.Duration
+	// Delivered, when set, is told the outcome of every attempt.
+	Delivered func(Result)
+}
+
+// Dispatcher delivers the webhook outbox. It is one background goroutine
+// that claims due events from the outbox (a lease, so that every process
+// sharing the store delivers each event once, and a node that dies
+// mid-delivery leaves it to another when the lease ends), posts them with
+// up to dispatchWorkers deliveries in flight, and records the outcome.
+// The store hands out an account's events for one endpoint one at a time,
+// oldest first, so receivers see them in order.
 //
 // It never runs on a request's goroutine: requests only write the outbox
-// row inside their own transaction (Gateway.emit).
-type dispatcher struct {
-	st        store.Store
-	obs       Observer
+// row inside their own transaction.
+type Dispatcher struct {
+	outbox    Outbox
+	delivered func(Result)
 	log       *zap.Logger
 	now       func() time.Time
 	owner     string
-	targets   map[string]*hookTarget
+	targets   map[string]*target
 	endpoints []string
 	client    *http.Client
 	lease     time.Duration
@@ -58,33 +87,48 @@ const (
 const leaseMargin = 5 * time.Second
 
 // releaseTimeout bounds the store call that hands an interrupted event
-// back when the Gateway closes.
+// back when the dispatcher stops.
 const releaseTimeout = 5 * time.Second
 
-// startDispatcher starts delivering g's webhooks; it returns nil when none
-// is configured. Stop it with stop.
-func startDispatcher(g *Gateway) (*dispatcher, error) {
-	if len(g.cfg.Webhooks) == 0 || g.cfg.NoDelivery {
+// Start starts delivering the events of hooks, which have passed
+// Validate, from o; it returns nil when hooks is empty. Stop it with Stop.
+func Start(o Outbox, hooks []Webhook, opt Options) (*Dispatcher, error) {
+	if len(hooks) == 0 {
 		return nil, nil
 	}
-	d := &dispatcher{
-		st:        g.store,
-		obs:       g.obs,
-		log:       g.log.Named("webhooks"),
-		now:       g.now,
+	d := &Dispatcher{
+		outbox:    o,
+		delivered: opt.Delivered,
+		log:       opt.Logger,
+		now:       opt.Now,
 		owner:     dispatcherOwner(),
-		targets:   map[string]*hookTarget{},
-		client:    newWebhookClient(dispatchWorkers),
-		poll:      g.cfg.WebhookPollInterval,
-		retention: g.cfg.WebhookRetention,
+		targets:   map[string]*target{},
+		client:    newClient(dispatchWorkers),
+		poll:      opt.Poll,
+		retention: opt.Retention,
 		wake:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
+	if d.delivered == nil {
+		d.delivered = func(Result) {}
+	}
+	if d.log == nil {
+		d.log = zap.NewNop()
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.poll <= 0 {
+		d.poll = DefaultPollInterval
+	}
+	if d.retention <= 0 {
+		d.retention = DefaultRetention
+	}
 	var longest time.Duration
-	for i := range g.cfg.Webhooks {
-		t, err := newHookTarget(&g.cfg.Webhooks[i])
+	for i := range hooks {
+		t, err := newTarget(&hooks[i])
 		if err != nil {
-			return nil, fmt.Errorf("pinauth: webhook %d: %w", i+1, err)
+			return nil, fmt.Errorf("webhook %d: %w", i+1, err)
 		}
 		d.targets[t.id] = t
 		d.endpoints = append(d.endpoints, t.id)
@@ -108,10 +152,10 @@ func dispatcherOwner() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), secret.Hex(4))
 }
 
-// stop ends the dispatcher: no new claims, deliveries in flight are
+// Stop ends the dispatcher: no new claims, deliveries in flight are
 // interrupted and their events handed back (due at once), and it returns
-// when every goroutine has exited. It is safe on a nil dispatcher.
-func (d *dispatcher) stop() {
+// when every goroutine has exited. It is safe on a nil Dispatcher.
+func (d *Dispatcher) Stop() {
 	if d == nil {
 		return
 	}
@@ -121,14 +165,14 @@ func (d *dispatcher) stop() {
 }
 
 // nudge makes the loop look for due events now.
-func (d *dispatcher) nudge() {
+func (d *Dispatcher) nudge() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
 }
 
-func (d *dispatcher) run(ctx context.Context) {
+func (d *Dispatcher) run(ctx context.Context) {
 	defer close(d.done)
 	var inFlight sync.WaitGroup
 	defer inFlight.Wait()
@@ -145,11 +189,11 @@ func (d *dispatcher) run(ctx context.Context) {
 		case <-d.wake:
 		}
 		if now := time.Now(); !now.Before(nextPrune) {
-			d.prune(ctx)
+			d.Prune(ctx)
 			nextPrune = now.Add(pruneEvery)
 		}
 		if free := cap(busy) - len(busy); free > 0 {
-			evs, err := d.st.ClaimEvents(ctx, store.EventClaim{
+			evs, err := d.outbox.ClaimEvents(ctx, store.EventClaim{
 				Owner: d.owner, Endpoints: d.endpoints, Now: d.now(), Lease: d.lease, Limit: free,
 			})
 			switch {
@@ -185,7 +229,7 @@ func (d *dispatcher) run(ctx context.Context) {
 
 // deliver makes one attempt at e, which this dispatcher has claimed, and
 // records the outcome.
-func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
+func (d *Dispatcher) deliver(ctx context.Context, e store.Event) {
 	t := d.targets[e.Endpoint]
 	start := time.Now()
 	err := t.post(ctx, d.client, e.ID, e.Payload, d.now())
@@ -200,13 +244,13 @@ func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
 		zap.Int("attempt", e.Attempts), zap.Duration("duration", time.Since(start)),
 	}
 	if err == nil {
-		if _, err := d.st.CompleteEvent(rctx, e.ID, now); err != nil {
+		if _, err := d.outbox.CompleteEvent(rctx, e.ID, now); err != nil {
 			// The receiver has it; the event will be sent again when the
 			// lease ends, and the receiver drops it by its webhook-id.
 			d.log.Warn("webhook delivered but not recorded", append(fields, zap.Error(err))...)
 			return
 		}
-		d.obs.WebhookDelivered(DeliverySucceeded)
+		d.delivered(Delivered)
 		d.log.Debug("webhook delivered", fields...)
 		return
 	}
@@ -232,11 +276,11 @@ func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
 		}
 	}
 	if f.Dead {
-		d.obs.WebhookDelivered(DeliveryDead)
+		d.delivered(Dead)
 	} else {
-		d.obs.WebhookDelivered(DeliveryRetried)
+		d.delivered(Retried)
 	}
-	found, rerr := d.st.FailEvent(rctx, e.ID, d.owner, f)
+	found, rerr := d.outbox.FailEvent(rctx, e.ID, d.owner, f)
 	switch {
 	case rerr != nil:
 		d.log.Warn("webhook failure not recorded", append(fields, zap.NamedError("store_error", rerr))...)
@@ -250,11 +294,12 @@ func (d *dispatcher) deliver(ctx context.Context, e store.Event) {
 	}
 }
 
-// prune deletes delivered events older than the retention.
-func (d *dispatcher) prune(ctx context.Context) {
+// Prune deletes the delivered events older than the retention now; the
+// dispatcher does so by itself every pruneEvery.
+func (d *Dispatcher) Prune(ctx context.Context) {
 	before := d.now().Add(-d.retention)
 	for {
-		n, err := d.st.PruneEvents(ctx, before, pruneBatch)
+		n, err := d.outbox.PruneEvents(ctx, before, pruneBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("pruning delivered webhook events failed", zap.Error(err))

@@ -1,4 +1,4 @@
-package pinauth
+package webhook
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 
 // The Standard Webhooks request headers.
 const (
-	headerWebhookID        = "webhook-id"
-	headerWebhookTimestamp = "webhook-timestamp"
-	headerWebhookSignature = "webhook-signature"
+	headerID        = "webhook-id"
+	headerTimestamp = "webhook-timestamp"
+	headerSignature = "webhook-signature"
 )
 
 const (
@@ -26,12 +26,12 @@ const (
 	maxDrain = 64 << 10
 	// maxRedirects bounds same-host redirects (307/308) followed.
 	maxRedirects = 3
-	// webhookUserAgent identifies deliveries to receivers.
-	webhookUserAgent = "caddy-pinauth-webhooks"
+	// userAgent identifies deliveries to receivers.
+	userAgent = "caddy-pinauth-webhooks"
 )
 
-// hookTarget is one configured webhook, ready to deliver.
-type hookTarget struct {
+// target is one configured webhook, ready to deliver.
+type target struct {
 	id      string // endpointID
 	url     string
 	host    string // for logs: the URL may carry a token in its path or query
@@ -40,9 +40,9 @@ type hookTarget struct {
 	retry   RetryPolicy
 }
 
-// newHookTarget prepares w; w has passed validateWebhooks.
-func newHookTarget(w *Webhook) (*hookTarget, error) {
-	key, err := webhookKey(w.Secret)
+// newTarget prepares w; w has passed Validate.
+func newTarget(w *Webhook) (*target, error) {
+	key, err := signingKey(w.Secret)
 	if err != nil {
 		return nil, err
 	}
@@ -50,15 +50,15 @@ func newHookTarget(w *Webhook) (*hookTarget, error) {
 	if err != nil {
 		return nil, errors.New("invalid webhook url")
 	}
-	return &hookTarget{id: w.EndpointID(), url: w.URL, host: u.Host, key: key, timeout: w.Timeout, retry: w.Retry}, nil
+	return &target{id: w.EndpointID(), url: w.URL, host: u.Host, key: key, timeout: w.Timeout, retry: w.Retry}, nil
 }
 
-// newWebhookClient returns the delivery client. Redirects are followed only
+// newClient returns the delivery client. Redirects are followed only
 // to the same scheme and host and only when they keep the POST and its
 // body (307, 308): a webhook must not be turned into a GET or sent, signed,
 // to a host the operator did not configure. Any other 3xx is a failed
 // attempt, as the Standard Webhooks specification recommends.
-func newWebhookClient(workers int) *http.Client {
+func newClient(workers int) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
@@ -93,7 +93,7 @@ func (e *attemptError) Error() string { return e.msg }
 
 // post makes one signed delivery of payload as event id at now and
 // returns nil when the receiver answered 2xx.
-func (h *hookTarget) post(ctx context.Context, client *http.Client, id string, payload []byte, now time.Time) error {
+func (h *target) post(ctx context.Context, client *http.Client, id string, payload []byte, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(payload))
@@ -102,10 +102,10 @@ func (h *hookTarget) post(ctx context.Context, client *http.Client, id string, p
 	}
 	ts := now.Unix()
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", webhookUserAgent)
-	req.Header.Set(headerWebhookID, id)
-	req.Header.Set(headerWebhookTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(headerWebhookSignature, signWebhook(h.key, id, ts, payload))
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set(headerID, id)
+	req.Header.Set(headerTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(headerSignature, sign(h.key, id, ts, payload))
 	resp, err := client.Do(req)
 	if err != nil {
 		return transportError(ctx, err, h.timeout)
