@@ -10,6 +10,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
@@ -54,13 +55,13 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		cfg.Issuer = defaultIssuer
 	}
 	if lp := h.LoginPage; lp != nil {
-		cfg.LoginPage = &pinauth.LoginPage{
+		cfg.LoginPage = &loginpage.Config{
 			Path:        lp.Path,
 			Tenant:      lp.Tenant,
 			TemplateDir: x.expand("login_page template_dir", lp.TemplateDir),
 		}
 		if c := h.Cookie; c != nil {
-			cfg.LoginPage.Cookie = pinauth.Cookie{Name: c.Name, Domain: c.Domain, Insecure: c.Insecure}
+			cfg.LoginPage.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain, Insecure: c.Insecure}
 		}
 	}
 	for i, p := range h.Peppers {

@@ -8,7 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 )
 
 func TestCaddyfileLoginPageAndCookie(t *testing.T) {
@@ -75,8 +75,8 @@ func TestCoreConfigConvertsLoginPageAndCookie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &pinauth.LoginPage{Path: "/signin", Tenant: "demo", TemplateDir: "/srv/branding",
-		Cookie: pinauth.Cookie{Name: "sso", Domain: "example.com", Insecure: true}}
+	want := &loginpage.Config{Path: "/signin", Tenant: "demo", TemplateDir: "/srv/branding",
+		Cookie: loginpage.Cookie{Name: "sso", Domain: "example.com", Insecure: true}}
 	if !reflect.DeepEqual(cfg.LoginPage, want) {
 		t.Fatalf("LoginPage = %+v, want %+v", cfg.LoginPage, want)
 	}

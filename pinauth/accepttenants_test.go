@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -57,7 +58,7 @@ func TestAcceptTenantsMustNameConfiguredTenantsAndTheLoginPages(t *testing.T) {
 		{"an unknown tenant", func(c *Config) { c.AcceptTenants = []string{"demo", "nosuch"} }},
 		{"not the login page's", func(c *Config) {
 			c.AcceptTenants = []string{"other"}
-			c.LoginPage = &LoginPage{Tenant: "demo"}
+			c.LoginPage = &loginpage.Config{Tenant: "demo"}
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -312,7 +312,7 @@ func TestLoginPageSessionOfAUUIDTenantForwardsAJWT(t *testing.T) {
 	if p := b.passwordLogin("", testEmail, testPass); p.status != 303 {
 		t.Fatalf("login page password login: %d %s", p.status, p.body)
 	}
-	bs, ok := openSession(&e.gw.page.keys, b.cookies[sessionCookie])
+	bs, ok := openSession(e.gw.page, b.cookies[sessionCookie])
 	if !ok || !uuidRE.MatchString(bs.Access) || bs.UID != uid {
 		t.Fatalf("session cookie: %+v %v; want the account and a handle", bs, ok)
 	}
@@ -330,7 +330,7 @@ func TestLoginPageSessionOfAUUIDTenantForwardsAJWT(t *testing.T) {
 	if p.status != 200 || p.cookie(sessionCookie) == nil {
 		t.Fatalf("expired handle: %d, renewed cookie %v", p.status, p.cookie(sessionCookie))
 	}
-	next, _ := openSession(&e.gw.page.keys, b.cookies[sessionCookie])
+	next, _ := openSession(e.gw.page, b.cookies[sessionCookie])
 	if !uuidRE.MatchString(next.Access) || next.Access == bs.Access {
 		t.Fatalf("renewed session's access token %q", next.Access)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -129,7 +130,7 @@ type Config struct {
 	NoDelivery bool
 
 	// LoginPage enables the built-in login page; nil disables it.
-	LoginPage *LoginPage
+	LoginPage *loginpage.Config
 
 	// Observer is told what the gateway does, for metrics and events.
 	// Default: NopObserver.
@@ -416,7 +417,13 @@ func (c Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	if c.LoginPage != nil {
-		lp, err := c.LoginPage.withDefaults(&c)
+		names := make([]string, len(c.Tenants))
+		for i, t := range c.Tenants {
+			names[i] = t.Name
+		}
+		lp, err := c.LoginPage.WithDefaults(names, func(p string) bool {
+			return hasPathPrefixFold(p, c.APIPrefix) || p == JWKSPath
+		})
 		if err != nil {
 			return c, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
@@ -44,7 +45,7 @@ type Gateway struct {
 	obs         Observer
 	tenants     map[string]*Tenant // by API key
 	routes      []route
-	page        *loginPage // nil without login_page
+	page        *loginpage.Page // nil without login_page
 	limiter     *ratelimit.Limiter
 	captcha     *captcha.Verifier   // nil when no captcha is configured
 	webhooks    *webhook.Dispatcher // nil without webhooks
@@ -198,9 +199,9 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 		g.serveJWKS(w, r)
 		return nil, false
 	}
-	if g.page != nil && g.page.owns(p) {
+	if g.page != nil && g.page.Owns(p) {
 		apireq.SetBodyDeadline(w, r, g.cfg.BodyTimeout)
-		g.page.serve(w, r)
+		g.page.ServeHTTP(w, r)
 		return nil, false
 	}
 	return g.protect(w, r)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
@@ -21,7 +22,7 @@ func TestAFailedStartReleasesTheCaches(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	failures := map[string]func(*Config){
-		"login page templates": withLoginPage(func(lp *LoginPage) { lp.TemplateDir = "/nonexistent/templates" }),
+		"login page templates": withLoginPage(func(lp *loginpage.Config) { lp.TemplateDir = "/nonexistent/templates" }),
 		"message templates":    func(c *Config) { c.MessageTemplates = "/nonexistent/messages" },
 	}
 	for name, mutate := range failures {

@@ -12,9 +12,11 @@ import (
 func BenchmarkProtectedRequestSessionCookie(b *testing.B) {
 	e := newTestEnv(b, withLoginPage())
 	e.createAccount(testEmail, testPIN)
-	login := e.passwordLogin(testEmail, testPass)
-	bs := &browserSession{Tenant: "demo", SID: "x", Access: login.str("access_token"), Refresh: login.str("refresh_token")}
-	cookie := []string{"theme=dark; " + e.gw.page.cookie.session + "=" + bs.seal(&e.gw.page.keys) + "; lang=en"}
+	br := newBrowser(b, e)
+	if p := br.passwordLogin("", testEmail, testPass); p.status != 303 {
+		b.Fatalf("login page password login: %d %q", p.status, p.alert())
+	}
+	cookie := []string{"theme=dark; " + sessionCookie + "=" + br.cookies[sessionCookie] + "; lang=en"}
 	req := httptest.NewRequest("GET", "/app/data", nil)
 	req.Header.Set("Accept", "text/html")
 	w := httptest.NewRecorder()

@@ -1,9 +1,11 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,9 +14,9 @@ import (
 
 // withLoginPage enables the login page with default settings; mutate
 // adjusts it.
-func withLoginPage(mutate ...func(*LoginPage)) func(*Config) {
+func withLoginPage(mutate ...func(*loginpage.Config)) func(*Config) {
 	return func(c *Config) {
-		lp := &LoginPage{}
+		lp := &loginpage.Config{}
 		for _, m := range mutate {
 			m(lp)
 		}
@@ -26,12 +28,12 @@ func withLoginPage(mutate ...func(*LoginPage)) func(*Config) {
 // cookies itself (a cookie jar would not send Secure cookies over the
 // test's plain HTTP) and never follows redirects, so tests see each step.
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	e       *testEnv
 	cookies map[string]string
 }
 
-func newBrowser(t *testing.T, e *testEnv) *browser {
+func newBrowser(t testing.TB, e *testEnv) *browser {
 	return &browser{t: t, e: e, cookies: map[string]string{}}
 }
 
@@ -126,6 +128,25 @@ func (p page) alert() string {
 	}
 	text, _, _ := strings.Cut(rest, "</p>")
 	return html.UnescapeString(text)
+}
+
+// openSession opens a session cookie value (of the default cookie name)
+// the way the page reads it.
+func openSession(p *loginpage.Page, value string) (*loginpage.Session, bool) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", sessionCookie+"="+value)
+	bs := p.Session(r)
+	return bs, bs != nil
+}
+
+// sessionOf opens a session cookie value in a test.
+func sessionOf(t *testing.T, p *loginpage.Page, value string) *loginpage.Session {
+	t.Helper()
+	bs, ok := openSession(p, value)
+	if !ok {
+		t.Fatal("the session cookie does not open")
+	}
+	return bs
 }
 
 // passwordLogin runs the password form from a fresh GET of the login page.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -202,7 +203,7 @@ func TestLoginPageSilentRefreshRenewsAnExpiredAccessToken(t *testing.T) {
 		if p.status != 200 || c == nil || c.Value == "" || c.Value == old {
 			t.Fatalf("request %d with an expired access token: %d, new cookie %v", i, p.status, c)
 		}
-		bs, ok := openSession(&e.gw.page.keys, c.Value)
+		bs, ok := openSession(e.gw.page, c.Value)
 		if !ok {
 			t.Fatalf("request %d: the new cookie does not open", i)
 		}
@@ -217,7 +218,7 @@ func TestLoginPageSilentRefreshRenewsAnExpiredAccessToken(t *testing.T) {
 	}
 
 	// After the grace period the spent refresh token is refused.
-	e.clock.Advance(refreshGrace + time.Second)
+	e.clock.Advance(loginpage.RefreshGrace + time.Second)
 	stale := newBrowser(t, e)
 	stale.cookies[sessionCookie] = old
 	p := stale.get("/app/data")
@@ -241,7 +242,7 @@ func TestLoginPageLogoutRevokesTheSession(t *testing.T) {
 	b := newBrowser(t, e)
 	b.passwordLogin("", testEmail, testPass)
 	session, device := b.cookies[sessionCookie], b.cookies[pinCookie]
-	bs, ok := openSession(&e.gw.page.keys, session)
+	bs, ok := openSession(e.gw.page, session)
 	if !ok {
 		t.Fatal("session cookie does not open")
 	}
@@ -296,7 +297,7 @@ func TestLoginPageTemplatesAndAssetsOverridableFromDir(t *testing.T) {
 	write("style.css", "body{background:#123}")
 	write("logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
 	write("notes.txt", "not an asset")
-	e := newTestEnv(t, withLoginPage(func(lp *LoginPage) { lp.TemplateDir = dir }))
+	e := newTestEnv(t, withLoginPage(func(lp *loginpage.Config) { lp.TemplateDir = dir }))
 	b := newBrowser(t, e)
 
 	p := b.get("/login")
@@ -325,16 +326,16 @@ func TestLoginPageTemplatesAndAssetsOverridableFromDir(t *testing.T) {
 func TestLoginPageConfigIsValidated(t *testing.T) {
 	t.Parallel()
 	st := newTestEnv(t).store
-	cases := map[string]func(*LoginPage){
-		"root path":          func(lp *LoginPage) { lp.Path = "/" },
-		"path under the API": func(lp *LoginPage) { lp.Path = "/identity/v2/login" },
-		"relative path":      func(lp *LoginPage) { lp.Path = "login" },
-		"wildcard path":      func(lp *LoginPage) { lp.Path = "/login*" },
-		"unknown tenant":     func(lp *LoginPage) { lp.Tenant = "nobody" },
-		"bad cookie name":    func(lp *LoginPage) { lp.Cookie.Name = "a b" },
-		"prefixed name":      func(lp *LoginPage) { lp.Cookie.Name = "__Host-x" },
-		"bad domain":         func(lp *LoginPage) { lp.Cookie.Domain = "a;b" },
-		"missing dir":        func(lp *LoginPage) { lp.TemplateDir = "/nonexistent/templates" },
+	cases := map[string]func(*loginpage.Config){
+		"root path":          func(lp *loginpage.Config) { lp.Path = "/" },
+		"path under the API": func(lp *loginpage.Config) { lp.Path = "/identity/v2/login" },
+		"relative path":      func(lp *loginpage.Config) { lp.Path = "login" },
+		"wildcard path":      func(lp *loginpage.Config) { lp.Path = "/login*" },
+		"unknown tenant":     func(lp *loginpage.Config) { lp.Tenant = "nobody" },
+		"bad cookie name":    func(lp *loginpage.Config) { lp.Cookie.Name = "a b" },
+		"prefixed name":      func(lp *loginpage.Config) { lp.Cookie.Name = "__Host-x" },
+		"bad domain":         func(lp *loginpage.Config) { lp.Cookie.Domain = "a;b" },
+		"missing dir":        func(lp *loginpage.Config) { lp.TemplateDir = "/nonexistent/templates" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -353,7 +354,7 @@ func TestLoginPageConfigIsValidated(t *testing.T) {
 
 func TestLoginPageLogsIntoTheConfiguredTenant(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, withLoginPage(func(lp *LoginPage) { lp.Tenant = "other" }))
+	e := newTestEnv(t, withLoginPage(func(lp *loginpage.Config) { lp.Tenant = "other" }))
 	e.createAccount(testEmail, testPIN) // in tenant demo
 	b := newBrowser(t, e)
 	if r := b.passwordLogin("", testEmail, testPass); r.status != 401 {
@@ -374,26 +375,6 @@ func TestLoginPageLogsIntoTheConfiguredTenant(t *testing.T) {
 	}
 	if got := e.upstream.calls()[0].Get("X-Auth-Tenant"); got != "other" {
 		t.Fatalf("upstream X-Auth-Tenant = %q, want other", got)
-	}
-}
-
-func TestInWordsRoundsUp(t *testing.T) {
-	t.Parallel()
-	for d, want := range map[time.Duration]string{
-		30 * time.Second:             "about a minute",
-		61 * time.Second:             "2 minutes",
-		15 * time.Minute:             "15 minutes",
-		time.Hour:                    "1 hour",
-		90 * time.Minute:             "2 hours",
-		47 * time.Hour:               "47 hours",
-		72 * time.Hour:               "3 days",
-		72*time.Hour + time.Second:   "4 days",
-		59*time.Minute + time.Second: "1 hour",
-		59 * time.Minute:             "59 minutes",
-	} {
-		if got := inWords(d); got != want {
-			t.Errorf("inWords(%s) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"go.uber.org/zap"
 )
@@ -22,17 +23,17 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		g.hdrs.guardTrailers(r)
 	}
 	raw, rewrite := accessTokenFrom(r)
-	var bs *browserSession
+	var bs *loginpage.Session
 	if g.page != nil {
 		if raw == "" {
 			// The login page's session cookie; like a query token, it is
 			// forwarded upstream in Authorization.
-			if bs = g.page.sessionCookie(r); bs != nil {
+			if bs = g.page.Session(r); bs != nil {
 				raw, rewrite = bs.Access, true
 			}
 		}
 		// The gateway's cookies never reach the upstream.
-		g.page.cookie.strip(r.Header)
+		g.page.StripCookies(r.Header)
 	}
 	if r.URL.RawQuery != "" {
 		dropAccessTokenQuery(r)
@@ -43,7 +44,10 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 	vt, prof, err := g.authenticate(r.Context(), raw)
 	if err != nil && bs != nil {
 		// Silent refresh of an expired browser session.
-		vt, prof, err = g.page.renew(r.Context(), w, bs, err)
+		var access string
+		if access, err = g.page.Renew(r.Context(), w, bs, err); err == nil {
+			vt, prof, err = g.authenticate(r.Context(), access)
+		}
 		if err == nil {
 			raw = vt.raw
 		}
@@ -245,7 +249,7 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 // is sent to the login page when there is one, anyone else gets 401 JSON.
 func (g *Gateway) deny(w http.ResponseWriter, r *http.Request, e *lrerr.Error) {
 	apireq.CloseUnreadBody(w, r)
-	if g.page != nil && g.page.redirectToLogin(w, r, e) {
+	if g.page != nil && g.page.RedirectToLogin(w, r, e) {
 		return
 	}
 	switch e.Code {

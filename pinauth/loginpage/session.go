@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"context"
@@ -14,27 +14,23 @@ import (
 // session, and the PIN device when the response carries a PIN
 // session_token. pinLength is the PIN's length when the page saw it (0:
 // unknown); old is the device cookie the login used, if any.
-func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr loginResponse, pinLength int, old *pinDevice) *lrerr.Error {
-	now := p.g.now()
-	claims, e := p.g.accessClaimsOf(r.Context(), lr.AccessToken, now)
+func (p *Page) startSession(w http.ResponseWriter, r *http.Request, lr *Tokens, pinLength int, old *pinDevice) *lrerr.Error {
+	now := p.now()
+	bs, e := p.core.SessionOf(r.Context(), lr.Access)
 	if e != nil {
 		return lrerr.Internal(e)
 	}
-	bs := &browserSession{Tenant: claims.Audience[0], UID: claims.Subject, SID: claims.SID,
-		Access: lr.AccessToken, Refresh: lr.RefreshToken}
-	p.setSession(w, bs)
+	bs.Access, bs.Refresh = lr.Access, lr.Refresh
+	p.setSession(w, &bs)
 	// A new session, a new nonce: no token made before the login, for
 	// a nonce someone else may have chosen, outlives it.
 	p.rotateNonce(w)
 	switch {
 	case lr.SessionToken != "":
 		d := &pinDevice{Tenant: bs.Tenant, UID: bs.UID, Token: lr.SessionToken, Length: pinLength,
-			Expires: now.Add(p.g.cfg.SessionTTL).Unix()}
-		if prof, found, err := p.g.profile(r.Context(), bs.Tenant, bs.UID); err == nil && found {
-			d.Display = prof.identity.Email
-			if d.Display == "" {
-				d.Display = prof.identity.Username
-			}
+			Expires: now.Add(p.ttl).Unix()}
+		if acct, found, err := p.core.Account(r.Context(), bs.Tenant, bs.UID); err == nil && found {
+			d.Display = acct.display()
 		}
 		p.setPINDevice(w, d, now)
 	case old != nil && pinLength > 0 && old.Length != pinLength:
@@ -47,47 +43,48 @@ func (p *loginPage) startSession(w http.ResponseWriter, r *http.Request, lr logi
 	return nil
 }
 
-// renew is called when the session cookie's access token failed with e.
+// Renew is called when the session cookie's access token failed with e.
 // An expired token is renewed with the refresh token: the new cookie is
-// set on w and the new token verified. Any other failure, or a failed
-// refresh, clears the session cookie and returns the error.
-func (p *loginPage) renew(ctx context.Context, w http.ResponseWriter, bs *browserSession, e *lrerr.Error) (*verifiedToken, *profileEntry, *lrerr.Error) {
+// set on w and the new access token returned, for the caller to verify.
+// Any other failure, or a failed refresh, clears the session cookie and
+// returns the error.
+func (p *Page) Renew(ctx context.Context, w http.ResponseWriter, bs *Session, e *lrerr.Error) (access string, _ *lrerr.Error) {
 	if e.Code != lrerr.CodeAccessTokenExpired {
 		if e.Code != lrerr.CodeUnavailable {
 			p.clearSession(w)
 		}
-		return nil, nil, e
+		return "", e
 	}
 	next, re := p.refresh(ctx, bs)
 	if re != nil {
 		if re.Code != lrerr.CodeUnavailable {
 			p.clearSession(w)
-			return nil, nil, e
+			return "", e
 		}
-		return nil, nil, re
+		return "", re
 	}
 	p.setSession(w, next)
-	return p.g.authenticate(ctx, next.Access)
+	return next.Access, nil
 }
 
 // refresh trades the session's refresh token for new tokens. Requests that
 // arrive together with the same expired cookie (a page loading its assets)
-// share one rotation, and for refreshGrace afterwards a request still
+// share one rotation, and for RefreshGrace afterwards a request still
 // carrying the old cookie gets the same new session instead of tripping
 // over the spent token.
-func (p *loginPage) refresh(ctx context.Context, bs *browserSession) (*browserSession, *lrerr.Error) {
-	return p.flight.do(secret.TokenHash(bs.Refresh), p.g.now(), func() (*browserSession, *lrerr.Error) {
-		gr, err := p.g.rotateRefreshToken(ctx, bs.Tenant, bs.Refresh)
-		if err != nil {
-			return nil, lrerr.As(err)
+func (p *Page) refresh(ctx context.Context, bs *Session) (*Session, *lrerr.Error) {
+	return p.flight.do(secret.TokenHash(bs.Refresh), p.now(), func() (*Session, *lrerr.Error) {
+		next, e := p.core.Refresh(ctx, bs.Tenant, bs.Refresh)
+		if e != nil {
+			return nil, e
 		}
-		return &browserSession{Tenant: bs.Tenant, UID: bs.UID, SID: bs.SID, Access: gr.access, Refresh: gr.refresh}, nil
+		return &Session{Tenant: bs.Tenant, UID: bs.UID, SID: bs.SID, Access: next.Access, Refresh: next.Refresh}, nil
 	})
 }
 
-// refreshGrace is how long the result of a refresh is handed to requests
+// RefreshGrace is how long the result of a refresh is handed to requests
 // that still carry the spent refresh token.
-const refreshGrace = 30 * time.Second
+const RefreshGrace = 30 * time.Second
 
 // refreshFlights deduplicates concurrent refreshes of one token.
 type refreshFlights struct {
@@ -99,21 +96,21 @@ type refreshFlights struct {
 type refreshFlight struct {
 	done chan struct{}
 	at   time.Time
-	bs   *browserSession
+	bs   *Session
 	err  *lrerr.Error
 }
 
-func (f *refreshFlights) do(key string, now time.Time, fn func() (*browserSession, *lrerr.Error)) (*browserSession, *lrerr.Error) {
+func (f *refreshFlights) do(key string, now time.Time, fn func() (*Session, *lrerr.Error)) (*Session, *lrerr.Error) {
 	f.mu.Lock()
 	if now.Sub(f.lastSweep) > time.Second {
 		f.lastSweep = now
 		for k, fl := range f.m {
-			if now.Sub(fl.at) > refreshGrace {
+			if now.Sub(fl.at) > RefreshGrace {
 				delete(f.m, k)
 			}
 		}
 	}
-	if fl, ok := f.m[key]; ok && now.Sub(fl.at) <= refreshGrace {
+	if fl, ok := f.m[key]; ok && now.Sub(fl.at) <= RefreshGrace {
 		f.mu.Unlock()
 		<-fl.done
 		return fl.bs, fl.err

@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"crypto/hmac"
@@ -42,7 +42,7 @@ const maxFormBytes = 16 << 10
 
 // csrfNonce returns the browser's CSRF nonce, creating and setting one when
 // the request has none (or a malformed one).
-func (p *loginPage) csrfNonce(w http.ResponseWriter, r *http.Request) string {
+func (p *Page) csrfNonce(w http.ResponseWriter, r *http.Request) string {
 	if n := readCookie(r, p.cookie.csrf); validNonce(n) {
 		return n
 	}
@@ -51,7 +51,7 @@ func (p *loginPage) csrfNonce(w http.ResponseWriter, r *http.Request) string {
 
 // rotateNonce sets a new CSRF nonce and returns it: every token made for
 // the old one stops working.
-func (p *loginPage) rotateNonce(w http.ResponseWriter) string {
+func (p *Page) rotateNonce(w http.ResponseWriter) string {
 	n := base64.RawURLEncoding.EncodeToString(secret.Bytes(csrfNonceBytes))
 	p.cookie.set(w, p.cookie.csrf, n, 0)
 	return n
@@ -64,7 +64,7 @@ func validNonce(n string) bool {
 
 // csrfToken is the token of form for nonce and the session it belongs to
 // (see csrfBinding), under the current key.
-func (p *loginPage) csrfToken(nonce, form, session string) string {
+func (p *Page) csrfToken(nonce, form, session string) string {
 	return csrfMAC(p.keys.csrf[0], nonce, form, session)
 }
 
@@ -83,10 +83,10 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 // session token for the PIN pad, the posted PinAuthToken for the first
 // PIN, and none for the password form (no session exists yet; the origin
 // check guards it). The page renders each form with the same value.
-func (p *loginPage) csrfBinding(r *http.Request, form string) string {
+func (p *Page) csrfBinding(r *http.Request, form string) string {
 	switch form {
 	case formLogout:
-		if bs := p.sessionCookie(r); bs != nil {
+		if bs := p.Session(r); bs != nil {
 			return bs.SID
 		}
 	case formPIN:
@@ -133,7 +133,7 @@ func withoutDefaultPort(host, scheme string) string {
 
 // readForm parses a POSTed form (bounded in size) and checks its CSRF
 // token for form. On failure it writes the 403 page and returns false.
-func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string) bool {
+func (p *Page) readForm(w http.ResponseWriter, r *http.Request, form string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
@@ -158,8 +158,8 @@ func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string
 		reason = "token"
 	}
 	if reason != "" {
-		if ce := p.g.log.Check(zap.InfoLevel, "login page csrf check failed"); ce != nil {
-			ce.Write(zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.String("form", form), zap.String("reason", reason))
+		if ce := p.log.Check(zap.InfoLevel, "login page csrf check failed"); ce != nil {
+			ce.Write(zap.String("client_ip", p.clientIP(r)), zap.String("form", form), zap.String("reason", reason))
 		}
 		p.message(w, r, http.StatusForbidden, "This form has expired",
 			"For your security the form could not be accepted: it has expired or did not come from this site. "+
@@ -172,7 +172,7 @@ func (p *loginPage) readForm(w http.ResponseWriter, r *http.Request, form string
 // csrfValid checks the form's token against the nonce cookie and the
 // session the request shows, under the current and older peppers' keys, in
 // constant time.
-func (p *loginPage) csrfValid(r *http.Request, form string) bool {
+func (p *Page) csrfValid(r *http.Request, form string) bool {
 	nonce := readCookie(r, p.cookie.csrf)
 	got := r.PostForm.Get(csrfField)
 	if !validNonce(nonce) || got == "" {

@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"net/http"
@@ -29,8 +29,8 @@ type captchaWidget struct {
 // as its checkbox; a reCAPTCHA v3 key or Tencent's captcha needs the
 // app's own script, so no widget is rendered and a captcha lock is
 // explained in words only.
-func (p *loginPage) captchaFor(required bool) *captchaWidget {
-	cc := p.g.cfg.Captcha
+func (p *Page) captchaFor(required bool) *captchaWidget {
+	cc := p.captcha
 	if cc == nil || cc.SiteKey == "" || !(required || cc.Always) {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"net/url"
@@ -12,10 +12,7 @@ import (
 // of the tenant's allowed origins, however it reads backslashes, tabs,
 // line breaks and percent-escapes.
 func FuzzLoginReturnTarget(f *testing.F) {
-	env := newTestEnv(f, withLoginPage(), func(c *Config) {
-		c.Tenants[0].AllowedOrigins = []string{"https://app.example.com", "http://localhost:3000/"}
-	})
-	p := env.gw.page
+	p := newTestPage(f, "https://app.example.com", "http://localhost:3000/")
 	for _, s := range []string{
 		"/", "/app?x=1#f", "//evil.com", "/\\evil.com", "/%2F%2Fevil.com", "/%252F%252Fevil.com",
 		"https://app.example.com/x", "https://app.example.com@evil.com/", "https://evil.com#@app.example.com",

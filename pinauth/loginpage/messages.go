@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"fmt"
@@ -9,25 +9,22 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // errorText says in plain words what went wrong, for the page's alert
-// region. dev is the device's PIN session on the PIN pad (nil elsewhere),
-// used to tell how many attempts are left.
-func (p *loginPage) errorText(r *http.Request, e *lrerr.Error, dev *pinDevice) string {
-	now := p.g.now()
+// region. left is how many wrong PINs the account can still take, when
+// the PIN pad knows it (0 elsewhere).
+func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
+	now := p.now()
 	switch e.Code {
 	case lrerr.CodeBadCredentials:
 		return "The email, username or password is not right. Please try again."
 	case lrerr.CodePINInvalid:
 		msg := "That PIN is not right."
-		if dev != nil {
-			if left := p.attemptsLeft(r, dev); left == 1 {
-				msg += " You have 1 more try before your account is locked."
-			} else if left > 1 {
-				msg += fmt.Sprintf(" You have %d more tries before your account is locked.", left)
-			}
+		if left == 1 {
+			msg += " You have 1 more try before your account is locked."
+		} else if left > 1 {
+			msg += fmt.Sprintf(" You have %d more tries before your account is locked.", left)
 		}
 		return msg
 	case lrerr.CodeLockedSuspended:
@@ -77,16 +74,6 @@ func (p *loginPage) errorText(r *http.Request, e *lrerr.Error, dev *pinDevice) s
 	return "Something went wrong. Please try again."
 }
 
-// attemptsLeft is how many more wrong PINs the account can take before it
-// locks, or 0 when unknown.
-func (p *loginPage) attemptsLeft(r *http.Request, dev *pinDevice) int {
-	att, found, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: dev.Tenant, UID: dev.UID})
-	if err != nil || !found {
-		return 0
-	}
-	return max(p.g.cfg.Lockout.Attempts-att.Failures, 0)
-}
-
 // inWords says a duration the way a person would, rounded up.
 func inWords(d time.Duration) string {
 	if d <= time.Minute {
@@ -109,9 +96,9 @@ func plural(n int, unit string) string {
 }
 
 // logCause logs the internal cause of a 5xx the page turned into words.
-func (p *loginPage) logCause(r *http.Request, e *lrerr.Error) {
+func (p *Page) logCause(r *http.Request, e *lrerr.Error) {
 	if e.Cause != nil {
-		p.g.log.Warn("login page request failed", zap.Int("code", int(e.Code)),
-			zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.Error(e.Cause))
+		p.log.Warn("login page request failed", zap.Int("code", int(e.Code)),
+			zap.String("client_ip", p.clientIP(r)), zap.Error(e.Cause))
 	}
 }

@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"crypto/aes"
@@ -16,7 +16,7 @@ import (
 // The login page keeps three cookies, all HttpOnly, SameSite=Lax, Path=/
 // and Secure unless the operator asked for plain-HTTP development:
 //
-//   - the session cookie (<name>): a sealed browserSession holding the
+//   - the session cookie (<name>): a sealed Session holding the
 //     access token and the refresh token of the login session. It has no
 //     Max-Age, so it ends with the browser session; the refresh token
 //     renews the access token silently while it lasts.
@@ -24,7 +24,7 @@ import (
 //     PIN session_token. It lives as long as that token (session_ttl), so
 //     later visits only need the PIN.
 //   - the CSRF cookie (<name>-csrf): a random nonce that form tokens are
-//     bound to (see loginpage_csrf.go).
+//     bound to (see csrf.go).
 //
 // Two credential cookies rather than one because their lifetimes differ:
 // the device cookie outlives the browser session by design, while the
@@ -237,13 +237,13 @@ const (
 	purposePIN     = "pinauth pin device v1"
 )
 
-// browserSession is the session cookie's content.
-type browserSession struct {
-	Tenant  string
-	UID     string
-	SID     string
-	Access  string
-	Refresh string
+// Session is the session cookie's content: a browser's login session.
+type Session struct {
+	// Tenant, UID and SID name the tenant, the account and the login
+	// session.
+	Tenant, UID, SID string
+	// Access and Refresh are the session's tokens.
+	Access, Refresh string
 }
 
 // pinDevice is the PIN-device cookie's content.
@@ -261,17 +261,17 @@ type pinDevice struct {
 	Expires int64
 }
 
-func (bs *browserSession) seal(k *pageKeys) string {
+func (bs *Session) seal(k *pageKeys) string {
 	return k.seal(purposeSession, bs.Tenant, bs.UID, bs.SID, bs.Access, bs.Refresh)
 }
 
 // openSession opens a session cookie value.
-func openSession(k *pageKeys, value string) (*browserSession, bool) {
+func openSession(k *pageKeys, value string) (*Session, bool) {
 	f, ok := k.open(purposeSession, value, 5)
 	if !ok {
 		return nil, false
 	}
-	return &browserSession{Tenant: f[0], UID: f[1], SID: f[2], Access: f[3], Refresh: f[4]}, true
+	return &Session{Tenant: f[0], UID: f[1], SID: f[2], Access: f[3], Refresh: f[4]}, true
 }
 
 func (d *pinDevice) seal(k *pageKeys) string {
@@ -293,8 +293,9 @@ func openPINDevice(k *pageKeys, value string) (*pinDevice, bool) {
 	return &pinDevice{Tenant: f[0], UID: f[1], Token: f[2], Display: f[3], Length: n, Expires: exp}, true
 }
 
-// sessionCookie returns the request's browser session, or nil.
-func (p *loginPage) sessionCookie(r *http.Request) *browserSession {
+// Session returns the browser session of r's session cookie, or nil when
+// it has none of this page's tenant.
+func (p *Page) Session(r *http.Request) *Session {
 	v := cookieValue(r.Header, p.cookie.session)
 	if v == "" {
 		return nil
@@ -307,7 +308,7 @@ func (p *loginPage) sessionCookie(r *http.Request) *browserSession {
 }
 
 // pinCookie returns the request's PIN device, or nil.
-func (p *loginPage) pinCookie(r *http.Request) *pinDevice {
+func (p *Page) pinCookie(r *http.Request) *pinDevice {
 	v := cookieValue(r.Header, p.cookie.pin)
 	if v == "" {
 		return nil
@@ -319,11 +320,11 @@ func (p *loginPage) pinCookie(r *http.Request) *pinDevice {
 	return d
 }
 
-func (p *loginPage) setSession(w http.ResponseWriter, bs *browserSession) {
+func (p *Page) setSession(w http.ResponseWriter, bs *Session) {
 	p.cookie.set(w, p.cookie.session, bs.seal(&p.keys), 0)
 }
 
-func (p *loginPage) setPINDevice(w http.ResponseWriter, d *pinDevice, now time.Time) {
+func (p *Page) setPINDevice(w http.ResponseWriter, d *pinDevice, now time.Time) {
 	ttl := time.Unix(d.Expires, 0).Sub(now)
 	if ttl <= 0 {
 		p.cookie.set(w, p.cookie.pin, "", -1)
@@ -332,6 +333,6 @@ func (p *loginPage) setPINDevice(w http.ResponseWriter, d *pinDevice, now time.T
 	p.cookie.set(w, p.cookie.pin, d.seal(&p.keys), ttl)
 }
 
-func (p *loginPage) clearSession(w http.ResponseWriter) { p.cookie.set(w, p.cookie.session, "", -1) }
+func (p *Page) clearSession(w http.ResponseWriter) { p.cookie.set(w, p.cookie.session, "", -1) }
 
-func (p *loginPage) clearPINDevice(w http.ResponseWriter) { p.cookie.set(w, p.cookie.pin, "", -1) }
+func (p *Page) clearPINDevice(w http.ResponseWriter) { p.cookie.set(w, p.cookie.pin, "", -1) }

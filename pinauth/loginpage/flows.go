@@ -1,19 +1,14 @@
-package pinauth
+package loginpage
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"go.uber.org/zap"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // The forms, each with its own CSRF token.
@@ -24,57 +19,15 @@ const (
 	formLogout   = "logout"
 )
 
-// coreCall runs an API handler for the page, as if the browser had made the
-// API call itself with the tenant's key: the same input validation,
-// lockout, captcha, rate limits and webhooks apply. It is a function call,
-// not an HTTP round trip; only the input goes through the API's JSON
-// decoding.
-func (p *loginPage) coreCall(r *http.Request, handler func(*Gateway, *call) (any, error), query url.Values, body any) (any, *lrerr.Error) {
-	b, _ := json.Marshal(body)
-	query.Set("apikey", p.tenant.APIKeys[0])
-	cr := r.Clone(r.Context())
-	cr.Method = http.MethodPost
-	u := *r.URL
-	u.RawQuery = query.Encode()
-	cr.URL = &u
-	cr.Body = io.NopCloser(bytes.NewReader(b))
-	cr.ContentLength = int64(len(b))
-	cr.Header.Set("Content-Type", "application/json")
-	// The page speaks for the browser, not for an app back end: a browser
-	// must not switch off the login's webhook or pass API credentials.
-	cr.Header.Del("X-PreventWebhook")
-	cr.Header.Del("X-LoginRadius-ApiKey")
-	cr.Header.Del("X-LoginRadius-ApiSecret")
-	c := &call{w: discardResponse{}, r: cr, q: apireq.Query(cr), now: p.g.now(), clientIP: p.g.cfg.ClientIP(r),
-		userAgent: apireq.Truncate(r.Header.Get("User-Agent"), maxUserAgentBytes)}
-	// Never a server-to-server call: X-Origin-IP is not looked at.
-	if _, e := p.g.authorize(c, authKey); e != nil {
-		return nil, e
-	}
-	res, err := handler(p.g, c)
-	if err != nil {
-		return nil, lrerr.As(err)
-	}
-	return res, nil
-}
-
-// discardResponse stands in for the ResponseWriter of a core call: the
-// page writes its own response.
-type discardResponse struct{}
-
-func (discardResponse) Header() http.Header         { return http.Header{} }
-func (discardResponse) Write(b []byte) (int, error) { return len(b), nil }
-func (discardResponse) WriteHeader(int)             {}
-
 // showLogin serves GET <path>: the PIN pad when this device has a PIN
 // session, else the password form; a browser that is signed in gets the
 // signed-in page.
-func (p *loginPage) showLogin(w http.ResponseWriter, r *http.Request) {
+func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ret := p.safeReturn(q.Get(returnParam))
-	if bs := p.sessionCookie(r); bs != nil {
-		if _, prof, e := p.usable(w, r, bs); e == nil {
-			p.showSignedIn(w, r, bs, ret, prof)
+	if bs := p.Session(r); bs != nil {
+		if acct, e := p.usable(w, r, bs); e == nil {
+			p.showSignedIn(w, r, bs, ret, acct)
 			return
 		}
 	}
@@ -96,15 +49,19 @@ func (p *loginPage) showLogin(w http.ResponseWriter, r *http.Request) {
 
 // usable checks the session cookie's access token, renewing it when it
 // expired.
-func (p *loginPage) usable(w http.ResponseWriter, r *http.Request, bs *browserSession) (*verifiedToken, *profileEntry, *lrerr.Error) {
-	vt, prof, e := p.g.authenticate(r.Context(), bs.Access)
+func (p *Page) usable(w http.ResponseWriter, r *http.Request, bs *Session) (Account, *lrerr.Error) {
+	acct, e := p.core.Authenticate(r.Context(), bs.Access)
 	if e != nil {
-		return p.renew(r.Context(), w, bs, e)
+		access, re := p.Renew(r.Context(), w, bs, e)
+		if re != nil {
+			return Account{}, re
+		}
+		return p.core.Authenticate(r.Context(), access)
 	}
-	return vt, prof, nil
+	return acct, nil
 }
 
-func (p *loginPage) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
+func (p *Page) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
 	d.Title = "Log in"
 	d.Return = ret
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPassword, "")
@@ -114,7 +71,7 @@ func (p *loginPage) renderPassword(w http.ResponseWriter, r *http.Request, statu
 	p.render(w, r, status, "login", d)
 }
 
-func (p *loginPage) renderPIN(w http.ResponseWriter, r *http.Request, status int, dev *pinDevice, ret string, d *pageData) {
+func (p *Page) renderPIN(w http.ResponseWriter, r *http.Request, status int, dev *pinDevice, ret string, d *pageData) {
 	d.Title = "Enter your PIN"
 	d.Return = ret
 	d.Display = dev.Display
@@ -126,7 +83,7 @@ func (p *loginPage) renderPIN(w http.ResponseWriter, r *http.Request, status int
 	p.render(w, r, status, "pin", d)
 }
 
-func (p *loginPage) renderSetPIN(w http.ResponseWriter, r *http.Request, status int, token, ret string, d *pageData) {
+func (p *Page) renderSetPIN(w http.ResponseWriter, r *http.Request, status int, token, ret string, d *pageData) {
 	d.Title = "Choose a PIN"
 	d.Return = ret
 	d.PINAuthToken = token
@@ -136,17 +93,14 @@ func (p *loginPage) renderSetPIN(w http.ResponseWriter, r *http.Request, status 
 
 // showSignedIn is the page of a browser that is logged in (session bs):
 // continue, or log out.
-func (p *loginPage) showSignedIn(w http.ResponseWriter, r *http.Request, bs *browserSession, ret string, prof *profileEntry) {
-	d := &pageData{Title: "You are logged in", Continue: ret, Display: prof.identity.Email}
-	if d.Display == "" {
-		d.Display = prof.identity.Username
-	}
+func (p *Page) showSignedIn(w http.ResponseWriter, r *http.Request, bs *Session, ret string, acct Account) {
+	d := &pageData{Title: "You are logged in", Continue: ret, Display: acct.display()}
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formLogout, bs.SID)
 	p.render(w, r, http.StatusOK, "logout", d)
 }
 
 // postPassword serves POST <path>: the password form.
-func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
+func (p *Page) postPassword(w http.ResponseWriter, r *http.Request) {
 	if !p.readForm(w, r, formPassword) {
 		return
 	}
@@ -173,7 +127,7 @@ func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	q := url.Values{}
 	captchaQuery(r, q)
-	res, e := p.coreCall(r, (*Gateway).passwordLogin, q, body)
+	res, e := p.core.Login(r, FlowPassword, q, body)
 	switch {
 	case e == nil:
 		p.finish(w, r, res, 0, nil, ret)
@@ -181,7 +135,7 @@ func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
 		token, _ := e.Data["PINAuthToken"].(string)
 		p.renderSetPIN(w, r, http.StatusOK, token, ret, &pageData{})
 	default:
-		d.Error, d.Field = p.errorText(r, e, nil), "password"
+		d.Error, d.Field = p.errorText(r, e, 0), "password"
 		if e.Code == lrerr.CodeLockedCaptcha || e.Code == lrerr.CodeCaptchaInvalid {
 			d.Captcha = p.captchaFor(true)
 		}
@@ -190,7 +144,7 @@ func (p *loginPage) postPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // postPIN serves POST <path>/pin: the PIN pad.
-func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
+func (p *Page) postPIN(w http.ResponseWriter, r *http.Request) {
 	if !p.readForm(w, r, formPIN) {
 		return
 	}
@@ -204,22 +158,23 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 	pin := strings.TrimSpace(r.PostForm.Get("pin"))
 	q := url.Values{"session_token": {dev.Token}}
 	captchaQuery(r, q)
-	res, e := p.coreCall(r, (*Gateway).pinLogin, q, map[string]string{"PIN": pin})
+	res, e := p.core.Login(r, FlowPIN, q, map[string]string{"PIN": pin})
 	if e == nil {
 		p.finish(w, r, res, len(pin), dev, ret)
 		return
 	}
 	switch e.Code {
 	case lrerr.CodePINInvalid:
-		if lock := p.lockedNow(r, dev.Tenant, dev.UID); lock != nil {
+		st := p.core.Status(r.Context(), dev.Tenant, dev.UID)
+		if st.Lock != nil {
 			// That was the last attempt: the lock also ended this
 			// device's PIN session.
 			p.clearPINDevice(w)
-			p.renderPassword(w, r, lock.HTTPStatus(), ret, &pageData{Error: p.errorText(r, lock, nil), Field: "identifier"})
+			p.renderPassword(w, r, st.Lock.HTTPStatus(), ret, &pageData{Error: p.errorText(r, st.Lock, 0), Field: "identifier"})
 			return
 		}
-		d := &pageData{Error: p.errorText(r, e, dev), Field: "pin"}
-		if p.captchaDue(r, dev) {
+		d := &pageData{Error: p.errorText(r, e, st.Left), Field: "pin"}
+		if st.CaptchaDue {
 			// The next attempt needs a solved captcha: show it now rather
 			// than after a refused try.
 			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
@@ -229,20 +184,20 @@ func (p *loginPage) postPIN(w http.ResponseWriter, r *http.Request) {
 		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, d)
 	case lrerr.CodeCaptchaInvalid:
 		// Enough wrong PINs that the next one needs a solved captcha.
-		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin",
+		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, 0), Field: "pin",
 			Captcha: p.captchaFor(true)})
 	case lrerr.CodeValidation, lrerr.CodePINMissing, lrerr.CodeTooManyRequests, lrerr.CodeUnavailable, lrerr.CodeInternal:
-		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, dev), Field: "pin"})
+		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, 0), Field: "pin"})
 	default:
 		// Locked, blocked, expired or invalidated session token, no PIN:
 		// this device's PIN session is over; the password is needed.
 		p.clearPINDevice(w)
-		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, dev), Field: "identifier"})
+		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, 0), Field: "identifier"})
 	}
 }
 
 // postSetPIN serves POST <path>/setpin: the first PIN of an account.
-func (p *loginPage) postSetPIN(w http.ResponseWriter, r *http.Request) {
+func (p *Page) postSetPIN(w http.ResponseWriter, r *http.Request) {
 	if !p.readForm(w, r, formSetPIN) {
 		return
 	}
@@ -253,29 +208,28 @@ func (p *loginPage) postSetPIN(w http.ResponseWriter, r *http.Request) {
 		p.renderSetPIN(w, r, http.StatusBadRequest, token, ret, &pageData{Error: "The two PINs are not the same. Please type them again.", Field: "pin"})
 		return
 	}
-	res, e := p.coreCall(r, (*Gateway).setPINByPINAuthToken, url.Values{"pinauthtoken": {token}}, map[string]string{"PIN": pin})
+	res, e := p.core.Login(r, FlowSetPIN, url.Values{"pinauthtoken": {token}}, map[string]string{"PIN": pin})
 	switch {
 	case e == nil:
 		p.finish(w, r, res, len(pin), nil, ret)
 	case e.Code == lrerr.CodeValidation || e.Code == lrerr.CodePINMissing || e.Code == lrerr.CodeTooManyRequests || e.Code == lrerr.CodeUnavailable:
-		p.renderSetPIN(w, r, e.HTTPStatus(), token, ret, &pageData{Error: p.errorText(r, e, nil), Field: "pin"})
+		p.renderSetPIN(w, r, e.HTTPStatus(), token, ret, &pageData{Error: p.errorText(r, e, 0), Field: "pin"})
 	default:
-		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, nil), Field: "identifier"})
+		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, 0), Field: "identifier"})
 	}
 }
 
 // finish completes a successful login: cookies, then a 303 to the return
 // target.
-func (p *loginPage) finish(w http.ResponseWriter, r *http.Request, res any, pinLength int, dev *pinDevice, ret string) {
-	lr, ok := res.(loginResponse)
-	if !ok {
+func (p *Page) finish(w http.ResponseWriter, r *http.Request, tokens *Tokens, pinLength int, dev *pinDevice, ret string) {
+	if tokens == nil {
 		// A login that needs more than the page offers (a second factor).
 		p.message(w, r, http.StatusForbidden, "Cannot log in here",
 			"This account needs a login step this page does not offer. Please use the app's own login.")
 		return
 	}
-	if e := p.startSession(w, r, lr, pinLength, dev); e != nil {
-		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, nil)})
+	if e := p.startSession(w, r, tokens, pinLength, dev); e != nil {
+		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, 0)})
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -284,29 +238,29 @@ func (p *loginPage) finish(w http.ResponseWriter, r *http.Request, res any, pinL
 
 // showLogout serves GET <path>/logout: a confirmation with a CSRF-protected
 // button (a plain link must not log anyone out: any site could embed it).
-func (p *loginPage) showLogout(w http.ResponseWriter, r *http.Request) {
-	bs := p.sessionCookie(r)
+func (p *Page) showLogout(w http.ResponseWriter, r *http.Request) {
+	bs := p.Session(r)
 	if bs == nil {
 		http.Redirect(w, r, p.path, http.StatusSeeOther)
 		return
 	}
-	_, prof, e := p.usable(w, r, bs)
+	acct, e := p.usable(w, r, bs)
 	if e != nil {
 		http.Redirect(w, r, p.path, http.StatusSeeOther)
 		return
 	}
-	p.showSignedIn(w, r, bs, p.safeReturn(r.URL.Query().Get(returnParam)), prof)
+	p.showSignedIn(w, r, bs, p.safeReturn(r.URL.Query().Get(returnParam)), acct)
 }
 
 // postLogout serves POST <path>/logout: the login session is revoked (with
 // its refresh and PIN session tokens), the cookies cleared, and the browser
 // sent to the login page.
-func (p *loginPage) postLogout(w http.ResponseWriter, r *http.Request) {
+func (p *Page) postLogout(w http.ResponseWriter, r *http.Request) {
 	if !p.readForm(w, r, formLogout) {
 		return
 	}
-	if bs := p.sessionCookie(r); bs != nil {
-		if err := p.g.revokeSession(r.Context(), bs.Tenant, bs.UID, bs.SID); err != nil {
+	if bs := p.Session(r); bs != nil {
+		if err := p.core.RevokeSession(r.Context(), bs.Tenant, bs.UID, bs.SID); err != nil {
 			// Fail closed: keep the cookies so the user can retry, and
 			// say the logout did not happen.
 			p.logFault(r, "logout", err)
@@ -322,29 +276,7 @@ func (p *loginPage) postLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.path+"?reason=loggedout", http.StatusSeeOther)
 }
 
-// lockedNow returns the lock error of an account that is locked now, or
-// nil. After a failed check it tells the user at once that that attempt was
-// the last one, rather than at the next.
-func (p *loginPage) lockedNow(r *http.Request, tenant, uid string) *lrerr.Error {
-	att, _, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: tenant, UID: uid})
-	if err != nil || !att.Locked(p.g.now()) {
-		return nil
-	}
-	return p.g.lockError(att, p.g.now())
-}
-
-// captchaDue reports whether the device's account has failed often enough
-// that its next credential check needs a captcha.
-func (p *loginPage) captchaDue(r *http.Request, dev *pinDevice) bool {
-	cc := p.g.cfg.Captcha
-	if cc == nil {
-		return false
-	}
-	att, _, err := p.g.store.Attempts(r.Context(), store.AccountRef{Tenant: dev.Tenant, UID: dev.UID})
-	return err == nil && att.Failures >= cc.After
-}
-
-func (p *loginPage) logFault(r *http.Request, what string, err error) {
-	p.g.log.Warn("login page request failed", zap.String("step", what),
-		zap.String("client_ip", p.g.cfg.ClientIP(r)), zap.Error(err))
+func (p *Page) logFault(r *http.Request, what string, err error) {
+	p.log.Warn("login page request failed", zap.String("step", what),
+		zap.String("client_ip", p.clientIP(r)), zap.Error(err))
 }

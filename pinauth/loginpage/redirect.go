@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"net/http"
@@ -31,7 +31,7 @@ const returnParam = "return"
 
 // safeReturn returns target when it is a safe place to send the browser
 // after login, else "/".
-func (p *loginPage) safeReturn(target string) string {
+func (p *Page) safeReturn(target string) string {
 	if target == "" || len(target) > maxReturnLength {
 		return "/"
 	}
@@ -59,7 +59,7 @@ func (p *loginPage) safeReturn(target string) string {
 		return "/"
 	}
 	if strings.HasPrefix(target, "/") {
-		if u.Scheme != "" || u.Host != "" || p.owns(u.Path) {
+		if u.Scheme != "" || u.Host != "" || p.Owns(u.Path) {
 			return "/"
 		}
 		return target
@@ -109,10 +109,10 @@ func wantsLoginRedirect(r *http.Request) bool {
 	return strings.Contains(accept, "text/html") || strings.Contains(accept, "application/xhtml+xml")
 }
 
-// redirectToLogin sends a browser to the login page (303, so a POST becomes
+// RedirectToLogin sends a browser to the login page (303, so a POST becomes
 // a GET) with the page it asked for as the return target. It reports
 // whether it did: only for a browser without a usable token.
-func (p *loginPage) redirectToLogin(w http.ResponseWriter, r *http.Request, e *lrerr.Error) bool {
+func (p *Page) RedirectToLogin(w http.ResponseWriter, r *http.Request, e *lrerr.Error) bool {
 	switch e.Code {
 	case lrerr.CodeAccessTokenMissing, lrerr.CodeAccessTokenInvalid, lrerr.CodeAccessTokenExpired, lrerr.CodeAccountBlocked:
 	default:

@@ -1,4 +1,4 @@
-package pinauth
+package loginpage
 
 import (
 	"bytes"
@@ -197,7 +197,7 @@ type pageData struct {
 // contentSecurityPolicy allows only the page's own scripts and styles, no
 // framing, and form posts to this site (and redirects after them to the
 // tenant's allowed origins, which Chrome checks against form-action).
-func (p *loginPage) contentSecurityPolicy(c *captchaWidget) string {
+func (p *Page) contentSecurityPolicy(c *captchaWidget) string {
 	formAction := "'self'"
 	for _, o := range p.tenant.AllowedOrigins {
 		formAction += " " + strings.TrimSuffix(o, "/")
@@ -213,7 +213,7 @@ func (p *loginPage) contentSecurityPolicy(c *captchaWidget) string {
 
 // render writes a page. The template runs into a buffer first, so a
 // failing template never leaves half a page.
-func (p *loginPage) render(w http.ResponseWriter, r *http.Request, status int, page string, d *pageData) {
+func (p *Page) render(w http.ResponseWriter, r *http.Request, status int, page string, d *pageData) {
 	d.Path = p.path
 	d.Tenant = p.tenant.Name
 	if d.PINMin == 0 {
@@ -221,7 +221,7 @@ func (p *loginPage) render(w http.ResponseWriter, r *http.Request, status int, p
 	}
 	var buf bytes.Buffer
 	if err := p.views.pages[page].ExecuteTemplate(&buf, layoutFile, d); err != nil {
-		p.g.log.Error("login page template failed", zap.String("page", page), zap.Error(err))
+		p.log.Error("login page template failed", zap.String("page", page), zap.Error(err))
 		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("Internal error")
 	}
 	h := w.Header()
@@ -239,6 +239,6 @@ func (p *loginPage) render(w http.ResponseWriter, r *http.Request, status int, p
 
 // message renders a page with a title and one paragraph and a link back
 // to the login page.
-func (p *loginPage) message(w http.ResponseWriter, r *http.Request, status int, title, text string) {
+func (p *Page) message(w http.ResponseWriter, r *http.Request, status int, title, text string) {
 	p.render(w, r, status, "message", &pageData{Title: title, Error: text})
 }

@@ -1,0 +1,94 @@
+package loginpage
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Config configures the built-in login page, served by the gateway for
+// browsers of apps that have no login UI of their own.
+type Config struct {
+	// Path is where the page is served (its sub-paths too: /login/pin,
+	// /login/logout, /login/assets/…). Default: "/login".
+	Path string
+	// Tenant names the tenant the page logs users into. A page belongs to
+	// one site, so it serves one tenant. Default: the first tenant.
+	Tenant string
+	// TemplateDir, when set, is a directory whose files replace the
+	// embedded templates and assets of the same name (layout.html,
+	// login.html, pin.html, setpin.html, logout.html, message.html,
+	// style.css, app.js); other .css, .js, .png, .svg, .ico and .woff2
+	// files in it are served as extra assets. Default: none.
+	TemplateDir string
+	// Cookie names and scopes the page's cookies.
+	Cookie Cookie
+}
+
+// Cookie configures the login page's cookies. They are always HttpOnly,
+// SameSite=Lax and Path=/, and never forwarded upstream.
+type Cookie struct {
+	// Name is the session cookie's name; the PIN-device and CSRF cookies
+	// add "-pin" and "-csrf". When the cookies are Secure the name gets
+	// the __Host- prefix (no Domain) or __Secure- (with Domain).
+	// Default: "pinauth".
+	Name string
+	// Domain, when set, shares the cookies with subdomains. Default: none
+	// (host-only).
+	Domain string
+	// Insecure drops the Secure attribute, for plain-HTTP development
+	// only. Default: false.
+	Insecure bool
+}
+
+// DefaultPath is where the login page is served by default.
+const DefaultPath = "/login"
+
+// defaultCookieName is the session cookie's base name.
+const defaultCookieName = "pinauth"
+
+// WithDefaults validates the page's config and fills the defaults.
+// tenants are the gateway's tenant names (the first is the default
+// tenant); taken reports whether a path belongs to the gateway already
+// (the API, the JWKS), which the page must not overlap.
+func (lp Config) WithDefaults(tenants []string, taken func(path string) bool) (Config, error) {
+	if lp.Path == "" {
+		lp.Path = DefaultPath
+	}
+	if !strings.HasPrefix(lp.Path, "/") || strings.ContainsAny(lp.Path, "*?#%\\ \t") {
+		return lp, fmt.Errorf("pinauth: login_page: path %q must be a plain path starting with /", lp.Path)
+	}
+	lp.Path = "/" + strings.Trim(lp.Path, "/")
+	if lp.Path == "/" {
+		return lp, errors.New("pinauth: login_page: path must not be /")
+	}
+	if taken(lp.Path) {
+		return lp, fmt.Errorf("pinauth: login_page: path %q overlaps the API", lp.Path)
+	}
+	if lp.Tenant == "" && len(tenants) > 0 {
+		lp.Tenant = tenants[0]
+	}
+	if !slices.Contains(tenants, lp.Tenant) {
+		return lp, fmt.Errorf("pinauth: login_page: tenant %q is not configured", lp.Tenant)
+	}
+	if lp.Cookie.Name == "" {
+		lp.Cookie.Name = defaultCookieName
+	}
+	if !isCookieName(lp.Cookie.Name) || strings.HasPrefix(lp.Cookie.Name, "__") {
+		return lp, fmt.Errorf("pinauth: cookie: name %q is not a valid cookie name (letters, digits, - and _; no __ prefix)", lp.Cookie.Name)
+	}
+	if d := lp.Cookie.Domain; d != "" && (strings.ContainsAny(d, " ;,/:") || strings.Trim(d, ".") == "") {
+		return lp, fmt.Errorf("pinauth: cookie: domain %q is not a host name", d)
+	}
+	return lp, nil
+}
+
+func isCookieName(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,85 @@
+package loginpage
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+)
+
+// Core is what the page needs from the gateway: the login flows, the
+// tokens' checks and the account's lockout state. The page holds no
+// credentials itself; every decision about a secret is the core's.
+type Core interface {
+	// Login runs flow for the browser of r as the API would for the
+	// page's tenant: the same input validation, lockout, captcha, rate
+	// limits and webhooks apply. q and body are the API call's query and
+	// JSON body. Nil tokens without an error mean the login needs a step
+	// the page does not offer (a second factor).
+	Login(r *http.Request, flow Flow, q url.Values, body any) (*Tokens, *lrerr.Error)
+	// SessionOf reads the tenant, account and login session of an access
+	// token the core has just issued (Access and Refresh are left empty).
+	SessionOf(ctx context.Context, access string) (Session, *lrerr.Error)
+	// Authenticate verifies an access token, as the protected path does,
+	// and returns its account.
+	Authenticate(ctx context.Context, access string) (Account, *lrerr.Error)
+	// Account returns an account; found is false when there is none.
+	Account(ctx context.Context, tenant, uid string) (a Account, found bool, err error)
+	// Refresh trades a refresh token for new tokens (rotating it).
+	Refresh(ctx context.Context, tenant, refresh string) (*Tokens, *lrerr.Error)
+	// RevokeSession ends a login session with its refresh and PIN session
+	// tokens.
+	RevokeSession(ctx context.Context, tenant, uid, sid string) error
+	// Status is an account's lockout state, read once after a wrong PIN.
+	Status(ctx context.Context, tenant, uid string) Status
+}
+
+// Flow names a login flow of the core.
+type Flow int
+
+// The login flows the page runs.
+const (
+	// FlowPassword is the password login; the body holds Password and
+	// one of Email, Phone and UserName.
+	FlowPassword Flow = iota
+	// FlowPIN is the PIN login of a device: query session_token, body PIN.
+	FlowPIN
+	// FlowSetPIN sets the first PIN: query pinauthtoken, body PIN.
+	FlowSetPIN
+)
+
+// Tokens are what a login or a refresh returns.
+type Tokens struct {
+	// Access and Refresh are the login session's tokens.
+	Access, Refresh string
+	// SessionToken is the PIN session_token of a PIN login or a first
+	// PIN, "" otherwise.
+	SessionToken string
+}
+
+// Account names an account the way the page shows it.
+type Account struct {
+	// Email and Username are the account's; either may be empty.
+	Email, Username string
+}
+
+// display is the name the page shows for the account: its email, else its
+// username.
+func (a Account) display() string {
+	if a.Email != "" {
+		return a.Email
+	}
+	return a.Username
+}
+
+// Status is an account's lockout state after a failed check.
+type Status struct {
+	// Left is how many more wrong PINs the account can take before it
+	// locks; 0 when none or unknown.
+	Left int
+	// Lock is the lock error when the account is locked now, else nil.
+	Lock *lrerr.Error
+	// CaptchaDue is true when the account's next check needs a captcha.
+	CaptchaDue bool
+}

@@ -1,0 +1,135 @@
+// Package loginpage is the gateway's built-in login page: the password
+// form, the PIN pad, the first PIN, logout, their sealed cookies, CSRF
+// defence, return targets, templates and assets. It runs the logins
+// through the Core the gateway gives it, so the page and the API share
+// validation, lockout, captcha and webhooks.
+//
+// The gateway builds a Page with New, routes the requests it Owns to
+// ServeHTTP, and on its protected path reads the browser's Session,
+// Renews it when its access token expired, strips the page's cookies
+// (StripCookies) and sends browsers without a usable token to the page
+// (RedirectToLogin).
+package loginpage
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+)
+
+// Options are what New needs.
+type Options struct {
+	// Config is the page's config, with its defaults filled
+	// (Config.WithDefaults).
+	Config Config
+	// Tenant is the tenant named by Config.Tenant.
+	Tenant Tenant
+	// Peppers are the gateway's peppers, current first: the page derives
+	// its cookie and CSRF keys from them.
+	Peppers []secret.Pepper
+	// Captcha is the captcha configuration, nil when there is none.
+	Captcha *Captcha
+	// SessionTTL is how long a PIN session_token lives.
+	SessionTTL time.Duration
+	// Core runs the logins.
+	Core Core
+	// Log receives the page's failures; Now is the clock; ClientIP names
+	// the client of a request in logs.
+	Log      *zap.Logger
+	Now      func() time.Time
+	ClientIP func(*http.Request) string
+}
+
+// Tenant is what the page needs of its tenant.
+type Tenant struct {
+	// Name is the tenant's name.
+	Name string
+	// AllowedOrigins are the origins a login may return to.
+	AllowedOrigins []string
+	// PINMinLength and PINMaxLength bound the PIN.
+	PINMinLength, PINMaxLength int
+}
+
+// Captcha is what the page needs of the captcha configuration.
+type Captcha struct {
+	// Provider is the provider's name ("recaptcha", "hcaptcha", "tencent").
+	Provider string
+	// SiteKey is the public key widgets are rendered with.
+	SiteKey string
+	// Always asks for a captcha on every form.
+	Always bool
+}
+
+// Page serves the login page.
+type Page struct {
+	core     Core
+	tenant   Tenant
+	captcha  *Captcha
+	ttl      time.Duration
+	log      *zap.Logger
+	now      func() time.Time
+	clientIP func(*http.Request) string
+	path     string
+	cookie   cookieNames
+	keys     pageKeys
+	views    *views
+	flight   refreshFlights
+}
+
+// New builds the page: it parses the templates and loads the assets.
+func New(o Options) (*Page, error) {
+	lp := o.Config
+	p := &Page{core: o.Core, tenant: o.Tenant, captcha: o.Captcha, ttl: o.SessionTTL, log: o.Log,
+		now: o.Now, clientIP: o.ClientIP, path: lp.Path, cookie: newCookieNames(lp.Cookie)}
+	p.keys = newPageKeys(o.Peppers)
+	var err error
+	if p.views, err = loadViews(lp.TemplateDir, p.path); err != nil {
+		return nil, err
+	}
+	p.flight.m = map[string]*refreshFlight{}
+	return p, nil
+}
+
+// Owns reports whether the page serves path.
+func (p *Page) Owns(path string) bool {
+	return path == p.path || strings.HasPrefix(path, p.path) && path[len(p.path)] == '/'
+}
+
+// ServeHTTP serves a request under the page's path.
+func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sub := strings.TrimPrefix(r.URL.Path, p.path)
+	if name, ok := strings.CutPrefix(sub, "/assets/"); ok {
+		p.views.serveAsset(w, r, name)
+		return
+	}
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	post := r.Method == http.MethodPost
+	switch {
+	case (sub == "" || sub == "/") && get:
+		p.showLogin(w, r)
+	case (sub == "" || sub == "/") && post:
+		p.postPassword(w, r)
+	case sub == "/pin" && post:
+		p.postPIN(w, r)
+	case sub == "/setpin" && post:
+		p.postSetPIN(w, r)
+	case sub == "/logout" && get:
+		p.showLogout(w, r)
+	case sub == "/logout" && post:
+		p.postLogout(w, r)
+	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout":
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		p.message(w, r, http.StatusMethodNotAllowed, "Not allowed", "This page does not accept that kind of request.")
+	default:
+		p.message(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	}
+}
+
+// StripCookies removes the page's cookies from a request's Cookie headers
+// before it is proxied, leaving every other cookie byte for byte as it
+// was. The upstream never sees the gateway's credentials.
+func (p *Page) StripCookies(h http.Header) { p.cookie.strip(h) }
