@@ -40,6 +40,10 @@ type recordSource interface {
 func newRecordSource(r io.Reader) (recordSource, error) {
 	lc := &lineCounter{r: r}
 	br := bufio.NewReaderSize(lc, 64<<10)
+	// What comes before the first record: its newlines count for the
+	// lines of NDJSON records, its bytes for their offset.
+	var leadLines int
+	var leadBytes int64
 	for {
 		b, err := br.ReadByte()
 		if err != nil {
@@ -50,11 +54,16 @@ func newRecordSource(r io.Reader) (recordSource, error) {
 		}
 		switch b {
 		case ' ', '\t', '\r', '\n':
+			leadBytes++
+			if b == '\n' {
+				leadLines++
+			}
 			continue
 		case 0xEF: // a UTF-8 byte order mark
 			if _, err := br.Discard(2); err != nil {
 				return nil, err
 			}
+			leadBytes += 3
 			continue
 		case '[':
 			if err := br.UnreadByte(); err != nil {
@@ -69,7 +78,7 @@ func newRecordSource(r io.Reader) (recordSource, error) {
 			if err := br.UnreadByte(); err != nil {
 				return nil, err
 			}
-			return &lineSource{br: br, lc: lc}, nil
+			return &lineSource{br: br, lc: lc, line: leadLines, off: leadBytes}, nil
 		default:
 			return nil, notAnExportf("the export must be a JSON array of profiles or one JSON profile per line (it starts with %q)", b)
 		}

@@ -51,6 +51,8 @@ func TestRunReadsEmptyExportsAndSkipsAByteOrderMarkAndBlankLines(t *testing.T) {
 		{"an empty array", "[]\n", 0, nil},
 		{"a BOM before an array", "\ufeff[{\"Email\":\"a@example.com\"}]", 1, []int{1}},
 		{"a BOM before NDJSON", "\ufeff{\"Email\":\"a@example.com\"}\n", 1, []int{1}},
+		{"blank lines before NDJSON", "\n\r\n  \n{\"Email\":\"a@example.com\"}\n\n{\"Email\":\"b@example.com\"}", 2, []int{4, 6}},
+		{"a BOM and a blank line before NDJSON", "\ufeff\n{\"Email\":\"a@example.com\"}\n", 1, []int{2}},
 		{"blank lines in NDJSON", "{\"Email\":\"a@example.com\"}\n\n\n{\"Email\":\"b@example.com\"}", 2, []int{1, 4}},
 		{"a broken NDJSON line fails only that record", "{not json\n{\"Email\":\"b@example.com\"}\n", 2, []int{1, 2}},
 		{"records of an array on one line", `[{"Email":"a@example.com"}, {"Email":"b@example.com"}]`, 2, []int{1, 1}},
