@@ -21,6 +21,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -51,6 +52,7 @@ type Gateway struct {
 	webhooks    *webhook.Dispatcher // nil without webhooks
 	notifier    *notify.Notifier    // reset messages: templates and senders
 	sends       *notify.Queue       // the reset messages' background deliveries
+	recovery    *recovery.Secrets   // the forgot flows' reset tokens, OTPs and sends
 
 	// keyMu serializes key reloads and rotations; lastKidReload is when a
 	// token with an unknown kid last caused a reload (see keyrotation.go).
@@ -177,6 +179,7 @@ func (g *Gateway) startParts() (err error) {
 		return err
 	}
 	g.sends = notify.NewQueue(g.log, notify.DefaultWorkers)
+	g.recovery = g.newRecovery()
 	g.webhooks, err = startDispatcher(g)
 	return err
 }

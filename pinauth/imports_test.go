@@ -138,6 +138,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/ratelimit":               layerSubsystem,
 		"/captcha":                 layerSubsystem,
 		"/hashing":                 layerSubsystem,
+		"/recovery":                layerSubsystem,
 		"/notify":                  layerSubsystem,
 		"/lrimport":                layerSubsystem,
 		"/webhook":                 layerSubsystem,

@@ -9,7 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
-	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -26,12 +26,6 @@ import (
 // origin check and lifetimes. Its tokens and codes are of their own kind:
 // a PIN reset token or code does nothing here, a password reset token or
 // code nothing on the PIN resets.
-
-// Descriptions of the password reset's refusals (code 908).
-const (
-	descResetPasswordURLMissing = "The resetpasswordurl is a required parameter."
-	descResetPasswordURLInvalid = "The resetpasswordurl is not an allowed origin of this site."
-)
 
 // forgotPasswordBody is the body of POST /auth/password: the Email, or
 // (LoginRadius's UserName workflow) the UserName, whose account's primary
@@ -55,27 +49,9 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 	if ident == "" {
 		return nil, fieldError("Email", "The Email (or UserName) is required.")
 	}
-	if g.cfg.Email == nil {
-		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
-	}
-	fr := forgotRequest{what: "password reset", channel: channelEmail, linkType: notify.LinkTypePassword,
-		tokenKind: store.TokenPasswordReset, limit: g.cfg.Email.Limit, limitErr: lrerr.CodeEmailLimit,
-		ttl: g.cfg.ResetTokenTTL, timeout: g.cfg.Email.Timeout}
-	builtin := notify.SetPasswordResetLink
-	if c.tenant.PasswordResetEmail == PINResetByOTP {
-		fr.otp, fr.otpScope, fr.ttl, builtin = true, passwordOTPScope, g.cfg.OTPTTL, notify.SetPasswordResetOTP
-	}
-	fr.set = g.notifier.EmailSet(c.tenant.Name, c.q.Get("emailtemplate"), builtin)
-	raw := c.q.Get("resetpasswordurl")
-	if raw == "" && !fr.otp {
-		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLMissing)
-	}
-	if raw != "" {
-		base, err := notify.LinkBase(c.tenant.AllowedOrigins, raw)
-		if err != nil {
-			return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, descResetPasswordURLInvalid)
-		}
-		fr.linkBase = base
+	fr, err := g.recovery.PasswordRequest(recoveryTenant(c.tenant), c.q)
+	if err != nil {
+		return nil, err
 	}
 	return g.queueReset(c, kind, ident, fr)
 }
@@ -127,11 +103,11 @@ func (g *Gateway) resetPassword(c *call) (any, error) {
 	}
 	ctx := c.r.Context()
 	if b.ResetToken == "" {
-		a, hash, err := g.checkOTP(ctx, c, kind, ident, b.Otp, []string{passwordOTPScope})
+		a, hash, err := g.checkOTP(ctx, c, kind, ident, b.Otp, []string{recovery.PasswordOTPScope})
 		if err != nil {
 			return nil, err
 		}
-		return g.setResetPassword(ctx, c, a, b.Password, "otp", consumeOTP(hash, c.now))
+		return g.setResetPassword(ctx, c, a, b.Password, "otp", recovery.ConsumeOTP(hash, c.now))
 	}
 	if err := g.limitClient(c); err != nil {
 		return nil, err
@@ -141,7 +117,7 @@ func (g *Gateway) resetPassword(c *call) (any, error) {
 		return nil, err
 	}
 	return g.setResetPassword(ctx, c, a, b.Password, "token", func(tx store.Tx) error {
-		return consumeResetToken(tx, store.TokenPasswordReset, hash, c.now, lrerr.CodeParameterFormat)
+		return recovery.ConsumeResetToken(tx, store.TokenPasswordReset, hash, c.now, lrerr.CodeParameterFormat)
 	})
 }
 

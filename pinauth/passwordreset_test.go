@@ -15,6 +15,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -98,7 +99,7 @@ func TestForgotPasswordLetsAnImportedAccountSetItsPasswordOnce(t *testing.T) {
 	wantOK(t, "reset password", e.resetPassword(token, newTestPassword))
 	r = e.resetPassword(token, "yet another password")
 	wantCode(t, "the token again", r, 403, int(lrerr.CodeParameterFormat))
-	if r.str("Description") != descResetTokenUsed {
+	if r.str("Description") != recovery.DescResetTokenUsed {
 		t.Fatalf("reused token: %s", r.raw)
 	}
 
@@ -163,19 +164,19 @@ func TestPINAndPasswordResetTokensAreNotInterchangeable(t *testing.T) {
 
 	r := e.resetPassword(pinToken, newTestPassword)
 	wantCode(t, "a PIN reset token on the password reset", r, 403, int(lrerr.CodeParameterFormat))
-	if r.str("Description") != descResetTokenInvalid {
+	if r.str("Description") != recovery.DescResetTokenInvalid {
 		t.Fatalf("PIN token on the password reset: %s", r.raw)
 	}
 	r = e.resetByToken(pwToken, newTestPIN)
 	wantCode(t, "a password reset token on the PIN reset", r, 403, int(lrerr.CodeResetPINURLInvalid))
-	if r.str("Description") != descResetTokenInvalid {
+	if r.str("Description") != recovery.DescResetTokenInvalid {
 		t.Fatalf("password token on the PIN reset: %s", r.raw)
 	}
 	// Neither attempt spent the other's token.
 	wantOK(t, "reset password with its own token", e.resetPassword(pwToken, newTestPassword))
 	// A password reset voids the account's other reset tokens.
 	r = e.resetByToken(pinToken, newTestPIN)
-	if r.str("Description") != descResetTokenUsed {
+	if r.str("Description") != recovery.DescResetTokenUsed {
 		t.Fatalf("the PIN token after a password reset: %s", r.raw)
 	}
 }
@@ -206,10 +207,10 @@ func TestPasswordResetRefusals(t *testing.T) {
 	for _, c := range []struct {
 		what, query, desc string
 	}{
-		{"no resetpasswordurl", "", descResetPasswordURLMissing},
-		{"another origin", "&resetpasswordurl=" + url.QueryEscape("https://evil.example.net/reset"), descResetPasswordURLInvalid},
-		{"user info", "&resetpasswordurl=" + url.QueryEscape("https://x@app.example.com/reset"), descResetPasswordURLInvalid},
-		{"not http", "&resetpasswordurl=" + url.QueryEscape("javascript:alert(1)"), descResetPasswordURLInvalid},
+		{"no resetpasswordurl", "", recovery.DescResetPasswordURLMissing},
+		{"another origin", "&resetpasswordurl=" + url.QueryEscape("https://evil.example.net/reset"), recovery.DescResetPasswordURLInvalid},
+		{"user info", "&resetpasswordurl=" + url.QueryEscape("https://x@app.example.com/reset"), recovery.DescResetPasswordURLInvalid},
+		{"not http", "&resetpasswordurl=" + url.QueryEscape("javascript:alert(1)"), recovery.DescResetPasswordURLInvalid},
 	} {
 		r := e.forgotPassword(testEmail, c.query)
 		wantCode(t, c.what, r, 403, int(lrerr.CodeParameterFormat))
@@ -236,10 +237,10 @@ func TestPasswordResetRefusals(t *testing.T) {
 	wantCode(t, "no reset token", e.resetPassword("", newTestPassword), 403, int(lrerr.CodeValidation))
 	r = e.resetPassword("00000000-0000-4000-8000-000000000000", newTestPassword)
 	wantCode(t, "an unknown token", r, 403, int(lrerr.CodeParameterFormat))
-	if r.str("Description") != descResetTokenInvalid {
+	if r.str("Description") != recovery.DescResetTokenInvalid {
 		t.Fatalf("unknown token: %s", r.raw)
 	}
-	if r := e.resetPassword(tokenFrom(t, first), newTestPassword); r.str("Description") != descResetTokenUsed {
+	if r := e.resetPassword(tokenFrom(t, first), newTestPassword); r.str("Description") != recovery.DescResetTokenUsed {
 		t.Fatalf("a token replaced by a newer one: %s", r.raw)
 	}
 	other := e.do("PUT", "/identity/v2/auth/password/reset?apikey="+otherKey, map[string]string{"resettoken": token, "password": newTestPassword})
@@ -247,7 +248,7 @@ func TestPasswordResetRefusals(t *testing.T) {
 	e.clock.Advance(DefaultResetTokenTTL)
 	r = e.resetPassword(token, newTestPassword)
 	wantCode(t, "an expired token", r, 403, int(lrerr.CodeParameterFormat))
-	if r.str("Description") != descResetTokenExpired {
+	if r.str("Description") != recovery.DescResetTokenExpired {
 		t.Fatalf("expired token: %s", r.raw)
 	}
 	e.wantPIN(testEmail, testPIN, newTestPIN)

@@ -10,6 +10,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -56,7 +57,7 @@ func TestForgotPINByEmailMailsALinkWhoseTokenResetsThePINOnce(t *testing.T) {
 	wantOK(t, "reset by token", e.resetByToken(token, newTestPIN))
 	r = e.resetByToken(token, "8642")
 	wantCode(t, "the token again", r, 403, int(lrerr.CodeResetPINURLInvalid))
-	if r.str("Description") != descResetTokenUsed {
+	if r.str("Description") != recovery.DescResetTokenUsed {
 		t.Fatalf("reused token: %s", r.raw)
 	}
 
@@ -99,7 +100,7 @@ func TestResetTokenLivesFifteenMinutes(t *testing.T) {
 	e.clock.Advance(DefaultResetTokenTTL)
 	r := e.resetByToken(tokenFrom(t, em), newTestPIN)
 	wantCode(t, "at its expiry", r, 403, int(lrerr.CodeResetPINURLInvalid))
-	if r.str("Description") != descResetTokenExpired {
+	if r.str("Description") != recovery.DescResetTokenExpired {
 		t.Fatalf("expired token: %s", r.raw)
 	}
 	wantOK(t, "forgot again", e.forgotByEmail(testEmail))
@@ -216,7 +217,7 @@ func TestForgotPINByPhoneTextsAnOTPThatResetsThePINOnce(t *testing.T) {
 	if !strings.Contains(sms.Body, "10 minutes") {
 		t.Fatalf("SMS body: %q", sms.Body)
 	}
-	if tok, found, _ := e.store.Token(t.Context(), store.TokenOTP, e.gw.otpHash("demo", uid, channelSMS, code)); !found || tok.Data["channel"] != channelSMS {
+	if tok, found, _ := e.store.Token(t.Context(), store.TokenOTP, e.gw.recovery.OTPHash("demo", uid, recovery.ChannelSMS, code)); !found || tok.Data["channel"] != recovery.ChannelSMS {
 		t.Fatal("the OTP is not stored under its keyed hash")
 	}
 	if _, found, _ := e.store.Token(t.Context(), store.TokenOTP, secret.TokenHash(code)); found {

@@ -43,6 +43,7 @@ func forgotTakesTheSameTime(t *testing.T, what, path string) {
 	e.gw.sends.Close()
 	held := notify.NewQueue(e.gw.log, 0)
 	e.gw.sends = held
+	e.gw.recovery = e.gw.newRecovery()
 
 	call := func(email string) func() int {
 		body := []byte(`{"email":"` + email + `"}`)

@@ -3,12 +3,12 @@ package pinauth
 import (
 	"context"
 	"sort"
-	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -52,7 +52,7 @@ func (g *Gateway) resetPINByToken(c *call) (any, error) {
 	return g.resetPIN(ctx, c, &a, b.PIN, "token", func(tx store.Tx) error {
 		// Taken inside the transaction: of concurrent resets with one
 		// token exactly one sets its PIN.
-		return consumeResetToken(tx, store.TokenPINReset, hash, c.now, lrerr.CodeResetPINURLInvalid)
+		return recovery.ConsumeResetToken(tx, store.TokenPINReset, hash, c.now, lrerr.CodeResetPINURLInvalid)
 	})
 }
 
@@ -96,11 +96,11 @@ func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, er
 			return nil, e
 		}
 		ctx := c.r.Context()
-		a, hash, err := g.checkOTP(ctx, c, kind, ident, b.OTP, pinOTPChannels)
+		a, hash, err := g.checkOTP(ctx, c, kind, ident, b.OTP, recovery.PINOTPChannels)
 		if err != nil {
 			return nil, err
 		}
-		return g.resetPIN(ctx, c, &a, b.PIN, "otp", consumeOTP(hash, c.now))
+		return g.resetPIN(ctx, c, &a, b.PIN, "otp", recovery.ConsumeOTP(hash, c.now))
 	}
 }
 
@@ -110,7 +110,7 @@ func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, er
 // also for an unknown account, which answers 1067 like a wrong code. A
 // used code (or one replaced by a newer one) is 1068, an expired one 1069,
 // a blocked account 991. It returns the account and the code's hash, for
-// consumeOTP.
+// recovery.ConsumeOTP.
 func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKind, ident, code string, channels []string) (store.Account, string, error) {
 	a, found, err := g.accountByIdentifier(ctx, c.tenant.Name, kind, ident)
 	if err != nil {
@@ -129,7 +129,7 @@ func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKi
 			// One hash, as an unknown account costs, so timing does
 			// not tell them apart.
 			g.hasher.VerifyDummy(code)
-			hash, failure, lookupErr = g.findOTP(ctx, &a, code, c.now, channels)
+			hash, failure, lookupErr = g.recovery.FindOTP(ctx, &a, code, c.now, channels)
 			return lookupErr == nil && failure == 0, false
 		},
 	})
@@ -146,20 +146,6 @@ func (g *Gateway) checkOTP(ctx context.Context, c *call, kind store.IdentifierKi
 		return a, "", lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return a, hash, nil
-}
-
-// consumeOTP takes the OTP of hash in the transaction that uses it: of
-// concurrent resets with one code exactly one goes through (1068 for the
-// others).
-func consumeOTP(hash string, now time.Time) func(store.Tx) error {
-	return func(tx store.Tx) error {
-		if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, now); err != nil {
-			return err
-		} else if !ok {
-			return lrerr.New(lrerr.CodeOTPUsed)
-		}
-		return nil
-	}
 }
 
 // resetAnswerBody is the body of PUT

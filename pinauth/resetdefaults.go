@@ -2,21 +2,21 @@ package pinauth
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 )
 
 // The PIN reset defaults.
 const (
-	DefaultResetTokenTTL = 15 * time.Minute
-	DefaultOTPTTL        = 10 * time.Minute
+	DefaultResetTokenTTL = recovery.DefaultResetTokenTTL
+	DefaultOTPTTL        = recovery.DefaultOTPTTL
 )
 
 // The Tenant.PINResetEmail and Tenant.PasswordResetEmail values.
 const (
-	PINResetByLink = "link"
-	PINResetByOTP  = "otp"
+	PINResetByLink = recovery.ByLink
+	PINResetByOTP  = recovery.ByOTP
 )
 
 // resetDefaults applies the PIN reset defaults of c and checks them.
@@ -44,12 +44,11 @@ func (c *Config) resetDefaults() error {
 			name  string
 			value *string
 		}{{"pin_reset_email", &t.PINResetEmail}, {"password_reset_email", &t.PasswordResetEmail}} {
-			switch *f.value {
-			case "":
+			if err := recovery.CheckMode(f.name, *f.value); err != nil {
+				return fmt.Errorf("pinauth: tenant %q: %w", t.Name, err)
+			}
+			if *f.value == "" {
 				*f.value = PINResetByLink
-			case PINResetByLink, PINResetByOTP:
-			default:
-				return fmt.Errorf("pinauth: tenant %q: %s must be link or otp", t.Name, f.name)
 			}
 		}
 		if t.ResetPINURL != "" {

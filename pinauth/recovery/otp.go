@@ -1,4 +1,4 @@
-package pinauth
+package recovery
 
 import (
 	"context"
@@ -18,8 +18,8 @@ const otpDigits = 6
 
 var otpSpace = big.NewInt(1_000_000)
 
-// newOTP returns a uniformly random 6-digit code from crypto/rand.
-func newOTP() string {
+// NewOTP returns a uniformly random 6-digit code from crypto/rand.
+func NewOTP() string {
 	n, err := rand.Int(rand.Reader, otpSpace)
 	if err != nil {
 		// crypto/rand does not fail on supported platforms.
@@ -28,36 +28,36 @@ func newOTP() string {
 	return fmt.Sprintf("%0*d", otpDigits, n.Int64())
 }
 
-// otpHash is how an OTP is stored and looked up. A million codes are
+// OTPHash is how an OTP is stored and looked up. A million codes are
 // trivially enumerated, so a plain SHA-256 would let anyone holding the
 // database read every live code; instead it is HMAC-SHA256 under a key
 // derived from the current pepper (which is never stored), over the
 // tenant, the account and the channel it was sent by as well as the code:
 // a code is only ever valid for that account and channel. (A pepper
 // rotation voids the codes sent before it; they live minutes.)
-func (g *Gateway) otpHash(tenant, uid, channel, code string) string {
-	key := secret.MAC(g.peppers[0].Key, "pinauth otp key", "")
+func (s *Secrets) OTPHash(tenant, uid, channel, code string) string {
+	key := secret.MAC(s.opt.Pepper, "pinauth otp key", "")
 	return hex.EncodeToString(secret.MAC(key, "otp", tenant+"\x00"+uid+"\x00"+channel+"\x00"+code))
 }
 
-// pinOTPChannels are the channels a PIN reset OTP presented for an
+// PINOTPChannels are the channels a PIN reset OTP presented for an
 // account may have been sent by: any PIN reset by OTP accepts a code from
 // either.
-var pinOTPChannels = []string{channelSMS, channelEmail}
+var PINOTPChannels = []string{ChannelSMS, ChannelEmail}
 
-// passwordOTPScope is what password reset OTPs are hashed under (see
-// forgotRequest.otpScope): a PIN reset code does not reset a password, nor
-// the reverse.
-const passwordOTPScope = "password"
+// PasswordOTPScope is what password reset OTPs are hashed under (see
+// Request): a PIN reset code does not reset a password, nor the reverse.
+const PasswordOTPScope = "password"
 
-// findOTP looks up code for account a among the codes hashed under
+// FindOTP looks up code for account a among the codes hashed under
 // channels. It returns the stored hash of a usable OTP with failure 0, or
 // failure 1068 (used, or replaced by a newer code), 1069 (expired) or 1067
-// (no such code). err is a store fault.
-func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure lrerr.Code, err error) {
+// (no such code). err is a store fault. The caller runs it inside the
+// credential gate, which rate-limits and counts the check.
+func (s *Secrets) FindOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure lrerr.Code, err error) {
 	for _, ch := range channels {
-		h := g.otpHash(a.Tenant, a.UID, ch, code)
-		tok, found, err := g.store.Token(ctx, store.TokenOTP, h)
+		h := s.OTPHash(a.Tenant, a.UID, ch, code)
+		tok, found, err := s.opt.Store.Token(ctx, store.TokenOTP, h)
 		if err != nil {
 			return "", 0, err
 		}
@@ -79,4 +79,18 @@ func (g *Gateway) findOTP(ctx context.Context, a *store.Account, code string, no
 		failure = lrerr.CodeOTPInvalid
 	}
 	return "", failure, nil
+}
+
+// ConsumeOTP takes the OTP of hash in the transaction that uses it: of
+// concurrent resets with one code exactly one goes through (1068 for the
+// others).
+func ConsumeOTP(hash string, now time.Time) func(store.Tx) error {
+	return func(tx store.Tx) error {
+		if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, now); err != nil {
+			return err
+		} else if !ok {
+			return lrerr.New(lrerr.CodeOTPUsed)
+		}
+		return nil
+	}
 }

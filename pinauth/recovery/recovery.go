@@ -1,0 +1,63 @@
+// Package recovery issues, sends and checks the secrets of the forgot-PIN
+// and forgot-password flows: the reset tokens of the emailed links, the
+// 6-digit OTPs sent by email or SMS, and the background sending of both
+// behind the sending limits, in the same time whether or not the account
+// exists (design: no enumeration).
+//
+// The core keeps the API handlers, the credential gate every OTP check
+// goes through, the captcha gate, the lock logic and the transaction that
+// commits a reset; it calls this package for what to send (PINRequest,
+// PasswordRequest), to queue it (Queue) and to check a presented secret
+// (FindOTP, ResetToken, with ConsumeOTP and ConsumeResetToken taking it in
+// the reset's transaction).
+package recovery
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// Options are what the recovery flows need from the gateway.
+type Options struct {
+	// Store holds the accounts, the reset tokens and OTPs (by hash) and
+	// the per-identifier sending quotas.
+	Store store.Store
+	// Notifier renders and sends the messages.
+	Notifier *notify.Notifier
+	// Queue runs the background sends; its owner closes it.
+	Queue *notify.Queue
+	// Limiter counts the sends per client IP.
+	Limiter *ratelimit.Limiter
+	// Log gets the send failures, never with an identifier, an address
+	// or a secret.
+	Log *zap.Logger
+	// Pepper is the current pepper's key: OTPs and quota names are keyed
+	// hashes under keys derived from it.
+	Pepper []byte
+	// Email and SMS are the channels' settings; nil disables the channel.
+	Email *notify.EmailConfig
+	SMS   *notify.SMSConfig
+	// ResetTokenTTL and OTPTTL are the lifetimes of a link's reset token
+	// and of an OTP.
+	ResetTokenTTL, OTPTTL time.Duration
+	// FindAccount finds the account an identifier names (the core's rule
+	// for identifiers), for the background send.
+	FindAccount func(ctx context.Context, tenant string, kind store.IdentifierKind, ident string) (store.Account, bool, error)
+}
+
+// Secrets issues, sends and checks reset tokens and OTPs. It is safe for
+// concurrent use.
+type Secrets struct {
+	opt Options
+}
+
+// New returns the recovery flows over opt.
+func New(opt Options) *Secrets {
+	return &Secrets{opt: opt}
+}
