@@ -266,6 +266,10 @@ func TestValidateNamesTheBadField(t *testing.T) {
 			h.AcceptTenants = []string{"second"}
 			h.LoginPage = &LoginPage{}
 		}, "the login page's tenant"},
+		{"login page path with a wildcard", func(h *Handler) { h.LoginPage = &LoginPage{Path: "/login*"} }, `login_page: path "/login*"`},
+		{"login page cookie name with a prefix", func(h *Handler) {
+			h.LoginPage, h.Cookie = &LoginPage{}, &Cookie{Name: "__Host-x"}
+		}, `cookie: name "__Host-x"`},
 		{"relative api_prefix", func(h *Handler) { h.APIPrefix = "identity" }, "api_prefix"},
 		{"header_prefix with a space", func(h *Handler) { h.HeaderPrefix = "X Auth-" }, "header_prefix"},
 		{"negative cache_size", func(h *Handler) { h.CacheSize = -1 }, "cache_size"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 )
 
 // validate checks what can be checked before placeholders are expanded.
@@ -101,11 +102,19 @@ func (h *Handler) validate() error {
 	if h.CacheSize < 0 {
 		return errors.New("cache_size: must not be negative")
 	}
-	if h.LoginPage != nil && h.LoginPage.Path != "" && !strings.HasPrefix(h.LoginPage.Path, "/") {
-		return fmt.Errorf("login_page: path %q must start with /", h.LoginPage.Path)
-	}
 	if h.Cookie != nil && h.LoginPage == nil {
 		return errors.New("cookie: configures the login page's cookies; add login_page")
+	}
+	if lp := h.LoginPage; lp != nil {
+		// The page's own rules (loginpage.Config.Validate); the tenant
+		// and the overlap with the API are checked with the gateway's.
+		lc := loginpage.Config{Path: lp.Path}
+		if c := h.Cookie; c != nil {
+			lc.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain}
+		}
+		if err := lc.Validate(); err != nil {
+			return err
+		}
 	}
 	return h.validateReset()
 }

@@ -56,13 +56,10 @@ func (lp Config) WithDefaults(tenants []string, taken func(path string) bool) (C
 	if lp.Path == "" {
 		lp.Path = DefaultPath
 	}
-	if !strings.HasPrefix(lp.Path, "/") || strings.ContainsAny(lp.Path, "*?#%\\ \t") {
-		return lp, fmt.Errorf("pinauth: login_page: path %q must be a plain path starting with /", lp.Path)
+	if err := checkPath(lp.Path); err != nil {
+		return lp, err
 	}
 	lp.Path = "/" + strings.Trim(lp.Path, "/")
-	if lp.Path == "/" {
-		return lp, errors.New("pinauth: login_page: path must not be /")
-	}
 	if taken(lp.Path) {
 		return lp, fmt.Errorf("pinauth: login_page: path %q overlaps the API", lp.Path)
 	}
@@ -75,13 +72,46 @@ func (lp Config) WithDefaults(tenants []string, taken func(path string) bool) (C
 	if lp.Cookie.Name == "" {
 		lp.Cookie.Name = defaultCookieName
 	}
-	if !isCookieName(lp.Cookie.Name) || strings.HasPrefix(lp.Cookie.Name, "__") {
-		return lp, fmt.Errorf("pinauth: cookie: name %q is not a valid cookie name (letters, digits, - and _; no __ prefix)", lp.Cookie.Name)
+	return lp, lp.Cookie.check()
+}
+
+// Validate checks what can be checked of the page's config without the
+// gateway's (its tenants and paths): the path, when given, and the
+// cookie's name and domain. WithDefaults checks the same and more.
+func (lp Config) Validate() error {
+	if lp.Path != "" {
+		if err := checkPath(lp.Path); err != nil {
+			return err
+		}
 	}
-	if d := lp.Cookie.Domain; d != "" && (strings.ContainsAny(d, " ;,/:") || strings.Trim(d, ".") == "") {
-		return lp, fmt.Errorf("pinauth: cookie: domain %q is not a host name", d)
+	c := lp.Cookie
+	if c.Name == "" {
+		c.Name = defaultCookieName
 	}
-	return lp, nil
+	return c.check()
+}
+
+// checkPath checks a configured page path: a plain path starting with /,
+// and not / itself.
+func checkPath(p string) error {
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "*?#%\\ \t") {
+		return fmt.Errorf("pinauth: login_page: path %q must be a plain path starting with /", p)
+	}
+	if strings.Trim(p, "/") == "" {
+		return errors.New("pinauth: login_page: path must not be /")
+	}
+	return nil
+}
+
+// check checks the cookie's name (with its default filled) and domain.
+func (c Cookie) check() error {
+	if !isCookieName(c.Name) || strings.HasPrefix(c.Name, "__") {
+		return fmt.Errorf("pinauth: cookie: name %q is not a valid cookie name (letters, digits, - and _; no __ prefix)", c.Name)
+	}
+	if d := c.Domain; d != "" && (strings.ContainsAny(d, " ;,/:") || strings.Trim(d, ".") == "") {
+		return fmt.Errorf("pinauth: cookie: domain %q is not a host name", d)
+	}
+	return nil
 }
 
 func isCookieName(s string) bool {
