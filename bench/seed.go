@@ -19,6 +19,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // Secrets of the bench tenant: throwaway values for a loopback benchmark,
@@ -180,7 +181,7 @@ func benchGatewayConfig(st store.Store, signingKeyPEM string) pinauth.Config {
 		Store:      st,
 		Peppers:    []string{benchPepper},
 		Issuer:     benchIssuer,
-		SigningAlg: pinauth.AlgEdDSA,
+		SigningAlg: tokens.AlgEdDSA,
 		SigningKey: signingKeyPEM,
 		Hash:       hashing.DefaultParams,
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 func init() {
@@ -211,10 +213,8 @@ func (p *parser) directive(h *Handler) error {
 		if err := p.single(name, &h.SigningAlg); err != nil {
 			return err
 		}
-		switch h.SigningAlg {
-		case "EdDSA", "ES256", "RS256", "HS256":
-		default:
-			return d.Errf("signing_alg: unsupported algorithm %q (want EdDSA, ES256, RS256 or HS256)", h.SigningAlg)
+		if err := tokens.CheckAlg(h.SigningAlg); err != nil {
+			return d.Errf("signing_alg: %v", err)
 		}
 	case "signing_key":
 		return p.single(name, &h.SigningKey)

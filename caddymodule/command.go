@@ -18,6 +18,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 func init() {
@@ -365,7 +366,7 @@ func keysList(x *cliRun) error {
 	ctx, out := x.ctx, x.out
 	for _, t := range x.targets {
 		err := withStore(t, func(st store.Store) error {
-			keys, err := pinauth.ListKeys(ctx, st)
+			keys, err := tokens.ListKeys(ctx, st)
 			if err != nil {
 				return err
 			}

@@ -7,9 +7,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // statsCommand is `caddy pinauth stats`.
@@ -156,7 +156,7 @@ func runStats(x *cliRun) error {
 			for _, c := range counts {
 				s.Hashes = append(s.Hashes, policy.label(c))
 			}
-			keys, err := pinauth.ListKeys(x.ctx, st)
+			keys, err := tokens.ListKeys(x.ctx, st)
 			if err != nil {
 				return err
 			}

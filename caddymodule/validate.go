@@ -12,6 +12,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // validate checks what can be checked before placeholders are expanded.
@@ -39,10 +40,10 @@ func (h *Handler) validate() error {
 			return errors.New("pepper: a value is empty")
 		}
 	}
-	switch h.SigningAlg {
-	case "", pinauth.AlgEdDSA, pinauth.AlgES256, pinauth.AlgRS256, pinauth.AlgHS256:
-	default:
-		return fmt.Errorf("signing_alg: unsupported algorithm %q (want EdDSA, ES256, RS256 or HS256)", h.SigningAlg)
+	if h.SigningAlg != "" {
+		if err := tokens.CheckAlg(h.SigningAlg); err != nil {
+			return fmt.Errorf("signing_alg: %w", err)
+		}
 	}
 	for name, d := range map[string]caddy.Duration{
 		"access_ttl": h.AccessTTL, "refresh_ttl": h.RefreshTTL, "session_ttl": h.SessionTTL,

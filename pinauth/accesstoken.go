@@ -5,6 +5,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // accessTokenBody is LoginRadius's AccessTokenBase shape, as answered by
@@ -32,7 +33,7 @@ func (g *Gateway) validateAccessToken(c *call) (any, error) {
 		return nil, lrerr.Unavailable(err)
 	}
 	if found && tok.Tenant == b.token.tenant && tok.UID == b.token.uid {
-		if rt, ok := g.openRefresh(tok.Data[sealedRefreshKey], tok.Hash); ok {
+		if rt, ok := tokens.OpenRefresh(g.peppers, tok.Data[tokens.SealedRefreshKey], tok.Hash); ok {
 			body.RefreshToken = &rt
 		}
 	}

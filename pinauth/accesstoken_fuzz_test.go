@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // FuzzAccessTokenVerification sends arbitrary bearer tokens, and arbitrary
@@ -102,7 +103,7 @@ func (e *testEnv) otherTenantHandle() string {
 		e.t.Fatalf("create an account of the other tenant: %d %s", r.status, r.raw)
 	}
 	r := e.do("POST", "/identity/v2/auth/login?apikey="+otherKey, map[string]string{"email": testEmail, "password": testPass})
-	if r.status != 200 || !isAccessHandle(r.str("access_token")) {
+	if r.status != 200 || !tokens.IsHandle(r.str("access_token")) {
 		e.t.Fatalf("login of the other tenant: want a handle, got %d %s", r.status, r.raw)
 	}
 	return r.str("access_token")

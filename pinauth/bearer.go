@@ -2,11 +2,13 @@ package pinauth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // bearer is the caller of an API call authenticated by an access token.
@@ -74,9 +76,22 @@ func (g *Gateway) bearerAccount(c *call) (*bearer, store.Account, error) {
 
 // accessClaimsOf verifies an access token of either format and returns its
 // claims; the session is not checked (see verifyUncached).
-func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*accessClaims, *lrerr.Error) {
-	if isAccessHandle(raw) {
+func (g *Gateway) accessClaimsOf(ctx context.Context, raw string, now time.Time) (*tokens.Claims, *lrerr.Error) {
+	if tokens.IsHandle(raw) {
 		return g.handleClaims(ctx, raw, now)
 	}
 	return g.parseAccessToken(ctx, raw)
+}
+
+// parseAccessToken verifies a JWT access token. It returns the claims, or
+// an *Error with 906 for an expired token and 905 for any other defect.
+func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*tokens.Claims, *lrerr.Error) {
+	c, err := g.tokens.Parse(ctx, raw)
+	if errors.Is(err, tokens.ErrExpired) {
+		return nil, lrerr.New(lrerr.CodeAccessTokenExpired)
+	}
+	if err != nil {
+		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
+	}
+	return c, nil
 }

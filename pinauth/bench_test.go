@@ -16,6 +16,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // benchEnv is a gateway with one logged-in account.
@@ -62,20 +63,20 @@ func benchProtectedCached(b *testing.B, mutate ...func(*Config)) {
 
 // BenchmarkVerifyCachedEdDSA measures the cached verification alone: token
 // cache hit, revocation check, profile cache hit; no headers.
-func BenchmarkVerifyCachedEdDSA(b *testing.B) { benchVerifyCached(b, AlgEdDSA) }
+func BenchmarkVerifyCachedEdDSA(b *testing.B) { benchVerifyCached(b, tokens.AlgEdDSA) }
 
 // BenchmarkVerifyCachedES256 is BenchmarkVerifyCachedEdDSA for ES256.
-func BenchmarkVerifyCachedES256(b *testing.B) { benchVerifyCached(b, AlgES256) }
+func BenchmarkVerifyCachedES256(b *testing.B) { benchVerifyCached(b, tokens.AlgES256) }
 
 // BenchmarkVerifyCachedRS256 is BenchmarkVerifyCachedEdDSA for RS256.
-func BenchmarkVerifyCachedRS256(b *testing.B) { benchVerifyCached(b, AlgRS256) }
+func BenchmarkVerifyCachedRS256(b *testing.B) { benchVerifyCached(b, tokens.AlgRS256) }
 
 // BenchmarkVerifyCachedHS256 is BenchmarkVerifyCachedEdDSA for HS256.
-func BenchmarkVerifyCachedHS256(b *testing.B) { benchVerifyCached(b, AlgHS256) }
+func BenchmarkVerifyCachedHS256(b *testing.B) { benchVerifyCached(b, tokens.AlgHS256) }
 
 // BenchmarkVerifyCachedHandle is BenchmarkVerifyCachedEdDSA for an
 // access-token handle (token_format uuid): the warm path of a handle.
-func BenchmarkVerifyCachedHandle(b *testing.B) { benchVerifyCached(b, AlgEdDSA, withUUIDTokens) }
+func BenchmarkVerifyCachedHandle(b *testing.B) { benchVerifyCached(b, tokens.AlgEdDSA, withUUIDTokens) }
 
 func benchVerifyCached(b *testing.B, alg string, mutate ...func(*Config)) {
 	e, login := benchEnv(b, append([]func(*Config){func(c *Config) { c.SigningAlg = alg }}, mutate...)...)
@@ -101,34 +102,36 @@ func benchVerifyCached(b *testing.B, alg string, mutate ...func(*Config)) {
 
 // BenchmarkVerifyUncachedEdDSA measures a full verification (signature,
 // claims, cached session state) with the token cache bypassed.
-func BenchmarkVerifyUncachedEdDSA(b *testing.B) { benchVerifyUncached(b, AlgEdDSA) }
+func BenchmarkVerifyUncachedEdDSA(b *testing.B) { benchVerifyUncached(b, tokens.AlgEdDSA) }
 
 // BenchmarkBareJWTEdDSA is golang-jwt's own cost for the same token: the
 // baseline for BenchmarkVerifyUncachedEdDSA.
-func BenchmarkBareJWTEdDSA(b *testing.B) { benchBareJWT(b, AlgEdDSA) }
+func BenchmarkBareJWTEdDSA(b *testing.B) { benchBareJWT(b, tokens.AlgEdDSA) }
 
 // BenchmarkVerifyUncachedES256 is BenchmarkVerifyUncachedEdDSA for ES256.
-func BenchmarkVerifyUncachedES256(b *testing.B) { benchVerifyUncached(b, AlgES256) }
+func BenchmarkVerifyUncachedES256(b *testing.B) { benchVerifyUncached(b, tokens.AlgES256) }
 
 // BenchmarkBareJWTES256 is the baseline for BenchmarkVerifyUncachedES256.
-func BenchmarkBareJWTES256(b *testing.B) { benchBareJWT(b, AlgES256) }
+func BenchmarkBareJWTES256(b *testing.B) { benchBareJWT(b, tokens.AlgES256) }
 
 // BenchmarkVerifyUncachedRS256 is BenchmarkVerifyUncachedEdDSA for RS256.
-func BenchmarkVerifyUncachedRS256(b *testing.B) { benchVerifyUncached(b, AlgRS256) }
+func BenchmarkVerifyUncachedRS256(b *testing.B) { benchVerifyUncached(b, tokens.AlgRS256) }
 
 // BenchmarkBareJWTRS256 is the baseline for BenchmarkVerifyUncachedRS256.
-func BenchmarkBareJWTRS256(b *testing.B) { benchBareJWT(b, AlgRS256) }
+func BenchmarkBareJWTRS256(b *testing.B) { benchBareJWT(b, tokens.AlgRS256) }
 
 // BenchmarkVerifyUncachedHS256 is BenchmarkVerifyUncachedEdDSA for HS256.
-func BenchmarkVerifyUncachedHS256(b *testing.B) { benchVerifyUncached(b, AlgHS256) }
+func BenchmarkVerifyUncachedHS256(b *testing.B) { benchVerifyUncached(b, tokens.AlgHS256) }
 
 // BenchmarkBareJWTHS256 is the baseline for BenchmarkVerifyUncachedHS256.
-func BenchmarkBareJWTHS256(b *testing.B) { benchBareJWT(b, AlgHS256) }
+func BenchmarkBareJWTHS256(b *testing.B) { benchBareJWT(b, tokens.AlgHS256) }
 
 // BenchmarkVerifyUncachedHandle is BenchmarkVerifyUncachedEdDSA for an
 // access-token handle: one store lookup of the handle (SQLite) and the
 // EdDSA signature of the JWT minted for it, with the session state cached.
-func BenchmarkVerifyUncachedHandle(b *testing.B) { benchVerifyUncached(b, AlgEdDSA, withUUIDTokens) }
+func BenchmarkVerifyUncachedHandle(b *testing.B) {
+	benchVerifyUncached(b, tokens.AlgEdDSA, withUUIDTokens)
+}
 
 // BenchmarkVerifyUncachedFirstUseEdDSA measures the first use of a JWT on
 // a node whose caches hold nothing: the signature check, the session and
@@ -177,7 +180,7 @@ func benchVerifyUncached(b *testing.B, alg string, mutate ...func(*Config)) {
 func benchBareJWT(b *testing.B, alg string) {
 	e, login := benchEnv(b, func(c *Config) { c.SigningAlg = alg })
 	tok := login.str("access_token")
-	pub := e.gw.keys.Load().current.public
+	pub := e.gw.tokens.VerificationKey()
 	p := jwt.NewParser(jwt.WithValidMethods([]string{alg}), jwt.WithTimeFunc(e.gw.now))
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/dgraph-io/ristretto/v2"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // caches holds the gateway's ristretto caches. Security counters never live
@@ -65,7 +67,7 @@ type verifiedToken struct {
 }
 
 // newVerifiedToken is the cache entry of a verified token with its claims.
-func newVerifiedToken(raw string, c *accessClaims) *verifiedToken {
+func newVerifiedToken(raw string, c *tokens.Claims) *verifiedToken {
 	tenant := c.Audience[0]
 	return &verifiedToken{
 		raw: raw, tenant: tenant, uid: c.Subject, sid: c.SID,

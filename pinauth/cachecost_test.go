@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // heapLive is the live heap after a full collection.
@@ -123,7 +124,7 @@ func fillTokens(c *caches, n int, newToken, newUpstream func() string, p *profil
 	keys := make([]string, 0, n)
 	for i := range n {
 		header := "Bearer " + newToken()
-		claims := &accessClaims{SID: secret.NewToken()}
+		claims := &tokens.Claims{SID: secret.NewToken()}
 		claims.Audience = []string{strings.Clone("demo")}
 		claims.Subject = fmt.Sprintf("%032x", i)
 		claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))

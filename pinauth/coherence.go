@@ -17,10 +17,6 @@ import (
 // in between.
 type coherence struct {
 	stop context.CancelFunc
-	// keysChanged wakes keyLoop to reload the keys. The reload runs there,
-	// not in the announcement: announcements of this gateway's own
-	// rotation can arrive while it holds keyMu.
-	keysChanged chan struct{}
 	// mu orders announcements against Close: applying one holds it for
 	// reading, Close for writing before it releases the caches.
 	mu     sync.RWMutex
@@ -28,11 +24,10 @@ type coherence struct {
 }
 
 // subscribe starts applying the store's announcements; Close stops it.
-// The caches must exist, and keyLoop not yet run.
+// The caches and the token manager must exist.
 func (g *Gateway) subscribe() {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.coherence.stop = cancel
-	g.coherence.keysChanged = make(chan struct{}, 1)
 	g.store.Subscribe(ctx, g.applyInvalidation)
 }
 
@@ -57,7 +52,7 @@ func (g *Gateway) applyInvalidation(inv store.Invalidation) {
 	}
 	if inv.Reset {
 		g.cache.reset()
-		g.keysMayHaveChanged()
+		g.tokens.KeysChanged()
 		return
 	}
 	if inv.Account.UID != "" {
@@ -67,15 +62,6 @@ func (g *Gateway) applyInvalidation(inv store.Invalidation) {
 		g.cache.revokeSessions(inv.Sessions, g.now(), g.cfg.AccessTTL)
 	}
 	if inv.Keys {
-		g.keysMayHaveChanged()
-	}
-}
-
-// keysMayHaveChanged asks keyLoop to reload the keys now; requests made
-// while one is pending are folded into it.
-func (g *Gateway) keysMayHaveChanged() {
-	select {
-	case g.coherence.keysChanged <- struct{}{}:
-	default:
+		g.tokens.KeysChanged()
 	}
 }

@@ -99,7 +99,7 @@ func TestAKeyRotatedThroughOneGatewaySignsOnAnotherAtOnceAndOldTokensStillVerify
 	a, b := twoGatewaysOnOneStore(t)
 	old := a.loggedIn(testEmail).str("access_token")
 	oldKid := kidOf(t, old)
-	if b.gw.keys.Load().current.id != oldKid {
+	if b.gw.tokens.Current().ID != oldKid {
 		t.Fatal("precondition: the gateways sign with different keys")
 	}
 
@@ -108,9 +108,9 @@ func TestAKeyRotatedThroughOneGatewaySignsOnAnotherAtOnceAndOldTokensStillVerify
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Well before the periodic reload (keyReloadInterval): the
+	// Well before the periodic reload (tokens.Manager.Run): the
 	// announcement woke the other gateway's key loop.
-	for b.gw.keys.Load().current.id != cur.ID {
+	for b.gw.tokens.Current().ID != cur.ID {
 		if time.Since(start) > time.Second {
 			t.Fatal("the other gateway did not switch to the new key within a second")
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
@@ -289,18 +290,18 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("pinauth: issuer is required")
 	}
 	if c.SigningAlg == "" {
-		c.SigningAlg = AlgEdDSA
+		c.SigningAlg = tokens.AlgEdDSA
 	}
-	if !validAlg(c.SigningAlg) {
-		return c, fmt.Errorf("pinauth: unsupported signing_alg %q (want EdDSA, ES256, RS256 or HS256)", c.SigningAlg)
+	if err := tokens.CheckAlg(c.SigningAlg); err != nil {
+		return c, fmt.Errorf("pinauth: signing_alg: %w", err)
 	}
 	setDefault(&c.AccessTTL, DefaultAccessTTL)
 	setDefault(&c.RefreshTTL, DefaultRefreshTTL)
 	setDefault(&c.SessionTTL, DefaultSessionTTL)
 	setDefault(&c.HashQueueTimeout, DefaultHashQueueTimeout)
 	setDefault(&c.BodyTimeout, DefaultBodyTimeout)
-	if c.KeyRotation < 0 || (c.KeyRotation > 0 && c.KeyRotation < MinKeyRotation) {
-		return c, fmt.Errorf("pinauth: key_rotation must be at least %v", MinKeyRotation)
+	if err := tokens.CheckRotation(c.KeyRotation); err != nil {
+		return c, fmt.Errorf("pinauth: %w", err)
 	}
 	if c.Hash == (hashing.Params{}) {
 		c.Hash = hashing.DefaultParams

@@ -7,10 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
@@ -23,6 +21,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
@@ -35,29 +34,22 @@ type Gateway struct {
 	log   *zap.Logger
 	now   func() time.Time
 
-	peppers     []secret.Pepper
-	hasher      *hashing.Hasher
-	keys        atomic.Pointer[keyRing]
-	operatorKey *signingKey
-	parser      *jwt.Parser
-	cache       *caches
-	hdrs        identityHeaders
-	public      publicPaths
-	obs         Observer
-	tenants     map[string]*Tenant // by API key
-	routes      []route
-	page        *loginpage.Page // nil without login_page
-	limiter     *ratelimit.Limiter
-	captcha     *captcha.Verifier   // nil when no captcha is configured
-	webhooks    *webhook.Dispatcher // nil without webhooks
-	notifier    *notify.Notifier    // reset messages: templates and senders
-	sends       *notify.Queue       // the reset messages' background deliveries
-	recovery    *recovery.Secrets   // the forgot flows' reset tokens, OTPs and sends
-
-	// keyMu serializes key reloads and rotations; lastKidReload is when a
-	// token with an unknown kid last caused a reload (see keyrotation.go).
-	keyMu         sync.Mutex
-	lastKidReload time.Time
+	peppers  []secret.Pepper
+	hasher   *hashing.Hasher
+	tokens   *tokens.Manager
+	cache    *caches
+	hdrs     identityHeaders
+	public   publicPaths
+	obs      Observer
+	tenants  map[string]*Tenant // by API key
+	routes   []route
+	page     *loginpage.Page // nil without login_page
+	limiter  *ratelimit.Limiter
+	captcha  *captcha.Verifier   // nil when no captcha is configured
+	webhooks *webhook.Dispatcher // nil without webhooks
+	notifier *notify.Notifier    // reset messages: templates and senders
+	sends    *notify.Queue       // the reset messages' background deliveries
+	recovery *recovery.Secrets   // the forgot flows' reset tokens, OTPs and sends
 
 	// stop ends the background work that bg waits for.
 	stop      context.CancelFunc
@@ -119,8 +111,9 @@ func New(cfg Config) (*Gateway, error) {
 			g.tenants[k] = t
 		}
 	}
+	var operatorKey *tokens.OperatorKey
 	if cfg.SigningKey != "" {
-		if g.operatorKey, err = parseOperatorKey(cfg.SigningAlg, cfg.SigningKey); err != nil {
+		if operatorKey, err = tokens.ParseOperatorKey(cfg.SigningAlg, cfg.SigningKey); err != nil {
 			return nil, err
 		}
 	}
@@ -139,10 +132,9 @@ func New(cfg Config) (*Gateway, error) {
 	if _, nop := g.obs.(NopObserver); !nop {
 		g.store = observedStore{Store: g.store, obs: g.obs}
 	}
-	if err := g.loadKeys(ctx); err != nil {
+	if g.tokens, err = tokens.New(ctx, g.store, g.tokenOptions(operatorKey)); err != nil {
 		return nil, err
 	}
-	g.parser = g.newJWTParser()
 	ttl := DefaultCacheTTL
 	if cfg.cacheTTL > 0 {
 		ttl = cfg.cacheTTL
@@ -236,7 +228,10 @@ func (g *Gateway) startBackground() {
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stop = cancel
 	g.bg.Add(2)
-	go g.keyLoop(ctx)
+	go func() {
+		defer g.bg.Done()
+		g.tokens.Run(ctx)
+	}()
 	go g.pruneLoop(ctx)
 }
 
@@ -251,7 +246,7 @@ func (g *Gateway) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(g.keys.Load().jwks)
+	_, _ = w.Write(g.tokens.JWKS())
 }
 
 // pepperCheckKey is the meta key holding a value derived from the current
@@ -309,21 +304,23 @@ func (g *Gateway) HashQueue() (waiting, inUse, capacity int) {
 
 // RotateKey retires the signing key and makes a new one of the configured
 // algorithm the signing key, for this gateway at once and for every other
-// gateway on the store within keyReloadInterval. Tokens signed with the
-// retired key keep verifying until they expire (AccessTTL after the
-// rotation). It returns the retired and the new key. When another process
-// rotates at the same moment, one new key results and both calls report
-// it. A configured signing_key cannot be rotated (ErrOperatorKey).
-func (g *Gateway) RotateKey(ctx context.Context) (retired []KeyInfo, current KeyInfo, err error) {
-	if g.operatorKey != nil {
-		return nil, KeyInfo{}, ErrOperatorKey
+// gateway on the store within seconds. Tokens signed with the retired key
+// keep verifying until they expire (AccessTTL after the rotation). It
+// returns the retired and the new key. When another process rotates at the
+// same moment, one new key results and both calls report it. A configured
+// signing_key cannot be rotated (tokens.ErrOperatorKey).
+func (g *Gateway) RotateKey(ctx context.Context) (retired []tokens.KeyInfo, current tokens.KeyInfo, err error) {
+	return g.tokens.Rotate(ctx)
+}
+
+// tokenOptions configure the gateway's token manager.
+func (g *Gateway) tokenOptions(operatorKey *tokens.OperatorKey) tokens.Options {
+	audiences := make([]string, len(g.cfg.Tenants))
+	for i, t := range g.cfg.Tenants {
+		audiences[i] = t.Name
 	}
-	g.keyMu.Lock()
-	defer g.keyMu.Unlock()
-	retired, err = g.rotateLocked(ctx, farFuture) // an operator rotates whatever signs now
-	if err != nil {
-		return nil, KeyInfo{}, err
+	return tokens.Options{
+		Alg: g.cfg.SigningAlg, OperatorKey: operatorKey, Issuer: g.cfg.Issuer, Audiences: audiences,
+		AccessTTL: g.cfg.AccessTTL, Rotation: g.cfg.KeyRotation, Peppers: g.peppers, Now: g.now, Log: g.log,
 	}
-	cur := g.keys.Load().current
-	return retired, KeyInfo{ID: cur.id, Alg: cur.alg, CreatedAt: cur.createdAt}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 	"go.uber.org/zap"
 )
@@ -28,7 +29,7 @@ type grant struct {
 	accessIat  time.Time
 	refresh    string
 	refreshExp time.Time
-	// refreshSealed is refresh sealed for the validate call (sealRefresh).
+	// refreshSealed is refresh sealed for the validate call (tokens.SealRefresh).
 	refreshSealed string
 	pinSession    string
 	pinExp        time.Time
@@ -40,7 +41,7 @@ type grant struct {
 // happens here, outside any transaction.
 func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, now time.Time) (*grant, error) {
 	gr := &grant{refresh: secret.NewToken(), refreshExp: now.Add(g.cfg.RefreshTTL)}
-	gr.refreshSealed = g.sealRefresh(gr.refresh, secret.TokenHash(gr.refresh))
+	gr.refreshSealed = tokens.SealRefresh(g.peppers[0], gr.refresh, secret.TokenHash(gr.refresh))
 	if sid == "" {
 		gr.newSession = true
 		gr.session = store.Session{ID: secret.NewToken(), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: gr.refreshExp}
@@ -55,7 +56,7 @@ func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, no
 		return gr, nil
 	}
 	var err error
-	gr.access, gr.accessExp, err = g.issueAccessToken(a.Tenant, a.UID, gr.session.ID, now)
+	gr.access, gr.accessExp, err = g.tokens.Issue(a.Tenant, a.UID, gr.session.ID, now)
 	if err != nil {
 		return nil, lrerr.Internal(err)
 	}
@@ -81,7 +82,7 @@ func (gr *grant) write(tx store.Tx, now time.Time) error {
 	if err := tx.InsertToken(store.Token{
 		Hash: secret.TokenHash(gr.refresh), Kind: store.TokenRefresh, Tenant: ref.Tenant, UID: ref.UID,
 		SessionID: gr.session.ID, CreatedAt: now, ExpiresAt: gr.refreshExp,
-		Data: map[string]string{sealedRefreshKey: gr.refreshSealed},
+		Data: map[string]string{tokens.SealedRefreshKey: gr.refreshSealed},
 	}); err != nil {
 		return err
 	}

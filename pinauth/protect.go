@@ -10,6 +10,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 	"go.uber.org/zap"
 )
 
@@ -169,10 +170,10 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 	}
 	vt := newVerifiedToken(raw, claims)
 	vt.gen = gen
-	if isAccessHandle(raw) {
+	if tokens.IsHandle(raw) {
 		// Signed only once the session is known valid: unknown and
 		// revoked handles cost no signature.
-		signed, err := g.signAccessToken(claims)
+		signed, err := g.tokens.Sign(claims)
 		if err != nil {
 			return nil, lrerr.Internal(err)
 		}

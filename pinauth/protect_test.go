@@ -94,9 +94,9 @@ func TestBadAccessTokensAre401(t *testing.T) {
 	if _, _, err := jwt.NewParser().ParseUnverified(good, claims); err != nil {
 		t.Fatal(err)
 	}
-	kid := e.gw.keys.Load().current.id
+	kid := e.gw.tokens.Current().ID
 
-	sign := func(method jwt.SigningMethod, key any, mut func(jwt.MapClaims)) string {
+	mutated := func(mut func(jwt.MapClaims)) jwt.MapClaims {
 		c := jwt.MapClaims{}
 		for k, v := range claims {
 			c[k] = v
@@ -104,7 +104,10 @@ func TestBadAccessTokensAre401(t *testing.T) {
 		if mut != nil {
 			mut(c)
 		}
-		tok := jwt.NewWithClaims(method, c)
+		return c
+	}
+	sign := func(method jwt.SigningMethod, key any, mut func(jwt.MapClaims)) string {
+		tok := jwt.NewWithClaims(method, mutated(mut))
 		tok.Header["kid"] = kid
 		s, err := tok.SignedString(key)
 		if err != nil {
@@ -112,9 +115,16 @@ func TestBadAccessTokensAre401(t *testing.T) {
 		}
 		return s
 	}
+	// signOwn signs with the gateway's own (EdDSA) key, naming it in kid.
+	signOwn := func(mut func(jwt.MapClaims)) string {
+		s, err := e.gw.tokens.Sign(mutated(mut))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	_, otherKey, _ := ed25519.GenerateKey(rand.Reader)
-	ownKey := e.gw.keys.Load().current.private
-	pub := e.gw.keys.Load().current.public.(ed25519.PublicKey)
+	pub := e.gw.tokens.VerificationKey().(ed25519.PublicKey)
 
 	cases := map[string]struct {
 		token string
@@ -123,11 +133,11 @@ func TestBadAccessTokensAre401(t *testing.T) {
 		"alg none":              {sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, nil), 905},
 		"signed by another key": {sign(jwt.SigningMethodEdDSA, otherKey, nil), 905},
 		"HS256 with public key": {sign(jwt.SigningMethodHS256, []byte(pub), nil), 905},
-		"wrong issuer":          {sign(jwt.SigningMethodEdDSA, ownKey, func(c jwt.MapClaims) { c["iss"] = "https://evil" }), 905},
-		"wrong audience":        {sign(jwt.SigningMethodEdDSA, ownKey, func(c jwt.MapClaims) { c["aud"] = []string{"nope"} }), 905},
-		"no exp":                {sign(jwt.SigningMethodEdDSA, ownKey, func(c jwt.MapClaims) { delete(c, "exp") }), 905},
-		"unknown session":       {sign(jwt.SigningMethodEdDSA, ownKey, func(c jwt.MapClaims) { c["sid"] = "nope" }), 905},
-		"expired":               {sign(jwt.SigningMethodEdDSA, ownKey, func(c jwt.MapClaims) { c["exp"] = e.clock.Now().Add(-time.Minute).Unix() }), 906},
+		"wrong issuer":          {signOwn(func(c jwt.MapClaims) { c["iss"] = "https://evil" }), 905},
+		"wrong audience":        {signOwn(func(c jwt.MapClaims) { c["aud"] = []string{"nope"} }), 905},
+		"no exp":                {signOwn(func(c jwt.MapClaims) { delete(c, "exp") }), 905},
+		"unknown session":       {signOwn(func(c jwt.MapClaims) { c["sid"] = "nope" }), 905},
+		"expired":               {signOwn(func(c jwt.MapClaims) { c["exp"] = e.clock.Now().Add(-time.Minute).Unix() }), 906},
 		"garbage":               {"not.a.jwt", 905},
 	}
 	for name, tc := range cases {
@@ -233,7 +243,7 @@ func TestJWKSPublishesTheSigningKey(t *testing.T) {
 		t.Fatalf("JWKS: %d %s", r.status, r.raw)
 	}
 	k := keys[0].(map[string]any)
-	if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["kid"] != e.gw.keys.Load().current.id || k["d"] != nil {
+	if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["kid"] != e.gw.tokens.Current().ID || k["d"] != nil {
 		t.Fatalf("JWK: %v", k)
 	}
 }

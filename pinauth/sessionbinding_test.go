@@ -45,7 +45,7 @@ func TestATokenResignedForAnotherSubjectOrAudienceIsRefusedEvenWithItsSessionCac
 				{"another tenant's aud and account", "other", carol},
 				{"another tenant's aud with alice's uid", "other", claims.Subject},
 			} {
-				forged, _, err := e.gw.issueAccessToken(f.tenant, f.uid, claims.SID, e.clock.Now())
+				forged, _, err := e.gw.tokens.Issue(f.tenant, f.uid, claims.SID, e.clock.Now())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -12,6 +12,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // Wire fidelity with LoginRadius's published v2 documents (issue 16): the
@@ -278,7 +279,7 @@ func TestValidateAnswersTheSessionsCurrentRefreshToken(t *testing.T) {
 		}
 	}
 	tok, found, err := e.store.Token(t.Context(), store.TokenRefresh, secret.TokenHash(next.str("refresh_token")))
-	if err != nil || !found || tok.Data[sealedRefreshKey] == "" || strings.Contains(fmt.Sprint(tok), next.str("refresh_token")) {
+	if err != nil || !found || tok.Data[tokens.SealedRefreshKey] == "" || strings.Contains(fmt.Sprint(tok), next.str("refresh_token")) {
 		t.Fatalf("stored refresh token %+v (found %v, %v): want it sealed, never in clear", tok, found, err)
 	}
 	wantOK(t, "the answered token refreshes", e.refresh(validate(next.str("access_token")).str("refresh_token")))

@@ -1,4 +1,4 @@
-package pinauth
+package tokens
 
 import (
 	"crypto/aes"
@@ -17,32 +17,32 @@ import (
 // a refresh token is worth nothing without the tenant's API secret, which
 // the refresh call needs.
 
-// sealedRefreshKey is the Token.Data key of a refresh token's sealed form.
-const sealedRefreshKey = "sealed"
+// SealedRefreshKey is the store.Token.Data key of a refresh token's sealed
+// form.
+const SealedRefreshKey = "sealed"
 
 // refreshSealKey derives the AES-256 key that seals refresh tokens.
 func refreshSealKey(p secret.Pepper) []byte { return secret.MAC(p.Key, "refresh token seal", "")[:32] }
 
-// sealRefresh seals token, stored under hash, with the current pepper:
-// "<pepper id>.<base64 nonce+ciphertext>".
-func (g *Gateway) sealRefresh(token, hash string) string {
-	p := g.peppers[0]
+// SealRefresh seals token, stored under hash, with pepper p (the current
+// one): "<pepper id>.<base64 nonce+ciphertext>".
+func SealRefresh(p secret.Pepper, token, hash string) string {
 	block, _ := aes.NewCipher(refreshSealKey(p))
 	gcm, _ := cipher.NewGCM(block)
 	nonce := secret.Bytes(gcm.NonceSize())
 	return p.ID + "." + base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, []byte(token), []byte(hash)))
 }
 
-// openRefresh opens a sealed refresh token stored under hash with the
-// pepper that sealed it; ok is false when that pepper is no longer
-// configured or the value was tampered with.
-func (g *Gateway) openRefresh(sealed, hash string) (token string, ok bool) {
+// OpenRefresh opens a sealed refresh token stored under hash with the
+// pepper of peppers that sealed it; ok is false when that pepper is not
+// among them or the value was tampered with.
+func OpenRefresh(peppers []secret.Pepper, sealed, hash string) (token string, ok bool) {
 	id, b64, found := strings.Cut(sealed, ".")
 	raw, err := base64.RawURLEncoding.DecodeString(b64)
 	if !found || err != nil {
 		return "", false
 	}
-	for _, p := range g.peppers {
+	for _, p := range peppers {
 		if p.ID != id {
 			continue
 		}

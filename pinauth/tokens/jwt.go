@@ -1,4 +1,4 @@
-package pinauth
+package tokens
 
 import (
 	"context"
@@ -7,30 +7,39 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
-	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
-// accessClaims are the claims of an access token.
-type accessClaims struct {
+// Claims are the claims of an access token.
+type Claims struct {
 	jwt.RegisteredClaims
 	// SID is the login session the token belongs to; revoking the session
 	// revokes the token.
 	SID string `json:"sid"`
 }
 
-// issueAccessToken signs an access token for the account in session sid.
-func (g *Gateway) issueAccessToken(tenant, uid, sid string, now time.Time) (token string, exp time.Time, err error) {
-	exp = now.Add(g.cfg.AccessTTL)
-	token, err = g.signAccessToken(g.newAccessClaims(tenant, uid, sid, secret.NewToken(), now, exp))
+// The errors of Parse; the core answers them as LoginRadius 906 and 905.
+var (
+	// ErrExpired is a well-formed, correctly signed token past its exp.
+	ErrExpired = errors.New("access token expired")
+	// ErrInvalid is any other defect.
+	ErrInvalid = errors.New("access token invalid")
+)
+
+// Issue signs an access token for account uid of tenant in session sid,
+// valid for Options.AccessTTL from now.
+func (m *Manager) Issue(tenant, uid, sid string, now time.Time) (token string, exp time.Time, err error) {
+	exp = now.Add(m.opt.AccessTTL)
+	token, err = m.Sign(m.NewClaims(tenant, uid, sid, secret.NewToken(), now, exp))
 	return token, exp, err
 }
 
-// newAccessClaims are the claims of an access token with id jti.
-func (g *Gateway) newAccessClaims(tenant, uid, sid, jti string, iat, exp time.Time) *accessClaims {
-	return &accessClaims{
+// NewClaims are the claims of an access token with id jti.
+func (m *Manager) NewClaims(tenant, uid, sid, jti string, iat, exp time.Time) *Claims {
+	return &Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    g.cfg.Issuer,
+			Issuer:    m.opt.Issuer,
 			Subject:   uid,
 			Audience:  jwt.ClaimStrings{tenant},
 			ExpiresAt: jwt.NewNumericDate(exp),
@@ -41,9 +50,9 @@ func (g *Gateway) newAccessClaims(tenant, uid, sid, jti string, iat, exp time.Ti
 	}
 }
 
-// signAccessToken signs claims with the current key, naming it in kid.
-func (g *Gateway) signAccessToken(claims *accessClaims) (string, error) {
-	ring := g.keys.Load()
+// Sign signs claims with the current key, naming it in kid.
+func (m *Manager) Sign(claims jwt.Claims) (string, error) {
+	ring := m.keys.Load()
 	t := jwt.NewWithClaims(ring.current.method, claims)
 	t.Header["kid"] = ring.current.id
 	token, err := t.SignedString(ring.current.private)
@@ -53,32 +62,28 @@ func (g *Gateway) signAccessToken(claims *accessClaims) (string, error) {
 	return token, nil
 }
 
-// newJWTParser returns the parser every access token goes through: the
+// newParser returns the parser every access token goes through: the
 // algorithm is pinned to the configured one (so "none" and HS256-with-a-
 // public-key confusion fail), exp is required, and iss and aud must match.
 // Strict decoding refuses base64 whose unused bits are set, so that (with
 // compactJWT) a token has exactly one spelling.
-func (g *Gateway) newJWTParser() *jwt.Parser {
-	audiences := make([]string, len(g.cfg.Tenants))
-	for i, t := range g.cfg.Tenants {
-		audiences[i] = t.Name
-	}
+func (m *Manager) newParser() *jwt.Parser {
 	return jwt.NewParser(
-		jwt.WithValidMethods([]string{g.cfg.SigningAlg}),
-		jwt.WithIssuer(g.cfg.Issuer),
-		jwt.WithAudience(audiences...),
+		jwt.WithValidMethods([]string{m.opt.Alg}),
+		jwt.WithIssuer(m.opt.Issuer),
+		jwt.WithAudience(m.opt.Audiences...),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(g.now),
+		jwt.WithTimeFunc(m.now),
 		jwt.WithStrictDecoding(),
 	)
 }
 
 // keyFor is the jwt.Keyfunc: the key named by the token's kid, and only if
 // its algorithm is the token's.
-func (g *Gateway) keyFor(t *jwt.Token) (any, error) {
+func (m *Manager) keyFor(t *jwt.Token) (any, error) {
 	kid, _ := t.Header["kid"].(string)
-	k := g.keys.Load().byID[kid]
+	k := m.keys.Load().byID[kid]
 	if k == nil {
 		return nil, errUnknownKid
 	}
@@ -90,31 +95,30 @@ func (g *Gateway) keyFor(t *jwt.Token) (any, error) {
 
 var errUnknownKid = errors.New("unknown kid")
 
-// parseAccessToken verifies an access token's signature and claims. It
-// returns the claims, or an *Error with 906 for an expired token and 905
-// for any other defect.
-// A kid this gateway does not know may come from a rotation made by
-// another process: the keys are reloaded (rate-limited) and the token
+// Parse verifies an access token's signature and claims. It returns the
+// claims, or ErrExpired for an expired token and ErrInvalid for any other
+// defect. A kid this manager does not know may come from a rotation made
+// by another process: the keys are reloaded (rate-limited) and the token
 // parsed once more.
-func (g *Gateway) parseAccessToken(ctx context.Context, raw string) (*accessClaims, *lrerr.Error) {
+func (m *Manager) Parse(ctx context.Context, raw string) (*Claims, error) {
 	if !compactJWT(raw) {
-		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
+		return nil, ErrInvalid
 	}
-	var c accessClaims
-	ring := g.keys.Load()
-	_, err := g.parser.ParseWithClaims(raw, &c, g.keyFor)
-	if errors.Is(err, errUnknownKid) && g.reloadKeysForKid(ctx, ring) {
-		c = accessClaims{}
-		_, err = g.parser.ParseWithClaims(raw, &c, g.keyFor)
+	var c Claims
+	ring := m.keys.Load()
+	_, err := m.parser.ParseWithClaims(raw, &c, m.keyFor)
+	if errors.Is(err, errUnknownKid) && m.reloadForKid(ctx, ring) {
+		c = Claims{}
+		_, err = m.parser.ParseWithClaims(raw, &c, m.keyFor)
 	}
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return nil, lrerr.New(lrerr.CodeAccessTokenExpired)
+			return nil, ErrExpired
 		}
-		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
+		return nil, ErrInvalid
 	}
 	if c.Subject == "" || c.SID == "" || len(c.Audience) != 1 {
-		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
+		return nil, ErrInvalid
 	}
 	return &c, nil
 }
