@@ -12,6 +12,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
+	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
@@ -84,7 +85,7 @@ func (h *Handler) validate() error {
 		}
 	}
 	for _, p := range h.Public {
-		if err := pinauth.ValidatePublicPath(p); err != nil {
+		if err := publicpath.Validate(p); err != nil {
 			return err
 		}
 	}

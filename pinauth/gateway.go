@@ -18,6 +18,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -39,7 +40,7 @@ type Gateway struct {
 	tokens   *tokens.Manager
 	cache    *caches
 	hdrs     identityHeaders
-	public   publicPaths
+	public   publicpath.Rules
 	obs      Observer
 	tenants  map[string]*Tenant // by API key
 	routes   []route
@@ -101,7 +102,7 @@ func New(cfg Config) (*Gateway, error) {
 		hdrs:    newIdentityHeaders(cfg.HeaderPrefix),
 		tenants: map[string]*Tenant{},
 	}
-	if g.public, err = newPublicPaths(cfg.Public); err != nil {
+	if g.public, err = publicpath.New(cfg.Public); err != nil {
 		return nil, fmt.Errorf("pinauth: %w", err)
 	}
 	g.hdrs.withPreset(cfg.HeaderPreset)

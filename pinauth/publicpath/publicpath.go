@@ -1,4 +1,7 @@
-package pinauth
+// Package publicpath decides which request paths an anonymous request may
+// reach: the public rules of a gateway, held and matched in the one
+// canonical form of a path that every app reads the same way.
+package publicpath
 
 import (
 	"fmt"
@@ -22,7 +25,7 @@ import (
 // authenticated requests reach the app exactly as sent, encoded slashes
 // included. The canonical form of a path, as it travels on the request
 // line:
-//   - it starts with "/" and is at most maxPublicPathLen bytes;
+//   - it starts with "/" and is at most MaxLen bytes;
 //   - no empty segment (no "//"; a trailing "/" is fine) and no segment
 //     that ends in "." or a space ("." and ".." included);
 //   - letters, digits and -._~!$&'()*+,=:@ as themselves; the printable
@@ -31,26 +34,27 @@ import (
 //     in any form, no encoded "/" or ".", no encoding of a character that
 //     needs none, no control character, nothing outside ASCII.
 // Matching is byte for byte, so case counts: /HEALTHZ is not /healthz.
-// The rules (Config.Public) are held in the same form.
+// The rules are held in the same form.
 
-// maxPublicPathLen bounds the length of a public path. Longer ones are
+// MaxLen bounds the length of a public path. Longer ones are
 // protected: nothing legitimate needs them anonymously, and some servers
 // truncate or refuse them.
-const maxPublicPathLen = 4096
+const MaxLen = 4096
 
-// publicPaths are the configured public rules, in canonical form.
-type publicPaths struct {
+// Rules are the configured public rules, in canonical form. The zero
+// Rules makes nothing public.
+type Rules struct {
 	exact    []string
 	prefixes []string
 }
 
-// newPublicPaths parses the Public rules: exact paths, prefixes ending in
-// "*", and directories ending in "/" (the directory itself and everything
-// under it).
-func newPublicPaths(rules []string) (publicPaths, error) {
-	var pp publicPaths
+// New parses the public rules: exact paths, prefixes ending in "*", and
+// directories ending in "/" (the directory itself and everything under
+// it). A rule that could never match a request is an error (Validate).
+func New(rules []string) (Rules, error) {
+	var pp Rules
 	for _, rule := range rules {
-		if err := ValidatePublicPath(rule); err != nil {
+		if err := Validate(rule); err != nil {
 			return pp, err
 		}
 		base, star := strings.CutSuffix(rule, "*")
@@ -70,11 +74,11 @@ func newPublicPaths(rules []string) (publicPaths, error) {
 	return pp, nil
 }
 
-// ValidatePublicPath reports why a public rule could never match a
+// Validate reports why a public rule could never match a
 // request (nil when it can): it must start with "/", and the path it names
 // (without a trailing "*") must be canonical, since only canonical paths
 // are public.
-func ValidatePublicPath(rule string) error {
+func Validate(rule string) error {
 	if !strings.HasPrefix(rule, "/") {
 		return fmt.Errorf("public: path %q must start with /", rule)
 	}
@@ -95,24 +99,14 @@ func ValidatePublicPath(rule string) error {
 	return nil
 }
 
-// Public reports whether a request may reach the upstream without a valid
-// access token. method and target are the request's method and
-// request-target exactly as the upstream will receive them: for Caddy's
-// reverse_proxy that is r.URL.RequestURI(), what Go's transport writes on
-// the request line (it cleans nothing). A target is public when its path
-// is canonical and matches a public rule; the query never matters.
-//
-// The protected path decides with Public, and so must anything else that
-// answers "may this request pass?" for this gateway, such as an
-// auth-request endpoint asked about the original URI of a request.
-// Requests to the API prefix, the JWKS and the login page are answered
-// by the gateway itself and never reach the upstream.
-func (g *Gateway) Public(method, target string) bool {
-	return g.public.allows(method, target)
-}
-
-// allows is Public for these rules.
-func (pp *publicPaths) allows(method, target string) bool {
+// Allows reports whether a request may reach the upstream without a
+// valid access token under these rules. method and target are the
+// request's method and request-target exactly as the upstream will
+// receive them: for Caddy's reverse_proxy that is r.URL.RequestURI(), what
+// Go's transport writes on the request line (it cleans nothing). A target
+// is public when its path is canonical and matches a rule; the query never
+// matters, and CONNECT is never public.
+func (pp *Rules) Allows(method, target string) bool {
 	if len(pp.exact) == 0 && len(pp.prefixes) == 0 || method == http.MethodConnect {
 		return false
 	}
@@ -128,7 +122,7 @@ func (pp *publicPaths) allows(method, target string) bool {
 }
 
 // match reports whether the canonical path p matches a rule.
-func (pp *publicPaths) match(p string) bool {
+func (pp *Rules) match(p string) bool {
 	for _, e := range pp.exact {
 		if p == e {
 			return true
@@ -145,7 +139,7 @@ func (pp *publicPaths) match(p string) bool {
 // canonicalPath reports whether p, a path as written on a request line,
 // is in canonical form (see above).
 func canonicalPath(p string) bool {
-	if len(p) == 0 || p[0] != '/' || len(p) > maxPublicPathLen {
+	if len(p) == 0 || p[0] != '/' || len(p) > MaxLen {
 		return false
 	}
 	segLen, last := 0, byte(0)

@@ -1,4 +1,4 @@
-package pinauth
+package publicpath_test
 
 import (
 	"net/url"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/pinauth/caddy-pinauth/internal/pathoracle"
+	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
+	"github.com/pinauth/caddy-pinauth/pinauth/publicpath/publicpathtest"
 )
 
 // FuzzPublicDecision feeds arbitrary methods and request-targets to the
@@ -18,20 +20,20 @@ import (
 // under the rules must stay public, or the gate would be safe by being
 // useless.
 func FuzzPublicDecision(f *testing.F) {
-	for _, s := range publicTargets {
+	for _, s := range publicpathtest.PublicTargets {
 		f.Add("GET", s)
 	}
-	for _, s := range protectedTargets {
+	for _, s := range publicpathtest.ProtectedTargets {
 		f.Add("GET", s)
 	}
 	f.Add("OPTIONS", "*")
 	f.Add("CONNECT", "example.com:443")
-	pp, err := newPublicPaths(publicTestRules)
+	pp, err := publicpath.New(publicpathtest.Rules)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, method, target string) {
-		if !pp.allows(method, target) {
+		if !pp.Allows(method, target) {
 			return
 		}
 		u, err := url.ParseRequestURI(target)
@@ -39,7 +41,7 @@ func FuzzPublicDecision(f *testing.F) {
 			t.Fatalf("%q is public but does not parse: %v", target, err)
 		}
 		forwarded, _, _ := strings.Cut(u.RequestURI(), "?")
-		if v := pathoracle.Violations(publicTestRules, forwarded); len(v) != 0 {
+		if v := pathoracle.Violations(publicpathtest.Rules, forwarded); len(v) != 0 {
 			t.Fatalf("%s %q passes the gate, but reaches the upstream as %q, which is not public when read as:\n%s",
 				method, target, forwarded, strings.Join(v, "\n"))
 		}
@@ -50,15 +52,15 @@ func FuzzPublicDecision(f *testing.F) {
 // property: the decision is not allowed to be safe by refusing everything.
 func TestCanonicalPathsUnderTheRulesArePublic(t *testing.T) {
 	t.Parallel()
-	pp, err := newPublicPaths(publicTestRules)
+	pp, err := publicpath.New(publicpathtest.Rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, target := range publicTargets {
-		if !pp.allows("GET", target) {
+	for _, target := range publicpathtest.PublicTargets {
+		if !pp.Allows("GET", target) {
 			t.Errorf("%q: canonical and under a rule, but not public", target)
 		}
-		if !pp.allows("HEAD", target) || !pp.allows("POST", target) {
+		if !pp.Allows("HEAD", target) || !pp.Allows("POST", target) {
 			t.Errorf("%q: public for GET only", target)
 		}
 	}
