@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
@@ -251,8 +252,8 @@ func (p *parser) directive(h *Handler) error {
 		if err := p.single(name, &h.HeaderPreset); err != nil {
 			return err
 		}
-		if !knownHeaderPreset(h.HeaderPreset) {
-			return d.Errf("header_preset: unknown preset %q (want authelia, oauth2-proxy or authentik)", h.HeaderPreset)
+		if err := identityheaders.ValidatePreset(h.HeaderPreset); err != nil {
+			return d.Errf("header_preset: %v", err)
 		}
 	case "forward_token":
 		b, err := p.boolean(name)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
@@ -95,11 +96,11 @@ func (h *Handler) validate() error {
 	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
 		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
 	}
-	if !knownHeaderPreset(h.HeaderPreset) {
-		return fmt.Errorf("header_preset: unknown preset %q (want authelia, oauth2-proxy or authentik)", h.HeaderPreset)
+	if err := identityheaders.ValidatePreset(h.HeaderPreset); err != nil {
+		return fmt.Errorf("header_preset: %w", err)
 	}
-	if h.HeaderPrefix != "" && !isHeaderToken(h.HeaderPrefix) {
-		return fmt.Errorf("header_prefix: %q is not a valid header name prefix", h.HeaderPrefix)
+	if err := identityheaders.ValidatePrefix(h.HeaderPrefix); err != nil {
+		return fmt.Errorf("header_prefix: %w", err)
 	}
 	if h.CacheSize < 0 {
 		return errors.New("cache_size: must not be negative")
@@ -190,20 +191,6 @@ func (t Tenant) validate() error {
 	return nil
 }
 
-// isHeaderToken reports whether s consists of HTTP token characters only,
-// as a header name must.
-func isHeaderToken(s string) bool {
-	for _, c := range []byte(s) {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // validate checks the store settings; s may be nil (the default store).
 // Errors never contain the DSN.
 func (s *Store) validate() error {
@@ -230,15 +217,6 @@ func (s *Store) validate() error {
 		return fmt.Errorf("store: unsupported backend %q (want sqlite or postgres)", s.Backend)
 	}
 	return nil
-}
-
-// knownHeaderPreset reports whether name is "" or a preset the core has.
-func knownHeaderPreset(name string) bool {
-	switch name {
-	case "", pinauth.PresetAuthelia, pinauth.PresetOAuth2Proxy, pinauth.PresetAuthentik:
-		return true
-	}
-	return false
 }
 
 // validateAcceptTenants checks that accept_tenants names tenants of this

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -195,7 +196,10 @@ func benchBareJWT(b *testing.B, alg string) {
 // whose client forged every identity header: strip them all, then set the
 // real ones (each iteration strips what the previous one set).
 func BenchmarkHeaderRewrite(b *testing.B) {
-	h := newIdentityHeaders(DefaultHeaderPrefix)
+	h, err := identityheaders.New(DefaultHeaderPrefix, "")
+	if err != nil {
+		b.Fatal(err)
+	}
 	a := store.Account{
 		Tenant: "demo", UID: "0123456789abcdef0123456789abcdef", Username: "alice",
 		Emails: []store.Email{{Type: "Primary", Value: testEmail}},
@@ -213,12 +217,12 @@ func BenchmarkHeaderRewrite(b *testing.B) {
 		"Authorization":   {"Bearer x"},
 		"Cookie":          {"a=b"},
 	}
-	h.set(hdr, p, sid)
+	h.Set(hdr, &p.hdr, sid)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		h.strip(hdr)
-		h.set(hdr, p, sid)
+		h.Strip(hdr)
+		h.Set(hdr, &p.hdr, sid)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
@@ -105,8 +106,9 @@ type Config struct {
 	// copies are always removed. Default: "X-Auth-".
 	HeaderPrefix string
 	// HeaderPreset also sets another gateway's identity headers:
-	// PresetAuthelia, PresetOAuth2Proxy or PresetAuthentik. Client-sent
-	// copies of every preset's headers are always removed. Default: none.
+	// identityheaders.PresetAuthelia, PresetOAuth2Proxy or
+	// PresetAuthentik. Client-sent copies of every preset's headers are
+	// always removed. Default: none.
 	HeaderPreset string
 	// WithholdToken stops the access token being forwarded upstream in
 	// Authorization (the Caddyfile's forward_token false). Default: false.
@@ -256,7 +258,7 @@ const (
 	DefaultAccessTTL        = 15 * time.Minute
 	DefaultRefreshTTL       = 60 * 24 * time.Hour
 	DefaultSessionTTL       = 7 * 24 * time.Hour
-	DefaultHeaderPrefix     = "X-Auth-"
+	DefaultHeaderPrefix     = identityheaders.DefaultPrefix
 	DefaultAPIPrefix        = "/identity/v2"
 	DefaultCacheSize        = 64 << 20
 	DefaultHashQueueTimeout = 2 * time.Second
@@ -333,8 +335,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.HeaderPrefix == "" {
 		c.HeaderPrefix = DefaultHeaderPrefix
 	}
-	if err := validHeaderPreset(c.HeaderPreset); err != nil {
-		return c, err
+	if err := identityheaders.ValidatePreset(c.HeaderPreset); err != nil {
+		return c, fmt.Errorf("pinauth: header_preset: %w", err)
 	}
 	if c.CacheSize <= 0 {
 		c.CacheSize = DefaultCacheSize

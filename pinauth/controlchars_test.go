@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
@@ -134,7 +135,7 @@ func TestControlCharactersInProfileFieldsAreRefusedOnEveryWritePath(t *testing.T
 // carried is left out, the others are set.
 func TestStoredControlCharactersNeverBreakTheProtectedPath(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = PresetAuthelia })
+	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = identityheaders.PresetAuthelia })
 	login := e.loggedIn(testEmail)
 	uid := e.uidOf(testEmail)
 	e.writeAround(uid, func(a *store.Account) {

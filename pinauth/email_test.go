@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
@@ -149,7 +150,7 @@ func TestTwinAddressesAreRefusedOnEveryWritePathAndNeverLogIn(t *testing.T) {
 // in X-Auth-Email or the preset's headers.
 func TestAStoredTwinAddressNeverReachesTheUpstream(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = PresetAuthelia })
+	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = identityheaders.PresetAuthelia })
 	login := e.loggedIn(testEmail)
 	uid := e.uidOf(testEmail)
 	e.writeAround(uid, func(a *store.Account) { a.Emails = []store.Email{{Type: "Primary", Value: "<bob@example.com>"}} })

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
@@ -39,7 +40,7 @@ type Gateway struct {
 	hasher   *hashing.Hasher
 	tokens   *tokens.Manager
 	cache    *caches
-	hdrs     identityHeaders
+	hdrs     *identityheaders.Headers
 	public   publicpath.Rules
 	obs      Observer
 	tenants  map[string]*Tenant // by API key
@@ -99,13 +100,14 @@ func New(cfg Config) (*Gateway, error) {
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		peppers: secret.NewPeppers(cfg.Peppers),
-		hdrs:    newIdentityHeaders(cfg.HeaderPrefix),
 		tenants: map[string]*Tenant{},
 	}
 	if g.public, err = publicpath.New(cfg.Public); err != nil {
 		return nil, fmt.Errorf("pinauth: %w", err)
 	}
-	g.hdrs.withPreset(cfg.HeaderPreset)
+	if g.hdrs, err = identityheaders.New(cfg.HeaderPrefix, cfg.HeaderPreset); err != nil {
+		return nil, fmt.Errorf("pinauth: header_preset: %w", err)
+	}
 	for i := range g.cfg.Tenants {
 		t := &g.cfg.Tenants[i]
 		for _, k := range t.APIKeys {

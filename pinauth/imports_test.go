@@ -142,6 +142,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/notify":                    layerSubsystem,
 		"/lrimport":                  layerSubsystem,
 		"/webhook":                   layerSubsystem,
+		"/identityheaders":           layerSubsystem,
 		"/publicpath":                layerSubsystem,
 		"/publicpath/publicpathtest": layerSubsystem,
 	} {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"go.uber.org/zap"
@@ -16,9 +17,9 @@ import (
 
 // presetUserHeader is the header each preset sends "the user" in.
 var presetUserHeader = map[string]string{
-	PresetAuthelia:    "Remote-User",
-	PresetOAuth2Proxy: "X-Forwarded-Preferred-Username",
-	PresetAuthentik:   "X-Authentik-Username",
+	identityheaders.PresetAuthelia:    "Remote-User",
+	identityheaders.PresetOAuth2Proxy: "X-Forwarded-Preferred-Username",
+	identityheaders.PresetAuthentik:   "X-Authentik-Username",
 }
 
 // TestAPresetsUserHeaderNamesExactlyOneAccount is finding 2 of issue 15:

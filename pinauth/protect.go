@@ -6,10 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 	"go.uber.org/zap"
 )
@@ -19,9 +21,9 @@ import (
 func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bool) {
 	// First, always: no client-sent identity header may survive, in the
 	// headers or in the trailers.
-	g.hdrs.strip(r.Header)
+	g.hdrs.Strip(r.Header)
 	if r.Trailer != nil {
-		g.hdrs.guardTrailers(r)
+		g.hdrs.GuardTrailers(r)
 	}
 	raw, rewrite := accessTokenFrom(r)
 	var bs *loginpage.Session
@@ -61,7 +63,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// anonymous request.
 		return g.anonymous(w, r, err)
 	}
-	g.hdrs.set(r.Header, prof, vt.sidValue)
+	g.hdrs.Set(r.Header, &prof.hdr, vt.sidValue)
 	switch {
 	case g.cfg.WithholdToken:
 		r.Header.Del("Authorization")
@@ -75,7 +77,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// that reads the last would act as whoever another token names).
 		r.Header["Authorization"] = []string{"Bearer " + raw}
 	}
-	g.hdrs.guardConnection(r.Header)
+	g.hdrs.GuardConnection(r.Header)
 	return vt.identity(prof), true
 }
 
@@ -229,14 +231,14 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 		return nil, found, err
 	}
 	p := newProfileEntry(a)
-	if p.dropped != 0 {
+	if dropped := p.hdr.Dropped(); dropped != nil {
 		g.log.Warn("identity header dropped", zap.String("tenant", tenant), zap.String("uid", uid),
-			zap.Strings("fields", p.droppedNames()), zap.String("reason", "the stored value is not one a header may carry"))
+			zap.Strings("fields", dropped), zap.String("reason", "the stored value is not one a header may carry"))
 	}
 	p.gen = gen
-	g.hdrs.prepare(p)
-	if g.hdrs.presetUser {
-		if p.user, err = g.presetUser(ctx, p); err != nil {
+	g.hdrs.Prepare(&p.hdr)
+	if g.hdrs.NeedsUser() {
+		if err := g.pickPresetUser(ctx, p); err != nil {
 			return nil, false, err
 		}
 	}
@@ -244,6 +246,21 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 		g.cache.profiles.SetWithTTL(key, p, p.cost(), g.cache.ttl)
 	}
 	return p, true, nil
+}
+
+// pickPresetUser finds the preset's user value of p: the first of its
+// names that store.Reader.NameOwner gives to this account. A name shared
+// from before names were unique across kinds (a NameConflict) is skipped
+// and logged; a store fault fails the request closed.
+func (g *Gateway) pickPresetUser(ctx context.Context, p *profileEntry) error {
+	id := &p.identity
+	return p.hdr.PickUser(func(name string) (bool, error) {
+		owner, _, err := g.store.NameOwner(ctx, id.Tenant, store.NameOf(name))
+		return err == nil && owner == id.UID, err
+	}, func(f identityheaders.Field) {
+		g.log.Warn("preset user name skipped", zap.String("tenant", id.Tenant), zap.String("uid", id.UID),
+			zap.String("field", f.String()), zap.String("reason", "another account has the same name"))
+	})
 }
 
 // deny answers a protected request that has no valid token: a browser

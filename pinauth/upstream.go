@@ -1,21 +1,17 @@
 package pinauth
 
 import (
-	"io"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 )
 
-// What travels upstream. Stripping client-sent identity headers
-// (headers.go) is not enough on its own: an identity can also arrive in a
-// chunked body's trailers, the headers the gateway set can be removed by a
-// Connection header naming them (reverse_proxy drops the headers a
-// request's Connection lists after the gateway ran), and a credential can
-// ride along beside the verified one, as a second Authorization header or
-// in the query. Each is closed here.
+// What travels upstream. Stripping client-sent identity headers, from the
+// headers, the trailers and the Connection list (package identityheaders),
+// is not enough on its own: a credential can ride along beside the
+// verified one, as a second Authorization header or in the query. Both
+// are closed here.
 
 // accessTokenParam is the query parameter that carries an access token.
 const accessTokenParam = "access_token"
@@ -130,102 +126,4 @@ func dropBearer(h http.Header) {
 func isBearer(v string) bool {
 	v = strings.TrimLeft(v, " \t")
 	return len(v) >= 6 && strings.EqualFold(v[:6], "bearer") && (len(v) == 6 || v[6] == ' ' || v[6] == '\t')
-}
-
-// guardConnection removes from the Connection header every option that
-// names a header the gateway sets (an identity header, a preset header,
-// Authorization): reverse_proxy deletes the headers a request's Connection
-// lists, after the gateway ran, and an app that defaults a missing role
-// or tenant header must not be fooled into it by the client.
-func (h *identityHeaders) guardConnection(hdr http.Header) {
-	vals, ok := hdr["Connection"]
-	if !ok {
-		return
-	}
-	drop := false
-	for _, v := range vals {
-		for opt := range strings.SplitSeq(v, ",") {
-			if h.protectsHeader(textproto.TrimString(opt)) {
-				drop = true
-			}
-		}
-	}
-	if !drop {
-		return
-	}
-	var kept []string
-	for _, v := range vals {
-		for opt := range strings.SplitSeq(v, ",") {
-			if opt = textproto.TrimString(opt); opt != "" && !h.protectsHeader(opt) {
-				kept = append(kept, opt)
-			}
-		}
-	}
-	if len(kept) == 0 {
-		delete(hdr, "Connection")
-		return
-	}
-	hdr["Connection"] = []string{strings.Join(kept, ", ")}
-}
-
-// protectsHeader reports whether name is a header the gateway sets or
-// strips: one that no client may remove, forge or add beside the
-// gateway's.
-func (h *identityHeaders) protectsHeader(name string) bool {
-	if name == "" {
-		return false
-	}
-	if strings.EqualFold(name, "Authorization") {
-		return true
-	}
-	for _, n := range h.names {
-		if strings.EqualFold(name, n) {
-			return true
-		}
-	}
-	for _, ph := range h.preset {
-		if strings.EqualFold(name, ph.name) {
-			return true
-		}
-	}
-	return h.stripped(name)
-}
-
-// guardTrailers keeps identity fields and Authorization out of a request's
-// trailers. net/http fills r.Trailer while the body is read, which happens
-// after the gateway ran (reverse_proxy copies the trailers upstream at the
-// body's end), so the declared names are removed now and whatever arrived
-// is removed again when the body reaches its end. A request that declares
-// no trailer gets none forwarded: net/http then never shares a trailer map
-// with it.
-func (h *identityHeaders) guardTrailers(r *http.Request) {
-	h.stripTrailer(r.Trailer)
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &trailerGuard{ReadCloser: r.Body, r: r, h: h}
-	}
-}
-
-// stripTrailer removes protected fields from a trailer map.
-func (h *identityHeaders) stripTrailer(t http.Header) {
-	for name := range t {
-		if h.protectsHeader(name) {
-			delete(t, name)
-		}
-	}
-}
-
-// trailerGuard strips the request's trailers when its body reaches EOF,
-// before the reader (reverse_proxy) copies them.
-type trailerGuard struct {
-	io.ReadCloser
-	r *http.Request
-	h *identityHeaders
-}
-
-func (b *trailerGuard) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		b.h.stripTrailer(b.r.Trailer)
-	}
-	return n, err
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 )
 
 // handled runs r through the gateway and reports whether it passes on.
@@ -97,7 +99,7 @@ func dropConnectionHeaders(h http.Header) {
 
 func TestAConnectionHeaderCannotRemoveTheIdentityTheGatewaySet(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = PresetAuthelia })
+	e := newTestEnv(t, func(c *Config) { c.HeaderPreset = identityheaders.PresetAuthelia })
 	tok := e.loggedIn(testEmail).str("access_token")
 	r := httptest.NewRequest("GET", "/app/data", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)

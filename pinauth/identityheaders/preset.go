@@ -1,14 +1,9 @@
-package pinauth
+package identityheaders
 
 import (
-	"context"
 	"fmt"
 	"net/textproto"
 	"strings"
-
-	"go.uber.org/zap"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // The header presets: the identity headers other gateways set, so that
@@ -35,9 +30,9 @@ const (
 	srcName
 	// srcUser is the username, else the email, else the Uid: these
 	// gateways always have a user name, and apps key on it. Of these, the
-	// first that names this account alone (store.Reader.NameOwner): a
-	// name it shares with another account from before names were unique
-	// across kinds is skipped, so the header names one account.
+	// first that names this account alone (Values.PickUser): a name it
+	// shares with another account from before names were unique across
+	// kinds is skipped, so the header names one account.
 	srcUser
 	srcRoles
 	// srcPipeRoles are the roles separated by | (authentik).
@@ -80,16 +75,17 @@ var presetStripNames = []string{
 // (authentik also sends -entitlements and -meta-*).
 var presetStripPrefixes = []string{"x-authentik-"}
 
-// validHeaderPreset reports whether name is "" or a known preset.
-func validHeaderPreset(name string) error {
+// ValidatePreset reports whether name is "" or a known preset: the one
+// list of presets, for the configuration's checks.
+func ValidatePreset(name string) error {
 	if _, ok := presets[name]; name != "" && !ok {
-		return fmt.Errorf("pinauth: unknown header_preset %q (want authelia, oauth2-proxy or authentik)", name)
+		return fmt.Errorf("unknown preset %q (want authelia, oauth2-proxy or authentik)", name)
 	}
 	return nil
 }
 
 // withPreset adds the preset's headers to h (canonical names).
-func (h *identityHeaders) withPreset(name string) {
+func (h *Headers) withPreset(name string) {
 	for _, ph := range presets[name] {
 		h.preset = append(h.preset, presetHeader{textproto.CanonicalMIMEHeaderKey(ph.name), ph.src})
 		if ph.src == srcPipeRoles {
@@ -101,53 +97,32 @@ func (h *identityHeaders) withPreset(name string) {
 	}
 }
 
-// prepare precomputes what the preset needs of a new cache entry that the
-// entry does not hold already.
-func (h *identityHeaders) prepare(e *profileEntry) {
-	if h.pipeRoles && e.values[hdrRoles] != nil {
-		e.pipeRoles = []string{strings.ReplaceAll(e.identity.Roles, ",", "|")}
+// NeedsUser reports whether the preset sets a user header, whose value
+// Values.PickUser must find before the values are used.
+func (h *Headers) NeedsUser() bool { return h.presetUser }
+
+// Prepare precomputes what the preset needs of new values that they do
+// not hold already.
+func (h *Headers) Prepare(v *Values) {
+	if h.pipeRoles && v.fields[Roles] != nil {
+		v.pipeRoles = []string{strings.ReplaceAll(v.fields[Roles][0], ",", "|")}
 	}
 }
 
-// presetValue is the header value of src in e (nil for none). It shares
-// the entry's immutable slices: nothing is allocated per request.
-func (e *profileEntry) presetValue(src presetSource) []string {
+// presetValue is the header value of src in v (nil for none). It shares
+// the immutable slices: nothing is allocated per request.
+func (v *Values) presetValue(src presetSource) []string {
 	switch src {
 	case srcUID:
-		return e.values[hdrUID]
+		return v.fields[UID]
 	case srcEmail:
-		return e.values[hdrEmail]
+		return v.fields[Email]
 	case srcName:
-		return e.values[hdrName]
+		return v.fields[Name]
 	case srcRoles:
-		return e.values[hdrRoles]
+		return v.fields[Roles]
 	case srcPipeRoles:
-		return e.pipeRoles
+		return v.pipeRoles
 	}
-	return e.user
-}
-
-// presetUser finds the srcUser value of e: the first of the username,
-// the email and the Uid whose name store.Reader.NameOwner gives to this
-// account, shared with the entry's header values. Names are unique
-// across kinds, so it is the first one present; one shared from before
-// (a NameConflict) is skipped and logged. A store fault fails the
-// request closed.
-func (g *Gateway) presetUser(ctx context.Context, e *profileEntry) ([]string, error) {
-	for _, i := range [...]int{hdrUsername, hdrEmail, hdrUID} {
-		v := e.values[i]
-		if v == nil {
-			continue
-		}
-		owner, _, err := g.store.NameOwner(ctx, e.identity.Tenant, store.NameOf(v[0]))
-		if err != nil {
-			return nil, err
-		}
-		if owner == e.identity.UID {
-			return v, nil
-		}
-		g.log.Warn("preset user name skipped", zap.String("tenant", e.identity.Tenant), zap.String("uid", e.identity.UID),
-			zap.String("field", identitySuffixes[i]), zap.String("reason", "another account has the same name"))
-	}
-	return nil, nil
+	return v.user
 }
