@@ -144,7 +144,8 @@ func (pc pageCore) RevokeSession(ctx context.Context, tenant, uid, sid string) e
 
 // Status reads an account's attempts once: whether it is locked now, how
 // many wrong PINs it can still take, and whether its next check needs a
-// captcha (counted on the raw failures, as before the split).
+// captcha. Both counts are the failures that still count
+// (failuresInWindow), the rule the credential gate applies (plan §4.4).
 func (pc pageCore) Status(ctx context.Context, tenant, uid string) loginpage.Status {
 	g := pc.g
 	att, found, err := g.store.Attempts(ctx, store.AccountRef{Tenant: tenant, UID: uid})
@@ -152,14 +153,16 @@ func (pc pageCore) Status(ctx context.Context, tenant, uid string) loginpage.Sta
 		return loginpage.Status{}
 	}
 	var st loginpage.Status
-	if now := g.now(); att.Locked(now) {
+	now := g.now()
+	if att.Locked(now) {
 		st.Lock = g.lockError(att, now)
 	}
+	failures := failuresInWindow(att, g.cfg.Lockout.Window, now)
 	if found {
-		st.Left = max(g.cfg.Lockout.Attempts-att.Failures, 0)
+		st.Left = max(g.cfg.Lockout.Attempts-failures, 0)
 	}
 	if cc := g.cfg.Captcha; cc != nil {
-		st.CaptchaDue = att.Failures >= cc.After
+		st.CaptchaDue = failures >= cc.After
 	}
 	return st
 }
