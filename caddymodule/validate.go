@@ -14,6 +14,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
@@ -172,7 +173,7 @@ func (t Tenant) validate() error {
 	if t.MFA != "" && t.MFA != pinauth.MFASecurityQuestion {
 		return fmt.Errorf("mfa: unknown method %q (want security_question)", t.MFA)
 	}
-	if t.PINResetEmail != "" && t.PINResetEmail != pinauth.PINResetByLink && t.PINResetEmail != pinauth.PINResetByOTP {
+	if recovery.CheckMode("pin_reset_email", t.PINResetEmail) != nil {
 		return fmt.Errorf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
 	}
 	if t.TokenFormat != "" && t.TokenFormat != pinauth.TokenFormatJWT && t.TokenFormat != pinauth.TokenFormatUUID {
