@@ -170,126 +170,178 @@ var (
 	planned = []string{}
 )
 
+// directive parses one subdirective of the pin_auth block into h.
 func (p *parser) directive(h *Handler) error {
-	d := p.d
-	name := d.Val()
+	name := p.d.Val()
+	if repeatable, err := p.repeatable(h, name); repeatable {
+		return err
+	}
+	if p.seen[name] {
+		return p.d.Errf("%s: given more than once", name)
+	}
+	p.seen[name] = true
+	for _, group := range []func(*Handler, string) (bool, error){
+		p.tokenDirective, p.guardDirective, p.httpDirective, p.resetDirective,
+	} {
+		if known, err := group(h, name); known {
+			return err
+		}
+	}
+	return p.unknown(topLevel)
+}
+
+// repeatable parses the subdirectives that may be given more than once;
+// it reports whether name is one.
+func (p *parser) repeatable(h *Handler, name string) (bool, error) {
 	switch name {
 	case "tenant":
 		t, err := p.tenant()
 		if err != nil {
-			return err
+			return true, err
 		}
 		for _, other := range h.Tenants {
 			if other.Name == t.Name {
-				return d.Errf("tenant %q: defined twice", t.Name)
+				return true, p.d.Errf("tenant %q: defined twice", t.Name)
 			}
 		}
 		h.Tenants = append(h.Tenants, t)
-		return nil
+		return true, nil
 	case "webhook":
 		w, err := p.webhook()
 		h.Webhooks = append(h.Webhooks, w)
-		return err
+		return true, err
 	case "public":
 		args, err := p.args(name, 1, -1)
 		h.Public = append(h.Public, args...)
-		return err
+		return true, err
 	}
+	return false, nil
+}
 
-	if p.seen[name] {
-		return d.Errf("%s: given more than once", name)
-	}
-	p.seen[name] = true
-
+// tokenDirective parses the store, the secrets and what shapes the
+// tokens; it reports whether name is one of them.
+func (p *parser) tokenDirective(h *Handler, name string) (bool, error) {
 	switch name {
 	case "store":
-		return p.store(h)
+		return true, p.store(h)
 	case "pepper":
 		args, err := p.args(name, 1, -1)
 		h.Peppers = args
-		return err
+		return true, err
 	case "issuer":
-		return p.single(name, &h.Issuer)
+		return true, p.single(name, &h.Issuer)
 	case "signing_alg":
 		if err := p.single(name, &h.SigningAlg); err != nil {
-			return err
+			return true, err
 		}
 		if err := tokens.CheckAlg(h.SigningAlg); err != nil {
-			return d.Errf("signing_alg: %v", err)
+			return true, p.d.Errf("signing_alg: %v", err)
 		}
+		return true, nil
 	case "signing_key":
-		return p.single(name, &h.SigningKey)
+		return true, p.single(name, &h.SigningKey)
 	case "access_ttl":
-		return p.duration(name, &h.AccessTTL)
+		return true, p.duration(name, &h.AccessTTL)
 	case "refresh_ttl":
-		return p.duration(name, &h.RefreshTTL)
+		return true, p.duration(name, &h.RefreshTTL)
 	case "session_ttl":
-		return p.duration(name, &h.SessionTTL)
+		return true, p.duration(name, &h.SessionTTL)
 	case "key_rotation":
-		return p.duration(name, &h.KeyRotation)
+		return true, p.duration(name, &h.KeyRotation)
+	}
+	return false, nil
+}
+
+// guardDirective parses the hashing, lockout, rate limit and captcha
+// settings; it reports whether name is one of them.
+func (p *parser) guardDirective(h *Handler, name string) (bool, error) {
+	switch name {
 	case "hash":
-		return p.hash(h)
+		return true, p.hash(h)
 	case "max_concurrent_hashes":
 		args, err := p.args(name, 1, 1)
 		if err != nil {
-			return err
+			return true, err
 		}
 		h.MaxConcurrentHashes, err = p.positiveInt(name, args[0])
-		return err
+		return true, err
 	case "lockout":
-		return p.lockout(h)
+		return true, p.lockout(h)
 	case "rate_limit":
-		return p.rateLimit(h)
+		return true, p.rateLimit(h)
 	case "captcha":
-		return p.captcha(h)
+		return true, p.captcha(h)
+	}
+	return false, nil
+}
+
+// httpDirective parses what the gateway serves and forwards: the protected
+// path's tenants and headers, the cache, the API prefix and the login page;
+// it reports whether name is one of them.
+func (p *parser) httpDirective(h *Handler, name string) (bool, error) {
+	switch name {
 	case "accept_tenants":
 		args, err := p.args(name, 1, -1)
 		h.AcceptTenants = args
-		return err
+		return true, err
 	case "header_prefix":
-		return p.single(name, &h.HeaderPrefix)
+		return true, p.single(name, &h.HeaderPrefix)
 	case "header_preset":
 		if err := p.single(name, &h.HeaderPreset); err != nil {
-			return err
+			return true, err
 		}
 		if err := identityheaders.ValidatePreset(h.HeaderPreset); err != nil {
-			return d.Errf("header_preset: %v", err)
+			return true, p.d.Errf("header_preset: %v", err)
 		}
+		return true, nil
 	case "forward_token":
 		b, err := p.boolean(name)
 		h.ForwardToken = &b
-		return err
+		return true, err
 	case "cache_size":
-		args, err := p.args(name, 1, 1)
-		if err != nil {
-			return err
-		}
-		size, err := humanize.ParseBytes(args[0])
-		if err != nil || size == 0 || size > 1<<62 {
-			return d.Errf("cache_size: invalid size %q (want e.g. 64MiB)", args[0])
-		}
-		h.CacheSize = int64(size)
+		return true, p.cacheSize(h)
 	case "api_prefix":
 		if err := p.single(name, &h.APIPrefix); err != nil {
-			return err
+			return true, err
 		}
 		if !strings.HasPrefix(h.APIPrefix, "/") {
-			return d.Errf("api_prefix: %q must start with /", h.APIPrefix)
+			return true, p.d.Errf("api_prefix: %q must start with /", h.APIPrefix)
 		}
+		return true, nil
 	case "login_page":
-		return p.loginPage(h)
+		return true, p.loginPage(h)
 	case "cookie":
-		return p.cookie(h)
-	case "email":
-		return p.parseEmail(h)
-	case "sms":
-		return p.parseSMS(h)
-	case "reset_token_ttl":
-		return p.duration(name, &h.ResetTokenTTL)
-	case "otp_ttl":
-		return p.duration(name, &h.OTPTTL)
-	default:
-		return p.unknown(topLevel)
+		return true, p.cookie(h)
 	}
+	return false, nil
+}
+
+// cacheSize parses the cache_size subdirective: a size in bytes, e.g. 64MiB.
+func (p *parser) cacheSize(h *Handler) error {
+	args, err := p.args("cache_size", 1, 1)
+	if err != nil {
+		return err
+	}
+	size, err := humanize.ParseBytes(args[0])
+	if err != nil || size == 0 || size > 1<<62 {
+		return p.d.Errf("cache_size: invalid size %q (want e.g. 64MiB)", args[0])
+	}
+	h.CacheSize = int64(size)
 	return nil
+}
+
+// resetDirective parses the senders and lifetimes of the reset messages;
+// it reports whether name is one of them.
+func (p *parser) resetDirective(h *Handler, name string) (bool, error) {
+	switch name {
+	case "email":
+		return true, p.parseEmail(h)
+	case "sms":
+		return true, p.parseSMS(h)
+	case "reset_token_ttl":
+		return true, p.duration(name, &h.ResetTokenTTL)
+	case "otp_ttl":
+		return true, p.duration(name, &h.OTPTTL)
+	}
+	return false, nil
 }

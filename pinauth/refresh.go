@@ -65,41 +65,76 @@ func (g *Gateway) rotateRefreshToken(ctx context.Context, tenant, raw string) (*
 	return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 }
 
+// refreshOnce is one attempt of rotateRefreshToken: errSessionMoved asks
+// for another.
 func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time.Time) (*grant, error) {
-	tok, found, err := g.store.Token(ctx, store.TokenRefresh, hash)
-	switch {
-	case err != nil:
-		return nil, lrerr.Unavailable(err)
-	case !found || tok.Tenant != tenant:
-		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
-	case !tok.UsedAt.IsZero():
-		return nil, g.refreshReused(ctx, tok, now)
-	case !now.Before(tok.ExpiresAt):
-		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
-	}
-	ses, found, err := g.store.Session(ctx, tok.SessionID)
+	ses, a, err := g.refreshSubject(ctx, tenant, hash, now)
 	if err != nil {
-		return nil, lrerr.Unavailable(err)
-	}
-	if !found || !ses.RevokedAt.IsZero() || !now.Before(ses.ExpiresAt) {
-		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
-	}
-	a, found, err := g.store.Account(ctx, tok.Tenant, tok.UID)
-	if err != nil {
-		return nil, lrerr.Unavailable(err)
-	}
-	if !found {
-		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
-	}
-	if !a.Active {
-		return nil, lrerr.New(lrerr.CodeAccountBlocked)
+		return nil, err
 	}
 	gr, err := g.newGrant(&a, ses.ID, false, now)
 	if err != nil {
 		return nil, err
 	}
 	gr.refreshExp = ses.ExpiresAt
-	var reused *store.Token
+	reused, err := g.spendRefreshToken(ctx, hash, ses.ID, gr, now)
+	if err != nil {
+		if errors.Is(err, errSessionMoved) {
+			return nil, err
+		}
+		return nil, lrerr.As(err)
+	}
+	if reused != nil {
+		g.cache.revokeSessions([]string{reused.SessionID}, now, g.cfg.AccessTTL)
+		g.logReuse(*reused)
+		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
+	}
+	return gr, nil
+}
+
+// refreshSubject reads the refresh token of tenant with this hash, its
+// login session and its account, and refuses a token, session or account
+// that may not refresh; a spent token revokes its session (refreshReused).
+func (g *Gateway) refreshSubject(ctx context.Context, tenant, hash string, now time.Time) (store.Session, store.Account, error) {
+	var ses store.Session
+	var a store.Account
+	tok, found, err := g.store.Token(ctx, store.TokenRefresh, hash)
+	switch {
+	case err != nil:
+		return ses, a, lrerr.Unavailable(err)
+	case !found || tok.Tenant != tenant:
+		return ses, a, lrerr.New(lrerr.CodeRefreshTokenInvalid)
+	case !tok.UsedAt.IsZero():
+		return ses, a, g.refreshReused(ctx, tok, now)
+	case !now.Before(tok.ExpiresAt):
+		return ses, a, lrerr.New(lrerr.CodeRefreshTokenInvalid)
+	}
+	ses, found, err = g.store.Session(ctx, tok.SessionID)
+	if err != nil {
+		return ses, a, lrerr.Unavailable(err)
+	}
+	if !found || !ses.RevokedAt.IsZero() || !now.Before(ses.ExpiresAt) {
+		return ses, a, lrerr.New(lrerr.CodeRefreshTokenInvalid)
+	}
+	a, found, err = g.store.Account(ctx, tok.Tenant, tok.UID)
+	if err != nil {
+		return ses, a, lrerr.Unavailable(err)
+	}
+	if !found {
+		return ses, a, lrerr.New(lrerr.CodeRefreshTokenInvalid)
+	}
+	if !a.Active {
+		return ses, a, lrerr.New(lrerr.CodeAccountBlocked)
+	}
+	return ses, a, nil
+}
+
+// spendRefreshToken spends the refresh token with this hash and writes its
+// successor gr in one transaction. A token spent by a concurrent refresh
+// since it was read is reuse: its session is revoked and the token is
+// returned as reused. errSessionMoved: the token now belongs to another
+// session than sessionID.
+func (g *Gateway) spendRefreshToken(ctx context.Context, hash, sessionID string, gr *grant, now time.Time) (reused *store.Token, err error) {
 	err = g.store.Update(ctx, func(tx store.Tx) error {
 		t, ok, err := tx.ConsumeToken(store.TokenRefresh, hash, now)
 		if err != nil {
@@ -119,23 +154,12 @@ func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time
 			_, err = tx.RevokeSession(spent.SessionID, now)
 			return err
 		}
-		if t.SessionID != ses.ID {
+		if t.SessionID != sessionID {
 			return errSessionMoved
 		}
 		return gr.write(tx, now)
 	})
-	if err != nil {
-		if errors.Is(err, errSessionMoved) {
-			return nil, err
-		}
-		return nil, lrerr.As(err)
-	}
-	if reused != nil {
-		g.cache.revokeSessions([]string{reused.SessionID}, now, g.cfg.AccessTTL)
-		g.logReuse(*reused)
-		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
-	}
-	return gr, nil
+	return reused, err
 }
 
 // refreshReused revokes the login session of a spent refresh token that
