@@ -9,9 +9,9 @@ import (
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 )
 
 // The exit statuses of `caddy pinauth`, documented in its help text and
@@ -75,7 +75,7 @@ func cliExitStatus(err error) (int, string) {
 	if errors.Is(err, lrimport.ErrNotAnExport) {
 		return exitRejected, "import: " + err.Error()
 	}
-	if errors.Is(err, pinauth.ErrUnknownTenant) {
+	if errors.Is(err, operator.ErrUnknownTenant) {
 		return exitUsage, strings.TrimPrefix(err.Error(), "pinauth: ") + " (--tenant)"
 	}
 	var pe *lrerr.Error

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 )
 
 // importCommand is `caddy pinauth import <file>`.
@@ -39,7 +39,7 @@ func runImport(x *cliRun) error {
 		in = f
 	}
 	var sum lrimport.Summary
-	err := x.withAdmin(func(adm *pinauth.Admin, tenant string) error {
+	err := x.withAdmin(func(adm *operator.Admin, tenant string) error {
 		bar := newProgressBar(x.errOut, size)
 		var err error
 		sum, err = adm.ImportLoginRadius(x.ctx, tenant, in, lrimport.Options{Progress: bar.update})

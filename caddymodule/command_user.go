@@ -12,11 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // userCommands is `caddy pinauth user …`. Every change goes through
-// pinauth.Admin, the code the management API runs.
+// operator.Admin, the code the management API runs.
 var userCommands = cliCommand{name: "user", short: "Creates, lists, shows, unlocks, blocks and deletes accounts, and lists name conflicts", children: []cliCommand{
 	{name: "add", short: "Creates an account; password and PIN are prompted for, or read from stdin",
 		flags: func(cmd *cobra.Command) {
@@ -42,14 +43,14 @@ var userCommands = cliCommand{name: "user", short: "Creates, lists, shows, unloc
 	{name: "conflicts", short: "Lists accounts that share a name with another account from before names were unique",
 		flags: jsonFlag, run: runs(userConflicts)},
 	{name: "unlock", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Clears failures, lifts any lock and unblocks",
-		run: userAction("unlocked", (*pinauth.Admin).Unlock)},
+		run: userAction("unlocked", (*operator.Admin).Unlock)},
 	{name: "block", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Blocks the account and revokes its sessions",
-		run: userAction("blocked", (*pinauth.Admin).Block)},
+		run: userAction("blocked", (*operator.Admin).Block)},
 	{name: "delete", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Deletes the account", run: runs(userDelete)},
 	{name: "set-pin", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Sets the PIN (prompted for, or read from stdin)",
-		run: userSetSecret("PIN", (*pinauth.Admin).SetPIN)},
+		run: userSetSecret("PIN", (*operator.Admin).SetPIN)},
 	{name: "set-password", use: "<uid|email|username|phone>", args: cobra.ExactArgs(1), short: "Sets the password (prompted for, or read from stdin)",
-		run: userSetSecret("password", (*pinauth.Admin).SetPassword)},
+		run: userSetSecret("password", (*operator.Admin).SetPassword)},
 }}
 
 func jsonFlag(cmd *cobra.Command) { cmd.Flags().Bool("json", false, "Print JSON") }
@@ -101,7 +102,7 @@ func (t cliTarget) hasTenant(name string) bool {
 }
 
 // withAdmin runs fn with the operator API of the command's target.
-func (x *cliRun) withAdmin(fn func(adm *pinauth.Admin, tenant string) error) error {
+func (x *cliRun) withAdmin(fn func(adm *operator.Admin, tenant string) error) error {
 	t, err := x.target()
 	if err != nil {
 		return err
@@ -135,7 +136,7 @@ func (x *cliRun) withReader(fn func(st store.Reader, tenant string) error) error
 }
 
 // resolveUID turns the command's account argument into a Uid.
-func resolveUID(x *cliRun, adm *pinauth.Admin, tenant string) (string, error) {
+func resolveUID(x *cliRun, adm *operator.Admin, tenant string) (string, error) {
 	info, err := adm.Find(x.ctx, tenant, x.args[0])
 	if err != nil {
 		return "", err
@@ -146,7 +147,7 @@ func resolveUID(x *cliRun, adm *pinauth.Admin, tenant string) (string, error) {
 
 func userAdd(x *cliRun) error {
 	f := x.cmd.Flags()
-	var in pinauth.AccountInput
+	var in operator.AccountInput
 	if v := x.stringFlag("email"); v != "" {
 		in.Emails = []store.Email{{Type: "Primary", Value: v}}
 	}
@@ -183,7 +184,7 @@ func userAdd(x *cliRun) error {
 	} else if ok {
 		in.PIN = &pin
 	}
-	return x.withAdmin(func(adm *pinauth.Admin, tenant string) error {
+	return x.withAdmin(func(adm *operator.Admin, tenant string) error {
 		info, err := adm.CreateAccount(x.ctx, tenant, in)
 		if err != nil {
 			return err
@@ -211,7 +212,7 @@ func userList(x *cliRun) error {
 		}
 		after := x.stringFlag("after")
 		for {
-			page, err := pinauth.ListAccounts(x.ctx, st, tenant, after, limit, time.Now())
+			page, err := operator.ListAccounts(x.ctx, st, tenant, after, limit, time.Now())
 			if err != nil {
 				return err
 			}
@@ -281,7 +282,7 @@ func userConflicts(x *cliRun) error {
 
 func userShow(x *cliRun) error {
 	return x.withReader(func(st store.Reader, tenant string) error {
-		info, err := pinauth.FindAccount(x.ctx, st, tenant, x.args[0], time.Now())
+		info, err := operator.FindAccount(x.ctx, st, tenant, x.args[0], time.Now())
 		if err != nil {
 			return err
 		}
@@ -306,9 +307,9 @@ func userShow(x *cliRun) error {
 }
 
 // userAction runs an Admin action on the named account and reports it.
-func userAction(done string, act func(*pinauth.Admin, context.Context, string, string) (pinauth.AccountInfo, error)) func(context.Context, cliCall) error {
+func userAction(done string, act func(*operator.Admin, context.Context, string, string) (operator.AccountInfo, error)) func(context.Context, cliCall) error {
 	return runs(func(x *cliRun) error {
-		return x.withAdmin(func(adm *pinauth.Admin, tenant string) error {
+		return x.withAdmin(func(adm *operator.Admin, tenant string) error {
 			uid, err := resolveUID(x, adm, tenant)
 			if err != nil {
 				return err
@@ -323,7 +324,7 @@ func userAction(done string, act func(*pinauth.Admin, context.Context, string, s
 }
 
 func userDelete(x *cliRun) error {
-	return x.withAdmin(func(adm *pinauth.Admin, tenant string) error {
+	return x.withAdmin(func(adm *operator.Admin, tenant string) error {
 		uid, err := resolveUID(x, adm, tenant)
 		if err != nil {
 			return err
@@ -337,9 +338,9 @@ func userDelete(x *cliRun) error {
 }
 
 // userSetSecret reads one secret and sets it with act.
-func userSetSecret(what string, act func(*pinauth.Admin, context.Context, string, string, string) (pinauth.AccountInfo, error)) func(context.Context, cliCall) error {
+func userSetSecret(what string, act func(*operator.Admin, context.Context, string, string, string) (operator.AccountInfo, error)) func(context.Context, cliCall) error {
 	return runs(func(x *cliRun) error {
-		return x.withAdmin(func(adm *pinauth.Admin, tenant string) error {
+		return x.withAdmin(func(adm *operator.Admin, tenant string) error {
 			// Resolve first: nobody should type a secret for a typo.
 			uid, err := resolveUID(x, adm, tenant)
 			if err != nil {
@@ -376,7 +377,7 @@ type cliAccount struct {
 	Profile          map[string]any `json:"profile"`
 }
 
-func cliAccountOf(info pinauth.AccountInfo) cliAccount {
+func cliAccountOf(info operator.AccountInfo) cliAccount {
 	p := info.Profile
 	a := cliAccount{
 		UID: str(p["Uid"]), Username: str(p["UserName"]), Phone: str(p["PhoneId"]),

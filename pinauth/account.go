@@ -5,6 +5,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -99,7 +100,7 @@ func (g *Gateway) updateOwnProfile(c *call) (any, error) {
 		return g.emit(tx, c, webhook.UpdateProfile, acc)
 	})
 	if err != nil {
-		return nil, duplicateError(err)
+		return nil, operator.DuplicateError(err)
 	}
 	view, err := g.accountView(ctx, &saved, c)
 	if err != nil {

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"encoding/json"
 	"errors"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"testing"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -31,7 +32,7 @@ func TestAdminCreatedAccountLogsInThroughTheAPI(t *testing.T) {
 	})
 	adm := env.gw.Admin()
 	pass, pin, user := testPass, testPIN, "alice"
-	info, err := adm.CreateAccount(t.Context(), "demo", AccountInput{
+	info, err := adm.CreateAccount(t.Context(), "demo", operator.AccountInput{
 		Emails: []store.Email{{Value: " " + testEmail + " "}}, Username: &user,
 		Password: &pass, PIN: &pin, Roles: []string{"user"},
 		Profile: map[string]json.RawMessage{"FirstName": json.RawMessage(`"Alice"`)},
@@ -70,12 +71,12 @@ func TestAdminCreatedAccountLogsInThroughTheAPI(t *testing.T) {
 		if _, err := adm.SetPassword(t.Context(), "demo", uid, short); adminCode(t, err) != lrerr.CodeValidation {
 			t.Errorf("a short password: %v", err)
 		}
-		if _, err := adm.CreateAccount(t.Context(), "demo", AccountInput{
+		if _, err := adm.CreateAccount(t.Context(), "demo", operator.AccountInput{
 			Emails: []store.Email{{Value: testEmail}}, Password: &pass,
 		}); adminCode(t, err) != lrerr.CodeEmailTaken {
 			t.Errorf("a taken email: %v", err)
 		}
-		if _, err := adm.CreateAccount(t.Context(), "demo", AccountInput{
+		if _, err := adm.CreateAccount(t.Context(), "demo", operator.AccountInput{
 			Emails: []store.Email{{Value: "x@example.com"}}, Password: &pass,
 			Profile: map[string]json.RawMessage{"PasswordHash": json.RawMessage(`"x"`)},
 		}); adminCode(t, err) != lrerr.CodeValidation {
@@ -84,7 +85,7 @@ func TestAdminCreatedAccountLogsInThroughTheAPI(t *testing.T) {
 		if _, err := adm.Block(t.Context(), "demo", "no-such-uid"); adminCode(t, err) != lrerr.CodeUserNotFound {
 			t.Errorf("an unknown account: %v", err)
 		}
-		if _, err := adm.Block(t.Context(), "", uid); !errors.Is(err, ErrUnknownTenant) {
+		if _, err := adm.Block(t.Context(), "", uid); !errors.Is(err, operator.ErrUnknownTenant) {
 			t.Errorf("no tenant named with two configured: %v", err)
 		}
 	})

@@ -3,6 +3,7 @@ package pinauth
 import (
 	"encoding/json"
 	"errors"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func TestControlCharactersInProfileFieldsAreRefusedOnEveryWritePath(t *testing.T
 				wantFieldError(t, "own profile update with "+name, r, f.field)
 			}
 
-			in := AccountInput{Profile: map[string]json.RawMessage{}}
+			in := operator.AccountInput{Profile: map[string]json.RawMessage{}}
 			for k, x := range f.body {
 				switch k {
 				case "UserName":

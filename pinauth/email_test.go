@@ -2,6 +2,7 @@ package pinauth
 
 import (
 	"encoding/json"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"net/mail"
 	"strings"
 	"testing"
@@ -107,9 +108,9 @@ func TestTwinAddressesAreRefusedOnEveryWritePathAndNeverLogIn(t *testing.T) {
 		emails := []map[string]string{{"Type": "Primary", "Value": twin}}
 		wantFieldError(t, "create "+twin, e.do("POST", "/identity/v2/manage/account"+manage, map[string]any{"Email": emails, "Password": testPass}), "Email")
 		wantFieldError(t, "update bob to "+twin, e.do("PUT", "/identity/v2/manage/account/"+bob+manage, map[string]any{"Email": emails}), "Email")
-		_, err := adm.CreateAccount(t.Context(), "demo", AccountInput{Emails: []store.Email{{Value: twin}}, Password: &pw})
+		_, err := adm.CreateAccount(t.Context(), "demo", operator.AccountInput{Emails: []store.Email{{Value: twin}}, Password: &pw})
 		wantAdminFieldError(t, "Admin create (the CLI) "+twin, err, "Email")
-		_, err = adm.UpdateAccount(t.Context(), "demo", bob, AccountInput{Emails: []store.Email{{Value: twin}}})
+		_, err = adm.UpdateAccount(t.Context(), "demo", bob, operator.AccountInput{Emails: []store.Email{{Value: twin}}})
 		wantAdminFieldError(t, "Admin update (the CLI) "+twin, err, "Email")
 		rec, _ := json.Marshal(map[string]any{"Uid": "twin", "Email": twin})
 		sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), lrimport.Options{})

@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestHeaderPresetsSetTheirHeadersAndEveryPresetsForgedHeadersAreStripped(t *
 			login := env.loggedIn(testEmail)
 			uid := login.body["Profile"].(map[string]any)["Uid"].(string)
 			user := "alice"
-			if _, err := adm.UpdateAccount(t.Context(), "demo", uid, AccountInput{Username: &user}); err != nil {
+			if _, err := adm.UpdateAccount(t.Context(), "demo", uid, operator.AccountInput{Username: &user}); err != nil {
 				t.Fatal(err)
 			}
 			hdr := []string{}

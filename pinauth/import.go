@@ -3,7 +3,6 @@ package pinauth
 import (
 	"bytes"
 	"context"
-	"io"
 	"maps"
 	"slices"
 	"time"
@@ -12,44 +11,16 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// ImportLoginRadius imports a LoginRadius profile export into tenant ("" for
-// the only tenant): a JSON array of profiles, or one profile per line
-// (NDJSON), read as a stream. Each record keeps its Uid, emails, username,
-// phone, roles, flags, dates and every other profile field as given
-// (CustomFields included). LoginRadius's password hashes cannot be
-// verified here, so secrets are never imported: new accounts are marked
-// NeedsSecretReset and set their password and PIN through a reset flow (or
-// an operator sets them).
-//
-// Re-running an import is safe: a record whose Uid exists updates that
-// account's emails, username, phone, roles, verified flag and profile
-// fields (fields set only here are kept) or is skipped when nothing
-// differs; the account's secrets, PIN, active flag, lock state and login
-// history are never touched. Imports record no webhook events: they are a
-// migration, not registrations. A record that cannot be imported (a
-// missing Uid, an invalid field, an email another account has) is counted
-// and listed; the rest go on. The returned error is for faults (the input
-// is not a JSON array or stream, the store failed, ctx ended); the summary
-// then tells how far the import got, and a re-run continues.
-func (a *Admin) ImportLoginRadius(ctx context.Context, tenant string, r io.Reader, opts lrimport.Options) (lrimport.Summary, error) {
-	c, err := a.call(tenant)
-	if err != nil {
-		return lrimport.Summary{}, err
-	}
-	return lrimport.Run(ctx, r, opts, func(ctx context.Context, recs []*lrimport.Record) ([]lrimport.Result, error) {
-		return a.writeImported(ctx, c, recs)
-	})
-}
-
-// writeImported writes a batch of imported records in one transaction and
-// forgets the cached accounts it updated.
-func (a *Admin) writeImported(ctx context.Context, c *call, recs []*lrimport.Record) ([]lrimport.Result, error) {
+// WriteImported implements operator.Core: it writes a batch of imported
+// records into tenant in one transaction and forgets the cached accounts it
+// updated.
+func (ac adminCore) WriteImported(ctx context.Context, tenant string, now time.Time, recs []*lrimport.Record) ([]lrimport.Result, error) {
 	results := make([]lrimport.Result, len(recs))
-	err := a.g.store.Update(ctx, func(tx store.Tx) error {
+	err := ac.g.store.Update(ctx, func(tx store.Tx) error {
 		// A backend may run fn again after a conflict: start afresh.
 		for i, rec := range recs {
 			var err error
-			if results[i].Outcome, results[i].Reason, err = upsertImported(tx, c.tenant.Name, c.now, rec); err != nil {
+			if results[i].Outcome, results[i].Reason, err = upsertImported(tx, tenant, now, rec); err != nil {
 				return err
 			}
 		}
@@ -60,7 +31,7 @@ func (a *Admin) writeImported(ctx context.Context, c *call, recs []*lrimport.Rec
 	}
 	for i, res := range results {
 		if res.Outcome == lrimport.Updated {
-			a.g.cache.invalidateAccount(c.tenant.Name, recs[i].UID)
+			ac.g.cache.invalidateAccount(tenant, recs[i].UID)
 		}
 	}
 	return results, nil

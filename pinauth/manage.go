@@ -8,6 +8,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -30,42 +31,19 @@ func (g *Gateway) createAccount(c *call) (any, error) {
 // management API and the operator's Admin: password and optional PIN hashed
 // with the current pepper, the tenant's PIN policy, the Register event.
 func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *lrprofile.Input) (store.Account, error) {
-	var fields []lrerr.FieldError
-	if len(in.Emails) == 0 && (in.Username == nil || *in.Username == "") && (in.Phone == nil || *in.Phone == "") {
-		fields = append(fields, errNoIdentifier)
+	if e := operator.CheckNew(in); e != nil {
+		return store.Account{}, e
 	}
-	if in.Password == nil {
-		fields = append(fields, lrerr.FieldError{FieldName: "Password", ErrorMessage: "The Password is required."})
-	}
-	if in.UID != nil {
-		fields = append(fields, lrerr.FieldError{FieldName: "Uid", ErrorMessage: "The gateway assigns the Uid of a new account."})
-	}
-	if in.LoginLocked != nil && *in.LoginLocked {
-		fields = append(fields, lrerr.FieldError{FieldName: "IsLoginLocked", ErrorMessage: "Lock an account with PUT /manage/account/{uid} once it exists."})
-	}
-	if fields != nil {
-		return store.Account{}, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
-	}
-	if in.PIN != nil {
-		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
-			return store.Account{}, e
-		}
-	}
-	answers, err := g.answerHashes(ctx, c, in)
+	h, err := g.hashInput(ctx, c, in)
 	if err != nil {
 		return store.Account{}, err
 	}
 	a := store.Account{Tenant: c.tenant.Name, UID: newUID(), Active: true, CreatedAt: c.now, ModifiedAt: c.now,
-		SecurityAnswers: answers}
+		SecurityAnswers: h.answers}
 	in.Apply(&a)
-	if a.PasswordHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.Password); err != nil {
-		return store.Account{}, g.hashQueueError(err)
-	}
+	a.PasswordHash = h.passwordHash
 	if in.PIN != nil {
-		if a.PINHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
-			return store.Account{}, g.hashQueueError(err)
-		}
-		a.PINChangedAt = c.now
+		a.PINHash, a.PINChangedAt = h.pinHash, c.now
 	}
 	err = g.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateAccount(a); err != nil {
@@ -75,46 +53,50 @@ func (g *Gateway) createAccountFor(ctx context.Context, c *call, in *lrprofile.I
 		return g.emit(tx, c, webhook.Register, &a)
 	})
 	if err != nil {
-		return store.Account{}, duplicateError(err)
+		return store.Account{}, operator.DuplicateError(err)
 	}
 	return a, nil
 }
 
-// errNoIdentifier is the field error of an account left without an email,
-// a user name and a phone: nothing a login could find it by.
-var errNoIdentifier = lrerr.FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."}
+// hashedInput holds an input's secrets and security answers hashed, each
+// empty when the input does not set it.
+type hashedInput struct {
+	answers               map[string]string
+	passwordHash, pinHash string
+}
 
-// duplicateError maps a store duplicate to LoginRadius's code for the
-// field already taken: 936 for an email, 1017 for a user name, 1058 for a
-// phone (names are unique across kinds, so a user name equal to another
-// account's email is 1017 too), a 1134 field error for a Uid (an import's).
-func duplicateError(err error) error {
-	d, ok := store.IsDuplicate(err)
-	if !ok {
-		return lrerr.As(err)
+// hashInput checks the input's PIN against the tenant's policy and its
+// security answers against the tenant's questions, then hashes them and
+// the password with the current pepper.
+func (g *Gateway) hashInput(ctx context.Context, c *call, in *lrprofile.Input) (hashedInput, error) {
+	var h hashedInput
+	if in.PIN != nil {
+		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
+			return h, e
+		}
 	}
-	switch d.Field {
-	case string(store.IdentEmail):
-		return lrerr.New(lrerr.CodeEmailTaken)
-	case string(store.IdentUsername):
-		return lrerr.New(lrerr.CodeUsernameTaken)
-	case string(store.IdentPhone):
-		return lrerr.New(lrerr.CodePhoneTaken)
+	var err error
+	if h.answers, err = g.answerHashes(ctx, c, in); err != nil {
+		return h, err
 	}
-	return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: "Uid", ErrorMessage: "The uid is already taken."}}}
+	if in.Password != nil {
+		if h.passwordHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.Password); err != nil {
+			return h, g.hashQueueError(err)
+		}
+	}
+	if in.PIN != nil {
+		if h.pinHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
+			return h, g.hashQueueError(err)
+		}
+	}
+	return h, nil
 }
 
 // findAccount serves GET /manage/account?email=…|username=…|phone=….
 func (g *Gateway) findAccount(c *call) (any, error) {
-	kind, value := store.IdentEmail, c.q.Get("email")
-	switch {
-	case value != "":
-	case c.q.Get("username") != "":
-		kind, value = store.IdentUsername, c.q.Get("username")
-	case c.q.Get("phone", "phoneid") != "":
-		kind, value = store.IdentPhone, c.q.Get("phone", "phoneid")
-	default:
-		return nil, lrerr.WithDescription(lrerr.CodeParameterFormat, "The email is a required parameter.")
+	kind, value, e := operator.LookupQuery(c.q)
+	if e != nil {
+		return nil, e
 	}
 	a, found, err := g.store.AccountBy(c.r.Context(), c.tenant.Name, kind, value)
 	if err != nil {
@@ -145,145 +127,6 @@ func (g *Gateway) accountView(ctx context.Context, a *store.Account, c *call) (a
 		return nil, lrerr.Unavailable(err)
 	}
 	return lrprofile.View(a, att, c.now), nil
-}
-
-// editAccount serves PUT /manage/account/{uid}: profile fields, roles,
-// IsActive (false blocks the account and revokes its sessions; true also
-// lifts a block lock), IsLoginLocked (false lifts any lock, true sets a
-// block lock), Password and PINInfo.PIN (each revokes the sessions that
-// relied on the old secret), SecurityQuestionAnswer ({questionId:
-// answer}, stored hashed, added to or replacing the account's answers of
-// those questions).
-func (g *Gateway) editAccount(c *call) (any, error) {
-	in, e := lrprofile.ParseInput(c.r)
-	if e != nil {
-		return nil, e
-	}
-	saved, err := g.editAccountFor(c.r.Context(), c, c.uid, in)
-	if err != nil {
-		return nil, err
-	}
-	return g.accountView(c.r.Context(), &saved, c)
-}
-
-// editAccountFor applies validated input to account uid, for the management
-// API and the operator's Admin alike (see editAccount), and returns the
-// saved account.
-func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *lrprofile.Input) (store.Account, error) {
-	if in.UID != nil && *in.UID != uid {
-		return store.Account{}, fieldError("Uid", "The Uid of an account cannot be changed.")
-	}
-	if in.PIN != nil {
-		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
-			return store.Account{}, e
-		}
-	}
-	answers, err := g.answerHashes(ctx, c, in)
-	if err != nil {
-		return store.Account{}, err
-	}
-	var passwordHash, pinHash string
-	if in.Password != nil {
-		if passwordHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.Password); err != nil {
-			return store.Account{}, g.hashQueueError(err)
-		}
-	}
-	if in.PIN != nil {
-		if pinHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
-			return store.Account{}, g.hashQueueError(err)
-		}
-	}
-	ref := store.AccountRef{Tenant: c.tenant.Name, UID: uid}
-	unlock := in.LoginLocked != nil && !*in.LoginLocked
-	lock := in.LoginLocked != nil && *in.LoginLocked
-	if in.Active != nil && *in.Active && in.LoginLocked == nil {
-		// Activating an account lifts a block lock (only an operator can).
-		if unlock, err = g.blockLocked(ctx, ref, c.now); err != nil {
-			return store.Account{}, lrerr.Unavailable(err)
-		}
-	}
-	var saved store.Account
-	var revoked []string
-	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, a *store.Account) error {
-		wasActive, hadPIN := a.Active, a.PINHash != ""
-		in.Apply(a)
-		mergeAnswers(a, answers)
-		if len(a.Emails) == 0 && a.Username == "" && a.Phone == "" {
-			// Clearing the last identifier would leave an account no
-			// login can reach: refuse it as create does.
-			return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{errNoIdentifier}}
-		}
-		revokeAll := wasActive && !a.Active
-		if passwordHash != "" {
-			a.PasswordHash, a.NeedsSecretReset = passwordHash, false
-			revokeAll = true
-		}
-		var hooks []string
-		if pinHash != "" {
-			a.PINHash, a.PINChangedAt, a.PINSkipped = pinHash, c.now, false
-			if hadPIN {
-				hooks = append(hooks, webhook.ChangePIN)
-			} else {
-				hooks = append(hooks, webhook.SetPIN)
-			}
-		}
-		hooks = append(hooks, webhook.UpdateProfile)
-		if wasActive && !a.Active {
-			// A block is a security event, as LoginRadius's Account
-			// Update sends it.
-			hooks = append(hooks, webhook.BlockAccount)
-		}
-		if revokeAll {
-			ids, err := tx.RevokeSessions(ref, "", c.now)
-			if err != nil {
-				return err
-			}
-			revoked = ids
-		}
-		if revokeAll || pinHash != "" {
-			if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenPINSession, store.TokenPINAuth}, ""); err != nil {
-				return err
-			}
-		}
-		if unlock {
-			if err := tx.ClearAttempts(ref); err != nil {
-				return err
-			}
-		}
-		if lock {
-			// An operator's lock: a block until an operator lifts it
-			// (IsLoginLocked false, or IsActive true), which, like a
-			// lockout, stops the account's PIN session tokens. It
-			// replaces a lockout in force (which would end on its own).
-			if err := tx.ClearAttempts(ref); err != nil {
-				return err
-			}
-			locked, err := tx.Lock(ref, 0, store.LockBlock, farFuture, c.now)
-			if err != nil {
-				return err
-			}
-			if locked {
-				if _, err := tx.InvalidateTokens(ref, []store.TokenKind{store.TokenPINSession}, "", c.now); err != nil {
-					return err
-				}
-				hooks = append(hooks, webhook.BlockAccount)
-			}
-		}
-		for _, h := range hooks {
-			if err := g.emit(tx, c, h, a); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, func(_ store.Tx, a *store.Account) error {
-		saved = *a
-		return nil
-	})
-	if err != nil {
-		return store.Account{}, duplicateError(err)
-	}
-	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
-	return saved, nil
 }
 
 // deleteAccount serves DELETE /manage/account/{uid}. Its sessions are
@@ -336,18 +179,6 @@ func (g *Gateway) answerHashes(ctx context.Context, c *call, in *lrprofile.Input
 		items = append(items, answerItem{QuestionID: qid, Answer: in.Answers[qid]})
 	}
 	return g.newAnswerSet(ctx, c, items)
-}
-
-// mergeAnswers sets the account's answers of the questions in hashes,
-// keeping its answers of other questions.
-func mergeAnswers(a *store.Account, hashes map[string]string) {
-	if len(hashes) == 0 {
-		return
-	}
-	if a.SecurityAnswers == nil {
-		a.SecurityAnswers = make(map[string]string, len(hashes))
-	}
-	maps.Copy(a.SecurityAnswers, hashes)
 }
 
 // newUID returns a new account uid: 32 lowercase hex digits, as LoginRadius

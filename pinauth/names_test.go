@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"strings"
 	"testing"
 
@@ -65,10 +66,10 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 			wantCode(t, "update the UserName to the victim's email", e.do("PUT", "/identity/v2/manage/account/"+auid+manage, map[string]any{"UserName": "victim@example.com"}), 403, int(lrerr.CodeUsernameTaken))
 			adm := e.gw.Admin()
 			taken := "victim@example.com"
-			_, err := adm.UpdateAccount(t.Context(), "demo", auid, AccountInput{Username: &taken})
+			_, err := adm.UpdateAccount(t.Context(), "demo", auid, operator.AccountInput{Username: &taken})
 			wantAdminCode(t, "Admin update (the CLI)", err, lrerr.CodeUsernameTaken)
 			pw := testPass
-			_, err = adm.CreateAccount(t.Context(), "demo", AccountInput{Username: &taken, Password: &pw})
+			_, err = adm.CreateAccount(t.Context(), "demo", operator.AccountInput{Username: &taken, Password: &pw})
 			wantAdminCode(t, "Admin create (the CLI)", err, lrerr.CodeUsernameTaken)
 			rec, _ := json.Marshal(map[string]any{"Uid": "imported-1", "Email": "i1@example.org", "UserName": taken})
 			sum, err := adm.ImportLoginRadius(t.Context(), "demo", strings.NewReader(string(rec)), lrimport.Options{})

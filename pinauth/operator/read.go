@@ -1,4 +1,4 @@
-package pinauth
+package operator
 
 import (
 	"context"
@@ -10,10 +10,31 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
+// AccountInfo is what an operator sees of an account: the profile as the
+// management API returns it (no secret in it) and the facts about secrets
+// and locks that the profile does not carry.
+type AccountInfo struct {
+	// Profile is the LoginRadius-shaped profile (Uid, Email, Roles,
+	// IsActive, IsLoginLocked, LoginLockedType, PIN, CustomFields, …).
+	Profile map[string]any
+	// HasPassword and HasPIN report whether the secrets are set (never
+	// what they are).
+	HasPassword bool
+	HasPIN      bool
+	// NeedsSecretReset marks an imported account that must set its
+	// secrets through a reset flow before it can log in.
+	NeedsSecretReset bool
+	// Failures is the stored count of failed credential checks (it starts
+	// afresh once the lockout window has passed).
+	Failures int
+	// Lock is the account's lock state (zero when it has none).
+	Lock store.Attempts
+}
+
 // FindAccount returns the account of tenant named by ref: its Uid, else
 // an email address (ref contains @), a phone number (ref starts with +) or
 // a username. It needs only a store, so read-only tools can use it without
-// the configuration. An unknown account is a 938 *Error.
+// the configuration. An unknown account is a 938 *lrerr.Error.
 func FindAccount(ctx context.Context, st store.Reader, tenant, ref string, now time.Time) (AccountInfo, error) {
 	a, found, err := st.Account(ctx, tenant, ref)
 	if err == nil && !found {
