@@ -237,6 +237,8 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"negative pin length", func(h *Handler) { h.Tenants[0].PINMinLength = -1 }, "pin_length"},
 		{"unknown mfa", func(h *Handler) { h.Tenants[0].MFA = "sms" }, "mfa"},
 		{"unknown token_format", func(h *Handler) { h.Tenants[0].TokenFormat = "opaque" }, `token_format: unknown value "opaque"`},
+		{"unknown pin_reset_email", func(h *Handler) { h.Tenants[0].PINResetEmail = "sms" }, `pin_reset_email: unknown value "sms"`},
+		{"unknown password_reset_email", func(h *Handler) { h.Tenants[0].PasswordResetEmail = "sms" }, `password_reset_email: unknown value "sms"`},
 		{"question without text", func(h *Handler) { h.Tenants[0].SecurityQuestions = []SecurityQuestion{{ID: "q"}} }, "security_question"},
 		{"no pepper", func(h *Handler) { h.Peppers = nil }, "pepper is required"},
 		{"bad signing_alg", func(h *Handler) { h.SigningAlg = "none" }, "signing_alg"},

@@ -173,8 +173,12 @@ func (t Tenant) validate() error {
 	if t.MFA != "" && t.MFA != pinauth.MFASecurityQuestion {
 		return fmt.Errorf("mfa: unknown method %q (want security_question)", t.MFA)
 	}
-	if recovery.CheckMode("pin_reset_email", t.PINResetEmail) != nil {
-		return fmt.Errorf("pin_reset_email: unknown value %q (want link or otp)", t.PINResetEmail)
+	for _, f := range [...]struct{ name, mode string }{
+		{"pin_reset_email", t.PINResetEmail}, {"password_reset_email", t.PasswordResetEmail},
+	} {
+		if recovery.CheckMode(f.name, f.mode) != nil {
+			return fmt.Errorf("%s: unknown value %q (want link or otp)", f.name, f.mode)
+		}
 	}
 	if t.TokenFormat != "" && t.TokenFormat != pinauth.TokenFormatJWT && t.TokenFormat != pinauth.TokenFormatUUID {
 		return fmt.Errorf("token_format: unknown value %q (want jwt or uuid)", t.TokenFormat)
