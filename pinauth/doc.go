@@ -1,0 +1,36 @@
+// Package pinauth is the core of caddy-pinauth: the authentication
+// gateway, in plain Go (no Caddy import), testable with net/http/httptest.
+//
+// It holds the Gateway (the route table of the LoginRadius-style API, the
+// credential flows and the one credential gate every secret check goes
+// through, grants and sessions, the protected path with its caches, the
+// management API) and the glue to the packages that each own one concern:
+// loginpage, tokens, hashing, ratelimit, captcha, recovery, notify,
+// webhook, identityheaders, publicpath, operator, lrimport, with lrerr,
+// store and pinauth/internal/... as the leaves everyone uses. Those
+// packages never import this one (imports_test.go holds the layers).
+//
+// Its exported API is what the Caddy adapter (caddymodule) and the load
+// harness (bench) use, and nothing more:
+//
+//   - New(Config) builds a Gateway over a store.Store; Gateway.Handle
+//     serves a request (an API call, the JWKS, the login page, or the gate
+//     of a protected request, whose Identity it returns), Gateway.Public
+//     answers whether an anonymous request may pass, Gateway.Admin gives
+//     the operator API (package operator), Gateway.RotateKey rotates the
+//     signing key, Gateway.HashQueue reports the hashing queue for
+//     metrics, and Gateway.Close stops the background work (requests still
+//     in flight are answered).
+//   - Config, Tenant, LockoutPolicy and SecurityQuestion configure it; the
+//     Default* constants are the defaults a zero field gets, and
+//     TokenFormatJWT/TokenFormatUUID, MFASecurityQuestion and
+//     PINResetByLink/PINResetByOTP the values some fields take.
+//   - Observer (with NopObserver) is how the adapter counts what happens:
+//     logins (LoginMethod, LoginResult), credential failures
+//     (CredentialFailure), locks (AccountLock), refused API secrets
+//     (APISecretRefusal), token checks (TokenResult), store calls
+//     (StoreOp); each enum has the list of its values for metrics to
+//     create every series up front.
+//   - Identity is what a protected request proved; Version is the module's
+//     version; JWKSPath is where the public keys are served.
+package pinauth
