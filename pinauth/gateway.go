@@ -93,6 +93,38 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	g, err := newGateway(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var operatorKey *tokens.OperatorKey
+	if cfg.SigningKey != "" {
+		if operatorKey, err = tokens.ParseOperatorKey(cfg.SigningAlg, cfg.SigningKey); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	if err := g.startStoreParts(ctx, operatorKey); err != nil {
+		return nil, err
+	}
+	if err := g.startRequestParts(); err != nil {
+		return nil, err
+	}
+	if err := g.startParts(); err != nil {
+		// Close releases whatever was started (it tolerates a partial
+		// gateway), so a failed start leaks no cache or queue goroutines.
+		g.Close()
+		return nil, err
+	}
+	g.subscribe()
+	g.startBackground()
+	return g, nil
+}
+
+// newGateway is a Gateway of cfg (with its defaults) with the parts that
+// need no store: its public paths, identity headers and tenants by key.
+func newGateway(cfg Config) (*Gateway, error) {
 	g := &Gateway{
 		cfg:     cfg,
 		store:   cfg.Store,
@@ -102,6 +134,7 @@ func New(cfg Config) (*Gateway, error) {
 		peppers: secret.NewPeppers(cfg.Peppers),
 		tenants: map[string]*Tenant{},
 	}
+	var err error
 	if g.public, err = publicpath.New(cfg.Public); err != nil {
 		return nil, fmt.Errorf("pinauth: %w", err)
 	}
@@ -114,54 +147,50 @@ func New(cfg Config) (*Gateway, error) {
 			g.tenants[k] = t
 		}
 	}
-	var operatorKey *tokens.OperatorKey
-	if cfg.SigningKey != "" {
-		if operatorKey, err = tokens.ParseOperatorKey(cfg.SigningAlg, cfg.SigningKey); err != nil {
-			return nil, err
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
-	defer cancel()
+	return g, nil
+}
+
+// startStoreParts checks the pepper and the names against the store, makes
+// the hasher, wraps the store for the observer and loads or creates the
+// signing keys, in that order.
+func (g *Gateway) startStoreParts(ctx context.Context, operatorKey *tokens.OperatorKey) (err error) {
 	if err := g.checkPepper(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := g.reportNameConflicts(ctx); err != nil {
-		return nil, err
+		return err
 	}
+	cfg := &g.cfg
 	if g.hasher, err = hashing.New(hashing.Options{Params: cfg.Hash, Peppers: g.peppers,
 		MaxConcurrent: cfg.MaxConcurrentHashes, QueueTimeout: cfg.HashQueueTimeout, OnWait: g.obs.HashWaited}); err != nil {
-		return nil, err
+		return err
 	}
 	if _, nop := g.obs.(NopObserver); !nop {
 		g.store = observedStore{Store: g.store, obs: g.obs}
 	}
-	if g.tokens, err = tokens.New(ctx, g.store, g.tokenOptions(operatorKey)); err != nil {
-		return nil, err
-	}
+	g.tokens, err = tokens.New(ctx, g.store, g.tokenOptions(operatorKey))
+	return err
+}
+
+// startRequestParts makes what serving requests needs beside the store:
+// the caches, the API routes, the rate limiter and the captcha verifier.
+func (g *Gateway) startRequestParts() (err error) {
 	ttl := DefaultCacheTTL
-	if cfg.cacheTTL > 0 {
-		ttl = cfg.cacheTTL
+	if g.cfg.cacheTTL > 0 {
+		ttl = g.cfg.cacheTTL
 	}
-	if g.cache, err = newCaches(cfg.CacheSize, ttl); err != nil {
-		return nil, fmt.Errorf("pinauth: create caches: %w", err)
+	if g.cache, err = newCaches(g.cfg.CacheSize, ttl); err != nil {
+		return fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
-	g.limiter = cfg.RateLimiter
-	if cfg.Captcha != nil {
-		g.captcha = captcha.NewVerifier(*cfg.Captcha)
+	g.limiter = g.cfg.RateLimiter
+	if g.cfg.Captcha != nil {
+		g.captcha = captcha.NewVerifier(*g.cfg.Captcha)
 	}
 	if g.limiter == nil {
 		g.limiter = ratelimit.New(0)
 	}
-	if err := g.startParts(); err != nil {
-		// Close releases whatever was started (it tolerates a partial
-		// gateway), so a failed start leaks no cache or queue goroutines.
-		g.Close()
-		return nil, err
-	}
-	g.subscribe()
-	g.startBackground()
-	return g, nil
+	return nil
 }
 
 // startParts builds the parts that own goroutines or templates once the
