@@ -10,34 +10,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/testkit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
-// testClock is an injectable clock for exact expiry tests.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// testClock is the shared injectable clock (one per node).
+type testClock = testkit.Clock
 
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newTestClock() *testClock { return testkit.NewClock() }
 
 // cheapHash keeps unit tests fast; the e2e suite uses real parameters.
 var cheapHash = hashing.Params{Time: 1, MemoryKiB: 64, Threads: 1}

@@ -2,22 +2,14 @@ package notify
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/testkit"
 )
 
 // writeFiles writes name, content pairs into a new directory.
-func writeFiles(t *testing.T, pairs ...string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if err := os.WriteFile(filepath.Join(dir, pairs[i]), []byte(pairs[i+1]), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+var writeFiles = testkit.WriteFiles
 
 func TestRenderedSubjectsAreOneLine(t *testing.T) {
 	t.Parallel()

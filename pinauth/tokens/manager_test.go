@@ -4,37 +4,20 @@ import (
 	"crypto/x509"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/testkit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 )
 
-// testClock is an injectable clock, one per node.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// testClock is the shared injectable clock (one per node).
+type testClock = testkit.Clock
 
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newTestClock() *testClock { return testkit.NewClock() }
 
 // sharedStore opens one SQLite store for several managers (nodes).
 func sharedStore(t *testing.T) *sqlite.Store {
