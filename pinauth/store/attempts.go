@@ -2,6 +2,53 @@ package store
 
 import "time"
 
+// LockType is how a locked account is treated.
+type LockType string
+
+// The lock types.
+const (
+	LockNone    LockType = ""
+	LockSuspend LockType = "Suspend"
+	LockCaptcha LockType = "Captcha"
+	LockBlock   LockType = "Block"
+)
+
+// Attempts is an account's failure count and lock state.
+type Attempts struct {
+	Failures    int
+	WindowStart time.Time
+	LockType    LockType
+	// LockedUntil is when the lock ends; zero when unlocked. Block locks use
+	// a time far in the future.
+	LockedUntil time.Time
+}
+
+// Locked reports whether the account is locked at now.
+func (a Attempts) Locked(now time.Time) bool {
+	return a.LockType != LockNone && a.LockedUntil.After(now)
+}
+
+// AttemptPolicy configures Store.ReserveAttempt.
+type AttemptPolicy struct {
+	// Limit is the number of checks that may be counted in one window.
+	Limit int
+	// Window is how long failures are remembered.
+	Window time.Duration
+	// Bypass lets checks proceed while a lock of this type is active
+	// (LockNone: never).
+	Bypass LockType
+}
+
+// AttemptResult is what Store.ReserveAttempt decided.
+type AttemptResult struct {
+	// Allowed is true when the check may proceed; it has been counted.
+	Allowed bool
+	// Count is the number of checks counted in the window after this call.
+	Count int
+	// State is the account's state after this call.
+	State Attempts
+}
+
 // DecideAttempt is the decision of Store.ReserveAttempt, in code: given the
 // account's stored Attempts (the zero Attempts when none are stored), the
 // policy and now, it returns the call's result, whose State is what must
