@@ -196,13 +196,27 @@ func (b *syncBuffer) String() string {
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// The kernel may hand a closed port out again at once, so two calls
+	// could name the same port for two sites of one Caddyfile (Caddy then
+	// refuses it as an ambiguous site definition): a port is handed out
+	// once per test process.
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, taken := handedOutPorts.LoadOrStore(port, true); !taken {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no loopback port that was not handed out before")
+	return 0
 }
+
+// handedOutPorts holds every port freePort has returned.
+var handedOutPorts sync.Map
 
 // portFree reports whether addr can be listened on right now.
 func portFree(addr string) bool {
