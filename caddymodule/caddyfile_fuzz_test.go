@@ -75,7 +75,7 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 
 // secretValues returns the arguments of secret subdirectives that are long
 // enough not to turn up in a message by chance and appear nowhere else in
-// the block.
+// the block, neither as a token of their own nor inside another one.
 func secretValues(tokens []caddyfile.Token) []string {
 	count := map[string]int{}
 	for _, tk := range tokens {
@@ -94,7 +94,8 @@ func secretValues(tokens []caddyfile.Token) []string {
 			if val.Line != name.Line || val.Text == "{" {
 				break
 			}
-			if len(val.Text) >= 8 && count[val.Text] == 1 && !isSubdirectiveText(val.Text) {
+			if len(val.Text) >= 8 && count[val.Text] == 1 && !isSubdirectiveText(val.Text) &&
+				!inAnotherToken(tokens, val) {
 				out = append(out, val.Text)
 			}
 			if captcha {
@@ -103,6 +104,18 @@ func secretValues(tokens []caddyfile.Token) []string {
 		}
 	}
 	return out
+}
+
+// inAnotherToken reports whether the text of secret is part of another
+// token of the block: a message may quote that other value (a URL, a path)
+// and so contain the secret's text without repeating the secret.
+func inAnotherToken(tokens []caddyfile.Token, secret caddyfile.Token) bool {
+	for _, tk := range tokens {
+		if tk.Text != secret.Text && strings.Contains(tk.Text, secret.Text) {
+			return true
+		}
+	}
+	return false
 }
 
 // isSubdirectiveText reports whether s is part of a subdirective name, which
