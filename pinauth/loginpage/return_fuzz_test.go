@@ -78,9 +78,11 @@ func authority(s string) string {
 
 // allowedHost reports whether a browser at scheme://host is on one of the
 // allowed origins (https://app.example.com, http://localhost:3000): the
-// scheme's default port is the origin without a port, as the browser
+// scheme's default port, like an empty one ("host:", which the WHATWG
+// parser reads as no port), is the origin without a port, as the browser
 // takes it; a scheme-relative target ("") keeps the page's scheme.
 func allowedHost(scheme, host string) bool {
+	host = strings.TrimSuffix(host, ":")
 	switch scheme {
 	case "https":
 		host = strings.TrimSuffix(host, ":443")
