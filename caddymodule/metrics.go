@@ -8,7 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -36,7 +36,7 @@ type metricsSet struct {
 	webhookCounts []prometheus.Counter
 }
 
-// tokenResultNames index tokenCounters; they follow pinauth.TokenResults.
+// tokenResultNames index tokenCounters; they follow observe.TokenResults.
 var tokenResultNames = [...]string{"valid", "invalid", "expired", "blocked", "error"}
 
 func newMetrics() *metricsSet {
@@ -67,11 +67,11 @@ func newMetrics() *metricsSet {
 		live: newLiveCollector(),
 	}
 	// Pre-bound children: the per-request paths only add to a counter.
-	for _, r := range pinauth.TokenResults {
+	for _, r := range observe.TokenResults {
 		m.tokenCounters[r][0] = m.tokens.WithLabelValues(r.String(), "miss")
 		m.tokenCounters[r][1] = m.tokens.WithLabelValues(r.String(), "hit")
 	}
-	for _, op := range pinauth.StoreOps {
+	for _, op := range observe.StoreOps {
 		m.storeObs = append(m.storeObs, m.storeLatency.WithLabelValues(op.String()))
 		m.storeErrs = append(m.storeErrs, m.storeErrors.WithLabelValues(op.String()))
 	}
@@ -105,9 +105,9 @@ func (m *metricsSet) register(reg *prometheus.Registry) error {
 type tenantLogins [][]prometheus.Counter
 
 func (m *metricsSet) loginCounters(tenant string) tenantLogins {
-	out := make(tenantLogins, len(pinauth.LoginMethods))
-	for _, meth := range pinauth.LoginMethods {
-		for _, r := range pinauth.LoginResults {
+	out := make(tenantLogins, len(observe.LoginMethods))
+	for _, meth := range observe.LoginMethods {
+		for _, r := range observe.LoginResults {
 			out[meth] = append(out[meth], m.logins.WithLabelValues(tenant, meth.String(), r.String()))
 		}
 	}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -48,7 +48,7 @@ func newObserver(m *metricsSet, tenants []string, captchaProvider string, events
 		for _, lt := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
 			m.lockouts.WithLabelValues(t, string(lt))
 		}
-		for _, why := range pinauth.APISecretRefusals {
+		for _, why := range observe.APISecretRefusals {
 			m.secretRefused.WithLabelValues(t, why.String())
 		}
 	}
@@ -60,8 +60,8 @@ func newObserver(m *metricsSet, tenants []string, captchaProvider string, events
 	return o
 }
 
-// Login implements pinauth.Observer.
-func (o *observer) Login(tenant string, method pinauth.LoginMethod, result pinauth.LoginResult) {
+// Login implements observe.Observer.
+func (o *observer) Login(tenant string, method observe.LoginMethod, result observe.LoginResult) {
 	if c, ok := o.logins[tenant]; ok {
 		c[method][result].Inc()
 		return
@@ -69,8 +69,8 @@ func (o *observer) Login(tenant string, method pinauth.LoginMethod, result pinau
 	o.m.logins.WithLabelValues(tenant, method.String(), result.String()).Inc()
 }
 
-// CredentialFailed implements pinauth.Observer: the login_failed event.
-func (o *observer) CredentialFailed(f pinauth.CredentialFailure) {
+// CredentialFailed implements observe.Observer: the login_failed event.
+func (o *observer) CredentialFailed(f observe.CredentialFailure) {
 	if o.events == nil || !o.events.ShouldEmit(EventLoginFailed) {
 		return // nobody listens: build nothing
 	}
@@ -79,13 +79,13 @@ func (o *observer) CredentialFailed(f pinauth.CredentialFailure) {
 	})
 }
 
-// APISecretRefused implements pinauth.Observer.
-func (o *observer) APISecretRefused(tenant string, why pinauth.APISecretRefusal) {
+// APISecretRefused implements observe.Observer.
+func (o *observer) APISecretRefused(tenant string, why observe.APISecretRefusal) {
 	o.m.secretRefused.WithLabelValues(tenant, why.String()).Inc()
 }
 
-// AccountLocked implements pinauth.Observer.
-func (o *observer) AccountLocked(l pinauth.AccountLock) {
+// AccountLocked implements observe.Observer.
+func (o *observer) AccountLocked(l observe.AccountLock) {
 	o.m.lockouts.WithLabelValues(l.Tenant, string(l.Type)).Inc()
 	if o.events == nil || !o.events.ShouldEmit(EventAccountLocked) {
 		return
@@ -96,9 +96,9 @@ func (o *observer) AccountLocked(l pinauth.AccountLock) {
 	})
 }
 
-// TokenVerified implements pinauth.Observer. It runs on every proxied
+// TokenVerified implements observe.Observer. It runs on every proxied
 // request: one atomic add, nothing allocated.
-func (o *observer) TokenVerified(result pinauth.TokenResult, cached bool) {
+func (o *observer) TokenVerified(result observe.TokenResult, cached bool) {
 	i := 0
 	if cached {
 		i = 1
@@ -106,25 +106,25 @@ func (o *observer) TokenVerified(result pinauth.TokenResult, cached bool) {
 	o.m.tokenCounters[result][i].Inc()
 }
 
-// CaptchaVerified implements pinauth.Observer.
+// CaptchaVerified implements observe.Observer.
 func (o *observer) CaptchaVerified(provider string, result captcha.Result) {
 	o.m.captcha.WithLabelValues(provider, result.String()).Inc()
 }
 
-// HashWaited implements pinauth.Observer.
+// HashWaited implements observe.Observer.
 func (o *observer) HashWaited(d time.Duration) { o.m.hashWait.Observe(d.Seconds()) }
 
-// StoreCall implements pinauth.Observer.
-func (o *observer) StoreCall(op pinauth.StoreOp, d time.Duration, failed bool) {
+// StoreCall implements observe.Observer.
+func (o *observer) StoreCall(op observe.StoreOp, d time.Duration, failed bool) {
 	o.m.storeObs[op].Observe(d.Seconds())
 	if failed {
 		o.m.storeErrs[op].Inc()
 	}
 }
 
-// WebhookDelivered implements pinauth.Observer.
+// WebhookDelivered implements observe.Observer.
 func (o *observer) WebhookDelivered(result webhook.Result) {
 	o.m.webhookCounts[result].Inc()
 }
 
-var _ pinauth.Observer = (*observer)(nil)
+var _ observe.Observer = (*observer)(nil)

@@ -16,7 +16,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyevents"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -47,9 +47,9 @@ func TestObserverEmitsCaddyEventsThroughTheEventsApp(t *testing.T) {
 		}
 	}
 	o := newObserver(metrics, []string{"demo"}, "", app, ctx)
-	o.CredentialFailed(pinauth.CredentialFailure{Tenant: "demo", UID: "u1", ClientIP: "203.0.113.9", Reason: "pin"})
+	o.CredentialFailed(observe.CredentialFailure{Tenant: "demo", UID: "u1", ClientIP: "203.0.113.9", Reason: "pin"})
 	until := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	o.AccountLocked(pinauth.AccountLock{Tenant: "demo", UID: "u1", ClientIP: "203.0.113.9", Type: store.LockSuspend, Until: until})
+	o.AccountLocked(observe.AccountLock{Tenant: "demo", UID: "u1", ClientIP: "203.0.113.9", Type: store.LockSuspend, Until: until})
 
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -70,18 +70,18 @@ func TestObserverCountsIntoPreboundCountersWithoutAllocating(t *testing.T) {
 	o := newObserver(metrics, []string{"metrics-demo"}, "", nil, testContext(t))
 	hit := metrics.tokens.WithLabelValues("valid", "hit")
 	before := counterValue(t, hit)
-	allocs := testing.AllocsPerRun(100, func() { o.TokenVerified(pinauth.TokenValid, true) })
+	allocs := testing.AllocsPerRun(100, func() { o.TokenVerified(observe.TokenValid, true) })
 	if allocs != 0 {
 		t.Errorf("TokenVerified allocates %.1f times per call", allocs)
 	}
 	if got := counterValue(t, hit) - before; got != 101 {
 		t.Errorf("valid/hit moved by %v, want 101", got)
 	}
-	o.Login("metrics-demo", pinauth.LoginPIN, pinauth.LoginInvalid)
+	o.Login("metrics-demo", observe.LoginPIN, observe.LoginInvalid)
 	if v := counterValue(t, metrics.logins.WithLabelValues("metrics-demo", "pin", "invalid")); v != 1 {
 		t.Errorf("logins{pin,invalid} = %v", v)
 	}
-	o.StoreCall(pinauth.OpUpdate, time.Millisecond, true)
+	o.StoreCall(observe.OpUpdate, time.Millisecond, true)
 	if v := counterValue(t, metrics.storeErrors.WithLabelValues("update")); v < 1 {
 		t.Errorf("store errors{update} = %v", v)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
@@ -20,27 +21,6 @@ import (
 // event for fail2ban-style blocking).
 var apiSecretFailures = ratelimit.Policy{Requests: 20, Window: 10 * time.Minute}
 
-// APISecretRefusal is why a call needing the API secret was refused.
-type APISecretRefusal uint8
-
-// The refusals.
-const (
-	// SecretMissing: the call sent no secret (902).
-	SecretMissing APISecretRefusal = iota
-	// SecretWrong: the call sent a wrong secret (902).
-	SecretWrong
-	// SecretLimited: the client sent too many wrong secrets (429).
-	SecretLimited
-)
-
-// APISecretRefusals lists every APISecretRefusal, for pre-binding metric
-// labels.
-var APISecretRefusals = []APISecretRefusal{SecretMissing, SecretWrong, SecretLimited}
-
-func (r APISecretRefusal) String() string {
-	return [...]string{"missing", "wrong", "rate_limited"}[r]
-}
-
 // secretLimitKey is the limiter key of a client's wrong secrets: the shared
 // limiter also holds the credential-check budgets, under the bare
 // address.
@@ -53,18 +33,18 @@ func secretLimitKey(ip string) string { return "apisecret " + ratelimit.Key(ip) 
 func (g *Gateway) checkAPISecret(c *call) *lrerr.Error {
 	key := secretLimitKey(c.clientIP)
 	if limited, wait := g.limiter.Spent(key, apiSecretFailures, c.now); limited {
-		g.refuseSecret(c, SecretLimited)
+		g.refuseSecret(c, observe.SecretLimited)
 		return &lrerr.Error{Code: lrerr.CodeTooManyRequests, RetryAfter: wait}
 	}
 	given := apiSecretOf(c)
 	if given == "" {
 		// Not a guess: a client that forgot the secret is not limited.
-		g.refuseSecret(c, SecretMissing)
+		g.refuseSecret(c, observe.SecretMissing)
 		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}
 	if !secret.Equal(given, c.tenant.APISecret) {
 		g.limiter.Allow(key, apiSecretFailures, c.now)
-		g.refuseSecret(c, SecretWrong)
+		g.refuseSecret(c, observe.SecretWrong)
 		return lrerr.New(lrerr.CodeAPISecretInvalid)
 	}
 	return nil
@@ -74,7 +54,7 @@ func (g *Gateway) checkAPISecret(c *call) *lrerr.Error {
 // login_failed event are the credential-failure ones (reason
 // api_secret_<why>), so log-based blockers see secret guessing as they see
 // PIN guessing.
-func (g *Gateway) refuseSecret(c *call, why APISecretRefusal) {
+func (g *Gateway) refuseSecret(c *call, why observe.APISecretRefusal) {
 	g.obs.APISecretRefused(c.tenant.Name, why)
 	g.logFailure(c, "api_secret_"+why.String(), "")
 }

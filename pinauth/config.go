@@ -10,6 +10,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
@@ -129,8 +130,8 @@ type Config struct {
 	LoginPage *loginpage.Config
 
 	// Observer is told what the gateway does, for metrics and events.
-	// Default: NopObserver.
-	Observer Observer
+	// Default: observe.Nop.
+	Observer observe.Observer
 
 	// Email sends the PIN reset emails (reset links and email OTPs); nil
 	// disables the forgot-PIN calls by email and username.

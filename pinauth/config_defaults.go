@@ -12,6 +12,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
@@ -161,7 +162,7 @@ func (c *Config) httpDefaults() error {
 // hookDefaults defaults the observer, logger, clock and request hooks.
 func (c *Config) hookDefaults() error {
 	if c.Observer == nil {
-		c.Observer = NopObserver{}
+		c.Observer = observe.Nop{}
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -10,6 +10,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -154,7 +155,7 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 		return lrerr.Unavailable(err)
 	}
 	if locked {
-		g.obs.AccountLocked(AccountLock{Tenant: a.Tenant, UID: a.UID, ClientIP: c.clientIP, Type: p.Type, Until: until})
+		g.obs.AccountLocked(observe.AccountLock{Tenant: a.Tenant, UID: a.UID, ClientIP: c.clientIP, Type: p.Type, Until: until})
 		g.cache.invalidateAccount(a.Tenant, a.UID)
 		g.log.Warn("account locked", append(c.clientFields(), zap.String("tenant", a.Tenant),
 			zap.String("uid", a.UID), zap.String("lock_type", string(p.Type)))...)
@@ -192,5 +193,5 @@ func (g *Gateway) logFailure(c *call, reason, uid string) {
 		ce.Write(append(c.clientFields(), zap.String("tenant", c.tenant.Name),
 			zap.String("uid", uid), zap.String("reason", reason))...)
 	}
-	g.obs.CredentialFailed(CredentialFailure{Tenant: c.tenant.Name, UID: uid, ClientIP: c.clientIP, Reason: reason})
+	g.obs.CredentialFailed(observe.CredentialFailure{Tenant: c.tenant.Name, UID: uid, ClientIP: c.clientIP, Reason: reason})
 }

@@ -6,7 +6,7 @@
 // through, grants and sessions, the protected path with its caches, the
 // management API) and the glue to the packages that each own one concern:
 // loginpage, tokens, hashing, ratelimit, captcha, recovery, notify,
-// webhook, identityheaders, publicpath, operator, lrimport, with lrerr,
+// webhook, identityheaders, publicpath, operator, lrimport, observe, with lrerr,
 // store and pinauth/internal/... as the leaves everyone uses. Those
 // packages never import this one (imports_test.go holds the layers).
 //
@@ -25,12 +25,9 @@
 //     Default* constants are the defaults a zero field gets, and
 //     TokenFormatJWT/TokenFormatUUID, MFASecurityQuestion and
 //     PINResetByLink/PINResetByOTP the values some fields take.
-//   - Observer (with NopObserver) is how the adapter counts what happens:
-//     logins (LoginMethod, LoginResult), credential failures
-//     (CredentialFailure), locks (AccountLock), refused API secrets
-//     (APISecretRefusal), token checks (TokenResult), store calls
-//     (StoreOp); each enum has the list of its values for metrics to
-//     create every series up front.
+//   - Config.Observer (package observe) is how the adapter counts what
+//     happens: logins, credential failures, locks, refused API secrets,
+//     token checks and store calls.
 //   - Identity is what a protected request proved; Version is the module's
 //     version; JWKSPath is where the public keys are served.
 package pinauth

@@ -19,6 +19,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
@@ -42,7 +43,7 @@ type Gateway struct {
 	cache    *caches
 	hdrs     *identityheaders.Headers
 	public   publicpath.Rules
-	obs      Observer
+	obs      observe.Observer
 	tenants  map[string]*Tenant // by API key
 	routes   []route
 	page     *loginpage.Page // nil without login_page
@@ -165,8 +166,8 @@ func (g *Gateway) startStoreParts(ctx context.Context, operatorKey *tokens.Opera
 		MaxConcurrent: cfg.MaxConcurrentHashes, QueueTimeout: cfg.HashQueueTimeout, OnWait: g.obs.HashWaited}); err != nil {
 		return err
 	}
-	if _, nop := g.obs.(NopObserver); !nop {
-		g.store = observedStore{Store: g.store, obs: g.obs}
+	if _, nop := g.obs.(observe.Nop); !nop {
+		g.store = observe.TimedStore(g.store, g.obs)
 	}
 	g.tokens, err = tokens.New(ctx, g.store, g.tokenOptions(operatorKey))
 	return err

@@ -144,6 +144,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/webhook":                   layerSubsystem,
 		"/identityheaders":           layerSubsystem,
 		"/publicpath":                layerSubsystem,
+		"/observe":                   layerSubsystem,
 		"/publicpath/publicpathtest": layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {

@@ -6,6 +6,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -26,7 +27,7 @@ const pinAuthTokenTTL = 10 * time.Minute
 // a PIN). An account that must set a PIN first gets 1243 with a single-use
 // PINAuthToken instead of tokens.
 func (g *Gateway) passwordLogin(c *call) (res any, err error) {
-	defer g.observeLogin(c, LoginPassword, &res, &err)
+	defer g.observeLogin(c, observe.LoginPassword, &res, &err)
 	var b passwordLoginBody
 	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e

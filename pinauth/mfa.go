@@ -7,6 +7,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -134,7 +135,7 @@ func consumeSecondFactor(hash string, now time.Time) func(store.Tx) error {
 // PINAuthToken when a PIN must be set first) and record the Login event;
 // wrong ones are 1093 and count toward the lockout.
 func (g *Gateway) verifySecondFactor(c *call) (res any, err error) {
-	defer g.observeLogin(c, LoginSecondFactor, &res, &err)
+	defer g.observeLogin(c, observe.LoginSecondFactor, &res, &err)
 	var body answersBody
 	if e := apireq.DecodeJSON(c.r, &body, false); e != nil {
 		return nil, e

@@ -4,15 +4,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 )
 
 // recordingObserver counts what the gateway reports.
 type recordingObserver struct {
-	NopObserver
+	observe.Nop
 	mu       sync.Mutex
 	logins   map[[2]string]int // method, result
-	failures []CredentialFailure
-	locks    []AccountLock
+	failures []observe.CredentialFailure
+	locks    []observe.AccountLock
 	tokens   map[[2]string]int // result, cached
 	waits    int
 	stores   map[string]int
@@ -22,25 +24,25 @@ func newRecordingObserver() *recordingObserver {
 	return &recordingObserver{logins: map[[2]string]int{}, tokens: map[[2]string]int{}, stores: map[string]int{}}
 }
 
-func (o *recordingObserver) Login(tenant string, m LoginMethod, r LoginResult) {
+func (o *recordingObserver) Login(tenant string, m observe.LoginMethod, r observe.LoginResult) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.logins[[2]string{m.String(), r.String()}]++
 }
 
-func (o *recordingObserver) CredentialFailed(f CredentialFailure) {
+func (o *recordingObserver) CredentialFailed(f observe.CredentialFailure) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.failures = append(o.failures, f)
 }
 
-func (o *recordingObserver) AccountLocked(l AccountLock) {
+func (o *recordingObserver) AccountLocked(l observe.AccountLock) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.locks = append(o.locks, l)
 }
 
-func (o *recordingObserver) TokenVerified(r TokenResult, cached bool) {
+func (o *recordingObserver) TokenVerified(r observe.TokenResult, cached bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c := "miss"
@@ -56,7 +58,7 @@ func (o *recordingObserver) HashWaited(time.Duration) {
 	o.waits++
 }
 
-func (o *recordingObserver) StoreCall(op StoreOp, _ time.Duration, _ bool) {
+func (o *recordingObserver) StoreCall(op observe.StoreOp, _ time.Duration, _ bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.stores[op.String()]++

@@ -6,6 +6,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -18,7 +19,7 @@ type pinBody struct {
 // session_token from a password login and the account's PIN. Wrong PINs
 // count toward the lockout; the session_token stays valid (spec: decided).
 func (g *Gateway) pinLogin(c *call) (res any, err error) {
-	defer g.observeLogin(c, LoginPIN, &res, &err)
+	defer g.observeLogin(c, observe.LoginPIN, &res, &err)
 	var b pinBody
 	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e

@@ -4,6 +4,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -12,7 +13,7 @@ import (
 // an account without a PIN sets its first PIN with the single-use token
 // from password login and is logged in (response includes session_token).
 func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
-	defer g.observeLogin(c, LoginPINSet, &res, &err)
+	defer g.observeLogin(c, observe.LoginPINSet, &res, &err)
 	var b pinBody
 	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e

@@ -1,4 +1,4 @@
-package pinauth
+package observe
 
 import (
 	"context"
@@ -24,7 +24,6 @@ const (
 	OpClaimEvents
 	OpCompleteEvent
 	OpFailEvent
-	numStoreOps
 )
 
 // StoreOps lists every StoreOp, for pre-binding metric labels.
@@ -36,19 +35,25 @@ func (op StoreOp) String() string {
 		"update", "keys", "claim_events", "complete_event", "fail_event"}[op]
 }
 
-// observedStore times the store operations of a gateway for its Observer.
+// TimedStore wraps s so that the operations named by StoreOp report their
+// duration to o; the others pass through untimed.
+func TimedStore(s store.Store, o Observer) store.Store {
+	return timedStore{Store: s, obs: o}
+}
+
+// timedStore times the store operations of a gateway for its Observer.
 // Operations it does not override pass through untimed.
-type observedStore struct {
+type timedStore struct {
 	store.Store
 	obs Observer
 }
 
-func (s observedStore) done(op StoreOp, start time.Time, err error) {
+func (s timedStore) done(op StoreOp, start time.Time, err error) {
 	s.obs.StoreCall(op, time.Since(start), err != nil)
 }
 
 // Account implements store.Reader.
-func (s observedStore) Account(ctx context.Context, tenant, uid string) (store.Account, bool, error) {
+func (s timedStore) Account(ctx context.Context, tenant, uid string) (store.Account, bool, error) {
 	start := time.Now()
 	a, found, err := s.Store.Account(ctx, tenant, uid)
 	s.done(OpAccount, start, err)
@@ -56,7 +61,7 @@ func (s observedStore) Account(ctx context.Context, tenant, uid string) (store.A
 }
 
 // AccountBy implements store.Reader.
-func (s observedStore) AccountBy(ctx context.Context, tenant string, kind store.IdentifierKind, value string) (store.Account, bool, error) {
+func (s timedStore) AccountBy(ctx context.Context, tenant string, kind store.IdentifierKind, value string) (store.Account, bool, error) {
 	start := time.Now()
 	a, found, err := s.Store.AccountBy(ctx, tenant, kind, value)
 	s.done(OpAccountBy, start, err)
@@ -64,7 +69,7 @@ func (s observedStore) AccountBy(ctx context.Context, tenant string, kind store.
 }
 
 // Attempts implements store.Reader.
-func (s observedStore) Attempts(ctx context.Context, ref store.AccountRef) (store.Attempts, bool, error) {
+func (s timedStore) Attempts(ctx context.Context, ref store.AccountRef) (store.Attempts, bool, error) {
 	start := time.Now()
 	a, found, err := s.Store.Attempts(ctx, ref)
 	s.done(OpAttempts, start, err)
@@ -72,7 +77,7 @@ func (s observedStore) Attempts(ctx context.Context, ref store.AccountRef) (stor
 }
 
 // Token implements store.Reader.
-func (s observedStore) Token(ctx context.Context, kind store.TokenKind, hash string) (store.Token, bool, error) {
+func (s timedStore) Token(ctx context.Context, kind store.TokenKind, hash string) (store.Token, bool, error) {
 	start := time.Now()
 	t, found, err := s.Store.Token(ctx, kind, hash)
 	s.done(OpToken, start, err)
@@ -80,7 +85,7 @@ func (s observedStore) Token(ctx context.Context, kind store.TokenKind, hash str
 }
 
 // LiveSessionToken implements store.Reader (timed as a token read).
-func (s observedStore) LiveSessionToken(ctx context.Context, sessionID string, kind store.TokenKind, now time.Time) (store.Token, bool, error) {
+func (s timedStore) LiveSessionToken(ctx context.Context, sessionID string, kind store.TokenKind, now time.Time) (store.Token, bool, error) {
 	start := time.Now()
 	t, found, err := s.Store.LiveSessionToken(ctx, sessionID, kind, now)
 	s.done(OpToken, start, err)
@@ -88,7 +93,7 @@ func (s observedStore) LiveSessionToken(ctx context.Context, sessionID string, k
 }
 
 // Session implements store.Reader.
-func (s observedStore) Session(ctx context.Context, id string) (store.Session, bool, error) {
+func (s timedStore) Session(ctx context.Context, id string) (store.Session, bool, error) {
 	start := time.Now()
 	v, found, err := s.Store.Session(ctx, id)
 	s.done(OpSession, start, err)
@@ -96,7 +101,7 @@ func (s observedStore) Session(ctx context.Context, id string) (store.Session, b
 }
 
 // ReserveAttempt implements store.Store.
-func (s observedStore) ReserveAttempt(ctx context.Context, ref store.AccountRef, p store.AttemptPolicy, now time.Time) (store.AttemptResult, error) {
+func (s timedStore) ReserveAttempt(ctx context.Context, ref store.AccountRef, p store.AttemptPolicy, now time.Time) (store.AttemptResult, error) {
 	start := time.Now()
 	r, err := s.Store.ReserveAttempt(ctx, ref, p, now)
 	s.done(OpReserveAttempt, start, err)
@@ -104,7 +109,7 @@ func (s observedStore) ReserveAttempt(ctx context.Context, ref store.AccountRef,
 }
 
 // Update implements store.Store.
-func (s observedStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+func (s timedStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	start := time.Now()
 	err := s.Store.Update(ctx, fn)
 	s.done(OpUpdate, start, err)
@@ -112,7 +117,7 @@ func (s observedStore) Update(ctx context.Context, fn func(tx store.Tx) error) e
 }
 
 // Keys implements store.Reader.
-func (s observedStore) Keys(ctx context.Context) ([]store.Key, error) {
+func (s timedStore) Keys(ctx context.Context) ([]store.Key, error) {
 	start := time.Now()
 	k, err := s.Store.Keys(ctx)
 	s.done(OpKeys, start, err)
@@ -120,7 +125,7 @@ func (s observedStore) Keys(ctx context.Context) ([]store.Key, error) {
 }
 
 // ClaimEvents implements store.Store.
-func (s observedStore) ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Event, error) {
+func (s timedStore) ClaimEvents(ctx context.Context, c store.EventClaim) ([]store.Event, error) {
 	start := time.Now()
 	evs, err := s.Store.ClaimEvents(ctx, c)
 	s.done(OpClaimEvents, start, err)
@@ -128,7 +133,7 @@ func (s observedStore) ClaimEvents(ctx context.Context, c store.EventClaim) ([]s
 }
 
 // CompleteEvent implements store.Store.
-func (s observedStore) CompleteEvent(ctx context.Context, id string, now time.Time) (bool, error) {
+func (s timedStore) CompleteEvent(ctx context.Context, id string, now time.Time) (bool, error) {
 	start := time.Now()
 	found, err := s.Store.CompleteEvent(ctx, id, now)
 	s.done(OpCompleteEvent, start, err)
@@ -136,7 +141,7 @@ func (s observedStore) CompleteEvent(ctx context.Context, id string, now time.Ti
 }
 
 // FailEvent implements store.Store.
-func (s observedStore) FailEvent(ctx context.Context, id, owner string, f store.EventFailure) (bool, error) {
+func (s timedStore) FailEvent(ctx context.Context, id, owner string, f store.EventFailure) (bool, error) {
 	start := time.Now()
 	found, err := s.Store.FailEvent(ctx, id, owner, f)
 	s.done(OpFailEvent, start, err)
