@@ -147,8 +147,29 @@ func (pc pageCore) RevokeSession(ctx context.Context, tenant, uid, sid string) e
 // captcha. Both counts are the failures that still count
 // (failuresInWindow), the rule the credential gate applies (plan §4.4).
 func (pc pageCore) Status(ctx context.Context, tenant, uid string) loginpage.Status {
+	return pc.statusOf(ctx, store.AccountRef{Tenant: tenant, UID: uid})
+}
+
+// IdentifierStatus is Status for the account a login form named. An
+// identifier that finds no account reads the attempts the credential gate
+// counted for it (unknownRef), so the page's answer, like the API's, does
+// not tell which accounts exist.
+func (pc pageCore) IdentifierStatus(ctx context.Context, kind loginpage.IdentifierKind, value string) loginpage.Status {
 	g := pc.g
-	att, found, err := g.store.Attempts(ctx, store.AccountRef{Tenant: tenant, UID: uid})
+	a, found, err := g.accountByIdentifier(ctx, pc.tenant.Name, store.IdentifierKind(kind), value)
+	if err != nil {
+		return loginpage.Status{}
+	}
+	ref := a.Ref()
+	if !found {
+		ref = g.unknownRef(pc.tenant.Name, value)
+	}
+	return pc.statusOf(ctx, ref)
+}
+
+func (pc pageCore) statusOf(ctx context.Context, ref store.AccountRef) loginpage.Status {
+	g := pc.g
+	att, found, err := g.store.Attempts(ctx, ref)
 	if err != nil {
 		return loginpage.Status{}
 	}

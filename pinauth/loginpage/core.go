@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
@@ -33,6 +36,43 @@ type Core interface {
 	RevokeSession(ctx context.Context, tenant, uid, sid string) error
 	// Status is an account's lockout state, read once after a wrong PIN.
 	Status(ctx context.Context, tenant, uid string) Status
+	// IdentifierStatus is Status for the account a login form names by
+	// an identifier of kind, read once after a wrong password. An
+	// identifier without an account answers as an account would.
+	IdentifierStatus(ctx context.Context, kind IdentifierKind, value string) Status
+}
+
+// IdentifierKind says what a typed identifier is.
+type IdentifierKind string
+
+// The identifier kinds of the forms (the store's names).
+const (
+	IdentEmail    IdentifierKind = "email"
+	IdentUsername IdentifierKind = "username"
+	IdentPhone    IdentifierKind = "phone"
+)
+
+// identifierKind reads what a person typed as an identifier: an email has
+// an @, a phone is + and digits, anything else is a username.
+func identifierKind(ident string) IdentifierKind {
+	switch {
+	case strings.Contains(ident, "@"):
+		return IdentEmail
+	case strings.HasPrefix(ident, "+") && lrprofile.AllDigits(ident[1:]):
+		return IdentPhone
+	}
+	return IdentUsername
+}
+
+// apiField is the API body's field of an identifier of kind k.
+func (k IdentifierKind) apiField() string {
+	switch k {
+	case IdentEmail:
+		return "Email"
+	case IdentPhone:
+		return "Phone"
+	}
+	return "UserName"
 }
 
 // Flow names a login flow of the core.

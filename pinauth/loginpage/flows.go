@@ -7,7 +7,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -116,15 +115,8 @@ func (p *Page) postPassword(w http.ResponseWriter, r *http.Request) {
 		p.renderPassword(w, r, http.StatusBadRequest, ret, d)
 		return
 	}
-	body := map[string]string{"Password": password}
-	switch {
-	case strings.Contains(ident, "@"):
-		body["Email"] = ident
-	case strings.HasPrefix(ident, "+") && lrprofile.AllDigits(ident[1:]):
-		body["Phone"] = ident
-	default:
-		body["UserName"] = ident
-	}
+	kind := identifierKind(ident)
+	body := map[string]string{"Password": password, kind.apiField(): ident}
 	q := url.Values{}
 	captchaQuery(r, q)
 	res, e := p.core.Login(r, FlowPassword, q, body)
@@ -134,6 +126,20 @@ func (p *Page) postPassword(w http.ResponseWriter, r *http.Request) {
 	case e.Code == lrerr.CodePINRequired:
 		token, _ := e.Data["PINAuthToken"].(string)
 		p.renderSetPIN(w, r, http.StatusOK, token, ret, &pageData{})
+	case e.Code == lrerr.CodeBadCredentials:
+		// Say how many tries are left, as the PIN pad does (the README
+		// promises it), and show the captcha before it is refused.
+		st := p.core.IdentifierStatus(r.Context(), kind, ident)
+		if st.Lock != nil {
+			e = st.Lock
+		}
+		d.Error, d.Field = p.errorText(r, e, st.Left), "password"
+		if st.Lock == nil && st.CaptchaDue {
+			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
+				d.Error += " Please also complete the check below."
+			}
+		}
+		p.renderPassword(w, r, e.HTTPStatus(), ret, d)
 	default:
 		d.Error, d.Field = p.errorText(r, e, 0), "password"
 		if e.Code == lrerr.CodeLockedCaptcha || e.Code == lrerr.CodeCaptchaInvalid {

@@ -12,21 +12,15 @@ import (
 )
 
 // errorText says in plain words what went wrong, for the page's alert
-// region. left is how many wrong PINs the account can still take, when
-// the PIN pad knows it (0 elsewhere).
+// region. left is how many wrong PINs or passwords the account can still
+// take, when the form knows it (0 elsewhere).
 func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
 	now := p.now()
 	switch e.Code {
 	case lrerr.CodeBadCredentials:
-		return "The email, username or password is not right. Please try again."
+		return "The email, username or password is not right." + triesLeft(left)
 	case lrerr.CodePINInvalid:
-		msg := "That PIN is not right."
-		if left == 1 {
-			msg += " You have 1 more try before your account is locked."
-		} else if left > 1 {
-			msg += fmt.Sprintf(" You have %d more tries before your account is locked.", left)
-		}
-		return msg
+		return "That PIN is not right." + triesLeft(left)
 	case lrerr.CodeLockedSuspended:
 		until, _ := time.Parse(lrprofile.TimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
 		if until.IsZero() {
@@ -72,6 +66,18 @@ func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
 	}
 	p.logCause(r, e)
 	return "Something went wrong. Please try again."
+}
+
+// triesLeft is the sentence about the tries an account has left before
+// it locks, "" when that is not known.
+func triesLeft(left int) string {
+	switch {
+	case left == 1:
+		return " You have 1 more try before your account is locked."
+	case left > 1:
+		return fmt.Sprintf(" You have %d more tries before your account is locked.", left)
+	}
+	return " Please try again."
 }
 
 // inWords says a duration the way a person would, rounded up.
