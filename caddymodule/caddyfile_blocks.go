@@ -2,13 +2,14 @@ package caddymodule
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // loginPage parses `login_page [<path>] { tenant <name>; template_dir <dir> }`.
@@ -148,8 +149,8 @@ func (p *parser) hash(h *Handler) error {
 	if err != nil {
 		return err
 	}
-	if args[0] != hashArgon2id {
-		return d.Errf("hash: unsupported algorithm %q (want argon2id)", args[0])
+	if err := hashing.CheckAlgorithm(args[0]); err != nil {
+		return d.Errf("hash: %v", err)
 	}
 	t, err1 := strconv.ParseUint(args[1], 10, 32)
 	m, err2 := strconv.ParseUint(args[2], 10, 32)
@@ -157,7 +158,7 @@ func (p *parser) hash(h *Handler) error {
 	if err1 != nil || err2 != nil || err3 != nil || t == 0 || m == 0 || th == 0 {
 		return d.Err("hash: want argon2id <time> <memory_kib> <threads> as positive integers (threads at most 255)")
 	}
-	h.Hash = &Hash{Algorithm: hashArgon2id, Time: uint32(t), MemoryKiB: uint32(m), Threads: uint8(th)}
+	h.Hash = &Hash{Algorithm: hashing.Algorithm, Time: uint32(t), MemoryKiB: uint32(m), Threads: uint8(th)}
 	return nil
 }
 
@@ -182,8 +183,8 @@ func (p *parser) lockout(h *Handler) error {
 	}
 	l.Window, l.Duration = caddy.Duration(window), caddy.Duration(dur)
 	if len(args) == 4 {
-		if _, ok := lockTypes[args[3]]; !ok {
-			return d.Errf("lockout: unknown type %q (want suspend, captcha or block)", args[3])
+		if _, err := store.ParseLockType(args[3]); err != nil {
+			return d.Errf("lockout: %v", err)
 		}
 		l.Type = args[3]
 	}
@@ -219,8 +220,8 @@ func (p *parser) captcha(h *Handler) error {
 		return d.Errf("captcha: want a provider and a secret, got %d value(s)", len(args))
 	}
 	c := &Captcha{Provider: args[0], Secret: args[1]}
-	if !slices.Contains(captcha.Providers, c.Provider) {
-		return d.Errf("captcha: unknown provider %q (want recaptcha, hcaptcha or tencent)", c.Provider)
+	if err := captcha.CheckProvider(c.Provider); err != nil {
+		return d.Errf("captcha: %v", err)
 	}
 	bp := parser{d: d, seen: map[string]bool{}}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {

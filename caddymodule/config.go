@@ -1,10 +1,6 @@
 package caddymodule
 
-import (
-	"github.com/caddyserver/caddy/v2"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
-)
+import "github.com/caddyserver/caddy/v2"
 
 // Tenant is one app served by the gateway.
 type Tenant struct {
@@ -229,14 +225,6 @@ type Captcha struct {
 const (
 	backendSQLite     = "sqlite"
 	backendPostgres   = "postgres"
-	hashArgon2id      = "argon2id"
 	defaultIssuer     = "caddy-pinauth"
 	defaultSQLiteFile = "pinauth.db"
 )
-
-// lockTypes maps the operator-facing lock names to the store's.
-var lockTypes = map[string]store.LockType{
-	"suspend": store.LockSuspend,
-	"captcha": store.LockCaptcha,
-	"block":   store.LockBlock,
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // storeSpec says which store to open, with placeholders expanded.
@@ -71,11 +72,13 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		cfg.Hash = hashing.Params{Time: h.Hash.Time, MemoryKiB: h.Hash.MemoryKiB, Threads: h.Hash.Threads}
 	}
 	if l := h.Lockout; l != nil {
+		// Checked by validate; "" gives store.LockNone, the core's default.
+		lockType, _ := store.ParseLockType(l.Type)
 		cfg.Lockout = pinauth.LockoutPolicy{
 			Attempts: l.Attempts,
 			Window:   time.Duration(l.Window),
 			Duration: time.Duration(l.Duration),
-			Type:     lockTypes[l.Type],
+			Type:     lockType,
 		}
 	}
 	if r := h.RateLimit; r != nil {

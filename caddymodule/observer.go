@@ -45,7 +45,7 @@ func newObserver(m *metricsSet, tenants []string, captchaProvider string, events
 		o.logins[t] = m.loginCounters(t)
 		// Created at zero, so the families are on the endpoint from the
 		// start and rate() and increase() see the first lockout.
-		for _, lt := range []store.LockType{store.LockSuspend, store.LockCaptcha, store.LockBlock} {
+		for _, lt := range store.LockTypes {
 			m.lockouts.WithLabelValues(t, string(lt))
 		}
 		for _, why := range observe.APISecretRefusals {

@@ -84,9 +84,6 @@ type SendLimit struct {
 	Window caddy.Duration `json:"window,omitempty"`
 }
 
-// emailSecurity are the Email.Security values.
-var emailSecurity = []string{notify.SMTPStartTLS, notify.SMTPTLS, notify.SMTPPlain}
-
 // validate checks e with the core's rules (notify.EmailConfig.Validate)
 // before its placeholders are expanded, plus what the Caddyfile adds: a
 // timeout and limits are not negative. Errors never contain the password.
@@ -196,33 +193,7 @@ func (p *parser) parseEmail(h *Handler) error {
 	e := &Email{Server: args[1]}
 	sub := parser{d: d, seen: map[string]bool{}}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
-		name := d.Val()
-		if sub.seen[name] || (slices.Contains(emailSecurity, name) && sub.seen["security"]) {
-			return d.Errf("email: %s: given more than once", name)
-		}
-		sub.seen[name] = true
-		var err error
-		switch name {
-		case "from":
-			err = sub.single(name, &e.From)
-		case "username":
-			err = sub.single(name, &e.Username)
-		case "password":
-			err = sub.single(name, &e.Password)
-		case notify.SMTPStartTLS, notify.SMTPTLS, notify.SMTPPlain:
-			sub.seen["security"] = true
-			_, err = sub.args(name, 0, 0)
-			e.Security = name
-		case "templates":
-			err = sub.single(name, &e.Templates)
-		case "timeout":
-			err = sub.duration(name, &e.Timeout)
-		case "limit":
-			e.Limit, err = sub.sendLimit()
-		default:
-			return d.Err("email: unknown subdirective (known: from, username, password, starttls, tls, plain, templates, timeout, limit)")
-		}
-		if err != nil {
+		if err := sub.emailDirective(e); err != nil {
 			return err
 		}
 	}
@@ -231,6 +202,43 @@ func (p *parser) parseEmail(h *Handler) error {
 	}
 	h.Email = e
 	return nil
+}
+
+// emailDirective parses one subdirective of the email block into e. The
+// security keywords are notify.SMTPSecurities, of which one may be given.
+func (p *parser) emailDirective(e *Email) error {
+	d := p.d
+	name := d.Val()
+	security := slices.Contains(notify.SMTPSecurities, name)
+	if p.seen[name] || (security && p.seen["security"]) {
+		return d.Errf("email: %s: given more than once", name)
+	}
+	p.seen[name] = true
+	if security {
+		p.seen["security"] = true
+		e.Security = name
+		_, err := p.args(name, 0, 0)
+		return err
+	}
+	var err error
+	switch name {
+	case "from":
+		err = p.single(name, &e.From)
+	case "username":
+		err = p.single(name, &e.Username)
+	case "password":
+		err = p.single(name, &e.Password)
+	case "templates":
+		err = p.single(name, &e.Templates)
+	case "timeout":
+		err = p.duration(name, &e.Timeout)
+	case "limit":
+		e.Limit, err = p.sendLimit()
+	default:
+		return d.Errf("email: unknown subdirective (known: from, username, password, %s, templates, timeout, limit)",
+			strings.Join(notify.SMTPSecurities, ", "))
+	}
+	return err
 }
 
 // parseSMS parses `sms <url> { auth [<user>] <token>; from <number>; … }`.

@@ -11,16 +11,32 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/publicpath"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // validate checks what can be checked before placeholders are expanded.
 // Error texts name the field and never contain a secret's value.
 func (h *Handler) validate() error {
+	for _, check := range []func() error{
+		h.validateTenants, h.validateSecrets, h.validateDurations, h.Store.validate,
+		h.validateHashing, h.validateLockout, h.validateLimits, h.validateRouting,
+		h.validateHeaders, h.validateLoginPage, h.validateReset,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateTenants checks every tenant and the block's webhooks.
+func (h *Handler) validateTenants() error {
 	if len(h.Tenants) == 0 {
 		return errors.New("at least one tenant is required")
 	}
@@ -32,22 +48,28 @@ func (h *Handler) validate() error {
 			return fmt.Errorf("tenant %q: %w", t.Name, err)
 		}
 	}
-	if err := validateWebhooks(h.Webhooks); err != nil {
-		return err
-	}
+	return validateWebhooks(h.Webhooks)
+}
+
+// validateSecrets checks the peppers and the signing algorithm.
+func (h *Handler) validateSecrets() error {
 	if len(h.Peppers) == 0 {
 		return errors.New("pepper is required")
 	}
-	for _, p := range h.Peppers {
-		if p == "" {
-			return errors.New("pepper: a value is empty")
-		}
+	if slices.Contains(h.Peppers, "") {
+		return errors.New("pepper: a value is empty")
 	}
 	if h.SigningAlg != "" {
 		if err := tokens.CheckAlg(h.SigningAlg); err != nil {
 			return fmt.Errorf("signing_alg: %w", err)
 		}
 	}
+	return nil
+}
+
+// validateDurations checks that the token lifetimes and the key rotation
+// interval are not negative.
+func (h *Handler) validateDurations() error {
 	for name, d := range map[string]caddy.Duration{
 		"access_ttl": h.AccessTTL, "refresh_ttl": h.RefreshTTL, "session_ttl": h.SessionTTL,
 		"key_rotation": h.KeyRotation,
@@ -56,26 +78,47 @@ func (h *Handler) validate() error {
 			return fmt.Errorf("%s: must not be negative", name)
 		}
 	}
-	if err := h.Store.validate(); err != nil {
-		return err
-	}
-	if h.Hash != nil && h.Hash.Algorithm != "" && h.Hash.Algorithm != hashArgon2id {
-		return fmt.Errorf("hash: unsupported algorithm %q (want argon2id)", h.Hash.Algorithm)
+	return nil
+}
+
+// validateHashing checks the hash algorithm and the hashing queue.
+func (h *Handler) validateHashing() error {
+	if h.Hash != nil && h.Hash.Algorithm != "" {
+		if err := hashing.CheckAlgorithm(h.Hash.Algorithm); err != nil {
+			return fmt.Errorf("hash: %w", err)
+		}
 	}
 	if h.MaxConcurrentHashes < 0 {
 		return errors.New("max_concurrent_hashes: must not be negative")
 	}
-	if l := h.Lockout; l != nil {
-		if l.Attempts < 0 || l.Window < 0 || l.Duration < 0 {
-			return errors.New("lockout: attempts, window and duration must not be negative")
-		}
-		if _, ok := lockTypes[l.Type]; l.Type != "" && !ok {
-			return fmt.Errorf("lockout: unknown type %q (want suspend, captcha or block)", l.Type)
-		}
-		if l.Type == "captcha" && h.Captcha == nil {
-			return errors.New("lockout: type captcha needs a captcha provider (the captcha subdirective)")
-		}
+	return nil
+}
+
+// validateLockout checks the lockout policy: a captcha lock needs a
+// captcha provider to solve it.
+func (h *Handler) validateLockout() error {
+	l := h.Lockout
+	if l == nil {
+		return nil
 	}
+	if l.Attempts < 0 || l.Window < 0 || l.Duration < 0 {
+		return errors.New("lockout: attempts, window and duration must not be negative")
+	}
+	if l.Type == "" {
+		return nil
+	}
+	lt, err := store.ParseLockType(l.Type)
+	if err != nil {
+		return fmt.Errorf("lockout: %w", err)
+	}
+	if lt == store.LockCaptcha && h.Captcha == nil {
+		return errors.New("lockout: type captcha needs a captcha provider (the captcha subdirective)")
+	}
+	return nil
+}
+
+// validateLimits checks the rate limit and the captcha.
+func (h *Handler) validateLimits() error {
 	if r := h.RateLimit; r != nil {
 		if err := r.policy().Validate(); err != nil {
 			return fmt.Errorf("rate_limit: %w", err)
@@ -86,6 +129,12 @@ func (h *Handler) validate() error {
 			return fmt.Errorf("captcha: %w", err)
 		}
 	}
+	return nil
+}
+
+// validateRouting checks what decides which requests the gateway takes:
+// the public paths, the accepted tenants and the API prefix.
+func (h *Handler) validateRouting() error {
 	for _, p := range h.Public {
 		if err := publicpath.Validate(p); err != nil {
 			return err
@@ -97,6 +146,12 @@ func (h *Handler) validate() error {
 	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
 		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
 	}
+	return nil
+}
+
+// validateHeaders checks the identity headers and the cache of the
+// protected path.
+func (h *Handler) validateHeaders() error {
 	if err := identityheaders.ValidatePreset(h.HeaderPreset); err != nil {
 		return fmt.Errorf("header_preset: %w", err)
 	}
@@ -106,21 +161,25 @@ func (h *Handler) validate() error {
 	if h.CacheSize < 0 {
 		return errors.New("cache_size: must not be negative")
 	}
+	return nil
+}
+
+// validateLoginPage checks the login page with the page's own rules
+// (loginpage.Config.Validate); its tenant and its overlap with the API are
+// checked with the gateway's. A cookie block needs a login page.
+func (h *Handler) validateLoginPage() error {
 	if h.Cookie != nil && h.LoginPage == nil {
 		return errors.New("cookie: configures the login page's cookies; add login_page")
 	}
-	if lp := h.LoginPage; lp != nil {
-		// The page's own rules (loginpage.Config.Validate); the tenant
-		// and the overlap with the API are checked with the gateway's.
-		lc := loginpage.Config{Path: lp.Path}
-		if c := h.Cookie; c != nil {
-			lc.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain}
-		}
-		if err := lc.Validate(); err != nil {
-			return err
-		}
+	lp := h.LoginPage
+	if lp == nil {
+		return nil
 	}
-	return h.validateReset()
+	lc := loginpage.Config{Path: lp.Path}
+	if c := h.Cookie; c != nil {
+		lc.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain}
+	}
+	return lc.Validate()
 }
 
 // validate checks c with the core's captcha rules (captcha.Config.Validate)
@@ -144,24 +203,38 @@ func (c *Captcha) validate() error {
 	return nil
 }
 
+// validate checks t's settings; the caller names the tenant in the error.
 func (t Tenant) validate() error {
+	for _, check := range []func() error{
+		t.validateKeys, func() error { return validateWebhooks(t.Webhooks) },
+		t.validateLogin, t.validateChoices, t.validateQuestions,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateKeys checks that t has a name, API keys and an API secret.
+func (t Tenant) validateKeys() error {
 	if t.Name == "" {
 		return errors.New("name is required")
 	}
 	if len(t.APIKeys) == 0 {
 		return errors.New("api_key is required")
 	}
-	for _, k := range t.APIKeys {
-		if k == "" {
-			return errors.New("api_key: a value is empty")
-		}
+	if slices.Contains(t.APIKeys, "") {
+		return errors.New("api_key: a value is empty")
 	}
 	if t.APISecret == "" {
 		return errors.New("api_secret is required")
 	}
-	if err := validateWebhooks(t.Webhooks); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateLogin checks the plan's end and the PIN lengths.
+func (t Tenant) validateLogin() error {
 	if t.PlanExpires != "" {
 		if _, err := time.Parse(time.RFC3339, t.PlanExpires); err != nil {
 			return fmt.Errorf("plan_expires: %q is not an RFC 3339 time", t.PlanExpires)
@@ -170,19 +243,35 @@ func (t Tenant) validate() error {
 	if t.PINMinLength < 0 || t.PINMaxLength < 0 {
 		return errors.New("pin_length: must not be negative")
 	}
-	if t.MFA != "" && t.MFA != pinauth.MFASecurityQuestion {
-		return fmt.Errorf("mfa: unknown method %q (want security_question)", t.MFA)
-	}
-	for _, f := range [...]struct{ name, mode string }{
-		{"pin_reset_email", t.PINResetEmail}, {"password_reset_email", t.PasswordResetEmail},
+	return nil
+}
+
+// validateChoices checks the settings that take one of a list of values,
+// each list kept by the package that owns it.
+func (t Tenant) validateChoices() error {
+	for _, f := range [...]struct {
+		name, value string
+		check       func(string) error
+	}{
+		{"mfa", t.MFA, pinauth.CheckMFA},
+		{"pin_reset_email", t.PINResetEmail, recovery.CheckMode},
+		{"password_reset_email", t.PasswordResetEmail, recovery.CheckMode},
+		{"token_format", t.TokenFormat, pinauth.CheckTokenFormat},
 	} {
-		if recovery.CheckMode(f.name, f.mode) != nil {
-			return fmt.Errorf("%s: unknown value %q (want link or otp)", f.name, f.mode)
+		// An empty value is the default, not a choice to check.
+		if f.value == "" {
+			continue
+		}
+		if err := f.check(f.value); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
-	if t.TokenFormat != "" && t.TokenFormat != pinauth.TokenFormatJWT && t.TokenFormat != pinauth.TokenFormatUUID {
-		return fmt.Errorf("token_format: unknown value %q (want jwt or uuid)", t.TokenFormat)
-	}
+	return nil
+}
+
+// validateQuestions checks that every security question has an id and a
+// text, and no id is used twice.
+func (t Tenant) validateQuestions() error {
 	seen := map[string]bool{}
 	for _, q := range t.SecurityQuestions {
 		if q.ID == "" || q.Text == "" {

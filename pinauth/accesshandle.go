@@ -2,6 +2,7 @@ package pinauth
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
@@ -22,6 +23,18 @@ const (
 	// JWKS.
 	TokenFormatUUID = "uuid"
 )
+
+// CheckTokenFormat reports an error unless format is TokenFormatJWT or
+// TokenFormatUUID (an empty Tenant.TokenFormat means TokenFormatJWT and
+// needs no check); the core's and the Caddy adapter's validators both call
+// it.
+func CheckTokenFormat(format string) error {
+	switch format {
+	case TokenFormatJWT, TokenFormatUUID:
+		return nil
+	}
+	return fmt.Errorf("unknown value %q (want jwt or uuid)", format)
+}
 
 // handleClaims looks an access-token handle up in the store and returns the
 // claims of the JWT it stands for: the session, account and lifetime it was

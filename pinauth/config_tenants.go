@@ -10,6 +10,16 @@ import (
 // answer after the password.
 const MFASecurityQuestion = "security_question"
 
+// CheckMFA reports an error unless method is MFASecurityQuestion, the one
+// second factor (an empty Tenant.MFA means none and needs no check); the
+// core's and the Caddy adapter's validators both call it.
+func CheckMFA(method string) error {
+	if method != MFASecurityQuestion {
+		return fmt.Errorf("unknown method %q (want security_question)", method)
+	}
+	return nil
+}
+
 // tenantDefaults checks every tenant, and that no two share a name or an
 // API key, and applies the tenants' defaults to a copy of c.Tenants.
 func (c *Config) tenantDefaults() error {
@@ -76,15 +86,16 @@ func (t *Tenant) applyDefaults() error {
 	if t.PINMinLength < 4 || t.PINMaxLength > 16 || t.PINMinLength > t.PINMaxLength {
 		return errors.New("pin_length must satisfy 4 <= min <= max <= 16")
 	}
-	if t.MFA != "" && t.MFA != MFASecurityQuestion {
-		return fmt.Errorf("unknown mfa %q", t.MFA)
+	if t.MFA != "" {
+		if err := CheckMFA(t.MFA); err != nil {
+			return fmt.Errorf("mfa: %w", err)
+		}
 	}
-	switch t.TokenFormat {
-	case "":
+	if t.TokenFormat == "" {
 		t.TokenFormat = TokenFormatJWT
-	case TokenFormatJWT, TokenFormatUUID:
-	default:
-		return fmt.Errorf("unknown token_format %q (want jwt or uuid)", t.TokenFormat)
+	}
+	if err := CheckTokenFormat(t.TokenFormat); err != nil {
+		return fmt.Errorf("token_format: %w", err)
 	}
 	return nil
 }

@@ -24,7 +24,8 @@
 //   - Config, Tenant, LockoutPolicy and SecurityQuestion configure it; the
 //     Default* constants are the defaults a zero field gets, and
 //     TokenFormatJWT/TokenFormatUUID, MFASecurityQuestion and
-//     PINResetByLink/PINResetByOTP the values some fields take.
+//     PINResetByLink/PINResetByOTP the values some fields take, which
+//     CheckTokenFormat and CheckMFA check for the adapter's validator.
 //   - Config.Observer (package observe) is how the adapter counts what
 //     happens: logins, credential failures, locks, refused API secrets,
 //     token checks and store calls.

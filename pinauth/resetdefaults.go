@@ -44,11 +44,11 @@ func (c *Config) resetDefaults() error {
 			name  string
 			value *string
 		}{{"pin_reset_email", &t.PINResetEmail}, {"password_reset_email", &t.PasswordResetEmail}} {
-			if err := recovery.CheckMode(f.name, *f.value); err != nil {
-				return fmt.Errorf("pinauth: tenant %q: %w", t.Name, err)
-			}
 			if *f.value == "" {
 				*f.value = PINResetByLink
+			}
+			if err := recovery.CheckMode(*f.value); err != nil {
+				return fmt.Errorf("pinauth: tenant %q: %s: %w", t.Name, f.name, err)
 			}
 		}
 		if t.ResetPINURL != "" {

@@ -64,6 +64,15 @@ const (
 // Providers lists every provider name a configuration may give.
 var Providers = []string{ReCAPTCHA, HCaptcha, Tencent}
 
+// CheckProvider reports an error unless name is one of Providers; the
+// core's and the Caddy adapter's validators both call it.
+func CheckProvider(name string) error {
+	if !slices.Contains(Providers, name) {
+		return fmt.Errorf("unknown provider %q (want recaptcha, hcaptcha or tencent)", name)
+	}
+	return nil
+}
+
 // DefaultVerifyURLs are the providers' verification endpoints.
 var DefaultVerifyURLs = map[string]string{
 	ReCAPTCHA: "https://www.google.com/recaptcha/api/siteverify",
@@ -84,8 +93,8 @@ const (
 // VerifyURL, when given, absolute http or https. Error texts never contain
 // the secret.
 func (cc Config) Validate() error {
-	if !slices.Contains(Providers, cc.Provider) {
-		return fmt.Errorf("unknown provider %q (want recaptcha, hcaptcha or tencent)", cc.Provider)
+	if err := CheckProvider(cc.Provider); err != nil {
+		return err
 	}
 	if cc.Secret == "" {
 		return errors.New("a secret is required")

@@ -1,6 +1,22 @@
 package hashing
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
+
+// Algorithm is the one hash function: the name a configuration gives and
+// the first field of every hash's scheme.
+const Algorithm = "argon2id"
+
+// CheckAlgorithm reports an error unless name is Algorithm; the Caddy
+// adapter's parser and validator both call it.
+func CheckAlgorithm(name string) error {
+	if name != Algorithm {
+		return fmt.Errorf("unsupported algorithm %q (want argon2id)", name)
+	}
+	return nil
+}
 
 // Params are argon2id cost parameters.
 type Params struct {

@@ -48,7 +48,7 @@ func ParseScheme(scheme string) (p Params, pepperID string, err error) {
 
 // parseScheme reads the algorithm, version and parameter fields of a hash.
 func parseScheme(f []string) (p Params, pepperID string, err error) {
-	if f[0] != "argon2id" || f[1] != fmt.Sprintf("v=%d", argon2.Version) {
+	if f[0] != Algorithm || f[1] != fmt.Sprintf("v=%d", argon2.Version) {
 		return p, "", errors.New("not an argon2id hash")
 	}
 	var threads uint32

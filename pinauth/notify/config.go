@@ -45,6 +45,10 @@ const (
 	SMTPPlain    = "plain"
 )
 
+// SMTPSecurities lists every EmailConfig.Security value ("" aside, which
+// means SMTPStartTLS).
+var SMTPSecurities = []string{SMTPStartTLS, SMTPTLS, SMTPPlain}
+
 // SMSConfig is the HTTP SMS provider that sends OTPs, shaped like Twilio's
 // Messages API: a form POST of To, From and Body with HTTP basic auth, any
 // 2xx answer meaning accepted.

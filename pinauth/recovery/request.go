@@ -29,14 +29,15 @@ const (
 	ByOTP  = "otp"
 )
 
-// CheckMode checks a tenant's reset email mode (name is its setting's
-// name): "" (ByLink by default), ByLink or ByOTP.
-func CheckMode(name, mode string) error {
+// CheckMode reports an error unless a tenant's reset email mode is ByLink
+// or ByOTP (an empty mode means ByLink and needs no check). The core's and
+// the Caddy adapter's validators both call it.
+func CheckMode(mode string) error {
 	switch mode {
-	case "", ByLink, ByOTP:
+	case ByLink, ByOTP:
 		return nil
 	}
-	return fmt.Errorf("%s must be link or otp", name)
+	return fmt.Errorf("unknown value %q (want link or otp)", mode)
 }
 
 // Descriptions of the password reset's refusals (code 908).

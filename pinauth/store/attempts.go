@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // LockType is how a locked account is treated.
 type LockType string
@@ -12,6 +16,21 @@ const (
 	LockCaptcha LockType = "Captcha"
 	LockBlock   LockType = "Block"
 )
+
+// LockTypes lists every lock an account can be given (LockNone aside):
+// the one list for configurations and metrics.
+var LockTypes = []LockType{LockSuspend, LockCaptcha, LockBlock}
+
+// ParseLockType returns the lock type a configuration names: a LockTypes
+// entry in lower case ("suspend", "captcha" or "block").
+func ParseLockType(name string) (LockType, error) {
+	for _, lt := range LockTypes {
+		if strings.ToLower(string(lt)) == name {
+			return lt, nil
+		}
+	}
+	return LockNone, fmt.Errorf("unknown type %q (want suspend, captcha or block)", name)
+}
 
 // Attempts is an account's failure count and lock state.
 type Attempts struct {
