@@ -4,108 +4,14 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
 )
-
-// cliResult is what one in-process `caddy pinauth` run produced.
-type cliResult struct {
-	out, errOut string
-	status      int
-}
-
-// pinauthCLI runs `caddy pinauth <args>` in-process with stdin and returns
-// its output and exit status.
-func pinauthCLI(t *testing.T, stdin string, args ...string) cliResult {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	status, _ := cliExitStatus(pinauthRoot(t, strings.NewReader(stdin), &out, &errOut, args...).Execute())
-	return cliResult{out: out.String(), errOut: errOut.String(), status: status}
-}
-
-// cliSite writes a Caddyfile with one pin_auth site on store (a `store …`
-// line) and returns its path.
-func cliSite(t *testing.T, storeLine string) string {
-	t.Helper()
-	conf := filepath.Join(t.TempDir(), "Caddyfile")
-	t.Setenv("CLI_USER_PEPPER", "cli-user-pepper-0123456789")
-	site := `:0 {
-	pin_auth {
-		tenant demo {
-			api_key ` + testAPIKey + `
-			api_secret ` + testAPISecret + `
-		}
-		` + storeLine + `
-		pepper {env.CLI_USER_PEPPER}
-		hash argon2id 1 64 1
-	}
-	respond ok
-}
-`
-	if err := os.WriteFile(conf, []byte(site), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return conf
-}
-
-// provisionFromCaddyfile provisions the pin_auth handler of a Caddyfile, as
-// `caddy run` would, so a test can log in against what the CLI wrote.
-func provisionFromCaddyfile(t *testing.T, conf string) *Handler {
-	t.Helper()
-	text, err := os.ReadFile(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := adapt(string(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tree any
-	if err := json.Unmarshal([]byte(js), &tree); err != nil {
-		t.Fatal(err)
-	}
-	raws := pinAuthHandlers(tree)
-	if len(raws) != 1 {
-		t.Fatalf("found %d pin_auth handlers", len(raws))
-	}
-	h := new(Handler)
-	if err := json.Unmarshal(raws[0], h); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Provision(testContext(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Cleanup() })
-	return h
-}
-
-// apiCall sends an API call through h and returns the status and body.
-func apiCall(t *testing.T, h *Handler, method, target, body string) (int, map[string]any) {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	var req *http.Request
-	if body == "" {
-		req = caddyRequest(method, target, nil)
-	} else {
-		req = caddyRequest(method, target, strings.NewReader(body))
-	}
-	if err := h.ServeHTTP(rec, req, failNext(t)); err != nil {
-		t.Fatal(err)
-	}
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
-}
 
 // runUserCLIScenario is the user-command scenario, on whatever store the
 // Caddyfile names (storeFlag names the same store for --store): add →
@@ -317,90 +223,6 @@ func TestStoreFlagNamesSQLiteOrPostgresAndNeverEchoesItsValue(t *testing.T) {
 		if spec.path+spec.dsn != c.flag[strings.IndexByte(c.flag, ':')+1:] {
 			t.Errorf("%q: spec %+v", c.flag, spec)
 		}
-	}
-}
-
-func TestStatsCountsAccountsKeysAndOutboxOnSQLite(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "pinauth.db")
-	runStatsCLIScenario(t, "store sqlite "+db, "sqlite:"+db)
-}
-
-func TestStatsCountsAccountsKeysAndOutboxOnPostgres(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	t.Setenv("CLI_STATS_TEST_DSN", dsn)
-	runStatsCLIScenario(t, "store postgres "+dsn, "postgres:{env.CLI_STATS_TEST_DSN}")
-}
-
-// runStatsCLIScenario adds two accounts and checks stats, with the config
-// and through --store (storeFlag), on the store of storeLine.
-func runStatsCLIScenario(t *testing.T, storeLine, storeFlag string) {
-	conf := cliSite(t, storeLine)
-	for i, email := range []string{"s1@example.com", "s2@example.com"} {
-		if r := pinauthCLI(t, "stats password 1\n\n", "user", "add", "--config", conf, "--email", email); r.status != exitOK {
-			t.Fatalf("user add %d: %d %q", i, r.status, r.errOut)
-		}
-	}
-	r := pinauthCLI(t, "", "stats", "--config", conf, "--json")
-	var stats []storeStats
-	if err := json.Unmarshal([]byte(r.out), &stats); err != nil || r.status != exitOK || len(stats) != 1 {
-		t.Fatalf("stats --json: %d %v %q %q", r.status, err, r.out, r.errOut)
-	}
-	s := stats[0]
-	if s.Accounts != 2 || s.Tenants["demo"] != 2 || s.Keys.Active != 1 || s.Outbox["pending"] != 0 {
-		t.Fatalf("stats: %+v", s)
-	}
-	if r := pinauthCLI(t, "", "stats", "--store", storeFlag); r.status != exitOK || !regexp.MustCompile(`(?m)^accounts +2$`).MatchString(r.out) {
-		t.Fatalf("stats --store: %d %q %q", r.status, r.out, r.errOut)
-	}
-	oldPepper := hashing.PepperID("cli-user-pepper-0123456789")
-	if len(s.Hashes) != 1 || s.Hashes[0] != (hashStats{Secret: store.SecretPassword, Pepper: oldPepper, PepperState: "current",
-		MemoryKiB: 64, Time: 1, Threads: 1, CostState: "current", Accounts: 2}) {
-		t.Errorf("hashes before the rotation: %+v", s.Hashes)
-	}
-
-	// Rotate the pepper and raise the cost; a PIN set now is hashed with
-	// both, the passwords stay as they were until their next login.
-	t.Setenv("CLI_NEW_PEPPER", "cli-new-pepper-9876543210")
-	newPepper := hashing.PepperID("cli-new-pepper-9876543210")
-	rewrite(t, conf, "pepper {env.CLI_USER_PEPPER}", "pepper {env.CLI_NEW_PEPPER} {env.CLI_USER_PEPPER}")
-	rewrite(t, conf, "hash argon2id 1 64 1", "hash argon2id 2 64 1")
-	if r := pinauthCLI(t, "4826\n", "user", "set-pin", "--config", conf, "s1@example.com"); r.status != exitOK {
-		t.Fatalf("user set-pin: %d %q", r.status, r.errOut)
-	}
-	r = pinauthCLI(t, "", "stats", "--config", conf, "--json")
-	if err := json.Unmarshal([]byte(r.out), &stats); err != nil || r.status != exitOK || len(stats) != 1 {
-		t.Fatalf("stats --json: %d %v %q %q", r.status, err, r.out, r.errOut)
-	}
-	want := []hashStats{
-		{Secret: store.SecretPassword, Pepper: oldPepper, PepperState: "older", MemoryKiB: 64, Time: 1, Threads: 1, CostState: "other", Accounts: 2},
-		{Secret: store.SecretPIN, Pepper: newPepper, PepperState: "current", MemoryKiB: 64, Time: 2, Threads: 1, CostState: "current", Accounts: 1},
-	}
-	if !slices.Equal(stats[0].Hashes, want) {
-		t.Errorf("hashes after the rotation: %+v\nwant %+v", stats[0].Hashes, want)
-	}
-	// The signing key sealed with the old pepper was retired and a new one
-	// sealed with the new pepper made.
-	wantKeys := []keyPepperStats{{Pepper: oldPepper, PepperState: "older", Keys: 1}, {Pepper: newPepper, PepperState: "current", Keys: 1}}
-	if !slices.Equal(stats[0].Keys.ByPepper, wantKeys) {
-		t.Errorf("keys by pepper after the rotation: %+v, want %+v", stats[0].Keys.ByPepper, wantKeys)
-	}
-	r = pinauthCLI(t, "", "stats", "--config", conf)
-	t.Logf("stats after the rotation:\n%s", r.out)
-	for _, line := range []string{
-		`(?m)^  password +` + oldPepper + ` \(older\) +64,1,1 \(other\) +2$`,
-		`(?m)^  pin +` + newPepper + ` \(current\) +64,2,1 \(current\) +1$`,
-	} {
-		if !regexp.MustCompile(line).MatchString(r.out) {
-			t.Errorf("stats output lacks %s:\n%s", line, r.out)
-		}
-	}
-
-	// Once the old pepper is dropped from the config, what still uses it
-	// is flagged.
-	rewrite(t, conf, "pepper {env.CLI_NEW_PEPPER} {env.CLI_USER_PEPPER}", "pepper {env.CLI_NEW_PEPPER}")
-	r = pinauthCLI(t, "", "stats", "--config", conf)
-	if !regexp.MustCompile(`(?m)^  password +` + oldPepper + ` \(unknown\) +64,1,1 \(other\) +2$`).MatchString(r.out) {
-		t.Errorf("with the old pepper dropped, stats does not flag its hashes as unknown:\n%s", r.out)
 	}
 }
 
