@@ -3,32 +3,35 @@ package pinauth
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // Admin returns the operator API of g: the account writes of the management
 // API, run without HTTP.
-func (g *Gateway) Admin() *operator.Admin { return operator.New(adminCore{g}) }
+func (g *Gateway) Admin() *operator.Admin { return operator.New(accountCore{g}) }
 
-// adminCore gives the operator API the gateway's tenants, clock, store and
-// account writes (operator.Core).
-type adminCore struct{ g *Gateway }
+// accountCore gives the account API and the operator's Admin the gateway's
+// tenants, store and caches (operator.Core).
+type accountCore struct{ g *Gateway }
 
-// Tenant implements operator.Core.
-func (ac adminCore) Tenant(name string) (string, error) {
-	t, err := ac.g.tenantByName(name)
+// Act implements operator.Core: an operator's action has no request, so
+// every event is recorded.
+func (ac accountCore) Act(tenant string) (operator.Act, error) {
+	t, err := ac.g.tenantByName(tenant)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return t.Name, nil
+	return callAct{g: ac.g, c: &call{tenant: t, now: ac.g.now()}}, nil
 }
 
 // TenantNames implements operator.Core.
-func (ac adminCore) TenantNames() []string {
+func (ac accountCore) TenantNames() []string {
 	names := make([]string, len(ac.g.cfg.Tenants))
 	for i, t := range ac.g.cfg.Tenants {
 		names[i] = t.Name
@@ -36,47 +39,85 @@ func (ac adminCore) TenantNames() []string {
 	return names
 }
 
-// Now implements operator.Core.
-func (ac adminCore) Now() time.Time { return ac.g.now() }
-
 // Store implements operator.Core.
-func (ac adminCore) Store() store.Reader { return ac.g.store }
-
-// CreateAccount implements operator.Core.
-func (ac adminCore) CreateAccount(ctx context.Context, tenant string, now time.Time, in *lrprofile.Input) (store.Account, error) {
-	c, err := ac.call(tenant, now)
-	if err != nil {
-		return store.Account{}, err
-	}
-	return ac.g.createAccountFor(ctx, c, in)
-}
+func (ac accountCore) Store() store.Store { return ac.g.store }
 
 // UpdateAccount implements operator.Core.
-func (ac adminCore) UpdateAccount(ctx context.Context, tenant, uid string, now time.Time, in *lrprofile.Input) (store.Account, error) {
-	c, err := ac.call(tenant, now)
-	if err != nil {
-		return store.Account{}, err
-	}
-	return ac.g.editAccountFor(ctx, c, uid, in)
+func (ac accountCore) UpdateAccount(ctx context.Context, ref store.AccountRef, change, after func(store.Tx, *store.Account) error) error {
+	return ac.g.updateAccount(ctx, ref, nil, change, after)
 }
 
-// DeleteAccount implements operator.Core.
-func (ac adminCore) DeleteAccount(ctx context.Context, tenant, uid string, now time.Time) error {
-	c, err := ac.call(tenant, now)
-	if err != nil {
-		return err
-	}
-	return ac.g.deleteAccountFor(ctx, c, uid)
+// SessionsRevoked implements operator.Core.
+func (ac accountCore) SessionsRevoked(ids []string, now time.Time) {
+	ac.g.cache.revokeSessions(ids, now, ac.g.cfg.AccessTTL)
 }
 
-// call returns the acting context of an operator's action on tenant at
-// now: no request, so every event is recorded.
-func (ac adminCore) call(tenant string, now time.Time) (*call, error) {
-	t, err := ac.g.tenantByName(tenant)
+// AccountChanged implements operator.Core.
+func (ac accountCore) AccountChanged(tenant, uid string) { ac.g.cache.invalidateAccount(tenant, uid) }
+
+// callAct is a call, of the API or of Admin, as the account API acts
+// through it (operator.Act).
+type callAct struct {
+	g *Gateway
+	c *call
+}
+
+// Tenant implements operator.Act.
+func (ca callAct) Tenant() string { return ca.c.tenant.Name }
+
+// Now implements operator.Act.
+func (ca callAct) Now() time.Time { return ca.c.now }
+
+// CheckPIN implements operator.Act.
+func (ca callAct) CheckPIN(field, pin string) *lrerr.Error {
+	return validatePIN(ca.c.tenant, field, pin)
+}
+
+// Hash implements operator.Act.
+func (ca callAct) Hash(ctx context.Context, secret string) (string, error) {
+	h, err := ca.g.hasher.Hash(ctx, ca.c.hashClient(), secret)
 	if err != nil {
-		return nil, err
+		return "", ca.g.hashQueueError(err)
 	}
-	return &call{tenant: t, now: now}, nil
+	return h, nil
+}
+
+// HashAnswers implements operator.Act.
+func (ca callAct) HashAnswers(ctx context.Context, answers map[string]string) (map[string]string, error) {
+	if answers == nil {
+		return nil, nil
+	}
+	items := make([]answerItem, 0, len(answers))
+	for _, qid := range slices.Sorted(maps.Keys(answers)) {
+		items = append(items, answerItem{QuestionID: qid, Answer: answers[qid]})
+	}
+	return ca.g.newAnswerSet(ctx, ca.c, items)
+}
+
+// Emit implements operator.Act.
+func (ca callAct) Emit(tx store.Tx, hook string, a *store.Account) error {
+	return ca.g.emit(tx, ca.c, hook, a)
+}
+
+// accountRoute adapts a handler of the account API (package operator) to
+// the route table: the call acts through callAct.
+func accountRoute(h func(*operator.API, operator.Request) (any, error)) func(*Gateway, *call) (any, error) {
+	return func(g *Gateway, c *call) (any, error) {
+		return h(operator.NewAPI(accountCore{g}), operator.Request{HTTP: c.r, Query: c.q, UID: c.uid, Act: callAct{g: g, c: c}})
+	}
+}
+
+// ownAccountRoute adapts a handler of the caller's own account
+// (/auth/account) likewise, once the call is authenticated by its access
+// token and the caller's account read from the store.
+func ownAccountRoute(h func(*operator.API, operator.Request) (any, error)) func(*Gateway, *call) (any, error) {
+	return func(g *Gateway, c *call) (any, error) {
+		_, a, err := g.bearerAccount(c)
+		if err != nil {
+			return nil, err
+		}
+		return h(operator.NewAPI(accountCore{g}), operator.Request{HTTP: c.r, Query: c.q, Account: &a, Act: callAct{g: g, c: c}})
+	}
 }
 
 // tenantByName returns the named tenant; "" names the only one. Another

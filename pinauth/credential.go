@@ -136,7 +136,7 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 	p := g.cfg.Lockout
 	until := c.now.Add(p.Duration)
 	if p.Type == store.LockBlock {
-		until = farFuture
+		until = store.BlockedUntil
 	}
 	locked := false
 	err := g.store.Update(ctx, func(tx store.Tx) error {
@@ -162,9 +162,6 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 	}
 	return nil
 }
-
-// farFuture stands for "until an operator unlocks it".
-var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // lockError is the error for a locked account (or one whose attempts are
 // all in flight: it is about to be locked).

@@ -27,5 +27,5 @@ func (g *Gateway) blockLocked(ctx context.Context, ref store.AccountRef, now tim
 	if err != nil {
 		return false, err
 	}
-	return att.Locked(now) && att.LockType == store.LockBlock, nil
+	return att.Blocked(now), nil
 }

@@ -163,7 +163,7 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	errSet := fieldError(answersField, "Security answers are already set; verify them instead.")
+	errSet := lrerr.Field(answersField, "Security answers are already set; verify them instead.")
 	if len(answeredQuestions(c.tenant, &a)) > 0 {
 		return nil, errSet
 	}

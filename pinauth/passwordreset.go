@@ -47,7 +47,7 @@ func (g *Gateway) forgotPassword(c *call) (any, error) {
 		kind, ident = store.IdentUsername, b.UserName
 	}
 	if ident == "" {
-		return nil, fieldError("Email", "The Email (or UserName) is required.")
+		return nil, lrerr.Field("Email", "The Email (or UserName) is required.")
 	}
 	fr, err := g.recovery.PasswordRequest(recoveryTenant(c.tenant), c.q)
 	if err != nil {
@@ -89,17 +89,17 @@ func (g *Gateway) resetPassword(c *call) (any, error) {
 		return nil, e
 	}
 	if b.ResetToken == "" && b.Otp == "" {
-		return nil, fieldError("ResetToken", "The ResetToken (or the Otp with the Email or UserName) is required.")
+		return nil, lrerr.Field("ResetToken", "The ResetToken (or the Otp with the Email or UserName) is required.")
 	}
 	kind, ident := store.IdentEmail, b.Email
 	if ident == "" {
 		kind, ident = store.IdentUsername, b.UserName
 	}
 	if b.ResetToken == "" && ident == "" {
-		return nil, fieldError("Email", "The Email (or UserName) the Otp was sent for is required.")
+		return nil, lrerr.Field("Email", "The Email (or UserName) the Otp was sent for is required.")
 	}
 	if !lrprofile.PasswordLengthOK(b.Password) {
-		return nil, fieldError("Password", lrprofile.MsgPasswordPolicy)
+		return nil, lrerr.Field("Password", lrprofile.MsgPasswordPolicy)
 	}
 	ctx := c.r.Context()
 	if b.ResetToken == "" {

@@ -2,6 +2,7 @@ package pinauth
 
 import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -44,7 +45,7 @@ func (g *Gateway) forgotPIN(c *call, kind store.IdentifierKind) (any, error) {
 	}
 	ident, field := b.identifier(kind)
 	if ident == "" {
-		return nil, fieldError(field, "The "+field+" is required.")
+		return nil, lrerr.Field(field, "The "+field+" is required.")
 	}
 	fr, err := g.recovery.PINRequest(recoveryTenant(c.tenant), kind, c.q)
 	if err != nil {

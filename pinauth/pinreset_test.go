@@ -379,7 +379,7 @@ func TestResetByTokenRefusesABlockLockedAccountAndClearsASuspension(t *testing.T
 	}
 
 	err := e.store.Update(t.Context(), func(tx store.Tx) error {
-		_, err := tx.Lock(store.AccountRef{Tenant: "demo", UID: uid}, 0, store.LockBlock, farFuture, e.clock.Now())
+		_, err := tx.Lock(store.AccountRef{Tenant: "demo", UID: uid}, 0, store.LockBlock, store.BlockedUntil, e.clock.Now())
 		return err
 	})
 	if err != nil {

@@ -36,7 +36,7 @@ func (g *Gateway) resetPINByToken(c *call) (any, error) {
 		return nil, e
 	}
 	if b.ResetToken == "" {
-		return nil, fieldError("ResetToken", "The ResetToken is required.")
+		return nil, lrerr.Field("ResetToken", "The ResetToken is required.")
 	}
 	if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
 		return nil, e
@@ -87,10 +87,10 @@ func resetPINByOTPWith(kind store.IdentifierKind) func(*Gateway, *call) (any, er
 		}
 		ident, field := b.identifier(kind)
 		if ident == "" {
-			return nil, fieldError(field, "The "+field+" is required.")
+			return nil, lrerr.Field(field, "The "+field+" is required.")
 		}
 		if b.OTP == "" {
-			return nil, fieldError("OTP", "The OTP is required.")
+			return nil, lrerr.Field("OTP", "The OTP is required.")
 		}
 		if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
 			return nil, e
@@ -170,7 +170,7 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 		}
 		ident, field := b.identifier(kind)
 		if ident == "" {
-			return nil, fieldError(field, "The "+field+" is required.")
+			return nil, lrerr.Field(field, "The "+field+" is required.")
 		}
 		if e := validatePIN(c.tenant, "PIN", b.PIN); e != nil {
 			return nil, e

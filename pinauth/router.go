@@ -7,6 +7,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -192,11 +193,11 @@ func apiRoutes() []route {
 		newRoute("POST", "auth/login", authKey, (*Gateway).passwordLogin),
 		newRoute("POST", "auth/login/pin", authKey, (*Gateway).pinLogin),
 		newRoute("POST", "auth/pin/set/pinauthtoken", authKey, (*Gateway).setPINByPINAuthToken),
-		newRoute("POST", "manage/account", authSecret, (*Gateway).createAccount),
-		newRoute("GET", "manage/account", authSecret, (*Gateway).findAccount),
-		newRoute("GET", "manage/account/{uid}", authSecret, (*Gateway).getAccount),
-		newRoute("PUT", "manage/account/{uid}", authSecret, (*Gateway).editAccount),
-		newRoute("DELETE", "manage/account/{uid}", authSecret, (*Gateway).deleteAccount),
+		newRoute("POST", "manage/account", authSecret, accountRoute((*operator.API).CreateAccount)),
+		newRoute("GET", "manage/account", authSecret, accountRoute((*operator.API).FindAccount)),
+		newRoute("GET", "manage/account/{uid}", authSecret, accountRoute((*operator.API).GetAccount)),
+		newRoute("PUT", "manage/account/{uid}", authSecret, accountRoute((*operator.API).EditAccount)),
+		newRoute("DELETE", "manage/account/{uid}", authSecret, accountRoute((*operator.API).DeleteAccount)),
 		// Token and PIN lifecycle (issue 4).
 		newRoute("PUT,POST", "auth/pin/change", authKey, (*Gateway).changePIN),
 		newRoute("GET", "auth/session_token/invalidate", authKey, (*Gateway).invalidateSessionToken),
@@ -214,8 +215,8 @@ func apiRoutes() []route {
 		newRoute("GET", "auth/access_token/validate", authKey, (*Gateway).validateAccessToken),
 		newRoute("GET", "auth/access_token/invalidate", authKey, (*Gateway).invalidateAccessToken),
 		newRoute("GET", "auth/access_token", authKey, (*Gateway).tokenInfo),
-		newRoute("GET", "auth/account", authKey, (*Gateway).ownProfile),
-		newRoute("PUT", "auth/account", authKey, (*Gateway).updateOwnProfile),
+		newRoute("GET", "auth/account", authKey, ownAccountRoute((*operator.API).OwnProfile)),
+		newRoute("PUT", "auth/account", authKey, ownAccountRoute((*operator.API).UpdateOwnProfile)),
 		newRoute("GET", "manage/account/access_token/refresh", authSecret, (*Gateway).refreshAccessToken),
 		newRoute("GET", "manage/account/access_token/refresh/revoke", authSecret, (*Gateway).revokeRefreshToken),
 		newRoute("DELETE", "manage/account/{uid}/access_token/refresh/revoke", authSecret, (*Gateway).revokeAllRefreshTokens),

@@ -45,26 +45,22 @@ const answersField = "SecurityQuestionAnswer"
 // a repeated question or an empty answer is a 1134 field error.
 func answerMap(items []answerItem) (map[string]string, *lrerr.Error) {
 	if len(items) == 0 {
-		return nil, fieldError(answersField, "At least one security question answer is required.")
+		return nil, lrerr.Field(answersField, "At least one security question answer is required.")
 	}
 	m := make(map[string]string, len(items))
 	for _, it := range items {
 		if it.QuestionID == "" || normalizeAnswer(it.Answer) == "" {
-			return nil, fieldError(answersField, "Every answer needs a QuestionId and a non-empty Answer.")
+			return nil, lrerr.Field(answersField, "Every answer needs a QuestionId and a non-empty Answer.")
 		}
 		if _, dup := m[it.QuestionID]; dup {
-			return nil, fieldError(answersField, "A question is answered twice.")
+			return nil, lrerr.Field(answersField, "A question is answered twice.")
 		}
 		if len(it.Answer) > maxAnswerBytes {
-			return nil, fieldError(answersField, fmt.Sprintf("An answer may have at most %d bytes.", maxAnswerBytes))
+			return nil, lrerr.Field(answersField, fmt.Sprintf("An answer may have at most %d bytes.", maxAnswerBytes))
 		}
 		m[it.QuestionID] = it.Answer
 	}
 	return m, nil
-}
-
-func fieldError(field, msg string) *lrerr.Error {
-	return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field, ErrorMessage: msg}}}
 }
 
 // newAnswerSet validates answers to be stored (every question must be one
@@ -76,7 +72,7 @@ func (g *Gateway) newAnswerSet(ctx context.Context, c *call, items []answerItem)
 	}
 	for qid := range given {
 		if c.tenant.question(qid) == nil {
-			return nil, fieldError(answersField, "QuestionId "+apireq.Truncate(qid, 64)+" is not a question of this site.")
+			return nil, lrerr.Field(answersField, "QuestionId "+apireq.Truncate(qid, 64)+" is not a question of this site.")
 		}
 	}
 	hashes := make(map[string]string, len(given))
@@ -118,11 +114,11 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 	}
 	for _, q := range required {
 		if _, ok := given[q.QuestionID]; !ok {
-			return fieldError(answersField, "Answer every security question of the account.")
+			return lrerr.Field(answersField, "Answer every security question of the account.")
 		}
 	}
 	if len(given) != len(required) {
-		return fieldError(answersField, "Answer only the security questions of the account.")
+		return lrerr.Field(answersField, "Answer only the security questions of the account.")
 	}
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
 		account: a, failure: lrerr.CodeSecurityAnswerWrong, reason: "security_answer",
@@ -199,7 +195,7 @@ func (g *Gateway) setSecurityAnswers(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	errReplace := fieldError("ReplaceSecurityQuestionAnswer",
+	errReplace := lrerr.Field("ReplaceSecurityQuestionAnswer",
 		"Security answers are already set; send ReplaceSecurityQuestionAnswer true to replace them.")
 	if len(a.SecurityAnswers) > 0 && !body.ReplaceSecurityQuestionAnswer {
 		return nil, errReplace

@@ -172,6 +172,11 @@ func New(code Code) *Error { return &Error{Code: code} }
 // description.
 func WithDescription(code Code, desc string) *Error { return &Error{Code: code, Description: desc} }
 
+// Field returns the 1134 validation error of one field.
+func Field(field, msg string) *Error {
+	return &Error{Code: CodeValidation, Fields: []FieldError{{FieldName: field, ErrorMessage: msg}}}
+}
+
 // Internal wraps a fault: the client sees only the catalogue text.
 func Internal(cause error) *Error { return &Error{Code: CodeInternal, Cause: cause} }
 

@@ -1,9 +1,11 @@
-// Package operator is the operator's side of the gateway: the Admin that the
-// `caddy pinauth user …` commands use, the read-only account look-ups that
-// need only a store, and the pure parts of the management API
-// (/manage/account): input checks, query decoding and error mapping. The
-// account writes themselves (hashing, sessions, caches, webhook events)
-// stay in the core, which hands them to Admin through Core.
+// Package operator is the operator's side of the gateway and the account
+// API: the management API (/manage/account, called by an operator's back
+// end with the API secret), the caller's own profile (/auth/account), and
+// the Admin that the `caddy pinauth user …` commands use, which runs the
+// same account writes without HTTP. It also holds the read-only account
+// look-ups that need only a store. What only the core has (tenants and
+// their PIN policy, hashing, webhook events, the caches) it gets through
+// Core and Act.
 package operator
 
 import (
@@ -12,37 +14,35 @@ import (
 	"io"
 	"time"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// Core is what Admin needs from the gateway: its tenants, clock and store,
-// and the account writes the management API runs. Each write acts in the
-// named tenant (a name Tenant returned) at the time now given, so one
-// operator action has one time throughout.
+// Core is what the account API and Admin need from the gateway: the
+// acting side of an action, its tenants, its store, and the cache upkeep
+// of account writes.
 type Core interface {
-	// Tenant returns the name of the named tenant ("" names the only one),
-	// or an error wrapping ErrUnknownTenant.
-	Tenant(name string) (string, error)
+	// Act returns the acting side of an operator's action on the named
+	// tenant ("" names the only one) at the gateway's current time: no
+	// request, so every event is recorded. An unknown name is an error
+	// wrapping ErrUnknownTenant.
+	Act(tenant string) (Act, error)
 	// TenantNames returns the configured tenants, in configuration order.
 	TenantNames() []string
-	// Now returns the gateway's current time.
-	Now() time.Time
-	// Store returns the gateway's store, for reads.
-	Store() store.Reader
-	// CreateAccount creates an account from validated input and records
-	// the Register event.
-	CreateAccount(ctx context.Context, tenant string, now time.Time, in *lrprofile.Input) (store.Account, error)
-	// UpdateAccount applies validated input to account uid as PUT
-	// /manage/account/{uid} does, and returns the saved account.
-	UpdateAccount(ctx context.Context, tenant, uid string, now time.Time, in *lrprofile.Input) (store.Account, error)
-	// DeleteAccount deletes account uid with its sessions and tokens.
-	DeleteAccount(ctx context.Context, tenant, uid string, now time.Time) error
-	// WriteImported writes a batch of imported records in one
-	// transaction.
-	WriteImported(ctx context.Context, tenant string, now time.Time, recs []*lrimport.Record) ([]lrimport.Result, error)
+	// Store returns the gateway's store.
+	Store() store.Store
+	// UpdateAccount runs one transaction that re-reads account ref,
+	// applies change, saves it and runs after with the saved account. A
+	// lost optimistic-concurrency race retries it all; a missing account
+	// is 938. The account's cached state is forgotten afterwards.
+	UpdateAccount(ctx context.Context, ref store.AccountRef, change, after func(store.Tx, *store.Account) error) error
+	// SessionsRevoked makes the access tokens of sessions revoked at now
+	// stop at once.
+	SessionsRevoked(ids []string, now time.Time)
+	// AccountChanged forgets the cached state of an account written
+	// outside UpdateAccount.
+	AccountChanged(tenant, uid string)
 }
 
 // ErrUnknownTenant is returned for a tenant name the configuration does not
@@ -67,7 +67,7 @@ func New(core Core) *Admin { return &Admin{core: core} }
 // CreateAccount creates an account in tenant ("" for the only tenant) and
 // records the Register event.
 func (a *Admin) CreateAccount(ctx context.Context, tenant string, in AccountInput) (AccountInfo, error) {
-	name, now, err := a.act(tenant)
+	act, err := a.core.Act(tenant)
 	if err != nil {
 		return AccountInfo{}, err
 	}
@@ -75,17 +75,17 @@ func (a *Admin) CreateAccount(ctx context.Context, tenant string, in AccountInpu
 	if e != nil {
 		return AccountInfo{}, e
 	}
-	acc, err := a.core.CreateAccount(ctx, name, now, pi)
+	acc, err := createAccount(ctx, a.core, act, pi)
 	if err != nil {
 		return AccountInfo{}, err
 	}
-	return accountInfo(&acc, store.Attempts{}, now), nil
+	return accountInfo(&acc, store.Attempts{}, act.Now()), nil
 }
 
 // UpdateAccount applies in to account uid of tenant, exactly as PUT
 // /manage/account/{uid} does.
 func (a *Admin) UpdateAccount(ctx context.Context, tenant, uid string, in AccountInput) (AccountInfo, error) {
-	name, now, err := a.act(tenant)
+	act, err := a.core.Act(tenant)
 	if err != nil {
 		return AccountInfo{}, err
 	}
@@ -93,7 +93,7 @@ func (a *Admin) UpdateAccount(ctx context.Context, tenant, uid string, in Accoun
 	if e != nil {
 		return AccountInfo{}, e
 	}
-	saved, err := a.core.UpdateAccount(ctx, name, uid, now, pi)
+	saved, err := editAccount(ctx, a.core, act, uid, pi)
 	if err != nil {
 		return AccountInfo{}, err
 	}
@@ -101,7 +101,7 @@ func (a *Admin) UpdateAccount(ctx context.Context, tenant, uid string, in Accoun
 	if err != nil {
 		return AccountInfo{}, lrerr.Unavailable(err)
 	}
-	return accountInfo(&saved, att, now), nil
+	return accountInfo(&saved, att, act.Now()), nil
 }
 
 // Unlock clears the account's failure count and lifts any lock, and
@@ -133,20 +133,20 @@ func (a *Admin) SetPassword(ctx context.Context, tenant, uid, password string) (
 // DeleteAccount deletes the account with its sessions and tokens and
 // records the DeleteAccount event.
 func (a *Admin) DeleteAccount(ctx context.Context, tenant, uid string) error {
-	name, now, err := a.act(tenant)
+	act, err := a.core.Act(tenant)
 	if err != nil {
 		return err
 	}
-	return a.core.DeleteAccount(ctx, name, uid, now)
+	return deleteAccount(ctx, a.core, act, uid)
 }
 
 // Find returns the account of tenant named by ref (see FindAccount).
 func (a *Admin) Find(ctx context.Context, tenant, ref string) (AccountInfo, error) {
-	name, err := a.core.Tenant(tenant)
+	act, err := a.core.Act(tenant)
 	if err != nil {
 		return AccountInfo{}, err
 	}
-	return FindAccount(ctx, a.core.Store(), name, ref, a.core.Now())
+	return FindAccount(ctx, a.core.Store(), act.Tenant(), ref, act.Now())
 }
 
 // TenantNames returns the configured tenants, in configuration order.
@@ -172,20 +172,11 @@ func (a *Admin) TenantNames() []string { return a.core.TenantNames() }
 // is not a JSON array or stream, the store failed, ctx ended); the summary
 // then tells how far the import got, and a re-run continues.
 func (a *Admin) ImportLoginRadius(ctx context.Context, tenant string, r io.Reader, opts lrimport.Options) (lrimport.Summary, error) {
-	name, now, err := a.act(tenant)
+	act, err := a.core.Act(tenant)
 	if err != nil {
 		return lrimport.Summary{}, err
 	}
 	return lrimport.Run(ctx, r, opts, func(ctx context.Context, recs []*lrimport.Record) ([]lrimport.Result, error) {
-		return a.core.WriteImported(ctx, name, now, recs)
+		return writeImported(ctx, a.core, act.Tenant(), act.Now(), recs)
 	})
-}
-
-// act returns the tenant and the time of an operator's action on tenant.
-func (a *Admin) act(tenant string) (string, time.Time, error) {
-	name, err := a.core.Tenant(tenant)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	return name, a.core.Now(), nil
 }

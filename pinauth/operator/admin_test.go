@@ -9,43 +9,62 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
-	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // recordingCore is a Core of one tenant, "demo", over a real store, whose
-// writes record what they were asked; the account writes themselves are
-// the gateway's and are tested there.
+// acts record the events they emit; the core's hashing, PIN policy and
+// caches are stand-ins (the gateway's are tested through it).
 type recordingCore struct {
 	st     store.Store
 	now    time.Time
 	writes []string
 }
 
-func (rc *recordingCore) Tenant(name string) (string, error) {
+func (rc *recordingCore) Act(name string) (Act, error) {
 	if name == "" || name == "demo" {
-		return "demo", nil
+		return recordingAct{rc}, nil
 	}
-	return "", fmt.Errorf("%w %q", ErrUnknownTenant, name)
+	return nil, fmt.Errorf("%w %q", ErrUnknownTenant, name)
 }
 func (rc *recordingCore) TenantNames() []string { return []string{"demo"} }
-func (rc *recordingCore) Now() time.Time        { return rc.now }
-func (rc *recordingCore) Store() store.Reader   { return rc.st }
-func (rc *recordingCore) CreateAccount(_ context.Context, tenant string, now time.Time, in *lrprofile.Input) (store.Account, error) {
-	rc.writes = append(rc.writes, fmt.Sprintf("create %s %v", tenant, now.Equal(rc.now)))
-	return store.Account{Tenant: tenant, UID: "new", PasswordHash: "hash"}, nil
+func (rc *recordingCore) Store() store.Store    { return rc.st }
+func (rc *recordingCore) UpdateAccount(ctx context.Context, ref store.AccountRef, change, after func(store.Tx, *store.Account) error) error {
+	return rc.st.Update(ctx, func(tx store.Tx) error {
+		a, found, err := tx.Account(ref.Tenant, ref.UID)
+		if err != nil || !found {
+			return errors.Join(err, lrerr.New(lrerr.CodeUserNotFound))
+		}
+		if err := change(tx, &a); err != nil {
+			return err
+		}
+		if _, err := tx.SaveAccount(a); err != nil {
+			return err
+		}
+		a.Version++
+		return after(tx, &a)
+	})
 }
-func (rc *recordingCore) UpdateAccount(_ context.Context, tenant, uid string, now time.Time, in *lrprofile.Input) (store.Account, error) {
-	rc.writes = append(rc.writes, fmt.Sprintf("update %s %s %v active=%v locked=%v", tenant, uid, now.Equal(rc.now), *in.Active, in.LoginLocked != nil && *in.LoginLocked))
-	a, _, err := rc.st.Account(context.Background(), tenant, uid)
-	return a, err
+func (rc *recordingCore) SessionsRevoked([]string, time.Time) {}
+func (rc *recordingCore) AccountChanged(string, string)       {}
+
+// recordingAct acts in "demo" at the core's time and records each event
+// as "hook tenant uid".
+type recordingAct struct{ rc *recordingCore }
+
+func (ra recordingAct) Tenant() string                       { return "demo" }
+func (ra recordingAct) Now() time.Time                       { return ra.rc.now }
+func (ra recordingAct) CheckPIN(string, string) *lrerr.Error { return nil }
+func (ra recordingAct) Hash(_ context.Context, s string) (string, error) {
+	return "hash of " + s, nil
 }
-func (rc *recordingCore) DeleteAccount(_ context.Context, tenant, uid string, now time.Time) error {
-	rc.writes = append(rc.writes, fmt.Sprintf("delete %s %s", tenant, uid))
+func (ra recordingAct) HashAnswers(context.Context, map[string]string) (map[string]string, error) {
+	return nil, nil
+}
+func (ra recordingAct) Emit(_ store.Tx, hook string, a *store.Account) error {
+	ra.rc.writes = append(ra.rc.writes, fmt.Sprintf("%s %s %s", hook, a.Tenant, a.UID))
 	return nil
-}
-func (rc *recordingCore) WriteImported(context.Context, string, time.Time, []*lrimport.Record) ([]lrimport.Result, error) {
-	return nil, errors.New("not used")
 }
 
 func TestAdminActsInTheResolvedTenantAtOneTime(t *testing.T) {
@@ -53,18 +72,19 @@ func TestAdminActsInTheResolvedTenantAtOneTime(t *testing.T) {
 	rc := &recordingCore{st: readStore(t, now), now: now}
 	adm := New(rc)
 	pw := "secret-1"
-	if info, err := adm.CreateAccount(t.Context(), "", AccountInput{Password: &pw}); err != nil || !info.HasPassword {
-		t.Fatalf("CreateAccount = %+v, %v; want the created account", info, err)
+	name := "carol"
+	created, err := adm.CreateAccount(t.Context(), "", AccountInput{Username: &name, Password: &pw})
+	if err != nil || !created.HasPassword || created.Profile["CreatedDate"] != lrprofile.Time(now) {
+		t.Fatalf("CreateAccount = %+v, %v; want the created account, created at now", created, err)
 	}
 	info, err := adm.Unlock(t.Context(), "demo", "bob")
-	if err != nil || info.Lock == (store.Attempts{}) {
-		// The fake core does not unlock: the lock shown is the store's.
-		t.Fatalf("Unlock = %+v, %v; want bob as stored, still locked", info, err)
+	if err != nil || info.Lock != (store.Attempts{}) {
+		t.Fatalf("Unlock = %+v, %v; want bob unlocked", info, err)
 	}
 	if err := adm.DeleteAccount(t.Context(), "demo", "bob"); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"create demo true", "update demo bob true active=true locked=false", "delete demo bob"}
+	want := []string{"Register demo " + created.Profile["Uid"].(string), "UpdateProfile demo bob", "DeleteAccount demo bob"}
 	if fmt.Sprint(rc.writes) != fmt.Sprint(want) {
 		t.Errorf("writes = %q; want %q", rc.writes, want)
 	}

@@ -38,7 +38,7 @@ type Attempts struct {
 	WindowStart time.Time
 	LockType    LockType
 	// LockedUntil is when the lock ends; zero when unlocked. Block locks use
-	// a time far in the future.
+	// BlockedUntil.
 	LockedUntil time.Time
 }
 
@@ -46,6 +46,16 @@ type Attempts struct {
 func (a Attempts) Locked(now time.Time) bool {
 	return a.LockType != LockNone && a.LockedUntil.After(now)
 }
+
+// Blocked reports whether the account is locked at now with a block lock,
+// which only an operator lifts.
+func (a Attempts) Blocked(now time.Time) bool {
+	return a.Locked(now) && a.LockType == LockBlock
+}
+
+// BlockedUntil is the LockedUntil of a block lock: "until an operator
+// lifts it".
+var BlockedUntil = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // AttemptPolicy configures Store.ReserveAttempt.
 type AttemptPolicy struct {

@@ -1,4 +1,4 @@
-package pinauth
+package operator
 
 import (
 	"bytes"
@@ -11,12 +11,11 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// WriteImported implements operator.Core: it writes a batch of imported
-// records into tenant in one transaction and forgets the cached accounts it
-// updated.
-func (ac adminCore) WriteImported(ctx context.Context, tenant string, now time.Time, recs []*lrimport.Record) ([]lrimport.Result, error) {
+// writeImported writes a batch of imported records into tenant in one
+// transaction and forgets the cached accounts it updated.
+func writeImported(ctx context.Context, core Core, tenant string, now time.Time, recs []*lrimport.Record) ([]lrimport.Result, error) {
 	results := make([]lrimport.Result, len(recs))
-	err := ac.g.store.Update(ctx, func(tx store.Tx) error {
+	err := core.Store().Update(ctx, func(tx store.Tx) error {
 		// A backend may run fn again after a conflict: start afresh.
 		for i, rec := range recs {
 			var err error
@@ -31,7 +30,7 @@ func (ac adminCore) WriteImported(ctx context.Context, tenant string, now time.T
 	}
 	for i, res := range results {
 		if res.Outcome == lrimport.Updated {
-			ac.g.cache.invalidateAccount(tenant, recs[i].UID)
+			core.AccountChanged(tenant, recs[i].UID)
 		}
 	}
 	return results, nil

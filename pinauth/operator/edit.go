@@ -1,4 +1,4 @@
-package pinauth
+package operator
 
 import (
 	"context"
@@ -7,34 +7,15 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
-	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
-
-// editAccount serves PUT /manage/account/{uid}: profile fields, roles,
-// IsActive (false blocks the account and revokes its sessions; true also
-// lifts a block lock), IsLoginLocked (false lifts any lock, true sets a
-// block lock), Password and PINInfo.PIN (each revokes the sessions that
-// relied on the old secret), SecurityQuestionAnswer ({questionId:
-// answer}, stored hashed, added to or replacing the account's answers of
-// those questions).
-func (g *Gateway) editAccount(c *call) (any, error) {
-	in, e := lrprofile.ParseInput(c.r)
-	if e != nil {
-		return nil, e
-	}
-	saved, err := g.editAccountFor(c.r.Context(), c, c.uid, in)
-	if err != nil {
-		return nil, err
-	}
-	return g.accountView(c.r.Context(), &saved, c)
-}
 
 // accountEdit is an operator's change to one account, checked and with its
 // secrets hashed, ready to apply in a transaction.
 type accountEdit struct {
 	in  *lrprofile.Input
+	act Act
 	ref store.AccountRef
 	hashedInput
 	// lock sets an operator's block lock; unlock lifts any lock.
@@ -44,58 +25,57 @@ type accountEdit struct {
 	revoked []string
 }
 
-// editAccountFor applies validated input to account uid, for the management
-// API and the operator's Admin alike (see editAccount), and returns the
-// saved account.
-func (g *Gateway) editAccountFor(ctx context.Context, c *call, uid string, in *lrprofile.Input) (store.Account, error) {
-	ed, err := g.newAccountEdit(ctx, c, uid, in)
+// editAccount applies validated input to account uid, for the account API
+// and Admin alike (see API.EditAccount), and returns the saved account.
+func editAccount(ctx context.Context, core Core, act Act, uid string, in *lrprofile.Input) (store.Account, error) {
+	ed, err := newAccountEdit(ctx, core.Store(), act, uid, in)
 	if err != nil {
 		return store.Account{}, err
 	}
 	var saved store.Account
-	err = g.updateAccount(ctx, ed.ref, nil, func(tx store.Tx, a *store.Account) error {
-		return g.applyEdit(tx, c, ed, a)
-	}, func(_ store.Tx, a *store.Account) error {
+	err = core.UpdateAccount(ctx, ed.ref, ed.apply, func(_ store.Tx, a *store.Account) error {
 		saved = *a
 		return nil
 	})
 	if err != nil {
-		return store.Account{}, operator.DuplicateError(err)
+		return store.Account{}, DuplicateError(err)
 	}
-	g.cache.revokeSessions(ed.revoked, c.now, g.cfg.AccessTTL)
+	core.SessionsRevoked(ed.revoked, ed.now)
 	return saved, nil
 }
 
 // newAccountEdit checks in as a change to account uid, hashes its secrets
 // and works out the lock change it asks for.
-func (g *Gateway) newAccountEdit(ctx context.Context, c *call, uid string, in *lrprofile.Input) (*accountEdit, error) {
+func newAccountEdit(ctx context.Context, st store.Reader, act Act, uid string, in *lrprofile.Input) (*accountEdit, error) {
 	if in.UID != nil && *in.UID != uid {
-		return nil, fieldError("Uid", "The Uid of an account cannot be changed.")
+		return nil, lrerr.Field("Uid", "The Uid of an account cannot be changed.")
 	}
-	h, err := g.hashInput(ctx, c, in)
+	h, err := hashInput(ctx, act, in)
 	if err != nil {
 		return nil, err
 	}
-	ed := &accountEdit{in: in, ref: store.AccountRef{Tenant: c.tenant.Name, UID: uid}, hashedInput: h, now: c.now,
+	ed := &accountEdit{in: in, act: act, ref: store.AccountRef{Tenant: act.Tenant(), UID: uid}, hashedInput: h, now: act.Now(),
 		unlock: in.LoginLocked != nil && !*in.LoginLocked,
 		lock:   in.LoginLocked != nil && *in.LoginLocked}
 	if in.Active != nil && *in.Active && in.LoginLocked == nil {
 		// Activating an account lifts a block lock (only an operator can).
-		if ed.unlock, err = g.blockLocked(ctx, ed.ref, c.now); err != nil {
+		att, _, err := st.Attempts(ctx, ed.ref)
+		if err != nil {
 			return nil, lrerr.Unavailable(err)
 		}
+		ed.unlock = att.Blocked(ed.now)
 	}
 	return ed, nil
 }
 
-// applyEdit applies ed to account a inside tx: its fields and secrets, the
-// sessions and tokens that relied on what changed, the lock change, and the
-// webhook events of it all.
-func (g *Gateway) applyEdit(tx store.Tx, c *call, ed *accountEdit, a *store.Account) error {
+// apply applies the edit to account a inside tx: its fields and secrets,
+// the sessions and tokens that relied on what changed, the lock change, and
+// the webhook events of it all.
+func (ed *accountEdit) apply(tx store.Tx, a *store.Account) error {
 	wasActive, hadPIN := a.Active, a.PINHash != ""
 	ed.in.Apply(a)
 	mergeAnswers(a, ed.answers)
-	if e := operator.CheckIdentified(a); e != nil {
+	if e := CheckIdentified(a); e != nil {
 		// Clearing the last identifier would leave an account no login
 		// can reach: refuse it as create does.
 		return e
@@ -126,7 +106,7 @@ func (g *Gateway) applyEdit(tx store.Tx, c *call, ed *accountEdit, a *store.Acco
 		}
 	}
 	for _, h := range hooks {
-		if err := g.emit(tx, c, h, a); err != nil {
+		if err := ed.act.Emit(tx, h, a); err != nil {
 			return err
 		}
 	}
@@ -177,7 +157,7 @@ func (ed *accountEdit) operatorLock(tx store.Tx) (bool, error) {
 	if err := tx.ClearAttempts(ed.ref); err != nil {
 		return false, err
 	}
-	locked, err := tx.Lock(ed.ref, 0, store.LockBlock, farFuture, ed.now)
+	locked, err := tx.Lock(ed.ref, 0, store.LockBlock, store.BlockedUntil, ed.now)
 	if err != nil || !locked {
 		return false, err
 	}

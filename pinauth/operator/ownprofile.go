@@ -1,11 +1,10 @@
-package pinauth
+package operator
 
 import (
 	"slices"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
-	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -16,16 +15,12 @@ type profileUpdateBody struct {
 	Data     lrprofile.Profile `json:"Data"`
 }
 
-// ownProfile serves GET /auth/account: the caller's profile.
-func (g *Gateway) ownProfile(c *call) (any, error) {
-	_, a, err := g.bearerAccount(c)
-	if err != nil {
-		return nil, err
-	}
-	return g.accountView(c.r.Context(), &a, c)
+// OwnProfile serves GET /auth/account: the caller's profile.
+func (api *API) OwnProfile(r Request) (any, error) {
+	return accountView(r.HTTP.Context(), api.core.Store(), r.Account, r.Act.Now())
 }
 
-// updateOwnProfile serves PUT /auth/account: the caller updates profile
+// UpdateOwnProfile serves PUT /auth/account: the caller updates profile
 // fields (FirstName, Country, Addresses, CustomFields, UserName …; unknown
 // fields are kept as given) and security answers (SecurityQuestionAnswer
 // {questionId: answer}, stored hashed). What only an operator or a
@@ -38,80 +33,77 @@ func (g *Gateway) ownProfile(c *call) (any, error) {
 // pin_required false lets such accounts log in); it never overwrites a
 // PIN (1134: change it with the old one instead). The answer is
 // {"IsPosted": true, "Data": profile}.
-func (g *Gateway) updateOwnProfile(c *call) (any, error) {
-	b, a, err := g.bearerAccount(c)
-	if err != nil {
-		return nil, err
-	}
-	in, e := lrprofile.ParseInput(c.r)
+func (api *API) UpdateOwnProfile(r Request) (any, error) {
+	a, act := r.Account, r.Act
+	in, e := lrprofile.ParseInput(r.HTTP)
 	if e != nil {
 		return nil, e
 	}
-	ctx := c.r.Context()
+	ctx := r.HTTP.Context()
 	locked := false
 	if in.LoginLocked != nil {
-		att, _, err := g.store.Attempts(ctx, b.ref())
+		att, _, err := api.core.Store().Attempts(ctx, a.Ref())
 		if err != nil {
 			return nil, lrerr.Unavailable(err)
 		}
-		locked = att.Locked(c.now)
+		locked = att.Locked(act.Now())
 	}
-	if refused := ownProfileRefusals(in, &a, locked); refused != nil {
+	if refused := ownProfileRefusals(in, a, locked); refused != nil {
 		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: refused}
 	}
 	// What is left of those fields equals the account's: nothing to write.
 	in.HasEmails, in.Phone, in.Password = false, nil, nil
 	in.HasRoles, in.Active, in.EmailVerified, in.LoginLocked = false, nil, nil, nil
-	answers, err := g.answerHashes(ctx, c, in)
+	answers, err := act.HashAnswers(ctx, in.Answers)
 	if err != nil {
 		return nil, err
 	}
-	errHasPIN := fieldError("PINInfo.PIN", "A PIN is already set; change it with the current PIN instead.")
+	errHasPIN := lrerr.Field("PINInfo.PIN", "A PIN is already set; change it with the current PIN instead.")
 	var pinHash string
 	if in.PIN != nil {
 		if a.PINHash != "" {
 			return nil, errHasPIN
 		}
-		if e := validatePIN(c.tenant, "PINInfo.PIN", *in.PIN); e != nil {
+		if e := act.CheckPIN("PINInfo.PIN", *in.PIN); e != nil {
 			return nil, e
 		}
-		if pinHash, err = g.hasher.Hash(ctx, c.hashClient(), *in.PIN); err != nil {
-			return nil, g.hashQueueError(err)
+		if pinHash, err = act.Hash(ctx, *in.PIN); err != nil {
+			return nil, err
 		}
 	}
 	var saved store.Account
-	err = g.updateAccount(ctx, b.ref(), nil, func(_ store.Tx, acc *store.Account) error {
+	err = api.core.UpdateAccount(ctx, a.Ref(), func(_ store.Tx, acc *store.Account) error {
 		in.Apply(acc)
 		mergeAnswers(acc, answers)
 		if pinHash != "" {
 			if acc.PINHash != "" {
 				return errHasPIN
 			}
-			acc.PINHash, acc.PINChangedAt, acc.PINSkipped = pinHash, c.now, false
+			acc.PINHash, acc.PINChangedAt, acc.PINSkipped = pinHash, act.Now(), false
 		}
 		return nil
 	}, func(tx store.Tx, acc *store.Account) error {
 		saved = *acc
 		if pinHash != "" {
-			if err := g.emit(tx, c, webhook.SetPIN, acc); err != nil {
+			if err := act.Emit(tx, webhook.SetPIN, acc); err != nil {
 				return err
 			}
 		}
-		return g.emit(tx, c, webhook.UpdateProfile, acc)
+		return act.Emit(tx, webhook.UpdateProfile, acc)
 	})
 	if err != nil {
-		return nil, operator.DuplicateError(err)
+		return nil, DuplicateError(err)
 	}
-	view, err := g.accountView(ctx, &saved, c)
+	view, err := accountView(ctx, api.core.Store(), &saved, act.Now())
 	if err != nil {
 		return nil, err
 	}
-	return profileUpdateBody{IsPosted: true, Data: view.(lrprofile.Profile)}, nil
+	return profileUpdateBody{IsPosted: true, Data: view}, nil
 }
 
 // ownProfileRefusals lists the fields of a PUT /auth/account body that
 // would change what the caller may not change with an access token (see
-// updateOwnProfile); locked is the account's current IsLoginLocked.
+// UpdateOwnProfile); locked is the account's current IsLoginLocked.
 func ownProfileRefusals(in *lrprofile.Input, a *store.Account, locked bool) []lrerr.FieldError {
 	var refused []lrerr.FieldError
 	refuse := func(field, msg string) {
