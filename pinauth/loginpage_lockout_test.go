@@ -30,7 +30,7 @@ func TestLoginPagePasswordFormSaysTriesLeftAlikeForUnknownAccounts(t *testing.T)
 	known, unknown := alerts(testEmail), alerts("nobody@example.com")
 	until := e.clock.Now().Add(15 * time.Minute).UTC().Format("15:04")
 	for i, want := range []string{"You have 4 more tries", "You have 3 more tries", "You have 2 more tries", "You have 1 more try",
-		"locked for 15 minutes, until " + until + " UTC"} {
+		"locked for 15 minutes, until " + until + " UTC. You can log in with your password after that, or choose a new password now"} {
 		if !strings.Contains(known[i], want) {
 			t.Errorf("wrong password %d: %q does not say %q", i+1, known[i], want)
 		}

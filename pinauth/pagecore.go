@@ -47,11 +47,19 @@ type pageCore struct {
 	tenant *Tenant
 }
 
-// pageFlows are the API handlers of the page's login flows.
+// pageFlows are the API handlers of the page's flows.
 var pageFlows = map[loginpage.Flow]func(*Gateway, *call) (any, error){
-	loginpage.FlowPassword: (*Gateway).passwordLogin,
-	loginpage.FlowPIN:      (*Gateway).pinLogin,
-	loginpage.FlowSetPIN:   (*Gateway).setPINByPINAuthToken,
+	loginpage.FlowPassword:          (*Gateway).passwordLogin,
+	loginpage.FlowPIN:               (*Gateway).pinLogin,
+	loginpage.FlowSetPIN:            (*Gateway).setPINByPINAuthToken,
+	loginpage.FlowForgotPassword:    (*Gateway).forgotPassword,
+	loginpage.FlowResetPassword:     (*Gateway).resetPassword,
+	loginpage.FlowForgotPINByEmail:  forgotPINBy(store.IdentEmail),
+	loginpage.FlowForgotPINBySMS:    forgotPINBy(store.IdentPhone),
+	loginpage.FlowResetPINByToken:   (*Gateway).resetPINByToken,
+	loginpage.FlowResetPINByEmail:   resetPINByOTPWith(store.IdentEmail),
+	loginpage.FlowResetPINBySMS:     resetPINByOTPWith(store.IdentPhone),
+	loginpage.FlowResetPINByAnswers: resetPINByAnswerWith(store.IdentEmail),
 }
 
 // Login runs an API handler for the page, as if the browser had made the
@@ -60,6 +68,19 @@ var pageFlows = map[loginpage.Flow]func(*Gateway, *call) (any, error){
 // not an HTTP round trip; only the input goes through the API's JSON
 // decoding.
 func (pc pageCore) Login(r *http.Request, flow loginpage.Flow, query url.Values, body any) (*loginpage.Tokens, *lrerr.Error) {
+	res, e := pc.run(r, flow, query, body)
+	if e != nil {
+		return nil, e
+	}
+	lr, ok := res.(loginResponse)
+	if !ok {
+		return nil, nil // a second factor is due
+	}
+	return &loginpage.Tokens{Access: lr.AccessToken, Refresh: lr.RefreshToken, SessionToken: lr.SessionToken}, nil
+}
+
+// run runs the API handler of flow for the page's tenant (see Login).
+func (pc pageCore) run(r *http.Request, flow loginpage.Flow, query url.Values, body any) (any, *lrerr.Error) {
 	g := pc.g
 	b, _ := json.Marshal(body)
 	query.Set("apikey", pc.tenant.APIKeys[0])
@@ -86,11 +107,7 @@ func (pc pageCore) Login(r *http.Request, flow loginpage.Flow, query url.Values,
 	if err != nil {
 		return nil, lrerr.As(err)
 	}
-	lr, ok := res.(loginResponse)
-	if !ok {
-		return nil, nil // a second factor is due
-	}
-	return &loginpage.Tokens{Access: lr.AccessToken, Refresh: lr.RefreshToken, SessionToken: lr.SessionToken}, nil
+	return res, nil
 }
 
 // discardResponse stands in for the ResponseWriter of a core call: the

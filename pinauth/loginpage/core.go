@@ -40,6 +40,12 @@ type Core interface {
 	// an identifier of kind, read once after a wrong password. An
 	// identifier without an account answers as an account would.
 	IdentifierStatus(ctx context.Context, kind IdentifierKind, value string) Status
+	// Recover runs a recovery flow (a forgot call or a reset) for the
+	// browser of r as the API would, like Login. A reset by an emailed
+	// token returns the token's account; other flows an empty Account.
+	Recover(r *http.Request, flow Flow, q url.Values, body map[string]any) (Account, *lrerr.Error)
+	// Recovery says how an account can reset its PIN.
+	Recovery(ctx context.Context, tenant, uid string) (Recovery, error)
 }
 
 // IdentifierKind says what a typed identifier is.
@@ -87,7 +93,44 @@ const (
 	FlowPIN
 	// FlowSetPIN sets the first PIN: query pinauthtoken, body PIN.
 	FlowSetPIN
+	// FlowForgotPassword mails a password reset link: query
+	// resetpasswordurl, body Email or UserName.
+	FlowForgotPassword
+	// FlowResetPassword sets a new password: body ResetToken, Password.
+	FlowResetPassword
+	// FlowForgotPINByEmail mails a PIN reset link (or code, by the
+	// tenant's setting): query resetpinurl, body Email.
+	FlowForgotPINByEmail
+	// FlowForgotPINBySMS texts a PIN reset code: body Phone.
+	FlowForgotPINBySMS
+	// FlowResetPINByToken sets a new PIN: body ResetToken, PIN.
+	FlowResetPINByToken
+	// FlowResetPINByEmail and FlowResetPINBySMS set a new PIN with a
+	// code: body Email or Phone, OTP, PIN.
+	FlowResetPINByEmail
+	FlowResetPINBySMS
+	// FlowResetPINByAnswers sets a new PIN with the answers to the
+	// account's security questions: body Email, SecurityAnswer, PIN.
+	FlowResetPINByAnswers
 )
+
+// Recovery is how an account can reset its PIN.
+type Recovery struct {
+	// Account names the account and its addresses.
+	Account Account
+	// EmailLink, EmailOTP and SMS say which messages the tenant sends
+	// and the account can receive: a link by email, a code by email, a
+	// code by SMS.
+	EmailLink, EmailOTP, SMS bool
+	// Questions are the security questions the account has answered.
+	Questions []Question
+}
+
+// Question is a security question.
+type Question struct {
+	// ID is the question's id; Text its wording.
+	ID, Text string
+}
 
 // Tokens are what a login or a refresh returns.
 type Tokens struct {
@@ -100,8 +143,8 @@ type Tokens struct {
 
 // Account names an account the way the page shows it.
 type Account struct {
-	// Email and Username are the account's; either may be empty.
-	Email, Username string
+	// Email, Username and Phone are the account's; any may be empty.
+	Email, Username, Phone string
 }
 
 // display is the name the page shows for the account: its email, else its

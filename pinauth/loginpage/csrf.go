@@ -81,7 +81,8 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 // csrfBinding is the session a posted form belongs to, as the request
 // shows it: the login session's id for logout, a hash of the PIN device's
 // session token for the PIN pad, the posted PinAuthToken for the first
-// PIN, and none for the password form (no session exists yet; the origin
+// PIN, a hash of the reset link's token for its landing page, and none
+// for the password form (no session exists yet; the origin
 // check guards it). The page renders each form with the same value.
 func (p *Page) csrfBinding(r *http.Request, form string) string {
 	switch form {
@@ -95,6 +96,8 @@ func (p *Page) csrfBinding(r *http.Request, form string) string {
 		}
 	case formSetPIN:
 		return r.PostForm.Get("pinauthtoken")
+	case formReset:
+		return secret.TokenHash(r.PostForm.Get("vtoken"))
 	}
 	return ""
 }

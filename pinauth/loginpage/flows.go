@@ -120,20 +120,27 @@ func (p *Page) postPassword(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{}
 	captchaQuery(r, q)
 	res, e := p.core.Login(r, FlowPassword, q, body)
+	p.afterPasswordLogin(w, r, res, e, ret, d)
+}
+
+// afterPasswordLogin answers a password login of the identifier in
+// d.Identifier: the return target, the first PIN, or the form again with
+// what went wrong. d's notice is kept for the next page.
+func (p *Page) afterPasswordLogin(w http.ResponseWriter, r *http.Request, res *Tokens, e *lrerr.Error, ret string, d *pageData) {
 	switch {
 	case e == nil:
 		p.finish(w, r, res, 0, nil, ret)
 	case e.Code == lrerr.CodePINRequired:
 		token, _ := e.Data["PINAuthToken"].(string)
-		p.renderSetPIN(w, r, http.StatusOK, token, ret, &pageData{})
+		p.renderSetPIN(w, r, http.StatusOK, token, ret, &pageData{Notice: d.Notice})
 	case e.Code == lrerr.CodeBadCredentials:
 		// Say how many tries are left, as the PIN pad does (the README
 		// promises it), and show the captcha before it is refused.
-		st := p.core.IdentifierStatus(r.Context(), kind, ident)
+		st := p.core.IdentifierStatus(r.Context(), identifierKind(d.Identifier), d.Identifier)
 		if st.Lock != nil {
 			e = st.Lock
 		}
-		d.Error, d.Field = p.errorText(r, e, st.Left), "password"
+		d.Notice, d.Error, d.Field = "", p.errorText(r, e, st.Left), "password"
 		if st.Lock == nil && st.CaptchaDue {
 			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
 				d.Error += " Please also complete the check below."
@@ -141,7 +148,7 @@ func (p *Page) postPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		p.renderPassword(w, r, e.HTTPStatus(), ret, d)
 	default:
-		d.Error, d.Field = p.errorText(r, e, 0), "password"
+		d.Notice, d.Error, d.Field = "", p.errorText(r, e, 0), "password"
 		if e.Code == lrerr.CodeLockedCaptcha || e.Code == lrerr.CodeCaptchaInvalid {
 			d.Captcha = p.captchaFor(true)
 		}

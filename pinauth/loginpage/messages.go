@@ -27,7 +27,8 @@ func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
 			return "Too many wrong attempts: your account is locked for now. Please try again later."
 		}
 		return fmt.Sprintf("Too many wrong attempts: your account is locked for %s, until %s UTC. "+
-			"You can log in with your password after that.", inWords(until.Sub(now)), until.UTC().Format("15:04"))
+			"You can log in with your password after that, or choose a new password now with “Forgot your password?”.",
+			inWords(until.Sub(now)), until.UTC().Format("15:04"))
 	case lrerr.CodeLockedCaptcha:
 		if p.captchaFor(true) != nil {
 			return "Too many wrong attempts. Please complete the check below to show you are not a robot, then try again."

@@ -117,11 +117,19 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.postPIN(w, r)
 	case sub == "/setpin" && post:
 		p.postSetPIN(w, r)
+	case sub == "/forgot" && get:
+		p.showForgot(w, r)
+	case sub == "/forgot" && post:
+		p.postForgot(w, r)
+	case sub == "/reset" && get:
+		p.showReset(w, r)
+	case sub == "/reset" && post:
+		p.postReset(w, r)
 	case sub == "/logout" && get:
 		p.showLogout(w, r)
 	case sub == "/logout" && post:
 		p.postLogout(w, r)
-	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout":
+	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout" || sub == "/forgot" || sub == "/reset":
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		p.message(w, r, http.StatusMethodNotAllowed, "Not allowed", "This page does not accept that kind of request.")
 	default:

@@ -29,7 +29,7 @@ var web embed.FS
 // renders through; each page file defines "content".
 var (
 	layoutFile = "layout.html"
-	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html"}
+	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html"}
 	assetFiles = []string{"style.css", "app.js"}
 	// extraAssetTypes are the extensions a template_dir may add as assets
 	// (logos, fonts, extra styles).
@@ -181,6 +181,13 @@ type pageData struct {
 	Identifier string
 	// PINAuthToken lets setpin.html set the first PIN.
 	PINAuthToken string
+	// ResetToken and ResetType are a reset link's token and vtype, for
+	// the forms that set the new password or PIN.
+	ResetToken, ResetType string
+	// FieldError is the error shown next to the input named by Field.
+	FieldError string
+	// Again is a link that starts a recovery over (a new reset email).
+	Again string
 	// Display names the account on the PIN pad.
 	Display string
 	// PINLength is the PIN's length when known (the pad submits itself

@@ -1,0 +1,193 @@
+package loginpage
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+)
+
+// A forgotten password, from the password form: <path>/forgot asks for
+// the email or username and has the core mail a reset link, answering the
+// same whether or not an account has it (as the API does). The link lands
+// on <path>/reset, which sets the new password and then logs in with it,
+// continuing into the PIN step when the account has no PIN yet. The same
+// landing page takes the links of a forgotten PIN (vtype resetpin, see
+// forgotpin.go). Reset tokens reach the page in the link only; the forms
+// carry them as hidden fields, bound to the CSRF token.
+
+// The recovery forms.
+const (
+	formForgot = "forgot"
+	formReset  = "reset"
+)
+
+// The link types the landing page takes (the vtype of notify.Link).
+const (
+	linkPassword = "reset"
+	linkPIN      = "resetpin"
+)
+
+// landing is the absolute URL of the page's reset landing for a request
+// r, with the return target. It is built from the request's host, which a
+// client chooses: the core mails a link only when its origin is one of
+// the tenant's allowed_origins, so a forged Host gets no link anywhere
+// else.
+func (p *Page) landing(r *http.Request, ret string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := url.URL{Scheme: scheme, Host: r.Host, Path: p.path + "/reset"}
+	if ret != "/" {
+		u.RawQuery = url.Values{returnParam: {ret}}.Encode()
+	}
+	return u.String()
+}
+
+func (p *Page) renderForgot(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
+	d.Title = "Reset your password"
+	d.Return = ret
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formForgot, "")
+	if d.Captcha == nil {
+		d.Captcha = p.captchaFor(false)
+	}
+	p.render(w, r, status, "forgot", d)
+}
+
+// showForgot serves GET <path>/forgot.
+func (p *Page) showForgot(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p.renderForgot(w, r, http.StatusOK, p.safeReturn(q.Get(returnParam)), &pageData{Identifier: q.Get("identifier")})
+}
+
+// postForgot serves POST <path>/forgot: the reset link is requested for
+// the email or username typed.
+func (p *Page) postForgot(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formForgot) {
+		return
+	}
+	ret := p.safeReturn(r.PostForm.Get(returnParam))
+	ident := strings.TrimSpace(r.PostForm.Get("identifier"))
+	d := &pageData{Identifier: ident, Field: "identifier"}
+	if ident == "" {
+		d.Error = "Enter your email or username."
+		p.renderForgot(w, r, http.StatusBadRequest, ret, d)
+		return
+	}
+	// The API mails by email or username; anything else is a username
+	// (a phone finds no account there, and gets the same answer).
+	field := "UserName"
+	if identifierKind(ident) == IdentEmail {
+		field = "Email"
+	}
+	q := url.Values{"resetpasswordurl": {p.landing(r, ret)}}
+	captchaQuery(r, q)
+	if _, e := p.core.Recover(r, FlowForgotPassword, q, map[string]any{field: ident}); e != nil {
+		if e.Code == lrerr.CodeParameterFormat {
+			p.log.Warn("login page cannot send reset links", zap.String("reason",
+				"the site's origin is not in the tenant's allowed_origins"), zap.String("host", r.Host))
+			e = lrerr.New(lrerr.CodeResetPINURLInvalid)
+		}
+		d.Error = p.errorText(r, e, 0)
+		if e.Code == lrerr.CodeCaptchaInvalid {
+			d.Captcha = p.captchaFor(true)
+		}
+		p.renderForgot(w, r, e.HTTPStatus(), ret, d)
+		return
+	}
+	p.render(w, r, http.StatusOK, "message", &pageData{Title: "Check your email",
+		Notice: "If an account has that email or username, we have sent it an email with a link to choose a new password. " +
+			"Open the link on this device to continue."})
+}
+
+// showReset serves GET <path>/reset, where the reset links land.
+func (p *Page) showReset(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ret := p.safeReturn(q.Get(returnParam))
+	token, vtype := q.Get("vtoken"), q.Get("vtype")
+	if token == "" || (vtype != linkPassword && vtype != linkPIN) {
+		p.message(w, r, http.StatusBadRequest, "This link is not complete",
+			"Please open the link from the email exactly as it was sent, or ask for a new one.")
+		return
+	}
+	p.renderReset(w, r, http.StatusOK, vtype, token, ret, &pageData{})
+}
+
+func (p *Page) renderReset(w http.ResponseWriter, r *http.Request, status int, vtype, token, ret string, d *pageData) {
+	d.Return, d.ResetToken, d.ResetType = ret, token, vtype
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formReset, secret.TokenHash(token))
+	if vtype == linkPIN {
+		d.Title = "Choose a new PIN"
+		p.render(w, r, status, "setpin", d)
+		return
+	}
+	d.Title = "Choose a new password"
+	p.render(w, r, status, "reset", d)
+}
+
+// postReset serves POST <path>/reset: the new password or PIN of a reset
+// link.
+func (p *Page) postReset(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formReset) {
+		return
+	}
+	f := r.PostForm
+	ret := p.safeReturn(f.Get(returnParam))
+	token, vtype := f.Get("vtoken"), f.Get("vtype")
+	if vtype == linkPIN {
+		p.resetPINByLink(w, r, token, ret)
+		return
+	}
+	password, confirm := f.Get("password"), f.Get("confirm")
+	if password != confirm {
+		p.renderReset(w, r, http.StatusBadRequest, vtype, token, ret, fieldError("confirm",
+			"The two passwords are not the same. Please type them again."))
+		return
+	}
+	acct, e := p.core.Recover(r, FlowResetPassword, url.Values{}, map[string]any{"ResetToken": token, "Password": password})
+	switch {
+	case e == nil:
+	case e.Code == lrerr.CodeValidation:
+		p.renderReset(w, r, e.HTTPStatus(), vtype, token, ret, fieldError("password", p.errorText(r, e, 0)))
+		return
+	case e.Code == lrerr.CodeParameterFormat:
+		p.linkExpired(w, r, ret, "/forgot")
+		return
+	default:
+		p.renderReset(w, r, e.HTTPStatus(), vtype, token, ret, &pageData{Error: p.errorText(r, e, 0)})
+		return
+	}
+	// Logged in with the new password, as the person would do next.
+	kind, ident := IdentEmail, acct.Email
+	if ident == "" {
+		kind, ident = IdentUsername, acct.Username
+	}
+	q := url.Values{}
+	res, e := p.core.Login(r, FlowPassword, q, map[string]string{"Password": password, kind.apiField(): ident})
+	p.afterPasswordLogin(w, r, res, e, ret, &pageData{Identifier: ident,
+		Notice: "Your new password is saved."})
+}
+
+// linkExpired is the answer to a reset link that no longer works: used,
+// replaced by a newer one, or expired. again is the sub-path that sends a
+// new one.
+func (p *Page) linkExpired(w http.ResponseWriter, r *http.Request, ret, again string) {
+	href := p.path + again
+	if ret != "/" {
+		href += "?" + url.Values{returnParam: {ret}}.Encode()
+	}
+	p.render(w, r, http.StatusForbidden, "message", &pageData{Title: "This link no longer works",
+		Error: "The link has expired, was used already, or a newer one was sent. Please ask for a new one.",
+		Again: href})
+}
+
+// fieldError is the page data of an error about one field: the alert says
+// it, and the field shows it next to itself.
+func fieldError(field, text string) *pageData {
+	return &pageData{Error: text, Field: field, FieldError: text}
+}
