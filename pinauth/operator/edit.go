@@ -38,7 +38,7 @@ func editAccount(ctx context.Context, core Core, act Act, uid string, in *lrprof
 		return nil
 	})
 	if err != nil {
-		return store.Account{}, DuplicateError(err)
+		return store.Account{}, duplicateError(err)
 	}
 	core.SessionsRevoked(ed.revoked, ed.now)
 	return saved, nil
@@ -75,7 +75,7 @@ func (ed *accountEdit) apply(tx store.Tx, a *store.Account) error {
 	wasActive, hadPIN := a.Active, a.PINHash != ""
 	ed.in.Apply(a)
 	mergeAnswers(a, ed.answers)
-	if e := CheckIdentified(a); e != nil {
+	if e := checkIdentified(a); e != nil {
 		// Clearing the last identifier would leave an account no login
 		// can reach: refuse it as create does.
 		return e

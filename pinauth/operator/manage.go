@@ -27,32 +27,30 @@ func (api *API) CreateAccount(r Request) (any, error) {
 
 // FindAccount serves GET /manage/account?email=…|username=…|phone=….
 func (api *API) FindAccount(r Request) (any, error) {
-	kind, value, e := LookupQuery(r.Query)
+	kind, value, e := lookupQuery(r.Query)
 	if e != nil {
 		return nil, e
 	}
-	ctx := r.HTTP.Context()
-	a, found, err := api.core.Store().AccountBy(ctx, r.Act.Tenant(), kind, value)
-	if err != nil {
-		return nil, lrerr.Unavailable(err)
-	}
-	if !found {
-		return nil, lrerr.New(lrerr.CodeUserNotFound)
-	}
-	return accountView(ctx, api.core.Store(), &a, r.Act.Now())
+	a, found, err := api.core.Store().AccountBy(r.HTTP.Context(), r.Act.Tenant(), kind, value)
+	return api.found(r, &a, found, err)
 }
 
 // GetAccount serves GET /manage/account/{uid}.
 func (api *API) GetAccount(r Request) (any, error) {
-	ctx := r.HTTP.Context()
-	a, found, err := api.core.Store().Account(ctx, r.Act.Tenant(), r.UID)
+	a, found, err := api.core.Store().Account(r.HTTP.Context(), r.Act.Tenant(), r.UID)
+	return api.found(r, &a, found, err)
+}
+
+// found answers an account look-up: the profile with its current lock
+// state, 938 when there is no such account, 503 for a store fault.
+func (api *API) found(r Request, a *store.Account, found bool, err error) (any, error) {
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
 	if !found {
 		return nil, lrerr.New(lrerr.CodeUserNotFound)
 	}
-	return accountView(ctx, api.core.Store(), &a, r.Act.Now())
+	return accountView(r.HTTP.Context(), api.core.Store(), a, r.Act.Now())
 }
 
 // EditAccount serves PUT /manage/account/{uid}: profile fields, roles,
@@ -97,7 +95,7 @@ func accountView(ctx context.Context, st store.Reader, a *store.Account, now tim
 // API and Admin alike: password and optional PIN hashed with the current
 // pepper, the tenant's PIN policy, the Register event.
 func createAccount(ctx context.Context, core Core, act Act, in *lrprofile.Input) (store.Account, error) {
-	if e := CheckNew(in); e != nil {
+	if e := checkNew(in); e != nil {
 		return store.Account{}, e
 	}
 	h, err := hashInput(ctx, act, in)
@@ -120,7 +118,7 @@ func createAccount(ctx context.Context, core Core, act Act, in *lrprofile.Input)
 		return act.Emit(tx, webhook.Register, &a)
 	})
 	if err != nil {
-		return store.Account{}, DuplicateError(err)
+		return store.Account{}, duplicateError(err)
 	}
 	return a, nil
 }

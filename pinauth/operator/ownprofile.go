@@ -92,7 +92,7 @@ func (api *API) UpdateOwnProfile(r Request) (any, error) {
 		return act.Emit(tx, webhook.UpdateProfile, acc)
 	})
 	if err != nil {
-		return nil, DuplicateError(err)
+		return nil, duplicateError(err)
 	}
 	view, err := accountView(ctx, api.core.Store(), &saved, act.Now())
 	if err != nil {

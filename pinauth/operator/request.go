@@ -7,10 +7,10 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// CheckNew checks the input of a new account beyond what the profile's own
+// checkNew checks the input of a new account beyond what the profile's own
 // validation does: it needs an identifier and a password, and it can set
 // neither its Uid nor a lock (1134 with the fields at fault).
-func CheckNew(in *lrprofile.Input) *lrerr.Error {
+func checkNew(in *lrprofile.Input) *lrerr.Error {
 	var fields []lrerr.FieldError
 	if len(in.Emails) == 0 && (in.Username == nil || *in.Username == "") && (in.Phone == nil || *in.Phone == "") {
 		fields = append(fields, noIdentifier)
@@ -30,9 +30,9 @@ func CheckNew(in *lrprofile.Input) *lrerr.Error {
 	return nil
 }
 
-// CheckIdentified refuses an edited account left without an email, a user
+// checkIdentified refuses an edited account left without an email, a user
 // name and a phone: no login could reach it.
-func CheckIdentified(a *store.Account) *lrerr.Error {
+func checkIdentified(a *store.Account) *lrerr.Error {
 	if len(a.Emails) == 0 && a.Username == "" && a.Phone == "" {
 		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{noIdentifier}}
 	}
@@ -43,9 +43,9 @@ func CheckIdentified(a *store.Account) *lrerr.Error {
 // a user name and a phone: nothing a login could find it by.
 var noIdentifier = lrerr.FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or PhoneId is required."}
 
-// LookupQuery decodes the identifier GET /manage/account looks an account
+// lookupQuery decodes the identifier GET /manage/account looks an account
 // up by: email=, else username=, else phone= (or phoneid=).
-func LookupQuery(q apireq.Params) (store.IdentifierKind, string, *lrerr.Error) {
+func lookupQuery(q apireq.Params) (store.IdentifierKind, string, *lrerr.Error) {
 	switch {
 	case q.Get("email") != "":
 		return store.IdentEmail, q.Get("email"), nil
@@ -57,12 +57,12 @@ func LookupQuery(q apireq.Params) (store.IdentifierKind, string, *lrerr.Error) {
 	return "", "", lrerr.WithDescription(lrerr.CodeParameterFormat, "The email is a required parameter.")
 }
 
-// DuplicateError maps a store duplicate to LoginRadius's code for the
+// duplicateError maps a store duplicate to LoginRadius's code for the
 // field already taken: 936 for an email, 1017 for a user name, 1058 for a
 // phone (names are unique across kinds, so a user name equal to another
 // account's email is 1017 too), a 1134 field error for a Uid (an import's).
 // Any other error goes through lrerr.As.
-func DuplicateError(err error) error {
+func duplicateError(err error) error {
 	d, ok := store.IsDuplicate(err)
 	if !ok {
 		return lrerr.As(err)

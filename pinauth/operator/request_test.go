@@ -25,25 +25,25 @@ func fieldNames(e *lrerr.Error) []string {
 
 func TestCheckNewNamesEveryFieldAtFault(t *testing.T) {
 	uid, locked := "u1", true
-	e := CheckNew(&lrprofile.Input{UID: &uid, LoginLocked: &locked})
+	e := checkNew(&lrprofile.Input{UID: &uid, LoginLocked: &locked})
 	if e == nil || e.Code != lrerr.CodeValidation {
-		t.Fatalf("CheckNew = %v; want a 1134", e)
+		t.Fatalf("checkNew = %v; want a 1134", e)
 	}
 	if got, want := fieldNames(e), []string{"Email", "IsLoginLocked", "Password", "Uid"}; !slices.Equal(got, want) {
 		t.Errorf("fields = %v; want %v", got, want)
 	}
 	pw, name := "secret-1", "ann"
-	if e := CheckNew(&lrprofile.Input{Username: &name, Password: &pw}); e != nil {
-		t.Errorf("CheckNew of a user name and a password = %v; want nil", e)
+	if e := checkNew(&lrprofile.Input{Username: &name, Password: &pw}); e != nil {
+		t.Errorf("checkNew of a user name and a password = %v; want nil", e)
 	}
 }
 
 func TestCheckIdentifiedRefusesAnAccountNoLoginCanReach(t *testing.T) {
-	if e := CheckIdentified(&store.Account{}); e == nil || !slices.Equal(fieldNames(e), []string{"Email"}) {
-		t.Errorf("CheckIdentified(no identifier) = %v; want a 1134 on Email", e)
+	if e := checkIdentified(&store.Account{}); e == nil || !slices.Equal(fieldNames(e), []string{"Email"}) {
+		t.Errorf("checkIdentified(no identifier) = %v; want a 1134 on Email", e)
 	}
-	if e := CheckIdentified(&store.Account{Phone: "+15550100"}); e != nil {
-		t.Errorf("CheckIdentified(phone) = %v; want nil", e)
+	if e := checkIdentified(&store.Account{Phone: "+15550100"}); e != nil {
+		t.Errorf("checkIdentified(phone) = %v; want nil", e)
 	}
 }
 
@@ -57,13 +57,13 @@ func TestLookupQueryPrefersEmailThenUsernameThenPhone(t *testing.T) {
 		{apireq.Params{"username": "ann", "phone": "+1"}, store.IdentUsername, "ann"},
 		{apireq.Params{"phoneid": "+1"}, store.IdentPhone, "+1"},
 	} {
-		kind, value, e := LookupQuery(tc.q)
+		kind, value, e := lookupQuery(tc.q)
 		if e != nil || kind != tc.kind || value != tc.value {
-			t.Errorf("LookupQuery(%v) = %q, %q, %v; want %q, %q", tc.q, kind, value, e, tc.kind, tc.value)
+			t.Errorf("lookupQuery(%v) = %q, %q, %v; want %q, %q", tc.q, kind, value, e, tc.kind, tc.value)
 		}
 	}
-	if _, _, e := LookupQuery(apireq.Params{}); e == nil || e.Code != lrerr.CodeParameterFormat {
-		t.Errorf("LookupQuery(none) = %v; want a parameter format error", e)
+	if _, _, e := lookupQuery(apireq.Params{}); e == nil || e.Code != lrerr.CodeParameterFormat {
+		t.Errorf("lookupQuery(none) = %v; want a parameter format error", e)
 	}
 }
 
@@ -72,10 +72,10 @@ func TestDuplicateErrorNamesTheTakenField(t *testing.T) {
 		"email": lrerr.CodeEmailTaken, "username": lrerr.CodeUsernameTaken,
 		"phone": lrerr.CodePhoneTaken, "uid": lrerr.CodeValidation,
 	} {
-		err := DuplicateError(fmt.Errorf("save: %w", &store.DuplicateError{Field: field}))
+		err := duplicateError(fmt.Errorf("save: %w", &store.DuplicateError{Field: field}))
 		var e *lrerr.Error
 		if !errors.As(err, &e) || e.Code != want {
-			t.Errorf("DuplicateError(%s) = %v; want code %d", field, err, want)
+			t.Errorf("duplicateError(%s) = %v; want code %d", field, err, want)
 		}
 	}
 }
