@@ -86,6 +86,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		forward_token true|false
 //		cache_size    <bytes>
 //		api_prefix    <path>
+//		auth_request  <path>
 //		login_page    [<path>] {
 //			tenant       <name>
 //			template_dir <dir>
@@ -158,7 +159,7 @@ var (
 		"tenant", "store", "pepper", "issuer", "signing_alg", "signing_key",
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
 		"lockout", "rate_limit", "captcha", "public", "accept_tenants", "header_prefix", "header_preset", "forward_token", "cache_size", "api_prefix",
-		"login_page", "cookie", "webhook", "email", "sms", "reset_token_ttl", "otp_ttl",
+		"auth_request", "login_page", "cookie", "webhook", "email", "sms", "reset_token_ttl", "otp_ttl",
 	}
 	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
 	tenantLevel  = []string{
@@ -306,6 +307,14 @@ func (p *parser) httpDirective(h *Handler, name string) (bool, error) {
 		}
 		if !strings.HasPrefix(h.APIPrefix, "/") {
 			return true, p.d.Errf("api_prefix: %q must start with /", h.APIPrefix)
+		}
+		return true, nil
+	case "auth_request":
+		if err := p.single(name, &h.AuthRequest); err != nil {
+			return true, err
+		}
+		if !strings.HasPrefix(h.AuthRequest, "/") {
+			return true, p.d.Errf("auth_request: %q must start with /", h.AuthRequest)
 		}
 		return true, nil
 	case "login_page":

@@ -287,6 +287,8 @@ func TestUnmarshalCaddyfileRejectsBadInputWithoutEchoingSecrets(t *testing.T) {
 		{"forward_token not a boolean", wrap("forward_token no"), "forward_token: want true or false", nil},
 		{"cache_size not a size", wrap("cache_size lots"), "cache_size: invalid size", nil},
 		{"api_prefix relative", wrap("api_prefix identity"), "api_prefix", nil},
+		{"auth_request relative", wrap("auth_request verify"), "auth_request: \"verify\" must start with /", nil},
+		{"auth_request twice", wrap("auth_request /a\nauth_request /b"), "auth_request: given more than once", nil},
 
 		{"rate_limit one value", wrap("rate_limit 300"), "rate_limit: want 2 values", nil},
 		{"rate_limit zero", wrap("rate_limit 0 1m"), "rate_limit", nil},

@@ -51,6 +51,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 		WithholdToken:       h.ForwardToken != nil && !*h.ForwardToken,
 		CacheSize:           h.CacheSize,
 		APIPrefix:           h.APIPrefix,
+		AuthRequestPath:     h.AuthRequest,
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = defaultIssuer

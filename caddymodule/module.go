@@ -144,6 +144,13 @@ type Handler struct {
 	// Default: "/identity/v2".
 	APIPrefix string `json:"api_prefix,omitempty"`
 
+	// AuthRequest is the path where other proxies ask whether the
+	// request they hold may pass: nginx's auth_request, Caddy's
+	// forward_auth and Traefik's ForwardAuth (docs/auth-request.md). It
+	// answers only peers in the server's trusted_proxies, whose forwarded
+	// headers name the original method and URI. Default: off.
+	AuthRequest string `json:"auth_request,omitempty"`
+
 	// LoginPage enables the built-in login page for browsers.
 	// Default: disabled.
 	LoginPage *LoginPage `json:"login_page,omitempty"`
@@ -211,6 +218,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	cfg.Logger = h.logger
 	cfg.ClientIP = clientIP
 	cfg.TrustedPeer = trustedPeer
+	cfg.TrustedProxy = trustedProxy
 	// The per-IP counts belong to the store's users and outlive this
 	// config: a reload must not hand every client a fresh budget.
 	cfg.RateLimiter, h.limiterKey = acquireRateLimiter(key)
@@ -337,7 +345,7 @@ func clientIP(r *http.Request) string {
 // proxy relaying a browser's request (client_ip from X-Forwarded-For) is
 // not one, so a browser cannot pass X-Origin-IP through it.
 func trustedPeer(r *http.Request) bool {
-	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); !trusted {
+	if !trustedProxy(r) {
 		return false
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -347,6 +355,15 @@ func trustedPeer(r *http.Request) bool {
 	peer, err1 := netip.ParseAddr(host)
 	client, err2 := netip.ParseAddr(clientIP(r))
 	return err1 == nil && err2 == nil && peer.WithZone("").Unmap() == client.WithZone("").Unmap()
+}
+
+// trustedProxy reports whether a request's peer is in the server's
+// trusted_proxies (Caddy's own test, the one that lets it read
+// X-Forwarded-For): only such a proxy may name the original request of an
+// auth request.
+func trustedProxy(r *http.Request) bool {
+	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
+	return trusted
 }
 
 // Interface guards

@@ -133,7 +133,8 @@ func (h *Handler) validateLimits() error {
 }
 
 // validateRouting checks what decides which requests the gateway takes:
-// the public paths, the accepted tenants and the API prefix.
+// the public paths, the accepted tenants, the API prefix and the
+// auth-request path.
 func (h *Handler) validateRouting() error {
 	for _, p := range h.Public {
 		if err := publicpath.Validate(p); err != nil {
@@ -145,6 +146,9 @@ func (h *Handler) validateRouting() error {
 	}
 	if h.APIPrefix != "" && !strings.HasPrefix(h.APIPrefix, "/") {
 		return fmt.Errorf("api_prefix: %q must start with /", h.APIPrefix)
+	}
+	if h.AuthRequest != "" && !strings.HasPrefix(h.AuthRequest, "/") {
+		return fmt.Errorf("auth_request: %q must start with /", h.AuthRequest)
 	}
 	return nil
 }

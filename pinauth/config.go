@@ -166,6 +166,15 @@ type Config struct {
 	// passes "the peer is in the server's trusted_proxies and forwarded no
 	// other client address". Default: never.
 	TrustedPeer func(r *http.Request) bool
+	// TrustedProxy reports whether a request's peer is a proxy whose
+	// forwarded headers may be believed: the auth-request endpoint reads
+	// the original request from them only then. The Caddy adapter passes
+	// "the peer is in the server's trusted_proxies". Default: never.
+	TrustedProxy func(r *http.Request) bool
+	// AuthRequestPath is where other proxies (nginx auth_request, Caddy
+	// forward_auth, Traefik ForwardAuth) ask whether the request they
+	// hold may pass (see Gateway.Handle). Default: "" (off).
+	AuthRequestPath string
 
 	// cacheTTL replaces DefaultCacheTTL; tests shorten it to watch an
 	// entry expire.

@@ -42,7 +42,7 @@ func (c Config) withDefaults() (Config, error) {
 	for _, step := range []func() error{
 		c.checkRequired, c.signingDefaults, c.timeDefaults, c.hashDefaults,
 		c.guardDefaults, c.httpDefaults, c.hookDefaults, c.tenantDefaults,
-		c.resetDefaults, c.loginPageDefaults,
+		c.resetDefaults, c.loginPageDefaults, c.authRequestDefaults,
 		func() error { return validateWebhooks(&c) },
 		c.validateAcceptTenants,
 	} {
@@ -175,6 +175,9 @@ func (c *Config) hookDefaults() error {
 	}
 	if c.TrustedPeer == nil {
 		c.TrustedPeer = func(*http.Request) bool { return false }
+	}
+	if c.TrustedProxy == nil {
+		c.TrustedProxy = func(*http.Request) bool { return false }
 	}
 	return nil
 }

@@ -209,7 +209,9 @@ func (g *Gateway) startParts() (err error) {
 	return err
 }
 
-// Handle serves r. API and JWKS requests are answered completely, as are
+// Handle serves r. API, JWKS and auth-request requests (other proxies
+// asking about the request they hold, Config.AuthRequestPath) are
+// answered completely, as are
 // protected requests without a valid token (401): then ok is false and the
 // caller must not write anything more. Otherwise ok is true: client-sent
 // identity headers have been removed and, when the request carried a valid
@@ -225,6 +227,10 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 	}
 	if p == JWKSPath {
 		g.serveJWKS(w, r)
+		return nil, false
+	}
+	if p == g.cfg.AuthRequestPath && p != "" {
+		g.serveAuthRequest(w, r)
 		return nil, false
 	}
 	if g.page != nil && g.page.Owns(p) {

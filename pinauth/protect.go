@@ -25,16 +25,8 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 	if r.Trailer != nil {
 		g.hdrs.GuardTrailers(r)
 	}
-	raw, rewrite := accessTokenFrom(r)
-	var bs *loginpage.Session
+	raw, rewrite, bs := g.credentialOf(r, true)
 	if g.page != nil {
-		if raw == "" {
-			// The login page's session cookie; like a query token, it is
-			// forwarded upstream in Authorization.
-			if bs = g.page.Session(r); bs != nil {
-				raw, rewrite = bs.Access, true
-			}
-		}
 		// The gateway's cookies never reach the upstream.
 		g.page.StripCookies(r.Header)
 	}
@@ -55,30 +47,63 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 			raw = vt.raw
 		}
 	}
-	if err == nil && !g.accepts(vt.tenant) {
-		err = lrerr.New(lrerr.CodeAccessTokenInvalid)
-	}
-	if err != nil {
+	if err = g.accepted(vt, err); err != nil {
 		// A public path stays reachable with a bad token, as an
 		// anonymous request.
 		return g.anonymous(w, r, err)
 	}
 	g.hdrs.Set(r.Header, &prof.hdr, vt.sidValue)
+	g.forwardToken(r.Header, vt, raw, rewrite)
+	g.hdrs.GuardConnection(r.Header)
+	return vt.identity(prof), true
+}
+
+// credentialOf returns the access token of a request and where it came
+// from: the Authorization Bearer credential, else (withQuery) the
+// access_token query parameter, else the login page's session cookie (bs,
+// nil otherwise). rewrite reports a token that must be forwarded in a
+// rewritten Authorization (see accessTokenFrom); a cookie's always is.
+func (g *Gateway) credentialOf(r *http.Request, withQuery bool) (raw string, rewrite bool, bs *loginpage.Session) {
+	if withQuery {
+		raw, rewrite = accessTokenFrom(r)
+	} else {
+		raw, rewrite = bearerFrom(r)
+	}
+	if raw == "" && g.page != nil {
+		if bs = g.page.Session(r); bs != nil {
+			raw, rewrite = bs.Access, true
+		}
+	}
+	return raw, rewrite, bs
+}
+
+// accepted is e, or for a verified token of a tenant the protected path
+// does not take (Config.AcceptTenants) 905.
+func (g *Gateway) accepted(vt *verifiedToken, e *lrerr.Error) *lrerr.Error {
+	if e == nil && !g.accepts(vt.tenant) {
+		return lrerr.New(lrerr.CodeAccessTokenInvalid)
+	}
+	return e
+}
+
+// forwardToken sets on h the Authorization the upstream gets for the
+// verified token raw: none with forward_token off; for a handle the JWT
+// minted for it; else, when rewrite, raw as the only Bearer credential
+// (otherwise what the client sent stays).
+func (g *Gateway) forwardToken(h http.Header, vt *verifiedToken, raw string, rewrite bool) {
 	switch {
 	case g.cfg.WithholdToken:
-		r.Header.Del("Authorization")
+		delete(h, "Authorization")
 	case vt.upstream != nil:
 		// A handle never travels upstream: the app gets the JWT minted
 		// for it, which it verifies against the JWKS.
-		r.Header["Authorization"] = vt.upstream
+		h["Authorization"] = vt.upstream
 	case rewrite:
 		// Exactly the verified token travels: from the query or the
 		// cookie, or instead of several Authorization headers (an app
 		// that reads the last would act as whoever another token names).
-		r.Header["Authorization"] = []string{"Bearer " + raw}
+		h["Authorization"] = []string{"Bearer " + raw}
 	}
-	g.hdrs.GuardConnection(r.Header)
-	return vt.identity(prof), true
 }
 
 // accepts reports whether the protected path takes the tokens of tenant
@@ -111,13 +136,22 @@ func (g *Gateway) anonymous(w http.ResponseWriter, r *http.Request, e *lrerr.Err
 // parameter, and whether Authorization must be rewritten to forward exactly
 // that token: it came from the query, or beside other Authorization headers.
 func accessTokenFrom(r *http.Request) (token string, rewrite bool) {
+	if token, rewrite = bearerFrom(r); token != "" {
+		return token, rewrite
+	}
+	if r.URL.RawQuery != "" && containsFoldASCII(r.URL.RawQuery, accessTokenParam+"=") {
+		return apireq.Query(r).Get(accessTokenParam), true
+	}
+	return "", false
+}
+
+// bearerFrom returns the Bearer credential of the first Authorization
+// header, and whether other Authorization headers came with it.
+func bearerFrom(r *http.Request) (token string, others bool) {
 	if vals := r.Header["Authorization"]; len(vals) > 0 {
 		if h := vals[0]; len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 			return strings.TrimSpace(h[7:]), len(vals) > 1
 		}
-	}
-	if r.URL.RawQuery != "" && containsFoldASCII(r.URL.RawQuery, accessTokenParam+"=") {
-		return apireq.Query(r).Get(accessTokenParam), true
 	}
 	return "", false
 }
