@@ -25,7 +25,7 @@ func validatePIN(t *Tenant, field, pin string) *lrerr.Error {
 		msg = "The PIN is too easy to guess: avoid one repeated digit and straight runs like 1234."
 	}
 	if msg != "" {
-		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field, ErrorMessage: msg}}}
+		return lrerr.Field(field, msg)
 	}
 	return nil
 }
@@ -38,8 +38,7 @@ func checkPINFormat(t *Tenant, field, pin string) *lrerr.Error {
 		return lrerr.New(lrerr.CodePINMissing)
 	}
 	if !lrprofile.AllDigits(pin) || len(pin) < t.PINMinLength || len(pin) > t.PINMaxLength {
-		return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: field,
-			ErrorMessage: fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength)}}}
+		return lrerr.Field(field, fmt.Sprintf("The PIN must have %d to %d digits.", t.PINMinLength, t.PINMaxLength))
 	}
 	return nil
 }

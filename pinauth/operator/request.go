@@ -75,5 +75,5 @@ func duplicateError(err error) error {
 	case string(store.IdentPhone):
 		return lrerr.New(lrerr.CodePhoneTaken)
 	}
-	return &lrerr.Error{Code: lrerr.CodeValidation, Fields: []lrerr.FieldError{{FieldName: "Uid", ErrorMessage: "The uid is already taken."}}}
+	return lrerr.Field("Uid", "The uid is already taken.")
 }
