@@ -3,12 +3,11 @@ package pinauth
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/operator"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -87,11 +86,7 @@ func (ca callAct) HashAnswers(ctx context.Context, answers map[string]string) (m
 	if answers == nil {
 		return nil, nil
 	}
-	items := make([]answerItem, 0, len(answers))
-	for _, qid := range slices.Sorted(maps.Keys(answers)) {
-		items = append(items, answerItem{QuestionID: qid, Answer: answers[qid]})
-	}
-	return ca.g.newAnswerSet(ctx, ca.c, items)
+	return ca.g.newAnswerSet(ctx, ca.c, securityquestion.FromMap(answers))
 }
 
 // Emit implements operator.Act.

@@ -12,6 +12,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -238,11 +239,9 @@ type Tenant struct {
 	TokenFormat string
 }
 
-// SecurityQuestion is one question a tenant offers.
-type SecurityQuestion struct {
-	ID   string
-	Text string
-}
+// SecurityQuestion is one question a tenant offers (package
+// securityquestion holds the questions' rules).
+type SecurityQuestion = securityquestion.Question
 
 // LockoutPolicy is what happens after repeated credential failures.
 type LockoutPolicy struct {

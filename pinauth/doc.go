@@ -6,10 +6,10 @@
 // through, grants and sessions, the protected path with its caches) and
 // the glue to the packages that each own one concern: loginpage, tokens,
 // hashing, ratelimit, captcha, recovery, notify, webhook, identityheaders,
-// publicpath, operator (the account API: /manage/account, /auth/account
-// and Admin), lrimport, observe, with lrerr, store and pinauth/internal/...
-// as the leaves everyone uses. Those packages never import this one
-// (imports_test.go holds the layers).
+// publicpath, securityquestion, operator (the account API:
+// /manage/account, /auth/account and Admin), lrimport, observe, with
+// lrerr, store and pinauth/internal/... as the leaves everyone uses. Those
+// packages never import this one (imports_test.go holds the layers).
 //
 // Its exported API is what the Caddy adapter (caddymodule) and the load
 // harness (bench) use, and nothing more:

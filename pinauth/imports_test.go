@@ -145,6 +145,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/identityheaders":           layerSubsystem,
 		"/publicpath":                layerSubsystem,
 		"/observe":                   layerSubsystem,
+		"/securityquestion":          layerSubsystem,
 		"/publicpath/publicpathtest": layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {

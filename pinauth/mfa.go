@@ -8,6 +8,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/observe"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -21,20 +22,20 @@ const secondFactorTTL = 10 * time.Minute
 // set up: no QR code or manual entry code (empty strings), no email OTP
 // status (an empty object), no phone.
 type secondFactorInfo struct {
-	SecondFactorAuthenticationToken         string            `json:"SecondFactorAuthenticationToken"`
-	ExpireIn                                any               `json:"ExpireIn"`
-	QRCode                                  string            `json:"QRCode"`
-	ManualEntryCode                         string            `json:"ManualEntryCode"`
-	IsGoogleAuthenticatorVerified           bool              `json:"IsGoogleAuthenticatorVerified"`
-	IsAuthenticatorVerified                 bool              `json:"IsAuthenticatorVerified"`
-	IsEmailOtpAuthenticatorVerified         bool              `json:"IsEmailOtpAuthenticatorVerified"`
-	IsOTPAuthenticatorVerified              bool              `json:"IsOTPAuthenticatorVerified"`
-	OTPPhoneNo                              *string           `json:"OTPPhoneNo"`
-	OTPStatus                               *string           `json:"OTPStatus"`
-	Email                                   []string          `json:"Email"`
-	EmailOTPStatus                          map[string]string `json:"EmailOTPStatus"`
-	IsSecurityQuestionAuthenticatorVerified bool              `json:"IsSecurityQuestionAuthenticatorVerified"`
-	SecurityQuestions                       []questionView    `json:"SecurityQuestions"`
+	SecondFactorAuthenticationToken         string                  `json:"SecondFactorAuthenticationToken"`
+	ExpireIn                                any                     `json:"ExpireIn"`
+	QRCode                                  string                  `json:"QRCode"`
+	ManualEntryCode                         string                  `json:"ManualEntryCode"`
+	IsGoogleAuthenticatorVerified           bool                    `json:"IsGoogleAuthenticatorVerified"`
+	IsAuthenticatorVerified                 bool                    `json:"IsAuthenticatorVerified"`
+	IsEmailOtpAuthenticatorVerified         bool                    `json:"IsEmailOtpAuthenticatorVerified"`
+	IsOTPAuthenticatorVerified              bool                    `json:"IsOTPAuthenticatorVerified"`
+	OTPPhoneNo                              *string                 `json:"OTPPhoneNo"`
+	OTPStatus                               *string                 `json:"OTPStatus"`
+	Email                                   []string                `json:"Email"`
+	EmailOTPStatus                          map[string]string       `json:"EmailOTPStatus"`
+	IsSecurityQuestionAuthenticatorVerified bool                    `json:"IsSecurityQuestionAuthenticatorVerified"`
+	SecurityQuestions                       []securityquestion.View `json:"SecurityQuestions"`
 }
 
 // secondFactorResponse is LoginRadius's answer to a first factor when a
@@ -77,11 +78,11 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 		ExpireIn:                        lrprofile.Time(exp),
 		Email:                           []string{},
 		EmailOTPStatus:                  map[string]string{},
-		SecurityQuestions:               answeredQuestions(c.tenant, a),
+		SecurityQuestions:               questionsOf(c.tenant).Answered(a.SecurityAnswers),
 	}
 	info.IsSecurityQuestionAuthenticatorVerified = len(info.SecurityQuestions) > 0
 	if !info.IsSecurityQuestionAuthenticatorVerified {
-		info.SecurityQuestions = tenantQuestions(c.tenant)
+		info.SecurityQuestions = questionsOf(c.tenant).Views()
 	}
 	return secondFactorResponse{
 		SecondFactorAuthentication: info,
@@ -163,8 +164,8 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	errSet := lrerr.Field(answersField, "Security answers are already set; verify them instead.")
-	if len(answeredQuestions(c.tenant, &a)) > 0 {
+	errSet := lrerr.Field(securityquestion.Field, "Security answers are already set; verify them instead.")
+	if len(questionsOf(c.tenant).Answered(a.SecurityAnswers)) > 0 {
 		return nil, errSet
 	}
 	ctx := c.r.Context()
@@ -174,7 +175,7 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 	}
 	var saved store.Account
 	err = g.updateAccount(ctx, a.Ref(), consumeSecondFactor(hash, c.now), func(_ store.Tx, acc *store.Account) error {
-		if len(answeredQuestions(c.tenant, acc)) > 0 {
+		if len(questionsOf(c.tenant).Answered(acc.SecurityAnswers)) > 0 {
 			return errSet
 		}
 		acc.SecurityAnswers = hashes

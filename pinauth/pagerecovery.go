@@ -58,7 +58,7 @@ func (pc pageCore) Recovery(ctx context.Context, tenant, uid string) (loginpage.
 		rc.EmailLink = !rc.EmailOTP
 	}
 	rc.SMS = g.cfg.SMS != nil && a.Phone != ""
-	for _, q := range answeredQuestions(pc.tenant, &a) {
+	for _, q := range questionsOf(pc.tenant).Answered(a.SecurityAnswers) {
 		rc.Questions = append(rc.Questions, loginpage.Question{ID: q.QuestionID, Text: q.Question})
 	}
 	return rc, nil

@@ -2,13 +2,13 @@ package pinauth
 
 import (
 	"context"
-	"sort"
 
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -183,12 +183,7 @@ func resetPINByAnswerWith(kind store.IdentifierKind) func(*Gateway, *call) (any,
 		if !found {
 			return nil, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 		}
-		items := make([]answerItem, 0, len(b.SecurityAnswer))
-		for qid, ans := range b.SecurityAnswer {
-			items = append(items, answerItem{QuestionID: qid, Answer: ans})
-		}
-		sort.Slice(items, func(i, j int) bool { return items[i].QuestionID < items[j].QuestionID })
-		if err := g.checkAnswers(ctx, c, &a, items); err != nil {
+		if err := g.checkAnswers(ctx, c, &a, securityquestion.FromMap(b.SecurityAnswer)); err != nil {
 			return nil, err
 		}
 		if !a.Active {

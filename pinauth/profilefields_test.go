@@ -11,6 +11,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 )
 
 // The documented writable profile fields (issue 16, bugs 2 and 3), read
@@ -281,7 +282,7 @@ func TestProfileWritesRefuseWhatTheyCannotStore(t *testing.T) {
 		{"a password hash", "PUT", manage("manage/account/" + uid), map[string]any{"PasswordHash": "x"}, "PasswordHash"},
 		{"another Uid", "PUT", manage("manage/account/" + uid), map[string]any{"Uid": "0123456789abcdef0123456789abcdef"}, "Uid"},
 		{"IsDeleted true", "PUT", manage("manage/account/" + uid), map[string]any{"IsDeleted": true}, "IsDeleted"},
-		{"an answer to no question of the site", "PUT", manage("manage/account/" + uid), map[string]any{"SecurityQuestionAnswer": map[string]string{"q9": "x"}}, answersField},
+		{"an answer to no question of the site", "PUT", manage("manage/account/" + uid), map[string]any{"SecurityQuestionAnswer": map[string]string{"q9": "x"}}, securityquestion.Field},
 		{"a Uid on create", "POST", manage("manage/account"), map[string]any{"Email": []map[string]string{{"Value": "b@example.com"}}, "Password": testPass, "Uid": "custom"}, "Uid"},
 	} {
 		r := e.do(c.method, c.path, c.body)

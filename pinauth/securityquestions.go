@@ -2,82 +2,29 @@ package pinauth
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// answerItem is one answer of a securityquestionanswer array.
-type answerItem struct {
-	QuestionID string `json:"QuestionId"`
-	Answer     string `json:"Answer"`
-}
-
 // answersBody is the body of the calls that send security answers.
 type answersBody struct {
-	SecurityQuestionAnswer        []answerItem
+	SecurityQuestionAnswer        []securityquestion.Answer
 	ReplaceSecurityQuestionAnswer bool
-}
-
-// questionView is one entry of a question list: LoginRadius's shape.
-type questionView struct {
-	QuestionID string `json:"QuestionId"`
-	Question   string `json:"Question"`
-}
-
-// maxAnswerBytes bounds one answer.
-const maxAnswerBytes = 256
-
-// normalizeAnswer is the form in which answers are hashed and compared:
-// surrounding space removed, inner runs of white space collapsed to one
-// space, lower-cased (Unicode simple case mapping). "  Paris  Texas" and
-// "paris texas" are the same answer.
-func normalizeAnswer(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
-}
-
-const answersField = "SecurityQuestionAnswer"
-
-// answerMap turns answer items into a map by question id; an empty list,
-// a repeated question or an empty answer is a 1134 field error.
-func answerMap(items []answerItem) (map[string]string, *lrerr.Error) {
-	if len(items) == 0 {
-		return nil, lrerr.Field(answersField, "At least one security question answer is required.")
-	}
-	m := make(map[string]string, len(items))
-	for _, it := range items {
-		if it.QuestionID == "" || normalizeAnswer(it.Answer) == "" {
-			return nil, lrerr.Field(answersField, "Every answer needs a QuestionId and a non-empty Answer.")
-		}
-		if _, dup := m[it.QuestionID]; dup {
-			return nil, lrerr.Field(answersField, "A question is answered twice.")
-		}
-		if len(it.Answer) > maxAnswerBytes {
-			return nil, lrerr.Field(answersField, fmt.Sprintf("An answer may have at most %d bytes.", maxAnswerBytes))
-		}
-		m[it.QuestionID] = it.Answer
-	}
-	return m, nil
 }
 
 // newAnswerSet validates answers to be stored (every question must be one
 // of the tenant's) and hashes them.
-func (g *Gateway) newAnswerSet(ctx context.Context, c *call, items []answerItem) (map[string]string, error) {
-	given, e := answerMap(items)
+func (g *Gateway) newAnswerSet(ctx context.Context, c *call, answers []securityquestion.Answer) (map[string]string, error) {
+	given, e := questionsOf(c.tenant).NewSet(answers)
 	if e != nil {
 		return nil, e
 	}
-	for qid := range given {
-		if c.tenant.question(qid) == nil {
-			return nil, lrerr.Field(answersField, "QuestionId "+apireq.Truncate(qid, 64)+" is not a question of this site.")
-		}
-	}
 	hashes := make(map[string]string, len(given))
 	for qid, ans := range given {
-		h, err := g.hasher.Hash(ctx, c.hashClient(), normalizeAnswer(ans))
+		h, err := g.hasher.Hash(ctx, c.hashClient(), securityquestion.Normalize(ans))
 		if err != nil {
 			return nil, g.hashQueueError(err)
 		}
@@ -86,14 +33,9 @@ func (g *Gateway) newAnswerSet(ctx context.Context, c *call, items []answerItem)
 	return hashes, nil
 }
 
-// question returns the tenant's question with the given id.
-func (t *Tenant) question(id string) *SecurityQuestion {
-	for i := range t.SecurityQuestions {
-		if t.SecurityQuestions[i].ID == id {
-			return &t.SecurityQuestions[i]
-		}
-	}
-	return nil
+// questionsOf is the tenant's question catalogue.
+func questionsOf(t *Tenant) securityquestion.Catalogue {
+	return securityquestion.Catalogue(t.SecurityQuestions)
 }
 
 // checkAnswers verifies answers against the account's as one credential
@@ -103,29 +45,24 @@ func (t *Tenant) question(id string) *SecurityQuestion {
 // is compared even after a mismatch, so timing does not tell which one was
 // wrong. On success with rehash the answers are stored again under the
 // current pepper and parameters.
-func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, items []answerItem) error {
-	required := answeredQuestions(c.tenant, a)
+func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, answers []securityquestion.Answer) error {
+	required := questionsOf(c.tenant).Answered(a.SecurityAnswers)
 	if len(required) == 0 {
 		return lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 	}
-	given, e := answerMap(items)
+	given, e := securityquestion.ByQuestion(answers)
 	if e != nil {
 		return e
 	}
-	for _, q := range required {
-		if _, ok := given[q.QuestionID]; !ok {
-			return lrerr.Field(answersField, "Answer every security question of the account.")
-		}
-	}
-	if len(given) != len(required) {
-		return lrerr.Field(answersField, "Answer only the security questions of the account.")
+	if e := securityquestion.CheckComplete(required, given); e != nil {
+		return e
 	}
 	rehash, err := g.checkCredential(ctx, c, credentialCheck{
 		account: a, failure: lrerr.CodeSecurityAnswerWrong, reason: "security_answer",
 		compare: func() (bool, bool) {
 			ok, rehash := true, false
 			for qid, ans := range given {
-				o, r := g.hasher.VerifyHeld(a.SecurityAnswers[qid], normalizeAnswer(ans))
+				o, r := g.hasher.VerifyHeld(a.SecurityAnswers[qid], securityquestion.Normalize(ans))
 				ok, rehash = ok && o, rehash || r
 			}
 			return ok, rehash
@@ -146,7 +83,7 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, i
 func (g *Gateway) upgradeAnswers(ctx context.Context, c *call, a *store.Account, given map[string]string) {
 	hashes := make(map[string]string, len(given))
 	for qid, ans := range given {
-		h, err := g.hasher.Hash(ctx, c.hashClient(), normalizeAnswer(ans))
+		h, err := g.hasher.Hash(ctx, c.hashClient(), securityquestion.Normalize(ans))
 		if err != nil {
 			return
 		}
@@ -228,7 +165,7 @@ func securityQuestionsBy(kind string) func(*Gateway, *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		qs := answeredQuestions(c.tenant, &a)
+		qs := questionsOf(c.tenant).Answered(a.SecurityAnswers)
 		if len(qs) == 0 {
 			return nil, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 		}
@@ -257,24 +194,4 @@ func (g *Gateway) questionAccount(c *call, kind string) (store.Account, error) {
 		return a, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 	}
 	return a, nil
-}
-
-// answeredQuestions lists the tenant's questions the account has answered.
-func answeredQuestions(t *Tenant, a *store.Account) []questionView {
-	qs := []questionView{}
-	for _, q := range t.SecurityQuestions {
-		if _, ok := a.SecurityAnswers[q.ID]; ok {
-			qs = append(qs, questionView{QuestionID: q.ID, Question: q.Text})
-		}
-	}
-	return qs
-}
-
-// tenantQuestions lists every question of the tenant.
-func tenantQuestions(t *Tenant) []questionView {
-	qs := make([]questionView, 0, len(t.SecurityQuestions))
-	for _, q := range t.SecurityQuestions {
-		qs = append(qs, questionView{QuestionID: q.ID, Question: q.Text})
-	}
-	return qs
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 )
 
 // answers builds a securityquestionanswer array from id, answer pairs.
@@ -78,7 +80,7 @@ func TestSecurityAnswersAreSetHashedListedAndReplaced(t *testing.T) {
 		"question twice":     map[string]any{"ReplaceSecurityQuestionAnswer": true, "securityquestionanswer": []map[string]string{{"QuestionId": "q1", "Answer": "x"}, {"QuestionId": "q1", "Answer": "y"}}},
 		"blank answer":       map[string]any{"ReplaceSecurityQuestionAnswer": true, "securityquestionanswer": []map[string]string{{"QuestionId": "q1", "Answer": "   "}}},
 		"no answers":         map[string]any{"ReplaceSecurityQuestionAnswer": true},
-		"over-long answer":   map[string]any{"ReplaceSecurityQuestionAnswer": true, "securityquestionanswer": []map[string]string{{"QuestionId": "q1", "Answer": strings.Repeat("a", maxAnswerBytes+1)}}},
+		"over-long answer":   map[string]any{"ReplaceSecurityQuestionAnswer": true, "securityquestionanswer": []map[string]string{{"QuestionId": "q1", "Answer": strings.Repeat("a", securityquestion.MaxAnswerBytes+1)}}},
 		"missing QuestionId": map[string]any{"ReplaceSecurityQuestionAnswer": true, "securityquestionanswer": []map[string]string{{"Answer": "x"}}},
 	} {
 		r := set(body)
@@ -142,21 +144,6 @@ func TestWrongSecurityAnswersLockTheAccount(t *testing.T) {
 	}
 	wantCode(t, "right answer while locked", e.do("POST", api("auth/account/reauth/2fa/securityquestionanswer/verify"), answers("q1", "Paris"), withToken(tok)...), 403, 1198)
 	wantCode(t, "PIN login while locked", e.pinLogin(login.str("session_token"), testPIN), 403, 1198)
-}
-
-func TestNormalizeAnswer(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"  Paris   Texas ": "paris texas",
-		"REX":              "rex",
-		"a\tb\nc":          "a b c",
-		"Ünïcode  ÄÖ":      "ünïcode äö",
-		"   ":              "",
-	} {
-		if got := normalizeAnswer(in); got != want {
-			t.Errorf("normalizeAnswer(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 // decodeArray decodes a JSON array of objects.
