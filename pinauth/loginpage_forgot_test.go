@@ -38,17 +38,17 @@ func TestLoginPageForgotPasswordMailsALinkToItsOwnPageThenLogsIn(t *testing.T) {
 	e := newResetEnv(t, withLoginPage())
 	e.createAccount(testEmail, "")
 	b := newBrowser(t, e.testEnv)
-	host := []string{"Host", pageHost}
+	b.host = pageHost
 
-	login := b.get("/login?return=%2Fapp%2Fx", host...)
+	login := b.get("/login?return=%2Fapp%2Fx")
 	if !strings.Contains(login.body, `href="/login/forgot?return=%2fapp%2fx"`) {
 		t.Fatalf("the password form has no forgot-password link keeping the return target:\n%s", login.body)
 	}
-	form := b.get("/login/forgot?return=%2Fapp%2Fx", host...)
+	form := b.get("/login/forgot?return=%2Fapp%2Fx")
 	ask := func(ident string) page {
 		f := form.hidden()
 		f.Set("identifier", ident)
-		return b.post("/login/forgot", f, host...)
+		return b.post("/login/forgot", f)
 	}
 	unknown, known := ask("nobody@example.com"), ask(testEmail)
 	if known.status != 200 || !strings.Contains(known.body, "Check your email") || known.body != unknown.body {
@@ -65,7 +65,7 @@ func TestLoginPageForgotPasswordMailsALinkToItsOwnPageThenLogsIn(t *testing.T) {
 		t.Fatalf("the link %q lacks the return target or its type", link)
 	}
 
-	landing := b.get(link, host...)
+	landing := b.get(link)
 	if landing.status != 200 || !strings.Contains(landing.body, `autocomplete="new-password"`) {
 		t.Fatalf("landing page: %d\n%s", landing.status, landing.body)
 	}
@@ -89,7 +89,8 @@ func TestLoginPageForgotPasswordMailsALinkToItsOwnPageThenLogsIn(t *testing.T) {
 	}
 	// The link again, in another browser: it was used.
 	other := newBrowser(t, e.testEnv)
-	if again := other.submit(other.get(link, host...), "/login/reset", "password", "yet another one", "confirm", "yet another one"); again.status != 403 ||
+	other.host = pageHost
+	if again := other.submit(other.get(link), "/login/reset", "password", "yet another one", "confirm", "yet another one"); again.status != 403 ||
 		!strings.Contains(again.body, "This link no longer works") || !strings.Contains(again.body, `href="/login/forgot?return=%2Fapp%2Fx"`) {
 		t.Fatalf("a used link: %d\n%s", again.status, again.body)
 	}
@@ -106,10 +107,11 @@ func TestLoginPageForgotPasswordNeedsItsOriginAllowed(t *testing.T) {
 	e := newResetEnv(t, withLoginPage())
 	e.createAccount(testEmail, "")
 	b := newBrowser(t, e.testEnv)
-	form := b.get("/login/forgot", "Host", "evil.example.com")
+	b.host = "evil.example.com"
+	form := b.get("/login/forgot")
 	f := form.hidden()
 	f.Set("identifier", testEmail)
-	r := b.post("/login/forgot", f, "Host", "evil.example.com")
+	r := b.post("/login/forgot", f)
 	if r.status != 403 || strings.Contains(r.body, "Check your email") {
 		t.Fatalf("forgot password on a foreign host: %d\n%s", r.status, r.body)
 	}

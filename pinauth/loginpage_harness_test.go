@@ -31,6 +31,8 @@ type browser struct {
 	t       testing.TB
 	e       *testEnv
 	cookies map[string]string
+	// host, when set, is the Host of every request.
+	host string
 }
 
 func newBrowser(t testing.TB, e *testEnv) *browser {
@@ -58,12 +60,11 @@ func (b *browser) do(method, path string, form url.Values, header ...string) pag
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	if b.host != "" {
+		req.Host = b.host
+	}
 	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] == "Host" {
-			req.Host = header[i+1]
-			continue
-		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	for name, v := range b.cookies {

@@ -30,7 +30,7 @@ func newLoginPage(g *Gateway) (*loginpage.Page, error) {
 	o := loginpage.Options{
 		Config: *lp,
 		Tenant: loginpage.Tenant{Name: t.Name, AllowedOrigins: t.AllowedOrigins,
-			PINMinLength: t.PINMinLength, PINMaxLength: t.PINMaxLength},
+			PINMinLength: t.PINMinLength, PINMaxLength: t.PINMaxLength, ResetPINURL: t.ResetPINURL},
 		Peppers: g.peppers, SessionTTL: g.cfg.SessionTTL, Core: pageCore{g: g, tenant: t},
 		Log: g.log, Now: g.now, ClientIP: g.cfg.ClientIP,
 	}

@@ -58,6 +58,10 @@ func (pc pageCore) Recovery(ctx context.Context, tenant, uid string) (loginpage.
 		rc.EmailLink = !rc.EmailOTP
 	}
 	rc.SMS = g.cfg.SMS != nil && a.Phone != ""
+	if a.PrimaryEmail() == "" {
+		// The page resets by answers with the account's email.
+		return rc, nil
+	}
 	for _, q := range questionsOf(pc.tenant).Answered(a.SecurityAnswers) {
 		rc.Questions = append(rc.Questions, loginpage.Question{ID: q.QuestionID, Text: q.Question})
 	}

@@ -19,9 +19,9 @@ type Config struct {
 	// TemplateDir, when set, is a directory whose files replace the
 	// embedded templates and assets of the same name (layout.html,
 	// login.html, pin.html, setpin.html, logout.html, message.html,
-	// forgot.html, reset.html, style.css, app.js); other .css, .js,
-	// .png, .svg, .ico and .woff2 files in it are served as extra
-	// assets. Default: none.
+	// forgot.html, reset.html, forgotpin.html, style.css, app.js);
+	// other .css, .js, .png, .svg, .ico and .woff2 files in it are
+	// served as extra assets. Default: none.
 	TemplateDir string
 	// Cookie names and scopes the page's cookies.
 	Cookie Cookie

@@ -80,7 +80,7 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 
 // csrfBinding is the session a posted form belongs to, as the request
 // shows it: the login session's id for logout, a hash of the PIN device's
-// session token for the PIN pad, the posted PinAuthToken for the first
+// session token for the PIN pad and its forgot-PIN forms, the posted PinAuthToken for the first
 // PIN, a hash of the reset link's token for its landing page, and none
 // for the password form (no session exists yet; the origin
 // check guards it). The page renders each form with the same value.
@@ -90,7 +90,7 @@ func (p *Page) csrfBinding(r *http.Request, form string) string {
 		if bs := p.Session(r); bs != nil {
 			return bs.SID
 		}
-	case formPIN:
+	case formPIN, formForgotPIN:
 		if d := p.pinCookie(r); d != nil {
 			return deviceBinding(d)
 		}

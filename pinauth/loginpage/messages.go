@@ -48,6 +48,22 @@ func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
 		return "This PIN setup is no longer valid. Please log in again to choose your PIN."
 	case lrerr.CodePINAuthTokenExpired:
 		return "Choosing your PIN took too long. Please log in again."
+	case lrerr.CodeOTPInvalid:
+		return "That code is not right. Please check it and try again."
+	case lrerr.CodeOTPUsed:
+		return "That code was used already, or a newer one was sent. Please use the newest code."
+	case lrerr.CodeOTPExpired:
+		return "That code has expired. Please ask for a new one."
+	case lrerr.CodeSecurityAnswerWrong:
+		return "The answers are not right. Please try again."
+	case lrerr.CodeSecurityAnswersNotSet:
+		return "This account has no security answers."
+	case lrerr.CodeEmailLimit:
+		return "Too many emails were sent to this account. Please wait a while, then try again."
+	case lrerr.CodeSMSLimit:
+		return "Too many text messages were sent to this account. Please wait a while, then try again."
+	case lrerr.CodeResetPINURLInvalid:
+		return "Resetting by email is not set up for this site. Please contact the site's support."
 	case lrerr.CodePINMissing:
 		return "Please enter your PIN."
 	case lrerr.CodeValidation:

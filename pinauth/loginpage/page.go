@@ -52,6 +52,9 @@ type Tenant struct {
 	AllowedOrigins []string
 	// PINMinLength and PINMaxLength bound the PIN.
 	PINMinLength, PINMaxLength int
+	// ResetPINURL is the tenant's own page for PIN reset links; when
+	// set, the page's forgot-PIN links go there instead of to the page.
+	ResetPINURL string
 }
 
 // Captcha is what the page needs of the captcha configuration.
@@ -121,6 +124,10 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.showForgot(w, r)
 	case sub == "/forgot" && post:
 		p.postForgot(w, r)
+	case sub == "/forgotpin" && get:
+		p.showForgotPIN(w, r)
+	case sub == "/forgotpin" && post:
+		p.postForgotPIN(w, r)
 	case sub == "/reset" && get:
 		p.showReset(w, r)
 	case sub == "/reset" && post:
@@ -129,7 +136,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.showLogout(w, r)
 	case sub == "/logout" && post:
 		p.postLogout(w, r)
-	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout" || sub == "/forgot" || sub == "/reset":
+	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout" || sub == "/forgot" || sub == "/reset" || sub == "/forgotpin":
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		p.message(w, r, http.StatusMethodNotAllowed, "Not allowed", "This page does not accept that kind of request.")
 	default:

@@ -29,7 +29,7 @@ var web embed.FS
 // renders through; each page file defines "content".
 var (
 	layoutFile = "layout.html"
-	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html"}
+	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html", "forgotpin.html"}
 	assetFiles = []string{"style.css", "app.js"}
 	// extraAssetTypes are the extensions a template_dir may add as assets
 	// (logos, fonts, extra styles).
@@ -188,6 +188,10 @@ type pageData struct {
 	FieldError string
 	// Again is a link that starts a recovery over (a new reset email).
 	Again string
+	// Recovery are the ways the PIN pad's account can reset its PIN;
+	// Step is the forgot-PIN page's step ("choose", or the way chosen).
+	Recovery *Recovery
+	Step     string
 	// Display names the account on the PIN pad.
 	Display string
 	// PINLength is the PIN's length when known (the pad submits itself
