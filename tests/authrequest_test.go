@@ -111,6 +111,12 @@ func checkAuthProxy(t *testing.T, gw, front *gateway) {
 	if !strings.HasPrefix(noToken.header.Get("WWW-Authenticate"), "Bearer ") {
 		t.Errorf("401 through the proxy without WWW-Authenticate: %v", noToken.header)
 	}
+	// A client naming another original request in either convention.
+	spoofed := front.do("GET", "/app/data", nil, "Accept", "application/json", "X-Original-URI", "/healthz",
+		"X-Original-Method", "GET", "X-Forwarded-Uri", "/healthz", "X-Forwarded-Method", "GET")
+	if spoofed.status != 401 && spoofed.status != 400 {
+		t.Errorf("a client naming a public original URI: want 401 (or 400), got %d %s", spoofed.status, spoofed.raw)
+	}
 	browser := front.do("GET", "/app/data?x=1", nil, "Accept", "text/html,application/xhtml+xml")
 	if want := "/login?return=" + url.QueryEscape("/app/data?x=1"); browser.status != 303 || browser.header.Get("Location") != want {
 		t.Errorf("a browser without a session: want 303 to %s, got %d %q", want, browser.status, browser.header.Get("Location"))

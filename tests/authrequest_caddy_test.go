@@ -1,0 +1,44 @@
+package tests
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// startStockCaddy runs the guide's forward_auth site — no pin_auth in it —
+// on a second Caddy in front of app (host:port), asking the gateway gw,
+// and returns its base URL.
+func startStockCaddy(t *testing.T, gw *gateway, app string) string {
+	t.Helper()
+	port := freePort(t)
+	site := fromGuide(t, authGuideBlock(t, "Caddy `forward_auth`", ""),
+		"app.example.com {", ":"+strconv.Itoa(port)+" {",
+		guideApp, app, guideGateway, gw.hostHeader())
+	if strings.Contains(site, "pin_auth") {
+		t.Fatal("the guide's forward_auth site uses pin_auth: it must work on a stock Caddy")
+	}
+	base := baseURL(port)
+	startCaddy(t, globalOptions+site, []string{base + "/"})
+	return base
+}
+
+// TestCaddyForwardAuthLetsOnlyValidTokensThroughWithTheirIdentity runs the
+// guide's forward_auth site in front of a recording app: see
+// checkAuthProxy.
+func TestCaddyForwardAuthLetsOnlyValidTokensThroughWithTheirIdentity(t *testing.T) {
+	t.Parallel()
+	gw := startAuthGateway(t, "public "+strings.Join(corpusPublic, " "))
+	app := newUpstream(t)
+	checkAuthProxy(t, gw, gw.through(startStockCaddy(t, gw, app.addr()), app))
+}
+
+// TestCaddyForwardAuthPassesNoCorpusPathAnonymouslyThatIsNotPublic sends
+// the path-confusion corpus through the guide's forward_auth site.
+func TestCaddyForwardAuthPassesNoCorpusPathAnonymouslyThatIsNotPublic(t *testing.T) {
+	t.Parallel()
+	gw := startAuthGateway(t, "public "+strings.Join(corpusPublic, " "))
+	raw := newRawUpstream(t)
+	front := startStockCaddy(t, gw, raw.addr())
+	checkCorpusThroughProxy(t, strings.TrimPrefix(front, "http://"), raw)
+}
