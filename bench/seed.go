@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
@@ -175,9 +176,9 @@ func seedBatchTx(tx store.Tx, tmpl store.Account, first, last int, now time.Time
 
 // benchGatewayConfig is the core configuration the Caddyfile's pin_auth
 // block amounts to.
-func benchGatewayConfig(st store.Store, signingKeyPEM string) pinauth.Config {
-	return pinauth.Config{
-		Tenants:    []pinauth.Tenant{{Name: benchTenant, APIKeys: []string{benchAPIKey}, APISecret: benchAPISecret}},
+func benchGatewayConfig(st store.Store, signingKeyPEM string) config.Config {
+	return config.Config{
+		Tenants:    []config.Tenant{{Name: benchTenant, APIKeys: []string{benchAPIKey}, APISecret: benchAPISecret}},
 		Store:      st,
 		Peppers:    []string{benchPepper},
 		Issuer:     benchIssuer,

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 )
 
@@ -129,9 +129,9 @@ func (p *parser) tenantLogin(t *Tenant, name string) (bool, error) {
 		t.AllowWeakPINs = err == nil
 		return true, err
 	case "mfa":
-		return true, p.choice(name, &t.MFA, pinauth.CheckMFA)
+		return true, p.choice(name, &t.MFA, config.CheckMFA)
 	case "token_format":
-		return true, p.choice(name, &t.TokenFormat, pinauth.CheckTokenFormat)
+		return true, p.choice(name, &t.TokenFormat, config.CheckTokenFormat)
 	}
 	return false, nil
 }

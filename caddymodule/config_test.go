@@ -10,8 +10,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -71,8 +71,8 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatalf("coreConfig: %v", err)
 	}
-	want := pinauth.Config{
-		Tenants: []pinauth.Tenant{{
+	want := config.Config{
+		Tenants: []config.Tenant{{
 			Name:              "shop",
 			APIKeys:           []string{"key-from-env", "literal-old-key"},
 			APISecret:         "secret-from-env",
@@ -82,9 +82,9 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 			PINMaxLength:      8,
 			AllowWeakPINs:     true,
 			AllowedOrigins:    []string{"https://shop.example"},
-			MFA:               pinauth.MFASecurityQuestion,
-			SecurityQuestions: []pinauth.SecurityQuestion{{ID: "pet", Text: "First pet?"}},
-			TokenFormat:       pinauth.TokenFormatUUID,
+			MFA:               config.MFASecurityQuestion,
+			SecurityQuestions: []config.SecurityQuestion{{ID: "pet", Text: "First pet?"}},
+			TokenFormat:       config.TokenFormatUUID,
 		}},
 		Peppers:             []string{"pepper-from-env-0123456789", "older-literal-pepper-01"},
 		Issuer:              "https://auth.example",
@@ -95,7 +95,7 @@ func TestCoreConfigExpandsPlaceholdersAndConvertsEveryField(t *testing.T) {
 		SessionTTL:          7 * 24 * time.Hour,
 		Hash:                hashing.Params{Time: 1, MemoryKiB: 64, Threads: 1},
 		MaxConcurrentHashes: 3,
-		Lockout:             pinauth.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
+		Lockout:             config.LockoutPolicy{Attempts: 4, Window: time.Minute, Duration: time.Hour, Type: store.LockBlock},
 		RateLimit:           ratelimit.Policy{Requests: 50, Window: 10 * time.Second},
 		Captcha: &captcha.Config{Provider: "recaptcha", Secret: "captcha-secret-from-env", SiteKey: "site-key",
 			VerifyURL: "http://127.0.0.1:1/verify", After: 2, MinScore: 0.3, Action: "login", Timeout: time.Second},

@@ -7,8 +7,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
@@ -33,9 +33,9 @@ type storeSpec struct {
 // coreConfig expands placeholders and converts h into the core's Config
 // and the store to open. It is the only place Caddy types become plain Go.
 // Store, Logger and ClientIP are left for Provision to fill.
-func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, error) {
+func (h *Handler) coreConfig(repl *caddy.Replacer) (config.Config, storeSpec, error) {
 	x := &expander{repl: repl}
-	cfg := pinauth.Config{
+	cfg := config.Config{
 		Issuer:              x.expand("issuer", h.Issuer),
 		SigningAlg:          h.SigningAlg,
 		SigningKey:          x.expand("signing_key", h.SigningKey),
@@ -75,7 +75,7 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 	if l := h.Lockout; l != nil {
 		// Checked by validate; "" gives store.LockNone, the core's default.
 		lockType, _ := store.ParseLockType(l.Type)
-		cfg.Lockout = pinauth.LockoutPolicy{
+		cfg.Lockout = config.LockoutPolicy{
 			Attempts: l.Attempts,
 			Window:   time.Duration(l.Window),
 			Duration: time.Duration(l.Duration),
@@ -130,8 +130,8 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (pinauth.Config, storeSpec, e
 	return cfg, spec, nil
 }
 
-func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
-	ct := pinauth.Tenant{
+func (t Tenant) coreTenant(x *expander) (config.Tenant, error) {
+	ct := config.Tenant{
 		Name:               t.Name,
 		APISecret:          x.expand(fmt.Sprintf("tenant %q: api_secret", t.Name), t.APISecret),
 		PINOptional:        t.PINRequired != nil && !*t.PINRequired,
@@ -158,7 +158,7 @@ func (t Tenant) coreTenant(x *expander) (pinauth.Tenant, error) {
 		ct.PlanExpires = at
 	}
 	for _, q := range t.SecurityQuestions {
-		ct.SecurityQuestions = append(ct.SecurityQuestions, pinauth.SecurityQuestion{ID: q.ID, Text: q.Text})
+		ct.SecurityQuestions = append(ct.SecurityQuestions, config.SecurityQuestion{ID: q.ID, Text: q.Text})
 	}
 	return ct, nil
 }

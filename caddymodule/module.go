@@ -1,6 +1,6 @@
 // Package caddymodule is the thin Caddy adapter of caddy-pinauth: it
 // registers the http.handlers.pin_auth module and the pin_auth Caddyfile
-// directive, turns the module's JSON config into a pinauth.Config in
+// directive, turns the module's JSON config into a pinauth config.Config in
 // Provision, and hands every request to the Caddy-free core in package
 // pinauth.
 package caddymodule

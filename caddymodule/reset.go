@@ -9,7 +9,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 )
 
@@ -157,7 +157,7 @@ func (h *Handler) validateReset() error {
 }
 
 // resetConfig fills the PIN reset part of cfg, expanding placeholders.
-func (h *Handler) resetConfig(x *expander, cfg *pinauth.Config) {
+func (h *Handler) resetConfig(x *expander, cfg *config.Config) {
 	cfg.ResetTokenTTL, cfg.OTPTTL = time.Duration(h.ResetTokenTTL), time.Duration(h.OTPTTL)
 	if e := h.Email; e != nil {
 		cfg.Email = &notify.EmailConfig{

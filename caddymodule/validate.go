@@ -9,8 +9,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/pinauth/caddy-pinauth/pinauth"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
@@ -257,10 +257,10 @@ func (t Tenant) validateChoices() error {
 		name, value string
 		check       func(string) error
 	}{
-		{"mfa", t.MFA, pinauth.CheckMFA},
+		{"mfa", t.MFA, config.CheckMFA},
 		{"pin_reset_email", t.PINResetEmail, recovery.CheckMode},
 		{"password_reset_email", t.PasswordResetEmail, recovery.CheckMode},
-		{"token_format", t.TokenFormat, pinauth.CheckTokenFormat},
+		{"token_format", t.TokenFormat, config.CheckTokenFormat},
 	} {
 		// An empty value is the default, not a choice to check.
 		if f.value == "" {

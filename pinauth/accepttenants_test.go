@@ -4,7 +4,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -46,27 +45,5 @@ func TestAcceptTenantsLimitsTheProtectedPathToThoseTenants(t *testing.T) {
 	}
 	if n := len(e.upstream.calls()); n != 1 {
 		t.Fatalf("the upstream was called %d times, want once (the accepted token)", n)
-	}
-}
-
-func TestAcceptTenantsMustNameConfiguredTenantsAndTheLoginPages(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		name   string
-		mutate func(*Config)
-	}{
-		{"an unknown tenant", func(c *Config) { c.AcceptTenants = []string{"demo", "nosuch"} }},
-		{"not the login page's", func(c *Config) {
-			c.AcceptTenants = []string{"other"}
-			c.LoginPage = &loginpage.Config{Tenant: "demo"}
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			cfg := Config{Tenants: []Tenant{{Name: "demo"}, {Name: "other"}}}
-			c.mutate(&cfg)
-			if err := cfg.validateAcceptTenants(); err == nil {
-				t.Fatal("accepted")
-			}
-		})
 	}
 }

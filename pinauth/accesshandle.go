@@ -2,7 +2,6 @@ package pinauth
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
@@ -10,31 +9,6 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
-
-// The access-token formats a tenant may hand out (Tenant.TokenFormat).
-const (
-	// TokenFormatJWT hands clients the signed JWT itself.
-	TokenFormatJWT = "jwt"
-	// TokenFormatUUID hands clients a UUID-shaped opaque handle: the shape
-	// LoginRadius's typed SDKs parse access_token into (java.util.UUID,
-	// System.Guid). The gateway keeps only the handle's hash, with the
-	// session it belongs to, and forwards a JWT minted for it upstream
-	// (a "phantom token"), so apps behind the proxy still verify the
-	// JWKS.
-	TokenFormatUUID = "uuid"
-)
-
-// CheckTokenFormat reports an error unless format is TokenFormatJWT or
-// TokenFormatUUID (an empty Tenant.TokenFormat means TokenFormatJWT and
-// needs no check); the core's and the Caddy adapter's validators both call
-// it.
-func CheckTokenFormat(format string) error {
-	switch format {
-	case TokenFormatJWT, TokenFormatUUID:
-		return nil
-	}
-	return fmt.Errorf("unknown value %q (want jwt or uuid)", format)
-}
 
 // handleClaims looks an access-token handle up in the store and returns the
 // claims of the JWT it stands for: the session, account and lifetime it was

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
@@ -20,7 +21,7 @@ import (
 // withUUIDTokens makes every tenant hand out access-token handles.
 func withUUIDTokens(c *Config) {
 	for i := range c.Tenants {
-		c.Tenants[i].TokenFormat = TokenFormatUUID
+		c.Tenants[i].TokenFormat = config.TokenFormatUUID
 	}
 }
 
@@ -53,7 +54,7 @@ func (e *testEnv) upstreamJWT(t *testing.T) (string, jwt.MapClaims) {
 
 func TestTokenFormatDecidesWhatLoginsAnswerAndUUIDTokensReachTheUpstreamAsAJWT(t *testing.T) {
 	t.Parallel()
-	for _, format := range []string{"", TokenFormatJWT, TokenFormatUUID} {
+	for _, format := range []string{"", config.TokenFormatJWT, config.TokenFormatUUID} {
 		t.Run("format "+format, func(t *testing.T) {
 			t.Parallel()
 			e := newTestEnv(t, func(c *Config) { c.Tenants[0].TokenFormat = format })
@@ -64,12 +65,12 @@ func TestTokenFormatDecidesWhatLoginsAnswerAndUUIDTokensReachTheUpstreamAsAJWT(t
 					t.Errorf("%s %q is not a UUID", k, login.str(k))
 				}
 			}
-			if got := uuidRE.MatchString(access); got != (format == TokenFormatUUID) {
+			if got := uuidRE.MatchString(access); got != (format == config.TokenFormatUUID) {
 				t.Fatalf("format %q: access_token %q; UUID-shaped = %v", format, access, got)
 			}
 			wantOK(t, "protected request", e.protected(access))
 			forwarded, claims := e.upstreamJWT(t)
-			if format != TokenFormatUUID {
+			if format != config.TokenFormatUUID {
 				if forwarded != access {
 					t.Fatal("a JWT access token must reach the upstream as it is")
 				}
@@ -83,7 +84,7 @@ func TestTokenFormatDecidesWhatLoginsAnswerAndUUIDTokensReachTheUpstreamAsAJWT(t
 				t.Fatalf("minted JWT claims %v do not name the account and session (headers %v)", claims, h)
 			}
 			exp, _ := claims.GetExpirationTime()
-			if want := e.clock.Now().Add(DefaultAccessTTL); !exp.Time.Equal(want.Truncate(time.Second)) {
+			if want := e.clock.Now().Add(config.DefaultAccessTTL); !exp.Time.Equal(want.Truncate(time.Second)) {
 				t.Fatalf("minted JWT exp %v, want the handle's %v", exp, want)
 			}
 
@@ -213,7 +214,7 @@ func TestAccessHandleExpiresLikeAJWT(t *testing.T) {
 	e.clock.Advance(500 * time.Millisecond)
 	handle := e.loggedIn(testEmail).str("access_token")
 	wantOK(t, "fresh handle (now cached)", e.protected(handle))
-	e.clock.Advance(DefaultAccessTTL - 300*time.Millisecond)
+	e.clock.Advance(config.DefaultAccessTTL - 300*time.Millisecond)
 	wantCode(t, "cached handle at its expiry", e.protected(handle), 401, 906)
 	cold := newTestEnvOn(t, e.store, withUUIDTokens, func(c *Config) { c.Now = e.clock.Now })
 	wantCode(t, "handle at its expiry on a cold node", cold.protected(handle), 401, 906)
@@ -304,7 +305,7 @@ func TestLoginPageSessionOfAUUIDTenantForwardsAJWT(t *testing.T) {
 
 	// The handle expires: the page renews it silently with the refresh
 	// token, and the upstream gets the new handle's JWT.
-	e.clock.Advance(DefaultAccessTTL + time.Second)
+	e.clock.Advance(config.DefaultAccessTTL + time.Second)
 	p := b.get("/app/data")
 	if p.status != 200 || p.cookie(sessionCookie) == nil {
 		t.Fatalf("expired handle: %d, renewed cookie %v", p.status, p.cookie(sessionCookie))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
@@ -22,7 +23,7 @@ import (
 // of a tenant with token_format uuid (a case, a dash, a digit changed),
 // which is edited alike.
 func FuzzAccessTokenVerification(f *testing.F) {
-	env := newTestEnv(f, func(c *Config) { c.Tenants[1].TokenFormat = TokenFormatUUID })
+	env := newTestEnv(f, func(c *Config) { c.Tenants[1].TokenFormat = config.TokenFormatUUID })
 	genuine := env.loggedIn(testEmail).str("access_token")
 	handle := env.otherTenantHandle()
 	for _, tok := range []string{genuine, handle} {

@@ -3,6 +3,8 @@ package pinauth
 import (
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 )
 
 func TestAccessTokenValidateAndInfo(t *testing.T) {
@@ -26,7 +28,7 @@ func TestAccessTokenValidateAndInfo(t *testing.T) {
 	wantCode(t, "garbage", e.do("GET", api("auth/access_token/validate"), nil, withToken("abc")...), 403, 905)
 	wantCode(t, "this tenant's token with another tenant's key",
 		e.do("GET", "/identity/v2/auth/access_token/validate?apikey="+otherKey, nil, withToken(tok)...), 403, 905)
-	e.clock.Advance(DefaultAccessTTL)
+	e.clock.Advance(config.DefaultAccessTTL)
 	wantCode(t, "expired", e.do("GET", api("auth/access_token/validate"), nil, withToken(tok)...), 403, 906)
 }
 

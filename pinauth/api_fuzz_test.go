@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
@@ -33,7 +34,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	smtpSrv := notifytest.NewSMTPServer(f, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
 	smsSrv := notifytest.NewSMSServer(f, smsUser, smsToken)
 	env := newTestEnv(f, withQuestions, func(c *Config) {
-		c.Lockout = LockoutPolicy{Attempts: 1 << 30, Window: time.Minute, Duration: time.Minute}
+		c.Lockout = config.LockoutPolicy{Attempts: 1 << 30, Window: time.Minute, Duration: time.Minute}
 		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
 		c.Email = &notify.EmailConfig{Addr: smtpSrv.Addr, From: mailFrom, Username: smtpUser, Password: smtpPass, Security: notify.SMTPPlain}
 		c.SMS = &notify.SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}

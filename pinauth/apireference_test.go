@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -42,11 +43,11 @@ func TestAPIReferenceMatchesTheRouterAndTheCatalogue(t *testing.T) {
 			t.Errorf("%s is documented twice", key)
 		}
 		documented[key] = strings.TrimSpace(m[4])
-		if shape := strings.TrimSpace(m[5]); !shapeCell.MatchString(shape) || strings.HasPrefix(shape, "n/a") != (m[3] == JWKSPath) {
+		if shape := strings.TrimSpace(m[5]); !shapeCell.MatchString(shape) || strings.HasPrefix(shape, "n/a") != (m[3] == config.JWKSPath) {
 			t.Errorf("%s: LoginRadius shape %q; want exact, differs (why), or n/a (why) for the public keys only", key, shape)
 		}
 	}
-	served := map[string]string{"GET " + JWKSPath: "none"}
+	served := map[string]string{"GET " + config.JWKSPath: "none"}
 	for _, r := range apiRoutes() {
 		auth := "api key"
 		if r.auth == authSecret {

@@ -15,10 +15,10 @@ import (
 // limited, however many calls it makes; once a client's budget is spent,
 // every call of it that needs the secret gets 429 without the secret being
 // compared, the right one included, until the budget refills. The secret
-// must be at least minAPISecretLength bytes, so the limit is not what keeps
-// it from being guessed: it keeps a guessing client from being free, and
-// makes it visible (a log line and a metric per refusal, the login_failed
-// event for fail2ban-style blocking).
+// must be at least 16 bytes (package config checks it), so the limit is
+// not what keeps it from being guessed: it keeps a guessing client from
+// being free, and makes it visible (a log line and a metric per refusal,
+// the login_failed event for fail2ban-style blocking).
 var apiSecretFailures = ratelimit.Policy{Requests: 20, Window: 10 * time.Minute}
 
 // secretLimitKey is the limiter key of a client's wrong secrets: the shared

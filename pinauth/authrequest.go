@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
@@ -62,7 +63,7 @@ func (g *Gateway) serveAuthRequest(w http.ResponseWriter, r *http.Request) {
 	h["Cache-Control"] = noStore
 	if !g.cfg.TrustedProxy(r) {
 		if ce := g.log.Check(zap.DebugLevel, "auth request from an untrusted peer"); ce != nil {
-			ce.Write(zap.String("client_ip", remoteHost(r)))
+			ce.Write(zap.String("client_ip", config.RemoteHost(r)))
 		}
 		g.writeError(w, r, errUntrustedProxy)
 		return
@@ -152,21 +153,4 @@ func isToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// authRequestDefaults checks the auth-request path: an absolute path
-// that the gateway serves nothing else at.
-func (c *Config) authRequestDefaults() error {
-	p := c.AuthRequestPath
-	switch {
-	case p == "":
-		return nil
-	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, "?#%\\ ") || strings.Contains(p, "//"):
-		return fmt.Errorf("pinauth: auth_request: %q must be an absolute path other than /, without ?, #, %%, \\ or //", p)
-	case hasPathPrefixFold(p, c.APIPrefix) || p == JWKSPath:
-		return fmt.Errorf("pinauth: auth_request: %q is served by the API or the JWKS", p)
-	case c.LoginPage != nil && (p == c.LoginPage.Path || strings.HasPrefix(p, c.LoginPage.Path+"/")):
-		return fmt.Errorf("pinauth: auth_request: %q is served by the login page", p)
-	}
-	return nil
 }

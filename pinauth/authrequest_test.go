@@ -3,7 +3,6 @@ package pinauth
 import (
 	"net/http"
 
-	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"net/url"
 	"strings"
 	"testing"
@@ -160,19 +159,5 @@ func TestAuthRequestSendsBrowsersToTheLoginPageAndTakesItsCookie(t *testing.T) {
 	}
 	if got := p.header.Get("Cookie"); got != "app=kept" {
 		t.Errorf("Cookie for the upstream = %q, want only the app's cookie", got)
-	}
-}
-
-func TestAuthRequestPathMustBeFreeOfTheGatewaysOwnPaths(t *testing.T) {
-	t.Parallel()
-	for _, p := range []string{"verify", "/", "/identity/v2/verify", JWKSPath, "/login/verify", "/a//b", "/a%2fb"} {
-		cfg := Config{AuthRequestPath: p, APIPrefix: DefaultAPIPrefix, LoginPage: &loginpage.Config{Path: loginpage.DefaultPath}}
-		if err := cfg.authRequestDefaults(); err == nil || !strings.Contains(err.Error(), "auth_request") {
-			t.Errorf("auth_request %q: want an error naming auth_request, got %v", p, err)
-		}
-	}
-	cfg := Config{AuthRequestPath: authPath, APIPrefix: DefaultAPIPrefix, LoginPage: &loginpage.Config{Path: loginpage.DefaultPath}}
-	if err := cfg.authRequestDefaults(); err != nil {
-		t.Errorf("auth_request %s: %v", authPath, err)
 	}
 }

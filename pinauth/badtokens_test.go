@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -81,7 +82,7 @@ func TestExpiredAndReusedTokensGetTheirCatalogueErrorAndChangeNothing(t *testing
 		if r.status != 200 || st == "" {
 			t.Fatalf("password login: %d %s", r.status, r.raw)
 		}
-		e.clock.Advance(DefaultSessionTTL + time.Second)
+		e.clock.Advance(config.DefaultSessionTTL + time.Second)
 		before, att := e.snapshot(t, uid)
 		wantCode(t, "expired session token, right PIN", e.pinLogin(st, testPIN), 403, 1246)
 		wantCode(t, "expired session token, wrong PIN", e.pinLogin(st, "7305"), 403, 1246)

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
@@ -196,7 +197,7 @@ func benchBareJWT(b *testing.B, alg string) {
 // whose client forged every identity header: strip them all, then set the
 // real ones (each iteration strips what the previous one set).
 func BenchmarkHeaderRewrite(b *testing.B) {
-	h, err := identityheaders.New(DefaultHeaderPrefix, "")
+	h, err := identityheaders.New(config.DefaultHeaderPrefix, "")
 	if err != nil {
 		b.Fatal(err)
 	}

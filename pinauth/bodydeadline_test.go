@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 )
 
@@ -101,8 +102,8 @@ func TestTheBodyDeadlineIsClearedWhenTheBodyEndsAndOnlySetForABody(t *testing.T)
 	if w.Code != 200 || len(w.deadlines) != 2 || w.deadlines[0].IsZero() || !w.deadlines[1].IsZero() {
 		t.Fatalf("a login: %d, deadlines %v; want 200 with one set and then cleared", w.Code, w.deadlines)
 	}
-	if d := time.Until(w.deadlines[0]); d > DefaultBodyTimeout {
-		t.Fatalf("the deadline was %s away, more than the %s timeout", d, DefaultBodyTimeout)
+	if d := time.Until(w.deadlines[0]); d > config.DefaultBodyTimeout {
+		t.Fatalf("the deadline was %s away, more than the %s timeout", d, config.DefaultBodyTimeout)
 	}
 	// Not read to its end (too large): the deadline stays, so that
 	// net/http's drain of the rest cannot hang on a stalled client.
@@ -128,7 +129,7 @@ func TestDeniedRequestsWithAnUnsentBodyAreAnsweredAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			target := []string{"/app/data", JWKSPath}[i%2]
+			target := []string{"/app/data", config.JWKSPath}[i%2]
 			errs <- answeredWithoutBody(addr, target, 5*time.Second)
 		}()
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
-	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 func TestCaptchaProvidersVerifyAnswersLikeTheRealAPIs(t *testing.T) {
@@ -135,43 +134,5 @@ func TestCaptchaProviderDownIsCountedNowhere(t *testing.T) {
 	}
 	if r := e.loginWith(testEmail, "wrong password", captchaAnswerFields(captcha.ReCAPTCHA, answerOK)); r.status != 429 {
 		t.Fatalf("third counted try: want 429, got %d %s", r.status, r.raw)
-	}
-}
-
-func TestCaptchaConfigIsValidated(t *testing.T) {
-	t.Parallel()
-	const valSecret = "captcha-validation-secret"
-	cases := []struct {
-		name string
-		cfg  func(*Config)
-		want string
-	}{
-		{"captcha lockout without provider", func(c *Config) { c.Lockout.Type = store.LockCaptcha }, "needs a captcha provider"},
-		{"unknown provider", func(c *Config) { c.Captcha = &captcha.Config{Provider: "turnstile", Secret: valSecret} }, "unknown provider"},
-		{"no secret", func(c *Config) { c.Captcha = &captcha.Config{Provider: captcha.HCaptcha} }, "secret is required"},
-		{"tencent without app_id", func(c *Config) { c.Captcha = &captcha.Config{Provider: captcha.Tencent, Secret: valSecret} }, "app_id"},
-		{"relative verify_url", func(c *Config) {
-			c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: valSecret, VerifyURL: "/verify"}
-		}, "verify_url"},
-		{"score above 1", func(c *Config) {
-			c.Captcha = &captcha.Config{Provider: captcha.ReCAPTCHA, Secret: valSecret, MinScore: 1.5}
-		}, "min_score"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			cfg := Config{
-				Tenants: []Tenant{{Name: "demo", APIKeys: []string{testKey}, APISecret: testSecret}},
-				Store:   openTestStore(t), Peppers: []string{testPepper}, Issuer: testIssuer,
-			}
-			tc.cfg(&cfg)
-			_, err := cfg.withDefaults()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("withDefaults: %v, want an error containing %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), valSecret) {
-				t.Fatalf("error quotes the secret: %v", err)
-			}
-		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 // change to accounts, sessions and keys (store.Store.Subscribe); the
 // gateway drops what each announcement makes stale. Announcements can be
 // missed (a lost PostgreSQL connection): the store then sends Reset, and
-// the cache TTL (DefaultCacheTTL) bounds how long anything stale is served
+// the cache TTL (config.DefaultCacheTTL) bounds how long anything stale is served
 // in between.
 type coherence struct {
 	stop context.CancelFunc

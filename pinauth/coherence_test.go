@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres/pgtest"
@@ -253,8 +254,8 @@ func TestAMissedAnnouncementIsServedNoLongerThanTheCacheTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bound := fmt.Sprintf("**%d s**", int(DefaultCacheTTL.Seconds())); !strings.Contains(string(readme), bound) {
-		t.Errorf("README does not state the staleness bound %s (DefaultCacheTTL)", bound)
+	if bound := fmt.Sprintf("**%d s**", int(config.DefaultCacheTTL.Seconds())); !strings.Contains(string(readme), bound) {
+		t.Errorf("README does not state the staleness bound %s (config.DefaultCacheTTL)", bound)
 	}
 
 	// Two stores on one file hear nothing of each other, as when an
@@ -262,7 +263,7 @@ func TestAMissedAnnouncementIsServedNoLongerThanTheCacheTTL(t *testing.T) {
 	const ttl = 300 * time.Millisecond
 	stores := twoStoresOnOneFile(t)
 	a := newTestEnvOn(t, stores[0])
-	b := newTestEnvOn(t, stores[1], func(c *Config) { c.cacheTTL = ttl })
+	b := newTestEnvOn(t, stores[1], func(c *Config) { c.CacheTTL = ttl })
 	login := a.loggedIn(testEmail)
 	tok := login.str("access_token")
 	b.cache(tok)

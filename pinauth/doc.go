@@ -4,12 +4,14 @@
 // It holds the Gateway (the route table of the LoginRadius-style API, the
 // credential flows and the one credential gate every secret check goes
 // through, grants and sessions, the protected path with its caches) and
-// the glue to the packages that each own one concern: loginpage, tokens,
-// hashing, ratelimit, captcha, recovery, notify, webhook, identityheaders,
-// publicpath, securityquestion, operator (the account API:
-// /manage/account, /auth/account and Admin), lrimport, observe, with
-// lrerr, store and pinauth/internal/... as the leaves everyone uses. Those
-// packages never import this one (imports_test.go holds the layers).
+// through, grants and sessions, the protected path with its caches) and
+// the glue to the packages that each own one concern: config (the
+// configuration and its checks), loginpage, tokens, hashing, ratelimit,
+// captcha, recovery, notify, webhook, identityheaders, publicpath,
+// securityquestion, operator (the account API: /manage/account,
+// /auth/account and Admin), lrimport, observe, with lrerr, store and
+// pinauth/internal/... as the leaves everyone uses. Those packages never
+// import this one (imports_test.go holds the layers).
 //
 // Its exported API is what the Caddy adapter (caddymodule) and the load
 // harness (bench) use, and nothing more:
@@ -22,14 +24,12 @@
 //     signing key, Gateway.HashQueue reports the hashing queue for
 //     metrics, and Gateway.Close stops the background work (requests still
 //     in flight are answered).
-//   - Config, Tenant, LockoutPolicy and SecurityQuestion configure it; the
-//     Default* constants are the defaults a zero field gets, and
-//     TokenFormatJWT/TokenFormatUUID, MFASecurityQuestion and
-//     PINResetByLink/PINResetByOTP the values some fields take, which
-//     CheckTokenFormat and CheckMFA check for the adapter's validator.
+//   - Config and Tenant configure it: aliases of package config's types,
+//     where every field's default, the values some fields take and the
+//     checks New runs (config.Config.WithDefaults) are.
 //   - Config.Observer (package observe) is how the adapter counts what
 //     happens: logins, credential failures, locks, refused API secrets,
 //     token checks and store calls.
 //   - Identity is what a protected request proved; Version is the module's
-//     version; JWKSPath is where the public keys are served.
+//     version.
 package pinauth

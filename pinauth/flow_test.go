@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 )
 
 func TestFirstLoginRequiresPINThenPINLoginReachesUpstream(t *testing.T) {
@@ -136,7 +138,7 @@ func TestExpiredSessionTokenIs1246(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	st := e.loggedIn(testEmail).str("session_token")
-	e.clock.Advance(DefaultSessionTTL + time.Second)
+	e.clock.Advance(config.DefaultSessionTTL + time.Second)
 	if r := e.pinLogin(st, testPIN); r.code() != 1246 {
 		t.Fatalf("want 1246, got %d %s", r.status, r.raw)
 	}

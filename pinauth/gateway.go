@@ -3,15 +3,14 @@ package pinauth
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
@@ -75,22 +74,21 @@ type Identity struct {
 	Session string
 }
 
-// JWKSPath is where the public signing keys are served.
-const JWKSPath = "/.well-known/jwks.json"
-
 // startupTimeout bounds the store calls New makes.
 const startupTimeout = 30 * time.Second
 
-// DefaultCacheTTL bounds how long a cached profile, session state or
-// verified token is served when a change made by another process is not
-// announced (see README, "Caching and staleness").
-const DefaultCacheTTL = 30 * time.Second
+// Config is the gateway's configuration, and Tenant one app's (package
+// config documents every field and default).
+type (
+	Config = config.Config
+	Tenant = config.Tenant
+)
 
 // New validates cfg, checks the pepper against the store, loads or creates
 // the signing keys and returns a ready Gateway. Errors name the problem and
 // never contain secret values.
 func New(cfg Config) (*Gateway, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -176,11 +174,7 @@ func (g *Gateway) startStoreParts(ctx context.Context, operatorKey *tokens.Opera
 // startRequestParts makes what serving requests needs beside the store:
 // the caches, the API routes, the rate limiter and the captcha verifier.
 func (g *Gateway) startRequestParts() (err error) {
-	ttl := DefaultCacheTTL
-	if g.cfg.cacheTTL > 0 {
-		ttl = g.cfg.cacheTTL
-	}
-	if g.cache, err = newCaches(g.cfg.CacheSize, ttl); err != nil {
+	if g.cache, err = newCaches(g.cfg.CacheSize, g.cfg.CacheTTL); err != nil {
 		return fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
@@ -220,12 +214,12 @@ func (g *Gateway) startParts() (err error) {
 // handler. The returned Identity is shared and must not be modified.
 func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, ok bool) {
 	p := r.URL.Path
-	if hasPathPrefixFold(p, g.cfg.APIPrefix) {
+	if g.cfg.UnderAPIPrefix(p) {
 		apireq.SetBodyDeadline(w, r, g.cfg.BodyTimeout)
 		g.serveAPI(w, r)
 		return nil, false
 	}
-	if p == JWKSPath {
+	if p == config.JWKSPath {
 		g.serveJWKS(w, r)
 		return nil, false
 	}
@@ -318,21 +312,6 @@ func (g *Gateway) checkPepper(ctx context.Context) error {
 	}
 	return fmt.Errorf("pinauth: the configured pepper does not match the one this store was created with; " +
 		"to rotate it, list the old pepper after the new one")
-}
-
-func hasPathPrefixFold(p, prefix string) bool {
-	if len(p) < len(prefix) || !strings.EqualFold(p[:len(prefix)], prefix) {
-		return false
-	}
-	return len(p) == len(prefix) || p[len(prefix)] == '/'
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // HashQueue reports the hashing semaphore's state: requests waiting for a

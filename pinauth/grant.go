@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -216,7 +217,7 @@ func (g *Gateway) updateAccount(ctx context.Context, ref store.AccountRef, befor
 // handles instead of JWTs.
 func (g *Gateway) issuesHandles(tenant string) bool {
 	t, err := g.tenantByName(tenant)
-	return err == nil && t.TokenFormat == TokenFormatUUID
+	return err == nil && t.TokenFormat == config.TokenFormatUUID
 }
 
 // revokeSession ends a login session of account uid of tenant: the

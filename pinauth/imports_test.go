@@ -46,6 +46,11 @@ const (
 	// layerCore is the core, the pinauth package itself: it may import
 	// every other package under pinauth/.
 	layerCore = "core"
+	// layerConfig is the gateway's configuration (package config): it
+	// gathers the subsystems' configuration types and checks them against
+	// each other, so it may import subsystems and leaves; the core imports
+	// it, and no subsystem or leaf does.
+	layerConfig = "config"
 	// layerSubsystem is a package with one concern (the login page,
 	// tokens, webhooks…): it receives what it needs from the core as an
 	// interface or function hooks, and never imports the core.
@@ -63,6 +68,8 @@ func layerOf(path string) string {
 	switch {
 	case rel == "":
 		return layerCore
+	case rel == "/config":
+		return layerConfig
 	case rel == "/lrerr", rel == "/notifytest", rel == "/store", strings.HasPrefix(rel, "/store/"),
 		strings.HasPrefix(rel, "/internal/"):
 		return layerLeaf
@@ -71,8 +78,9 @@ func layerOf(path string) string {
 }
 
 // TestPackagesUnderPinauthKeepTheirLayers checks every import of every
-// package under pinauth/, its tests' included: no subsystem imports the
-// core, and no leaf imports the core or a subsystem.
+// package under pinauth/, its tests' included: neither the configuration
+// nor a subsystem imports the core, no subsystem imports the
+// configuration, and a leaf imports only leaves.
 func TestPackagesUnderPinauthKeepTheirLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-e",
 		"-json=ImportPath,Imports,TestImports,XTestImports", "./...").Output()
@@ -100,7 +108,8 @@ func TestPackagesUnderPinauthKeepTheirLayers(t *testing.T) {
 			if to := layerOf(imp); !mayImport(from, to) {
 				t.Errorf("%s (%s) imports %s (%s): a %s may not import %s",
 					pkg.ImportPath, from, imp, to, from, map[string]string{
-						layerCore: "the core", layerSubsystem: "a subsystem", layerLeaf: "a leaf"}[to])
+						layerCore: "the core", layerConfig: "the configuration", layerSubsystem: "a subsystem",
+						layerLeaf: "a leaf"}[to])
 			}
 		}
 	}
@@ -116,8 +125,10 @@ func mayImport(from, to string) bool {
 	switch from {
 	case layerCore:
 		return true
-	case layerSubsystem:
+	case layerConfig:
 		return to != layerCore
+	case layerSubsystem:
+		return to != layerCore && to != layerConfig
 	}
 	return to == layerLeaf
 }
@@ -127,6 +138,7 @@ func mayImport(from, to string) bool {
 func TestLayerOfClassifiesThePackages(t *testing.T) {
 	for rel, want := range map[string]string{
 		"":                           layerCore,
+		"/config":                    layerConfig,
 		"/lrerr":                     layerLeaf,
 		"/store":                     layerLeaf,
 		"/store/sqlite":              layerLeaf,

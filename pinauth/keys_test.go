@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/sqlite"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
@@ -31,7 +32,7 @@ func TestEveryAlgorithmIssuesTokensThatVerify(t *testing.T) {
 			if r := e.protected(tok); r.status != 200 {
 				t.Fatalf("protected: %d %s", r.status, r.raw)
 			}
-			keys := e.do("GET", JWKSPath, nil).body["keys"].([]any)
+			keys := e.do("GET", config.JWKSPath, nil).body["keys"].([]any)
 			if kty == "" {
 				if len(keys) != 0 {
 					t.Fatalf("HS256 secret published in JWKS: %v", keys)

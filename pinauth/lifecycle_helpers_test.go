@@ -9,6 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -36,7 +37,7 @@ func withWebhook(c *Config) {
 
 // withQuestions gives the demo tenant three security questions.
 func withQuestions(c *Config) {
-	c.Tenants[0].SecurityQuestions = []SecurityQuestion{
+	c.Tenants[0].SecurityQuestions = []config.SecurityQuestion{
 		{ID: "q1", Text: "Where were you born?"},
 		{ID: "q2", Text: "Name of your first pet?"},
 		{ID: "q3", Text: "Your favourite teacher?"},
@@ -47,7 +48,7 @@ func withQuestions(c *Config) {
 // password.
 func withMFA(c *Config) {
 	withQuestions(c)
-	c.Tenants[0].MFA = MFASecurityQuestion
+	c.Tenants[0].MFA = config.MFASecurityQuestion
 }
 
 // uidOf returns the Uid of a login or profile response.
@@ -115,7 +116,7 @@ func kidOf(t testing.TB, token string) string {
 // jwksKids returns the kids the JWKS publishes, sorted.
 func (e *testEnv) jwksKids() []string {
 	e.t.Helper()
-	r := e.do("GET", JWKSPath, nil)
+	r := e.do("GET", config.JWKSPath, nil)
 	var set struct {
 		Keys []struct {
 			Kid string `json:"kid"`

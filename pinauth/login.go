@@ -3,6 +3,7 @@ package pinauth
 import (
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -79,7 +80,7 @@ func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 			return nil, err
 		}
 	}
-	if c.tenant.MFA == MFASecurityQuestion {
+	if c.tenant.MFA == config.MFASecurityQuestion {
 		return g.requireSecondFactor(c, &a, mutate)
 	}
 	return g.finishPasswordLogin(c, &a, mutate, nil)

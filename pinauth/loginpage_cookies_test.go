@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 )
 
@@ -71,8 +72,8 @@ func TestLoginPageCookieAttributes(t *testing.T) {
 					t.Errorf("%s: persistent = %v, want %v: %s", want.name, got, want.persistent, line)
 				}
 			}
-			if c := in.cookie(tc.pin); c == nil || c.MaxAge != int(DefaultSessionTTL/time.Second) {
-				t.Errorf("PIN-device cookie should live as long as the PIN session (%s): %v", DefaultSessionTTL, c)
+			if c := in.cookie(tc.pin); c == nil || c.MaxAge != int(config.DefaultSessionTTL/time.Second) {
+				t.Errorf("PIN-device cookie should live as long as the PIN session (%s): %v", config.DefaultSessionTTL, c)
 			}
 			// The credentials are sealed: the raw tokens are not in them.
 			for _, l := range raw {

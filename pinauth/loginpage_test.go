@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
@@ -161,7 +162,7 @@ func TestLoginPageExpiredPINSessionAsksForPassword(t *testing.T) {
 	delete(b.cookies, sessionCookie)
 	pad := b.get("/login")
 
-	e.clock.Advance(DefaultSessionTTL + time.Minute)
+	e.clock.Advance(config.DefaultSessionTTL + time.Minute)
 	r := b.submit(pad, "/login/pin", "pin", testPIN)
 	if r.status != 403 || !strings.Contains(r.alert(), "has expired. Please log in with your password") {
 		t.Fatalf("expired PIN session: %d %q", r.status, r.alert())
@@ -179,7 +180,7 @@ func TestLoginPageSilentRefreshRenewsAnExpiredAccessToken(t *testing.T) {
 	b.passwordLogin("", testEmail, testPass)
 	old := b.cookies[sessionCookie]
 
-	e.clock.Advance(DefaultAccessTTL + time.Second)
+	e.clock.Advance(config.DefaultAccessTTL + time.Second)
 	// Requests arriving together with the expired cookie share one
 	// refresh: all reach the upstream with the same new session.
 	const n = 4

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/internal/lrfixture"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrimport"
@@ -245,7 +246,7 @@ func TestPasswordResetRefusals(t *testing.T) {
 	}
 	other := e.do("PUT", "/identity/v2/auth/password/reset?apikey="+otherKey, map[string]string{"resettoken": token, "password": newTestPassword})
 	wantCode(t, "the token on another tenant", other, 403, int(lrerr.CodeParameterFormat))
-	e.clock.Advance(DefaultResetTokenTTL)
+	e.clock.Advance(config.DefaultResetTokenTTL)
 	r = e.resetPassword(token, newTestPassword)
 	wantCode(t, "an expired token", r, 403, int(lrerr.CodeParameterFormat))
 	if r.str("Description") != recovery.DescResetTokenExpired {

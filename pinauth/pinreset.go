@@ -3,6 +3,7 @@ package pinauth
 import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -89,4 +90,14 @@ func (g *Gateway) newRecovery() *recovery.Secrets {
 	return recovery.New(recovery.Options{Store: g.store, Notifier: g.notifier, Queue: g.sends, Limiter: g.limiter,
 		Log: g.log, Pepper: g.peppers[0].Key, Email: g.cfg.Email, SMS: g.cfg.SMS,
 		ResetTokenTTL: g.cfg.ResetTokenTTL, OTPTTL: g.cfg.OTPTTL, FindAccount: g.accountByIdentifier})
+}
+
+// notifyOptions are the notifier's settings in the configuration.
+func (g *Gateway) notifyOptions() notify.Options {
+	o := notify.Options{Email: g.cfg.Email, SMS: g.cfg.SMS, Templates: g.cfg.MessageTemplates,
+		Tenants: make([]notify.TenantTemplates, len(g.cfg.Tenants))}
+	for i, t := range g.cfg.Tenants {
+		o.Tenants[i] = notify.TenantTemplates{Name: t.Name, Dir: t.MessageTemplates, Aliases: t.TemplateAliases}
+	}
+	return o
 }

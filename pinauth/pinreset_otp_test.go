@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
@@ -70,7 +71,7 @@ func TestOTPExpiresAfterItsLifetimeAndANewOneVoidsTheOld(t *testing.T) {
 	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
 	wantOK(t, "forgot", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
 	first := codeFrom(t, e.sms.WaitMessages(t, 1, mailWait)[0].Body)
-	e.clock.Advance(DefaultOTPTTL)
+	e.clock.Advance(config.DefaultOTPTTL)
 	wantCode(t, "at its expiry", e.resetByOTP("phone", testPhone, first, newTestPIN), 403, int(lrerr.CodeOTPExpired))
 
 	wantOK(t, "forgot again", e.forgot("otp", map[string]string{"phone": testPhone}, ""))
@@ -80,13 +81,13 @@ func TestOTPExpiresAfterItsLifetimeAndANewOneVoidsTheOld(t *testing.T) {
 	if second != third {
 		wantCode(t, "the replaced OTP", e.resetByOTP("phone", testPhone, second, newTestPIN), 403, int(lrerr.CodeOTPUsed))
 	}
-	e.clock.Advance(DefaultOTPTTL - time.Millisecond)
+	e.clock.Advance(config.DefaultOTPTTL - time.Millisecond)
 	wantOK(t, "the newest OTP just before its expiry", e.resetByOTP("phone", testPhone, third, newTestPIN))
 }
 
 func TestEmailOTPResetsByEmailOrUsername(t *testing.T) {
 	t.Parallel()
-	e := newResetEnv(t, func(c *Config) { c.Tenants[0].PINResetEmail = PINResetByOTP })
+	e := newResetEnv(t, func(c *Config) { c.Tenants[0].PINResetEmail = config.PINResetByOTP })
 	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
 	wantOK(t, "forgot by username", e.forgot("username", map[string]string{"username": "alice"}, ""))
 	_, em := e.nthEmail(1)

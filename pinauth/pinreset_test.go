@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
@@ -96,7 +97,7 @@ func TestResetTokenLivesFifteenMinutes(t *testing.T) {
 	e.createAccount(testEmail, testPIN)
 	wantOK(t, "forgot", e.forgotByEmail(testEmail))
 	_, em := e.nthEmail(1)
-	e.clock.Advance(DefaultResetTokenTTL)
+	e.clock.Advance(config.DefaultResetTokenTTL)
 	r := e.resetByToken(tokenFrom(t, em), newTestPIN)
 	wantCode(t, "at its expiry", r, 403, int(lrerr.CodeResetPINURLInvalid))
 	if r.str("Description") != recovery.DescResetTokenExpired {
@@ -104,7 +105,7 @@ func TestResetTokenLivesFifteenMinutes(t *testing.T) {
 	}
 	wantOK(t, "forgot again", e.forgotByEmail(testEmail))
 	_, em = e.nthEmail(2)
-	e.clock.Advance(DefaultResetTokenTTL - time.Millisecond)
+	e.clock.Advance(config.DefaultResetTokenTTL - time.Millisecond)
 	wantOK(t, "just before its expiry", e.resetByToken(tokenFrom(t, em), newTestPIN))
 	wantCode(t, "an unknown token", e.resetByToken("00000000-0000-4000-8000-000000000000", newTestPIN), 403, int(lrerr.CodeResetPINURLInvalid))
 }
@@ -202,7 +203,7 @@ func (e *resetEnv) unusedSecretsOf(uid string) []store.TokenKind {
 
 func TestResetByTokenRefusesABlockLockedAccountAndClearsASuspension(t *testing.T) {
 	t.Parallel()
-	e := newResetEnv(t, func(c *Config) { c.Lockout = LockoutPolicy{Attempts: 2, Type: store.LockSuspend} })
+	e := newResetEnv(t, func(c *Config) { c.Lockout = config.LockoutPolicy{Attempts: 2, Type: store.LockSuspend} })
 	login := e.loggedIn(testEmail)
 	uid := uidOf(login)
 	for range 2 {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 )
 
 func TestForgedIdentityHeadersNeverReachUpstream(t *testing.T) {
@@ -160,7 +162,7 @@ func TestAccessTokenExpiresOnTheInjectedClock(t *testing.T) {
 	if r := e.protected(tok); r.status != 200 {
 		t.Fatalf("fresh token: %s", r.raw)
 	}
-	e.clock.Advance(DefaultAccessTTL)
+	e.clock.Advance(config.DefaultAccessTTL)
 	// The token is cached now; expiry must still be exact.
 	if r := e.protected(tok); r.status != 401 || r.code() != 906 {
 		t.Fatalf("expired cached token: want 401/906, got %d %s", r.status, r.raw)
@@ -237,7 +239,7 @@ func TestBlockingAnAccountStopsItsCachedTokens(t *testing.T) {
 func TestJWKSPublishesTheSigningKey(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	r := e.do(http.MethodGet, JWKSPath, nil)
+	r := e.do(http.MethodGet, config.JWKSPath, nil)
 	keys, _ := r.body["keys"].([]any)
 	if r.status != 200 || len(keys) != 1 {
 		t.Fatalf("JWKS: %d %s", r.status, r.raw)

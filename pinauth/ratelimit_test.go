@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
@@ -13,7 +14,7 @@ func clientIPFromHeader(r *http.Request) string {
 	if ip := r.Header.Get("X-Test-Client-IP"); ip != "" {
 		return ip
 	}
-	return remoteHost(r)
+	return config.RemoteHost(r)
 }
 
 func TestRateLimitAnswers429PerClientOnCredentialChecksOnly(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 )
 
@@ -19,7 +20,7 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 	first := e.refresh(login.str("refresh_token"))
 	wantOK(t, "refresh", first)
 	if first.str("refresh_token") == login.str("refresh_token") || first.str("access_token") == "" ||
-		first.str("expires_in") != lrprofile.Time(e.clock.Now().Add(DefaultAccessTTL)) {
+		first.str("expires_in") != lrprofile.Time(e.clock.Now().Add(config.DefaultAccessTTL)) {
 		t.Fatalf("refresh answer: %s", first.raw)
 	}
 	wantOK(t, "the refreshed access token", e.protected(first.str("access_token")))
@@ -58,7 +59,7 @@ func TestRefreshErrors(t *testing.T) {
 	wantOK(t, "the token still works after the refusals", e.refresh(rt))
 
 	late := e.passwordLogin(testEmail, testPass).str("refresh_token")
-	e.clock.Advance(DefaultRefreshTTL)
+	e.clock.Advance(config.DefaultRefreshTTL)
 	wantCode(t, "expired token", e.refresh(late), 403, 1217)
 }
 

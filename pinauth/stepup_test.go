@@ -3,6 +3,7 @@ package pinauth
 import (
 	"testing"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 )
 
@@ -28,7 +29,7 @@ func TestInvalidatedSessionTokenNoLongerLogsIn(t *testing.T) {
 		e.do("GET", "/identity/v2/auth/session_token/invalidate?apikey="+otherKey+"&session_token="+e.passwordLogin(testEmail, testPass).str("session_token"), nil), 403, 1245)
 
 	other := e.passwordLogin(testEmail, testPass).str("session_token")
-	e.clock.Advance(DefaultSessionTTL)
+	e.clock.Advance(config.DefaultSessionTTL)
 	wantCode(t, "expired token", inval(other), 403, 1246)
 }
 

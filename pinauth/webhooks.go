@@ -6,25 +6,6 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
-// validateWebhooks checks c.Webhooks against the tenants, replaces them
-// with a copy with defaults applied, and fills the dispatcher's defaults.
-// Errors name the webhook by its position and tenant, never by its URL
-// (which may carry a token) or secret.
-func validateWebhooks(c *Config) error {
-	tenants := make([]string, len(c.Tenants))
-	for i, t := range c.Tenants {
-		tenants[i] = t.Name
-	}
-	hooks, err := webhook.Validate(c.Webhooks, tenants)
-	if err != nil {
-		return fmt.Errorf("pinauth: %w", err)
-	}
-	c.Webhooks = hooks
-	setDefault(&c.WebhookPollInterval, webhook.DefaultPollInterval)
-	setDefault(&c.WebhookRetention, webhook.DefaultRetention)
-	return nil
-}
-
 // startDispatcher starts delivering g's webhooks; it returns nil when none
 // is configured or delivery is off. Stop it with Stop.
 func startDispatcher(g *Gateway) (*webhook.Dispatcher, error) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -204,8 +205,8 @@ func TestATemplateAliasToNoSetStopsTheGateway(t *testing.T) {
 func TestPasswordResetByOTPWithEmailOrUserName(t *testing.T) {
 	t.Parallel()
 	e := newResetEnv(t, func(c *Config) {
-		c.Tenants[0].PasswordResetEmail = PINResetByOTP
-		c.Tenants[0].PINResetEmail = PINResetByOTP
+		c.Tenants[0].PasswordResetEmail = config.PINResetByOTP
+		c.Tenants[0].PINResetEmail = config.PINResetByOTP
 	})
 	e.createPhoneAccount(testEmail, "alice", testPhone, testPIN)
 	reset := func(body map[string]string) response {

@@ -1,8 +1,9 @@
-package pinauth
+package config
 
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -17,7 +18,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
-// The defaults applied by Config.withDefaults.
+// The defaults applied by Config.WithDefaults.
 const (
 	DefaultAccessTTL        = 15 * time.Minute
 	DefaultRefreshTTL       = 60 * 24 * time.Hour
@@ -27,23 +28,29 @@ const (
 	DefaultCacheSize        = 64 << 20
 	DefaultHashQueueTimeout = 2 * time.Second
 	DefaultBodyTimeout      = 10 * time.Second
-	minPepperLength         = 16
+	// DefaultCacheTTL bounds how long a cached profile, session state or
+	// verified token is served when a change made by another process is
+	// not announced (see README, "Caching and staleness").
+	DefaultCacheTTL = 30 * time.Second
+	minPepperLength = 16
 	// minAPISecretLength is the shortest API secret accepted: like the
 	// pepper, it must resist guessing on its own, since anyone who knows
 	// it manages every account of its tenant.
 	minAPISecretLength = 16
 )
 
-// withDefaults returns a copy of c with zero values replaced by defaults,
+// JWKSPath is where the gateway serves the public signing keys.
+const JWKSPath = "/.well-known/jwks.json"
+
+// WithDefaults returns a copy of c with zero values replaced by defaults,
 // or an error naming the first invalid field. Error texts never contain
 // secret values. The steps run in this order, so the first error is the
 // same whichever fields are wrong.
-func (c Config) withDefaults() (Config, error) {
+func (c Config) WithDefaults() (Config, error) {
 	for _, step := range []func() error{
 		c.checkRequired, c.signingDefaults, c.timeDefaults, c.hashDefaults,
 		c.guardDefaults, c.httpDefaults, c.hookDefaults, c.tenantDefaults,
-		c.resetDefaults, c.loginPageDefaults, c.authRequestDefaults,
-		func() error { return validateWebhooks(&c) },
+		c.resetDefaults, c.loginPageDefaults, c.authRequestDefaults, c.webhookDefaults,
 		c.validateAcceptTenants,
 	} {
 		if err := step(); err != nil {
@@ -94,6 +101,7 @@ func (c *Config) timeDefaults() error {
 	setDefault(&c.SessionTTL, DefaultSessionTTL)
 	setDefault(&c.HashQueueTimeout, DefaultHashQueueTimeout)
 	setDefault(&c.BodyTimeout, DefaultBodyTimeout)
+	setDefault(&c.CacheTTL, DefaultCacheTTL)
 	if err := tokens.CheckRotation(c.KeyRotation); err != nil {
 		return fmt.Errorf("pinauth: %w", err)
 	}
@@ -171,7 +179,7 @@ func (c *Config) hookDefaults() error {
 		c.Now = time.Now
 	}
 	if c.ClientIP == nil {
-		c.ClientIP = remoteHost
+		c.ClientIP = RemoteHost
 	}
 	if c.TrustedPeer == nil {
 		c.TrustedPeer = func(*http.Request) bool { return false }
@@ -182,26 +190,27 @@ func (c *Config) hookDefaults() error {
 	return nil
 }
 
-// loginPageDefaults defaults and checks the login page, if any, against
-// the tenants and the paths the gateway serves itself.
-func (c *Config) loginPageDefaults() error {
-	if c.LoginPage == nil {
-		return nil
+// UnderAPIPrefix reports whether p is APIPrefix or a path below it, in
+// any letter case: a path the gateway answers as an API call.
+func (c *Config) UnderAPIPrefix(p string) bool {
+	prefix := c.APIPrefix
+	if len(p) < len(prefix) || !strings.EqualFold(p[:len(prefix)], prefix) {
+		return false
 	}
-	names := make([]string, len(c.Tenants))
-	for i, t := range c.Tenants {
-		names[i] = t.Name
-	}
-	lp, err := c.LoginPage.WithDefaults(names, func(p string) bool {
-		return hasPathPrefixFold(p, c.APIPrefix) || p == JWKSPath
-	})
-	if err != nil {
-		return err
-	}
-	c.LoginPage = &lp
-	return nil
+	return len(p) == len(prefix) || p[len(prefix)] == '/'
 }
 
+// RemoteHost is the default Config.ClientIP: the host part of
+// r.RemoteAddr (the peer's address, whatever it forwards).
+func RemoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// setDefault sets *d to def when it is not positive.
 func setDefault(d *time.Duration, def time.Duration) {
 	if *d <= 0 {
 		*d = def

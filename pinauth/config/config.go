@@ -1,4 +1,14 @@
-package pinauth
+// Package config is the gateway's configuration: Config and Tenant, the
+// defaults a zero field gets, and the checks New runs before it starts
+// anything (Config.WithDefaults). It gathers the configuration types of
+// the packages that each own one concern (captcha, hashing, loginpage,
+// notify, ratelimit, webhook) and checks them against each other: the
+// tenants the login page, the webhooks and AcceptTenants name must exist.
+// Errors name the field at fault and never carry a secret value.
+//
+// It imports those packages and the leaves, never the core (pinauth), which
+// reads a Config with its defaults applied.
+package config
 
 import (
 	"net/http"
@@ -12,7 +22,6 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/observe"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
-	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
@@ -87,7 +96,7 @@ type Config struct {
 
 	// Public lists paths served without a token: exact paths, or prefixes
 	// ending in "/" or "*". Only a path's canonical spelling is public
-	// (see Gateway.Public); rules that no canonical path could match are
+	// (see pinauth.Gateway.Public); rules that no canonical path could match are
 	// refused. The API prefix and the JWKS path are always public.
 	Public []string
 	// AcceptTenants, when set, limits the protected path to the access
@@ -163,7 +172,7 @@ type Config struct {
 	// TrustedPeer reports whether a request comes straight from a trusted
 	// proxy speaking for itself (not relaying another client's request):
 	// such a server-to-server call may name the end user it acts for in
-	// X-Origin-IP and X-Origin-User-Agent (see origin.go). The Caddy adapter
+	// X-Origin-IP and X-Origin-User-Agent (see the core's origin.go). The Caddy adapter
 	// passes "the peer is in the server's trusted_proxies and forwarded no
 	// other client address". Default: never.
 	TrustedPeer func(r *http.Request) bool
@@ -177,71 +186,12 @@ type Config struct {
 	// hold may pass (see Gateway.Handle). Default: "" (off).
 	AuthRequestPath string
 
-	// cacheTTL replaces DefaultCacheTTL; tests shorten it to watch an
-	// entry expire.
-	cacheTTL time.Duration
+	// CacheTTL bounds how long a cached profile, session state or
+	// verified token is served when a change made by another process is
+	// not announced (see README, "Caching and staleness"); tests shorten
+	// it to watch an entry expire. Default: DefaultCacheTTL.
+	CacheTTL time.Duration
 }
-
-// Tenant is one app's configuration.
-type Tenant struct {
-	// Name identifies the tenant; it is the JWT audience. Required.
-	Name string
-	// APIKeys select the tenant; several allow rotation. Required.
-	APIKeys []string
-	// APISecret authorizes /manage calls: at least minAPISecretLength
-	// bytes, and none of the tenant's API keys (which are public). A
-	// LoginRadius secret (a UUID) qualifies. Required.
-	APISecret string
-	// PlanExpires, when set, ends service: every call gets 6003 after it.
-	PlanExpires time.Time
-	// PINOptional lets accounts without a PIN log in with their password
-	// alone (the Caddyfile's pin_required false). Default: false.
-	PINOptional bool
-	// PINMinLength and PINMaxLength bound PIN length. Default: 4 and 6.
-	PINMinLength int
-	PINMaxLength int
-	// AllowWeakPINs accepts PINs of one repeated digit or a straight run.
-	AllowWeakPINs bool
-	// AllowedOrigins are where reset links and login redirects may point.
-	AllowedOrigins []string
-	// MFA is "security_question" to require a security answer after the
-	// password, or "" for none.
-	MFA string
-	// SecurityQuestions are the questions users may answer.
-	SecurityQuestions []SecurityQuestion
-	// ResetPINURL is where PIN reset links point when a forgot-PIN call
-	// names no resetpinurl; it must be on one of AllowedOrigins.
-	// Default: none (the call must name one).
-	ResetPINURL string
-	// PINResetEmail is PINResetByLink (forgot-PIN by email or username
-	// sends a link with a reset token) or PINResetByOTP (it sends a
-	// 6-digit OTP for /auth/pin/reset/otp/…). Default: PINResetByLink.
-	PINResetEmail string
-	// PasswordResetEmail is PINResetByLink (forgot password sends a link
-	// with a reset token, for PUT /auth/password/reset with ResetToken)
-	// or PINResetByOTP (it sends a 6-digit OTP, for the same call with Otp
-	// and Email or UserName). Default: PINResetByLink.
-	PasswordResetEmail string
-	// MessageTemplates is a directory of message templates for this
-	// tenant, over Config.MessageTemplates and the built-in ones.
-	MessageTemplates string
-	// TemplateAliases map template names that apps send in emailtemplate
-	// and smstemplate (LoginRadius's template names) to this tenant's
-	// template sets. A name that is neither an alias nor a set selects the
-	// call's built-in set. Default: none.
-	TemplateAliases map[string]string
-	// TokenFormat is what clients receive as access_token: TokenFormatJWT,
-	// the signed JWT itself, or TokenFormatUUID, a UUID-shaped opaque
-	// handle for typed SDKs that model the token as a UUID (the protected
-	// path then forwards a JWT minted for the handle upstream). Both forms
-	// are accepted whatever the setting, so changing it logs nobody out.
-	// Default: TokenFormatJWT.
-	TokenFormat string
-}
-
-// SecurityQuestion is one question a tenant offers (package
-// securityquestion holds the questions' rules).
-type SecurityQuestion = securityquestion.Question
 
 // LockoutPolicy is what happens after repeated credential failures.
 type LockoutPolicy struct {
