@@ -4,14 +4,14 @@
 // It holds the Gateway (the route table of the LoginRadius-style API, the
 // credential flows and the one credential gate every secret check goes
 // through, grants and sessions, the protected path with its caches) and
-// through, grants and sessions, the protected path with its caches) and
 // the glue to the packages that each own one concern: config (the
 // configuration and its checks), loginpage, tokens, hashing, ratelimit,
-// captcha, recovery, notify, webhook, identityheaders, publicpath,
-// securityquestion, operator (the account API: /manage/account,
-// /auth/account and Admin), lrimport, observe, with lrerr, store and
-// pinauth/internal/... as the leaves everyone uses. Those packages never
-// import this one (imports_test.go holds the layers).
+// captcha, recovery (the forgot and reset API and its secrets), notify,
+// webhook, identityheaders, publicpath, securityquestion, operator (the
+// account API: /manage/account, /auth/account and Admin), lrimport,
+// observe, with lrerr, store and pinauth/internal/... as the leaves
+// everyone uses. Those packages never import this one (imports_test.go
+// holds the layers).
 //
 // Its exported API is what the Caddy adapter (caddymodule) and the load
 // harness (bench) use, and nothing more:

@@ -11,6 +11,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -52,14 +53,14 @@ var pageFlows = map[loginpage.Flow]func(*Gateway, *call) (any, error){
 	loginpage.FlowPassword:          (*Gateway).passwordLogin,
 	loginpage.FlowPIN:               (*Gateway).pinLogin,
 	loginpage.FlowSetPIN:            (*Gateway).setPINByPINAuthToken,
-	loginpage.FlowForgotPassword:    (*Gateway).forgotPassword,
-	loginpage.FlowResetPassword:     (*Gateway).resetPassword,
-	loginpage.FlowForgotPINByEmail:  forgotPINBy(store.IdentEmail),
-	loginpage.FlowForgotPINBySMS:    forgotPINBy(store.IdentPhone),
-	loginpage.FlowResetPINByToken:   (*Gateway).resetPINByToken,
-	loginpage.FlowResetPINByEmail:   resetPINByOTPWith(store.IdentEmail),
-	loginpage.FlowResetPINBySMS:     resetPINByOTPWith(store.IdentPhone),
-	loginpage.FlowResetPINByAnswers: resetPINByAnswerWith(store.IdentEmail),
+	loginpage.FlowForgotPassword:    resetRoute((*recovery.API).ForgotPassword),
+	loginpage.FlowResetPassword:     resetRoute((*recovery.API).ResetPassword),
+	loginpage.FlowForgotPINByEmail:  resetRoute(recovery.ForgotPINBy(store.IdentEmail)),
+	loginpage.FlowForgotPINBySMS:    resetRoute(recovery.ForgotPINBy(store.IdentPhone)),
+	loginpage.FlowResetPINByToken:   resetRoute((*recovery.API).ResetPINByToken),
+	loginpage.FlowResetPINByEmail:   resetRoute(recovery.ResetPINByOTP(store.IdentEmail)),
+	loginpage.FlowResetPINBySMS:     resetRoute(recovery.ResetPINByOTP(store.IdentPhone)),
+	loginpage.FlowResetPINByAnswers: resetRoute(recovery.ResetPINByAnswer(store.IdentEmail)),
 }
 
 // Login runs an API handler for the page, as if the browser had made the

@@ -9,6 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
@@ -221,19 +222,19 @@ func apiRoutes() []route {
 		newRoute("GET", "manage/account/access_token/refresh/revoke", authSecret, (*Gateway).revokeRefreshToken),
 		newRoute("DELETE", "manage/account/{uid}/access_token/refresh/revoke", authSecret, (*Gateway).revokeAllRefreshTokens),
 		// Forgotten PINs (issue 7).
-		newRoute("POST", "auth/pin/forgot/email", authKey, forgotPINBy(store.IdentEmail)),
-		newRoute("POST", "auth/pin/forgot/username", authKey, forgotPINBy(store.IdentUsername)),
-		newRoute("POST", "auth/pin/forgot/otp", authKey, forgotPINBy(store.IdentPhone)),
-		newRoute("PUT", "auth/pin/reset/token", authKey, (*Gateway).resetPINByToken),
-		newRoute("PUT", "auth/pin/reset/otp/email", authKey, resetPINByOTPWith(store.IdentEmail)),
-		newRoute("PUT", "auth/pin/reset/otp/username", authKey, resetPINByOTPWith(store.IdentUsername)),
-		newRoute("PUT", "auth/pin/reset/otp/phone", authKey, resetPINByOTPWith(store.IdentPhone)),
-		newRoute("PUT", "auth/pin/reset/securityanswer/email", authKey, resetPINByAnswerWith(store.IdentEmail)),
-		newRoute("PUT", "auth/pin/reset/securityanswer/username", authKey, resetPINByAnswerWith(store.IdentUsername)),
-		newRoute("PUT", "auth/pin/reset/securityanswer/phone", authKey, resetPINByAnswerWith(store.IdentPhone)),
+		newRoute("POST", "auth/pin/forgot/email", authKey, resetRoute(recovery.ForgotPINBy(store.IdentEmail))),
+		newRoute("POST", "auth/pin/forgot/username", authKey, resetRoute(recovery.ForgotPINBy(store.IdentUsername))),
+		newRoute("POST", "auth/pin/forgot/otp", authKey, resetRoute(recovery.ForgotPINBy(store.IdentPhone))),
+		newRoute("PUT", "auth/pin/reset/token", authKey, resetRoute((*recovery.API).ResetPINByToken)),
+		newRoute("PUT", "auth/pin/reset/otp/email", authKey, resetRoute(recovery.ResetPINByOTP(store.IdentEmail))),
+		newRoute("PUT", "auth/pin/reset/otp/username", authKey, resetRoute(recovery.ResetPINByOTP(store.IdentUsername))),
+		newRoute("PUT", "auth/pin/reset/otp/phone", authKey, resetRoute(recovery.ResetPINByOTP(store.IdentPhone))),
+		newRoute("PUT", "auth/pin/reset/securityanswer/email", authKey, resetRoute(recovery.ResetPINByAnswer(store.IdentEmail))),
+		newRoute("PUT", "auth/pin/reset/securityanswer/username", authKey, resetRoute(recovery.ResetPINByAnswer(store.IdentUsername))),
+		newRoute("PUT", "auth/pin/reset/securityanswer/phone", authKey, resetRoute(recovery.ResetPINByAnswer(store.IdentPhone))),
 		// Forgotten passwords (gateway extension: the way in for imported
 		// accounts).
-		newRoute("POST", "auth/password", authKey, (*Gateway).forgotPassword),
-		newRoute("PUT", "auth/password/reset", authKey, (*Gateway).resetPassword),
+		newRoute("POST", "auth/password", authKey, resetRoute((*recovery.API).ForgotPassword)),
+		newRoute("PUT", "auth/password/reset", authKey, resetRoute((*recovery.API).ResetPassword)),
 	}
 }

@@ -46,7 +46,7 @@ func (s *Secrets) OTPHash(tenant, uid, channel, code string) string {
 var PINOTPChannels = []string{ChannelSMS, ChannelEmail}
 
 // PasswordOTPScope is what password reset OTPs are hashed under (see
-// Request): a PIN reset code does not reset a password, nor the reverse.
+// Message): a PIN reset code does not reset a password, nor the reverse.
 const PasswordOTPScope = "password"
 
 // FindOTP looks up code for account a among the codes hashed under

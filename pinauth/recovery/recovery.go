@@ -1,15 +1,20 @@
-// Package recovery issues, sends and checks the secrets of the forgot-PIN
-// and forgot-password flows: the reset tokens of the emailed links, the
-// 6-digit OTPs sent by email or SMS, and the background sending of both
-// behind the sending limits, in the same time whether or not the account
-// exists (design: no enumeration).
+// Package recovery serves the forgot-PIN and forgot-password API and
+// issues, sends and checks its secrets: the reset tokens of the emailed
+// links, the 6-digit OTPs sent by email or SMS, and the background sending
+// of both behind the sending limits, in the same time whether or not the
+// account exists (design: no enumeration).
 //
-// The core keeps the API handlers, the credential gate every OTP check
-// goes through, the captcha gate, the lock logic and the transaction that
-// commits a reset; it calls this package for what to send (PINRequest,
-// PasswordRequest), to queue it (Queue) and to check a presented secret
-// (FindOTP, ResetToken, with ConsumeOTP and ConsumeResetToken taking it in
-// the reset's transaction).
+// API holds the handlers: the forgot calls (ForgotPINBy, ForgotPassword)
+// and the resets by token, OTP or security answers (ResetPINByToken,
+// ResetPINByOTP, ResetPINByAnswer, ResetPassword). The core routes and
+// authorises the calls and keeps the gates they go through: the credential
+// gate every OTP and answer check passes, the rate limit, the captcha
+// gate, the lock logic, the account transaction and the token cache. The
+// handlers reach them through Core (the gateway) and Act (one call).
+// Secrets is the rest: what to send (PINMessage, PasswordMessage), its
+// queue (Queue), and the check of a presented secret (FindOTP, ResetToken,
+// with ConsumeOTP and ConsumeResetToken taking it in the reset's
+// transaction).
 package recovery
 
 import (

@@ -77,7 +77,7 @@ func (e *env) account() store.Account {
 
 // forgot queues r for testEmail and runs the job; it returns the sent
 // message's body ("" when none was sent).
-func (e *env) forgot(r Request) string {
+func (e *env) forgot(r Message) string {
 	e.t.Helper()
 	before := len(e.smtp.Mails())
 	if _, err := e.s.Queue(e.call(nil), store.IdentEmail, testEmail, r); err != nil {
@@ -124,11 +124,11 @@ func TestNewOTPIsSixDigits(t *testing.T) {
 func TestOTPIsFoundOnlyInItsScopeAndOnce(t *testing.T) {
 	e := newEnv(t, notify.SendLimit{PerIdentifier: 100, PerIP: 100, Window: time.Hour})
 	a := e.account()
-	pinReq, err := e.s.PINRequest(tenant, store.IdentEmail, apireq.Params{})
+	pinReq, err := e.s.PINMessage(tenant, store.IdentEmail, apireq.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwReq, err := e.s.PasswordRequest(tenant, apireq.Params{})
+	pwReq, err := e.s.PasswordMessage(tenant, apireq.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestResetTokenRefusals(t *testing.T) {
 	a := e.account()
 	link := tenant
 	link.PINResetEmail = ByLink
-	r, err := e.s.PINRequest(link, store.IdentEmail, apireq.Params{"resetpinurl": testOrigin + "/reset"})
+	r, err := e.s.PINMessage(link, store.IdentEmail, apireq.Params{"resetpinurl": testOrigin + "/reset"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestResetTokenRefusals(t *testing.T) {
 func TestQueueCountsTheLimitsTheSameForUnknownIdentifiers(t *testing.T) {
 	e := newEnv(t, notify.SendLimit{PerIdentifier: 1, PerIP: 4, Window: time.Hour})
 	e.account()
-	r, err := e.s.PasswordRequest(tenant, apireq.Params{})
+	r, err := e.s.PasswordMessage(tenant, apireq.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ type Call struct {
 // code and sends the message; for an identifier with no active account
 // (or no address to send to) it does nothing. It returns the send's id
 // (the answer to an SMS send names it).
-func (s *Secrets) Queue(c Call, kind store.IdentifierKind, ident string, r Request) (sendID string, err error) {
+func (s *Secrets) Queue(c Call, kind store.IdentifierKind, ident string, r Message) (sendID string, err error) {
 	ipLimit := ratelimit.Policy{Requests: r.limit.PerIP, Window: r.limit.Window}
 	if ok, _ := s.opt.Limiter.Allow("send-"+r.channel+"|"+ratelimit.Key(c.ClientIP), ipLimit, c.Now); !ok {
 		c.Limited("send_limited_ip")
@@ -110,7 +110,7 @@ func destination(a *store.Account, kind store.IdentifierKind, ident, channel str
 // its reset token or OTP and sends the message. Nothing happens for an
 // identifier without an active account or an address to send to.
 // Failures are logged without the identifier, the address or a secret.
-func (s *Secrets) send(ctx context.Context, tenant string, kind store.IdentifierKind, ident string, r Request, now time.Time) {
+func (s *Secrets) send(ctx context.Context, tenant string, kind store.IdentifierKind, ident string, r Message, now time.Time) {
 	log := s.opt.Log.With(zap.String("channel", r.channel), zap.String("tenant", tenant), zap.String("send_id", r.sendID))
 	a, found, err := s.opt.FindAccount(ctx, tenant, kind, ident)
 	if err != nil {
@@ -165,7 +165,7 @@ const maxSecretDraws = 5
 // issue draws a reset token or OTP for account ref and, in one
 // transaction, voids the account's earlier secrets of the kind and stores
 // the new one's hash; it expires r.ttl after now. Only the newest counts.
-func (s *Secrets) issue(ctx context.Context, r Request, ref store.AccountRef, now time.Time) (string, error) {
+func (s *Secrets) issue(ctx context.Context, r Message, ref store.AccountRef, now time.Time) (string, error) {
 	kind := r.tokenKind
 	if r.otp {
 		kind = store.TokenOTP

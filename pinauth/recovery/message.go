@@ -60,9 +60,9 @@ type Tenant struct {
 	PINResetEmail, PasswordResetEmail string
 }
 
-// Request is what a forgot-PIN or forgot-password call will send, once
+// Message is what a forgot-PIN or forgot-password call will send, once
 // validated.
-type Request struct {
+type Message struct {
 	// what names the message in logs ("pin reset", "password reset").
 	what     string
 	channel  string
@@ -86,36 +86,36 @@ type Request struct {
 }
 
 // SMS reports whether r goes by SMS (its answer then names the send).
-func (r *Request) SMS() bool { return r.channel == ChannelSMS }
+func (r *Message) SMS() bool { return r.channel == ChannelSMS }
 
 // otpChannel is what an OTP of r is hashed under.
-func (r *Request) otpChannel() string {
+func (r *Message) otpChannel() string {
 	if r.otpScope != "" {
 		return r.otpScope
 	}
 	return r.channel
 }
 
-// PINRequest validates what a forgot-PIN call by kind for tenant t asks
+// PINMessage validates what a forgot-PIN call by kind for tenant t asks
 // to be sent (q: its query, with resetpinurl, emailtemplate, smstemplate).
 // None of its answers depends on the account.
-func (s *Secrets) PINRequest(t Tenant, kind store.IdentifierKind, q apireq.Params) (Request, error) {
+func (s *Secrets) PINMessage(t Tenant, kind store.IdentifierKind, q apireq.Params) (Message, error) {
 	if kind == store.IdentPhone {
 		if s.opt.SMS == nil {
-			return Request{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
+			return Message{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
 		}
 		// isvoiceotp is accepted (SDKs send it); there is no voice
 		// channel, so the code goes by SMS either way.
 		_ = q.Bool("isvoiceotp")
-		fr := Request{what: "pin reset", channel: ChannelSMS, otp: true, limit: s.opt.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
+		fr := Message{what: "pin reset", channel: ChannelSMS, otp: true, limit: s.opt.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
 			ttl: s.opt.OTPTTL, timeout: s.opt.SMS.Timeout}
 		fr.set = s.opt.Notifier.SMSSet(t.Name, q.Get("smstemplate"), notify.SetPINResetOTP)
 		return fr, nil
 	}
 	if s.opt.Email == nil {
-		return Request{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by email is not configured for this site.")
+		return Message{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by email is not configured for this site.")
 	}
-	fr := Request{what: "pin reset", channel: ChannelEmail, otp: t.PINResetEmail == ByOTP,
+	fr := Message{what: "pin reset", channel: ChannelEmail, otp: t.PINResetEmail == ByOTP,
 		linkType: notify.LinkTypePIN, tokenKind: store.TokenPINReset, limit: s.opt.Email.Limit, limitErr: lrerr.CodeEmailLimit, ttl: s.opt.ResetTokenTTL, timeout: s.opt.Email.Timeout}
 	builtin := notify.SetPINResetLink
 	if fr.otp {
@@ -139,16 +139,16 @@ func (s *Secrets) PINRequest(t Tenant, kind store.IdentifierKind, q apireq.Param
 	return fr, nil
 }
 
-// PasswordRequest validates what a forgot-password call for tenant t asks
+// PasswordMessage validates what a forgot-password call for tenant t asks
 // to be sent (q: its query, with resetpasswordurl and emailtemplate): a
 // link, or a code with the tenant's PasswordResetEmail ByOTP. Its tokens
 // and codes are of their own kind: they do nothing on the PIN resets, nor
 // the PIN resets' on the password reset.
-func (s *Secrets) PasswordRequest(t Tenant, q apireq.Params) (Request, error) {
+func (s *Secrets) PasswordMessage(t Tenant, q apireq.Params) (Message, error) {
 	if s.opt.Email == nil {
-		return Request{}, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
+		return Message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
 	}
-	fr := Request{what: "password reset", channel: ChannelEmail, linkType: notify.LinkTypePassword,
+	fr := Message{what: "password reset", channel: ChannelEmail, linkType: notify.LinkTypePassword,
 		tokenKind: store.TokenPasswordReset, limit: s.opt.Email.Limit, limitErr: lrerr.CodeEmailLimit,
 		ttl: s.opt.ResetTokenTTL, timeout: s.opt.Email.Timeout}
 	builtin := notify.SetPasswordResetLink
@@ -158,12 +158,12 @@ func (s *Secrets) PasswordRequest(t Tenant, q apireq.Params) (Request, error) {
 	fr.set = s.opt.Notifier.EmailSet(t.Name, q.Get("emailtemplate"), builtin)
 	raw := q.Get("resetpasswordurl")
 	if raw == "" && !fr.otp {
-		return Request{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLMissing)
+		return Message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLMissing)
 	}
 	if raw != "" {
 		base, err := notify.LinkBase(t.AllowedOrigins, raw)
 		if err != nil {
-			return Request{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLInvalid)
+			return Message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLInvalid)
 		}
 		fr.linkBase = base
 	}

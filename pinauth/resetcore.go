@@ -1,0 +1,107 @@
+package pinauth
+
+import (
+	"context"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
+	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+)
+
+// newRecovery builds the recovery flows over the gateway's store,
+// notifier and send queue (the forgot calls' background deliveries).
+func (g *Gateway) newRecovery() *recovery.Secrets {
+	return recovery.New(recovery.Options{Store: g.store, Notifier: g.notifier, Queue: g.sends, Limiter: g.limiter,
+		Log: g.log, Pepper: g.peppers[0].Key, Email: g.cfg.Email, SMS: g.cfg.SMS,
+		ResetTokenTTL: g.cfg.ResetTokenTTL, OTPTTL: g.cfg.OTPTTL, FindAccount: g.accountByIdentifier})
+}
+
+// notifyOptions are the notifier's settings in the configuration.
+func (g *Gateway) notifyOptions() notify.Options {
+	o := notify.Options{Email: g.cfg.Email, SMS: g.cfg.SMS, Templates: g.cfg.MessageTemplates,
+		Tenants: make([]notify.TenantTemplates, len(g.cfg.Tenants))}
+	for i, t := range g.cfg.Tenants {
+		o.Tenants[i] = notify.TenantTemplates{Name: t.Name, Dir: t.MessageTemplates, Aliases: t.TemplateAliases}
+	}
+	return o
+}
+
+// resetRoute adapts a handler of the forgot and reset API (package
+// recovery) to the route table: the call acts through resetAct.
+func resetRoute(h func(*recovery.API, recovery.Request) (any, error)) func(*Gateway, *call) (any, error) {
+	return func(g *Gateway, c *call) (any, error) {
+		return h(recovery.NewAPI(g.recovery, resetCore{g}), recovery.Request{HTTP: c.r, Query: c.q, Act: resetAct{callAct{g: g, c: c}}})
+	}
+}
+
+// resetCore gives the reset API the gateway's lock, account transaction,
+// token cache and hasher (recovery.Core).
+type resetCore struct{ g *Gateway }
+
+// BlockLocked implements recovery.Core.
+func (rc resetCore) BlockLocked(ctx context.Context, ref store.AccountRef, now time.Time) (bool, error) {
+	return rc.g.blockLocked(ctx, ref, now)
+}
+
+// UpdateAccount implements recovery.Core.
+func (rc resetCore) UpdateAccount(ctx context.Context, ref store.AccountRef, before func(store.Tx) error, change, after func(store.Tx, *store.Account) error) error {
+	return rc.g.updateAccount(ctx, ref, before, change, after)
+}
+
+// SessionsRevoked implements recovery.Core.
+func (rc resetCore) SessionsRevoked(ids []string, now time.Time) {
+	rc.g.cache.revokeSessions(ids, now, rc.g.cfg.AccessTTL)
+}
+
+// VerifyDummy implements recovery.Core.
+func (rc resetCore) VerifyDummy(secret string) { rc.g.hasher.VerifyDummy(secret) }
+
+// resetAct is an API call as the reset API acts through it
+// (recovery.Act): the account API's acting side and the credential gate.
+type resetAct struct{ callAct }
+
+// Settings implements recovery.Act.
+func (ra resetAct) Settings() recovery.Tenant {
+	t := ra.c.tenant
+	return recovery.Tenant{Name: t.Name, AllowedOrigins: t.AllowedOrigins, ResetPINURL: t.ResetPINURL,
+		PINResetEmail: t.PINResetEmail, PasswordResetEmail: t.PasswordResetEmail}
+}
+
+// ClientIP implements recovery.Act.
+func (ra resetAct) ClientIP() string { return ra.c.clientIP }
+
+// LimitClient implements recovery.Act.
+func (ra resetAct) LimitClient() error { return ra.g.limitClient(ra.c) }
+
+// CaptchaGate implements recovery.Act: the zero ref keeps the answer the
+// same whether an account exists or not.
+func (ra resetAct) CaptchaGate(ctx context.Context) error {
+	_, err := ra.g.captchaGate(ctx, ra.c, store.AccountRef{})
+	return err
+}
+
+// CheckCredential implements recovery.Act.
+func (ra resetAct) CheckCredential(ctx context.Context, chk recovery.Check) error {
+	cc := credentialCheck{account: chk.Account, unknown: chk.Unknown, secret: chk.Secret, failure: chk.Failure, reason: chk.Reason}
+	if chk.Compare != nil {
+		cc.compare = func() (bool, bool) { return chk.Compare(), false }
+	}
+	_, err := ra.g.checkCredential(ctx, ra.c, cc)
+	return err
+}
+
+// CheckAnswers implements recovery.Act.
+func (ra resetAct) CheckAnswers(ctx context.Context, a *store.Account, answers map[string]string) error {
+	return ra.g.checkAnswers(ctx, ra.c, a, securityquestion.FromMap(answers))
+}
+
+// LogFailure implements recovery.Act.
+func (ra resetAct) LogFailure(reason string) { ra.g.logFailure(ra.c, reason, "") }
+
+// Interface guards.
+var (
+	_ recovery.Core = resetCore{}
+	_ recovery.Act  = resetAct{}
+)
