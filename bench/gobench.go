@@ -13,7 +13,7 @@ import (
 
 // microBenchPattern selects the Go benchmarks of the hot functions that
 // the report judges; PIN login and argon2id are measured by the load run.
-const microBenchPattern = "^Benchmark(ProtectedRequestCached|VerifyCached|VerifyUncached|BareJWT|HeaderRewrite|ProfileEncode)"
+const microBenchPattern = "^Benchmark(ProtectedRequestCached|AuthRequestCached|VerifyCached|VerifyUncached|BareJWT|HeaderRewrite|ProfileEncode)"
 
 // microResult is one Go benchmark line.
 type microResult struct {

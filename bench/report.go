@@ -170,6 +170,15 @@ func (r *report) targets() []verdict {
 		allocs := medianMicro(r.Micro["BenchmarkVerifyCachedEdDSA"], func(x microResult) float64 { return x.Allocs })
 		v = append(v, verdict{"cached verification < 1 µs, 0 allocs", fmt.Sprintf("%.0f ns, %.0f allocs", cached, allocs), cached < 1000 && allocs == 0,
 			pick(cached < 1000 && allocs == 0, "a ristretto hit for the token, a constant-time compare, a revocation map lookup and a ristretto hit for the profile", "")})
+		if len(r.Micro["BenchmarkAuthRequestCached"]) > 0 {
+			// Throughput is the inverse of ns/op: the endpoint's over the
+			// protected path's is the protected path's time over the
+			// endpoint's.
+			ar := r.microRatio("BenchmarkProtectedRequestCached", "BenchmarkAuthRequestCached")
+			v = append(v, verdict{"auth-request endpoint throughput ≥ 0.9× the protected path (same token, warm cache)", fmt.Sprintf("%.3f×", ar), ar >= 0.9,
+				pick(ar >= 0.9, "the same cache hits; the endpoint writes the identity headers on its answer and skips the request-side work (header strip, query and Connection guards)",
+					"missed: see BenchmarkAuthRequestCached's allocations")})
+		}
 		un := r.microRatio("BenchmarkVerifyUncachedEdDSA", "BenchmarkBareJWTEdDSA")
 		v = append(v, verdict{"uncached EdDSA verification ≤ 1.2× bare golang-jwt", fmt.Sprintf("%.3f×", un), un <= 1.2,
 			pick(un <= 1.2, "the signature check dominates; claims checks, the session-state cache hit and the cache insert add little",

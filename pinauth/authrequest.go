@@ -1,7 +1,6 @@
 package pinauth
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -68,25 +67,42 @@ func (g *Gateway) serveAuthRequest(w http.ResponseWriter, r *http.Request) {
 		g.writeError(w, r, errUntrustedProxy)
 		return
 	}
-	if e := asOriginalRequest(r); e != nil {
+	method, target, e := originalRequest(r.Header)
+	if e != nil {
 		g.writeError(w, r, e)
 		return
 	}
-	raw, _, _ := g.credentialOf(r, false)
+	r.Method = method
+	raw, rewrite, _ := g.credentialOf(r, false)
 	if g.page != nil {
 		g.page.StripCookies(r.Header)
 	}
-	e := lrerr.New(lrerr.CodeAccessTokenMissing)
-	if raw != "" {
+	if raw == "" {
+		e = lrerr.New(lrerr.CodeAccessTokenMissing)
+	} else {
 		var vt *verifiedToken
 		var prof *profileEntry
 		vt, prof, e = g.authenticate(r.Context(), raw)
 		if e = g.accepted(vt, e); e == nil {
 			g.hdrs.Set(h, &prof.hdr, vt.sidValue)
-			g.forwardToken(h, vt, raw, true)
+			// As on the protected path, a lone Bearer header travels as
+			// the client sent it (no copy made); anything else as rewritten.
+			h["Authorization"] = r.Header["Authorization"]
+			g.forwardToken(h, vt, raw, rewrite)
 		}
 	}
 	if e != nil {
+		// Only now does the target matter (a valid token passes whatever
+		// it asks for, as on the protected path): r becomes the original
+		// request, whose target the public rules and the login redirect
+		// read.
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			g.writeError(w, r, &lrerr.Error{Code: lrerr.CodeParameterFormat, Status: http.StatusBadRequest,
+				Description: "The original URI is not a request-target."})
+			return
+		}
+		r.URL, r.RequestURI = u, target
 		if _, pass := g.anonymous(w, r, e); !pass {
 			return
 		}
@@ -97,29 +113,20 @@ func (g *Gateway) serveAuthRequest(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// asOriginalRequest makes r stand for the request the proxy asks about:
-// its method and target become the original ones, which the public rules
-// and the login redirect read.
-func asOriginalRequest(r *http.Request) *lrerr.Error {
-	method, err := forwardedValue(r.Header, originalMethodHeaders)
+// originalRequest reads the method and request-target of the request a
+// proxy asks about from its forwarded headers.
+func originalRequest(h http.Header) (method, target string, _ *lrerr.Error) {
+	method, err := forwardedValue(h, originalMethodHeaders)
 	if err == nil && !isToken(method) {
 		err = fmt.Errorf("the original method %q is not an HTTP method", method)
 	}
-	var target string
 	if err == nil {
-		target, err = forwardedValue(r.Header, originalURIHeaders)
-	}
-	var u *url.URL
-	if err == nil {
-		if u, err = url.ParseRequestURI(target); err != nil {
-			err = errors.New("the original URI is not a request-target")
-		}
+		target, err = forwardedValue(h, originalURIHeaders)
 	}
 	if err != nil {
-		return &lrerr.Error{Code: lrerr.CodeParameterFormat, Status: http.StatusBadRequest, Description: err.Error()}
+		return "", "", &lrerr.Error{Code: lrerr.CodeParameterFormat, Status: http.StatusBadRequest, Description: err.Error()}
 	}
-	r.Method, r.URL, r.RequestURI = method, u, target
-	return nil
+	return method, target, nil
 }
 
 // forwardedValue returns the one value the headers names give together;
