@@ -27,12 +27,12 @@ func (g *Gateway) validateAccessToken(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	body := accessTokenBody{AccessToken: b.raw, ExpiresIn: lrprofile.Time(b.token.exp)}
+	body := accessTokenBody{AccessToken: b.raw, ExpiresIn: lrprofile.Time(b.token.Exp)}
 	tok, found, err := g.store.LiveSessionToken(c.r.Context(), b.sid(), store.TokenRefresh, c.now)
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
-	if found && tok.Tenant == b.token.tenant && tok.UID == b.token.uid {
+	if found && tok.Tenant == b.token.Tenant && tok.UID == b.token.UID {
 		if rt, ok := tokens.OpenRefresh(g.peppers, tok.Data[tokens.SealedRefreshKey], tok.Hash); ok {
 			body.RefreshToken = &rt
 		}
@@ -56,7 +56,7 @@ func (g *Gateway) tokenInfo(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return accessTokenInfo{AccessToken: b.raw, ExpiresIn: lrprofile.Time(b.token.exp), Provider: "Email"}, nil
+	return accessTokenInfo{AccessToken: b.raw, ExpiresIn: lrprofile.Time(b.token.Exp), Provider: "Email"}, nil
 }
 
 // invalidateAccessToken serves GET /auth/access_token/invalidate: logout.
@@ -101,6 +101,6 @@ func (g *Gateway) invalidateAccessToken(c *call) (any, error) {
 	if err != nil {
 		return nil, lrerr.As(err)
 	}
-	g.cache.revokeSessions([]string{sid}, c.now, g.cfg.AccessTTL)
+	g.cache.RevokeSessions([]string{sid}, c.now, g.cfg.AccessTTL)
 	return isPosted, nil
 }

@@ -48,11 +48,11 @@ func (ac accountCore) UpdateAccount(ctx context.Context, ref store.AccountRef, c
 
 // SessionsRevoked implements operator.Core.
 func (ac accountCore) SessionsRevoked(ids []string, now time.Time) {
-	ac.g.cache.revokeSessions(ids, now, ac.g.cfg.AccessTTL)
+	ac.g.cache.RevokeSessions(ids, now, ac.g.cfg.AccessTTL)
 }
 
 // AccountChanged implements operator.Core.
-func (ac accountCore) AccountChanged(tenant, uid string) { ac.g.cache.invalidateAccount(tenant, uid) }
+func (ac accountCore) AccountChanged(tenant, uid string) { ac.g.cache.InvalidateAccount(tenant, uid) }
 
 // callAct is a call, of the API or of Admin, as the account API acts
 // through it (operator.Act).

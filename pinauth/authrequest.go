@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/cache"
 	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
@@ -80,11 +81,11 @@ func (g *Gateway) serveAuthRequest(w http.ResponseWriter, r *http.Request) {
 	if raw == "" {
 		e = lrerr.New(lrerr.CodeAccessTokenMissing)
 	} else {
-		var vt *verifiedToken
-		var prof *profileEntry
+		var vt *cache.Token
+		var prof *cache.Profile
 		vt, prof, e = g.authenticate(r.Context(), raw)
 		if e = g.accepted(vt, e); e == nil {
-			g.hdrs.Set(h, &prof.hdr, vt.sidValue)
+			g.hdrs.Set(h, &prof.Headers, vt.SIDValue)
 			// As on the protected path, a lone Bearer header travels as
 			// the client sent it (no copy made); anything else as rewritten.
 			h["Authorization"] = r.Header["Authorization"]

@@ -25,8 +25,7 @@ func BenchmarkAuthRequestCached(b *testing.B) {
 	if w.Code != 200 || w.Header().Get("X-Auth-Uid") == "" {
 		b.Fatalf("warm-up auth request: %d %s", w.Code, w.Body.String())
 	}
-	e.gw.cache.tokens.Wait()
-	e.gw.cache.profiles.Wait()
+	e.gw.cache.Wait()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/cache"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
@@ -14,17 +15,17 @@ import (
 // bearer is the caller of an API call authenticated by an access token.
 type bearer struct {
 	raw     string
-	token   *verifiedToken
-	profile *profileEntry
+	token   *cache.Token
+	profile *cache.Profile
 }
 
 // ref names the caller's account.
 func (b *bearer) ref() store.AccountRef {
-	return store.AccountRef{Tenant: b.token.tenant, UID: b.token.uid}
+	return store.AccountRef{Tenant: b.token.Tenant, UID: b.token.UID}
 }
 
 // sid is the caller's login session.
-func (b *bearer) sid() string { return b.token.sid }
+func (b *bearer) sid() string { return b.token.SID }
 
 // bearerOf authenticates an API call by its access token, sent as
 // Authorization: Bearer or as the access_token query parameter. It uses the
@@ -47,7 +48,7 @@ func (g *Gateway) bearerOf(c *call) (*bearer, error) {
 	if e != nil {
 		return nil, e
 	}
-	if vt.tenant != c.tenant.Name {
+	if vt.Tenant != c.tenant.Name {
 		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	return &bearer{raw: raw, token: vt, profile: prof}, nil
@@ -61,7 +62,7 @@ func (g *Gateway) bearerAccount(c *call) (*bearer, store.Account, error) {
 	if err != nil {
 		return nil, store.Account{}, err
 	}
-	a, found, err := g.store.Account(c.r.Context(), b.token.tenant, b.token.uid)
+	a, found, err := g.store.Account(c.r.Context(), b.token.Tenant, b.token.UID)
 	if err != nil {
 		return nil, a, lrerr.Unavailable(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/cache"
 	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
@@ -51,8 +52,7 @@ func benchProtectedCached(b *testing.B, mutate ...func(*Config)) {
 	if _, ok := e.gw.Handle(w, req); !ok {
 		b.Fatalf("warm-up request denied: %s", w.Body.String())
 	}
-	e.gw.cache.tokens.Wait()
-	e.gw.cache.profiles.Wait()
+	e.gw.cache.Wait()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -87,8 +87,7 @@ func benchVerifyCached(b *testing.B, alg string, mutate ...func(*Config)) {
 	if _, _, err := e.gw.authenticate(ctx, tok); err != nil {
 		b.Fatal(err)
 	}
-	e.gw.cache.tokens.Wait()
-	e.gw.cache.profiles.Wait()
+	e.gw.cache.Wait()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -154,7 +153,7 @@ func benchFirstUse(b *testing.B, mutate ...func(*Config)) {
 	for b.Loop() {
 		// A new cache generation: every cached token, session and
 		// profile is a miss, as on a node that just started.
-		e.gw.cache.reset()
+		e.gw.cache.Reset()
 		if _, _, err := e.gw.authenticate(ctx, tok); err != nil {
 			b.Fatal(err)
 		}
@@ -169,7 +168,7 @@ func benchVerifyUncached(b *testing.B, alg string, mutate ...func(*Config)) {
 	if _, err := e.gw.verifyUncached(ctx, tok, now); err != nil {
 		b.Fatal(err)
 	}
-	e.gw.cache.sessions.Wait()
+	e.gw.cache.Wait()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -209,7 +208,7 @@ func BenchmarkHeaderRewrite(b *testing.B) {
 			"FirstName": json.RawMessage(`"Alice"`), "LastName": json.RawMessage(`"Smith"`),
 		},
 	}
-	p := newProfileEntry(a)
+	p := cache.NewProfile(a)
 	sid := []string{"5a3c1e0e-8a4b-4c55-9d3e-1f2a3b4c5d6e"}
 	hdr := http.Header{
 		"Accept":          {"text/html"},
@@ -218,12 +217,12 @@ func BenchmarkHeaderRewrite(b *testing.B) {
 		"Authorization":   {"Bearer x"},
 		"Cookie":          {"a=b"},
 	}
-	h.Set(hdr, &p.hdr, sid)
+	h.Set(hdr, &p.Headers, sid)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		h.Strip(hdr)
-		h.Set(hdr, &p.hdr, sid)
+		h.Set(hdr, &p.Headers, sid)
 	}
 }
 

@@ -30,11 +30,9 @@ func twoGatewaysOnOneStore(t *testing.T) (a, b *testEnv) {
 
 // cached reports whether e's gateway serves tok from its token cache.
 func (e *testEnv) cached(tok string) bool {
-	e.gw.cache.tokens.Wait()
-	e.gw.cache.profiles.Wait()
-	e.gw.cache.sessions.Wait()
-	vt, ok := e.gw.cache.tokens.Get(tok)
-	return ok && vt.gen == e.gw.cache.gen.Load()
+	e.gw.cache.Wait()
+	_, ok := e.gw.cache.Token(tok)
+	return ok
 }
 
 // cache makes e's gateway verify and cache tok. On PostgreSQL the
@@ -147,7 +145,7 @@ func TestAResetDropsWhatAMissedAnnouncementLeftCached(t *testing.T) {
 	if r := b.protected(tok); r.status != 200 {
 		t.Fatalf("precondition: the unannounced block was honoured at once (%d): nothing left to reset", r.status)
 	}
-	b.gw.applyInvalidation(store.Invalidation{Reset: true})
+	b.gw.cache.Apply(store.Invalidation{Reset: true})
 	if r := b.protected(tok); r.status != 401 || r.code() != 905 {
 		t.Fatalf("after a Reset the stale token answered %d %s; want 401/905", r.status, r.raw)
 	}
@@ -165,7 +163,7 @@ func TestAClosedGatewayIgnoresAnnouncements(t *testing.T) {
 	if r := a.manage("PUT", uidOf(login), map[string]any{"IsActive": false}); r.status != 200 {
 		t.Fatalf("block: %d %s", r.status, r.raw)
 	}
-	b.gw.applyInvalidation(store.Invalidation{Reset: true})
+	b.gw.cache.Apply(store.Invalidation{Reset: true})
 }
 
 // twoNodes returns two gateways on two PostgreSQL stores of one database:

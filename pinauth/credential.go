@@ -156,7 +156,7 @@ func (g *Gateway) lockAccount(ctx context.Context, c *call, a *store.Account) er
 	}
 	if locked {
 		g.obs.AccountLocked(observe.AccountLock{Tenant: a.Tenant, UID: a.UID, ClientIP: c.clientIP, Type: p.Type, Until: until})
-		g.cache.invalidateAccount(a.Tenant, a.UID)
+		g.cache.InvalidateAccount(a.Tenant, a.UID)
 		g.log.Warn("account locked", append(c.clientFields(), zap.String("tenant", a.Tenant),
 			zap.String("uid", a.UID), zap.String("lock_type", string(p.Type)))...)
 	}

@@ -3,12 +3,13 @@
 //
 // It holds the Gateway (the route table of the LoginRadius-style API, the
 // credential flows and the one credential gate every secret check goes
-// through, grants and sessions, the protected path with its caches) and
-// the glue to the packages that each own one concern: config (the
-// configuration and its checks), loginpage, tokens, hashing, ratelimit,
-// captcha, recovery (the forgot and reset API and its secrets), notify,
-// webhook, identityheaders, publicpath, securityquestion, operator (the
-// account API: /manage/account, /auth/account and Admin), lrimport,
+// through, grants and sessions, the protected path) and the glue to the
+// packages that each own one concern: config (the configuration and its
+// checks), cache (the token, profile and session caches and their
+// invalidation), loginpage, tokens, hashing, ratelimit, captcha, recovery
+// (the forgot and reset API and its secrets), notify, webhook,
+// identityheaders, publicpath, securityquestion, operator (the account
+// API: /manage/account, /auth/account and Admin), lrimport,
 // observe, with lrerr, store and pinauth/internal/... as the leaves
 // everyone uses. Those packages never import this one (imports_test.go
 // holds the layers).
@@ -30,6 +31,6 @@
 //   - Config.Observer (package observe) is how the adapter counts what
 //     happens: logins, credential failures, locks, refused API secrets,
 //     token checks and store calls.
-//   - Identity is what a protected request proved; Version is the module's
-//     version.
+//   - Identity (an alias of cache.Identity) is what a protected request
+//     proved; Version is the module's version.
 package pinauth

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/cache"
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/config"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
@@ -39,7 +40,7 @@ type Gateway struct {
 	peppers  []secret.Pepper
 	hasher   *hashing.Hasher
 	tokens   *tokens.Manager
-	cache    *caches
+	cache    *cache.Caches
 	hdrs     *identityheaders.Headers
 	public   publicpath.Rules
 	obs      observe.Observer
@@ -57,22 +58,11 @@ type Gateway struct {
 	stop      context.CancelFunc
 	bg        sync.WaitGroup
 	closeOnce sync.Once
-
-	coherence coherence
 }
 
 // Identity is what the protected path learned about an authenticated
 // request. The same values are set as identity headers.
-type Identity struct {
-	UID      string
-	Tenant   string
-	Email    string
-	Username string
-	Name     string
-	// Roles is the comma-separated role list.
-	Roles   string
-	Session string
-}
+type Identity = cache.Identity
 
 // startupTimeout bounds the store calls New makes.
 const startupTimeout = 30 * time.Second
@@ -116,7 +106,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
-	g.subscribe()
+	g.cache.Follow(g.store, g.tokens.KeysChanged, g.now, g.cfg.AccessTTL)
 	g.startBackground()
 	return g, nil
 }
@@ -174,7 +164,7 @@ func (g *Gateway) startStoreParts(ctx context.Context, operatorKey *tokens.Opera
 // startRequestParts makes what serving requests needs beside the store:
 // the caches, the API routes, the rate limiter and the captcha verifier.
 func (g *Gateway) startRequestParts() (err error) {
-	if g.cache, err = newCaches(g.cfg.CacheSize, g.cfg.CacheTTL); err != nil {
+	if g.cache, err = cache.New(g.cfg.CacheSize, g.cfg.CacheTTL); err != nil {
 		return fmt.Errorf("pinauth: create caches: %w", err)
 	}
 	g.routes = apiRoutes()
@@ -239,7 +229,9 @@ func (g *Gateway) Handle(w http.ResponseWriter, r *http.Request) (id *Identity, 
 // the store.
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
-		g.unsubscribe()
+		if g.cache != nil {
+			g.cache.Unfollow()
+		}
 		g.webhooks.Stop()
 		if g.sends != nil {
 			g.sends.Close()
@@ -249,7 +241,7 @@ func (g *Gateway) Close() error {
 			g.bg.Wait()
 		}
 		if g.cache != nil {
-			g.cache.close()
+			g.cache.Close()
 		}
 	})
 	return nil

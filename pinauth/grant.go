@@ -209,7 +209,7 @@ func (g *Gateway) updateAccount(ctx context.Context, ref store.AccountRef, befor
 			break
 		}
 	}
-	g.cache.invalidateAccount(ref.Tenant, ref.UID)
+	g.cache.InvalidateAccount(ref.Tenant, ref.UID)
 	return err
 }
 
@@ -233,7 +233,7 @@ func (g *Gateway) revokeSession(ctx context.Context, tenant, uid, sid string) er
 	if err != nil {
 		return err
 	}
-	g.cache.revokeSessions([]string{sid}, now, g.cfg.AccessTTL)
+	g.cache.RevokeSessions([]string{sid}, now, g.cfg.AccessTTL)
 	g.log.Debug("browser session logged out", zap.String("tenant", tenant), zap.String("uid", uid))
 	return nil
 }

@@ -97,7 +97,7 @@ func TestHeaderPresetUserFallsBackToEmailThenUID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v := e.hdr.User(); len(v) != 1 || v[0] != want {
+		if v := e.Headers.User(); len(v) != 1 || v[0] != want {
 			t.Errorf("user of %s = %v, want %s", uid, v, want)
 		}
 	}

@@ -158,6 +158,7 @@ func TestLayerOfClassifiesThePackages(t *testing.T) {
 		"/publicpath":                layerSubsystem,
 		"/observe":                   layerSubsystem,
 		"/securityquestion":          layerSubsystem,
+		"/cache":                     layerSubsystem,
 		"/publicpath/publicpathtest": layerSubsystem,
 	} {
 		if got := layerOf(modulePath + "/pinauth" + rel); got != want {

@@ -24,8 +24,7 @@ func BenchmarkProtectedRequestSessionCookie(b *testing.B) {
 	if _, ok := e.gw.Handle(w, req); !ok {
 		b.Fatalf("warm-up request denied: %d %s", w.Code, w.Body.String())
 	}
-	e.gw.cache.tokens.Wait()
-	e.gw.cache.profiles.Wait()
+	e.gw.cache.Wait()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -51,8 +50,7 @@ func BenchmarkProtectedRequestBearerWithLoginPage(b *testing.B) {
 	if _, ok := e.gw.Handle(w, req); !ok {
 		b.Fatalf("warm-up request denied: %s", w.Body.String())
 	}
-	e.gw.cache.tokens.Wait()
-	e.gw.cache.profiles.Wait()
+	e.gw.cache.Wait()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -99,7 +99,7 @@ func TestAPresetsUserHeaderNamesExactlyOneAccount(t *testing.T) {
 			// An account that shares the name from before (written by an
 			// older node, around the rule) is not sent as that user.
 			shareNameFromBefore(t, path, auid, "attacker", "victim@example.com", "")
-			e.gw.cache.invalidateAccount("demo", auid)
+			e.gw.cache.InvalidateAccount("demo", auid)
 			if got := userOf("attacker@example.org"); got == "victim@example.com" || got != "attacker@example.org" {
 				t.Errorf("the account sharing the victim's email as its user name: %s = %q, want its own email", header, got)
 			}

@@ -134,7 +134,7 @@ func (pc pageCore) Authenticate(ctx context.Context, access string) (loginpage.A
 	if e != nil {
 		return loginpage.Account{}, e
 	}
-	return loginpage.Account{Email: prof.identity.Email, Username: prof.identity.Username}, nil
+	return loginpage.Account{Email: prof.Identity.Email, Username: prof.Identity.Username}, nil
 }
 
 // Account returns an account's names, from the profile cache.
@@ -143,7 +143,7 @@ func (pc pageCore) Account(ctx context.Context, tenant, uid string) (loginpage.A
 	if err != nil || !found {
 		return loginpage.Account{}, found, err
 	}
-	return loginpage.Account{Email: prof.identity.Email, Username: prof.identity.Username}, true, nil
+	return loginpage.Account{Email: prof.Identity.Email, Username: prof.Identity.Username}, true, nil
 }
 
 // Refresh rotates a refresh token.

@@ -71,6 +71,6 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 	if err != nil {
 		return nil, lrerr.As(err)
 	}
-	g.cache.revokeSessions(revoked, c.now, g.cfg.AccessTTL)
+	g.cache.RevokeSessions(revoked, c.now, g.cfg.AccessTTL)
 	return isPosted, nil
 }

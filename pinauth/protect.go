@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/cache"
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
-	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -44,7 +44,7 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 			vt, prof, err = g.authenticate(r.Context(), access)
 		}
 		if err == nil {
-			raw = vt.raw
+			raw = vt.Raw
 		}
 	}
 	if err = g.accepted(vt, err); err != nil {
@@ -52,10 +52,10 @@ func (g *Gateway) protect(w http.ResponseWriter, r *http.Request) (*Identity, bo
 		// anonymous request.
 		return g.anonymous(w, r, err)
 	}
-	g.hdrs.Set(r.Header, &prof.hdr, vt.sidValue)
+	g.hdrs.Set(r.Header, &prof.Headers, vt.SIDValue)
 	g.forwardToken(r.Header, vt, raw, rewrite)
 	g.hdrs.GuardConnection(r.Header)
-	return vt.identity(prof), true
+	return vt.Identity(prof), true
 }
 
 // credentialOf returns the access token of a request and where it came
@@ -79,8 +79,8 @@ func (g *Gateway) credentialOf(r *http.Request, withQuery bool) (raw string, rew
 
 // accepted is e, or for a verified token of a tenant the protected path
 // does not take (Config.AcceptTenants) 905.
-func (g *Gateway) accepted(vt *verifiedToken, e *lrerr.Error) *lrerr.Error {
-	if e == nil && !g.accepts(vt.tenant) {
+func (g *Gateway) accepted(vt *cache.Token, e *lrerr.Error) *lrerr.Error {
+	if e == nil && !g.accepts(vt.Tenant) {
 		return lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
 	return e
@@ -90,14 +90,14 @@ func (g *Gateway) accepted(vt *verifiedToken, e *lrerr.Error) *lrerr.Error {
 // verified token raw: none with forward_token off; for a handle the JWT
 // minted for it; else, when rewrite, raw as the only Bearer credential
 // (otherwise what the client sent stays).
-func (g *Gateway) forwardToken(h http.Header, vt *verifiedToken, raw string, rewrite bool) {
+func (g *Gateway) forwardToken(h http.Header, vt *cache.Token, raw string, rewrite bool) {
 	switch {
 	case g.cfg.WithholdToken:
 		delete(h, "Authorization")
-	case vt.upstream != nil:
+	case vt.Upstream != nil:
 		// A handle never travels upstream: the app gets the JWT minted
 		// for it, which it verifies against the JWKS.
-		h["Authorization"] = vt.upstream
+		h["Authorization"] = vt.Upstream
 	case rewrite:
 		// Exactly the verified token travels: from the query or the
 		// cookie, or instead of several Authorization headers (an app
@@ -159,28 +159,28 @@ func bearerFrom(r *http.Request) (token string, others bool) {
 // authenticate verifies an access token, from the cache when it was verified
 // before. It returns the token's cached verification and the account's
 // profile entry, or an *Error (905, 906, 991 or 503).
-func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedToken, prof *profileEntry, e *lrerr.Error) {
+func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *cache.Token, prof *cache.Profile, e *lrerr.Error) {
 	cached := true
 	defer func() { g.obs.TokenVerified(tokenResultOf(e), cached) }()
 	now := g.now()
-	vt, ok := g.cache.tokens.Get(raw)
-	if !ok || vt.gen != g.cache.gen.Load() || !secret.Equal(vt.raw, raw) || g.cache.isRevoked(vt.sid) {
+	vt, ok := g.cache.Token(raw)
+	if !ok {
 		cached = false
 		var e *lrerr.Error
 		if vt, e = g.verifyUncached(ctx, raw, now); e != nil {
 			return nil, nil, e
 		}
-	} else if !now.Before(vt.exp) {
+	} else if !now.Before(vt.Exp) {
 		return nil, nil, lrerr.New(lrerr.CodeAccessTokenExpired)
 	}
-	prof, found, err := g.profileAt(ctx, vt.profileKey, vt.tenant, vt.uid)
+	prof, found, err := g.profileAt(ctx, vt.ProfileKey, vt.Tenant, vt.UID)
 	if err != nil {
 		return nil, nil, lrerr.Unavailable(err)
 	}
 	if !found {
 		return nil, nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
-	if !prof.active {
+	if !prof.Active {
 		return nil, nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
 	return vt, prof, nil
@@ -188,24 +188,21 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *verifiedTok
 
 // verifyUncached checks signature and claims (or, for a handle, looks it up
 // in the store) and session state, and caches the result until the token
-// expires (at most the cache TTL, so a revocation made by another process
-// and missed is honoured within it).
-func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*verifiedToken, *lrerr.Error) {
-	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
+// expires (see cache.Caches.KeepToken).
+func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time) (*cache.Token, *lrerr.Error) {
+	st := g.cache.Stamp()
 	claims, e := g.accessClaimsOf(ctx, raw, now)
 	if e != nil {
 		return nil, e
 	}
-	tenant := claims.Audience[0]
-	valid, err := g.sessionValid(ctx, claims.SID, tenant, claims.Subject, now)
+	valid, err := g.cache.SessionValid(ctx, g.store, claims.SID, claims.Audience[0], claims.Subject, now)
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
 	if !valid {
 		return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
 	}
-	vt := newVerifiedToken(raw, claims)
-	vt.gen = gen
+	vt := cache.NewToken(raw, claims)
 	if tokens.IsHandle(raw) {
 		// Signed only once the session is known valid: unknown and
 		// revoked handles cost no signature.
@@ -213,72 +210,40 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 		if err != nil {
 			return nil, lrerr.Internal(err)
 		}
-		vt.upstream = []string{"Bearer " + signed}
+		vt.Upstream = []string{"Bearer " + signed}
 	}
-	if ttl := min(vt.exp.Sub(now), g.cache.ttl); ttl > 0 && g.cache.seq.Load() == seq {
-		g.cache.tokens.SetWithTTL(raw, vt, vt.cost(), ttl)
-	}
+	g.cache.KeepToken(st, vt, now)
 	return vt, nil
-}
-
-// sessionValid reports whether a login session exists, belongs to the
-// account uid of tenant (the token's sub and aud) and is neither revoked
-// nor expired. The owner is checked on a cache hit too: the cache holds
-// which account a session belongs to, not merely that it is valid.
-func (g *Gateway) sessionValid(ctx context.Context, sid, tenant, uid string, now time.Time) (bool, error) {
-	if g.cache.isRevoked(sid) {
-		return false, nil
-	}
-	if se, ok := g.cache.sessions.Get(sid); ok && se.gen == g.cache.gen.Load() {
-		return se.owns(tenant, uid), nil
-	}
-	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
-	s, found, err := g.store.Session(ctx, sid)
-	if err != nil {
-		return false, err
-	}
-	live := found && s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
-	if ttl := g.cache.ttl; live {
-		ttl = min(ttl, s.ExpiresAt.Sub(now))
-		if g.cache.seq.Load() == seq {
-			se := &sessionEntry{gen: gen, tenant: s.Tenant, uid: s.UID}
-			g.cache.sessions.SetWithTTL(sid, se, se.cost(), ttl)
-		}
-	}
-	return live && s.Tenant == tenant && s.UID == uid, nil
 }
 
 // profile returns an account's cached profile entry, loading it from the
 // store on a miss.
-func (g *Gateway) profile(ctx context.Context, tenant, uid string) (*profileEntry, bool, error) {
-	return g.profileAt(ctx, profileKey(tenant, uid), tenant, uid)
+func (g *Gateway) profile(ctx context.Context, tenant, uid string) (*cache.Profile, bool, error) {
+	return g.profileAt(ctx, cache.ProfileKey(tenant, uid), tenant, uid)
 }
 
 // profileAt is profile with the cache key computed by the caller.
-func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*profileEntry, bool, error) {
-	if p, ok := g.cache.profiles.Get(key); ok && p.gen == g.cache.gen.Load() {
+func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*cache.Profile, bool, error) {
+	if p, ok := g.cache.Profile(key); ok {
 		return p, true, nil
 	}
-	seq, gen := g.cache.seq.Load(), g.cache.gen.Load()
+	st := g.cache.Stamp()
 	a, found, err := g.store.Account(ctx, tenant, uid)
 	if err != nil || !found {
 		return nil, found, err
 	}
-	p := newProfileEntry(a)
-	if dropped := p.hdr.Dropped(); dropped != nil {
+	p := cache.NewProfile(a)
+	if dropped := p.Headers.Dropped(); dropped != nil {
 		g.log.Warn("identity header dropped", zap.String("tenant", tenant), zap.String("uid", uid),
 			zap.Strings("fields", dropped), zap.String("reason", "the stored value is not one a header may carry"))
 	}
-	p.gen = gen
-	g.hdrs.Prepare(&p.hdr)
+	g.hdrs.Prepare(&p.Headers)
 	if g.hdrs.NeedsUser() {
 		if err := g.pickPresetUser(ctx, p); err != nil {
 			return nil, false, err
 		}
 	}
-	if g.cache.seq.Load() == seq {
-		g.cache.profiles.SetWithTTL(key, p, p.cost(), g.cache.ttl)
-	}
+	g.cache.KeepProfile(st, key, p)
 	return p, true, nil
 }
 
@@ -286,9 +251,9 @@ func (g *Gateway) profileAt(ctx context.Context, key, tenant, uid string) (*prof
 // names that store.Reader.NameOwner gives to this account. A name shared
 // from before names were unique across kinds (a NameConflict) is skipped
 // and logged; a store fault fails the request closed.
-func (g *Gateway) pickPresetUser(ctx context.Context, p *profileEntry) error {
-	id := &p.identity
-	return p.hdr.PickUser(func(name string) (bool, error) {
+func (g *Gateway) pickPresetUser(ctx context.Context, p *cache.Profile) error {
+	id := &p.Identity
+	return p.Headers.PickUser(func(name string) (bool, error) {
 		owner, _, err := g.store.NameOwner(ctx, id.Tenant, store.NameOf(name))
 		return err == nil && owner == id.UID, err
 	}, func(f identityheaders.Field) {

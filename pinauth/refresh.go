@@ -85,7 +85,7 @@ func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time
 		return nil, lrerr.As(err)
 	}
 	if reused != nil {
-		g.cache.revokeSessions([]string{reused.SessionID}, now, g.cfg.AccessTTL)
+		g.cache.RevokeSessions([]string{reused.SessionID}, now, g.cfg.AccessTTL)
 		g.logReuse(*reused)
 		return nil, lrerr.New(lrerr.CodeRefreshTokenInvalid)
 	}
@@ -171,7 +171,7 @@ func (g *Gateway) refreshReused(ctx context.Context, tok store.Token, now time.T
 	}); err != nil {
 		return lrerr.Unavailable(err)
 	}
-	g.cache.revokeSessions([]string{tok.SessionID}, now, g.cfg.AccessTTL)
+	g.cache.RevokeSessions([]string{tok.SessionID}, now, g.cfg.AccessTTL)
 	g.logReuse(tok)
 	return lrerr.New(lrerr.CodeRefreshTokenInvalid)
 }

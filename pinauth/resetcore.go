@@ -52,7 +52,7 @@ func (rc resetCore) UpdateAccount(ctx context.Context, ref store.AccountRef, bef
 
 // SessionsRevoked implements recovery.Core.
 func (rc resetCore) SessionsRevoked(ids []string, now time.Time) {
-	rc.g.cache.revokeSessions(ids, now, rc.g.cfg.AccessTTL)
+	rc.g.cache.RevokeSessions(ids, now, rc.g.cfg.AccessTTL)
 }
 
 // VerifyDummy implements recovery.Core.

@@ -34,8 +34,8 @@ func TestATokenResignedForAnotherSubjectOrAudienceIsRefusedEvenWithItsSessionCac
 				if r := e.protected(tok); r.status != 200 {
 					t.Fatalf("alice's own token: %d %s", r.status, r.raw)
 				}
-				e.gw.cache.sessions.Wait()
-				if _, ok := e.gw.cache.sessions.Get(claims.SID); !ok {
+				e.gw.cache.Wait()
+				if !e.gw.cache.SessionCached(claims.SID) {
 					t.Fatal("the session state was not cached: the test would not cover the cached path")
 				}
 			}

@@ -1,4 +1,4 @@
-package pinauth
+package cache
 
 import (
 	"sync"

@@ -1,4 +1,4 @@
-package pinauth
+package cache
 
 import (
 	"encoding/base64"
@@ -51,30 +51,30 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 			},
 		}
 	}
-	shared := newProfileEntry(account(0))
+	shared := NewProfile(account(0))
 	cases := []struct {
 		name string
-		fill func(c *caches) (cost int64, stored func() int)
+		fill func(c *Caches) (cost int64, stored func() int)
 	}{
 		// The raw token is a slice of the Authorization header value.
-		{"tokens", func(c *caches) (int64, func() int) { return fillTokens(c, n, token, nil, shared) }},
+		{"tokens", func(c *Caches) (int64, func() int) { return fillTokens(c, n, token, nil, shared) }},
 		// token_format uuid: the key is the handle, and the entry also
 		// holds the Authorization value minted for upstream.
-		{"handles", func(c *caches) (int64, func() int) { return fillTokens(c, n, secret.NewToken, token, shared) }},
-		{"profiles", func(c *caches) (int64, func() int) {
+		{"handles", func(c *Caches) (int64, func() int) { return fillTokens(c, n, secret.NewToken, token, shared) }},
+		{"profiles", func(c *Caches) (int64, func() int) {
 			// ristretto keeps hashes of keys, not keys: they are
 			// recomputed for counting rather than held.
-			key := func(i int) string { return profileKey("demo", fmt.Sprintf("%032x", i)) }
+			key := func(i int) string { return ProfileKey("demo", fmt.Sprintf("%032x", i)) }
 			var cost int64
 			for i := range n {
-				p := newProfileEntry(account(i))
+				p := NewProfile(account(i))
 				cost += p.cost()
 				c.profiles.SetWithTTL(key(i), p, p.cost(), time.Hour)
 			}
 			c.profiles.Wait()
 			return cost, func() int { return present(n, func(i int) bool { _, ok := c.profiles.Get(key(i)); return ok }) }
 		}},
-		{"sessions", func(c *caches) (int64, func() int) {
+		{"sessions", func(c *Caches) (int64, func() int) {
 			key := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012x", i) }
 			var cost int64
 			for i := range n {
@@ -90,11 +90,11 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			// A budget no fill reaches: nothing is evicted.
-			c, err := newCaches(1<<30, time.Hour)
+			c, err := New(1<<30, time.Hour)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer c.close()
+			defer c.Close()
 			before := heapLive()
 			cost, stored := tc.fill(c)
 			used := heapLive() - before
@@ -119,7 +119,7 @@ func TestCacheCostsCoverMemory(t *testing.T) {
 // fillTokens caches n verified tokens made by newToken (with an upstream
 // JWT made by newUpstream, unless nil), as the protected path does, and
 // returns their total cost and a count of those still cached.
-func fillTokens(c *caches, n int, newToken, newUpstream func() string, p *profileEntry) (int64, func() int) {
+func fillTokens(c *Caches, n int, newToken, newUpstream func() string, p *Profile) (int64, func() int) {
 	var cost int64
 	keys := make([]string, 0, n)
 	for i := range n {
@@ -128,14 +128,14 @@ func fillTokens(c *caches, n int, newToken, newUpstream func() string, p *profil
 		claims.Audience = []string{strings.Clone("demo")}
 		claims.Subject = fmt.Sprintf("%032x", i)
 		claims.ExpiresAt = jwt.NewNumericDate(time.Now().Add(time.Hour))
-		vt := newVerifiedToken(header[7:], claims)
+		vt := NewToken(header[7:], claims)
 		if newUpstream != nil {
-			vt.upstream = []string{"Bearer " + newUpstream()}
+			vt.Upstream = []string{"Bearer " + newUpstream()}
 		}
-		vt.identity(p)
+		vt.Identity(p)
 		cost += vt.cost()
-		c.tokens.SetWithTTL(vt.raw, vt, vt.cost(), time.Hour)
-		keys = append(keys, vt.raw)
+		c.tokens.SetWithTTL(vt.Raw, vt, vt.cost(), time.Hour)
+		keys = append(keys, vt.Raw)
 	}
 	c.tokens.Wait()
 	return cost, func() int { return present(n, func(i int) bool { _, ok := c.tokens.Get(keys[i]); return ok }) }
