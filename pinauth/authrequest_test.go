@@ -2,10 +2,12 @@ package pinauth
 
 import (
 	"net/http"
-
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 )
 
 // authPath is where the tests' gateways answer auth requests.
@@ -161,5 +163,46 @@ func TestAuthRequestSendsBrowsersToTheLoginPageAndTakesItsCookie(t *testing.T) {
 	}
 	if got := p.header.Get("Cookie"); got != "app=kept" {
 		t.Errorf("Cookie for the upstream = %q, want only the app's cookie", got)
+	}
+}
+
+func TestAuthRequestSendsAnExpiredBrowserSessionThroughTheLoginPageStraightBack(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, withAuthRequest, withLoginPage())
+	e.createAccount(testEmail, testPIN)
+	b := newBrowser(t, e)
+	const original = "/app/report?y=2"
+	ask := func() page {
+		return b.get(authPath, "X-Original-Method", "GET", "X-Original-URI", original)
+	}
+	if p := b.passwordLogin("", testEmail, testPass); p.status != http.StatusSeeOther {
+		t.Fatalf("password login: %d %s", p.status, p.body)
+	}
+	if p := ask(); p.status != 200 {
+		t.Fatalf("a fresh session: want 200, got %d", p.status)
+	}
+	e.clock.Advance(config.DefaultAccessTTL + time.Minute)
+	p := ask()
+	loc := p.header.Get("Location")
+	if p.status != http.StatusSeeOther || !strings.Contains(loc, "reason=expired") {
+		t.Fatalf("an expired access token: want 303 to the login page with reason=expired, got %d %q", p.status, loc)
+	}
+	if len(p.setCook) != 0 {
+		t.Errorf("the endpoint set cookies the proxy would not pass on: %v", p.setCook)
+	}
+	back := b.get(loc)
+	if back.status != http.StatusSeeOther || back.header.Get("Location") != original {
+		t.Fatalf("the login page with a renewable session: want 303 back to %s, got %d %q", original, back.status, back.header.Get("Location"))
+	}
+	if back.cookie(sessionCookie) == nil {
+		t.Fatal("the login page renewed the session without setting its cookie")
+	}
+	if p := ask(); p.status != 200 || p.header.Get("X-Auth-Uid") == "" {
+		t.Fatalf("the renewed session: want 200 with the identity, got %d", p.status)
+	}
+	// Without reason=expired (a browser that opens the page itself) the
+	// signed-in page still shows.
+	if p := b.get("/login?return=%2Fapp"); p.status != 200 {
+		t.Errorf("the login page of a signed-in browser: want the signed-in page, got %d", p.status)
 	}
 }

@@ -25,7 +25,16 @@ func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ret := p.safeReturn(q.Get(returnParam))
 	if bs := p.Session(r); bs != nil {
-		if acct, e := p.usable(w, r, bs); e == nil {
+		if acct, renewed, e := p.usable(w, r, bs); e == nil {
+			if renewed && q.Get("reason") == "expired" {
+				// Sent here only because the access token had expired,
+				// by a proxy's auth-request endpoint, which cannot renew
+				// a browser's cookie (issue 21): renewed now, the browser
+				// goes straight back, as after a login.
+				w.Header().Set("Cache-Control", "no-store")
+				http.Redirect(w, r, ret, http.StatusSeeOther)
+				return
+			}
 			p.showSignedIn(w, r, bs, ret, acct)
 			return
 		}
@@ -47,17 +56,18 @@ func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // usable checks the session cookie's access token, renewing it when it
-// expired.
-func (p *Page) usable(w http.ResponseWriter, r *http.Request, bs *Session) (Account, *lrerr.Error) {
+// expired (renewed reports that it did).
+func (p *Page) usable(w http.ResponseWriter, r *http.Request, bs *Session) (_ Account, renewed bool, _ *lrerr.Error) {
 	acct, e := p.core.Authenticate(r.Context(), bs.Access)
 	if e != nil {
 		access, re := p.Renew(r.Context(), w, bs, e)
 		if re != nil {
-			return Account{}, re
+			return Account{}, false, re
 		}
-		return p.core.Authenticate(r.Context(), access)
+		acct, e = p.core.Authenticate(r.Context(), access)
+		return acct, e == nil, e
 	}
-	return acct, nil
+	return acct, false, nil
 }
 
 func (p *Page) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
@@ -257,7 +267,7 @@ func (p *Page) showLogout(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.path, http.StatusSeeOther)
 		return
 	}
-	acct, e := p.usable(w, r, bs)
+	acct, _, e := p.usable(w, r, bs)
 	if e != nil {
 		http.Redirect(w, r, p.path, http.StatusSeeOther)
 		return
