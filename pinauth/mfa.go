@@ -78,11 +78,11 @@ func (g *Gateway) requireSecondFactor(c *call, a *store.Account, mutate func(*st
 		ExpireIn:                        lrprofile.Time(exp),
 		Email:                           []string{},
 		EmailOTPStatus:                  map[string]string{},
-		SecurityQuestions:               questionsOf(c.tenant).Answered(a.SecurityAnswers),
+		SecurityQuestions:               c.tenant.SecurityQuestions.Answered(a.SecurityAnswers),
 	}
 	info.IsSecurityQuestionAuthenticatorVerified = len(info.SecurityQuestions) > 0
 	if !info.IsSecurityQuestionAuthenticatorVerified {
-		info.SecurityQuestions = questionsOf(c.tenant).Views()
+		info.SecurityQuestions = c.tenant.SecurityQuestions.Views()
 	}
 	return secondFactorResponse{
 		SecondFactorAuthentication: info,
@@ -165,7 +165,7 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 		return nil, err
 	}
 	errSet := lrerr.Field(securityquestion.Field, "Security answers are already set; verify them instead.")
-	if len(questionsOf(c.tenant).Answered(a.SecurityAnswers)) > 0 {
+	if len(c.tenant.SecurityQuestions.Answered(a.SecurityAnswers)) > 0 {
 		return nil, errSet
 	}
 	ctx := c.r.Context()
@@ -175,7 +175,7 @@ func (g *Gateway) enrollSecondFactor(c *call) (any, error) {
 	}
 	var saved store.Account
 	err = g.updateAccount(ctx, a.Ref(), consumeSecondFactor(hash, c.now), func(_ store.Tx, acc *store.Account) error {
-		if len(questionsOf(c.tenant).Answered(acc.SecurityAnswers)) > 0 {
+		if len(c.tenant.SecurityQuestions.Answered(acc.SecurityAnswers)) > 0 {
 			return errSet
 		}
 		acc.SecurityAnswers = hashes

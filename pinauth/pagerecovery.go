@@ -62,7 +62,7 @@ func (pc pageCore) Recovery(ctx context.Context, tenant, uid string) (loginpage.
 		// The page resets by answers with the account's email.
 		return rc, nil
 	}
-	for _, q := range questionsOf(pc.tenant).Answered(a.SecurityAnswers) {
+	for _, q := range pc.tenant.SecurityQuestions.Answered(a.SecurityAnswers) {
 		rc.Questions = append(rc.Questions, loginpage.Question{ID: q.QuestionID, Text: q.Question})
 	}
 	return rc, nil

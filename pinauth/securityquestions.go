@@ -18,7 +18,7 @@ type answersBody struct {
 // newAnswerSet validates answers to be stored (every question must be one
 // of the tenant's) and hashes them.
 func (g *Gateway) newAnswerSet(ctx context.Context, c *call, answers []securityquestion.Answer) (map[string]string, error) {
-	given, e := questionsOf(c.tenant).NewSet(answers)
+	given, e := c.tenant.SecurityQuestions.NewSet(answers)
 	if e != nil {
 		return nil, e
 	}
@@ -33,11 +33,6 @@ func (g *Gateway) newAnswerSet(ctx context.Context, c *call, answers []securityq
 	return hashes, nil
 }
 
-// questionsOf is the tenant's question catalogue.
-func questionsOf(t *Tenant) securityquestion.Catalogue {
-	return securityquestion.Catalogue(t.SecurityQuestions)
-}
-
 // checkAnswers verifies answers against the account's as one credential
 // check, counted toward the lockout: every question of the tenant's list
 // that the account has answered must be answered (the list is public, see
@@ -46,7 +41,7 @@ func questionsOf(t *Tenant) securityquestion.Catalogue {
 // wrong. On success with rehash the answers are stored again under the
 // current pepper and parameters.
 func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, answers []securityquestion.Answer) error {
-	required := questionsOf(c.tenant).Answered(a.SecurityAnswers)
+	required := c.tenant.SecurityQuestions.Answered(a.SecurityAnswers)
 	if len(required) == 0 {
 		return lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 	}
@@ -165,7 +160,7 @@ func securityQuestionsBy(kind string) func(*Gateway, *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		qs := questionsOf(c.tenant).Answered(a.SecurityAnswers)
+		qs := c.tenant.SecurityQuestions.Answered(a.SecurityAnswers)
 		if len(qs) == 0 {
 			return nil, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
 		}

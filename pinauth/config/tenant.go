@@ -35,8 +35,9 @@ type Tenant struct {
 	// MFA is "security_question" to require a security answer after the
 	// password, or "" for none.
 	MFA string
-	// SecurityQuestions are the questions users may answer.
-	SecurityQuestions []SecurityQuestion
+	// SecurityQuestions are the questions users may answer, in the order
+	// they are listed.
+	SecurityQuestions securityquestion.Catalogue
 	// ResetPINURL is where PIN reset links point when a forgot-PIN call
 	// names no resetpinurl; it must be on one of AllowedOrigins.
 	// Default: none (the call must name one).
