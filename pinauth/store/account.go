@@ -27,7 +27,9 @@ type Account struct {
 	// must set them through a reset flow.
 	NeedsSecretReset bool
 
-	Roles         []string
+	Roles []string
+	// RoleContexts are the account's role contexts, by Context unique.
+	RoleContexts  []RoleContext
 	Active        bool
 	EmailVerified bool
 

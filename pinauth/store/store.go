@@ -165,6 +165,8 @@ type Invalidation struct {
 
 // Reader holds the read-only lookups. They see committed data only.
 type Reader interface {
+	RoleReader
+
 	// Account returns the account with the given uid in tenant.
 	Account(ctx context.Context, tenant, uid string) (Account, bool, error)
 
@@ -248,6 +250,8 @@ type Reader interface {
 // Tx is the set of writes (and reads that must see them) available inside
 // Store.Update. A Tx must not be used after fn returns.
 type Tx interface {
+	RoleTx
+
 	// Account reads an account inside the transaction.
 	Account(tenant, uid string) (Account, bool, error)
 

@@ -36,7 +36,26 @@ var migrations = []migration{
 	{1, schemaV1},
 	{2, schemaQuotas},
 	{3, schemaNames},
+	{4, schemaRoles},
 }
+
+// schemaRoles holds the roles of each tenant and their permissions (the
+// roles management API, issue 20). Which accounts hold a role is part of
+// each account's document, as are its role contexts.
+const schemaRoles = `
+CREATE TABLE roles (
+	tenant TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	PRIMARY KEY (tenant, name)
+);
+
+CREATE TABLE role_permissions (
+	tenant     TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	permission TEXT NOT NULL,
+	PRIMARY KEY (tenant, role, permission)
+);
+`
 
 // schemaNames makes an account's names (its Uid and identifiers, as
 // store.NameOf gives them) unique across kinds within a tenant: names

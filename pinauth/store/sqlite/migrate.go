@@ -27,6 +27,7 @@ var migrations = []migration{
 	{2, schemaV2},
 	{3, schemaQuotas},
 	{4, schemaNames},
+	{5, schemaRoles},
 }
 
 const schemaV1 = `
@@ -141,6 +142,24 @@ CREATE TABLE quotas (
 	window_end INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX quotas_window_end ON quotas (window_end);
+`
+
+// schemaRoles holds the roles of each tenant and their permissions (the
+// roles management API, issue 20). Which accounts hold a role is part of
+// each account's document, as are its role contexts.
+const schemaRoles = `
+CREATE TABLE roles (
+	tenant TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	PRIMARY KEY (tenant, name)
+) WITHOUT ROWID;
+
+CREATE TABLE role_permissions (
+	tenant     TEXT NOT NULL,
+	role       TEXT NOT NULL,
+	permission TEXT NOT NULL,
+	PRIMARY KEY (tenant, role, permission)
+) WITHOUT ROWID;
 `
 
 // schemaNames makes an account's names (its Uid and identifiers, as

@@ -24,6 +24,7 @@ type accountDoc struct {
 	SecurityAnswers   map[string]string `json:"security_answers,omitempty"`
 	NeedsSecretReset  bool              `json:"needs_secret_reset,omitempty"`
 	Roles             []string          `json:"roles,omitempty"`
+	RoleContexts      []roleContextDoc  `json:"role_contexts,omitempty"`
 	Active            bool              `json:"active,omitempty"`
 	EmailVerified     bool              `json:"email_verified,omitempty"`
 	NoOfLogins        int               `json:"no_of_logins,omitempty"`
@@ -37,6 +38,14 @@ type accountDoc struct {
 	Profile map[string]string `json:"profile,omitempty"`
 }
 
+// roleContextDoc is the stored form of a store.RoleContext.
+type roleContextDoc struct {
+	Context               string    `json:"context"`
+	Roles                 []string  `json:"roles,omitempty"`
+	AdditionalPermissions []string  `json:"additional_permissions,omitempty"`
+	Expiration            time.Time `json:"expiration,omitzero"`
+}
+
 // EncodeAccount returns the stored document of a.
 func EncodeAccount(a *store.Account) ([]byte, error) {
 	d := accountDoc{
@@ -47,6 +56,10 @@ func EncodeAccount(a *store.Account) ([]byte, error) {
 		Roles: a.Roles, Active: a.Active, EmailVerified: a.EmailVerified,
 		NoOfLogins: a.NoOfLogins, LastLoginAt: a.LastLoginAt.UTC(), LastLoginLocation: a.LastLoginLocation,
 		CreatedAt: a.CreatedAt.UTC(), ModifiedAt: a.ModifiedAt.UTC(),
+	}
+	for _, c := range a.RoleContexts {
+		d.RoleContexts = append(d.RoleContexts, roleContextDoc{Context: c.Context, Roles: c.Roles,
+			AdditionalPermissions: c.AdditionalPermissions, Expiration: c.Expiration.UTC()})
 	}
 	if len(a.Profile) > 0 {
 		d.Profile = make(map[string]string, len(a.Profile))
@@ -73,6 +86,10 @@ func DecodeAccount(tenant, uid string, version int64, doc []byte) (store.Account
 		Roles: d.Roles, Active: d.Active, EmailVerified: d.EmailVerified,
 		NoOfLogins: d.NoOfLogins, LastLoginAt: d.LastLoginAt.UTC(), LastLoginLocation: d.LastLoginLocation,
 		CreatedAt: d.CreatedAt.UTC(), ModifiedAt: d.ModifiedAt.UTC(),
+	}
+	for _, c := range d.RoleContexts {
+		a.RoleContexts = append(a.RoleContexts, store.RoleContext{Context: c.Context, Roles: c.Roles,
+			AdditionalPermissions: c.AdditionalPermissions, Expiration: c.Expiration.UTC()})
 	}
 	if len(d.Profile) > 0 {
 		a.Profile = make(map[string]json.RawMessage, len(d.Profile))
