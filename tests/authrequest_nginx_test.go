@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -131,7 +132,8 @@ func TestNginxAuthRequestPassesNoCorpusPathAnonymouslyThatIsNotPublic(t *testing
 // TestNginxAuthRequestLogsABrowserInThroughTheLoginPage drives Chromium
 // through the guide's nginx: a protected page sends it to the login page,
 // the password and a new PIN log it in, and it is back at the page it
-// asked for, which the app serves with its identity.
+// asked for, which the app serves with its identity; later, a browser
+// with only the PIN-device cookie logs in on the PIN pad the same way.
 func TestNginxAuthRequestLogsABrowserInThroughTheLoginPage(t *testing.T) {
 	requireNginx(t)
 	requireChromium(t)
@@ -148,31 +150,57 @@ func TestNginxAuthRequestLogsABrowserInThroughTheLoginPage(t *testing.T) {
 	b := &chrome{t: t, ctx: tab, base: front, dir: t.TempDir()}
 	b.run(chromedp.Navigate(front + "/app/data?x=1"))
 	b.waitURL("/login?return=%2Fapp%2Fdata%3Fx%3D1")
-	b.run(
-		chromedp.WaitVisible(chromedp.ID("identifier")),
-		chromedp.SendKeys(chromedp.ID("identifier"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("confirm")),
-		chromedp.SendKeys(chromedp.ID("pin"), pin),
-		chromedp.SendKeys(chromedp.ID("confirm"), pin),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-	)
+	b.firstLogin()
 	b.waitURL("/app/data?x=1")
 	b.waitText("body", upstreamBody)
-	seen := false
-	for _, r := range app.requests() {
+	if n := appSaw(t, app.requests(), "/app/data", "x=1", uid); n != 1 {
+		t.Fatalf("the app saw /app/data?x=1 %d times, want once", n)
+	}
+
+	device := b.cookie(browserPINCookie)
+	if device == nil {
+		t.Fatalf("no %s cookie after the first login through nginx", browserPINCookie)
+	}
+	other, cancelOther := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+	defer cancelOther()
+	yes := true
+	if _, err := chromedp.Call(other, network.SetCookie, network.SetCookieParams{
+		Name: device.Name, Value: device.Value, URL: front + "/", Path: "/",
+		HTTPOnly: &yes, Secure: &yes, SameSite: network.CookieSameSiteLax,
+	}); err != nil {
+		t.Fatalf("set the PIN-device cookie: %v", err)
+	}
+	pad := &chrome{t: t, ctx: other, base: front, dir: b.dir}
+	pad.run(chromedp.Navigate(front + "/app/report"))
+	pad.waitURL("/login?return=%2Fapp%2Freport")
+	pad.run(chromedp.WaitVisible(chromedp.CSS(".keypad")))
+	// Tap the digits on the keypad: the last one submits the form.
+	for _, d := range pin {
+		pad.run(chromedp.Click(chromedp.CSS(`.keypad button[data-digit="` + string(d) + `"]`)))
+	}
+	pad.waitURL("/app/report")
+	pad.waitText("body", upstreamBody)
+	if n := appSaw(t, app.requests(), "/app/report", "", uid); n != 1 {
+		t.Fatalf("the app saw /app/report %d times after the PIN login, want once", n)
+	}
+}
+
+// appSaw counts the requests for path and query among reqs, failing the
+// test when one lacks uid's identity or any request carries the
+// gateway's cookies.
+func appSaw(t *testing.T, reqs []recorded, path, query, uid string) int {
+	t.Helper()
+	n := 0
+	for _, r := range reqs {
 		if c := r.Header.Get("Cookie"); strings.Contains(c, "pinauth") {
-			t.Fatalf("the gateway's cookies reached the app through nginx: %q", c)
+			t.Fatalf("the gateway's cookies reached the app: %q", c)
 		}
-		if r.Path == "/app/data" && r.RawQuery == "x=1" {
-			seen = true
+		if r.Path == path && r.RawQuery == query {
+			n++
 			if got := r.Header.Get("X-Auth-Uid"); got != uid {
-				t.Fatalf("the app's X-Auth-Uid = %q, want %s", got, uid)
+				t.Fatalf("the app's X-Auth-Uid for %s = %q, want %s", path, got, uid)
 			}
 		}
 	}
-	if !seen {
-		t.Fatal("the app never saw /app/data?x=1")
-	}
+	return n
 }

@@ -5,11 +5,8 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/pinauth/caddy-pinauth/internal/pathoracle"
 )
 
 // The auth-request endpoint (issue 21): other proxies, started from the
@@ -147,37 +144,10 @@ func checkAuthProxy(t *testing.T, gw, front *gateway) {
 
 // checkCorpusThroughProxy sends the path-confusion corpus of the
 // protected path (pathcorpus_test.go) without a token through a proxy at
-// host in front of raw: whatever reaches the app anonymously must be
-// public however the app reads it, and the canonical public paths must
-// still arrive byte for byte.
+// host in front of raw: see checkCorpusReached.
 func checkCorpusThroughProxy(t *testing.T, host string, raw *rawUpstream) {
 	targets := append(slices.Clone(canonicalPublic), pathCorpus()...)
 	statuses := sendCorpus(t, host, targets)
-	byID := map[string]rawRequestSeen{}
-	for _, seen := range raw.requests() {
-		byID[seen.Header.Get("X-Corpus")] = seen
-	}
-	reached := 0
-	for i, target := range targets {
-		seen, ok := byID[strconv.Itoa(i)]
-		if !ok {
-			if slices.Contains(canonicalPublic, target) {
-				t.Errorf("canonical public %q did not reach the app (%d)", target, statuses[i])
-			}
-			continue
-		}
-		reached++
-		got := seen.Target()
-		if slices.Contains(canonicalPublic, target) && got != target {
-			t.Errorf("canonical public %q reached the app as %q", target, got)
-		}
-		path, _, _ := strings.Cut(got, "?")
-		if v := pathoracle.Violations(corpusPublic, path); len(v) != 0 {
-			t.Errorf("anonymous %q reached the app as %q, not public when read as:\n\t%s", target, got, strings.Join(v, "\n\t"))
-		}
-		if ids := identityHeaders(httpHeader(seen.Header)); len(ids) != 0 {
-			t.Errorf("%q reached the app with identity headers %v", target, ids)
-		}
-	}
+	reached := checkCorpusReached(t, targets, statuses, raw.requests())
 	t.Logf("%d forms, %d reached the app", len(targets), reached)
 }

@@ -173,6 +173,22 @@ func (c *chrome) cookie(name string) *network.Cookie {
 	return nil
 }
 
+// firstLogin fills the login page's password form with the test account
+// and, as an account without a PIN, chooses the test PIN.
+func (c *chrome) firstLogin() {
+	c.t.Helper()
+	c.run(
+		chromedp.WaitVisible(chromedp.ID("identifier")),
+		chromedp.SendKeys(chromedp.ID("identifier"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("confirm")),
+		chromedp.SendKeys(chromedp.ID("pin"), pin),
+		chromedp.SendKeys(chromedp.ID("confirm"), pin),
+		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+	)
+}
+
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"

@@ -271,16 +271,7 @@ func TestBrowserReachesTheExampleAppThroughItsLoginPage(t *testing.T) {
 	b := &chrome{t: t, ctx: tab, base: g.base, dir: t.TempDir()}
 	b.run(chromedp.Navigate(g.base + "/"))
 	b.waitURL("/login")
-	b.run(
-		chromedp.WaitVisible(chromedp.ID("identifier")),
-		chromedp.SendKeys(chromedp.ID("identifier"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("confirm")),
-		chromedp.SendKeys(chromedp.ID("pin"), pin),
-		chromedp.SendKeys(chromedp.ID("confirm"), pin),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-	)
+	b.firstLogin()
 	b.waitURL("/")
 	b.waitText("body", `"email":"`+email+`"`)
 	b.waitText("body", `"tenant":"demo"`)

@@ -113,10 +113,20 @@ func TestPathCorpusNeverReachesTheUpstreamAnonymouslyAtAPathThatIsNotPublic(t *t
 	}
 	targets := append(slices.Clone(canonicalPublic), corpus...)
 	statuses := sendCorpus(t, g.hostHeader(), targets)
+	reached := checkCorpusReached(t, targets, statuses, raw.requests())
+	t.Logf("%d forms (%d corpus), %d reached the upstream", len(targets), len(corpus), reached)
+}
 
+// checkCorpusReached checks what of targets (sent by sendCorpus, with the
+// statuses it returned) reached the raw upstream anonymously (seen): only
+// paths that are public however the upstream reads them, answered 200,
+// without identity headers, and every canonical public path byte for
+// byte. It returns how many reached it.
+func checkCorpusReached(t *testing.T, targets []string, statuses []int, seen []rawRequestSeen) int {
+	t.Helper()
 	byID := map[string]rawRequestSeen{}
-	for _, seen := range raw.requests() {
-		byID[seen.Header.Get("X-Corpus")] = seen
+	for _, s := range seen {
+		byID[s.Header.Get("X-Corpus")] = s
 	}
 	reached := 0
 	for i, target := range targets {
@@ -144,7 +154,7 @@ func TestPathCorpusNeverReachesTheUpstreamAnonymouslyAtAPathThatIsNotPublic(t *t
 			t.Errorf("%q reached the upstream with identity headers", target)
 		}
 	}
-	t.Logf("%d forms (%d corpus), %d reached the upstream", len(targets), len(corpus), reached)
+	return reached
 }
 
 // httpHeader converts a textproto header.
