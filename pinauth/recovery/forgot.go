@@ -32,7 +32,7 @@ func (b *identBody) identifier(kind store.IdentifierKind) (value, field string) 
 //
 // It answers IsPosted whether or not the account exists, in the same
 // time (design: no enumeration): the call itself only validates its
-// input, counts the sending limits and queues a job (Queue). An account's
+// input, counts the sending limits and queues a job (enqueue). An account's
 // earlier tokens or codes stop working when a new one is issued: only the
 // newest counts.
 func ForgotPINBy(kind store.IdentifierKind) func(*API, Request) (any, error) {
@@ -45,7 +45,7 @@ func ForgotPINBy(kind store.IdentifierKind) func(*API, Request) (any, error) {
 		if ident == "" {
 			return nil, lrerr.Field(field, "The "+field+" is required.")
 		}
-		fr, err := api.secrets.PINMessage(r.Act.Settings(), kind, r.Query)
+		fr, err := api.secrets.pinMessage(r.Act.Settings(), kind, r.Query)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +88,7 @@ func (api *API) ForgotPassword(r Request) (any, error) {
 	if ident == "" {
 		return nil, lrerr.Field("Email", "The Email (or UserName) is required.")
 	}
-	fr, err := api.secrets.PasswordMessage(r.Act.Settings(), r.Query)
+	fr, err := api.secrets.passwordMessage(r.Act.Settings(), r.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -97,9 +97,9 @@ func (api *API) ForgotPassword(r Request) (any, error) {
 
 // queue is the common end of the forgot calls: it checks the captcha
 // (always mode), then counts the sending limits and queues the job that
-// sends fr to the account of ident, if there is one (Queue). It answers
+// sends fr to the account of ident, if there is one (enqueue). It answers
 // IsPosted (with the send's ids in Data for an SMS).
-func (api *API) queue(r Request, kind store.IdentifierKind, ident string, fr Message) (any, error) {
+func (api *API) queue(r Request, kind store.IdentifierKind, ident string, fr message) (any, error) {
 	// With the captcha's always mode the forgot calls need a solved
 	// captcha too: each makes the gateway send an email or an SMS, which
 	// bots abuse (SMS pumping). No account is named, which keeps the
@@ -108,13 +108,13 @@ func (api *API) queue(r Request, kind store.IdentifierKind, ident string, fr Mes
 	if err := r.Act.CaptchaGate(ctx); err != nil {
 		return nil, err
 	}
-	sendID, err := api.secrets.Queue(Call{Ctx: ctx, Tenant: r.Act.Tenant(), ClientIP: r.Act.ClientIP(), Now: r.Act.Now(),
+	sendID, err := api.secrets.enqueue(sendCall{Ctx: ctx, Tenant: r.Act.Tenant(), ClientIP: r.Act.ClientIP(), Now: r.Act.Now(),
 		Limited: r.Act.LogFailure}, kind, ident, fr)
 	if err != nil {
 		return nil, err
 	}
 	if fr.SMS() {
-		return SMSPosted(sendID), nil
+		return smsPosted(sendID), nil
 	}
 	return isPosted, nil
 }

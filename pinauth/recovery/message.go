@@ -60,9 +60,9 @@ type Tenant struct {
 	PINResetEmail, PasswordResetEmail string
 }
 
-// Message is what a forgot-PIN or forgot-password call will send, once
+// message is what a forgot-PIN or forgot-password call will send, once
 // validated.
-type Message struct {
+type message struct {
 	// what names the message in logs ("pin reset", "password reset").
 	what     string
 	channel  string
@@ -86,36 +86,36 @@ type Message struct {
 }
 
 // SMS reports whether r goes by SMS (its answer then names the send).
-func (r *Message) SMS() bool { return r.channel == ChannelSMS }
+func (r *message) SMS() bool { return r.channel == ChannelSMS }
 
 // otpChannel is what an OTP of r is hashed under.
-func (r *Message) otpChannel() string {
+func (r *message) otpChannel() string {
 	if r.otpScope != "" {
 		return r.otpScope
 	}
 	return r.channel
 }
 
-// PINMessage validates what a forgot-PIN call by kind for tenant t asks
+// pinMessage validates what a forgot-PIN call by kind for tenant t asks
 // to be sent (q: its query, with resetpinurl, emailtemplate, smstemplate).
 // None of its answers depends on the account.
-func (s *Secrets) PINMessage(t Tenant, kind store.IdentifierKind, q apireq.Params) (Message, error) {
+func (s *Secrets) pinMessage(t Tenant, kind store.IdentifierKind, q apireq.Params) (message, error) {
 	if kind == store.IdentPhone {
 		if s.opt.SMS == nil {
-			return Message{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
+			return message{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by SMS is not configured for this site.")
 		}
 		// isvoiceotp is accepted (SDKs send it); there is no voice
 		// channel, so the code goes by SMS either way.
 		_ = q.Bool("isvoiceotp")
-		fr := Message{what: "pin reset", channel: ChannelSMS, otp: true, limit: s.opt.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
+		fr := message{what: "pin reset", channel: ChannelSMS, otp: true, limit: s.opt.SMS.Limit, limitErr: lrerr.CodeSMSLimit,
 			ttl: s.opt.OTPTTL, timeout: s.opt.SMS.Timeout}
 		fr.set = s.opt.Notifier.SMSSet(t.Name, q.Get("smstemplate"), notify.SetPINResetOTP)
 		return fr, nil
 	}
 	if s.opt.Email == nil {
-		return Message{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by email is not configured for this site.")
+		return message{}, lrerr.WithDescription(lrerr.CodePINNotConfigured, "PIN reset by email is not configured for this site.")
 	}
-	fr := Message{what: "pin reset", channel: ChannelEmail, otp: t.PINResetEmail == ByOTP,
+	fr := message{what: "pin reset", channel: ChannelEmail, otp: t.PINResetEmail == ByOTP,
 		linkType: notify.LinkTypePIN, tokenKind: store.TokenPINReset, limit: s.opt.Email.Limit, limitErr: lrerr.CodeEmailLimit, ttl: s.opt.ResetTokenTTL, timeout: s.opt.Email.Timeout}
 	builtin := notify.SetPINResetLink
 	if fr.otp {
@@ -139,31 +139,31 @@ func (s *Secrets) PINMessage(t Tenant, kind store.IdentifierKind, q apireq.Param
 	return fr, nil
 }
 
-// PasswordMessage validates what a forgot-password call for tenant t asks
+// passwordMessage validates what a forgot-password call for tenant t asks
 // to be sent (q: its query, with resetpasswordurl and emailtemplate): a
 // link, or a code with the tenant's PasswordResetEmail ByOTP. Its tokens
 // and codes are of their own kind: they do nothing on the PIN resets, nor
 // the PIN resets' on the password reset.
-func (s *Secrets) PasswordMessage(t Tenant, q apireq.Params) (Message, error) {
+func (s *Secrets) passwordMessage(t Tenant, q apireq.Params) (message, error) {
 	if s.opt.Email == nil {
-		return Message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
+		return message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, "Password reset by email is not configured for this site.")
 	}
-	fr := Message{what: "password reset", channel: ChannelEmail, linkType: notify.LinkTypePassword,
+	fr := message{what: "password reset", channel: ChannelEmail, linkType: notify.LinkTypePassword,
 		tokenKind: store.TokenPasswordReset, limit: s.opt.Email.Limit, limitErr: lrerr.CodeEmailLimit,
 		ttl: s.opt.ResetTokenTTL, timeout: s.opt.Email.Timeout}
 	builtin := notify.SetPasswordResetLink
 	if t.PasswordResetEmail == ByOTP {
-		fr.otp, fr.otpScope, fr.ttl, builtin = true, PasswordOTPScope, s.opt.OTPTTL, notify.SetPasswordResetOTP
+		fr.otp, fr.otpScope, fr.ttl, builtin = true, passwordOTPScope, s.opt.OTPTTL, notify.SetPasswordResetOTP
 	}
 	fr.set = s.opt.Notifier.EmailSet(t.Name, q.Get("emailtemplate"), builtin)
 	raw := q.Get("resetpasswordurl")
 	if raw == "" && !fr.otp {
-		return Message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLMissing)
+		return message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLMissing)
 	}
 	if raw != "" {
 		base, err := notify.LinkBase(t.AllowedOrigins, raw)
 		if err != nil {
-			return Message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLInvalid)
+			return message{}, lrerr.WithDescription(lrerr.CodeParameterFormat, DescResetPasswordURLInvalid)
 		}
 		fr.linkBase = base
 	}

@@ -18,8 +18,8 @@ const otpDigits = 6
 
 var otpSpace = big.NewInt(1_000_000)
 
-// NewOTP returns a uniformly random 6-digit code from crypto/rand.
-func NewOTP() string {
+// newOTP returns a uniformly random 6-digit code from crypto/rand.
+func newOTP() string {
 	n, err := rand.Int(rand.Reader, otpSpace)
 	if err != nil {
 		// crypto/rand does not fail on supported platforms.
@@ -40,21 +40,21 @@ func (s *Secrets) OTPHash(tenant, uid, channel, code string) string {
 	return hex.EncodeToString(secret.MAC(key, "otp", tenant+"\x00"+uid+"\x00"+channel+"\x00"+code))
 }
 
-// PINOTPChannels are the channels a PIN reset OTP presented for an
+// pinOTPChannels are the channels a PIN reset OTP presented for an
 // account may have been sent by: any PIN reset by OTP accepts a code from
 // either.
-var PINOTPChannels = []string{ChannelSMS, ChannelEmail}
+var pinOTPChannels = []string{ChannelSMS, ChannelEmail}
 
-// PasswordOTPScope is what password reset OTPs are hashed under (see
-// Message): a PIN reset code does not reset a password, nor the reverse.
-const PasswordOTPScope = "password"
+// passwordOTPScope is what password reset OTPs are hashed under (see
+// message): a PIN reset code does not reset a password, nor the reverse.
+const passwordOTPScope = "password"
 
-// FindOTP looks up code for account a among the codes hashed under
+// findOTP looks up code for account a among the codes hashed under
 // channels. It returns the stored hash of a usable OTP with failure 0, or
 // failure 1068 (used, or replaced by a newer code), 1069 (expired) or 1067
 // (no such code). err is a store fault. The caller runs it inside the
 // credential gate, which rate-limits and counts the check.
-func (s *Secrets) FindOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure lrerr.Code, err error) {
+func (s *Secrets) findOTP(ctx context.Context, a *store.Account, code string, now time.Time, channels []string) (hash string, failure lrerr.Code, err error) {
 	for _, ch := range channels {
 		h := s.OTPHash(a.Tenant, a.UID, ch, code)
 		tok, found, err := s.opt.Store.Token(ctx, store.TokenOTP, h)
@@ -81,10 +81,10 @@ func (s *Secrets) FindOTP(ctx context.Context, a *store.Account, code string, no
 	return "", failure, nil
 }
 
-// ConsumeOTP takes the OTP of hash in the transaction that uses it: of
+// consumeOTP takes the OTP of hash in the transaction that uses it: of
 // concurrent resets with one code exactly one goes through (1068 for the
 // others).
-func ConsumeOTP(hash string, now time.Time) func(store.Tx) error {
+func consumeOTP(hash string, now time.Time) func(store.Tx) error {
 	return func(tx store.Tx) error {
 		if _, ok, err := tx.ConsumeToken(store.TokenOTP, hash, now); err != nil {
 			return err

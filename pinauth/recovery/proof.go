@@ -10,7 +10,7 @@ import (
 // replaced or expired is code with a Description telling which), refusing
 // an account that is inactive or block-locked (991). It returns the
 // account and what takes the token in the reset's transaction
-// (ConsumeResetToken: of concurrent resets with one token exactly one
+// (consumeResetToken: of concurrent resets with one token exactly one
 // sets its secret). The captcha's always mode covers these calls (the OTP
 // and security-answer resets get it through the credential gate).
 func (api *API) tokenAccount(r Request, kind store.TokenKind, token string, code lrerr.Code) (store.Account, func(store.Tx) error, error) {
@@ -27,7 +27,7 @@ func (api *API) tokenAccount(r Request, kind store.TokenKind, token string, code
 	} else if blocked || !a.Active {
 		return store.Account{}, nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
-	return a, func(tx store.Tx) error { return ConsumeResetToken(tx, kind, hash, now, code) }, nil
+	return a, func(tx store.Tx) error { return consumeResetToken(tx, kind, hash, now, code) }, nil
 }
 
 // checkOTP finds the account of ident and checks code against its OTPs
@@ -36,7 +36,7 @@ func (api *API) tokenAccount(r Request, kind store.TokenKind, token string, code
 // also for an unknown account, which answers 1067 like a wrong code. A
 // used code (or one replaced by a newer one) is 1068, an expired one 1069,
 // a blocked account 991. It returns the account and what takes the code
-// in the reset's transaction (ConsumeOTP).
+// in the reset's transaction (consumeOTP).
 func (api *API) checkOTP(r Request, kind store.IdentifierKind, ident, code string, channels []string) (store.Account, func(store.Tx) error, error) {
 	ctx, now := r.HTTP.Context(), r.Act.Now()
 	a, found, err := api.secrets.opt.FindAccount(ctx, r.Act.Tenant(), kind, ident)
@@ -55,7 +55,7 @@ func (api *API) checkOTP(r Request, kind store.IdentifierKind, ident, code strin
 			// One hash, as an unknown account costs, so timing does
 			// not tell them apart.
 			api.core.VerifyDummy(code)
-			hash, failure, lookupErr = api.secrets.FindOTP(ctx, &a, code, now, channels)
+			hash, failure, lookupErr = api.secrets.findOTP(ctx, &a, code, now, channels)
 			return lookupErr == nil && failure == 0
 		},
 	})
@@ -71,5 +71,5 @@ func (api *API) checkOTP(r Request, kind store.IdentifierKind, ident, code strin
 	if !a.Active {
 		return a, nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
-	return a, ConsumeOTP(hash, now), nil
+	return a, consumeOTP(hash, now), nil
 }

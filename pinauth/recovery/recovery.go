@@ -11,10 +11,9 @@
 // gate every OTP and answer check passes, the rate limit, the captcha
 // gate, the lock logic, the account transaction and the token cache. The
 // handlers reach them through Core (the gateway) and Act (one call).
-// Secrets is the rest: what to send (PINMessage, PasswordMessage), its
-// queue (Queue), and the check of a presented secret (FindOTP, ResetToken,
-// with ConsumeOTP and ConsumeResetToken taking it in the reset's
-// transaction).
+// Secrets issues, sends and checks the secrets the handlers use;
+// ResetToken also tells the login page whose account a reset link is for,
+// and OTPHash how a code is stored.
 package recovery
 
 import (

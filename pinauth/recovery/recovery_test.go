@@ -77,10 +77,10 @@ func (e *env) account() store.Account {
 
 // forgot queues r for testEmail and runs the job; it returns the sent
 // message's body ("" when none was sent).
-func (e *env) forgot(r Message) string {
+func (e *env) forgot(r message) string {
 	e.t.Helper()
 	before := len(e.smtp.Mails())
-	if _, err := e.s.Queue(e.call(nil), store.IdentEmail, testEmail, r); err != nil {
+	if _, err := e.s.enqueue(e.call(nil), store.IdentEmail, testEmail, r); err != nil {
 		e.t.Fatalf("queue: %v", err)
 	}
 	j, ok := e.queue.Take()
@@ -99,11 +99,11 @@ func (e *env) forgot(r Message) string {
 	return m.Text
 }
 
-func (e *env) call(limited func(string)) Call {
+func (e *env) call(limited func(string)) sendCall {
 	if limited == nil {
 		limited = func(reason string) { e.t.Fatalf("limited: %s", reason) }
 	}
-	return Call{Ctx: e.t.Context(), Tenant: testTenant, ClientIP: "192.0.2.1", Now: e.now, Limited: limited}
+	return sendCall{Ctx: e.t.Context(), Tenant: testTenant, ClientIP: "192.0.2.1", Now: e.now, Limited: limited}
 }
 
 var tenant = Tenant{Name: testTenant, AllowedOrigins: []string{testOrigin}, PINResetEmail: ByOTP, PasswordResetEmail: ByOTP}
@@ -112,7 +112,7 @@ var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 
 func TestNewOTPIsSixDigits(t *testing.T) {
 	for range 100 {
-		if c := NewOTP(); len(c) != 6 || strings.Trim(c, "0123456789") != "" {
+		if c := newOTP(); len(c) != 6 || strings.Trim(c, "0123456789") != "" {
 			t.Fatalf("OTP %q", c)
 		}
 	}
@@ -124,17 +124,17 @@ func TestNewOTPIsSixDigits(t *testing.T) {
 func TestOTPIsFoundOnlyInItsScopeAndOnce(t *testing.T) {
 	e := newEnv(t, notify.SendLimit{PerIdentifier: 100, PerIP: 100, Window: time.Hour})
 	a := e.account()
-	pinReq, err := e.s.PINMessage(tenant, store.IdentEmail, apireq.Params{})
+	pinReq, err := e.s.pinMessage(tenant, store.IdentEmail, apireq.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwReq, err := e.s.PasswordMessage(tenant, apireq.Params{})
+	pwReq, err := e.s.passwordMessage(tenant, apireq.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
 	find := func(code string, channels []string) lrerr.Code {
-		_, failure, err := e.s.FindOTP(ctx, &a, code, e.now, channels)
+		_, failure, err := e.s.findOTP(ctx, &a, code, e.now, channels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,13 +144,13 @@ func TestOTPIsFoundOnlyInItsScopeAndOnce(t *testing.T) {
 	if pinCode == "" {
 		t.Fatal("no PIN code in the email")
 	}
-	if f := find(pinCode, PINOTPChannels); f != 0 {
+	if f := find(pinCode, pinOTPChannels); f != 0 {
 		t.Fatalf("PIN code on the PIN channels: %d", f)
 	}
-	if f := find(pinCode, []string{PasswordOTPScope}); f != lrerr.CodeOTPInvalid {
+	if f := find(pinCode, []string{passwordOTPScope}); f != lrerr.CodeOTPInvalid {
 		t.Fatalf("PIN code on the password scope: %d", f)
 	}
-	if _, failure, _ := e.s.FindOTP(ctx, &a, pinCode, e.now.Add(DefaultOTPTTL), PINOTPChannels); failure != lrerr.CodeOTPExpired {
+	if _, failure, _ := e.s.findOTP(ctx, &a, pinCode, e.now.Add(DefaultOTPTTL), pinOTPChannels); failure != lrerr.CodeOTPExpired {
 		t.Fatalf("expired code: %d", failure)
 	}
 	// The newest code counts: a password code voids the PIN code.
@@ -158,20 +158,20 @@ func TestOTPIsFoundOnlyInItsScopeAndOnce(t *testing.T) {
 	if pwCode == "" {
 		t.Fatal("no password code in the email")
 	}
-	if f := find(pinCode, PINOTPChannels); f != lrerr.CodeOTPUsed {
+	if f := find(pinCode, pinOTPChannels); f != lrerr.CodeOTPUsed {
 		t.Fatalf("replaced code: %d", f)
 	}
-	if f := find(pwCode, PINOTPChannels); f == 0 {
+	if f := find(pwCode, pinOTPChannels); f == 0 {
 		t.Fatal("password code found on the PIN channels")
 	}
-	hash, _, _ := e.s.FindOTP(ctx, &a, pwCode, e.now, []string{PasswordOTPScope})
-	if err := e.st.Update(ctx, ConsumeOTP(hash, e.now)); err != nil {
+	hash, _, _ := e.s.findOTP(ctx, &a, pwCode, e.now, []string{passwordOTPScope})
+	if err := e.st.Update(ctx, consumeOTP(hash, e.now)); err != nil {
 		t.Fatalf("consume: %v", err)
 	}
-	if err := e.st.Update(ctx, ConsumeOTP(hash, e.now)); lrerr.As(err).Code != lrerr.CodeOTPUsed {
+	if err := e.st.Update(ctx, consumeOTP(hash, e.now)); lrerr.As(err).Code != lrerr.CodeOTPUsed {
 		t.Fatalf("consume twice: %v", err)
 	}
-	if f := find(pwCode, []string{PasswordOTPScope}); f != lrerr.CodeOTPUsed {
+	if f := find(pwCode, []string{passwordOTPScope}); f != lrerr.CodeOTPUsed {
 		t.Fatalf("used code: %d", f)
 	}
 }
@@ -183,7 +183,7 @@ func TestResetTokenRefusals(t *testing.T) {
 	a := e.account()
 	link := tenant
 	link.PINResetEmail = ByLink
-	r, err := e.s.PINMessage(link, store.IdentEmail, apireq.Params{"resetpinurl": testOrigin + "/reset"})
+	r, err := e.s.pinMessage(link, store.IdentEmail, apireq.Params{"resetpinurl": testOrigin + "/reset"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,12 +209,12 @@ func TestResetTokenRefusals(t *testing.T) {
 	_, _, err = e.s.ResetToken(ctx, testTenant, store.TokenPINReset, token, e.now.Add(DefaultResetTokenTTL), code)
 	wantDesc("expired", err, DescResetTokenExpired)
 	if err := e.st.Update(ctx, func(tx store.Tx) error {
-		return ConsumeResetToken(tx, store.TokenPINReset, hash, e.now, code)
+		return consumeResetToken(tx, store.TokenPINReset, hash, e.now, code)
 	}); err != nil {
 		t.Fatal(err)
 	}
 	wantDesc("consumed twice", e.st.Update(ctx, func(tx store.Tx) error {
-		return ConsumeResetToken(tx, store.TokenPINReset, hash, e.now, code)
+		return consumeResetToken(tx, store.TokenPINReset, hash, e.now, code)
 	}), DescResetTokenUsed)
 	_, _, err = e.s.ResetToken(ctx, testTenant, store.TokenPINReset, token, e.now, code)
 	wantDesc("used", err, DescResetTokenUsed)
@@ -227,21 +227,21 @@ func TestResetTokenRefusals(t *testing.T) {
 func TestQueueCountsTheLimitsTheSameForUnknownIdentifiers(t *testing.T) {
 	e := newEnv(t, notify.SendLimit{PerIdentifier: 1, PerIP: 4, Window: time.Hour})
 	e.account()
-	r, err := e.s.PasswordMessage(tenant, apireq.Params{})
+	r, err := e.s.passwordMessage(tenant, apireq.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var reasons []string
 	c := e.call(func(reason string) { reasons = append(reasons, reason) })
 	for _, ident := range []string{testEmail, "nobody@example.com"} {
-		if _, err := e.s.Queue(c, store.IdentEmail, ident, r); err != nil {
+		if _, err := e.s.enqueue(c, store.IdentEmail, ident, r); err != nil {
 			t.Fatalf("first send to %s: %v", ident, err)
 		}
-		if _, err := e.s.Queue(c, store.IdentEmail, ident, r); lrerr.As(err).Code != lrerr.CodeEmailLimit {
+		if _, err := e.s.enqueue(c, store.IdentEmail, ident, r); lrerr.As(err).Code != lrerr.CodeEmailLimit {
 			t.Fatalf("second send to %s: %v", ident, err)
 		}
 	}
-	if _, err := e.s.Queue(c, store.IdentEmail, "third@example.com", r); lrerr.As(err).Code != lrerr.CodeEmailLimit {
+	if _, err := e.s.enqueue(c, store.IdentEmail, "third@example.com", r); lrerr.As(err).Code != lrerr.CodeEmailLimit {
 		t.Fatalf("fifth call from the IP: %v", err)
 	}
 	if want := "send_limited_identifier send_limited_identifier send_limited_ip"; strings.Join(reasons, " ") != want {

@@ -54,7 +54,7 @@ func (api *API) ResetPassword(r Request) (any, error) {
 		return nil, lrerr.Field("Password", lrprofile.MsgPasswordPolicy)
 	}
 	if b.ResetToken == "" {
-		a, consume, err := api.checkOTP(r, kind, ident, b.Otp, []string{PasswordOTPScope})
+		a, consume, err := api.checkOTP(r, kind, ident, b.Otp, []string{passwordOTPScope})
 		if err != nil {
 			return nil, err
 		}

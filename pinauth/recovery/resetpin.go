@@ -71,7 +71,7 @@ func ResetPINByOTP(kind store.IdentifierKind) func(*API, Request) (any, error) {
 		if e := r.Act.CheckPIN("PIN", b.PIN); e != nil {
 			return nil, e
 		}
-		a, consume, err := api.checkOTP(r, kind, ident, b.OTP, PINOTPChannels)
+		a, consume, err := api.checkOTP(r, kind, ident, b.OTP, pinOTPChannels)
 		if err != nil {
 			return nil, err
 		}

@@ -30,7 +30,7 @@ const (
 // token that is unknown, of another kind or tenant, used, replaced or
 // expired at now, and one whose account is gone. It returns the account
 // and the token's hash. The token is not taken: the reset's transaction
-// does that with ConsumeResetToken. Whether the account may be reset
+// does that with consumeResetToken. Whether the account may be reset
 // (active, not block-locked) is the caller's to check.
 func (s *Secrets) ResetToken(ctx context.Context, tenant string, kind store.TokenKind, token string, now time.Time, code lrerr.Code) (store.Account, string, error) {
 	hash := secret.TokenHash(token)
@@ -55,10 +55,10 @@ func (s *Secrets) ResetToken(ctx context.Context, tenant string, kind store.Toke
 	return a, hash, nil
 }
 
-// ConsumeResetToken takes the reset token of kind with hash inside a
+// consumeResetToken takes the reset token of kind with hash inside a
 // reset's transaction: of concurrent resets with one token exactly one
 // goes on; the others get code with DescResetTokenUsed.
-func ConsumeResetToken(tx store.Tx, kind store.TokenKind, hash string, now time.Time, code lrerr.Code) error {
+func consumeResetToken(tx store.Tx, kind store.TokenKind, hash string, now time.Time, code lrerr.Code) error {
 	if _, ok, err := tx.ConsumeToken(kind, hash, now); err != nil {
 		return err
 	} else if !ok {

@@ -16,8 +16,8 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// Call is what Queue needs of the API call that asks for a send.
-type Call struct {
+// sendCall is what enqueue needs of the API call that asks for a send.
+type sendCall struct {
 	Ctx      context.Context
 	Tenant   string
 	ClientIP string
@@ -27,7 +27,7 @@ type Call struct {
 	Limited func(reason string)
 }
 
-// Queue is the common end of the forgot calls, once the caller has
+// enqueue is the common end of the forgot calls, once the caller has
 // validated r and passed the captcha gate: it counts the sending limits
 // (per client IP in memory, per identifier in the store, the same work
 // for every identifier) and queues the job that sends r to the account
@@ -37,7 +37,7 @@ type Call struct {
 // code and sends the message; for an identifier with no active account
 // (or no address to send to) it does nothing. It returns the send's id
 // (the answer to an SMS send names it).
-func (s *Secrets) Queue(c Call, kind store.IdentifierKind, ident string, r Message) (sendID string, err error) {
+func (s *Secrets) enqueue(c sendCall, kind store.IdentifierKind, ident string, r message) (sendID string, err error) {
 	ipLimit := ratelimit.Policy{Requests: r.limit.PerIP, Window: r.limit.Window}
 	if ok, _ := s.opt.Limiter.Allow("send-"+r.channel+"|"+ratelimit.Key(c.ClientIP), ipLimit, c.Now); !ok {
 		c.Limited("send_limited_ip")
@@ -73,20 +73,20 @@ func (s *Secrets) Queue(c Call, kind store.IdentifierKind, ident string, r Messa
 	return r.sendID, nil
 }
 
-// SMSPostedBody is LoginRadius's answer to a call that sends an SMS:
+// smsPostedBody is LoginRadius's answer to a call that sends an SMS:
 // IsPosted and the provider's ids of the message.
-type SMSPostedBody struct {
+type smsPostedBody struct {
 	IsPosted bool              `json:"IsPosted"`
 	Data     map[string]string `json:"Data"`
 }
 
-// SMSPosted answers a queued SMS. Sid is the send's id, the one its log
+// smsPosted answers a queued SMS. Sid is the send's id, the one its log
 // lines carry (the message leaves later, in the background, and only if
 // the phone has an account: the answer must not tell). AccountSid, the SMS
 // provider's account, is left empty: anonymous callers have no use for the
 // gateway's provider account.
-func SMSPosted(sendID string) SMSPostedBody {
-	return SMSPostedBody{IsPosted: true, Data: map[string]string{"AccountSid": "", "Sid": sendID}}
+func smsPosted(sendID string) smsPostedBody {
+	return smsPostedBody{IsPosted: true, Data: map[string]string{"AccountSid": "", "Sid": sendID}}
 }
 
 // destination is where an account's message goes: the stored form of the
@@ -110,7 +110,7 @@ func destination(a *store.Account, kind store.IdentifierKind, ident, channel str
 // its reset token or OTP and sends the message. Nothing happens for an
 // identifier without an active account or an address to send to.
 // Failures are logged without the identifier, the address or a secret.
-func (s *Secrets) send(ctx context.Context, tenant string, kind store.IdentifierKind, ident string, r Message, now time.Time) {
+func (s *Secrets) send(ctx context.Context, tenant string, kind store.IdentifierKind, ident string, r message, now time.Time) {
 	log := s.opt.Log.With(zap.String("channel", r.channel), zap.String("tenant", tenant), zap.String("send_id", r.sendID))
 	a, found, err := s.opt.FindAccount(ctx, tenant, kind, ident)
 	if err != nil {
@@ -165,7 +165,7 @@ const maxSecretDraws = 5
 // issue draws a reset token or OTP for account ref and, in one
 // transaction, voids the account's earlier secrets of the kind and stores
 // the new one's hash; it expires r.ttl after now. Only the newest counts.
-func (s *Secrets) issue(ctx context.Context, r Message, ref store.AccountRef, now time.Time) (string, error) {
+func (s *Secrets) issue(ctx context.Context, r message, ref store.AccountRef, now time.Time) (string, error) {
 	kind := r.tokenKind
 	if r.otp {
 		kind = store.TokenOTP
@@ -174,7 +174,7 @@ func (s *Secrets) issue(ctx context.Context, r Message, ref store.AccountRef, no
 	for range maxSecretDraws {
 		value, hash := "", ""
 		if r.otp {
-			value = NewOTP()
+			value = newOTP()
 			hash = s.OTPHash(ref.Tenant, ref.UID, r.otpChannel(), value)
 		} else {
 			value = secret.NewToken()
