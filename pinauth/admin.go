@@ -98,7 +98,7 @@ func (ca callAct) Emit(tx store.Tx, hook string, a *store.Account) error {
 // the route table: the call acts through callAct.
 func accountRoute(h func(*operator.API, operator.Request) (any, error)) func(*Gateway, *call) (any, error) {
 	return func(g *Gateway, c *call) (any, error) {
-		return h(operator.NewAPI(accountCore{g}), operator.Request{HTTP: c.r, Query: c.q, UID: c.uid, Act: callAct{g: g, c: c}})
+		return h(operator.NewAPI(accountCore{g}), operator.Request{HTTP: c.r, Query: c.q, UID: c.uid, Name: c.name, Act: callAct{g: g, c: c}})
 	}
 }
 

@@ -24,7 +24,8 @@ const (
 )
 
 // route is one API endpoint. Path segments are lower-case and matched
-// without case; "{uid}" captures a segment.
+// without case; "{uid}" captures a segment, as "{name}" does (a role's or
+// a role context's name, kept as sent: role names are case-sensitive).
 type route struct {
 	methods  []string
 	segments []string
@@ -41,7 +42,9 @@ type call struct {
 	tenant *Tenant
 	// uid is the {uid} path segment, when the route has one.
 	uid string
-	now time.Time
+	// name is the {name} path segment, when the route has one.
+	name string
+	now  time.Time
 	// clientIP is the end user's address: the peer's (Caddy's client_ip),
 	// or the X-Origin-IP of a server-to-server call (honourOrigin).
 	clientIP string
@@ -83,26 +86,33 @@ func newRoute(methods string, path string, a auth, h func(g *Gateway, c *call) (
 	}
 }
 
-// match reports whether the route serves method and the path segments,
-// returning the captured uid.
-func (rt *route) match(segs []string) (uid string, ok bool) {
+// match reports whether the route serves the path segments, returning
+// the captured segments.
+func (rt *route) match(segs []string) (captured pathParams, ok bool) {
 	if len(segs) != len(rt.segments) {
-		return "", false
+		return captured, false
 	}
 	for i, s := range rt.segments {
-		if s == "{uid}" {
+		if s == "{uid}" || s == "{name}" {
 			if segs[i] == "" {
-				return "", false
+				return pathParams{}, false
 			}
-			uid = segs[i]
+			if s == "{uid}" {
+				captured.uid = segs[i]
+			} else {
+				captured.name = segs[i]
+			}
 			continue
 		}
 		if !strings.EqualFold(s, segs[i]) {
-			return "", false
+			return pathParams{}, false
 		}
 	}
-	return uid, true
+	return captured, true
 }
+
+// pathParams are the segments a route captured.
+type pathParams struct{ uid, name string }
 
 func (rt *route) allows(method string) bool {
 	for _, m := range rt.methods {
@@ -119,16 +129,16 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rest := strings.Trim(r.URL.Path[len(g.cfg.APIPrefix):], "/")
 	segs := strings.Split(rest, "/")
 	var rt *route
-	var uid string
+	var params pathParams
 	pathMatched := false
 	for i := range g.routes {
-		u, ok := g.routes[i].match(segs)
+		p, ok := g.routes[i].match(segs)
 		if !ok {
 			continue
 		}
 		pathMatched = true
 		if g.routes[i].allows(r.Method) {
-			rt, uid = &g.routes[i], u
+			rt, params = &g.routes[i], p
 			break
 		}
 	}
@@ -141,7 +151,7 @@ func (g *Gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 		g.writeError(w, r, e)
 		return
 	}
-	c := &call{w: w, r: r, q: apireq.Query(r), uid: uid, now: g.now(), clientIP: g.cfg.ClientIP(r)}
+	c := &call{w: w, r: r, q: apireq.Query(r), uid: params.uid, name: params.name, now: g.now(), clientIP: g.cfg.ClientIP(r)}
 	server, e := g.authorize(c, rt.auth)
 	if e == nil {
 		e = g.honourOrigin(c, server || g.cfg.TrustedPeer(r))
@@ -199,6 +209,23 @@ func apiRoutes() []route {
 		newRoute("GET", "manage/account/{uid}", authSecret, accountRoute((*operator.API).GetAccount)),
 		newRoute("PUT", "manage/account/{uid}", authSecret, accountRoute((*operator.API).EditAccount)),
 		newRoute("DELETE", "manage/account/{uid}", authSecret, accountRoute((*operator.API).DeleteAccount)),
+		// Roles management (issue 20). The literal rolecontext route comes
+		// before the {uid} ones, so a context named "role" is still one.
+		newRoute("GET", "manage/role", authSecret, accountRoute((*operator.API).ListRoles)),
+		newRoute("POST", "manage/role", authSecret, accountRoute((*operator.API).CreateRoles)),
+		newRoute("DELETE", "manage/role/{name}", authSecret, accountRoute((*operator.API).DeleteRole)),
+		newRoute("PUT", "manage/role/{name}/permission", authSecret, accountRoute((*operator.API).AddPermissions)),
+		newRoute("DELETE", "manage/role/{name}/permission", authSecret, accountRoute((*operator.API).RemovePermissions)),
+		newRoute("GET", "manage/account/rolecontext/{name}", authSecret, accountRoute((*operator.API).RoleContextProfiles)),
+		newRoute("GET", "manage/account/{uid}/role", authSecret, accountRoute((*operator.API).AccountRoles)),
+		newRoute("PUT", "manage/account/{uid}/role", authSecret, accountRoute((*operator.API).AssignRoles)),
+		newRoute("DELETE", "manage/account/{uid}/role", authSecret, accountRoute((*operator.API).UnassignRoles)),
+		newRoute("GET", "manage/account/{uid}/rolecontext", authSecret, accountRoute((*operator.API).RoleContexts)),
+		newRoute("PUT", "manage/account/{uid}/rolecontext", authSecret, accountRoute((*operator.API).UpsertRoleContexts)),
+		newRoute("DELETE", "manage/account/{uid}/rolecontext/{name}", authSecret, accountRoute((*operator.API).DeleteRoleContext)),
+		newRoute("DELETE", "manage/account/{uid}/rolecontext/{name}/role", authSecret, accountRoute((*operator.API).DeleteRolesFromContext)),
+		newRoute("DELETE", "manage/account/{uid}/rolecontext/{name}/additionalpermission", authSecret,
+			accountRoute((*operator.API).DeletePermissionsFromContext)),
 		// Token and PIN lifecycle (issue 4).
 		newRoute("PUT,POST", "auth/pin/change", authKey, (*Gateway).changePIN),
 		newRoute("GET", "auth/session_token/invalidate", authKey, (*Gateway).invalidateSessionToken),

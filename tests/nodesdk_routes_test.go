@@ -77,7 +77,7 @@ func matchRoute(routes []string, method, uri string) string {
 		}
 		same := true
 		for i, w := range want {
-			if w != "{uid}" && !strings.EqualFold(w, segs[i]) {
+			if w != "{uid}" && w != "{name}" && !strings.EqualFold(w, segs[i]) {
 				same = false
 				break
 			}

@@ -58,9 +58,14 @@ const (
 	CodeSessionTokenExpired   Code = 1246
 	CodeResetPINURLInvalid    Code = 1248
 	CodeSecurityAnswersNotSet Code = 1259
-	CodePlanExpired           Code = 6003
-	CodeTooManyRequests       Code = 429
-	CodeUnavailable           Code = 503
+	// The roles management API (issue 20).
+	CodeRoleNotFound                 Code = 1047
+	CodeRoleContextInvalid           Code = 1133
+	CodeAdditionalPermissionNotFound Code = 1142
+	CodeRoleNameInvalid              Code = 1175
+	CodePlanExpired                  Code = 6003
+	CodeTooManyRequests              Code = 429
+	CodeUnavailable                  Code = 503
 	// CodeNotFound is ours: an unknown API path or method.
 	CodeNotFound Code = 404
 	// CodeInternal is ours: an unexpected fault; the client sees no detail.
@@ -80,50 +85,54 @@ type Entry struct {
 // catalogue maps every code to its HTTP status, Message and default
 // Description. It is the only place response texts are defined.
 var catalogue = map[Code]Entry{
-	CodeAPIKeyUnauthorized:    {403, "The API key is unauthorized", "The API key is invalid or not authorized for this tenant."},
-	CodeAPISecretInvalid:      {401, "The API secret is unauthorized", "The API secret is missing or invalid."},
-	CodeAccessTokenInvalid:    {403, "Access token is invalid", "The provided access token is invalid."},
-	CodeAccessTokenExpired:    {403, "Access token has expired", "The provided access token has expired; obtain a new one."},
-	CodeParameterFormat:       {403, "A parameter is not formatted correctly", "A parameter is not formatted correctly."},
-	CodeEmailTaken:            {403, "Email address is already registered with your LoginRadius site", "The email address is already registered with this tenant; use another one."},
-	CodeUsernameTaken:         {403, "This username is already registered with this website", "The user name is already taken in this tenant (as a user name, an email, a phone or a Uid); use another one."},
-	CodePhoneTaken:            {403, "Phone number is already registered with your LoginRadius site", "The phone number is already taken in this tenant (as a phone or a user name); use another one."},
-	CodeUserNotFound:          {403, "User does not exist", "The user does not exist."},
-	CodePostBodyInvalid:       {400, "The post body is invalid", "The request body is not valid JSON of the expected shape."},
-	CodeBadCredentials:        {401, "Invalid user ID and/or password", "The user ID and/or password you entered is invalid."},
-	CodeCaptchaInvalid:        {403, "CAPTCHA is invalid", "The CAPTCHA response is missing or invalid."},
-	CodeAccountBlocked:        {403, "Your account is blocked", "This account is blocked; contact the site administrator."},
-	CodeAccessTokenMissing:    {400, "Access token is missing", "The access token is a required parameter."},
-	CodePutBodyInvalid:        {400, "Put body is invalid", "The request body is not valid JSON of the expected shape."},
-	CodeOTPInvalid:            {403, "Invalid OTP Code", "The OTP code is invalid."},
-	CodeOTPUsed:               {403, "The OTP has already been used", "The OTP has already been used; request a new one."},
-	CodeOTPExpired:            {403, "Verification OTP has expired", "The OTP has expired; request a new one."},
-	CodeBodyInvalid:           {400, "Invalid request body or payload", "The request body or payload is invalid."},
-	CodeSecurityAnswerWrong:   {403, "Your security answer is incorrect", "The security answer you entered is incorrect."},
-	CodeEmailLimit:            {403, "You have reached a limit for sending emails", "Too many emails were requested; try again later."},
-	CodeSMSLimit:              {403, "You have reached a limit for sending SMS", "Too many SMS were requested; try again later."},
-	CodeLockedCaptcha:         {403, "Your account has been locked", "Your account has been locked; retry with a solved CAPTCHA."},
-	CodeValidation:            {403, "Validation failed for one or more fields", "Validation failed for one or more fields; see Errors."},
-	CodeSecondFactorInvalid:   {403, "Two factor validation token is invalid", "The second-factor token is invalid or has expired."},
-	CodeLockedSuspended:       {403, "Your account has been locked", "Your account has been locked after too many failed attempts; try again after LoginLockedTimeout."},
-	CodeRefreshTokenInvalid:   {403, "Refresh token invalid", "The refresh token is invalid, expired or already used."},
-	CodePINNotConfigured:      {403, "PIN Authentication is not configured.", "PIN authentication is not configured for this tenant."},
-	CodePINMissing:            {403, "PIN is required", "The PIN is a required parameter."},
-	CodePINNotAvailable:       {403, "PIN is not available", "This account has no PIN set."},
-	CodePINInvalid:            {401, "Invalid PIN", "Please use a valid PIN for the Authentication."},
-	CodePINAuthTokenInvalid:   {403, "PINAuth token is invalid", "The PINAuth token is invalid."},
-	CodePINAuthTokenExpired:   {403, "PINAuth token has expired", "The PINAuth token has expired; log in again."},
-	CodeCurrentPINInvalid:     {401, "Current pin is invalid", "The current PIN you entered is invalid."},
-	CodePINRequired:           {403, "PIN is required", "A PIN must be set for this account; use Data.PINAuthToken to set it."},
-	CodeSessionTokenInvalid:   {403, "Session token is invalid", "The session token is invalid."},
-	CodeSessionTokenExpired:   {403, "Session token has expired", "The session token has expired; log in with your password again."},
-	CodeResetPINURLInvalid:    {403, "The reset pin URL is invalid", "The reset PIN URL is not an allowed origin of this tenant."},
-	CodeSecurityAnswersNotSet: {403, "Security question two factor authentication is not verified on the profile", "Security question answers are not set for this account."},
-	CodePlanExpired:           {403, "Trial plan expired", "The trial plan has expired. To continue using the service, please contact support."},
-	CodeTooManyRequests:       {429, "Too many requests in a particular time frame", "Too many requests from this client; retry after the time in Retry-After."},
-	CodeUnavailable:           {503, "Service temporarily unavailable", "The service is temporarily unavailable; retry after the time in Retry-After."},
-	CodeNotFound:              {404, "The requested resource was not found", "No API endpoint matches this method and path."},
-	CodeInternal:              {500, "An internal error occurred", "An internal error occurred; the request was not completed."},
+	CodeAPIKeyUnauthorized:           {403, "The API key is unauthorized", "The API key is invalid or not authorized for this tenant."},
+	CodeAPISecretInvalid:             {401, "The API secret is unauthorized", "The API secret is missing or invalid."},
+	CodeAccessTokenInvalid:           {403, "Access token is invalid", "The provided access token is invalid."},
+	CodeAccessTokenExpired:           {403, "Access token has expired", "The provided access token has expired; obtain a new one."},
+	CodeParameterFormat:              {403, "A parameter is not formatted correctly", "A parameter is not formatted correctly."},
+	CodeEmailTaken:                   {403, "Email address is already registered with your LoginRadius site", "The email address is already registered with this tenant; use another one."},
+	CodeUsernameTaken:                {403, "This username is already registered with this website", "The user name is already taken in this tenant (as a user name, an email, a phone or a Uid); use another one."},
+	CodePhoneTaken:                   {403, "Phone number is already registered with your LoginRadius site", "The phone number is already taken in this tenant (as a phone or a user name); use another one."},
+	CodeUserNotFound:                 {403, "User does not exist", "The user does not exist."},
+	CodePostBodyInvalid:              {400, "The post body is invalid", "The request body is not valid JSON of the expected shape."},
+	CodeBadCredentials:               {401, "Invalid user ID and/or password", "The user ID and/or password you entered is invalid."},
+	CodeCaptchaInvalid:               {403, "CAPTCHA is invalid", "The CAPTCHA response is missing or invalid."},
+	CodeAccountBlocked:               {403, "Your account is blocked", "This account is blocked; contact the site administrator."},
+	CodeAccessTokenMissing:           {400, "Access token is missing", "The access token is a required parameter."},
+	CodePutBodyInvalid:               {400, "Put body is invalid", "The request body is not valid JSON of the expected shape."},
+	CodeOTPInvalid:                   {403, "Invalid OTP Code", "The OTP code is invalid."},
+	CodeOTPUsed:                      {403, "The OTP has already been used", "The OTP has already been used; request a new one."},
+	CodeOTPExpired:                   {403, "Verification OTP has expired", "The OTP has expired; request a new one."},
+	CodeBodyInvalid:                  {400, "Invalid request body or payload", "The request body or payload is invalid."},
+	CodeSecurityAnswerWrong:          {403, "Your security answer is incorrect", "The security answer you entered is incorrect."},
+	CodeEmailLimit:                   {403, "You have reached a limit for sending emails", "Too many emails were requested; try again later."},
+	CodeSMSLimit:                     {403, "You have reached a limit for sending SMS", "Too many SMS were requested; try again later."},
+	CodeLockedCaptcha:                {403, "Your account has been locked", "Your account has been locked; retry with a solved CAPTCHA."},
+	CodeValidation:                   {403, "Validation failed for one or more fields", "Validation failed for one or more fields; see Errors."},
+	CodeSecondFactorInvalid:          {403, "Two factor validation token is invalid", "The second-factor token is invalid or has expired."},
+	CodeLockedSuspended:              {403, "Your account has been locked", "Your account has been locked after too many failed attempts; try again after LoginLockedTimeout."},
+	CodeRefreshTokenInvalid:          {403, "Refresh token invalid", "The refresh token is invalid, expired or already used."},
+	CodePINNotConfigured:             {403, "PIN Authentication is not configured.", "PIN authentication is not configured for this tenant."},
+	CodePINMissing:                   {403, "PIN is required", "The PIN is a required parameter."},
+	CodePINNotAvailable:              {403, "PIN is not available", "This account has no PIN set."},
+	CodePINInvalid:                   {401, "Invalid PIN", "Please use a valid PIN for the Authentication."},
+	CodePINAuthTokenInvalid:          {403, "PINAuth token is invalid", "The PINAuth token is invalid."},
+	CodePINAuthTokenExpired:          {403, "PINAuth token has expired", "The PINAuth token has expired; log in again."},
+	CodeCurrentPINInvalid:            {401, "Current pin is invalid", "The current PIN you entered is invalid."},
+	CodePINRequired:                  {403, "PIN is required", "A PIN must be set for this account; use Data.PINAuthToken to set it."},
+	CodeSessionTokenInvalid:          {403, "Session token is invalid", "The session token is invalid."},
+	CodeSessionTokenExpired:          {403, "Session token has expired", "The session token has expired; log in with your password again."},
+	CodeResetPINURLInvalid:           {403, "The reset pin URL is invalid", "The reset PIN URL is not an allowed origin of this tenant."},
+	CodeSecurityAnswersNotSet:        {403, "Security question two factor authentication is not verified on the profile", "Security question answers are not set for this account."},
+	CodeRoleNotFound:                 {400, "Role does not exist", "A role named in the request is not a role of this tenant."},
+	CodeRoleContextInvalid:           {403, "Role Context Name is not Valid", "The account has no role context of that name."},
+	CodeAdditionalPermissionNotFound: {403, "Additional Permission does not exist", "The role context has no such additional permission."},
+	CodeRoleNameInvalid:              {403, "Role Name is not valid or already exists", "The role name is empty, has a character a role name may not have (control characters, comma, |, /), or is taken."},
+	CodePlanExpired:                  {403, "Trial plan expired", "The trial plan has expired. To continue using the service, please contact support."},
+	CodeTooManyRequests:              {429, "Too many requests in a particular time frame", "Too many requests from this client; retry after the time in Retry-After."},
+	CodeUnavailable:                  {503, "Service temporarily unavailable", "The service is temporarily unavailable; retry after the time in Retry-After."},
+	CodeNotFound:                     {404, "The requested resource was not found", "No API endpoint matches this method and path."},
+	CodeInternal:                     {500, "An internal error occurred", "An internal error occurred; the request was not completed."},
 }
 
 // Error is a client-facing error in LoginRadius's shape. The gateway

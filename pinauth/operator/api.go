@@ -42,6 +42,9 @@ type Request struct {
 	Query apireq.Params
 	// UID is the {uid} path segment, when the route has one.
 	UID string
+	// Name is the {role} or {rolecontextname} path segment, when the
+	// route has one (roles management, issue 20).
+	Name string
 	// Account is the caller's account, read from the store, on the routes
 	// authenticated by an access token (/auth/account).
 	Account *store.Account

@@ -28,12 +28,20 @@ const (
 	UpdateProfile = "UpdateProfile"
 	// DeleteAccount: an account deleted.
 	DeleteAccount = "DeleteAccount"
+	// AssignRoles: roles given to an account, or a role context set.
+	AssignRoles = "AssignRoles"
+	// UnassignRoles: roles taken from an account or from one of its role
+	// contexts, or a context's additional permissions removed.
+	UnassignRoles = "UnassignRoles"
+	// RemoveRoleContext: a role context of an account deleted.
+	RemoveRoleContext = "RemoveRoleContext"
 )
 
 // names are the event names a webhook may subscribe to.
 var names = []string{
 	Login, SetPIN, ChangePIN, ResetPIN, ResetPassword,
 	BlockAccount, Register, UpdateProfile, DeleteAccount,
+	AssignRoles, UnassignRoles, RemoveRoleContext,
 }
 
 // CheckEvents reports the first of events that is no event name (in any

@@ -17,6 +17,7 @@ const assert = require('node:assert/strict');
 const readline = require('node:readline');
 
 const lr = require(process.env.PINAUTH_SDK);
+const roles = require('./sdk_roles.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -261,6 +262,10 @@ async function main() {
   await refused('authenticationApi.loginByEmail (old password)', auth.loginByEmail({ email, password }), 966);
   session = loginAnswer('loginByEmail', await ok('authenticationApi.loginByEmail (new password)',
     auth.loginByEmail({ email, password: newPassword })), uid, true);
+
+  // Roles management: the role catalogue, the account's roles and its
+  // role contexts (sdk_roles.js).
+  await roles(demo, uid, ok, refused, deleted);
 
   // Every refresh token of the account, then the account itself.
   deleted('revokeAllRefreshToken', await ok('accountApi.revokeAllRefreshToken', acct.revokeAllRefreshToken(uid)));
