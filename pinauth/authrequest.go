@@ -107,6 +107,11 @@ func (g *Gateway) serveAuthRequest(w http.ResponseWriter, r *http.Request) {
 		if _, pass := g.anonymous(w, r, e); !pass {
 			return
 		}
+		// Anonymous to a public path: the app's own credentials (Basic…)
+		// pass, bearer tokens do not, as on the protected path.
+		if auth := r.Header["Authorization"]; len(auth) > 0 {
+			h["Authorization"] = auth
+		}
 	}
 	if cookies := r.Header["Cookie"]; len(cookies) > 0 {
 		h["Cookie"] = []string{strings.Join(cookies, "; ")}

@@ -101,6 +101,11 @@ func TestAuthRequestDeniesLikeTheProtectedPathAndReadsNoQueryToken(t *testing.T)
 			t.Errorf("%s: the answer names an identity: %v", tc.name, r.header)
 		}
 	}
+	// On a public path the app's own credentials pass and a refused
+	// bearer token does not, as on the protected path.
+	if r := e.ask("GET", "/healthz", "Authorization", "Basic YXBwOnB3"); r.status != 200 || r.header.Get("Authorization") != "Basic YXBwOnB3" {
+		t.Errorf("Basic credentials to a public path: want 200 passing them on, got %d %q", r.status, r.header.Get("Authorization"))
+	}
 }
 
 func TestAuthRequestRefusesUntrustedPeersAndAmbiguousOriginals(t *testing.T) {
