@@ -65,7 +65,8 @@ func known(name string) bool {
 }
 
 // IsSecurity reports whether hook is a security event: a lock or block,
-// a PIN set, changed or reset, a password reset. A caller's prevent_webhook
+// a PIN set, changed or reset, a password reset, a change of privileges
+// (roles and role contexts given or taken). A caller's prevent_webhook
 // never suppresses these, whatever credentials it holds (issue 15, finding
 // 9): with the public API key alone, anyone could otherwise guess PINs
 // until the account locked, or reset a PIN, without the receiver hearing
@@ -75,6 +76,10 @@ func known(name string) bool {
 func IsSecurity(hook string) bool {
 	switch hook {
 	case BlockAccount, SetPIN, ChangePIN, ResetPIN, ResetPassword:
+		return true
+	case AssignRoles, UnassignRoles, RemoveRoleContext:
+		// Whoever holds the API secret could otherwise raise an account's
+		// privileges without the receiver hearing of it.
 		return true
 	}
 	return false
