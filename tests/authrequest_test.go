@@ -102,7 +102,11 @@ func checkAuthProxy(t *testing.T, gw, front *gateway) {
 		}
 	}
 
+	if post := front.do("POST", "/app/orders", `{"item":1}`, withToken(access)...); post.status != 200 || front.up.last(t).Method != "POST" {
+		t.Fatalf("a POST with a valid token: want the app's 200 for a POST, got %d %s", post.status, post.raw)
+	}
 	before := len(front.up.requests())
+	front.do("POST", "/app/orders", `{"item":1}`, "Accept", "application/json").wantError(t, 401, 1060)
 	noToken := front.do("GET", "/app/data?x=1", nil, append([]string{"Accept", "application/json"}, forged...)...)
 	noToken.wantError(t, 401, 1060)
 	if !strings.HasPrefix(noToken.header.Get("WWW-Authenticate"), "Bearer ") {
