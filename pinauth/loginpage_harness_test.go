@@ -31,8 +31,9 @@ type browser struct {
 	t       testing.TB
 	e       *testEnv
 	cookies map[string]string
-	// host, when set, is the Host of every request.
-	host string
+	// host, when set, is the Host of every request; lang its
+	// Accept-Language.
+	host, lang string
 }
 
 func newBrowser(t testing.TB, e *testEnv) *browser {
@@ -62,6 +63,9 @@ func (b *browser) do(method, path string, form url.Values, header ...string) pag
 	}
 	if b.host != "" {
 		req.Host = b.host
+	}
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
 	}
 	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	for i := 0; i+1 < len(header); i += 2 {

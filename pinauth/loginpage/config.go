@@ -25,6 +25,11 @@ type Config struct {
 	TemplateDir string
 	// Cookie names and scopes the page's cookies.
 	Cookie Cookie
+	// Text replaces texts of the page's catalogue: language (en, de, fr)
+	// → key (as in the catalogue, e.g. "title.login") → text. A text
+	// that takes arguments (%d, %s) must keep them, in order.
+	// Default: none.
+	Text map[string]map[string]string
 }
 
 // Cookie configures the login page's cookies. They are always HttpOnly,

@@ -142,14 +142,14 @@ func (p *Page) readForm(w http.ResponseWriter, r *http.Request, form string) boo
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			p.message(w, r, http.StatusRequestEntityTooLarge, "Something went wrong",
-				"The form was too large. Go back to the login page and try again.")
+			p.message(w, r, http.StatusRequestEntityTooLarge, p.t(r, "title.error"),
+				p.t(r, "error.formtoolarge"))
 		case apireq.IsTimeout(err):
-			p.message(w, r, http.StatusRequestTimeout, "Something went wrong",
-				"The form took too long to arrive. Go back to the login page and try again.")
+			p.message(w, r, http.StatusRequestTimeout, p.t(r, "title.error"),
+				p.t(r, "error.formtimeout"))
 		default:
-			p.message(w, r, http.StatusBadRequest, "Something went wrong",
-				"The form could not be read. Go back to the login page and try again.")
+			p.message(w, r, http.StatusBadRequest, p.t(r, "title.error"),
+				p.t(r, "error.formunreadable"))
 		}
 		return false
 	}
@@ -164,9 +164,8 @@ func (p *Page) readForm(w http.ResponseWriter, r *http.Request, form string) boo
 		if ce := p.log.Check(zap.InfoLevel, "login page csrf check failed"); ce != nil {
 			ce.Write(zap.String("client_ip", p.clientIP(r)), zap.String("form", form), zap.String("reason", reason))
 		}
-		p.message(w, r, http.StatusForbidden, "This form has expired",
-			"For your security the form could not be accepted: it has expired or did not come from this site. "+
-				"Go back to the login page and try again.")
+		p.message(w, r, http.StatusForbidden, p.t(r, "title.formexpired"),
+			p.t(r, "error.formexpired"))
 		return false
 	}
 	return true

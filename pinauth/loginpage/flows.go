@@ -42,11 +42,11 @@ func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 	notice := ""
 	switch q.Get("reason") {
 	case "expired":
-		notice = "Your session has ended. Please log in again."
+		notice = p.t(r, "notice.expired")
 	case "loggedout":
-		notice = "You have logged out."
+		notice = p.t(r, "notice.loggedout")
 	case "blocked":
-		notice = "This account is blocked. Please contact the site's support."
+		notice = p.t(r, "error.blocked")
 	}
 	if d := p.pinCookie(r); d != nil && q.Get("mode") != "password" {
 		p.renderPIN(w, r, http.StatusOK, d, ret, &pageData{Notice: notice})
@@ -71,7 +71,7 @@ func (p *Page) usable(w http.ResponseWriter, r *http.Request, bs *Session) (_ Ac
 }
 
 func (p *Page) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
-	d.Title = "Log in"
+	d.Title = p.t(r, "title.login")
 	d.Return = ret
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formPassword, "")
 	if d.Captcha == nil {
@@ -81,7 +81,7 @@ func (p *Page) renderPassword(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (p *Page) renderPIN(w http.ResponseWriter, r *http.Request, status int, dev *pinDevice, ret string, d *pageData) {
-	d.Title = "Enter your PIN"
+	d.Title = p.t(r, "title.pin")
 	d.Return = ret
 	d.Display = dev.Display
 	d.PINLength = dev.Length
@@ -93,7 +93,7 @@ func (p *Page) renderPIN(w http.ResponseWriter, r *http.Request, status int, dev
 }
 
 func (p *Page) renderSetPIN(w http.ResponseWriter, r *http.Request, status int, token, ret string, d *pageData) {
-	d.Title = "Choose a PIN"
+	d.Title = p.t(r, "title.setpin")
 	d.Return = ret
 	d.PINAuthToken = token
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formSetPIN, token)
@@ -103,7 +103,7 @@ func (p *Page) renderSetPIN(w http.ResponseWriter, r *http.Request, status int, 
 // showSignedIn is the page of a browser that is logged in (session bs):
 // continue, or log out.
 func (p *Page) showSignedIn(w http.ResponseWriter, r *http.Request, bs *Session, ret string, acct Account) {
-	d := &pageData{Title: "You are logged in", Continue: ret, Display: acct.display()}
+	d := &pageData{Title: p.t(r, "title.signedin"), Continue: ret, Display: acct.display()}
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formLogout, bs.SID)
 	p.render(w, r, http.StatusOK, "logout", d)
 }
@@ -118,7 +118,7 @@ func (p *Page) postPassword(w http.ResponseWriter, r *http.Request) {
 	ident, password := strings.TrimSpace(f.Get("identifier")), f.Get("password")
 	d := &pageData{Identifier: ident}
 	if ident == "" || password == "" {
-		d.Error, d.Field = "Enter your email or username and your password.", "identifier"
+		d.Error, d.Field = p.t(r, "error.missingcredentials"), "identifier"
 		if ident != "" {
 			d.Field = "password"
 		}
@@ -153,7 +153,7 @@ func (p *Page) afterPasswordLogin(w http.ResponseWriter, r *http.Request, res *T
 		d.Notice, d.Error, d.Field = "", p.errorText(r, e, st.Left), "password"
 		if st.Lock == nil && st.CaptchaDue {
 			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
-				d.Error += " Please also complete the check below."
+				d.Error += " " + p.t(r, "error.captchaalso")
 			}
 		}
 		p.renderPassword(w, r, e.HTTPStatus(), ret, d)
@@ -175,7 +175,7 @@ func (p *Page) postPIN(w http.ResponseWriter, r *http.Request) {
 	dev := p.pinCookie(r)
 	if dev == nil {
 		p.renderPassword(w, r, http.StatusBadRequest, ret, &pageData{
-			Error: "This device has no saved login any more. Please log in with your password.", Field: "identifier"})
+			Error: p.t(r, "error.nodevice"), Field: "identifier"})
 		return
 	}
 	pin := strings.TrimSpace(r.PostForm.Get("pin"))
@@ -201,7 +201,7 @@ func (p *Page) postPIN(w http.ResponseWriter, r *http.Request) {
 			// The next attempt needs a solved captcha: show it now rather
 			// than after a refused try.
 			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
-				d.Error += " Please also complete the check below."
+				d.Error += " " + p.t(r, "error.captchaalso")
 			}
 		}
 		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, d)
@@ -228,7 +228,7 @@ func (p *Page) postSetPIN(w http.ResponseWriter, r *http.Request) {
 	ret := p.safeReturn(f.Get(returnParam))
 	token, pin, confirm := f.Get("pinauthtoken"), strings.TrimSpace(f.Get("pin")), strings.TrimSpace(f.Get("confirm"))
 	if pin != confirm {
-		p.renderSetPIN(w, r, http.StatusBadRequest, token, ret, &pageData{Error: "The two PINs are not the same. Please type them again.", Field: "pin"})
+		p.renderSetPIN(w, r, http.StatusBadRequest, token, ret, &pageData{Error: p.t(r, "error.pinsdiffer"), Field: "pin"})
 		return
 	}
 	res, e := p.core.Login(r, FlowSetPIN, url.Values{"pinauthtoken": {token}}, map[string]string{"PIN": pin})
@@ -247,8 +247,8 @@ func (p *Page) postSetPIN(w http.ResponseWriter, r *http.Request) {
 func (p *Page) finish(w http.ResponseWriter, r *http.Request, tokens *Tokens, pinLength int, dev *pinDevice, ret string) {
 	if tokens == nil {
 		// A login that needs more than the page offers (a second factor).
-		p.message(w, r, http.StatusForbidden, "Cannot log in here",
-			"This account needs a login step this page does not offer. Please use the app's own login.")
+		p.message(w, r, http.StatusForbidden, p.t(r, "title.cannotlogin"),
+			p.t(r, "error.secondfactor"))
 		return
 	}
 	if e := p.startSession(w, r, tokens, pinLength, dev); e != nil {
@@ -287,8 +287,8 @@ func (p *Page) postLogout(w http.ResponseWriter, r *http.Request) {
 			// Fail closed: keep the cookies so the user can retry, and
 			// say the logout did not happen.
 			p.logFault(r, "logout", err)
-			p.message(w, r, http.StatusServiceUnavailable, "Logout failed",
-				"The logout could not be completed. Please try again in a moment.")
+			p.message(w, r, http.StatusServiceUnavailable, p.t(r, "title.logoutfailed"),
+				p.t(r, "error.logoutfailed"))
 			return
 		}
 	}

@@ -50,7 +50,7 @@ func (p *Page) landing(r *http.Request, ret string) string {
 }
 
 func (p *Page) renderForgot(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
-	d.Title = "Reset your password"
+	d.Title = p.t(r, "title.forgot")
 	d.Return = ret
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formForgot, "")
 	if d.Captcha == nil {
@@ -75,7 +75,7 @@ func (p *Page) postForgot(w http.ResponseWriter, r *http.Request) {
 	ident := strings.TrimSpace(r.PostForm.Get("identifier"))
 	d := &pageData{Identifier: ident, Field: "identifier"}
 	if ident == "" {
-		d.Error = "Enter your email or username."
+		d.Error = p.t(r, "error.missingidentifier")
 		p.renderForgot(w, r, http.StatusBadRequest, ret, d)
 		return
 	}
@@ -100,9 +100,8 @@ func (p *Page) postForgot(w http.ResponseWriter, r *http.Request) {
 		p.renderForgot(w, r, e.HTTPStatus(), ret, d)
 		return
 	}
-	p.render(w, r, http.StatusOK, "message", &pageData{Title: "Check your email",
-		Notice: "If an account has that email or username, we have sent it an email with a link to choose a new password. " +
-			"Open the link on this device to continue."})
+	p.render(w, r, http.StatusOK, "message", &pageData{Title: p.t(r, "title.checkemail"),
+		Notice: p.t(r, "notice.passwordlinksent")})
 }
 
 // showReset serves GET <path>/reset, where the reset links land.
@@ -111,8 +110,8 @@ func (p *Page) showReset(w http.ResponseWriter, r *http.Request) {
 	ret := p.safeReturn(q.Get(returnParam))
 	token, vtype := q.Get("vtoken"), q.Get("vtype")
 	if token == "" || (vtype != linkPassword && vtype != linkPIN) {
-		p.message(w, r, http.StatusBadRequest, "This link is not complete",
-			"Please open the link from the email exactly as it was sent, or ask for a new one.")
+		p.message(w, r, http.StatusBadRequest, p.t(r, "title.linkincomplete"),
+			p.t(r, "error.linkincomplete"))
 		return
 	}
 	p.renderReset(w, r, http.StatusOK, vtype, token, ret, &pageData{})
@@ -122,11 +121,11 @@ func (p *Page) renderReset(w http.ResponseWriter, r *http.Request, status int, v
 	d.Return, d.ResetToken, d.ResetType = ret, token, vtype
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formReset, secret.TokenHash(token))
 	if vtype == linkPIN {
-		d.Title = "Choose a new PIN"
+		d.Title = p.t(r, "title.newpin")
 		p.render(w, r, status, "setpin", d)
 		return
 	}
-	d.Title = "Choose a new password"
+	d.Title = p.t(r, "title.newpassword")
 	p.render(w, r, status, "reset", d)
 }
 
@@ -146,7 +145,7 @@ func (p *Page) postReset(w http.ResponseWriter, r *http.Request) {
 	password, confirm := f.Get("password"), f.Get("confirm")
 	if password != confirm {
 		p.renderReset(w, r, http.StatusBadRequest, vtype, token, ret, fieldError("confirm",
-			"The two passwords are not the same. Please type them again."))
+			p.t(r, "error.passwordsdiffer")))
 		return
 	}
 	acct, e := p.core.Recover(r, FlowResetPassword, url.Values{}, map[string]any{"ResetToken": token, "Password": password})
@@ -170,7 +169,7 @@ func (p *Page) postReset(w http.ResponseWriter, r *http.Request) {
 	q := url.Values{}
 	res, e := p.core.Login(r, FlowPassword, q, map[string]string{"Password": password, kind.apiField(): ident})
 	p.afterPasswordLogin(w, r, res, e, ret, &pageData{Identifier: ident,
-		Notice: "Your new password is saved."})
+		Notice: p.t(r, "notice.passwordsaved")})
 }
 
 // linkExpired is the answer to a reset link that no longer works: used,
@@ -181,8 +180,8 @@ func (p *Page) linkExpired(w http.ResponseWriter, r *http.Request, ret, again st
 	if ret != "/" {
 		href += "?" + url.Values{returnParam: {ret}}.Encode()
 	}
-	p.render(w, r, http.StatusForbidden, "message", &pageData{Title: "This link no longer works",
-		Error: "The link has expired, was used already, or a newer one was sent. Please ask for a new one.",
+	p.render(w, r, http.StatusForbidden, "message", &pageData{Title: p.t(r, "title.linkexpired"),
+		Error: p.t(r, "error.linkexpired"),
 		Again: href})
 }
 

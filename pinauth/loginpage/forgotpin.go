@@ -19,7 +19,7 @@ func (p *Page) resetPINByLink(w http.ResponseWriter, r *http.Request, token, ret
 	pin, confirm := strings.TrimSpace(f.Get("pin")), strings.TrimSpace(f.Get("confirm"))
 	if pin != confirm {
 		p.renderReset(w, r, http.StatusBadRequest, linkPIN, token, ret,
-			&pageData{Error: "The two PINs are not the same. Please type them again.", Field: "pin"})
+			&pageData{Error: p.t(r, "error.pinsdiffer"), Field: "pin"})
 		return
 	}
 	acct, e := p.core.Recover(r, FlowResetPINByToken, url.Values{}, map[string]any{"ResetToken": token, "PIN": pin})
@@ -45,7 +45,7 @@ func (p *Page) pinSaved(w http.ResponseWriter, r *http.Request, acct Account, re
 		ident = acct.Username
 	}
 	d := &pageData{Identifier: ident, Field: "password",
-		Notice: "Your new PIN is saved. Log in with your password once more to use it on this device."}
+		Notice: p.t(r, "notice.pinsaved")}
 	p.renderPassword(w, r, http.StatusOK, ret, d)
 }
 
@@ -79,21 +79,21 @@ func (p *Page) recoveryOf(w http.ResponseWriter, r *http.Request) (*pinDevice, *
 	rc, err := p.core.Recovery(r.Context(), dev.Tenant, dev.UID)
 	if err != nil {
 		p.logFault(r, "forgot pin", err)
-		p.message(w, r, http.StatusServiceUnavailable, "Something went wrong",
-			"The login service is busy right now. Please try again in a moment.")
+		p.message(w, r, http.StatusServiceUnavailable, p.t(r, "title.error"),
+			p.t(r, "error.busy"))
 		return nil, nil
 	}
 	return dev, &rc
 }
 
 func (p *Page) renderForgotPIN(w http.ResponseWriter, r *http.Request, status int, dev *pinDevice, rc *Recovery, ret string, d *pageData) {
-	d.Title = "Forgot your PIN?"
+	d.Title = p.t(r, "title.forgotpin")
 	d.Return, d.Recovery, d.Display = ret, rc, rc.Account.display()
 	if d.Step == "" {
 		d.Step = "choose"
 	}
 	if d.Step == byAnswers {
-		d.Title = "Answer your security questions"
+		d.Title = p.t(r, "title.answers")
 	}
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formForgotPIN, deviceBinding(dev))
 	p.render(w, r, status, "forgotpin", d)
@@ -144,7 +144,7 @@ func (p *Page) postForgotPIN(w http.ResponseWriter, r *http.Request) {
 	case by == bySMS && rc.SMS:
 		flow, body = FlowForgotPINBySMS, map[string]any{"Phone": rc.Account.Phone}
 	default:
-		p.renderForgotPIN(w, r, http.StatusBadRequest, dev, rc, ret, &pageData{Error: "Please choose one of the ways below."})
+		p.renderForgotPIN(w, r, http.StatusBadRequest, dev, rc, ret, &pageData{Error: p.t(r, "error.chooseway")})
 		return
 	}
 	captchaQuery(r, q)
@@ -153,15 +153,15 @@ func (p *Page) postForgotPIN(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if by == byLink {
-		p.render(w, r, http.StatusOK, "message", &pageData{Title: "Check your email",
-			Notice: "We have sent you an email with a link to choose a new PIN. Open the link on this device to continue."})
+		p.render(w, r, http.StatusOK, "message", &pageData{Title: p.t(r, "title.checkemail"),
+			Notice: p.t(r, "notice.pinlinksent")})
 		return
 	}
-	where := "your email address"
+	sent := p.t(r, "notice.codebyemail")
 	if by == bySMS {
-		where = "your phone"
+		sent = p.t(r, "notice.codebysms")
 	}
-	p.renderForgotPIN(w, r, http.StatusOK, dev, rc, ret, &pageData{Step: by, Notice: "We have sent a code to " + where + "."})
+	p.renderForgotPIN(w, r, http.StatusOK, dev, rc, ret, &pageData{Step: by, Notice: sent})
 }
 
 // resetPINWith sets the new PIN with a code (by email or SMS) or the
@@ -174,7 +174,7 @@ func (p *Page) resetPINWith(w http.ResponseWriter, r *http.Request, dev *pinDevi
 		p.renderForgotPIN(w, r, status, dev, rc, ret, d)
 	}
 	if pin != confirm {
-		again(http.StatusBadRequest, &pageData{Error: "The two PINs are not the same. Please type them again.", Field: "pin"})
+		again(http.StatusBadRequest, &pageData{Error: p.t(r, "error.pinsdiffer"), Field: "pin"})
 		return
 	}
 	var flow Flow
@@ -193,7 +193,7 @@ func (p *Page) resetPINWith(w http.ResponseWriter, r *http.Request, dev *pinDevi
 		}
 		flow, body["SecurityAnswer"] = FlowResetPINByAnswers, answers
 	default:
-		p.renderForgotPIN(w, r, http.StatusBadRequest, dev, rc, ret, &pageData{Error: "Please choose one of the ways below."})
+		p.renderForgotPIN(w, r, http.StatusBadRequest, dev, rc, ret, &pageData{Error: p.t(r, "error.chooseway")})
 		return
 	}
 	q := url.Values{}

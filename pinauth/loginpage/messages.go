@@ -3,6 +3,7 @@ package loginpage
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -11,111 +12,109 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 )
 
-// errorText says in plain words what went wrong, for the page's alert
-// region. left is how many wrong PINs or passwords the account can still
-// take, when the form knows it (0 elsewhere).
+// errorKeys are the texts of the errors that need nothing but their code.
+var errorKeys = map[lrerr.Code]string{
+	lrerr.CodeCaptchaInvalid:        "error.captcha",
+	lrerr.CodeAccountBlocked:        "error.blocked",
+	lrerr.CodeSessionTokenInvalid:   "error.sessioninvalid",
+	lrerr.CodeSessionTokenExpired:   "error.sessionexpired",
+	lrerr.CodePINNotAvailable:       "error.nopin",
+	lrerr.CodePINAuthTokenInvalid:   "error.pinauthinvalid",
+	lrerr.CodePINAuthTokenExpired:   "error.pinauthexpired",
+	lrerr.CodeOTPInvalid:            "error.badcode",
+	lrerr.CodeOTPUsed:               "error.codeused",
+	lrerr.CodeOTPExpired:            "error.codeexpired",
+	lrerr.CodeSecurityAnswerWrong:   "error.badanswers",
+	lrerr.CodeSecurityAnswersNotSet: "error.noanswers",
+	lrerr.CodeEmailLimit:            "error.emaillimit",
+	lrerr.CodeSMSLimit:              "error.smslimit",
+	lrerr.CodeResetPINURLInvalid:    "error.noresetbyemail",
+	lrerr.CodePINMissing:            "error.pinmissing",
+	lrerr.CodePlanExpired:           "error.unavailable",
+	lrerr.CodePINNotConfigured:      "error.unavailable",
+	lrerr.CodeTooManyRequests:       "error.ratelimited",
+}
+
+// errorText says in plain words, in r's language, what went wrong, for the
+// page's alert region. left is how many wrong PINs or passwords the
+// account can still take, when the form knows it (0 elsewhere).
 func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
-	now := p.now()
+	t := p.textsFor(r)
+	if key, ok := errorKeys[e.Code]; ok {
+		return t.get(key)
+	}
 	switch e.Code {
 	case lrerr.CodeBadCredentials:
-		return "The email, username or password is not right." + triesLeft(left)
+		return t.get("error.badcredentials") + " " + triesLeft(t, left)
 	case lrerr.CodePINInvalid:
-		return "That PIN is not right." + triesLeft(left)
+		return t.get("error.badpin") + " " + triesLeft(t, left)
 	case lrerr.CodeLockedSuspended:
 		until, _ := time.Parse(lrprofile.TimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
 		if until.IsZero() {
-			return "Too many wrong attempts: your account is locked for now. Please try again later."
+			return t.get("error.lockedfornow")
 		}
-		return fmt.Sprintf("Too many wrong attempts: your account is locked for %s, until %s UTC. "+
-			"You can log in with your password after that, or choose a new password now with “Forgot your password?”.",
-			inWords(until.Sub(now)), until.UTC().Format("15:04"))
+		return t.get("error.lockeduntil", inWords(t, until.Sub(p.now())), t.clock(until))
 	case lrerr.CodeLockedCaptcha:
 		if p.captchaFor(true) != nil {
-			return "Too many wrong attempts. Please complete the check below to show you are not a robot, then try again."
+			return t.get("error.lockedcaptcha")
 		}
-		return "Too many wrong attempts: your account is locked for now. Please try again later or contact the site's support."
-	case lrerr.CodeCaptchaInvalid:
-		return "Please complete the check that shows you are not a robot, then try again."
-	case lrerr.CodeAccountBlocked:
-		return "This account is blocked. Please contact the site's support."
-	case lrerr.CodeSessionTokenInvalid:
-		return "The saved login on this device is no longer valid (you may have logged out or changed your PIN). Please log in with your password."
-	case lrerr.CodeSessionTokenExpired:
-		return "The saved login on this device has expired. Please log in with your password."
-	case lrerr.CodePINNotAvailable:
-		return "This account has no PIN yet. Please log in with your password."
-	case lrerr.CodePINAuthTokenInvalid:
-		return "This PIN setup is no longer valid. Please log in again to choose your PIN."
-	case lrerr.CodePINAuthTokenExpired:
-		return "Choosing your PIN took too long. Please log in again."
-	case lrerr.CodeOTPInvalid:
-		return "That code is not right. Please check it and try again."
-	case lrerr.CodeOTPUsed:
-		return "That code was used already, or a newer one was sent. Please use the newest code."
-	case lrerr.CodeOTPExpired:
-		return "That code has expired. Please ask for a new one."
-	case lrerr.CodeSecurityAnswerWrong:
-		return "The answers are not right. Please try again."
-	case lrerr.CodeSecurityAnswersNotSet:
-		return "This account has no security answers."
-	case lrerr.CodeEmailLimit:
-		return "Too many emails were sent to this account. Please wait a while, then try again."
-	case lrerr.CodeSMSLimit:
-		return "Too many text messages were sent to this account. Please wait a while, then try again."
-	case lrerr.CodeResetPINURLInvalid:
-		return "Resetting by email is not set up for this site. Please contact the site's support."
-	case lrerr.CodePINMissing:
-		return "Please enter your PIN."
+		return t.get("error.lockedcaptchanowidget")
 	case lrerr.CodeValidation:
 		if len(e.Fields) > 0 {
-			// The core's field messages are written for people and never
-			// contain the submitted value.
-			return e.Fields[0].ErrorMessage
+			return fieldText(t, e.Fields[0].ErrorMessage)
 		}
-		return "Please check what you typed and try again."
-	case lrerr.CodePlanExpired, lrerr.CodePINNotConfigured:
-		return "Logging in is not available on this site right now. Please contact the site's support."
-	case lrerr.CodeTooManyRequests:
-		return "Too many attempts from your network. Please wait a minute, then try again."
+		return t.get("error.checkinput")
 	case lrerr.CodeUnavailable:
 		p.logCause(r, e)
-		return "The login service is busy right now. Please try again in a moment."
+		return t.get("error.busy")
 	}
 	p.logCause(r, e)
-	return "Something went wrong. Please try again."
+	return t.get("error.internal")
+}
+
+// fieldMessages are the core's field errors the page shows, by the start
+// of their English text; each becomes a text of the page's catalogue.
+// The PIN length takes the tenant's bounds from the message itself.
+var fieldMessages = []struct{ prefix, key string }{
+	{"The PIN must contain digits only.", "error.pindigits"},
+	{"The PIN must have ", "error.pinlength"},
+	{"The PIN is too easy to guess", "error.pinweak"},
+	{lrprofile.MsgPasswordPolicy, "error.passwordpolicy"},
+}
+
+// fieldText is a core field error in t's language. One the page does not
+// know is shown as the core wrote it in English, and in another language
+// asks to check the input.
+func fieldText(t texts, msg string) string {
+	for _, f := range fieldMessages {
+		if !strings.HasPrefix(msg, f.prefix) {
+			continue
+		}
+		if f.key == "error.pinlength" {
+			var lo, hi int
+			if _, err := fmt.Sscanf(msg, "The PIN must have %d to %d digits.", &lo, &hi); err == nil {
+				return t.get(f.key, lo, hi)
+			}
+			break
+		}
+		return t.get(f.key)
+	}
+	if t.lang == defaultLang {
+		return msg
+	}
+	return t.get("error.checkinput")
 }
 
 // triesLeft is the sentence about the tries an account has left before
-// it locks, "" when that is not known.
-func triesLeft(left int) string {
+// it locks, or a plain "try again" when that is not known.
+func triesLeft(t texts, left int) string {
 	switch {
 	case left == 1:
-		return " You have 1 more try before your account is locked."
+		return t.get("error.triesleft.one")
 	case left > 1:
-		return fmt.Sprintf(" You have %d more tries before your account is locked.", left)
+		return t.get("error.triesleft.other", left)
 	}
-	return " Please try again."
-}
-
-// inWords says a duration the way a person would, rounded up.
-func inWords(d time.Duration) string {
-	if d <= time.Minute {
-		return "about a minute"
-	}
-	if m := int((d + time.Minute - 1) / time.Minute); m < 60 {
-		return plural(m, "minute")
-	}
-	if h := int((d + time.Hour - 1) / time.Hour); h < 48 {
-		return plural(h, "hour")
-	}
-	return plural(int((d+24*time.Hour-1)/(24*time.Hour)), "day")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return t.get("error.tryagain")
 }
 
 // logCause logs the internal cause of a 5xx the page turned into words.

@@ -69,18 +69,19 @@ type Captcha struct {
 
 // Page serves the login page.
 type Page struct {
-	core     Core
-	tenant   Tenant
-	captcha  *Captcha
-	ttl      time.Duration
-	log      *zap.Logger
-	now      func() time.Time
-	clientIP func(*http.Request) string
-	path     string
-	cookie   cookieNames
-	keys     pageKeys
-	views    *views
-	flight   refreshFlights
+	core      Core
+	tenant    Tenant
+	captcha   *Captcha
+	ttl       time.Duration
+	log       *zap.Logger
+	now       func() time.Time
+	clientIP  func(*http.Request) string
+	path      string
+	cookie    cookieNames
+	keys      pageKeys
+	views     *views
+	catalogue catalogue
+	flight    refreshFlights
 }
 
 // New builds the page: it parses the templates and loads the assets.
@@ -91,6 +92,9 @@ func New(o Options) (*Page, error) {
 	p.keys = newPageKeys(o.Peppers)
 	var err error
 	if p.views, err = loadViews(lp.TemplateDir, p.path); err != nil {
+		return nil, err
+	}
+	if p.catalogue, err = loadCatalogue(lp.Text); err != nil {
 		return nil, err
 	}
 	p.flight.m = map[string]*refreshFlight{}
@@ -138,9 +142,9 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.postLogout(w, r)
 	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout" || sub == "/forgot" || sub == "/reset" || sub == "/forgotpin":
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		p.message(w, r, http.StatusMethodNotAllowed, "Not allowed", "This page does not accept that kind of request.")
+		p.message(w, r, http.StatusMethodNotAllowed, p.t(r, "title.notallowed"), p.t(r, "error.notallowed"))
 	default:
-		p.message(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		p.message(w, r, http.StatusNotFound, p.t(r, "title.notfound"), p.t(r, "error.notfound"))
 	}
 }
 

@@ -203,7 +203,14 @@ type pageData struct {
 	Captcha *captchaWidget
 	// Tenant is the tenant's name, for templates that brand per tenant.
 	Tenant string
+	// Lang is the page's language tag (the html element's lang).
+	Lang string
+	tx   texts
 }
+
+// T returns the text of key in the page's language, formatted with args
+// when it takes them: {{.T "label.password"}}.
+func (d *pageData) T(key string, args ...any) string { return d.tx.get(key, args...) }
 
 // contentSecurityPolicy allows only the page's own scripts and styles, no
 // framing, and form posts to this site (and redirects after them to the
@@ -227,6 +234,8 @@ func (p *Page) contentSecurityPolicy(c *captchaWidget) string {
 func (p *Page) render(w http.ResponseWriter, r *http.Request, status int, page string, d *pageData) {
 	d.Path = p.path
 	d.Tenant = p.tenant.Name
+	d.tx = p.textsFor(r)
+	d.Lang = d.tx.lang
 	if d.PINMin == 0 {
 		d.PINMin, d.PINMax = p.tenant.PINMinLength, p.tenant.PINMaxLength
 	}
