@@ -141,6 +141,23 @@ var served = []route{
 	{Method: "PUT", Path: "/auth/pin/reset/securityanswer/phone"},
 	{Method: "POST", Path: "/auth/password"},
 	{Method: "PUT", Path: "/auth/password/reset"},
+	// Roles management (issue 20). The documents name the segment the
+	// router captures as {name} {role}, {role_name}, {rolecontextname} or
+	// {contextName}, which the path alone does not match.
+	{Method: "GET", Path: "/manage/role"},
+	{Method: "POST", Path: "/manage/role"},
+	{Method: "DELETE", Path: "/manage/role/{name}", Documents: []string{"customer-identity-api/roles-management/delete-role.json"}},
+	{Method: "PUT", Path: "/manage/role/{name}/permission", Documents: []string{"customer-identity-api/roles-management/add-permissions-to-role.json"}},
+	{Method: "DELETE", Path: "/manage/role/{name}/permission", Documents: []string{"customer-identity-api/roles-management/remove-permissions.json"}},
+	{Method: "GET", Path: "/manage/account/rolecontext/{name}", Documents: []string{"customer-identity-api/roles-management/role-context-profile.json"}},
+	{Method: "GET", Path: "/manage/account/{uid}/role"},
+	{Method: "PUT", Path: "/manage/account/{uid}/role"},
+	{Method: "DELETE", Path: "/manage/account/{uid}/role"},
+	{Method: "GET", Path: "/manage/account/{uid}/rolecontext"},
+	{Method: "PUT", Path: "/manage/account/{uid}/rolecontext"},
+	{Method: "DELETE", Path: "/manage/account/{uid}/rolecontext/{name}", Documents: []string{"customer-identity-api/roles-management/delete-context.json"}},
+	{Method: "DELETE", Path: "/manage/account/{uid}/rolecontext/{name}/role", Documents: []string{"customer-identity-api/roles-management/delete-role-from-context.json"}},
+	{Method: "DELETE", Path: "/manage/account/{uid}/rolecontext/{name}/additionalpermission", Documents: []string{"customer-identity-api/roles-management/delete-permissions-from-context.json"}},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
