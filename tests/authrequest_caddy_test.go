@@ -1,9 +1,13 @@
 package tests
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // startStockCaddy runs the guide's forward_auth site — no pin_auth in it —
@@ -41,4 +45,51 @@ func TestCaddyForwardAuthPassesNoCorpusPathAnonymouslyThatIsNotPublic(t *testing
 	raw := newRawUpstream(t)
 	front := startStockCaddy(t, gw, raw.addr())
 	checkCorpusThroughProxy(t, strings.TrimPrefix(front, "http://"), raw)
+}
+
+// TestAuthRequestAnswersOnlyTheServersTrustedProxies asks a gateway whose
+// server trusts no proxy: the endpoint refuses to believe the forwarded
+// original request (403), whatever it names and whatever token comes
+// with it.
+func TestAuthRequestAnswersOnlyTheServersTrustedProxies(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, func(s *siteConfig) { s.Extra = "auth_request " + authPath + "\n\t\tpublic /healthz" })
+	login, _ := g.loggedIn()
+	for _, header := range [][]string{
+		{"X-Original-Method", "GET", "X-Original-URI", "/healthz"},
+		{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/app"},
+		append([]string{"X-Original-Method", "GET", "X-Original-URI", "/app"}, withToken(login.str("access_token"))...),
+	} {
+		r := g.do("GET", authPath, nil, header...)
+		r.wantError(t, 403, 908)
+		if r.header.Get("X-Auth-Uid") != "" {
+			t.Errorf("an untrusted peer got an identity: %v", r.header)
+		}
+	}
+}
+
+// TestCaddyForwardAuthLogsABrowserInThroughTheLoginPage drives Chromium
+// through the guide's forward_auth site: the redirect to the login page,
+// the password and a new PIN, and back at the page first asked for.
+func TestCaddyForwardAuthLogsABrowserInThroughTheLoginPage(t *testing.T) {
+	requireChromium(t)
+	t.Parallel()
+	gw := startAuthGateway(t, "")
+	uid := gw.createAccount("")
+	app := newUpstream(t)
+	front := startStockCaddy(t, gw, app.addr())
+
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	tab, stop := newChromium(ctx, t)
+	defer stop()
+	b := &chrome{t: t, ctx: tab, base: front, dir: t.TempDir()}
+	b.run(chromedp.Navigate(front + "/app/data?x=1"))
+	b.waitURL("/login?return=%2Fapp%2Fdata%3Fx%3D1")
+	b.firstLogin()
+	b.waitURL("/app/data?x=1")
+	b.waitText("body", upstreamBody)
+	if n := appSaw(t, app.requests(), "/app/data", "x=1", uid); n != 1 {
+		t.Fatalf("the app saw /app/data?x=1 %d times, want once", n)
+	}
 }
