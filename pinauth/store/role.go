@@ -43,7 +43,10 @@ type RoleReader interface {
 // RoleTx holds the role writes of Tx. Permission names are matched
 // exactly; the empty name is no permission.
 type RoleTx interface {
-	// Role reads a role inside the transaction.
+	// Role reads a role inside the transaction. A role it finds stays
+	// until the transaction ends: a concurrent DeleteRole commits before
+	// the read (which then does not find it) or after the transaction.
+	// (Giving an account a role read so cannot race with its deletion.)
 	Role(tenant, name string) (Role, bool, error)
 
 	// CreateRole stores a new role with its permissions. A name the tenant

@@ -134,6 +134,7 @@ func newStore(cfg Config) (*Store, error) {
 		// ones queue on the row instead of failing their version check,
 		// as they would queue on SQLite's single writer.
 		TxAccount: sqlstore.AccountByUIDForUpdate,
+		TxRole:    sqlstore.RoleRowsForShare,
 		// Identifiers, names and name conflicts go with the account (ON
 		// DELETE CASCADE).
 		AccountRows: []string{sqlstore.DeleteAccountTokens, sqlstore.DeleteAccountSessions, sqlstore.DeleteAccountAttempts},

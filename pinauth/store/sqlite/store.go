@@ -113,6 +113,7 @@ func open(path string, ms []migration) (*Store, error) {
 		Time:      func(t time.Time) any { return micro(t) },
 		NullTime:  nullMicro,
 		TxAccount: sqlstore.AccountByUID, // the single writer queues read-modify-writes
+		TxRole:    sqlstore.RoleRows,
 		// Deleted one by one: of these tables only identifiers has a
 		// foreign key to accounts.
 		AccountRows: []string{sqlstore.DeleteAccountIdentifiers, sqlstore.DeleteAccountNames,

@@ -13,17 +13,19 @@ import (
 // rows are read with a left join, so a role without permissions reads as
 // one row with the permission ""; the empty name is no permission.
 const (
-	// roleRows selects (name, permission) of the roles of $1 tenant whose
+	// RoleRows selects (name, permission) of the roles of $1 tenant whose
 	// name is $2, or of every role when $3 is true.
-	roleRows = `SELECT r.name, COALESCE(p.permission, '') FROM roles r
+	RoleRows = `SELECT r.name, COALESCE(p.permission, '') FROM roles r
 		LEFT JOIN role_permissions p ON p.tenant = r.tenant AND p.role = r.name
 		WHERE r.tenant = $1 AND ($3 OR r.name = $2)`
-	roleExists      = `SELECT COUNT(*) FROM roles WHERE tenant = $1 AND name = $2`
-	insertRole      = `INSERT INTO roles (tenant, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	insertRolePerm  = `INSERT INTO role_permissions (tenant, role, permission) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
-	deleteRolePerm  = `DELETE FROM role_permissions WHERE tenant = $1 AND role = $2 AND permission = $3`
-	deleteRolePerms = `DELETE FROM role_permissions WHERE tenant = $1 AND role = $2`
-	deleteRole      = `DELETE FROM roles WHERE tenant = $1 AND name = $2`
+	// RoleRowsForShare is RoleRows keeping the roles it read from being
+	// deleted until the transaction ends.
+	RoleRowsForShare = RoleRows + ` FOR SHARE OF r`
+	insertRole       = `INSERT INTO roles (tenant, name) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	insertRolePerm   = `INSERT INTO role_permissions (tenant, role, permission) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+	deleteRolePerm   = `DELETE FROM role_permissions WHERE tenant = $1 AND role = $2 AND permission = $3`
+	deleteRolePerms  = `DELETE FROM role_permissions WHERE tenant = $1 AND role = $2`
+	deleteRole       = `DELETE FROM roles WHERE tenant = $1 AND name = $2`
 )
 
 // rolePermission is one row of roleRows.
@@ -61,7 +63,7 @@ func groupRoles(tenant string, rps []rolePermission) []store.Role {
 
 // Roles implements store.RoleReader.
 func (r *Reader[T]) Roles(ctx context.Context, tenant string) ([]store.Role, error) {
-	rps, err := all(r, ctx, "roles", scanRolePermission, roleRows, tenant, "", true)
+	rps, err := all(r, ctx, "roles", scanRolePermission, RoleRows, tenant, "", true)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func (r *Reader[T]) Roles(ctx context.Context, tenant string) ([]store.Role, err
 
 // Role implements store.RoleReader.
 func (r *Reader[T]) Role(ctx context.Context, tenant, name string) (store.Role, bool, error) {
-	rps, err := all(r, ctx, "role", scanRolePermission, roleRows, tenant, name, false)
+	rps, err := all(r, ctx, "role", scanRolePermission, RoleRows, tenant, name, false)
 	if err != nil || len(rps) == 0 {
 		return store.Role{}, false, err
 	}
@@ -82,7 +84,7 @@ func (t *Tx[T]) Role(tenant, name string) (store.Role, bool, error) {
 	if err := t.c.Check(); err != nil {
 		return store.Role{}, false, err
 	}
-	rps, err := collect(t.ctx, t.c, scanRolePermission, roleRows, tenant, name, false)
+	rps, err := collect(t.ctx, t.c, scanRolePermission, t.d.TxRole, tenant, name, false)
 	if err != nil {
 		return store.Role{}, false, t.d.Fault("role", err)
 	}
@@ -125,17 +127,12 @@ func (t *Tx[T]) RemovePermissions(tenant, role string, permissions []string) (bo
 	return t.changePermissions("remove permissions", deleteRolePerm, tenant, role, permissions)
 }
 
-// changePermissions runs query for each permission of an existing role.
+// changePermissions runs query for each permission of an existing role,
+// read as Tx.Role reads it: a concurrent DeleteRole cannot leave rows of
+// a role it deleted behind.
 func (t *Tx[T]) changePermissions(op, query, tenant, role string, permissions []string) (bool, error) {
-	if err := t.c.Check(); err != nil {
+	if _, found, err := t.Role(tenant, role); err != nil || !found {
 		return false, err
-	}
-	var n int
-	if err := t.queryRow(roleExists, tenant, role).Scan(&n); err != nil {
-		return false, t.d.Fault(op, err)
-	}
-	if n == 0 {
-		return false, nil
 	}
 	if err := t.eachPermission(query, tenant, role, permissions); err != nil {
 		return false, t.d.Fault(op, err)

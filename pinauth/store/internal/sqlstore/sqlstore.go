@@ -87,6 +87,11 @@ type Dialect[T any] struct {
 	// account must queue on its row rather than fail their version check
 	// (SQLite's single writer queues them already).
 	TxAccount string
+	// TxRole is the statement Tx.Role reads with: RoleRows, or
+	// RoleRowsForShare where a concurrent DeleteRole must wait for the
+	// transaction that read the role (SQLite's single writer orders them
+	// already).
+	TxRole string
 	// AccountRows are the statements that delete what an account leaves
 	// in other tables and the schema does not delete with it ($1 tenant,
 	// $2 uid).
