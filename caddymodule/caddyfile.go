@@ -90,6 +90,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		login_page    [<path>] {
 //			tenant       <name>
 //			template_dir <dir>
+//			product_name <name>
+//			logo_url     <url>
+//			accent_color <rrggbb>
+//			support_url  <url>
+//			text         <lang> <key> <text>
 //		}
 //		cookie {
 //			name     <name>

@@ -6,13 +6,17 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
-// loginPage parses `login_page [<path>] { tenant <name>; template_dir <dir> }`.
+// loginPage parses `login_page [<path>] { tenant <name>; template_dir
+// <dir>; product_name <name>; logo_url <url>; accent_color <rrggbb>;
+// support_url <url>; text <lang> <key> <text> … }`.
 func (p *parser) loginPage(h *Handler) error {
 	d := p.d
 	lp := &LoginPage{}
@@ -40,8 +44,20 @@ func (p *parser) loginPage(h *Handler) error {
 			err = sub.single(name, &lp.Tenant)
 		case "template_dir":
 			err = sub.single(name, &lp.TemplateDir)
+		case "product_name":
+			err = sub.single(name, &lp.ProductName)
+		case "logo_url":
+			err = sub.single(name, &lp.LogoURL)
+		case "accent_color":
+			err = sub.single(name, &lp.AccentColor)
+		case "support_url":
+			err = sub.single(name, &lp.SupportURL)
+		case "text":
+			// One line per text: text <lang> <key> <text>.
+			delete(sub.seen, name)
+			err = loginPageText(d, lp)
 		default:
-			return d.Err("login_page: unknown subdirective (known: tenant, template_dir)")
+			return d.Err("login_page: unknown subdirective (known: tenant, template_dir, product_name, logo_url, accent_color, support_url, text)")
 		}
 		if err != nil {
 			return err
@@ -49,6 +65,30 @@ func (p *parser) loginPage(h *Handler) error {
 	}
 	h.LoginPage = lp
 	return nil
+}
+
+// loginPageText parses one `text <lang> <key> <text>` line of login_page.
+func loginPageText(d *caddyfile.Dispenser, lp *LoginPage) error {
+	args := d.RemainingArgs()
+	if len(args) != 3 {
+		return d.Errf("login_page: text: want <lang> <key> <text> (quote the text), got %d values", len(args))
+	}
+	if lp.Text == nil {
+		lp.Text = map[string]map[string]string{}
+	}
+	if lp.Text[args[0]] == nil {
+		lp.Text[args[0]] = map[string]string{}
+	}
+	if _, dup := lp.Text[args[0]][args[1]]; dup {
+		return d.Errf("login_page: text %s %s: given more than once", args[0], args[1])
+	}
+	lp.Text[args[0]][args[1]] = args[2]
+	return nil
+}
+
+// brand is the page's brand as the core takes it.
+func (lp *LoginPage) brand() loginpage.Brand {
+	return loginpage.Brand{ProductName: lp.ProductName, LogoURL: lp.LogoURL, AccentColor: lp.AccentColor, SupportURL: lp.SupportURL}
 }
 
 // cookie parses `cookie { name <n>; domain <d>; insecure }`.

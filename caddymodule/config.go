@@ -100,10 +100,33 @@ type LoginPage struct {
 
 	// TemplateDir is a directory whose files replace the page's embedded
 	// templates and assets of the same name (layout.html, login.html,
-	// pin.html, setpin.html, logout.html, message.html, style.css,
-	// app.js); other .css, .js, .png, .svg, .ico and .woff2 files in it
+	// pin.html, setpin.html, logout.html, message.html, forgot.html,
+	// reset.html, forgotpin.html, style.css, app.js); other .css, .js, .png, .svg, .ico and .woff2 files in it
 	// are served as extra assets. Default: none.
 	TemplateDir string `json:"template_dir,omitempty"`
+
+	// ProductName is shown above every page's heading and in the
+	// browser's title. Default: none.
+	ProductName string `json:"product_name,omitempty"`
+
+	// LogoURL is the logo shown with the product name: an https URL or a
+	// path on this site (a template_dir asset: /login/assets/logo.svg).
+	// Default: none.
+	LogoURL string `json:"logo_url,omitempty"`
+
+	// AccentColor colours buttons, links and focus rings: #rgb or
+	// #rrggbb (in a Caddyfile without the # or quoted, since # starts a
+	// comment). White text sits on it. Default: #1d4ed8.
+	AccentColor string `json:"accent_color,omitempty"`
+
+	// SupportURL is linked at the foot of every page: https, http or
+	// mailto. Default: none.
+	SupportURL string `json:"support_url,omitempty"`
+
+	// Text replaces texts of the page's catalogue: language (en, de, fr)
+	// → key (as in the catalogue, e.g. "button.login") → text. Default:
+	// none.
+	Text map[string]map[string]string `json:"text,omitempty"`
 }
 
 // Cookie configures the login page's cookies. They are always HttpOnly,

@@ -61,6 +61,8 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (config.Config, storeSpec, er
 			Path:        lp.Path,
 			Tenant:      lp.Tenant,
 			TemplateDir: x.expand("login_page template_dir", lp.TemplateDir),
+			Brand:       lp.brand(),
+			Text:        lp.Text,
 		}
 		if c := h.Cookie; c != nil {
 			cfg.LoginPage.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain, Insecure: c.Insecure}

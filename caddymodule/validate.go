@@ -179,7 +179,7 @@ func (h *Handler) validateLoginPage() error {
 	if lp == nil {
 		return nil
 	}
-	lc := loginpage.Config{Path: lp.Path}
+	lc := loginpage.Config{Path: lp.Path, Brand: lp.brand(), Text: lp.Text}
 	if c := h.Cookie; c != nil {
 		lc.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain}
 	}

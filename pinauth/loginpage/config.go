@@ -25,6 +25,9 @@ type Config struct {
 	TemplateDir string
 	// Cookie names and scopes the page's cookies.
 	Cookie Cookie
+	// Brand is the tenant's product name, logo, accent colour and
+	// support link on the page.
+	Brand Brand
 	// Text replaces texts of the page's catalogue: language (en, de, fr)
 	// → key (as in the catalogue, e.g. "title.login") → text. A text
 	// that takes arguments (%d, %s) must keep them, in order.
@@ -78,17 +81,26 @@ func (lp Config) WithDefaults(tenants []string, taken func(path string) bool) (C
 	if lp.Cookie.Name == "" {
 		lp.Cookie.Name = defaultCookieName
 	}
+	if err := lp.Brand.check(); err != nil {
+		return lp, err
+	}
 	return lp, lp.Cookie.check()
 }
 
 // Validate checks what can be checked of the page's config without the
 // gateway's (its tenants and paths): the path, when given, and the
-// cookie's name and domain. WithDefaults checks the same and more.
+// cookie's name and domain, the brand and the texts. WithDefaults checks the same and more.
 func (lp Config) Validate() error {
 	if lp.Path != "" {
 		if err := checkPath(lp.Path); err != nil {
 			return err
 		}
+	}
+	if err := lp.Brand.check(); err != nil {
+		return err
+	}
+	if _, err := loadCatalogue(lp.Text); err != nil {
+		return err
 	}
 	c := lp.Cookie
 	if c.Name == "" {

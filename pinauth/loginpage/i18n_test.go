@@ -62,7 +62,8 @@ func pageStates() []*pageData {
 				ResetToken: "t", ResetType: linkPIN, FieldError: "", PINMin: 4, PINMax: 8, Return: "/r"})
 		}
 	}
-	out = append(out, &pageData{Step: "choose", Recovery: &Recovery{}, PINMin: 4, PINMax: 8},
+	out = append(out, &pageData{Step: "choose", Recovery: &Recovery{}, PINMin: 4, PINMax: 8,
+		Brand: Brand{ProductName: "42", LogoURL: "/l.png", SupportURL: "mailto:1@2.3"}, BrandCSS: true},
 		&pageData{Display: "", PINMin: 4, PINMax: 8})
 	return out
 }
@@ -105,6 +106,9 @@ func TestEveryTemplateInEveryLanguageHasNoUntranslatedWord(t *testing.T) {
 					words = strings.ReplaceAll(words, text, " ")
 				}
 				words = strings.ReplaceAll(words, "1@2.3", " ")
+				if d.Brand.SupportURL != "" && !strings.Contains(out, `href="mailto:1@2.3"`) {
+					t.Errorf("%s: the support link is missing", name)
+				}
 				if lettersRE.MatchString(words) {
 					t.Errorf("%s in %s (state %d) has words outside its catalogue: %q", name, lang, i,
 						strings.Join(strings.Fields(words), " "))

@@ -81,6 +81,7 @@ type Page struct {
 	keys      pageKeys
 	views     *views
 	catalogue catalogue
+	brand     Brand
 	flight    refreshFlights
 }
 
@@ -91,8 +92,12 @@ func New(o Options) (*Page, error) {
 		now: o.Now, clientIP: o.ClientIP, path: lp.Path, cookie: newCookieNames(lp.Cookie)}
 	p.keys = newPageKeys(o.Peppers)
 	var err error
+	p.brand = lp.Brand
 	if p.views, err = loadViews(lp.TemplateDir, p.path); err != nil {
 		return nil, err
+	}
+	if css := p.brand.brandCSS(); css != nil {
+		p.views.addAsset(brandCSSAsset, css)
 	}
 	if p.catalogue, err = loadCatalogue(lp.Text); err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ var (
 	extraAssetTypes = map[string]bool{".css": true, ".js": true, ".png": true, ".svg": true, ".ico": true, ".woff2": true}
 )
 
+// brandCSSAsset is the stylesheet of a brand's accent colour.
+const brandCSSAsset = "brand.css"
+
 // maxAssetBytes bounds a file read from template_dir.
 const maxAssetBytes = 1 << 20
 
@@ -205,7 +208,11 @@ type pageData struct {
 	Tenant string
 	// Lang is the page's language tag (the html element's lang).
 	Lang string
-	tx   texts
+	// Brand is the tenant's brand; BrandCSS is set when it has an
+	// accent colour (link {{asset "brand.css"}}).
+	Brand    Brand
+	BrandCSS bool
+	tx       texts
 }
 
 // T returns the text of key in the page's language, formatted with args
@@ -225,7 +232,11 @@ func (p *Page) contentSecurityPolicy(c *captchaWidget) string {
 		scripts += " " + strings.Join(c.Sources, " ")
 		frames = strings.Join(c.Sources, " ")
 	}
-	return "default-src 'none'; script-src " + scripts + "; style-src 'self'; img-src 'self' data:; " +
+	images := "'self' data:"
+	if src := p.brand.logoSource(); src != "" {
+		images += " " + src
+	}
+	return "default-src 'none'; script-src " + scripts + "; style-src 'self'; img-src " + images + "; " +
 		"frame-src " + frames + "; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
@@ -235,6 +246,7 @@ func (p *Page) render(w http.ResponseWriter, r *http.Request, status int, page s
 	d.Path = p.path
 	d.Tenant = p.tenant.Name
 	d.tx = p.textsFor(r)
+	d.Brand, d.BrandCSS = p.brand, p.brand.AccentColor != ""
 	d.Lang = d.tx.lang
 	if d.PINMin == 0 {
 		d.PINMin, d.PINMax = p.tenant.PINMinLength, p.tenant.PINMaxLength
