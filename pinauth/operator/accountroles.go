@@ -44,24 +44,19 @@ func (api *API) AssignRoles(r Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var saved store.Account
-	err = api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID},
-		func(tx store.Tx, a *store.Account) error {
-			if err := requireRoles(tx, a.Tenant, names); err != nil {
-				return err
+	saved, err := api.changeAccount(r, webhook.AssignRoles, func(tx store.Tx, a *store.Account) error {
+		if err := requireRoles(tx, a.Tenant, names); err != nil {
+			return err
+		}
+		for _, n := range names {
+			if !slices.Contains(a.Roles, n) {
+				a.Roles = append(a.Roles, n)
 			}
-			for _, n := range names {
-				if !slices.Contains(a.Roles, n) {
-					a.Roles = append(a.Roles, n)
-				}
-			}
-			return nil
-		}, func(tx store.Tx, a *store.Account) error {
-			saved = *a
-			return r.Act.Emit(tx, webhook.AssignRoles, a)
-		})
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, lrerr.As(err)
+		return nil, err
 	}
 	return viewRoles(&saved), nil
 }
@@ -74,22 +69,42 @@ func (api *API) UnassignRoles(r Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID},
-		func(_ store.Tx, a *store.Account) error {
-			for _, n := range names {
-				if !slices.Contains(a.Roles, n) {
-					return lrerr.New(lrerr.CodeRoleNotFound)
-				}
-			}
-			a.Roles = slices.DeleteFunc(a.Roles, func(n string) bool { return slices.Contains(names, n) })
-			return nil
-		}, func(tx store.Tx, a *store.Account) error {
-			return r.Act.Emit(tx, webhook.UnassignRoles, a)
-		})
+	_, err = api.changeAccount(r, webhook.UnassignRoles, func(_ store.Tx, a *store.Account) error {
+		return removeAll(&a.Roles, names, lrerr.CodeRoleNotFound)
+	})
 	if err != nil {
-		return nil, lrerr.As(err)
+		return nil, err
 	}
 	return isDeleted, nil
+}
+
+// changeAccount applies change to the account the request names (938
+// when there is none) through Core.UpdateAccount, which forgets its cached
+// profile on every node, records hook's event and returns the account
+// saved.
+func (api *API) changeAccount(r Request, hook string, change func(tx store.Tx, a *store.Account) error) (store.Account, error) {
+	var saved store.Account
+	err := api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID}, change,
+		func(tx store.Tx, a *store.Account) error {
+			saved = *a
+			return r.Act.Emit(tx, hook, a)
+		})
+	if err != nil {
+		return store.Account{}, lrerr.As(err)
+	}
+	return saved, nil
+}
+
+// removeAll removes names from *have, or returns missing (and changes
+// nothing) when one of them is not there.
+func removeAll(have *[]string, names []string, missing lrerr.Code) error {
+	for _, n := range names {
+		if !slices.Contains(*have, n) {
+			return lrerr.New(missing)
+		}
+	}
+	*have = slices.DeleteFunc(*have, func(n string) bool { return slices.Contains(names, n) })
+	return nil
 }
 
 // requireRoles returns 1047 unless every name is a role of tenant.

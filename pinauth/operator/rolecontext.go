@@ -124,26 +124,21 @@ func (api *API) UpsertRoleContexts(r Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var saved store.Account
-	err = api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID},
-		func(tx store.Tx, a *store.Account) error {
-			for _, c := range cs {
-				if err := requireRoles(tx, a.Tenant, c.Roles); err != nil {
-					return err
-				}
-				if i := contextIndex(a.RoleContexts, c.Context); i >= 0 {
-					a.RoleContexts[i] = c
-				} else {
-					a.RoleContexts = append(a.RoleContexts, c)
-				}
+	saved, err := api.changeAccount(r, webhook.AssignRoles, func(tx store.Tx, a *store.Account) error {
+		for _, c := range cs {
+			if err := requireRoles(tx, a.Tenant, c.Roles); err != nil {
+				return err
 			}
-			return nil
-		}, func(tx store.Tx, a *store.Account) error {
-			saved = *a
-			return r.Act.Emit(tx, webhook.AssignRoles, a)
-		})
+			if i := contextIndex(a.RoleContexts, c.Context); i >= 0 {
+				a.RoleContexts[i] = c
+			} else {
+				a.RoleContexts = append(a.RoleContexts, c)
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, lrerr.As(err)
+		return nil, err
 	}
 	return viewContexts(saved.RoleContexts), nil
 }
@@ -167,14 +162,7 @@ func (api *API) DeleteRolesFromContext(r Request) (any, error) {
 		return nil, err
 	}
 	return api.changeContext(r, webhook.UnassignRoles, func(a *store.Account, i int) error {
-		c := &a.RoleContexts[i]
-		for _, n := range names {
-			if !slices.Contains(c.Roles, n) {
-				return lrerr.New(lrerr.CodeRoleNotFound)
-			}
-		}
-		c.Roles = slices.DeleteFunc(c.Roles, func(n string) bool { return slices.Contains(names, n) })
-		return nil
+		return removeAll(&a.RoleContexts[i].Roles, names, lrerr.CodeRoleNotFound)
 	})
 }
 
@@ -194,32 +182,22 @@ func (api *API) DeletePermissionsFromContext(r Request) (any, error) {
 		return nil, err
 	}
 	return api.changeContext(r, webhook.UnassignRoles, func(a *store.Account, i int) error {
-		c := &a.RoleContexts[i]
-		for _, p := range perms {
-			if !slices.Contains(c.AdditionalPermissions, p) {
-				return lrerr.New(lrerr.CodeAdditionalPermissionNotFound)
-			}
-		}
-		c.AdditionalPermissions = slices.DeleteFunc(c.AdditionalPermissions, func(p string) bool { return slices.Contains(perms, p) })
-		return nil
+		return removeAll(&a.RoleContexts[i].AdditionalPermissions, perms, lrerr.CodeAdditionalPermissionNotFound)
 	})
 }
 
 // changeContext applies change to the account's context named by the
 // path (1133 when it has none) and records hook's event.
 func (api *API) changeContext(r Request, hook string, change func(a *store.Account, i int) error) (any, error) {
-	err := api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID},
-		func(_ store.Tx, a *store.Account) error {
-			i := contextIndex(a.RoleContexts, r.Name)
-			if i < 0 {
-				return lrerr.New(lrerr.CodeRoleContextInvalid)
-			}
-			return change(a, i)
-		}, func(tx store.Tx, a *store.Account) error {
-			return r.Act.Emit(tx, hook, a)
-		})
+	_, err := api.changeAccount(r, hook, func(_ store.Tx, a *store.Account) error {
+		i := contextIndex(a.RoleContexts, r.Name)
+		if i < 0 {
+			return lrerr.New(lrerr.CodeRoleContextInvalid)
+		}
+		return change(a, i)
+	})
 	if err != nil {
-		return nil, lrerr.As(err)
+		return nil, err
 	}
 	return isDeleted, nil
 }

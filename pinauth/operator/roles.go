@@ -33,11 +33,16 @@ func (api *API) ListRoles(r Request) (any, error) {
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
+	return listRoles(rs), nil
+}
+
+// listRoles is the answer listing rs.
+func listRoles(rs []store.Role) roleList {
 	out := roleList{Data: make([]roleView, len(rs)), Count: len(rs)}
 	for i, role := range rs {
 		out.Data[i] = viewRole(role)
 	}
-	return out, nil
+	return out
 }
 
 // newRolesBody is the body of POST /manage/role.
@@ -89,11 +94,7 @@ func (api *API) CreateRoles(r Request) (any, error) {
 	} else if err != nil {
 		return nil, lrerr.As(err)
 	}
-	out := roleList{Data: make([]roleView, len(roles)), Count: len(roles)}
-	for i, role := range roles {
-		out.Data[i] = viewRole(role)
-	}
-	return out, nil
+	return listRoles(roles), nil
 }
 
 // permissionsBody is the body of the role permission routes.
