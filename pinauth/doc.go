@@ -18,8 +18,9 @@
 // harness (bench) use, and nothing more:
 //
 //   - New(Config) builds a Gateway over a store.Store; Gateway.Handle
-//     serves a request (an API call, the JWKS, the login page, or the gate
-//     of a protected request, whose Identity it returns), Gateway.Public
+//     serves a request (an API call, the JWKS, the login page, another
+//     proxy's auth request about the request it holds, or the gate of a
+//     protected request, whose Identity it returns), Gateway.Public
 //     answers whether an anonymous request may pass, Gateway.Admin gives
 //     the operator API (package operator), Gateway.RotateKey rotates the
 //     signing key, Gateway.HashQueue reports the hashing queue for
