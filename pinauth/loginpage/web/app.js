@@ -46,6 +46,19 @@
   var pad = form.querySelector('.keypad');
   if (!pad) return;
   pad.hidden = false;
+  // The on-screen pad replaces the phone's own keyboard: without this a
+  // tap on the field opens the numeric keyboard over the pad. The field
+  // stays a real input, so a hardware keyboard still types into it; the
+  // first key typed there hides the pad and gives the field its keyboard
+  // back (issue 19).
+  input.setAttribute('inputmode', 'none');
+  input.addEventListener('keydown', function (ev) {
+    if (pad.hidden || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (/^[0-9]$/.test(ev.key) || ev.key === 'Backspace') {
+      pad.hidden = true;
+      input.setAttribute('inputmode', 'numeric');
+    }
+  });
   pad.addEventListener('click', function (ev) {
     var b = ev.target.closest('button');
     if (!b) return;
