@@ -1,6 +1,7 @@
 package pinauth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -29,7 +30,7 @@ import (
 //     the answer's cookies from the browser (Caddy and Traefik do, and a
 //     refresh token spent for a cookie the browser never gets would look
 //     stolen the next time). The browser is sent to the login page, which
-//     renews it.
+//     renews it and sends it straight back.
 
 // Where proxies write the original method and request-target: nginx's
 // guide sets X-Original-*, Caddy's forward_auth and Traefik's ForwardAuth
@@ -124,7 +125,7 @@ func (g *Gateway) serveAuthRequest(w http.ResponseWriter, r *http.Request) {
 func originalRequest(h http.Header) (method, target string, _ *lrerr.Error) {
 	method, err := forwardedValue(h, originalMethodHeaders)
 	if err == nil && !isToken(method) {
-		err = fmt.Errorf("the original method %q is not an HTTP method", method)
+		err = errors.New("the original method is not an HTTP method")
 	}
 	if err == nil {
 		target, err = forwardedValue(h, originalURIHeaders)
