@@ -221,6 +221,12 @@ type Reader interface {
 	// Session returns a login session by id, revoked or not.
 	Session(ctx context.Context, id string) (Session, bool, error)
 
+	// Changes returns the accounts saved or deleted and the sessions
+	// revoked by transactions that wrote them at or after since (by the
+	// writer's clock), each once, in no particular order. What is older
+	// than ChangeRetention may be gone.
+	Changes(ctx context.Context, since time.Time) (Changes, error)
+
 	// Keys returns every stored signing key, retired ones included, oldest
 	// (by CreatedAt) first, ties in ID order.
 	Keys(ctx context.Context) ([]Key, error)

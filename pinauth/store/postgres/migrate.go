@@ -37,7 +37,22 @@ var migrations = []migration{
 	{2, schemaQuotas},
 	{3, schemaNames},
 	{4, schemaRoles},
+	{5, schemaChanges},
 }
+
+// schemaChanges is the journal of changes that make a token's claims stale
+// (issue 22): accounts changed and sessions revoked, with when, so that a
+// gateway (re)starting or reconnecting learns them without reading every
+// session and account. store.ChangeRetention bounds how long rows stay.
+const schemaChanges = `
+CREATE TABLE changes (
+	at      timestamptz NOT NULL,
+	tenant  TEXT NOT NULL,
+	uid     TEXT NOT NULL,
+	session TEXT NOT NULL -- '' for an account change
+);
+CREATE INDEX changes_at ON changes (at);
+`
 
 // schemaRoles holds the roles of each tenant and their permissions (the
 // roles management API, issue 20). Which accounts hold a role is part of

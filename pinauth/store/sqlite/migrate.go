@@ -28,7 +28,23 @@ var migrations = []migration{
 	{3, schemaQuotas},
 	{4, schemaNames},
 	{5, schemaRoles},
+	{6, schemaChanges},
 }
+
+// schemaChanges is the journal of changes that make a token's claims stale
+// (issue 22): accounts changed and sessions revoked, with when (unix
+// microseconds), so that a gateway (re)starting, or one that another
+// process changed the file under, learns them without reading every
+// session and account. store.ChangeRetention bounds how long rows stay.
+const schemaChanges = `
+CREATE TABLE changes (
+	at      INTEGER NOT NULL,
+	tenant  TEXT NOT NULL,
+	uid     TEXT NOT NULL,
+	session TEXT NOT NULL -- '' for an account change
+);
+CREATE INDEX changes_at ON changes (at);
+`
 
 const schemaV1 = `
 CREATE TABLE accounts (

@@ -32,7 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := [][]testCase{
 		accountCases, identifierCases, nameCases, tokenCases, sessionCases, attemptCases,
 		keyCases, eventCases, outboxCases, updateCases, concurrencyCases, notifyCases, quotaCases,
-		hashCountCases, roleCases,
+		hashCountCases, roleCases, changeCases,
 	}
 	for _, g := range groups {
 		for _, c := range g {

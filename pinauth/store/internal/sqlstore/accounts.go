@@ -94,6 +94,15 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 		return false, t.d.Fault("save account", err)
 	}
 	added, removed := diffIdentifiers(stored, ids)
+	// What a token may carry of the account is journaled only when it
+	// changes: a login saves its counters, and must not make its own new
+	// token's claims look stale.
+	old, err := rows.Account(t.queryRow(AccountByUID, a.Tenant, a.UID), a.Tenant, a.UID)
+	old, hadOld, err := rows.Found(old, err, t.d.NoRows)
+	if err != nil {
+		return false, t.d.Fault("save account", err)
+	}
+	claimsChanged := !hadOld || !store.SameClaims(&old, &a)
 	found := true
 	save := func() error {
 		n, err := t.exec(updateAccount, a.Tenant, a.UID, string(doc), a.Version)
@@ -130,6 +139,11 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 		return true, t.answer("save account", err)
 	case !found:
 		return false, nil
+	}
+	if claimsChanged {
+		if err := t.journal(a.Ref()); err != nil {
+			return true, err
+		}
 	}
 	t.c.Announce(store.Invalidation{Account: a.Ref()})
 	return true, nil
@@ -178,6 +192,9 @@ func (t *Tx[T]) DeleteAccount(tenant, uid string) (bool, error) {
 		}
 	}
 	if n > 0 {
+		if err := t.journal(store.AccountRef{Tenant: tenant, UID: uid}); err != nil {
+			return false, err
+		}
 		t.c.Announce(store.Invalidation{Account: store.AccountRef{Tenant: tenant, UID: uid}})
 	}
 	return n > 0, nil

@@ -167,6 +167,9 @@ func (t *Tx[T]) RevokeSession(id string, now time.Time) (bool, error) {
 	if _, err := t.exec(deleteSessionTokens, id); err != nil {
 		return false, t.d.Fault("revoke session", err)
 	}
+	if err := t.journal(store.AccountRef{}, id); err != nil {
+		return false, err
+	}
 	t.c.Announce(store.Invalidation{Sessions: []string{id}})
 	return true, nil
 }
@@ -187,6 +190,9 @@ func (t *Tx[T]) RevokeSessions(ref store.AccountRef, exceptSession string, now t
 	}
 	slices.Sort(ids)
 	if len(ids) > 0 {
+		if err := t.journal(ref, ids...); err != nil {
+			return nil, err
+		}
 		t.c.Announce(store.Invalidation{Sessions: ids})
 	}
 	return ids, nil
