@@ -38,14 +38,16 @@ type grant struct {
 
 // newGrant prepares a grant for account a. With sid "" a new session starts;
 // otherwise the grant continues that session (a PIN login continues the
-// session of the password login that issued its session_token). Signing
-// happens here, outside any transaction.
-func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, now time.Time) (*grant, error) {
+// session of the password login that issued its session_token), which
+// ends at sessionEnd (zero when unknown). Signing happens here, outside
+// any transaction.
+func (g *Gateway) newGrant(a *store.Account, sid string, sessionEnd time.Time, withPINSession bool, now time.Time) (*grant, error) {
 	gr := &grant{refresh: secret.NewToken(), refreshExp: now.Add(g.cfg.RefreshTTL)}
 	gr.refreshSealed = tokens.SealRefresh(g.peppers[0], gr.refresh, secret.TokenHash(gr.refresh))
 	if sid == "" {
 		gr.newSession = true
 		gr.session = store.Session{ID: secret.NewToken(), Tenant: a.Tenant, UID: a.UID, CreatedAt: now, ExpiresAt: gr.refreshExp}
+		sessionEnd = gr.refreshExp
 	} else {
 		gr.session = store.Session{ID: sid, Tenant: a.Tenant, UID: a.UID}
 	}
@@ -57,11 +59,34 @@ func (g *Gateway) newGrant(a *store.Account, sid string, withPINSession bool, no
 		return gr, nil
 	}
 	var err error
-	gr.access, gr.accessExp, err = g.tokens.Issue(a.Tenant, a.UID, gr.session.ID, now)
+	gr.access, gr.accessExp, err = g.tokens.IssueWith(a.Tenant, a.UID, gr.session.ID, g.claimsOf(a, sessionEnd, now), now)
 	if err != nil {
 		return nil, lrerr.Internal(err)
 	}
 	return gr, nil
+}
+
+// maxClaimedRoles bounds the role names a token carries: an account with
+// more gets a token without its profile, served from the store, so that
+// no token grows past a header's comfortable size.
+const maxClaimedRoles = 512
+
+// claimsOf is the profile an access token of a carries (issue 22), or nil
+// when it must carry none: its session may end before the token does
+// (the session's end is checked only in the store), or its roles are too
+// long to carry.
+func (g *Gateway) claimsOf(a *store.Account, sessionEnd, now time.Time) *tokens.Profile {
+	if sessionEnd.Before(now.Add(g.cfg.AccessTTL)) || g.cfg.AccessTTL > store.ChangeRetention {
+		return nil
+	}
+	n := 0
+	for _, r := range a.Roles {
+		n += len(r) + 3
+	}
+	if n > maxClaimedRoles {
+		return nil
+	}
+	return &tokens.Profile{Email: a.PrimaryEmail(), Username: a.Username, Name: lrprofile.DisplayName(a), Roles: a.Roles}
 }
 
 // write stores the grant's session and token hashes in tx.

@@ -94,7 +94,7 @@ func (g *Gateway) finishPasswordLogin(c *call, a *store.Account, mutate func(*st
 	if a.PINHash == "" && !c.tenant.PINOptional {
 		return nil, g.requirePIN(c, a, mutate, before)
 	}
-	gr, err := g.newGrant(a, "", a.PINHash != "", c.now)
+	gr, err := g.newGrant(a, "", time.Time{}, a.PINHash != "", c.now)
 	if err != nil {
 		return nil, err
 	}

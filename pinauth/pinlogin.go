@@ -63,7 +63,13 @@ func (g *Gateway) pinLogin(c *call) (res any, err error) {
 		}
 		mutate = func(acc *store.Account) { acc.PINHash = h }
 	}
-	gr, err := g.newGrant(&a, tok.SessionID, false, c.now)
+	// The session's end decides whether the token may carry the profile;
+	// a missing session fails the login in its transaction.
+	ses, _, err := g.store.Session(ctx, tok.SessionID)
+	if err != nil {
+		return nil, lrerr.Unavailable(err)
+	}
+	gr, err := g.newGrant(&a, tok.SessionID, ses.ExpiresAt, false, c.now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package pinauth
 
 import (
+	"time"
+
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
@@ -50,7 +52,7 @@ func (g *Gateway) setPINByPINAuthToken(c *call) (res any, err error) {
 	if err != nil {
 		return nil, g.hashQueueError(err)
 	}
-	gr, err := g.newGrant(&a, "", true, c.now)
+	gr, err := g.newGrant(&a, "", time.Time{}, true, c.now)
 	if err != nil {
 		return nil, err
 	}

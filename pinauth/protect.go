@@ -173,6 +173,20 @@ func (g *Gateway) authenticate(ctx context.Context, raw string) (vt *cache.Token
 	} else if !now.Before(vt.Exp) {
 		return nil, nil, lrerr.New(lrerr.CodeAccessTokenExpired)
 	}
+	if vt.Claimed != nil {
+		if g.cache.TrustsClaims(vt.ProfileKey) {
+			return vt, vt.Claimed, nil
+		}
+		// Verified from its claims alone; now that they cannot be
+		// trusted, its session is checked as any other token's.
+		valid, err := g.cache.SessionValid(ctx, g.store, vt.SID, vt.Tenant, vt.UID, now)
+		if err != nil {
+			return nil, nil, lrerr.Unavailable(err)
+		}
+		if !valid {
+			return nil, nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
+		}
+	}
 	prof, found, err := g.profileAt(ctx, vt.ProfileKey, vt.Tenant, vt.UID)
 	if err != nil {
 		return nil, nil, lrerr.Unavailable(err)
@@ -195,6 +209,13 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 	if e != nil {
 		return nil, e
 	}
+	if vt := g.claimedToken(raw, claims); vt != nil {
+		if g.cache.SessionRevoked(claims.SID) {
+			return nil, lrerr.New(lrerr.CodeAccessTokenInvalid)
+		}
+		g.cache.KeepToken(st, vt, now)
+		return vt, nil
+	}
 	valid, err := g.cache.SessionValid(ctx, g.store, claims.SID, claims.Audience[0], claims.Subject, now)
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
@@ -214,6 +235,30 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 	}
 	g.cache.KeepToken(st, vt, now)
 	return vt, nil
+}
+
+// claimedToken is the cache entry of a token whose claims carry its
+// account's profile and may be trusted without reading the store (issue
+// 22): nil when they carry none, when the identity headers need what only
+// the store knows (a preset's user name), or when the account may have
+// changed since (cache.Caches.TrustsClaims). The caller still checks the
+// revoked set.
+func (g *Gateway) claimedToken(raw string, claims *tokens.Claims) *cache.Token {
+	if claims.Profile == nil || g.hdrs.NeedsUser() {
+		return nil
+	}
+	vt := cache.NewToken(raw, claims)
+	if !g.cache.TrustsClaims(vt.ProfileKey) {
+		return nil
+	}
+	p := cache.NewClaimedProfile(vt.Tenant, vt.UID, claims.Profile)
+	if dropped := p.Headers.Dropped(); dropped != nil {
+		g.log.Warn("identity header dropped", zap.String("tenant", vt.Tenant), zap.String("uid", vt.UID),
+			zap.Strings("fields", dropped), zap.String("reason", "the token's value is not one a header may carry"))
+	}
+	g.hdrs.Prepare(&p.Headers)
+	vt.Claimed = p
+	return vt
 }
 
 // profile returns an account's cached profile entry, loading it from the

@@ -72,7 +72,7 @@ func (g *Gateway) refreshOnce(ctx context.Context, tenant, hash string, now time
 	if err != nil {
 		return nil, err
 	}
-	gr, err := g.newGrant(&a, ses.ID, false, now)
+	gr, err := g.newGrant(&a, ses.ID, ses.ExpiresAt, false, now)
 	if err != nil {
 		return nil, err
 	}

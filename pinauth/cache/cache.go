@@ -46,6 +46,7 @@ type Caches struct {
 	revokedMu sync.Mutex
 
 	follow follower
+	fresh  freshness
 }
 
 // Stamp is the state of the caches when a read from the store began: what
@@ -80,6 +81,7 @@ func allocCost(n int) int64 {
 // at most ttl.
 func New(budget int64, ttl time.Duration) (*Caches, error) {
 	c := &Caches{ttl: ttl}
+	c.fresh.init(budget)
 	empty := map[string]time.Time{}
 	c.revoked.Store(&empty)
 	var err error
@@ -125,10 +127,13 @@ func (c *Caches) Wait() {
 	c.sessions.Wait()
 }
 
-// InvalidateAccount drops an account's cached profile.
+// InvalidateAccount drops an account's cached profile, and its tokens'
+// claims are not trusted until the journal tells whether they changed.
 func (c *Caches) InvalidateAccount(tenant, uid string) {
+	key := ProfileKey(tenant, uid)
+	c.markSuspect(key)
 	c.seq.Add(1)
-	c.profiles.Del(ProfileKey(tenant, uid))
+	c.profiles.Del(key)
 }
 
 // Reset drops every cached token, profile and session state, for when
@@ -137,6 +142,12 @@ func (c *Caches) InvalidateAccount(tenant, uid string) {
 func (c *Caches) Reset() {
 	c.gen.Add(1)
 	c.seq.Add(1)
+	// Nor are claims trusted until a poll that began after now has read
+	// the journal of what went unannounced.
+	c.fresh.mu.Lock()
+	c.fresh.resets.Add(1)
+	c.fresh.heard.Store(0)
+	c.fresh.mu.Unlock()
 }
 
 // RevokeSessions records revoked sessions so that cached tokens naming them
@@ -165,6 +176,9 @@ func (c *Caches) RevokeSessions(ids []string, now time.Time, keepFor time.Durati
 		c.sessions.Del(id)
 	}
 }
+
+// SessionRevoked reports whether session sid is in the revoked set.
+func (c *Caches) SessionRevoked(sid string) bool { return c.isRevoked(sid) }
 
 // isRevoked reports whether a session was revoked in this process.
 func (c *Caches) isRevoked(sid string) bool {

@@ -29,21 +29,95 @@ type follower struct {
 	keepFor     time.Duration
 }
 
-// Subscriber announces committed changes (store.Store.Subscribe).
-type Subscriber interface {
+// Source is the store as the caches follow it: its announcements
+// (store.Store.Subscribe) and its changes journal (store.Reader.Changes).
+type Source interface {
 	Subscribe(ctx context.Context, fn func(store.Invalidation))
+	Changes(ctx context.Context, since time.Time) (store.Changes, error)
 }
 
-// Follow starts applying the announcements of s (see Apply) until
-// Unfollow. keysChanged is called when signing keys changed or may have;
-// revoked sessions are remembered for keepFor (the access-token lifetime)
-// from now(). Call it at most once.
-func (c *Caches) Follow(s Subscriber, keysChanged func(), now func() time.Time, keepFor time.Duration) {
+// loadTimeout bounds the first read of the journal at Follow: a store
+// that does not answer leaves the gateway serving from the store (claims
+// untrusted) until a later poll succeeds.
+const loadTimeout = 5 * time.Second
+
+// Follow starts applying the announcements of s (see Apply) and polling
+// its journal until Unfollow, after reading the journal of the last
+// keepFor (the access-token lifetime) once: a node that (re)starts trusts
+// no token's claims before it knows what changed while tokens now alive
+// were issued. keysChanged is called when signing keys changed or may
+// have; revoked sessions are remembered for keepFor from now(). Call it at
+// most once.
+func (c *Caches) Follow(s Source, keysChanged func(), now func() time.Time, keepFor time.Duration) {
 	f := &c.follow
 	f.keysChanged, f.now, f.keepFor = keysChanged, now, keepFor
 	ctx, cancel := context.WithCancel(context.Background())
 	f.stop = cancel
 	s.Subscribe(ctx, c.Apply)
+	fr := &c.fresh
+	fr.keepFor = keepFor
+	fr.since = time.Now().Add(-keepFor - journalOverlap)
+	load, done := context.WithTimeout(ctx, loadTimeout)
+	c.poll(load, s)
+	done()
+	fr.polling.Add(1)
+	go c.pollLoop(ctx, s)
+}
+
+// pollLoop polls the journal every pollInterval until ctx ends.
+func (c *Caches) pollLoop(ctx context.Context, s Source) {
+	defer c.fresh.polling.Done()
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			call, cancel := context.WithTimeout(ctx, trustWindow)
+			c.poll(call, s)
+			cancel()
+		}
+	}
+}
+
+// poll reads the journal since the last successful poll (with some
+// overlap) and applies it: revoked sessions join the revoked set, changed
+// accounts the stale set (their cached profiles dropped). Success renews
+// the trust in claims; a failure leaves it to lapse.
+func (c *Caches) poll(ctx context.Context, s Source) {
+	fr, f := &c.fresh, &c.follow
+	n := fr.polls.Add(1)
+	resets, began, start := fr.resets.Load(), fr.clock(), time.Now()
+	ch, err := s.Changes(ctx, fr.since)
+	if err != nil {
+		return
+	}
+	now := f.now()
+	revoked := *c.revoked.Load()
+	var ids []string
+	for _, id := range ch.Sessions {
+		if _, ok := revoked[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	c.RevokeSessions(ids, now, f.keepFor)
+	keys := make([]string, len(ch.Accounts))
+	for i, a := range ch.Accounts {
+		keys[i] = ProfileKey(a.Tenant, a.UID)
+	}
+	if added := c.markStale(keys, now.Add(f.keepFor), now, n); len(added) > 0 {
+		c.seq.Add(1)
+		for _, k := range added {
+			c.profiles.Del(k)
+		}
+	}
+	fr.since = start.Add(-journalOverlap)
+	fr.mu.Lock()
+	if fr.resets.Load() == resets {
+		fr.heard.Store(began)
+	}
+	fr.mu.Unlock()
 }
 
 // Unfollow stops applying announcements and waits for any being applied;
@@ -56,6 +130,7 @@ func (c *Caches) Unfollow() {
 	f.mu.Lock()
 	f.closed = true
 	f.mu.Unlock()
+	c.fresh.polling.Wait()
 }
 
 // Apply drops what inv makes stale. Revoked sessions join the revoked set,

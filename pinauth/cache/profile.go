@@ -7,6 +7,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/identityheaders"
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // Identity is what the protected path learned about an authenticated
@@ -48,8 +49,31 @@ func NewProfile(a store.Account) *Profile {
 		identityheaders.Name:     lrprofile.DisplayName(&a),
 		identityheaders.Roles:    strings.Join(a.Roles, ","),
 	}
+	e.setHeaders(&f)
+	return e
+}
+
+// NewClaimedProfile is the profile entry of account uid of tenant as an
+// access token's claims p describe it (tokens.Profile): an active account
+// (tokens are issued only to active accounts; blocking one stales them).
+func NewClaimedProfile(tenant, uid string, p *tokens.Profile) *Profile {
+	e := &Profile{Active: true}
+	f := [identityheaders.NumFields]string{
+		identityheaders.UID:      uid,
+		identityheaders.Tenant:   tenant,
+		identityheaders.Email:    p.Email,
+		identityheaders.Username: p.Username,
+		identityheaders.Name:     p.Name,
+		identityheaders.Roles:    strings.Join(p.Roles, ","),
+	}
+	e.setHeaders(&f)
+	return e
+}
+
+// setHeaders sets the identity and its header values from f.
+func (e *Profile) setHeaders(f *[identityheaders.NumFields]string) {
 	// A value no header may carry is left out of the placeholders too.
-	e.Headers = identityheaders.NewValues(&f)
+	e.Headers = identityheaders.NewValues(f)
 	e.Identity = Identity{
 		UID:      f[identityheaders.UID],
 		Tenant:   f[identityheaders.Tenant],
@@ -58,7 +82,6 @@ func NewProfile(a store.Account) *Profile {
 		Name:     f[identityheaders.Name],
 		Roles:    f[identityheaders.Roles],
 	}
-	return e
 }
 
 // cost is the entry's memory for ristretto: the struct, its strings, a

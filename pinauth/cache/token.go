@@ -28,6 +28,11 @@ type Token struct {
 	// forwarded in its place ("Bearer " and the JWT minted for it), shared
 	// and immutable; nil for a JWT, which is forwarded itself.
 	Upstream []string
+	// Claimed, for a token carrying its account's profile (tokens.Profile)
+	// and verified while claims were trusted, is the profile entry made
+	// from its claims: served while Caches.TrustsClaims says so; nil
+	// otherwise.
+	Claimed *Profile
 
 	gen uint64
 	// bound is the Identity last built for this token and the profile
@@ -54,7 +59,15 @@ func (vt *Token) cost() int64 {
 	return int64(unsafe.Sizeof(*vt)+unsafe.Sizeof(boundIdentity{})+unsafe.Sizeof("")) + cacheItemOverhead +
 		allocCost(len("Bearer ")+len(vt.Raw)) +
 		stringCost(vt.Tenant) + stringCost(vt.UID) + stringCost(vt.SID) + stringCost(vt.ProfileKey) +
-		vt.upstreamCost()
+		vt.upstreamCost() + vt.claimedCost()
+}
+
+// claimedCost is the memory of the profile entry made from the claims.
+func (vt *Token) claimedCost() int64 {
+	if vt.Claimed == nil {
+		return 0
+	}
+	return vt.Claimed.cost()
 }
 
 // upstreamCost is the memory of the minted JWT a handle's entry holds.

@@ -17,6 +17,21 @@ type Claims struct {
 	// SID is the login session the token belongs to; revoking the session
 	// revokes the token.
 	SID string `json:"sid"`
+	// Profile is what the gateway forwards of the account as identity
+	// headers, as it was when the token was issued; nil when the token
+	// does not carry it (a handle's JWT, a token outliving its session).
+	// Gateways serve it without reading the store while they know it has
+	// not changed since (issue 22).
+	Profile *Profile `json:"idn,omitempty"`
+}
+
+// Profile is the identity an access token carries besides its sub, aud
+// and sid: the inputs of the identity headers, kept short.
+type Profile struct {
+	Email    string   `json:"em,omitempty"`
+	Username string   `json:"un,omitempty"`
+	Name     string   `json:"nm,omitempty"`
+	Roles    []string `json:"ro,omitempty"`
 }
 
 // The errors of Parse; the core answers them as LoginRadius 906 and 905.
@@ -28,10 +43,17 @@ var (
 )
 
 // Issue signs an access token for account uid of tenant in session sid,
-// valid for Options.AccessTTL from now.
+// valid for Options.AccessTTL from now, carrying no profile.
 func (m *Manager) Issue(tenant, uid, sid string, now time.Time) (token string, exp time.Time, err error) {
+	return m.IssueWith(tenant, uid, sid, nil, now)
+}
+
+// IssueWith is Issue with the token carrying profile p (nil for none).
+func (m *Manager) IssueWith(tenant, uid, sid string, p *Profile, now time.Time) (token string, exp time.Time, err error) {
 	exp = now.Add(m.opt.AccessTTL)
-	token, err = m.Sign(m.NewClaims(tenant, uid, sid, secret.NewToken(), now, exp))
+	c := m.NewClaims(tenant, uid, sid, secret.NewToken(), now, exp)
+	c.Profile = p
+	token, err = m.Sign(c)
 	return token, exp, err
 }
 
