@@ -29,10 +29,15 @@ type follower struct {
 	keepFor     time.Duration
 }
 
-// Source is the store as the caches follow it: its announcements
-// (store.Store.Subscribe) and its changes journal (store.Reader.Changes).
-type Source interface {
+// Subscriber announces committed changes (store.Store.Subscribe).
+type Subscriber interface {
 	Subscribe(ctx context.Context, fn func(store.Invalidation))
+}
+
+// Source is a Subscriber that also keeps the changes journal
+// (store.Reader.Changes): only the caches of one trust tokens' claims.
+type Source interface {
+	Subscriber
 	Changes(ctx context.Context, since time.Time) (store.Changes, error)
 }
 
@@ -48,20 +53,24 @@ const loadTimeout = 5 * time.Second
 // were issued. keysChanged is called when signing keys changed or may
 // have; revoked sessions are remembered for keepFor from now(). Call it at
 // most once.
-func (c *Caches) Follow(s Source, keysChanged func(), now func() time.Time, keepFor time.Duration) {
+func (c *Caches) Follow(s Subscriber, keysChanged func(), now func() time.Time, keepFor time.Duration) {
 	f := &c.follow
 	f.keysChanged, f.now, f.keepFor = keysChanged, now, keepFor
 	ctx, cancel := context.WithCancel(context.Background())
 	f.stop = cancel
 	s.Subscribe(ctx, c.Apply)
+	src, ok := s.(Source)
+	if !ok {
+		return
+	}
 	fr := &c.fresh
 	fr.keepFor = keepFor
 	fr.since = time.Now().Add(-keepFor - journalOverlap)
 	load, done := context.WithTimeout(ctx, loadTimeout)
-	c.poll(load, s)
+	c.poll(load, src)
 	done()
 	fr.polling.Add(1)
-	go c.pollLoop(ctx, s)
+	go c.pollLoop(ctx, src)
 }
 
 // pollLoop polls the journal every pollInterval until ctx ends.
