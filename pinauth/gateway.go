@@ -37,22 +37,24 @@ type Gateway struct {
 	log   *zap.Logger
 	now   func() time.Time
 
-	peppers  []secret.Pepper
-	hasher   *hashing.Hasher
-	tokens   *tokens.Manager
-	cache    *cache.Caches
-	hdrs     *identityheaders.Headers
-	public   publicpath.Rules
-	obs      observe.Observer
-	tenants  map[string]*Tenant // by API key
-	routes   []route
-	page     *loginpage.Page // nil without login_page
-	limiter  *ratelimit.Limiter
-	captcha  *captcha.Verifier   // nil when no captcha is configured
-	webhooks *webhook.Dispatcher // nil without webhooks
-	notifier *notify.Notifier    // reset messages: templates and senders
-	sends    *notify.Queue       // the reset messages' background deliveries
-	recovery *recovery.Secrets   // the forgot flows' reset tokens, OTPs and sends
+	peppers []secret.Pepper
+	// profileTags tags and checks the profiles tokens carry (issue 22).
+	profileTags *tokens.ProfileTags
+	hasher      *hashing.Hasher
+	tokens      *tokens.Manager
+	cache       *cache.Caches
+	hdrs        *identityheaders.Headers
+	public      publicpath.Rules
+	obs         observe.Observer
+	tenants     map[string]*Tenant // by API key
+	routes      []route
+	page        *loginpage.Page // nil without login_page
+	limiter     *ratelimit.Limiter
+	captcha     *captcha.Verifier   // nil when no captcha is configured
+	webhooks    *webhook.Dispatcher // nil without webhooks
+	notifier    *notify.Notifier    // reset messages: templates and senders
+	sends       *notify.Queue       // the reset messages' background deliveries
+	recovery    *recovery.Secrets   // the forgot flows' reset tokens, OTPs and sends
 
 	// stop ends the background work that bg waits for.
 	stop      context.CancelFunc
@@ -115,13 +117,14 @@ func New(cfg Config) (*Gateway, error) {
 // need no store: its public paths, identity headers and tenants by key.
 func newGateway(cfg Config) (*Gateway, error) {
 	g := &Gateway{
-		cfg:     cfg,
-		store:   cfg.Store,
-		obs:     cfg.Observer,
-		log:     cfg.Logger,
-		now:     cfg.Now,
-		peppers: secret.NewPeppers(cfg.Peppers),
-		tenants: map[string]*Tenant{},
+		cfg:         cfg,
+		store:       cfg.Store,
+		obs:         cfg.Observer,
+		log:         cfg.Logger,
+		now:         cfg.Now,
+		peppers:     secret.NewPeppers(cfg.Peppers),
+		profileTags: tokens.NewProfileTags(cfg.Peppers),
+		tenants:     map[string]*Tenant{},
 	}
 	var err error
 	if g.public, err = publicpath.New(cfg.Public); err != nil {

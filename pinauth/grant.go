@@ -59,7 +59,7 @@ func (g *Gateway) newGrant(a *store.Account, sid string, sessionEnd time.Time, w
 		return gr, nil
 	}
 	var err error
-	gr.access, gr.accessExp, err = g.tokens.IssueWith(a.Tenant, a.UID, gr.session.ID, g.claimsOf(a, sessionEnd, now), now)
+	gr.access, gr.accessExp, err = g.tokens.IssueWith(a.Tenant, a.UID, gr.session.ID, g.claimsOf(a, sessionEnd, now), g.profileTags, now)
 	if err != nil {
 		return nil, lrerr.Internal(err)
 	}

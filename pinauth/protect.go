@@ -239,7 +239,8 @@ func (g *Gateway) verifyUncached(ctx context.Context, raw string, now time.Time)
 
 // claimedToken is the cache entry of a token whose claims carry its
 // account's profile and may be trusted without reading the store (issue
-// 22): nil when they carry none, when the identity headers need what only
+// 22): nil when they carry none or its tag is not the gateway's (see
+// tokens.ProfileTags), when the identity headers need what only
 // the store knows (a preset's user name), or when the account may have
 // changed since (cache.Caches.TrustsClaims). The caller still checks the
 // revoked set.
@@ -248,6 +249,9 @@ func (g *Gateway) claimedToken(raw string, claims *tokens.Claims) *cache.Token {
 		return nil
 	}
 	vt := cache.NewToken(raw, claims)
+	if !g.profileTags.Valid(vt.Tenant, vt.UID, vt.SID, claims.ExpiresAt.Unix(), claims.Profile) {
+		return nil
+	}
 	if !g.cache.TrustsClaims(vt.ProfileKey) {
 		return nil
 	}

@@ -32,6 +32,8 @@ type Profile struct {
 	Username string   `json:"un,omitempty"`
 	Name     string   `json:"nm,omitempty"`
 	Roles    []string `json:"ro,omitempty"`
+	// Tag binds the rest to the token (ProfileTags).
+	Tag string `json:"tg"`
 }
 
 // The errors of Parse; the core answers them as LoginRadius 906 and 905.
@@ -45,14 +47,18 @@ var (
 // Issue signs an access token for account uid of tenant in session sid,
 // valid for Options.AccessTTL from now, carrying no profile.
 func (m *Manager) Issue(tenant, uid, sid string, now time.Time) (token string, exp time.Time, err error) {
-	return m.IssueWith(tenant, uid, sid, nil, now)
+	return m.IssueWith(tenant, uid, sid, nil, nil, now)
 }
 
-// IssueWith is Issue with the token carrying profile p (nil for none).
-func (m *Manager) IssueWith(tenant, uid, sid string, p *Profile, now time.Time) (token string, exp time.Time, err error) {
+// IssueWith is Issue with the token carrying profile p (nil for none),
+// tagged by tags.
+func (m *Manager) IssueWith(tenant, uid, sid string, p *Profile, tags *ProfileTags, now time.Time) (token string, exp time.Time, err error) {
 	exp = now.Add(m.opt.AccessTTL)
 	c := m.NewClaims(tenant, uid, sid, secret.NewToken(), now, exp)
-	c.Profile = p
+	if p != nil {
+		tags.Tag(tenant, uid, sid, c.ExpiresAt.Unix(), p)
+		c.Profile = p
+	}
 	token, err = m.Sign(c)
 	return token, exp, err
 }
