@@ -63,6 +63,8 @@ type chrome struct {
 	ctx  context.Context
 	base string
 	dir  string
+	// audited counts the page states audit checked.
+	audited int
 }
 
 func (c *chrome) in(t *testing.T) *chrome {
