@@ -1,13 +1,9 @@
 package tests
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // startStockCaddy runs the guide's forward_auth site — no pin_auth in it —
@@ -77,19 +73,5 @@ func TestCaddyForwardAuthLogsABrowserInThroughTheLoginPage(t *testing.T) {
 	gw := startAuthGateway(t, "")
 	uid := gw.createAccount("")
 	app := newUpstream(t)
-	front := startStockCaddy(t, gw, app.addr())
-
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	tab, stop := newChromium(ctx, t)
-	defer stop()
-	b := &chrome{t: t, ctx: tab, base: front, dir: t.TempDir()}
-	b.run(chromedp.Navigate(front + "/app/data?x=1"))
-	b.waitURL("/login?return=%2Fapp%2Fdata%3Fx%3D1")
-	b.firstLogin()
-	b.waitURL("/app/data?x=1")
-	b.waitText("body", upstreamBody)
-	if n := appSaw(t, app.requests(), "/app/data", "x=1", uid); n != 1 {
-		t.Fatalf("the app saw /app/data?x=1 %d times, want once", n)
-	}
+	loginThroughProxy(t, startStockCaddy(t, gw, app.addr()), app, uid)
 }

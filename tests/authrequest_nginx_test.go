@@ -142,20 +142,8 @@ func TestNginxAuthRequestLogsABrowserInThroughTheLoginPage(t *testing.T) {
 	uid := gw.createAccount("")
 	app := newUpstream(t)
 	front := startNginx(t, gw, app.addr())
-
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	tab, stop := newChromium(ctx, t)
-	defer stop()
-	b := &chrome{t: t, ctx: tab, base: front, dir: t.TempDir()}
-	b.run(chromedp.Navigate(front + "/app/data?x=1"))
-	b.waitURL("/login?return=%2Fapp%2Fdata%3Fx%3D1")
-	b.firstLogin()
-	b.waitURL("/app/data?x=1")
-	b.waitText("body", upstreamBody)
-	if n := appSaw(t, app.requests(), "/app/data", "x=1", uid); n != 1 {
-		t.Fatalf("the app saw /app/data?x=1 %d times, want once", n)
-	}
+	b := loginThroughProxy(t, front, app, uid)
+	tab := b.ctx
 
 	device := b.cookie(browserPINCookie)
 	if device == nil {
@@ -183,6 +171,29 @@ func TestNginxAuthRequestLogsABrowserInThroughTheLoginPage(t *testing.T) {
 	if n := appSaw(t, app.requests(), "/app/report", "", uid); n != 1 {
 		t.Fatalf("the app saw /app/report %d times after the PIN login, want once", n)
 	}
+}
+
+// loginThroughProxy opens Chromium at the proxy front, which sends it to
+// the login page; the password and a new PIN log the test account (uid,
+// without a PIN) in, and the browser is back at the page it asked for,
+// which the app served with uid's identity. The browser lives until the
+// test ends.
+func loginThroughProxy(t *testing.T, front string, app *upstream, uid string) *chrome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	tab, stop := newChromium(ctx, t)
+	t.Cleanup(stop)
+	b := &chrome{t: t, ctx: tab, base: front, dir: t.TempDir()}
+	b.run(chromedp.Navigate(front + "/app/data?x=1"))
+	b.waitURL("/login?return=%2Fapp%2Fdata%3Fx%3D1")
+	b.firstLogin()
+	b.waitURL("/app/data?x=1")
+	b.waitText("body", upstreamBody)
+	if n := appSaw(t, app.requests(), "/app/data", "x=1", uid); n != 1 {
+		t.Fatalf("the app saw /app/data?x=1 %d times, want once", n)
+	}
+	return b
 }
 
 // appSaw counts the requests for path and query among reqs, failing the
