@@ -1,10 +1,7 @@
 package tests
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -22,17 +19,8 @@ func TestBrowserBrandedPageSpeaksGerman(t *testing.T) {
 		s.Extra = "login_page {\n\t\t\tproduct_name \"Acme Books\"\n\t\t\taccent_color 0b5fff\n" +
 			"\t\t\tsupport_url mailto:help@example.com\n\t\t\ttext de button.login \"Bei Acme anmelden\"\n\t\t}"
 	})
-	shots := t.TempDir()
-	if *screenshots {
-		shots = filepath.Join("..", "docs", "screenshots")
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	tab, cancelTab := newChromium(ctx, t)
-	defer cancelTab()
-	b := &chrome{t: t, ctx: tab, base: g.base, dir: shots}
-	b.run(chromedp.EmulateViewport(420, 640))
-	if _, err := chromedp.Call(tab, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+	b := screenshotTab(t, g.base, 420, 640)
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 		Headers: network.Headers{"Accept-Language": "de-DE,de;q=0.9"}}); err != nil {
 		t.Fatal(err)
 	}

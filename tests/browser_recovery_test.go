@@ -48,16 +48,7 @@ func TestBrowserForgotPasswordAndForgotPINEachEndAtTheUpstream(t *testing.T) {
 		t.Fatalf("create account: %d %s", r.status, r.raw)
 	}
 	uid := r.str("Uid")
-	shots := t.TempDir()
-	if *screenshots {
-		shots = filepath.Join("..", "docs", "screenshots")
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	tab, cancelTab := newChromium(ctx, t)
-	defer cancelTab()
-	b := &chrome{t: t, ctx: tab, base: g.base, dir: shots}
-	b.run(chromedp.EmulateViewport(420, 720))
+	b := screenshotTab(t, g.base, 420, 720)
 	mails := 0
 	nextLink := func(b *chrome) string {
 		mails++
@@ -187,4 +178,24 @@ func TestBrowserForgotPasswordAndForgotPINEachEndAtTheUpstream(t *testing.T) {
 		b.run(chromedp.WaitVisible(chromedp.ID("pin")), chromedp.SendKeys(chromedp.ID("pin"), answersPIN+"\r"))
 		reachedUpstream(b)
 	})
+}
+
+// screenshotTab starts Chromium for t and returns its first tab, width ×
+// height, whose screenshots go to docs/screenshots with -screenshots (a
+// temporary directory otherwise). The browser stops when t ends.
+func screenshotTab(t *testing.T, base string, width, height int64) *chrome {
+	t.Helper()
+	shots := t.TempDir()
+	if *screenshots {
+		shots = filepath.Join("..", "docs", "screenshots")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	tab, cancelTab := newChromium(ctx, t)
+	t.Cleanup(func() {
+		cancelTab()
+		cancel()
+	})
+	b := &chrome{t: t, ctx: tab, base: base, dir: shots}
+	b.run(chromedp.EmulateViewport(width, height))
+	return b
 }
