@@ -84,7 +84,7 @@ func readContexts(r Request) ([]store.RoleContext, error) {
 	}
 	out := make([]store.RoleContext, 0, len(body.RoleContext))
 	for _, in := range body.RoleContext {
-		if !validName(in.Context) {
+		if !validContextName(in.Context) {
 			return nil, lrerr.New(lrerr.CodeRoleContextInvalid)
 		}
 		roles, err := checkNames("roles", in.Roles, validRoleName)
@@ -93,7 +93,7 @@ func readContexts(r Request) ([]store.RoleContext, error) {
 		}
 		var perms []string
 		if len(in.AdditionalPermissions) > 0 {
-			if perms, err = checkNames("additionalpermissions", in.AdditionalPermissions, validName); err != nil {
+			if perms, err = checkNames("additionalpermissions", in.AdditionalPermissions, validPermission); err != nil {
 				return nil, err
 			}
 		}
@@ -177,7 +177,7 @@ func (api *API) DeletePermissionsFromContext(r Request) (any, error) {
 	if e := apireq.DecodeJSON(r.HTTP, &body, false); e != nil {
 		return nil, e
 	}
-	perms, err := checkNames("additionalpermissions", body.AdditionalPermissions, validName)
+	perms, err := checkNames("additionalpermissions", body.AdditionalPermissions, validPermission)
 	if err != nil {
 		return nil, err
 	}

@@ -21,15 +21,21 @@ const maxRoleName = 128
 // as one path segment: a comma, |, / or a control character would let one
 // role read as several, or not be addressable at all.
 func validRoleName(s string) bool {
-	return validName(s) && !strings.ContainsAny(s, ",|")
+	return validContextName(s) && !strings.ContainsAny(s, ",|")
 }
 
-// validName reports whether s may name a permission or a role context:
-// non-empty, at most maxRoleName bytes of UTF-8, no control character, no
-// surrounding space, no /.
-func validName(s string) bool {
+// validContextName reports whether s may name a role context, which is
+// addressed as one path segment: a permission name without /.
+func validContextName(s string) bool {
+	return validPermission(s) && !strings.Contains(s, "/")
+}
+
+// validPermission reports whether s may name a permission: non-empty, at
+// most maxRoleName bytes of UTF-8, no control character, no surrounding
+// space.
+func validPermission(s string) bool {
 	return s != "" && len(s) <= maxRoleName && utf8.ValidString(s) && !lrprofile.HasControl(s) &&
-		strings.TrimSpace(s) == s && !strings.Contains(s, "/")
+		strings.TrimSpace(s) == s
 }
 
 // roleNamesBody is a body naming roles ({"roles": ["…"]}), of the account
@@ -60,7 +66,7 @@ func checkNames(field string, names []string, valid func(string) bool) ([]string
 			if field == "roles" {
 				return nil, lrerr.New(lrerr.CodeRoleNameInvalid)
 			}
-			return nil, lrerr.Field(field, "Each of "+field+" must be a non-empty name without control characters, surrounding spaces or /.")
+			return nil, lrerr.Field(field, "Each of "+field+" must be a non-empty name without control characters or surrounding spaces.")
 		}
 		if !slices.Contains(out, n) {
 			out = append(out, n)

@@ -73,8 +73,8 @@ func (api *API) CreateRoles(r Request) (any, error) {
 		seen[in.Name] = true
 		roles[i] = store.Role{Tenant: r.Act.Tenant(), Name: in.Name, Permissions: []string{}}
 		for p, on := range in.Permissions {
-			if !validName(p) {
-				return nil, lrerr.Field("permissions", "Each permission must be a non-empty name without control characters, surrounding spaces or /.")
+			if !validPermission(p) {
+				return nil, lrerr.Field("permissions", "Each permission must be a non-empty name without control characters or surrounding spaces.")
 			}
 			if on {
 				roles[i].Permissions = append(roles[i].Permissions, p)
@@ -122,7 +122,7 @@ func (api *API) changePermissions(r Request, change func(store.RoleTx, string, s
 	if e := apireq.DecodeJSON(r.HTTP, &body, false); e != nil {
 		return nil, e
 	}
-	perms, err := checkNames("permissions", body.Permissions, validName)
+	perms, err := checkNames("permissions", body.Permissions, validPermission)
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,10 @@ func TestRolesAreCreatedListedAndGivenPermissions(t *testing.T) {
 		`{"Name":"Editor","Permissions":{"Edit":true}}`)
 	f.ok((*API).ListRoles, "GET", "", "", "",
 		`{"data":[{"Name":"Editor","Permissions":{"Edit":true}},{"Name":"viewer","Permissions":{"list":true,"read":true}}],"Count":2}`)
+	// A permission is no path segment: a / is fine in it.
+	f.ok((*API).AddPermissions, "PUT", "", "Editor", `{"permissions":["api/read"]}`,
+		`{"Name":"Editor","Permissions":{"Edit":true,"api/read":true}}`)
+	f.fails((*API).AddPermissions, "PUT", "", "Editor", `{"permissions":["tab\t"]}`, lrerr.CodeValidation)
 	if len(f.rc.writes) != 0 {
 		t.Errorf("role definitions emitted %q; LoginRadius has no event for them", f.rc.writes)
 	}
