@@ -215,3 +215,39 @@ func appSaw(t *testing.T, reqs []recorded, path, query, uid string) int {
 	}
 	return n
 }
+
+// TestNginxAuthRequestRenewsAnExpiredBrowserSessionWithoutStopping logs
+// Chromium in through the guide's nginx with 3-second access tokens and
+// keeps opening a page until its access token has expired: that request
+// goes through the login page, which renews the session (a new session
+// cookie) and sends the browser straight back to the page, never stopping
+// at a form.
+func TestNginxAuthRequestRenewsAnExpiredBrowserSessionWithoutStopping(t *testing.T) {
+	requireNginx(t)
+	requireChromium(t)
+	t.Parallel()
+	gw := startAuthGateway(t, "access_ttl 3s")
+	uid := gw.createAccount("")
+	app := newUpstream(t)
+	b := loginThroughProxy(t, startNginx(t, gw, app.addr()), app, uid)
+	first := b.cookie(browserSessionCookie)
+	if first == nil {
+		t.Fatalf("no %s cookie after the login", browserSessionCookie)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for n := 1; ; n++ {
+		b.run(chromedp.Navigate(b.base + "/app/later"))
+		b.waitURL("/app/later")
+		b.waitText("body", upstreamBody)
+		if c := b.cookie(browserSessionCookie); c != nil && c.Value != first.Value {
+			t.Logf("renewed on visit %d", n)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the session cookie was never renewed, though its access token lives 3s")
+		}
+	}
+	if n := appSaw(t, app.requests(), "/app/later", "", uid); n == 0 {
+		t.Fatal("the app never saw /app/later")
+	}
+}
