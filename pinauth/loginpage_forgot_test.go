@@ -120,3 +120,59 @@ func TestLoginPageForgotPasswordNeedsItsOriginAllowed(t *testing.T) {
 		t.Fatalf("%d emails sent for a foreign host", n)
 	}
 }
+
+// TestLoginPageSuspendLockIsLiftedByThePasswordReset: a suspended account
+// reads how long the lock lasts and that a new password lifts it; the
+// forgot-password link does, and the new password logs in at once.
+func TestLoginPageSuspendLockIsLiftedByThePasswordReset(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t, withLoginPage())
+	e.createAccount(testEmail, testPIN)
+	b := newBrowser(t, e.testEnv)
+	b.host = pageHost
+	var locked page
+	for range 5 {
+		locked = b.passwordLogin("?return=%2Fapp%2Fz", testEmail, "not the password")
+	}
+	if locked.status != 403 || !strings.Contains(locked.alert(), "locked for 15 minutes") ||
+		!strings.Contains(locked.alert(), "choose a new password now") || !strings.Contains(locked.body, `href="/login/forgot?return=%2fapp%2fz"`) {
+		t.Fatalf("locked: %d %q", locked.status, locked.alert())
+	}
+	form := b.get("/login/forgot?return=%2Fapp%2Fz")
+	if sent := b.submit(form, "/login/forgot", "identifier", testEmail); !strings.Contains(sent.body, "Check your email") {
+		t.Fatalf("forgot password while locked: %d", sent.status)
+	}
+	_, em := e.nthEmail(1)
+	landing := b.get(linkIn(t, em.Text))
+	const newPassword = "a password after the lock"
+	done := b.submit(landing, "/login/reset", "password", newPassword, "confirm", newPassword)
+	if done.status != 303 || done.header.Get("Location") != "/app/z" {
+		t.Fatalf("the reset did not log in past the lock: %d %q", done.status, done.alert())
+	}
+}
+
+// TestLoginPageForgotPasswordByCodeWhenTheTenantMailsCodes: with
+// password_reset_email otp the forgot form leads to a form for the mailed
+// code and the new password; a wrong code is marked on its field, the
+// right one saves the password and logs in.
+func TestLoginPageForgotPasswordByCodeWhenTheTenantMailsCodes(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t, withLoginPage(), func(c *Config) { c.Tenants[0].PasswordResetEmail = "otp" })
+	e.createAccount(testEmail, testPIN)
+	b := newBrowser(t, e.testEnv)
+	form := b.submit(b.get("/login/forgot?return=%2Fapp%2Fc"), "/login/forgot", "identifier", testEmail)
+	if form.status != 200 || !strings.Contains(form.body, `autocomplete="one-time-code"`) || !strings.Contains(form.body, "with a code") {
+		t.Fatalf("forgot password by code: %d\n%s", form.status, form.body)
+	}
+	_, em := e.nthEmail(1)
+	code := codeFrom(t, em.Text)
+	const newPassword = "a password from a code"
+	wrong := b.submit(form, "/login/reset", "otp", "000000", "password", newPassword, "confirm", newPassword)
+	if wrong.status != 403 || !strings.Contains(wrong.alert(), "That code is not right") || !strings.Contains(wrong.body, `id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus aria-invalid="true"`) {
+		t.Fatalf("wrong code: %d %q\n%s", wrong.status, wrong.alert(), wrong.body)
+	}
+	done := b.submit(wrong, "/login/reset", "otp", code, "password", newPassword, "confirm", newPassword)
+	if done.status != 303 || done.header.Get("Location") != "/app/c" {
+		t.Fatalf("reset by code: %d %q", done.status, done.alert())
+	}
+}

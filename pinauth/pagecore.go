@@ -31,7 +31,8 @@ func newLoginPage(g *Gateway) (*loginpage.Page, error) {
 	o := loginpage.Options{
 		Config: *lp,
 		Tenant: loginpage.Tenant{Name: t.Name, AllowedOrigins: t.AllowedOrigins,
-			PINMinLength: t.PINMinLength, PINMaxLength: t.PINMaxLength, ResetPINURL: t.ResetPINURL},
+			PINMinLength: t.PINMinLength, PINMaxLength: t.PINMaxLength, ResetPINURL: t.ResetPINURL,
+			PasswordResetByOTP: t.PasswordResetEmail == recovery.ByOTP},
 		Peppers: g.peppers, SessionTTL: g.cfg.SessionTTL, Core: pageCore{g: g, tenant: t},
 		Log: g.log, Now: g.now, ClientIP: g.cfg.ClientIP,
 	}

@@ -80,10 +80,11 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 
 // csrfBinding is the session a posted form belongs to, as the request
 // shows it: the login session's id for logout, a hash of the PIN device's
-// session token for the PIN pad and its forgot-PIN forms, the posted PinAuthToken for the first
-// PIN, a hash of the reset link's token for its landing page, and none
-// for the password form (no session exists yet; the origin
-// check guards it). The page renders each form with the same value.
+// session token for the PIN pad and its forgot-PIN forms, the posted
+// PinAuthToken for the first PIN, a hash of the reset link's token (or of
+// the identifier a reset code was sent for) for its landing page, and none
+// for the password form (no session exists yet; the origin check guards
+// it). The page renders each form with the same value.
 func (p *Page) csrfBinding(r *http.Request, form string) string {
 	switch form {
 	case formLogout:
@@ -97,7 +98,7 @@ func (p *Page) csrfBinding(r *http.Request, form string) string {
 	case formSetPIN:
 		return r.PostForm.Get("pinauthtoken")
 	case formReset:
-		return secret.TokenHash(r.PostForm.Get("vtoken"))
+		return resetBinding(r.PostForm.Get("vtoken"), r.PostForm.Get("identifier"))
 	}
 	return ""
 }

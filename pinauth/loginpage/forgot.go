@@ -30,6 +30,10 @@ const (
 const (
 	linkPassword = "reset"
 	linkPIN      = "resetpin"
+	// codePassword is no link: the tenant mails a code
+	// (password_reset_email otp), typed on the reset form with the
+	// identifier it was asked for.
+	codePassword = "otp"
 )
 
 // landing is the absolute URL of the page's reset landing for a request
@@ -81,11 +85,11 @@ func (p *Page) postForgot(w http.ResponseWriter, r *http.Request) {
 	}
 	// The API mails by email or username; anything else is a username
 	// (a phone finds no account there, and gets the same answer).
-	field := "UserName"
-	if identifierKind(ident) == IdentEmail {
-		field = "Email"
+	field := resetField(ident)
+	q := url.Values{}
+	if !p.tenant.PasswordResetByOTP {
+		q.Set("resetpasswordurl", p.landing(r, ret))
 	}
-	q := url.Values{"resetpasswordurl": {p.landing(r, ret)}}
 	captchaQuery(r, q)
 	if _, e := p.core.Recover(r, FlowForgotPassword, q, map[string]any{field: ident}); e != nil {
 		if e.Code == lrerr.CodeParameterFormat {
@@ -100,9 +104,27 @@ func (p *Page) postForgot(w http.ResponseWriter, r *http.Request) {
 		p.renderForgot(w, r, e.HTTPStatus(), ret, d)
 		return
 	}
+	if p.tenant.PasswordResetByOTP {
+		p.renderReset(w, r, http.StatusOK, codePassword, "", ret, &pageData{Identifier: ident,
+			Notice: p.t(r, "notice.passwordcodesent")})
+		return
+	}
 	p.render(w, r, http.StatusOK, "message", &pageData{Title: p.t(r, "title.checkemail"),
 		Notice: p.t(r, "notice.passwordlinksent")})
 }
+
+// resetField is the API field a password reset names ident by: Email or
+// UserName (a phone finds no account there, and gets the same answer).
+func resetField(ident string) string {
+	if identifierKind(ident) == IdentEmail {
+		return "Email"
+	}
+	return "UserName"
+}
+
+// resetBinding is the CSRF binding of a reset form: its link's token, or
+// the identifier a code was sent for.
+func resetBinding(token, ident string) string { return secret.TokenHash(token + "\x00" + ident) }
 
 // showReset serves GET <path>/reset, where the reset links land.
 func (p *Page) showReset(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +141,10 @@ func (p *Page) showReset(w http.ResponseWriter, r *http.Request) {
 
 func (p *Page) renderReset(w http.ResponseWriter, r *http.Request, status int, vtype, token, ret string, d *pageData) {
 	d.Return, d.ResetToken, d.ResetType = ret, token, vtype
-	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formReset, secret.TokenHash(token))
+	if d.Identifier == "" && r.PostForm != nil {
+		d.Identifier = r.PostForm.Get("identifier")
+	}
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formReset, resetBinding(token, d.Identifier))
 	if vtype == linkPIN {
 		d.Title = p.t(r, "title.newpin")
 		p.render(w, r, status, "setpin", d)
@@ -148,9 +173,23 @@ func (p *Page) postReset(w http.ResponseWriter, r *http.Request) {
 			p.t(r, "error.passwordsdiffer")))
 		return
 	}
-	acct, e := p.core.Recover(r, FlowResetPassword, url.Values{}, map[string]any{"ResetToken": token, "Password": password})
+	body := map[string]any{"ResetToken": token, "Password": password}
+	ident := f.Get("identifier")
+	if vtype == codePassword {
+		body = map[string]any{"Otp": strings.TrimSpace(f.Get("otp")), resetField(ident): ident, "Password": password}
+	}
+	acct, e := p.core.Recover(r, FlowResetPassword, url.Values{}, body)
 	switch {
 	case e == nil:
+		if vtype == codePassword {
+			acct = Account{Email: ident}
+			if resetField(ident) != "Email" {
+				acct = Account{Username: ident}
+			}
+		}
+	case e.Code == lrerr.CodeOTPInvalid || e.Code == lrerr.CodeOTPUsed || e.Code == lrerr.CodeOTPExpired:
+		p.renderReset(w, r, e.HTTPStatus(), vtype, token, ret, &pageData{Error: p.errorText(r, e, 0), Field: "otp"})
+		return
 	case e.Code == lrerr.CodeValidation:
 		p.renderReset(w, r, e.HTTPStatus(), vtype, token, ret, fieldError("password", p.errorText(r, e, 0)))
 		return

@@ -64,7 +64,8 @@ func pageStates() []*pageData {
 	}
 	out = append(out, &pageData{Step: "choose", Recovery: &Recovery{}, PINMin: 4, PINMax: 8,
 		Brand: Brand{ProductName: "42", LogoURL: "/l.png", SupportURL: "mailto:1@2.3"}, BrandCSS: true},
-		&pageData{Display: "", PINMin: 4, PINMax: 8})
+		&pageData{Display: "", PINMin: 4, PINMax: 8},
+		&pageData{ResetType: codePassword, Field: "otp", Identifier: "1@2.3", PINMin: 4, PINMax: 8})
 	return out
 }
 

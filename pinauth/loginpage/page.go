@@ -52,6 +52,9 @@ type Tenant struct {
 	AllowedOrigins []string
 	// PINMinLength and PINMaxLength bound the PIN.
 	PINMinLength, PINMaxLength int
+	// PasswordResetByOTP is true when the tenant mails a code, not a
+	// link, for a forgotten password (password_reset_email otp).
+	PasswordResetByOTP bool
 	// ResetPINURL is the tenant's own page for PIN reset links; when
 	// set, the page's forgot-PIN links go there instead of to the page.
 	ResetPINURL string
