@@ -52,3 +52,40 @@ func TestBrowserPINPadKeepsThePhoneKeyboardAwayAt320px(t *testing.T) {
 	b.waitURL("/app/pad")
 	b.waitText("body", upstreamBody)
 }
+
+// TestBrowserNewPINIsTypedOnThePadAt320px: the form that sets a PIN (the
+// first one, or a new one from a reset link) has the on-screen pad too,
+// typing into the field last tapped, with no phone keyboard over it.
+func TestBrowserNewPINIsTypedOnThePadAt320px(t *testing.T) {
+	requireChromium(t)
+	t.Parallel()
+	g := startGateway(t, func(s *siteConfig) { s.Extra = "login_page" })
+	g.createAccount("")
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	tab, cancelTab := newChromium(ctx, t)
+	defer cancelTab()
+	b := &chrome{t: t, ctx: tab, base: g.base, dir: t.TempDir()}
+	b.run(chromedp.EmulateViewport(320, 640, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	b.run(chromedp.Navigate(g.base+"/app/new"), chromedp.WaitVisible(chromedp.ID("identifier")),
+		chromedp.SendKeys(chromedp.ID("identifier"), email), chromedp.SendKeys(chromedp.ID("password"), password+"\r"))
+	b.run(chromedp.WaitVisible(chromedp.CSS(".keypad")))
+	b.fits("the new-PIN form with its pad", 320)
+	if got := b.eval(`document.getElementById('pin').inputMode + ' ' + document.getElementById('confirm').inputMode`); got != "none none" {
+		t.Fatalf("with the pad shown the PIN fields ask for inputmode %q, want none", got)
+	}
+	tapPIN := func() {
+		for _, d := range pin {
+			b.run(chromedp.Tap(chromedp.CSS(`.keypad button[data-digit="` + string(d) + `"]`)))
+		}
+	}
+	tapPIN()
+	b.run(chromedp.Tap(chromedp.ID("confirm")))
+	tapPIN()
+	if got := b.eval(`document.getElementById('pin').value + '/' + document.getElementById('confirm').value`); got != pin+"/"+pin {
+		t.Fatalf("the pad typed %q, want %s/%s", got, pin, pin)
+	}
+	b.run(chromedp.Tap(chromedp.CSS(`button[type="submit"]`)))
+	b.waitURL("/app/new")
+	b.waitText("body", upstreamBody)
+}
