@@ -80,6 +80,9 @@ func pinAuthSite(upstream int, storeArgs, keyFile string) string {
 	signing_alg EdDSA
 	signing_key {file.%s}
 	cache_size %dMiB
+	# The lifetime of the tokens the bench mints (mint.go): a gateway
+	# serves a token from its claims only within its own access_ttl.
+	access_ttl 2h
 	# Every request comes from one loopback client: lift the per-IP
 	# limit on credential checks so it does not cap the login rounds.
 	rate_limit 100000000 1m

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/tokens"
 )
 
 // The bench mints access tokens itself, with the operator signing key it
@@ -72,23 +74,33 @@ type minter struct {
 type accessClaims struct {
 	jwt.RegisteredClaims
 	SID string `json:"sid"`
+	// Profile is the identity the gateway's own tokens carry (issue 22),
+	// as the seeded accounts have it, tagged with the bench's pepper.
+	Profile *tokens.Profile `json:"idn,omitempty"`
 }
+
+// profileTags tags the profiles of minted tokens as the gateway does.
+var profileTags = tokens.NewProfileTags([]string{benchPepper})
 
 // token returns an access token for account i's session, valid for two
 // hours, with a random jti (so every token is distinct).
 func (m *minter) token(i int, now time.Time) (string, error) {
 	jti := make([]byte, 16)
 	_, _ = rand.Read(jti)
+	exp := jwt.NewNumericDate(now.Add(2 * time.Hour))
+	p := &tokens.Profile{Email: emailOf(i), Name: benchName, Roles: []string{benchRole}}
+	profileTags.Tag(benchTenant, uidOf(i), sidOf(i), exp.Unix(), p)
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    benchIssuer,
 			Subject:   uidOf(i),
 			Audience:  jwt.ClaimStrings{benchTenant},
-			ExpiresAt: jwt.NewNumericDate(now.Add(2 * time.Hour)),
+			ExpiresAt: exp,
 			IssuedAt:  jwt.NewNumericDate(now.Add(-time.Second)),
 			ID:        hex.EncodeToString(jti),
 		},
-		SID: sidOf(i),
+		SID:     sidOf(i),
+		Profile: p,
 	})
 	t.Header["kid"] = m.kid
 	return t.SignedString(m.key)

@@ -249,6 +249,11 @@ func (g *Gateway) claimedToken(raw string, claims *tokens.Claims) *cache.Token {
 		return nil
 	}
 	vt := cache.NewToken(raw, claims)
+	// The staleness marks last one access_ttl: a token that outlives it
+	// (issued under a longer one) could outlive them too.
+	if vt.Exp.After(g.now().Add(g.cfg.AccessTTL)) {
+		return nil
+	}
 	if !g.profileTags.Valid(vt.Tenant, vt.UID, vt.SID, claims.ExpiresAt.Unix(), claims.Profile) {
 		return nil
 	}
