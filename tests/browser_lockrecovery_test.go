@@ -49,15 +49,5 @@ func TestBrowserLockedAccountRecoversByPasswordReset(t *testing.T) {
 	}
 	b.run(chromedp.Navigate(strings.Fields(em.Text[i:])[0]), chromedp.WaitVisible(chromedp.ID("confirm")))
 	b.run(chromedp.SendKeys(chromedp.ID("password"), recoveredPassword), chromedp.SendKeys(chromedp.ID("confirm"), recoveredPassword+"\r"))
-	b.waitURL("/app/locked")
-	b.waitText("body", upstreamBody)
-	last := ""
-	for _, up := range g.up.requests() {
-		if up.Path == "/app/locked" {
-			last = up.Header.Get("X-Auth-Uid")
-		}
-	}
-	if last != uid {
-		t.Fatalf("the upstream saw /app/locked for %q, want %s", last, uid)
-	}
+	b.reachedAs(g, "/app/locked", uid)
 }

@@ -63,20 +63,7 @@ func TestBrowserForgotPasswordAndForgotPINEachEndAtTheUpstream(t *testing.T) {
 		}
 		return strings.Fields(em.Text[i:])[0]
 	}
-	reachedUpstream := func(b *chrome) {
-		b.t.Helper()
-		b.waitURL("/app/recover")
-		b.waitText("body", upstreamBody)
-		last := ""
-		for _, up := range g.up.requests() {
-			if up.Path == "/app/recover" {
-				last = up.Header.Get("X-Auth-Uid")
-			}
-		}
-		if last != uid {
-			b.t.Fatalf("the upstream saw /app/recover for %q, want %s", last, uid)
-		}
-	}
+	reachedUpstream := func(b *chrome) { b.reachedAs(g, "/app/recover", uid) }
 
 	if !t.Run("forgot password, mail, new password, first PIN, upstream", func(t *testing.T) {
 		b := b.in(t)
@@ -198,4 +185,21 @@ func screenshotTab(t *testing.T, base string, width, height int64) *chrome {
 	b := &chrome{t: t, ctx: tab, base: base, dir: shots}
 	b.run(chromedp.EmulateViewport(width, height))
 	return b
+}
+
+// reachedAs waits until the tab shows the upstream's answer for path and
+// checks the upstream's last request for it came from account uid.
+func (c *chrome) reachedAs(g *gateway, path, uid string) {
+	c.t.Helper()
+	c.waitURL(path)
+	c.waitText("body", upstreamBody)
+	last := ""
+	for _, up := range g.up.requests() {
+		if up.Path == path {
+			last = up.Header.Get("X-Auth-Uid")
+		}
+	}
+	if last != uid {
+		c.t.Fatalf("the upstream saw %s for %q, want %s", path, last, uid)
+	}
 }
