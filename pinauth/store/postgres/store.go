@@ -138,6 +138,9 @@ func newStore(cfg Config) (*Store, error) {
 		// Identifiers, names and name conflicts go with the account (ON
 		// DELETE CASCADE).
 		AccountRows: []string{sqlstore.DeleteAccountTokens, sqlstore.DeleteAccountSessions, sqlstore.DeleteAccountAttempts},
+		// Concurrent revocations would otherwise queue (or deadlock) on
+		// the same expiring rows; any one of them pruning is enough.
+		PruneChanges: `DELETE FROM changes WHERE ctid IN (SELECT ctid FROM changes WHERE at < $1 FOR UPDATE SKIP LOCKED)`,
 	}
 	s.lookups = sqlstore.NewReader(&s.dialect, reads{s})
 	s.lis.init(s)

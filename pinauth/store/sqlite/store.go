@@ -116,6 +116,7 @@ func open(path string, ms []migration) (*Store, error) {
 		TxRole:    sqlstore.RoleRows,
 		// Deleted one by one: of these tables only identifiers has a
 		// foreign key to accounts.
+		PruneChanges: sqlstore.PruneChanges,
 		AccountRows: []string{sqlstore.DeleteAccountIdentifiers, sqlstore.DeleteAccountNames,
 			sqlstore.DeleteAccountNameConflicts, sqlstore.DeleteAccountTokens,
 			sqlstore.DeleteAccountSessions, sqlstore.DeleteAccountAttempts},

@@ -16,8 +16,9 @@ import (
 // the journal by its own wall clock, and clocks of a cluster agree to far
 // better than the margins readers leave.
 const (
-	insertChange  = `INSERT INTO changes (at, tenant, uid, session) VALUES ($1, $2, $3, $4)`
-	pruneChanges  = `DELETE FROM changes WHERE at < $1`
+	insertChange = `INSERT INTO changes (at, tenant, uid, session) VALUES ($1, $2, $3, $4)`
+	// PruneChanges is Dialect.PruneChanges for a single writer.
+	PruneChanges  = `DELETE FROM changes WHERE at < $1`
 	selectChanges = `SELECT tenant, uid, session FROM changes WHERE at >= $1`
 )
 
@@ -26,7 +27,7 @@ const (
 // store.ChangeRetention.
 func (t *Tx[T]) journal(ref store.AccountRef, sessions ...string) error {
 	now := time.Now()
-	if _, err := t.exec(pruneChanges, t.d.Time(now.Add(-store.ChangeRetention))); err != nil {
+	if _, err := t.exec(t.d.PruneChanges, t.d.Time(now.Add(-store.ChangeRetention))); err != nil {
 		return t.d.Fault("journal change", err)
 	}
 	if len(sessions) == 0 {

@@ -96,6 +96,11 @@ type Dialect[T any] struct {
 	// in other tables and the schema does not delete with it ($1 tenant,
 	// $2 uid).
 	AccountRows []string
+	// PruneChanges deletes the journal's rows older than $1 (see
+	// journal): PruneChanges, or where concurrent writers would queue on
+	// each other's row locks, a statement that skips rows another
+	// transaction is deleting.
+	PruneChanges string
 }
 
 // collect reads every row of a query with scan.
