@@ -24,6 +24,7 @@ type report struct {
 	Scenarios      []*scenario
 	GatewayPeakRSS int64
 	Floods         []*floodResult
+	Restart        *restartResult
 
 	MicroCommand string
 	MicroOrder   []string
@@ -287,6 +288,14 @@ func (r *report) markdown() string {
 	for _, f := range r.Floods {
 		fmt.Fprintf(&b, "| 8 | flood: %d distinct valid tokens, cache budget %d MiB, %s | %.0f | | | Caddy RSS idle %s, peak (VmHWM) %s |\n",
 			f.Tokens, cacheSizeMiB, f.label(), float64(f.Tokens)/f.Elapsed.Seconds(), mib(f.IdleRSS), mib(f.PeakRSS))
+	}
+	if x := r.Restart; x != nil {
+		back := "not within 60 s"
+		if x.Recovered > 0 {
+			back = fmt.Sprintf("90%% of warm %.1f s after the stop", x.Recovered.Seconds())
+		}
+		fmt.Fprintf(&b, "| 9 | restart: Caddy restarted under load with %d live tokens (large store) | %.0f | | | warm %.0f req/s; down %.1f s; %s |\n",
+			x.Tokens, x.FirstSecondRPS, x.WarmRPS, x.Down.Seconds(), back)
 	}
 	for _, f := range r.Floods {
 		if m := f.Mem; m.Sys > 0 {

@@ -290,6 +290,11 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
+	if o.Phases["restart"] {
+		if err := restartPhase(ctx, o, rep, m, largeDB, keyFile, ports[7], ports[8], up); err != nil {
+			return err
+		}
+	}
 	if o.TestBin != "" && o.Phases["micro"] {
 		if err := microPhase(ctx, o, rep); err != nil {
 			return err
