@@ -121,39 +121,43 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.views.serveAsset(w, r, name)
 		return
 	}
-	get := r.Method == http.MethodGet || r.Method == http.MethodHead
-	post := r.Method == http.MethodPost
+	route, known := pageRoutes[sub]
+	handle := route.submit
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		handle = route.show
+	} else if r.Method != http.MethodPost {
+		handle = nil
+	}
 	switch {
-	case (sub == "" || sub == "/") && get:
-		p.showLogin(w, r)
-	case (sub == "" || sub == "/") && post:
-		p.postPassword(w, r)
-	case sub == "/pin" && post:
-		p.postPIN(w, r)
-	case sub == "/setpin" && post:
-		p.postSetPIN(w, r)
-	case sub == "/forgot" && get:
-		p.showForgot(w, r)
-	case sub == "/forgot" && post:
-		p.postForgot(w, r)
-	case sub == "/forgotpin" && get:
-		p.showForgotPIN(w, r)
-	case sub == "/forgotpin" && post:
-		p.postForgotPIN(w, r)
-	case sub == "/reset" && get:
-		p.showReset(w, r)
-	case sub == "/reset" && post:
-		p.postReset(w, r)
-	case sub == "/logout" && get:
-		p.showLogout(w, r)
-	case sub == "/logout" && post:
-		p.postLogout(w, r)
-	case sub == "" || sub == "/" || sub == "/pin" || sub == "/setpin" || sub == "/logout" || sub == "/forgot" || sub == "/reset" || sub == "/forgotpin":
+	case handle != nil:
+		handle(p, w, r)
+	case known:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		p.message(w, r, http.StatusMethodNotAllowed, p.t(r, "title.notallowed"), p.t(r, "error.notallowed"))
 	default:
 		p.message(w, r, http.StatusNotFound, p.t(r, "title.notfound"), p.t(r, "error.notfound"))
 	}
+}
+
+// pageHandler serves one path of the page for one method.
+type pageHandler func(*Page, http.ResponseWriter, *http.Request)
+
+// pageRoute is what one path under the page answers: show serves GET and
+// HEAD, submit serves POST; nil where the path takes no such method.
+type pageRoute struct{ show, submit pageHandler }
+
+// pageRoutes are the page's paths below its own path, the single list
+// ServeHTTP dispatches on and answers 405 (rather than 404) for. The
+// empty path and "/" are both the login form.
+var pageRoutes = map[string]pageRoute{
+	"":           {(*Page).showLogin, (*Page).postPassword},
+	"/":          {(*Page).showLogin, (*Page).postPassword},
+	"/pin":       {nil, (*Page).postPIN},
+	"/setpin":    {nil, (*Page).postSetPIN},
+	"/forgot":    {(*Page).showForgot, (*Page).postForgot},
+	"/forgotpin": {(*Page).showForgotPIN, (*Page).postForgotPIN},
+	"/reset":     {(*Page).showReset, (*Page).postReset},
+	"/logout":    {(*Page).showLogout, (*Page).postLogout},
 }
 
 // StripCookies removes the page's cookies from a request's Cookie headers
