@@ -13,6 +13,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/loginpage"
 	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
 )
 
 // storeSpec says which store to open, with placeholders expanded.
@@ -32,9 +33,33 @@ type storeSpec struct {
 
 // coreConfig expands placeholders and converts h into the core's Config
 // and the store to open. It is the only place Caddy types become plain Go.
-// Store, Logger and ClientIP are left for Provision to fill.
+// Store, Logger and ClientIP are left for Provision to fill. The parts are
+// converted in a fixed order, so that of several broken placeholders the
+// first one in that order is the one reported.
 func (h *Handler) coreConfig(repl *caddy.Replacer) (config.Config, storeSpec, error) {
 	x := &expander{repl: repl}
+	cfg := h.tokenConfig(x)
+	cfg.LoginPage = h.loginPageConfig(x)
+	cfg.Peppers = h.peppers(x)
+	cfg.Hash = h.hashParams()
+	cfg.Lockout = h.lockoutPolicy()
+	cfg.RateLimit = h.rateLimitPolicy()
+	cfg.Captcha = h.captchaConfig(x)
+	h.resetConfig(x, &cfg)
+	var err error
+	if cfg.Tenants, cfg.Webhooks, err = h.coreTenants(x); err != nil {
+		return cfg, storeSpec{}, err
+	}
+	spec := h.storeToOpen(x)
+	if x.err != nil {
+		return cfg, storeSpec{}, x.err
+	}
+	return cfg, spec, nil
+}
+
+// tokenConfig is the Config's top-level settings: the tokens, routing,
+// identity headers and cache, with the default issuer.
+func (h *Handler) tokenConfig(x *expander) config.Config {
 	cfg := config.Config{
 		Issuer:              x.expand("issuer", h.Issuer),
 		SigningAlg:          h.SigningAlg,
@@ -56,80 +81,126 @@ func (h *Handler) coreConfig(repl *caddy.Replacer) (config.Config, storeSpec, er
 	if cfg.Issuer == "" {
 		cfg.Issuer = defaultIssuer
 	}
-	if lp := h.LoginPage; lp != nil {
-		cfg.LoginPage = &loginpage.Config{
-			Path:        lp.Path,
-			Tenant:      lp.Tenant,
-			TemplateDir: x.expand("login_page template_dir", lp.TemplateDir),
-			Brand:       lp.brand(),
-			Text:        lp.Text,
-		}
-		if c := h.Cookie; c != nil {
-			cfg.LoginPage.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain, Insecure: c.Insecure}
-		}
+	return cfg
+}
+
+// loginPageConfig is the login page with its cookie settings, nil when
+// there is no login page.
+func (h *Handler) loginPageConfig(x *expander) *loginpage.Config {
+	lp := h.LoginPage
+	if lp == nil {
+		return nil
 	}
+	out := &loginpage.Config{
+		Path:        lp.Path,
+		Tenant:      lp.Tenant,
+		TemplateDir: x.expand("login_page template_dir", lp.TemplateDir),
+		Brand:       lp.brand(),
+		Text:        lp.Text,
+	}
+	if c := h.Cookie; c != nil {
+		out.Cookie = loginpage.Cookie{Name: c.Name, Domain: c.Domain, Insecure: c.Insecure}
+	}
+	return out
+}
+
+// peppers are the peppers, expanded, in their configured order.
+func (h *Handler) peppers(x *expander) []string {
+	var out []string
 	for i, p := range h.Peppers {
-		cfg.Peppers = append(cfg.Peppers, x.expand(fmt.Sprintf("pepper %d", i+1), p))
+		out = append(out, x.expand(fmt.Sprintf("pepper %d", i+1), p))
 	}
-	if h.Hash != nil {
-		cfg.Hash = hashing.Params{Time: h.Hash.Time, MemoryKiB: h.Hash.MemoryKiB, Threads: h.Hash.Threads}
+	return out
+}
+
+// hashParams is the argon2id cost; zero (the core's default) when unset.
+func (h *Handler) hashParams() hashing.Params {
+	if h.Hash == nil {
+		return hashing.Params{}
 	}
-	if l := h.Lockout; l != nil {
-		// Checked by validate; "" gives store.LockNone, the core's default.
-		lockType, _ := store.ParseLockType(l.Type)
-		cfg.Lockout = config.LockoutPolicy{
-			Attempts: l.Attempts,
-			Window:   time.Duration(l.Window),
-			Duration: time.Duration(l.Duration),
-			Type:     lockType,
-		}
+	return hashing.Params{Time: h.Hash.Time, MemoryKiB: h.Hash.MemoryKiB, Threads: h.Hash.Threads}
+}
+
+// lockoutPolicy is the lockout policy; zero (the core's default) when
+// unset.
+func (h *Handler) lockoutPolicy() config.LockoutPolicy {
+	l := h.Lockout
+	if l == nil {
+		return config.LockoutPolicy{}
 	}
-	if r := h.RateLimit; r != nil {
-		cfg.RateLimit = r.policy()
+	// Checked by validate; "" gives store.LockNone, the core's default.
+	lockType, _ := store.ParseLockType(l.Type)
+	return config.LockoutPolicy{
+		Attempts: l.Attempts,
+		Window:   time.Duration(l.Window),
+		Duration: time.Duration(l.Duration),
+		Type:     lockType,
 	}
-	if c := h.Captcha; c != nil {
-		cfg.Captcha = &captcha.Config{
-			Provider:  c.Provider,
-			Secret:    x.expand("captcha secret", c.Secret),
-			AppID:     x.expand("captcha app_id", c.AppID),
-			SiteKey:   x.expand("captcha site_key", c.SiteKey),
-			VerifyURL: x.expand("captcha verify_url", c.VerifyURL),
-			Always:    c.Always,
-			After:     c.After,
-			MinScore:  c.MinScore,
-			Action:    c.Action,
-			Timeout:   time.Duration(c.Timeout),
-		}
+}
+
+// rateLimitPolicy is the rate limit; zero (the core's default) when unset.
+func (h *Handler) rateLimitPolicy() ratelimit.Policy {
+	if h.RateLimit == nil {
+		return ratelimit.Policy{}
 	}
-	h.resetConfig(x, &cfg)
+	return h.RateLimit.policy()
+}
+
+// captchaConfig is the captcha provider, expanded; nil when there is none.
+func (h *Handler) captchaConfig(x *expander) *captcha.Config {
+	c := h.Captcha
+	if c == nil {
+		return nil
+	}
+	return &captcha.Config{
+		Provider:  c.Provider,
+		Secret:    x.expand("captcha secret", c.Secret),
+		AppID:     x.expand("captcha app_id", c.AppID),
+		SiteKey:   x.expand("captcha site_key", c.SiteKey),
+		VerifyURL: x.expand("captcha verify_url", c.VerifyURL),
+		Always:    c.Always,
+		After:     c.After,
+		MinScore:  c.MinScore,
+		Action:    c.Action,
+		Timeout:   time.Duration(c.Timeout),
+	}
+}
+
+// coreTenants converts the tenants and collects the webhooks: the
+// block's own first, then each tenant's. The tenants' placeholders are
+// expanded before the block's webhooks'.
+func (h *Handler) coreTenants(x *expander) ([]config.Tenant, []webhook.Webhook, error) {
+	var tenants []config.Tenant
+	var tenantHooks []webhook.Webhook
 	for _, t := range h.Tenants {
 		ct, err := t.coreTenant(x)
 		if err != nil {
-			return cfg, storeSpec{}, err
+			return tenants, tenantHooks, err
 		}
-		cfg.Tenants = append(cfg.Tenants, ct)
-		cfg.Webhooks = append(cfg.Webhooks, coreWebhooks(x, t.Webhooks, t.Name)...)
+		tenants = append(tenants, ct)
+		tenantHooks = append(tenantHooks, coreWebhooks(x, t.Webhooks, t.Name)...)
 	}
-	cfg.Webhooks = append(coreWebhooks(x, h.Webhooks, ""), cfg.Webhooks...)
+	return tenants, append(coreWebhooks(x, h.Webhooks, ""), tenantHooks...), nil
+}
 
+// storeToOpen is the store to open: SQLite in Caddy's data directory
+// unless the store block says otherwise.
+func (h *Handler) storeToOpen(x *expander) storeSpec {
 	spec := storeSpec{backend: backendSQLite}
-	if h.Store != nil {
-		if h.Store.Backend != "" {
-			spec.backend = h.Store.Backend
+	if s := h.Store; s != nil {
+		if s.Backend != "" {
+			spec.backend = s.Backend
 		}
-		spec.path = x.expand("store path", h.Store.Path)
-		spec.dsn = x.expand("store postgres DSN", h.Store.DSN)
-		spec.maxConns = h.Store.MaxConns
-		spec.connectTimeout = time.Duration(h.Store.ConnectTimeout)
-		spec.queryTimeout = time.Duration(h.Store.QueryTimeout)
+		spec.path = x.expand("store path", s.Path)
+		spec.dsn = x.expand("store postgres DSN", s.DSN)
+		spec.maxConns = s.MaxConns
+		spec.connectTimeout = time.Duration(s.ConnectTimeout)
+		spec.queryTimeout = time.Duration(s.QueryTimeout)
 	}
 	if spec.backend == backendSQLite && spec.path == "" {
 		spec.path = filepath.Join(caddy.AppDataDir(), defaultSQLiteFile)
 	}
-	if x.err != nil {
-		return cfg, storeSpec{}, x.err
-	}
-	return cfg, spec, nil
+	return spec
 }
 
 func (t Tenant) coreTenant(x *expander) (config.Tenant, error) {
