@@ -132,7 +132,7 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case handle != nil:
 		handle(p, w, r)
 	case known:
-		w.Header().Set("Allow", "GET, HEAD, POST")
+		w.Header().Set("Allow", route.allow())
 		p.message(w, r, http.StatusMethodNotAllowed, p.t(r, "title.notallowed"), p.t(r, "error.notallowed"))
 	default:
 		p.message(w, r, http.StatusNotFound, p.t(r, "title.notfound"), p.t(r, "error.notfound"))
@@ -145,6 +145,18 @@ type pageHandler func(*Page, http.ResponseWriter, *http.Request)
 // pageRoute is what one path under the page answers: show serves GET and
 // HEAD, submit serves POST; nil where the path takes no such method.
 type pageRoute struct{ show, submit pageHandler }
+
+// allow is the Allow header of a 405 on the route: the methods it takes.
+func (r pageRoute) allow() string {
+	var m []string
+	if r.show != nil {
+		m = append(m, http.MethodGet, http.MethodHead)
+	}
+	if r.submit != nil {
+		m = append(m, http.MethodPost)
+	}
+	return strings.Join(m, ", ")
+}
 
 // pageRoutes are the page's paths below its own path, the single list
 // ServeHTTP dispatches on and answers 405 (rather than 404) for. The
