@@ -263,5 +263,9 @@ func apiRoutes() []route {
 		// accounts).
 		newRoute("POST", "auth/password", authKey, resetRoute((*recovery.API).ForgotPassword)),
 		newRoute("PUT", "auth/password/reset", authKey, resetRoute((*recovery.API).ResetPassword)),
+		// Passwords (issue 20).
+		newRoute("PUT", "auth/password/change", authKey, (*Gateway).changePassword),
+		newRoute("PUT", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).SetPassword)),
+		newRoute("GET", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).PasswordHash)),
 	}
 }

@@ -20,6 +20,12 @@ const (
 	ResetPIN = "ResetPIN"
 	// ResetPassword: a password set with an emailed reset token.
 	ResetPassword = "ResetPassword"
+	// ChangePassword: a password replaced by its owner, who gave the old
+	// one (issue 20).
+	ChangePassword = "ChangePassword"
+	// SetPassword: a password set by an operator through the management
+	// API (issue 20).
+	SetPassword = "SetPassword"
 	// BlockAccount: an account locked or blocked.
 	BlockAccount = "BlockAccount"
 	// Register: an account created.
@@ -39,7 +45,7 @@ const (
 
 // names are the event names a webhook may subscribe to.
 var names = []string{
-	Login, SetPIN, ChangePIN, ResetPIN, ResetPassword,
+	Login, SetPIN, ChangePIN, ResetPIN, ResetPassword, ChangePassword, SetPassword,
 	BlockAccount, Register, UpdateProfile, DeleteAccount,
 	AssignRoles, UnassignRoles, RemoveRoleContext,
 }
@@ -65,7 +71,7 @@ func known(name string) bool {
 }
 
 // IsSecurity reports whether hook is a security event: a lock or block,
-// a PIN set, changed or reset, a password reset, a change of privileges
+// a PIN set, changed or reset, a password reset, changed or set, a change of privileges
 // (roles and role contexts given or taken). A caller's prevent_webhook
 // never suppresses these, whatever credentials it holds (issue 15, finding
 // 9): with the public API key alone, anyone could otherwise guess PINs
@@ -75,7 +81,7 @@ func known(name string) bool {
 // DeleteAccount, as it may its Register and UpdateProfile.
 func IsSecurity(hook string) bool {
 	switch hook {
-	case BlockAccount, SetPIN, ChangePIN, ResetPIN, ResetPassword:
+	case BlockAccount, SetPIN, ChangePIN, ResetPIN, ResetPassword, ChangePassword, SetPassword:
 		return true
 	case AssignRoles, UnassignRoles, RemoveRoleContext:
 		// Whoever holds the API secret could otherwise raise an account's

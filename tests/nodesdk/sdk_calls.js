@@ -18,6 +18,7 @@ const readline = require('node:readline');
 
 const lr = require(process.env.PINAUTH_SDK);
 const roles = require('./sdk_roles.js');
+const passwords = require('./sdk_passwords.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -262,6 +263,11 @@ async function main() {
   await refused('authenticationApi.loginByEmail (old password)', auth.loginByEmail({ email, password }), 966);
   session = loginAnswer('loginByEmail', await ok('authenticationApi.loginByEmail (new password)',
     auth.loginByEmail({ email, password: newPassword })), uid, true);
+
+  // Password change by the owner, set by the operator (sdk_passwords.js).
+  const setPassword = await passwords(demo, uid, email, newPassword, session, { ok, refused, posted });
+  session = loginAnswer('loginByEmail', await ok('authenticationApi.loginByEmail (set password)',
+    auth.loginByEmail({ email, password: setPassword })), uid, true);
 
   // Roles management: the role catalogue, the account's roles and its
   // role contexts (sdk_roles.js).
