@@ -205,6 +205,7 @@ func (c *conformanceRun) drive() {
 	c.call(mf, "POST /auth/login/2fa/verification/securityquestionanswer", "multi-factor-authentication/security-question-authenticator/verify-mfa-security-question-by-mfa-token",
 		"&secondfactorauthenticationtoken="+tok, securityAnswers("pet", "rex"))
 
+	c.drivePasswords(m, uid, mail, pass)
 	c.driveRoles(m, uid)
 	c.call(m, "DELETE /manage/account/{uid}", "account/account-delete", secret(m)+u, nil)
 }

@@ -158,6 +158,11 @@ var served = []route{
 	{Method: "DELETE", Path: "/manage/account/{uid}/rolecontext/{name}", Documents: []string{"customer-identity-api/roles-management/delete-context.json"}},
 	{Method: "DELETE", Path: "/manage/account/{uid}/rolecontext/{name}/role", Documents: []string{"customer-identity-api/roles-management/delete-role-from-context.json"}},
 	{Method: "DELETE", Path: "/manage/account/{uid}/rolecontext/{name}/additionalpermission", Documents: []string{"customer-identity-api/roles-management/delete-permissions-from-context.json"}},
+	// Passwords (issue 20). GET /manage/account/{uid}/password is served
+	// only to refuse (1144: no password hash is given out), so no answer
+	// of it has the documented shape.
+	{Method: "PUT", Path: "/auth/password/change"},
+	{Method: "PUT", Path: "/manage/account/{uid}/password"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
