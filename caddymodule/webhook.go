@@ -27,8 +27,8 @@ type Webhook struct {
 
 	// Events limits deliveries to these events: Login, SetPIN, ChangePIN,
 	// ResetPIN, ResetPassword, BlockAccount, Register, UpdateProfile,
-	// DeleteAccount, AssignRoles, UnassignRoles, RemoveRoleContext (any
-	// case). Default: all.
+	// DeleteAccount, AssignRoles, UnassignRoles, RemoveRoleContext,
+	// SetUsername (any case). Default: all.
 	Events []string `json:"events,omitempty"`
 
 	// Timeout bounds one delivery attempt. Default: 15s.

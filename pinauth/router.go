@@ -267,5 +267,9 @@ func apiRoutes() []route {
 		newRoute("PUT", "auth/password/change", authKey, (*Gateway).changePassword),
 		newRoute("PUT", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).SetPassword)),
 		newRoute("GET", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).PasswordHash)),
+		// Emails and usernames (issue 20).
+		newRoute("GET", "auth/email", authKey, availabilityOf(store.IdentEmail)),
+		newRoute("GET", "auth/username", authKey, availabilityOf(store.IdentUsername)),
+		newRoute("PUT", "auth/username", authKey, ownAccountRoute((*operator.API).SetOwnUsername)),
 	}
 }

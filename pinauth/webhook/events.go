@@ -41,13 +41,15 @@ const (
 	UnassignRoles = "UnassignRoles"
 	// RemoveRoleContext: a role context of an account deleted.
 	RemoveRoleContext = "RemoveRoleContext"
+	// SetUsername: an account's username set or changed by its holder.
+	SetUsername = "SetUsername"
 )
 
 // names are the event names a webhook may subscribe to.
 var names = []string{
 	Login, SetPIN, ChangePIN, ResetPIN, ResetPassword, ChangePassword, SetPassword,
 	BlockAccount, Register, UpdateProfile, DeleteAccount,
-	AssignRoles, UnassignRoles, RemoveRoleContext,
+	AssignRoles, UnassignRoles, RemoveRoleContext, SetUsername,
 }
 
 // CheckEvents reports the first of events that is no event name (in any
@@ -86,6 +88,10 @@ func IsSecurity(hook string) bool {
 	case AssignRoles, UnassignRoles, RemoveRoleContext:
 		// Whoever holds the API secret could otherwise raise an account's
 		// privileges without the receiver hearing of it.
+		return true
+	case SetUsername:
+		// A username is a login identifier: a stolen access token could
+		// otherwise rename the account unheard.
 		return true
 	}
 	return false

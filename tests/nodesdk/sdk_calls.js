@@ -19,6 +19,7 @@ const readline = require('node:readline');
 const lr = require(process.env.PINAUTH_SDK);
 const roles = require('./sdk_roles.js');
 const passwords = require('./sdk_passwords.js');
+const identifiers = require('./sdk_identifiers.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -168,6 +169,7 @@ async function main() {
     auth.updateProfileByAccessToken(access, { LastName: 'Jones' }));
   posted('updateProfileByAccessToken', own);
   assert.equal(own.Data.LastName, 'Jones');
+  await identifiers(auth, access, email, username, ok, refused);
   await refused('authenticationApi.authValidateAccessToken (unknown token)',
     auth.authValidateAccessToken('not-a-token'), 905);
 

@@ -163,6 +163,10 @@ var served = []route{
 	// of it has the documented shape.
 	{Method: "PUT", Path: "/auth/password/change"},
 	{Method: "PUT", Path: "/manage/account/{uid}/password"},
+	// Emails and usernames (issue 20).
+	{Method: "GET", Path: "/auth/email"},
+	{Method: "GET", Path: "/auth/username"},
+	{Method: "PUT", Path: "/auth/username"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,

@@ -1,0 +1,24 @@
+// The email and username methods of LoginRadius's Node SDK
+// (authenticationApi) against the gateway (issue 20), called by
+// sdk_calls.js with an account's email, username and access token; every
+// answer asserted. The username ends as it began.
+
+'use strict';
+
+const assert = require('node:assert/strict');
+
+module.exports = async function identifiers(auth, access, email, username, ok, refused) {
+  assert.deepEqual(await ok('authenticationApi.checkEmailAvailability', auth.checkEmailAvailability(email.toUpperCase())), { IsExist: true });
+  assert.deepEqual(await ok('authenticationApi.checkEmailAvailability (free)',
+    auth.checkEmailAvailability('sdk.nobody@example.com')), { IsExist: false });
+  assert.deepEqual(await ok('authenticationApi.checkUserNameAvailability', auth.checkUserNameAvailability(username)), { IsExist: true });
+  assert.deepEqual(await ok('authenticationApi.checkUserNameAvailability (free)',
+    auth.checkUserNameAvailability(username + '-free')), { IsExist: false });
+  assert.deepEqual(await ok('authenticationApi.setOrChangeUserName',
+    auth.setOrChangeUserName(access, username + '-sdk')), { IsPosted: true });
+  assert.equal((await ok('authenticationApi.getProfileByAccessToken (new username)',
+    auth.getProfileByAccessToken(access))).UserName, username + '-sdk');
+  await refused('authenticationApi.setOrChangeUserName (spaces)', auth.setOrChangeUserName(access, 'two words'), 1134);
+  assert.deepEqual(await ok('authenticationApi.setOrChangeUserName (back)',
+    auth.setOrChangeUserName(access, username)), { IsPosted: true });
+};
