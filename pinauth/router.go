@@ -267,6 +267,7 @@ func apiRoutes() []route {
 		newRoute("PUT", "auth/password/change", authKey, (*Gateway).changePassword),
 		newRoute("PUT", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).SetPassword)),
 		newRoute("GET", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).PasswordHash)),
+		newRoute("POST", "manage/account/forgot/token", authSecret, resetRoute((*recovery.API).ForgotPasswordToken)),
 		// Emails and usernames (issue 20).
 		newRoute("GET", "auth/email", authKey, availabilityOf(store.IdentEmail)),
 		newRoute("GET", "auth/username", authKey, availabilityOf(store.IdentUsername)),

@@ -131,22 +131,7 @@ func (s *Secrets) send(ctx context.Context, tenant string, kind store.Identifier
 		log.Error(r.what+" message not sent", zap.Error(err))
 		return
 	}
-	d := notify.NewData(tenant, lrprofile.StringField(&a, "FirstName"), r.ttl, now.Add(r.ttl))
-	if d.Name == "" {
-		d.Name = lrprofile.DisplayName(&a)
-	}
-	if r.otp {
-		d.OTP = value
-	} else {
-		d.Token, d.Link = value, notify.Link(r.linkBase, r.linkType, value)
-	}
-	if r.channel == ChannelSMS {
-		err = s.opt.Notifier.SMS(ctx, to, r.set, d)
-	} else {
-		d.Email = to
-		err = s.opt.Notifier.Email(ctx, to, r.set, d)
-	}
-	if err != nil {
+	if err := s.deliver(ctx, &a, to, r, value, now); err != nil {
 		log.Error(r.what+" message not sent", zap.Duration("duration", time.Since(start)), zap.Error(err))
 		return
 	}
@@ -210,4 +195,23 @@ func (s *Secrets) issue(ctx context.Context, r message, ref store.AccountRef, no
 func (s *Secrets) quotaKey(channel, tenant, subject string) string {
 	key := secret.MAC(s.opt.Pepper, "pinauth send quota key", "")
 	return "send:" + channel + ":" + hex.EncodeToString(secret.MAC(key, "quota", tenant+"\x00"+subject))
+}
+
+// deliver sends message r carrying value (a reset token or an OTP issued
+// at now) to account a at address to.
+func (s *Secrets) deliver(ctx context.Context, a *store.Account, to string, r message, value string, now time.Time) error {
+	d := notify.NewData(a.Tenant, lrprofile.StringField(a, "FirstName"), r.ttl, now.Add(r.ttl))
+	if d.Name == "" {
+		d.Name = lrprofile.DisplayName(a)
+	}
+	if r.otp {
+		d.OTP = value
+	} else {
+		d.Token, d.Link = value, notify.Link(r.linkBase, r.linkType, value)
+	}
+	if r.channel == ChannelSMS {
+		return s.opt.Notifier.SMS(ctx, to, r.set, d)
+	}
+	d.Email = to
+	return s.opt.Notifier.Email(ctx, to, r.set, d)
 }

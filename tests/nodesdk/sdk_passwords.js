@@ -30,5 +30,13 @@ module.exports = async function passwords(client, uid, email, password, session,
   await refused('authenticationApi.loginByEmail (changed password, after the set)', auth.loginByEmail({ email, password: changed }), 966);
   const hash = await refused('accountApi.getAccountPasswordHashByUid', acct.getAccountPasswordHashByUid(uid), 1144);
   assert.equal(hash.PasswordHash, undefined, 'getAccountPasswordHashByUid: a hash in the refusal');
-  return set;
+
+  // A forgot-password token for the back end, no email, then the reset.
+  const forgot = await ok('accountApi.getForgotPasswordToken', acct.getForgotPasswordToken(email, null, null, false));
+  assert.deepEqual(forgot.IdentityProviders, [], 'getForgotPasswordToken: IdentityProviders');
+  const reset = 'sdk back end reset battery';
+  posted('resetPasswordByResetToken (forgot token)', await ok('authenticationApi.resetPasswordByResetToken (forgot token)',
+    auth.resetPasswordByResetToken({ ResetToken: forgot.ForgotToken, Password: reset })));
+  await refused('authenticationApi.loginByEmail (set password, after the reset)', auth.loginByEmail({ email, password: set }), 966);
+  return reset;
 };

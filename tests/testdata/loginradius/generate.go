@@ -163,6 +163,7 @@ var served = []route{
 	// of it has the documented shape.
 	{Method: "PUT", Path: "/auth/password/change"},
 	{Method: "PUT", Path: "/manage/account/{uid}/password"},
+	{Method: "POST", Path: "/manage/account/forgot/token"},
 	// Emails and usernames (issue 20).
 	{Method: "GET", Path: "/auth/email"},
 	{Method: "GET", Path: "/auth/username"},
