@@ -45,45 +45,12 @@ func (g *Gateway) changePassword(c *call) (any, error) {
 	if len(fields) > 0 {
 		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
-	ctx := c.r.Context()
-	if _, err := g.checkCredential(ctx, c, credentialCheck{
-		account: &a, encoded: a.PasswordHash, secret: body.OldPassword, failure: lrerr.CodeCurrentPasswordInvalid, reason: "password_change",
-	}); err != nil {
-		return nil, err
-	}
-	hash, err := g.hasher.Hash(ctx, c.hashClient(), body.NewPassword)
-	if err != nil {
-		return nil, g.hashQueueError(err)
-	}
-	ref, sid := b.ref(), b.sid()
-	var revoked []string
-	err = g.updateAccount(ctx, ref, nil, func(_ store.Tx, acc *store.Account) error {
-		if !acc.Active {
-			return lrerr.New(lrerr.CodeAccountBlocked)
-		}
-		acc.PasswordHash, acc.NeedsSecretReset = hash, false
-		return nil
-	}, func(tx store.Tx, acc *store.Account) error {
-		var err error
-		if revoked, err = tx.RevokeSessions(ref, sid, c.now); err != nil {
-			return err
-		}
-		if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenPINSession, store.TokenPINAuth,
-			store.TokenSecondFactor, store.TokenStepUp}, sid); err != nil {
-			return err
-		}
-		if _, err := tx.InvalidateTokens(ref, []store.TokenKind{store.TokenPINReset, store.TokenPasswordReset,
-			store.TokenOTP}, "", c.now); err != nil {
-			return err
-		}
-		if err := tx.ClearAttempts(ref); err != nil {
-			return err
-		}
-		return g.emit(tx, c, webhook.ChangePassword, acc)
+	return g.changeOwnSecret(c, b, ownSecretChange{
+		current: credentialCheck{account: &a, encoded: a.PasswordHash, secret: body.OldPassword,
+			failure: lrerr.CodeCurrentPasswordInvalid, reason: "password_change"},
+		next:       body.NewPassword,
+		set:        func(acc *store.Account, hash string) { acc.PasswordHash, acc.NeedsSecretReset = hash, false },
+		voidResets: true,
+		hook:       webhook.ChangePassword,
 	})
-	if err != nil {
-		return nil, lrerr.As(err)
-	}
-	g.cache.RevokeSessions(revoked, c.now, g.cfg.AccessTTL)
-	return isPosted, nil
 }

@@ -37,40 +37,12 @@ func (g *Gateway) changePIN(c *call) (any, error) {
 	if a.PINHash == "" {
 		return nil, lrerr.New(lrerr.CodePINNotAvailable)
 	}
-	ctx := c.r.Context()
-	if _, err := g.checkCredential(ctx, c, credentialCheck{
-		account: &a, encoded: a.PINHash, secret: body.OldPIN, failure: lrerr.CodeCurrentPINInvalid, reason: "pin_change",
-	}); err != nil {
-		return nil, err
-	}
-	pinHash, err := g.hasher.Hash(ctx, c.hashClient(), body.NewPIN)
-	if err != nil {
-		return nil, g.hashQueueError(err)
-	}
-	ref, sid := b.ref(), b.sid()
-	var revoked []string
-	err = g.updateAccount(ctx, ref, nil, func(tx store.Tx, acc *store.Account) error {
-		acc.PINHash, acc.PINChangedAt, acc.PINSkipped = pinHash, c.now, false
-		return nil
-	}, func(tx store.Tx, acc *store.Account) error {
-		var err error
-		if revoked, err = tx.RevokeSessions(ref, sid, c.now); err != nil {
-			return err
-		}
-		// Tokens bound to no session (second-factor tokens of logins in
-		// progress) or left on revoked sessions go too.
-		if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenPINSession, store.TokenPINAuth,
-			store.TokenSecondFactor, store.TokenStepUp}, sid); err != nil {
-			return err
-		}
-		if err := tx.ClearAttempts(ref); err != nil {
-			return err
-		}
-		return g.emit(tx, c, webhook.ChangePIN, acc)
+	return g.changeOwnSecret(c, b, ownSecretChange{
+		current: credentialCheck{account: &a, encoded: a.PINHash, secret: body.OldPIN, failure: lrerr.CodeCurrentPINInvalid, reason: "pin_change"},
+		next:    body.NewPIN,
+		set: func(acc *store.Account, hash string) {
+			acc.PINHash, acc.PINChangedAt, acc.PINSkipped = hash, c.now, false
+		},
+		hook: webhook.ChangePIN,
 	})
-	if err != nil {
-		return nil, lrerr.As(err)
-	}
-	g.cache.RevokeSessions(revoked, c.now, g.cfg.AccessTTL)
-	return isPosted, nil
 }
