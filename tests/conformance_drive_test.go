@@ -122,7 +122,7 @@ func (c *conformanceRun) drive() {
 			"email": "email", "username": "user-name", "phone": "phone"}[by.kind], by.query, nil)
 	}
 	c.call(m, "GET /auth/securityquestion/accesstoken", "authentication/security-questions-by-access-token", "", nil, bearer...)
-	c.driveIdentifiers(m, mail, user, bearer)
+	c.driveIdentifiers(m, uid, mail, user, bearer)
 
 	// Step-up by PIN and by security answers, each validated by the server.
 	step := c.call(m, "PUT /auth/account/reauth/pin", "step-up-authentication/pin/step-up-auth-by-pin", "", map[string]string{"pin": pin}, bearer...)

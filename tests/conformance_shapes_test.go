@@ -290,7 +290,7 @@ var shapeExceptions = []*shapeException{
 	{fields: []string{"Password", "PIN.PIN"}, kind: "absent",
 		why: "password and PIN hashes are never returned"},
 	{fields: []string{"PasswordExpirationDate", "LastPasswordChangeDate", "LastPasswordChangeToken", "PreviousUids",
-		"IsSecurePassword", "UnverifiedEmail", "PrivacyPolicy", "ExternalUserLoginId"}, kind: "type", got: "null",
+		"IsSecurePassword", "UnverifiedEmail", "PrivacyPolicy", "ExternalUserLoginId", "ProfileModifiedDate"}, kind: "type", got: "null",
 		why: "null where the gateway holds no such data: password expiry, change history and strength, merged Uids, unverified emails, privacy policy acceptance, an external login id no documented call writes (several of these are null in some documents too)"},
 	{fields: []string{"Language", "Verified", "UpdatedTime", "Created"}, kind: "type", got: "null",
 		why: "a social provider's fields: null (Verified and Created have two different types across the documents)"},

@@ -65,9 +65,12 @@ const (
 	CodeRoleContextInvalid           Code = 1133
 	CodeAdditionalPermissionNotFound Code = 1142
 	CodeRoleNameInvalid              Code = 1175
-	CodePlanExpired                  Code = 6003
-	CodeTooManyRequests              Code = 429
-	CodeUnavailable                  Code = 503
+	// Emails (issue 20).
+	CodeLastEmail       Code = 1005
+	CodeEmailNotFound   Code = 1023
+	CodePlanExpired     Code = 6003
+	CodeTooManyRequests Code = 429
+	CodeUnavailable     Code = 503
 	// CodeNotFound is ours: an unknown API path or method.
 	CodeNotFound Code = 404
 	// CodeInternal is ours: an unexpected fault; the client sees no detail.
@@ -132,6 +135,8 @@ var catalogue = map[Code]Entry{
 	CodeRoleContextInvalid:           {403, "Role Context Name is not Valid", "The account has no role context of that name."},
 	CodeAdditionalPermissionNotFound: {403, "Additional Permission does not exist", "The role context has no such additional permission."},
 	CodeRoleNameInvalid:              {403, "Role Name is not valid or already exists", "The role name is empty, has a character a role name may not have (control characters, comma, |, /), or is taken."},
+	CodeLastEmail:                    {403, "User account should have at least one email address", "The email is the account's only identifier: add another email, a username or a phone first."},
+	CodeEmailNotFound:                {403, "Email address does not exist", "The account has no such email address."},
 	CodePlanExpired:                  {403, "Trial plan expired", "The trial plan has expired. To continue using the service, please contact support."},
 	CodeTooManyRequests:              {429, "Too many requests in a particular time frame", "Too many requests from this client; retry after the time in Retry-After."},
 	CodeUnavailable:                  {503, "Service temporarily unavailable", "The service is temporarily unavailable; retry after the time in Retry-After."},

@@ -43,13 +43,17 @@ const (
 	RemoveRoleContext = "RemoveRoleContext"
 	// SetUsername: an account's username set or changed by its holder.
 	SetUsername = "SetUsername"
+	// AddEmail: an email added to an account (or its type changed).
+	AddEmail = "AddEmail"
+	// RemoveEmail: an email removed from an account.
+	RemoveEmail = "RemoveEmail"
 )
 
 // names are the event names a webhook may subscribe to.
 var names = []string{
 	Login, SetPIN, ChangePIN, ResetPIN, ResetPassword, ChangePassword, SetPassword,
 	BlockAccount, Register, UpdateProfile, DeleteAccount,
-	AssignRoles, UnassignRoles, RemoveRoleContext, SetUsername,
+	AssignRoles, UnassignRoles, RemoveRoleContext, SetUsername, AddEmail, RemoveEmail,
 }
 
 // CheckEvents reports the first of events that is no event name (in any
@@ -89,9 +93,10 @@ func IsSecurity(hook string) bool {
 		// Whoever holds the API secret could otherwise raise an account's
 		// privileges without the receiver hearing of it.
 		return true
-	case SetUsername:
-		// A username is a login identifier: a stolen access token could
-		// otherwise rename the account unheard.
+	case SetUsername, AddEmail, RemoveEmail:
+		// Usernames and emails are login and recovery identifiers: a
+		// stolen access token (or the API secret) could otherwise change
+		// them unheard.
 		return true
 	}
 	return false

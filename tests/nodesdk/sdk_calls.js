@@ -169,7 +169,7 @@ async function main() {
     auth.updateProfileByAccessToken(access, { LastName: 'Jones' }));
   posted('updateProfileByAccessToken', own);
   assert.equal(own.Data.LastName, 'Jones');
-  await identifiers(auth, access, email, username, ok, refused);
+  await identifiers(auth, demo.accountApi, uid, access, email, username, ok, refused);
   await refused('authenticationApi.authValidateAccessToken (unknown token)',
     auth.authValidateAccessToken('not-a-token'), 905);
 

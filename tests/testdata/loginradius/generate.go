@@ -168,6 +168,8 @@ var served = []route{
 	{Method: "GET", Path: "/auth/email"},
 	{Method: "GET", Path: "/auth/username"},
 	{Method: "PUT", Path: "/auth/username"},
+	{Method: "PUT", Path: "/manage/account/{uid}/email"},
+	{Method: "DELETE", Path: "/manage/account/{uid}/email"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,

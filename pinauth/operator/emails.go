@@ -1,0 +1,98 @@
+package operator
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/apireq"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
+	"github.com/pinauth/caddy-pinauth/pinauth/webhook"
+)
+
+// UpsertEmails serves PUT /manage/account/{uid}/email: each email of
+// {"Email": [{Type, Value}]} is added to the account, or has its Type
+// replaced when the account has it already; the others stay. An email
+// another account of the tenant has, in any kind, is 936 and changes
+// nothing. Event AddEmail; the answer is the profile.
+func (api *API) UpsertEmails(r Request) (any, error) {
+	in, e := lrprofile.ParseInput(r.HTTP)
+	if e != nil {
+		return nil, e
+	}
+	if !in.HasEmails || len(in.Emails) == 0 {
+		return nil, lrerr.Field("Email", "At least one email is required.")
+	}
+	return api.changeEmails(r, webhook.AddEmail, func(a *store.Account) error {
+		for _, add := range in.Emails {
+			if i := emailIndex(a.Emails, add.Value); i >= 0 {
+				a.Emails[i].Type = add.Type
+			} else {
+				a.Emails = append(a.Emails, add)
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteEmail serves DELETE /manage/account/{uid}/email: the email of
+// {"email": …} is removed from the account (1023 when it has no such
+// email; 1005 when it is the account's last identifier, no username or
+// phone left to find it by). Event RemoveEmail; the answer is the profile.
+func (api *API) DeleteEmail(r Request) (any, error) {
+	var body map[string]json.RawMessage
+	if e := apireq.DecodeJSON(r.HTTP, &body, false); e != nil {
+		return nil, e
+	}
+	var value string
+	for k, v := range body {
+		if apireq.FoldKey(k) == "email" {
+			if json.Unmarshal(v, &value) != nil {
+				return nil, lrerr.WithDescription(apireq.BodyCode(r.HTTP.Method), "The field \"email\" has the wrong type.")
+			}
+		}
+	}
+	canonical, ok := lrprofile.CanonicalEmail(value)
+	if !ok {
+		return nil, lrerr.Field("email", "A valid email address is required.")
+	}
+	return api.changeEmails(r, webhook.RemoveEmail, func(a *store.Account) error {
+		i := emailIndex(a.Emails, canonical)
+		if i < 0 {
+			return lrerr.New(lrerr.CodeEmailNotFound)
+		}
+		a.Emails = slices.Delete(a.Emails, i, i+1)
+		if checkIdentified(a) != nil {
+			return lrerr.New(lrerr.CodeLastEmail)
+		}
+		return nil
+	})
+}
+
+// changeEmails applies change to the emails of the account the request
+// names (938 when there is none) through Core.UpdateAccount, which keeps
+// names unique across kinds (936), forgets the cached profile on every
+// node and journals the change; it records hook's event and answers the
+// saved profile.
+func (api *API) changeEmails(r Request, hook string, change func(a *store.Account) error) (any, error) {
+	ctx := r.HTTP.Context()
+	var saved store.Account
+	err := api.core.UpdateAccount(ctx, store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID}, func(_ store.Tx, a *store.Account) error {
+		return change(a)
+	}, func(tx store.Tx, a *store.Account) error {
+		saved = *a
+		return r.Act.Emit(tx, hook, a)
+	})
+	if err != nil {
+		return nil, duplicateError(err)
+	}
+	return accountView(ctx, api.core.Store(), &saved, r.Act.Now())
+}
+
+// emailIndex is the index in emails of the address value (compared as
+// NameOf gives names: case-insensitively), or -1.
+func emailIndex(emails []store.Email, value string) int {
+	name := store.NameOf(value)
+	return slices.IndexFunc(emails, func(e store.Email) bool { return store.NameOf(e.Value) == name })
+}
