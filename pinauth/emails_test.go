@@ -39,10 +39,18 @@ func TestManagementEmailRoutesChangeTheNextRequestAndKeepAnIdentifier(t *testing
 		t.Fatalf("X-Auth-Email after the removal = %q", got)
 	}
 	wantCode(t, "not the account's", e.do("DELETE", path, map[string]any{"email": testEmail}), 403, 1023)
+	// By access token: the caller's only identifier stays.
+	own := api("auth/email")
+	wantCode(t, "own only identifier", e.do("DELETE", own, map[string]any{"email": "alice2@example.com"}, withToken(access)...), 403, 1005)
+	wantOK(t, "upsert again", e.do("PUT", path, map[string]any{"Email": []map[string]string{{"Type": "Secondary", "Value": "alice3@example.com"}}}))
+	if r := e.do("DELETE", own, map[string]any{"email": "Alice3@example.com"}, withToken(access)...); r.status != 200 || r.raw != `{"IsDeleted":true}` {
+		t.Fatalf("own removal: %d %s", r.status, r.raw)
+	}
+	wantCode(t, "own removal without a token", e.do("DELETE", own, map[string]any{"email": "alice2@example.com"}), 400, 1060)
 	e.createAccount("bob@example.com", "")
 	wantCode(t, "bob's", e.do("PUT", path, map[string]any{"Email": []map[string]string{{"Type": "Primary", "Value": "Bob@example.com"}}}), 403, 936)
-	if e.countHook(uid, webhook.AddEmail) != 1 || e.countHook(uid, webhook.RemoveEmail) != 1 {
-		t.Errorf("events %v; want one AddEmail and one RemoveEmail despite prevent_webhook", e.hooks(uid))
+	if e.countHook(uid, webhook.AddEmail) != 2 || e.countHook(uid, webhook.RemoveEmail) != 2 {
+		t.Errorf("events %v; want two AddEmail and two RemoveEmail despite prevent_webhook", e.hooks(uid))
 	}
 	if r := e.passwordLogin("alice2@example.com", testPass); r.status != 200 {
 		t.Errorf("login by the added email: %d %s", r.status, r.raw)

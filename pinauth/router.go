@@ -272,6 +272,7 @@ func apiRoutes() []route {
 		newRoute("GET", "auth/email", authKey, availabilityOf(store.IdentEmail)),
 		newRoute("GET", "auth/username", authKey, availabilityOf(store.IdentUsername)),
 		newRoute("PUT", "auth/username", authKey, ownAccountRoute((*operator.API).SetOwnUsername)),
+		newRoute("DELETE", "auth/email", authKey, ownAccountRoute((*operator.API).RemoveOwnEmail)),
 		newRoute("PUT", "manage/account/{uid}/email", authSecret, accountRoute((*operator.API).UpsertEmails)),
 		newRoute("DELETE", "manage/account/{uid}/email", authSecret, accountRoute((*operator.API).DeleteEmail)),
 	}

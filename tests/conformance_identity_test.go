@@ -6,7 +6,8 @@ import "net/url"
 // success on tenant g, whose account has email mail and username user and
 // holds the access token bearer: both availability checks, a username
 // change and its return to user (the later calls log in by it), and an
-// email added and removed by the management API.
+// email added and removed by the management API, then removed by its
+// holder.
 func (c *conformanceRun) driveIdentifiers(g *gateway, uid, mail, user string, bearer []string) {
 	const doc = "authentication/"
 	c.call(g, "GET /auth/email", doc+"auth-email-availability", "&email="+url.QueryEscape(mail), nil)
@@ -18,4 +19,7 @@ func (c *conformanceRun) driveIdentifiers(g *gateway, uid, mail, user string, be
 	c.call(g, "PUT /manage/account/{uid}/email", "account/upsert-email", u,
 		map[string]any{"Email": []map[string]string{{"type": "Secondary", "value": extra}}})
 	c.call(g, "DELETE /manage/account/{uid}/email", "account/account-email-delete", u, map[string]string{"email": extra})
+	c.call(g, "PUT /manage/account/{uid}/email", "account/upsert-email", u,
+		map[string]any{"Email": []map[string]string{{"type": "Secondary", "value": extra}}})
+	c.call(g, "DELETE /auth/email", doc+"auth-remove-email", "", map[string]string{"email": extra}, bearer...)
 }

@@ -24,7 +24,7 @@ func (api *API) UpsertEmails(r Request) (any, error) {
 	if !in.HasEmails || len(in.Emails) == 0 {
 		return nil, lrerr.Field("Email", "At least one email is required.")
 	}
-	return api.changeEmails(r, webhook.AddEmail, func(a *store.Account) error {
+	saved, err := api.changeEmails(r, r.UID, webhook.AddEmail, func(a *store.Account) error {
 		for _, add := range in.Emails {
 			if i := emailIndex(a.Emails, add.Value); i >= 0 {
 				a.Emails[i].Type = add.Type
@@ -34,6 +34,10 @@ func (api *API) UpsertEmails(r Request) (any, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return accountView(r.HTTP.Context(), api.core.Store(), &saved, r.Act.Now())
 }
 
 // DeleteEmail serves DELETE /manage/account/{uid}/email: the email of
@@ -41,23 +45,44 @@ func (api *API) UpsertEmails(r Request) (any, error) {
 // email; 1005 when it is the account's last identifier, no username or
 // phone left to find it by). Event RemoveEmail; the answer is the profile.
 func (api *API) DeleteEmail(r Request) (any, error) {
+	saved, err := api.removeEmail(r, r.UID)
+	if err != nil {
+		return nil, err
+	}
+	return accountView(r.HTTP.Context(), api.core.Store(), &saved, r.Act.Now())
+}
+
+// RemoveOwnEmail serves DELETE /auth/email: the caller removes the email
+// of {"email": …} from its own account, as DeleteEmail does (1023, 1005,
+// RemoveEmail event), and is answered {"IsDeleted": true}. Adding an email
+// by access token (POST /auth/email) is not served: the address would
+// become a login and recovery identifier before anyone verified it.
+func (api *API) RemoveOwnEmail(r Request) (any, error) {
+	if _, err := api.removeEmail(r, r.Account.UID); err != nil {
+		return nil, err
+	}
+	return isDeleted, nil
+}
+
+// removeEmail removes the email a DELETE body names from account uid.
+func (api *API) removeEmail(r Request, uid string) (store.Account, error) {
 	var body map[string]json.RawMessage
 	if e := apireq.DecodeJSON(r.HTTP, &body, false); e != nil {
-		return nil, e
+		return store.Account{}, e
 	}
 	var value string
 	for k, v := range body {
 		if apireq.FoldKey(k) == "email" {
 			if json.Unmarshal(v, &value) != nil {
-				return nil, lrerr.WithDescription(apireq.BodyCode(r.HTTP.Method), "The field \"email\" has the wrong type.")
+				return store.Account{}, lrerr.WithDescription(apireq.BodyCode(r.HTTP.Method), "The field \"email\" has the wrong type.")
 			}
 		}
 	}
 	canonical, ok := lrprofile.CanonicalEmail(value)
 	if !ok {
-		return nil, lrerr.Field("email", "A valid email address is required.")
+		return store.Account{}, lrerr.Field("email", "A valid email address is required.")
 	}
-	return api.changeEmails(r, webhook.RemoveEmail, func(a *store.Account) error {
+	return api.changeEmails(r, uid, webhook.RemoveEmail, func(a *store.Account) error {
 		i := emailIndex(a.Emails, canonical)
 		if i < 0 {
 			return lrerr.New(lrerr.CodeEmailNotFound)
@@ -70,24 +95,23 @@ func (api *API) DeleteEmail(r Request) (any, error) {
 	})
 }
 
-// changeEmails applies change to the emails of the account the request
-// names (938 when there is none) through Core.UpdateAccount, which keeps
-// names unique across kinds (936), forgets the cached profile on every
-// node and journals the change; it records hook's event and answers the
-// saved profile.
-func (api *API) changeEmails(r Request, hook string, change func(a *store.Account) error) (any, error) {
-	ctx := r.HTTP.Context()
+// changeEmails applies change to the emails of account uid (938 when
+// there is none) through Core.UpdateAccount, which keeps names unique
+// across kinds (936), forgets the cached profile on every node and
+// journals the change; it records hook's event and returns the account
+// saved.
+func (api *API) changeEmails(r Request, uid, hook string, change func(a *store.Account) error) (store.Account, error) {
 	var saved store.Account
-	err := api.core.UpdateAccount(ctx, store.AccountRef{Tenant: r.Act.Tenant(), UID: r.UID}, func(_ store.Tx, a *store.Account) error {
+	err := api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: uid}, func(_ store.Tx, a *store.Account) error {
 		return change(a)
 	}, func(tx store.Tx, a *store.Account) error {
 		saved = *a
 		return r.Act.Emit(tx, hook, a)
 	})
 	if err != nil {
-		return nil, duplicateError(err)
+		return store.Account{}, duplicateError(err)
 	}
-	return accountView(ctx, api.core.Store(), &saved, r.Act.Now())
+	return saved, nil
 }
 
 // emailIndex is the index in emails of the address value (compared as

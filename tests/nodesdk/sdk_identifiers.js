@@ -29,4 +29,7 @@ module.exports = async function identifiers(auth, acct, uid, access, email, user
   await refused('accountApi.removeEmail (not the account\'s)', acct.removeEmail('sdk.nobody@example.com', uid), 1023);
   const removed = await ok('accountApi.removeEmail', acct.removeEmail(more, uid));
   assert.deepEqual(removed.Email.map((e) => e.Value), [email]);
+  await ok('accountApi.upsertEmail (again)', acct.upsertEmail({ Email: [{ Type: 'Secondary', Value: more }] }, uid));
+  assert.deepEqual(await ok('authenticationApi.removeEmail', auth.removeEmail(access, more)), { IsDeleted: true });
+  await refused('authenticationApi.removeEmail (gone)', auth.removeEmail(access, more), 1023);
 };

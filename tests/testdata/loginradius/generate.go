@@ -170,6 +170,7 @@ var served = []route{
 	{Method: "PUT", Path: "/auth/username"},
 	{Method: "PUT", Path: "/manage/account/{uid}/email"},
 	{Method: "DELETE", Path: "/manage/account/{uid}/email"},
+	{Method: "DELETE", Path: "/auth/email"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
