@@ -24,7 +24,7 @@ func (api *API) UpsertEmails(r Request) (any, error) {
 	if !in.HasEmails || len(in.Emails) == 0 {
 		return nil, lrerr.Field("Email", "At least one email is required.")
 	}
-	saved, err := api.changeEmails(r, r.UID, webhook.AddEmail, func(a *store.Account) error {
+	saved, err := api.changeEmails(r, r.UID, webhook.AddEmail, func(_ store.Tx, a *store.Account) error {
 		for _, add := range in.Emails {
 			if i := emailIndex(a.Emails, add.Value); i >= 0 {
 				a.Emails[i].Type = add.Type
@@ -82,7 +82,7 @@ func (api *API) removeEmail(r Request, uid string) (store.Account, error) {
 	if !ok {
 		return store.Account{}, lrerr.Field("email", "A valid email address is required.")
 	}
-	return api.changeEmails(r, uid, webhook.RemoveEmail, func(a *store.Account) error {
+	return api.changeEmails(r, uid, webhook.RemoveEmail, func(tx store.Tx, a *store.Account) error {
 		i := emailIndex(a.Emails, canonical)
 		if i < 0 {
 			return lrerr.New(lrerr.CodeEmailNotFound)
@@ -91,7 +91,10 @@ func (api *API) removeEmail(r Request, uid string) (store.Account, error) {
 		if checkIdentified(a) != nil {
 			return lrerr.New(lrerr.CodeLastEmail)
 		}
-		return nil
+		// Reset links and codes already mailed to the address removed
+		// must not stay a way in: every pending one of the account ends.
+		_, err := tx.DeleteTokens(a.Ref(), []store.TokenKind{store.TokenPINReset, store.TokenPasswordReset, store.TokenOTP}, "")
+		return err
 	})
 }
 
@@ -100,11 +103,9 @@ func (api *API) removeEmail(r Request, uid string) (store.Account, error) {
 // across kinds (936), forgets the cached profile on every node and
 // journals the change; it records hook's event and returns the account
 // saved.
-func (api *API) changeEmails(r Request, uid, hook string, change func(a *store.Account) error) (store.Account, error) {
+func (api *API) changeEmails(r Request, uid, hook string, change func(tx store.Tx, a *store.Account) error) (store.Account, error) {
 	var saved store.Account
-	err := api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: uid}, func(_ store.Tx, a *store.Account) error {
-		return change(a)
-	}, func(tx store.Tx, a *store.Account) error {
+	err := api.core.UpdateAccount(r.HTTP.Context(), store.AccountRef{Tenant: r.Act.Tenant(), UID: uid}, change, func(tx store.Tx, a *store.Account) error {
 		saved = *a
 		return r.Act.Emit(tx, hook, a)
 	})

@@ -3,6 +3,7 @@ package operator
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -17,11 +18,20 @@ func TestManagementEmailsAreUpsertedAndDeletedKeepingAnIdentifier(t *testing.T) 
 	if got := f.account("ann").Emails; !slices.Equal(got, want) {
 		t.Fatalf("emails after the upsert = %+v; want %+v", got, want)
 	}
+	// A reset link mailed before the removal ends with it.
+	pending := store.Token{Hash: "h-reset", Kind: store.TokenPINReset, Tenant: "demo", UID: "ann",
+		CreatedAt: f.rc.now, ExpiresAt: f.rc.now.Add(time.Hour)}
+	if err := f.rc.st.Update(t.Context(), func(tx store.Tx) error { return tx.InsertToken(pending) }); err != nil {
+		t.Fatal(err)
+	}
 	if _, e := f.do((*API).DeleteEmail, "DELETE", "ann", "", `{"email":"Ann@X.test"}`); e != nil {
 		t.Fatalf("delete: %d %s", e.Code, e.Description)
 	}
 	if got := f.account("ann").Emails; !slices.Equal(got, want[1:]) {
 		t.Fatalf("emails after the delete = %+v", got)
+	}
+	if _, found, err := f.rc.st.Token(t.Context(), store.TokenPINReset, "h-reset"); err != nil || found {
+		t.Errorf("the reset token outlived the email's removal: %v, %v", found, err)
 	}
 	if want := []string{"AddEmail demo ann", "RemoveEmail demo ann"}; !slices.Equal(f.rc.writes, want) {
 		t.Errorf("events = %q; want %q", f.rc.writes, want)
