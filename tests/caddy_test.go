@@ -69,7 +69,7 @@ func startCaddyConfig(t *testing.T, dir, conf string, ready []string, extraEnv .
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
 		"TMPDIR=" + dir,
 		// A race found in the child makes it exit with this code.
-		"GORACE=exitcode=66",
+		"GORACE=exitcode=" + strconv.Itoa(raceExitCode),
 	}, extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -138,7 +138,8 @@ func (p *caddyProc) stop(t *testing.T) {
 		}
 	}
 	logs := p.logs.String()
-	if races := raceReports(logs); races != "" {
+	races, known := raceReports(logs)
+	if races != "" {
 		// The reports first, on their own: the whole output can be long
 		// enough for a CI summary to cut them out of its middle.
 		t.Errorf("the race detector reported a data race in caddy:\n%s", races)
@@ -150,7 +151,9 @@ func (p *caddyProc) stop(t *testing.T) {
 		return
 	}
 	var exit *exec.ExitError
-	if errors.As(p.err, &exit) {
+	if errors.As(p.err, &exit) && exit.ExitCode() == raceExitCode && races == "" && known > 0 {
+		t.Logf("caddy exited with the race status only for %d report(s) of Caddy's own forward_auth race (see knownCaddyRace)", known)
+	} else if errors.As(p.err, &exit) {
 		t.Errorf("caddy exited with status %d after SIGINT (a Cleanup error or a race)", exit.ExitCode())
 	} else if p.err != nil {
 		t.Errorf("caddy: %v", p.err)
@@ -233,22 +236,27 @@ func baseURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) 
 
 // raceReports returns the race detector's reports in a child's output,
 // each from its "WARNING: DATA RACE" line to the separator that ends it,
-// or "" when there is none.
-func raceReports(logs string) string {
+// or "" when there is none, leaving out (and counting) the reports of
+// Caddy's own known race (knownCaddyRace).
+func raceReports(logs string) (races string, known int) {
 	const start, sep = "WARNING: DATA RACE", "=================="
 	var b strings.Builder
 	for {
 		i := strings.Index(logs, start)
 		if i < 0 {
-			return b.String()
+			return b.String(), known
 		}
 		logs = logs[i:]
 		end := strings.Index(logs, sep)
 		if end < 0 {
 			end = len(logs)
 		}
-		b.WriteString(logs[:end])
-		b.WriteString(sep + "\n")
+		if report := logs[:end]; knownCaddyRace(report) {
+			known++
+		} else {
+			b.WriteString(report)
+			b.WriteString(sep + "\n")
+		}
 		logs = logs[end:]
 	}
 }
