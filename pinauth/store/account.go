@@ -9,11 +9,19 @@ import (
 // Account is one end user of a tenant. Secrets are argon2id strings produced
 // by the core; the store treats them as opaque.
 type Account struct {
-	Tenant   string
-	UID      string
-	Emails   []Email
-	Username string
-	Phone    string
+	Tenant string
+	UID    string
+	// Emails are the account's addresses: its login and recovery
+	// identifiers. EmailVerified tells whether they are verified.
+	Emails []Email
+	// UnverifiedEmails are addresses added but not verified yet
+	// (LoginRadius's UnverifiedEmail): each takes its name, so no other
+	// account can have it, but none is an identifier: no login or recovery
+	// finds the account by it until VerifyEmail moves it into Emails. See
+	// verification.go.
+	UnverifiedEmails []Email
+	Username         string
+	Phone            string
 
 	PasswordHash string
 	PINHash      string
@@ -29,8 +37,10 @@ type Account struct {
 
 	Roles []string
 	// RoleContexts are the account's role contexts, by Context unique.
-	RoleContexts  []RoleContext
-	Active        bool
+	RoleContexts []RoleContext
+	Active       bool
+	// EmailVerified is LoginRadius's flag of the same name: the addresses
+	// in Emails are verified. (UnverifiedEmails never are.)
 	EmailVerified bool
 
 	NoOfLogins        int
@@ -84,9 +94,10 @@ func (a *Account) Identifiers() []Identifier {
 	return ids
 }
 
-// Names returns the account's tenant-wide names: its Uid and every
-// identifier, as NameOf gives them, each name once with the first field
-// that gives it (uid, then emails, phone, username). See Tx.CreateAccount.
+// Names returns the account's tenant-wide names: its Uid, every
+// identifier and every unverified email, as NameOf gives them, each name
+// once with the first field that gives it (uid, then emails, unverified
+// emails, phone, username). See Tx.CreateAccount.
 func (a *Account) Names() []Name {
 	names := []Name{{Value: NameOf(a.UID), Field: FieldUID}}
 	add := func(v, field string) {
@@ -102,6 +113,9 @@ func (a *Account) Names() []Name {
 		names = append(names, Name{Value: n, Field: field})
 	}
 	for _, e := range a.Emails {
+		add(e.Value, string(IdentEmail))
+	}
+	for _, e := range a.UnverifiedEmails {
 		add(e.Value, string(IdentEmail))
 	}
 	add(a.Phone, string(IdentPhone))

@@ -130,6 +130,9 @@ func View(a *store.Account, att store.Attempts, now time.Time) Profile {
 	p["IsActive"] = a.Active
 	p["IsDeleted"] = false
 	p["EmailVerified"] = a.EmailVerified
+	if len(a.UnverifiedEmails) > 0 {
+		p["UnverifiedEmail"] = a.UnverifiedEmails
+	}
 	p["IsLoginLocked"] = locked
 	p["LoginLockedType"] = lockType
 	p["NoOfLogins"] = a.NoOfLogins

@@ -32,7 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := [][]testCase{
 		accountCases, identifierCases, nameCases, tokenCases, sessionCases, attemptCases,
 		keyCases, eventCases, outboxCases, updateCases, concurrencyCases, notifyCases, quotaCases,
-		hashCountCases, roleCases, changeCases,
+		hashCountCases, roleCases, changeCases, verificationCases,
 	}
 	for _, g := range groups {
 		for _, c := range g {
@@ -193,6 +193,9 @@ func checkAccount(t *testing.T, got, want store.Account) {
 	for _, a := range []*store.Account{&got, &want} {
 		if len(a.Emails) == 0 {
 			a.Emails = nil
+		}
+		if len(a.UnverifiedEmails) == 0 {
+			a.UnverifiedEmails = nil
 		}
 		if len(a.Roles) == 0 {
 			a.Roles = nil

@@ -14,6 +14,7 @@ import (
 // on-disk format: rename nothing, only add.
 type accountDoc struct {
 	Emails            []store.Email     `json:"emails,omitempty"`
+	UnverifiedEmails  []store.Email     `json:"unverified_emails,omitempty"`
 	Username          string            `json:"username,omitempty"`
 	Phone             string            `json:"phone,omitempty"`
 	PasswordHash      string            `json:"password_hash,omitempty"`
@@ -49,7 +50,7 @@ type roleContextDoc struct {
 // EncodeAccount returns the stored document of a.
 func EncodeAccount(a *store.Account) ([]byte, error) {
 	d := accountDoc{
-		Emails: a.Emails, Username: a.Username, Phone: a.Phone,
+		Emails: a.Emails, UnverifiedEmails: a.UnverifiedEmails, Username: a.Username, Phone: a.Phone,
 		PasswordHash: a.PasswordHash, PINHash: a.PINHash,
 		PINChangedAt: a.PINChangedAt.UTC(), PINSkipped: a.PINSkipped, PINSkippedAt: a.PINSkippedAt.UTC(),
 		SecurityAnswers: a.SecurityAnswers, NeedsSecretReset: a.NeedsSecretReset,
@@ -79,7 +80,7 @@ func DecodeAccount(tenant, uid string, version int64, doc []byte) (store.Account
 	}
 	a := store.Account{
 		Tenant: tenant, UID: uid, Version: version,
-		Emails: d.Emails, Username: d.Username, Phone: d.Phone,
+		Emails: d.Emails, UnverifiedEmails: d.UnverifiedEmails, Username: d.Username, Phone: d.Phone,
 		PasswordHash: d.PasswordHash, PINHash: d.PINHash,
 		PINChangedAt: d.PINChangedAt.UTC(), PINSkipped: d.PINSkipped, PINSkippedAt: d.PINSkippedAt.UTC(),
 		SecurityAnswers: d.SecurityAnswers, NeedsSecretReset: d.NeedsSecretReset,

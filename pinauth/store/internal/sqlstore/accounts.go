@@ -103,6 +103,8 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 		return false, t.d.Fault("save account", err)
 	}
 	claimsChanged := !hadOld || !store.SameClaims(&old, &a)
+	// Unverified emails are names but not identifiers.
+	rename := len(added) > 0 || len(removed) > 0 || !sameUnverified(&old, &a)
 	found := true
 	save := func() error {
 		n, err := t.exec(updateAccount, a.Tenant, a.UID, string(doc), a.Version)
@@ -116,7 +118,7 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 			}
 			return err
 		}
-		if len(added) == 0 && len(removed) == 0 {
+		if !rename {
 			return nil
 		}
 		for _, id := range removed {
@@ -129,7 +131,7 @@ func (t *Tx[T]) SaveAccount(a store.Account) (bool, error) {
 		}
 		return t.insertIdentifiers(&a, added)
 	}
-	if len(added) == 0 && len(removed) == 0 {
+	if !rename {
 		err = save() // one statement: nothing to undo
 	} else {
 		err = t.savepoint(save)

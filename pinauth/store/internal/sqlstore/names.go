@@ -103,6 +103,20 @@ func namesOf(uid string, ids []store.Identifier) map[string]bool {
 	return had
 }
 
+// sameUnverified reports whether a and b have the same unverified
+// emails, by name.
+func sameUnverified(a, b *store.Account) bool {
+	if len(a.UnverifiedEmails) != len(b.UnverifiedEmails) {
+		return false
+	}
+	for i, e := range a.UnverifiedEmails {
+		if store.NameOf(e.Value) != store.NameOf(b.UnverifiedEmails[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
 // dropped returns the names in had that names no longer contains.
 func dropped(had []string, names []store.Name) []string {
 	var out []string
