@@ -154,6 +154,12 @@ func (c *Caches) Reset() {
 // stop working at once, and drops their cached state. Entries are kept for
 // keepFor (the access-token lifetime): after that no token of the session
 // can still be valid.
+//
+// The set holds at most as many sessions as the staleness sets hold
+// accounts. A revocation past the bound is not recorded; instead claims
+// are not trusted for keepFor and everything cached is dropped, so every
+// token, that one's too, is checked against the store again, which knows
+// it revoked.
 func (c *Caches) RevokeSessions(ids []string, now time.Time, keepFor time.Duration) {
 	if len(ids) == 0 {
 		return
@@ -161,14 +167,27 @@ func (c *Caches) RevokeSessions(ids []string, now time.Time, keepFor time.Durati
 	c.seq.Add(1)
 	c.revokedMu.Lock()
 	old := *c.revoked.Load()
-	next := make(map[string]time.Time, len(old)+len(ids))
+	next := make(map[string]time.Time, min(len(old)+len(ids), c.fresh.limit))
 	for id, until := range old {
 		if until.After(now) {
 			next[id] = until
 		}
 	}
+	dropped := false
 	for _, id := range ids {
+		if _, ok := next[id]; !ok && len(next) >= c.fresh.limit {
+			dropped = true
+			continue
+		}
 		next[id] = now.Add(keepFor)
+	}
+	if dropped {
+		// Claims untrusted first: a token re-verified once the
+		// generation moves must not be served from them.
+		c.fresh.mu.Lock()
+		c.fresh.overflowUntil.Store(c.fresh.clock() + int64(keepFor))
+		c.fresh.mu.Unlock()
+		c.gen.Add(1)
 	}
 	c.revoked.Store(&next)
 	c.revokedMu.Unlock()

@@ -377,3 +377,20 @@ func TestCallsFailWithinTheQueryTimeoutWhenTheServerDoesNotAnswer(t *testing.T) 
 		}
 	}
 }
+
+func TestTheJournalPrunesRowsPastTheRetentionAndKeepsRecentRevocations(t *testing.T) {
+	s, dsn := openFresh(t)
+	pool := newPool(t, dsn)
+	storetest.RunJournalPruning(t, s, storetest.JournalRows{
+		Insert: func(t *testing.T, when time.Time, tenant, uid, session string) {
+			sql(t, dsn, `INSERT INTO changes (at, tenant, uid, session) VALUES ($1, $2, $3, $4)`, at(when), tenant, uid, session)
+		},
+		Count: func(t *testing.T) int {
+			var n int
+			if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM changes`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		},
+	})
+}

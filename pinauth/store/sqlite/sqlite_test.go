@@ -349,3 +349,27 @@ func TestNumberedPlaceholdersBindTheirArgumentWhereverTheyStand(t *testing.T) {
 		t.Errorf("SELECT $2, $1, $2, $3 of (one, two, three) = %s, %s, %s, %s", a, b, c, d)
 	}
 }
+
+func TestTheJournalPrunesRowsPastTheRetentionAndKeepsRecentRevocations(t *testing.T) {
+	s, path := openTemp(t)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	storetest.RunJournalPruning(t, s, storetest.JournalRows{
+		Insert: func(t *testing.T, at time.Time, tenant, uid, session string) {
+			if _, err := db.Exec(`INSERT INTO changes (at, tenant, uid, session) VALUES (?, ?, ?, ?)`,
+				micro(at), tenant, uid, session); err != nil {
+				t.Fatal(err)
+			}
+		},
+		Count: func(t *testing.T) int {
+			var n int
+			if err := db.QueryRow(`SELECT count(*) FROM changes`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		},
+	})
+}
