@@ -21,6 +21,11 @@ type pgProxy struct {
 	thaw chan struct{} // nil when not frozen; closed by unfreeze
 	wg   sync.WaitGroup
 	open map[net.Conn]struct{}
+	// held hangs single connections (freezePorts), by the proxy's port
+	// toward the server, which the server reports as the client's port.
+	held map[int]chan struct{}
+	// ports are the proxy's ports toward the server of its connections.
+	ports map[int]bool
 }
 
 // newPGProxy starts a proxy on loopback to the server of dsn, stopped when
@@ -43,7 +48,7 @@ func newPGProxyOn(t *testing.T, dsn string, ln net.Listener) *pgProxy {
 		ln.Close()
 		t.Fatal(err)
 	}
-	p := &pgProxy{t: t, ln: ln, target: u.Host, open: map[net.Conn]struct{}{}}
+	p := &pgProxy{t: t, ln: ln, target: u.Host, open: map[net.Conn]struct{}{}, held: map[int]chan struct{}{}, ports: map[int]bool{}}
 	p.wg.Go(p.accept)
 	t.Cleanup(func() {
 		ln.Close()
@@ -85,15 +90,43 @@ func (p *pgProxy) unfreeze() {
 		close(p.thaw)
 		p.thaw = nil
 	}
+	for port, thaw := range p.held {
+		close(thaw)
+		delete(p.held, port)
+	}
 }
 
-// gate returns once the proxy is not frozen.
-func (p *pgProxy) gate() {
+// freezePorts hangs only the connections that reach the server from one
+// of ports (pg_stat_activity's client_port), both ways, until unfreeze;
+// it returns how many of them pass through this proxy.
+func (p *pgProxy) freezePorts(ports []int) int {
 	p.mu.Lock()
-	thaw := p.thaw
-	p.mu.Unlock()
-	if thaw != nil {
-		<-thaw
+	defer p.mu.Unlock()
+	n := 0
+	for _, port := range ports {
+		if p.ports[port] && p.held[port] == nil {
+			p.held[port] = make(chan struct{})
+			n++
+		}
+	}
+	return n
+}
+
+// gate returns once the proxy is not frozen, nor the connection that
+// reaches the server from port (0: not connected yet).
+func (p *pgProxy) gate(port int) {
+	for {
+		p.mu.Lock()
+		thaw, held := p.thaw, p.held[port]
+		p.mu.Unlock()
+		switch {
+		case thaw != nil:
+			<-thaw
+		case held != nil:
+			<-held
+		default:
+			return
+		}
 	}
 }
 
@@ -112,31 +145,36 @@ func (p *pgProxy) accept() {
 		}
 		p.track(client)
 		p.wg.Go(func() {
-			p.gate()
+			p.gate(0)
 			server, err := net.Dial("tcp", p.target)
 			if err != nil {
 				client.Close()
 				return
 			}
 			p.track(server)
+			port := server.LocalAddr().(*net.TCPAddr).Port
+			p.mu.Lock()
+			p.ports[port] = true
+			p.mu.Unlock()
 			var pair sync.WaitGroup
-			pair.Go(func() { p.pipe(server, client) })
-			pair.Go(func() { p.pipe(client, server) })
+			pair.Go(func() { p.pipe(server, client, port) })
+			pair.Go(func() { p.pipe(client, server, port) })
 			pair.Wait()
 		})
 	}
 }
 
-// pipe copies src to dst, holding each chunk while the proxy is frozen,
-// and closes both when either side ends.
-func (p *pgProxy) pipe(dst, src net.Conn) {
+// pipe copies src to dst, holding each chunk while the proxy or the
+// connection (by its port toward the server) is frozen, and closes both
+// when either side ends.
+func (p *pgProxy) pipe(dst, src net.Conn, port int) {
 	defer dst.Close()
 	defer src.Close()
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			p.gate()
+			p.gate(port)
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}
