@@ -20,6 +20,10 @@ const (
 	// TokenPasswordReset is a single-use password reset token sent by
 	// email; a PIN reset token is never one, nor the other way round.
 	TokenPasswordReset TokenKind = "password_reset"
+	// TokenAccountDelete is the single-use token of an emailed account
+	// deletion confirmation (DELETE /auth/account, issue 20); it dies
+	// with its account.
+	TokenAccountDelete TokenKind = "account_delete"
 	// TokenOTP is a one-time code sent by email or SMS.
 	TokenOTP TokenKind = "otp"
 	// TokenSecondFactor is the SecondFactorAuthenticationToken of an MFA

@@ -53,6 +53,7 @@ var tokenCases = []testCase{
 	{"ConsumeToken takes an unused unexpired token exactly once", testConsumeOnce},
 	{"ConsumeToken refuses expired, used, missing and wrong-kind tokens and changes nothing", testConsumeRefusals},
 	{"PIN and password reset tokens are kept apart by kind", testResetTokenKindsApart},
+	{"an account deletion token is taken in the deletion's transaction: both or neither", testAccountDeleteTokenWithItsAccount},
 	{"DeleteTokens removes the account's tokens of the given kinds except the kept session's", testDeleteTokens},
 	{"DeleteSessionTokens removes exactly the session's tokens", testDeleteSessionTokens},
 	{"LiveSessionToken returns the session's newest unused unexpired token of a kind", testLiveSessionToken},
