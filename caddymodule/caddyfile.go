@@ -45,6 +45,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			mfa security_question
 //			security_question <id> <text...>
 //			reset_pin_url     <url>
+//			delete_account_url <url>
 //			pin_reset_email   link|otp
 //			password_reset_email link|otp
 //			message_templates <dir>
@@ -124,6 +125,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		}
 //		reset_token_ttl <duration>
 //		otp_ttl         <duration>
+//		delete_token_ttl <duration>
 //	}
 //
 // tenant, api_key, allowed_origins, security_question, template_alias,
@@ -165,12 +167,14 @@ var (
 		"access_ttl", "refresh_ttl", "session_ttl", "key_rotation", "hash", "max_concurrent_hashes",
 		"lockout", "rate_limit", "captcha", "public", "accept_tenants", "header_prefix", "header_preset", "forward_token", "cache_size", "api_prefix",
 		"auth_request", "login_page", "cookie", "webhook", "email", "sms", "reset_token_ttl", "otp_ttl",
+		"delete_token_ttl",
 	}
 	captchaLevel = []string{"app_id", "site_key", "verify_url", "always", "after", "min_score", "action", "timeout"}
 	tenantLevel  = []string{
 		"api_key", "api_secret", "plan_expires", "pin_required", "pin_length",
 		"allow_weak_pins", "allowed_origins", "mfa", "security_question", "webhook",
 		"reset_pin_url", "pin_reset_email", "password_reset_email", "message_templates", "template_alias", "token_format",
+		"delete_account_url",
 	}
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{}
@@ -356,6 +360,8 @@ func (p *parser) resetDirective(h *Handler, name string) (bool, error) {
 		return true, p.duration(name, &h.ResetTokenTTL)
 	case "otp_ttl":
 		return true, p.duration(name, &h.OTPTTL)
+	case "delete_token_ttl":
+		return true, p.duration(name, &h.DeleteTokenTTL)
 	}
 	return false, nil
 }

@@ -163,6 +163,8 @@ func (p *parser) tenantReset(t *Tenant, name string) (bool, error) {
 	switch name {
 	case "reset_pin_url":
 		return true, p.single(name, &t.ResetPINURL)
+	case "delete_account_url":
+		return true, p.single(name, &t.DeleteAccountURL)
 	case "pin_reset_email":
 		return true, p.choice(name, &t.PINResetEmail, recovery.CheckMode)
 	case "password_reset_email":

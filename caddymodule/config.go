@@ -53,6 +53,11 @@ type Tenant struct {
 	// Default: none (the call must name one).
 	ResetPINURL string `json:"reset_pin_url,omitempty"`
 
+	// DeleteAccountURL is where account deletion links point when a
+	// DELETE /auth/account call names no deleteurl; it must be on one of
+	// allowed_origins. Default: none (the call must name one).
+	DeleteAccountURL string `json:"delete_account_url,omitempty"`
+
 	// PINResetEmail is what forgot-PIN by email or username sends: link
 	// (a reset link) or otp (a 6-digit code). Default: link.
 	PINResetEmail string `json:"pin_reset_email,omitempty"`

@@ -214,6 +214,7 @@ func (t Tenant) coreTenant(x *expander) (config.Tenant, error) {
 		AllowedOrigins:     t.AllowedOrigins,
 		MFA:                t.MFA,
 		ResetPINURL:        x.expand(fmt.Sprintf("tenant %q: reset_pin_url", t.Name), t.ResetPINURL),
+		DeleteAccountURL:   x.expand(fmt.Sprintf("tenant %q: delete_account_url", t.Name), t.DeleteAccountURL),
 		PINResetEmail:      t.PINResetEmail,
 		PasswordResetEmail: t.PasswordResetEmail,
 		MessageTemplates:   x.expand(fmt.Sprintf("tenant %q: message_templates", t.Name), t.MessageTemplates),

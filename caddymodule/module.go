@@ -178,6 +178,10 @@ type Handler struct {
 	// OTPTTL is the lifetime of a PIN reset OTP. Default: 10m.
 	OTPTTL caddy.Duration `json:"otp_ttl,omitempty"`
 
+	// DeleteTokenTTL is the lifetime of the token of an emailed account
+	// deletion link (DELETE /auth/account). Default: 30m.
+	DeleteTokenTTL caddy.Duration `json:"delete_token_ttl,omitempty"`
+
 	gw         *pinauth.Gateway
 	store      store.Store // for the outbox gauge
 	storeKey   string

@@ -150,8 +150,8 @@ func (h *Handler) validateReset() error {
 			return fmt.Errorf("sms: %w", err)
 		}
 	}
-	if h.ResetTokenTTL < 0 || h.OTPTTL < 0 {
-		return errors.New("reset_token_ttl and otp_ttl must not be negative")
+	if h.ResetTokenTTL < 0 || h.OTPTTL < 0 || h.DeleteTokenTTL < 0 {
+		return errors.New("reset_token_ttl, otp_ttl and delete_token_ttl must not be negative")
 	}
 	return nil
 }
@@ -159,6 +159,7 @@ func (h *Handler) validateReset() error {
 // resetConfig fills the PIN reset part of cfg, expanding placeholders.
 func (h *Handler) resetConfig(x *expander, cfg *config.Config) {
 	cfg.ResetTokenTTL, cfg.OTPTTL = time.Duration(h.ResetTokenTTL), time.Duration(h.OTPTTL)
+	cfg.DeleteTokenTTL = time.Duration(h.DeleteTokenTTL)
 	if e := h.Email; e != nil {
 		cfg.Email = &notify.EmailConfig{
 			Addr:     x.expand("email server", e.Server),

@@ -9,6 +9,7 @@ import (
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
 	"github.com/pinauth/caddy-pinauth/pinauth/notifytest"
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
 
 // The reset tests' app, SMS provider credentials and phone number.
@@ -38,6 +39,12 @@ type resetEnv struct {
 // through them; the demo tenant allows appOrigin.
 func newResetEnv(t *testing.T, mutate ...func(*Config)) *resetEnv {
 	t.Helper()
+	return newResetEnvOn(t, nil, mutate...)
+}
+
+// newResetEnvOn is newResetEnv on store st (nil: a new SQLite file).
+func newResetEnvOn(t *testing.T, st store.Store, mutate ...func(*Config)) *resetEnv {
+	t.Helper()
 	smtpSrv := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
 	smsSrv := notifytest.NewSMSServer(t, smsUser, smsToken)
 	base := func(c *Config) {
@@ -45,7 +52,13 @@ func newResetEnv(t *testing.T, mutate ...func(*Config)) *resetEnv {
 		c.SMS = &notify.SMSConfig{URL: smsSrv.URL, Username: smsUser, Password: smsToken, From: smsFrom}
 		c.Tenants[0].AllowedOrigins = []string{appOrigin, "http://localhost:3000"}
 	}
-	e := newTestEnv(t, append([]func(*Config){base}, mutate...)...)
+	all := append([]func(*Config){base}, mutate...)
+	var e *testEnv
+	if st == nil {
+		e = newTestEnv(t, all...)
+	} else {
+		e = newTestEnvOn(t, st, all...)
+	}
 	return &resetEnv{testEnv: e, smtp: smtpSrv, sms: smsSrv}
 }
 

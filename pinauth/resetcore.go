@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/notify"
+	"github.com/pinauth/caddy-pinauth/pinauth/operator"
 	"github.com/pinauth/caddy-pinauth/pinauth/recovery"
 	"github.com/pinauth/caddy-pinauth/pinauth/securityquestion"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
@@ -15,7 +16,7 @@ import (
 func (g *Gateway) newRecovery() *recovery.Secrets {
 	return recovery.New(recovery.Options{Store: g.store, Notifier: g.notifier, Queue: g.sends, Limiter: g.limiter,
 		Log: g.log, Pepper: g.peppers[0].Key, Email: g.cfg.Email, SMS: g.cfg.SMS,
-		ResetTokenTTL: g.cfg.ResetTokenTTL, OTPTTL: g.cfg.OTPTTL, FindAccount: g.accountByIdentifier})
+		ResetTokenTTL: g.cfg.ResetTokenTTL, OTPTTL: g.cfg.OTPTTL, DeleteTokenTTL: g.cfg.DeleteTokenTTL, FindAccount: g.accountByIdentifier})
 }
 
 // notifyOptions are the notifier's settings in the configuration.
@@ -33,6 +34,19 @@ func (g *Gateway) notifyOptions() notify.Options {
 func resetRoute(h func(*recovery.API, recovery.Request) (any, error)) func(*Gateway, *call) (any, error) {
 	return func(g *Gateway, c *call) (any, error) {
 		return h(recovery.NewAPI(g.recovery, resetCore{g}), recovery.Request{HTTP: c.r, Query: c.q, Act: resetAct{callAct{g: g, c: c}}})
+	}
+}
+
+// ownResetRoute adapts a handler of the recovery API that acts on the
+// caller's own account (DELETE /auth/account) likewise, once the call is
+// authenticated by its access token and the account read from the store.
+func ownResetRoute(h func(*recovery.API, recovery.Request) (any, error)) func(*Gateway, *call) (any, error) {
+	return func(g *Gateway, c *call) (any, error) {
+		_, a, err := g.bearerAccount(c)
+		if err != nil {
+			return nil, err
+		}
+		return h(recovery.NewAPI(g.recovery, resetCore{g}), recovery.Request{HTTP: c.r, Query: c.q, Account: &a, Act: resetAct{callAct{g: g, c: c}}})
 	}
 }
 
@@ -66,7 +80,7 @@ type resetAct struct{ callAct }
 func (ra resetAct) Settings() recovery.Tenant {
 	t := ra.c.tenant
 	return recovery.Tenant{Name: t.Name, AllowedOrigins: t.AllowedOrigins, ResetPINURL: t.ResetPINURL,
-		PINResetEmail: t.PINResetEmail, PasswordResetEmail: t.PasswordResetEmail}
+		PINResetEmail: t.PINResetEmail, PasswordResetEmail: t.PasswordResetEmail, DeleteAccountURL: t.DeleteAccountURL}
 }
 
 // ClientIP implements recovery.Act.
@@ -99,6 +113,12 @@ func (ra resetAct) CheckAnswers(ctx context.Context, a *store.Account, answers m
 
 // LogFailure implements recovery.Act.
 func (ra resetAct) LogFailure(reason string) { ra.g.logFailure(ra.c, reason, "") }
+
+// DeleteAccount implements recovery.Act through the account API's
+// deletion, so both delete the same things the same way.
+func (ra resetAct) DeleteAccount(ctx context.Context, uid string, allow func(store.Tx, *store.Account) error) error {
+	return operator.DeleteAccountIf(ctx, accountCore{ra.g}, ra.callAct, uid, allow)
+}
 
 // Interface guards.
 var (

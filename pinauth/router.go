@@ -275,5 +275,9 @@ func apiRoutes() []route {
 		newRoute("DELETE", "auth/email", authKey, ownAccountRoute((*operator.API).RemoveOwnEmail)),
 		newRoute("PUT", "manage/account/{uid}/email", authSecret, accountRoute((*operator.API).UpsertEmails)),
 		newRoute("DELETE", "manage/account/{uid}/email", authSecret, accountRoute((*operator.API).DeleteEmail)),
+		// Account self-service (issue 20).
+		newRoute("DELETE", "auth/account", authKey, ownResetRoute((*recovery.API).RequestAccountDeletion)),
+		newRoute("GET", "auth/account/delete", authKey, resetRoute((*recovery.API).DeleteAccountByToken)),
+		newRoute("PUT", "auth/account/unlock", authKey, (*Gateway).unlockAccount),
 	}
 }

@@ -160,6 +160,9 @@ type Config struct {
 	ResetTokenTTL time.Duration
 	// OTPTTL is the lifetime of a PIN reset OTP. Default: 10m.
 	OTPTTL time.Duration
+	// DeleteTokenTTL is the lifetime of the token of an emailed account
+	// deletion link (DELETE /auth/account). Default: 30m.
+	DeleteTokenTTL time.Duration
 
 	// Logger receives the gateway's logs. Default: a no-op logger.
 	Logger *zap.Logger

@@ -13,6 +13,8 @@ import (
 const (
 	DefaultResetTokenTTL = recovery.DefaultResetTokenTTL
 	DefaultOTPTTL        = recovery.DefaultOTPTTL
+	// DefaultDeleteTokenTTL is the lifetime of an account deletion link.
+	DefaultDeleteTokenTTL = recovery.DefaultDeleteTokenTTL
 )
 
 // resetDefaults applies the PIN reset defaults of c and checks them.
@@ -20,6 +22,7 @@ const (
 func (c *Config) resetDefaults() error {
 	setDefault(&c.ResetTokenTTL, DefaultResetTokenTTL)
 	setDefault(&c.OTPTTL, DefaultOTPTTL)
+	setDefault(&c.DeleteTokenTTL, DefaultDeleteTokenTTL)
 	if e := c.Email; e != nil {
 		ec, err := e.WithDefaults()
 		if err != nil {
@@ -50,6 +53,11 @@ func (c *Config) resetDefaults() error {
 		if t.ResetPINURL != "" {
 			if _, err := notify.LinkBase(t.AllowedOrigins, t.ResetPINURL); err != nil {
 				return fmt.Errorf("pinauth: tenant %q: reset_pin_url must be an http(s) URL on one of the allowed_origins", t.Name)
+			}
+		}
+		if t.DeleteAccountURL != "" {
+			if _, err := notify.LinkBase(t.AllowedOrigins, t.DeleteAccountURL); err != nil {
+				return fmt.Errorf("pinauth: tenant %q: delete_account_url must be an http(s) URL on one of the allowed_origins", t.Name)
 			}
 		}
 	}

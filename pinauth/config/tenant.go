@@ -42,6 +42,10 @@ type Tenant struct {
 	// names no resetpinurl; it must be on one of AllowedOrigins.
 	// Default: none (the call must name one).
 	ResetPINURL string
+	// DeleteAccountURL is where account deletion links point when a
+	// DELETE /auth/account call names no deleteurl; it must be on one of
+	// AllowedOrigins. Default: none (the call must name one).
+	DeleteAccountURL string
 	// PINResetEmail is PINResetByLink (forgot-PIN by email or username
 	// sends a link with a reset token) or PINResetByOTP (it sends a
 	// 6-digit OTP for /auth/pin/reset/otp/…). Default: PINResetByLink.

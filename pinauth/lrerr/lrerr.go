@@ -66,11 +66,14 @@ const (
 	CodeAdditionalPermissionNotFound Code = 1142
 	CodeRoleNameInvalid              Code = 1175
 	// Emails (issue 20).
-	CodeLastEmail       Code = 1005
-	CodeEmailNotFound   Code = 1023
-	CodePlanExpired     Code = 6003
-	CodeTooManyRequests Code = 429
-	CodeUnavailable     Code = 503
+	CodeLastEmail     Code = 1005
+	CodeEmailNotFound Code = 1023
+	// Account self-service (issue 20).
+	CodeDeleteTokenInvalid Code = 1119
+	CodeAlreadyUnlocked    Code = 1221
+	CodePlanExpired        Code = 6003
+	CodeTooManyRequests    Code = 429
+	CodeUnavailable        Code = 503
 	// CodeNotFound is ours: an unknown API path or method.
 	CodeNotFound Code = 404
 	// CodeInternal is ours: an unexpected fault; the client sees no detail.
@@ -137,6 +140,8 @@ var catalogue = map[Code]Entry{
 	CodeRoleNameInvalid:              {403, "Role Name is not valid or already exists", "The role name is empty, has a character a role name may not have (control characters, comma, |, /), or is taken."},
 	CodeLastEmail:                    {403, "User account should have at least one email address", "The email is the account's only identifier: add another email, a username or a phone first."},
 	CodeEmailNotFound:                {403, "Email address does not exist", "The account has no such email address."},
+	CodeDeleteTokenInvalid:           {403, "The LoginRadius DeleteToken is invalid", "The delete token is invalid."},
+	CodeAlreadyUnlocked:              {403, "Account is already unlocked", "The account is not locked."},
 	CodePlanExpired:                  {403, "Trial plan expired", "The trial plan has expired. To continue using the service, please contact support."},
 	CodeTooManyRequests:              {429, "Too many requests in a particular time frame", "Too many requests from this client; retry after the time in Retry-After."},
 	CodeUnavailable:                  {503, "Service temporarily unavailable", "The service is temporarily unavailable; retry after the time in Retry-After."},

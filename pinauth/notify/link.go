@@ -33,6 +33,8 @@ const (
 	LinkTypePIN = "resetpin"
 	// LinkTypePassword is the vtype of a password reset link.
 	LinkTypePassword = "reset"
+	// LinkTypeDelete is the vtype of an account deletion link.
+	LinkTypeDelete = "delete"
 )
 
 // ErrBadResetURL is LinkBase's refusal of a reset URL.
@@ -55,8 +57,8 @@ func LinkBase(allowed []string, raw string) (*url.URL, error) {
 }
 
 // Link returns base with the reset token added to its query
-// (vtype=<linkType>&vtoken=<token>: LinkTypePIN or LinkTypePassword),
-// keeping its other parameters and its fragment.
+// (vtype=<linkType>&vtoken=<token>: LinkTypePIN, LinkTypePassword or
+// LinkTypeDelete), keeping its other parameters and its fragment.
 func Link(base *url.URL, linkType, token string) string {
 	u := *base
 	q := u.Query()

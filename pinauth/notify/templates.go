@@ -24,6 +24,7 @@ import (
 //	pin_reset_otp        the email and the SMS with a 6-digit OTP
 //	password_reset_link  the email with a password reset link (forgot password)
 //	password_reset_otp   the email with a 6-digit password reset code (password_reset_email otp)
+//	account_delete_link  the email with the link confirming an account's deletion (DELETE /auth/account)
 //
 // A template directory (Options.Templates, then the tenant's
 // TenantTemplates.Dir over it) replaces the files of the same name and may
@@ -47,6 +48,8 @@ const (
 	SetPasswordResetLink = "password_reset_link"
 	// SetPasswordResetOTP is the email with a password reset code.
 	SetPasswordResetOTP = "password_reset_otp"
+	// SetAccountDeleteLink is the email with an account deletion link.
+	SetAccountDeleteLink = "account_delete_link"
 )
 
 // Data is what message templates see.
@@ -237,7 +240,7 @@ func (m templates) check() error {
 		}
 	}
 	if m.email(SetPINResetLink) == nil || m.email(SetPINResetOTP) == nil || m.email(SetPasswordResetLink) == nil ||
-		m.email(SetPasswordResetOTP) == nil || m.sms(SetPINResetOTP) == nil {
+		m.email(SetPasswordResetOTP) == nil || m.email(SetAccountDeleteLink) == nil || m.sms(SetPINResetOTP) == nil {
 		return errors.New("pinauth: message templates: a built-in set lost a part")
 	}
 	return nil

@@ -126,6 +126,19 @@ func createAccount(ctx context.Context, core Core, act Act, in *lrprofile.Input)
 // deleteAccount deletes account uid with its sessions and tokens, for the
 // account API and Admin alike.
 func deleteAccount(ctx context.Context, core Core, act Act, uid string) error {
+	return DeleteAccountIf(ctx, core, act, uid, nil)
+}
+
+// DeleteAccountIf deletes account uid of act's tenant as DELETE
+// /manage/account/{uid} does, in one transaction: allow (when set) runs
+// first with the account and may refuse (its error is the answer, and
+// nothing is written); then the account's sessions are revoked, the
+// DeleteAccount event recorded and the account deleted with its
+// identifiers, tokens, PIN, security answers and roles. The revoked
+// sessions' access tokens stop at once here and, through the changes
+// journal, on every node. A missing account is 938. The self-service
+// deletion (issue 20) takes its emailed token in allow.
+func DeleteAccountIf(ctx context.Context, core Core, act Act, uid string, allow func(store.Tx, *store.Account) error) error {
 	ref := store.AccountRef{Tenant: act.Tenant(), UID: uid}
 	var revoked []string
 	err := core.Store().Update(ctx, func(tx store.Tx) error {
@@ -135,6 +148,11 @@ func deleteAccount(ctx context.Context, core Core, act Act, uid string) error {
 		}
 		if !found {
 			return lrerr.New(lrerr.CodeUserNotFound)
+		}
+		if allow != nil {
+			if err := allow(tx, &a); err != nil {
+				return err
+			}
 		}
 		if revoked, err = tx.RevokeSessions(ref, "", act.Now()); err != nil {
 			return err

@@ -61,6 +61,11 @@ type Act interface {
 	Emit(tx store.Tx, hook string, a *store.Account) error
 	// LogFailure logs a refused call as a failed credential check.
 	LogFailure(reason string)
+	// DeleteAccount deletes account uid of the call's tenant with
+	// everything attached, as the management API's deletion does, in one
+	// transaction that first runs allow (which may refuse); it records the
+	// DeleteAccount event and revokes the account's sessions on every node.
+	DeleteAccount(ctx context.Context, uid string, allow func(store.Tx, *store.Account) error) error
 }
 
 // Check is one comparison of a presented secret, counted toward the
@@ -89,6 +94,9 @@ type Request struct {
 	HTTP *http.Request
 	// Query holds its query parameters.
 	Query apireq.Params
+	// Account is the caller's account, on the routes authenticated by an
+	// access token (DELETE /auth/account).
+	Account *store.Account
 	// Act is the call's acting side.
 	Act Act
 }

@@ -21,6 +21,10 @@ const (
 const (
 	DefaultResetTokenTTL = 15 * time.Minute
 	DefaultOTPTTL        = 10 * time.Minute
+	// DefaultDeleteTokenTTL is the lifetime of an account deletion
+	// link: longer than a reset link's, as the mail may be read later,
+	// short enough that an old mailbox does not hold a working one.
+	DefaultDeleteTokenTTL = 30 * time.Minute
 )
 
 // The values of a tenant's PIN and password reset email mode.
@@ -58,6 +62,9 @@ type Tenant struct {
 	ResetPINURL string
 	// PINResetEmail and PasswordResetEmail are ByLink or ByOTP.
 	PINResetEmail, PasswordResetEmail string
+	// DeleteAccountURL is the default page of account deletion links
+	// ("" for none).
+	DeleteAccountURL string
 }
 
 // message is what a forgot-PIN or forgot-password call will send, once

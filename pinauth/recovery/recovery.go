@@ -11,6 +11,8 @@
 // gate every OTP and answer check passes, the rate limit, the captcha
 // gate, the lock logic, the account transaction and the token cache. The
 // handlers reach them through Core (the gateway) and Act (one call).
+// The account deletion confirmed by email (RequestAccountDeletion,
+// DeleteAccountByToken) issues and checks its token the same way.
 // Secrets issues, sends and checks the secrets the handlers use;
 // ResetToken also tells the login page whose account a reset link is for,
 // and OTPHash how a code is stored.
@@ -48,8 +50,9 @@ type Options struct {
 	Email *notify.EmailConfig
 	SMS   *notify.SMSConfig
 	// ResetTokenTTL and OTPTTL are the lifetimes of a link's reset token
-	// and of an OTP.
-	ResetTokenTTL, OTPTTL time.Duration
+	// and of an OTP; DeleteTokenTTL that of an account deletion link's
+	// token.
+	ResetTokenTTL, OTPTTL, DeleteTokenTTL time.Duration
 	// FindAccount finds the account an identifier names (the core's rule
 	// for identifiers), for the background send.
 	FindAccount func(ctx context.Context, tenant string, kind store.IdentifierKind, ident string) (store.Account, bool, error)

@@ -33,24 +33,36 @@ const (
 // does that with consumeResetToken. Whether the account may be reset
 // (active, not block-locked) is the caller's to check.
 func (s *Secrets) ResetToken(ctx context.Context, tenant string, kind store.TokenKind, token string, now time.Time, code lrerr.Code) (store.Account, string, error) {
+	return s.emailedToken(ctx, tenant, kind, token, now, code, resetTokenWords)
+}
+
+// tokenWords are the Descriptions of an emailed token's refusals.
+type tokenWords struct{ invalid, used, expired string }
+
+// resetTokenWords describe a reset token's refusals.
+var resetTokenWords = tokenWords{DescResetTokenInvalid, DescResetTokenUsed, DescResetTokenExpired}
+
+// emailedToken is ResetToken for any emailed single-use token, its
+// refusals described by words.
+func (s *Secrets) emailedToken(ctx context.Context, tenant string, kind store.TokenKind, token string, now time.Time, code lrerr.Code, words tokenWords) (store.Account, string, error) {
 	hash := secret.TokenHash(token)
 	tok, found, err := s.opt.Store.Token(ctx, kind, hash)
 	switch {
 	case err != nil:
 		return store.Account{}, "", lrerr.Unavailable(err)
 	case !found || tok.Tenant != tenant:
-		return store.Account{}, "", lrerr.WithDescription(code, DescResetTokenInvalid)
+		return store.Account{}, "", lrerr.WithDescription(code, words.invalid)
 	case !tok.UsedAt.IsZero():
-		return store.Account{}, "", lrerr.WithDescription(code, DescResetTokenUsed)
+		return store.Account{}, "", lrerr.WithDescription(code, words.used)
 	case !now.Before(tok.ExpiresAt):
-		return store.Account{}, "", lrerr.WithDescription(code, DescResetTokenExpired)
+		return store.Account{}, "", lrerr.WithDescription(code, words.expired)
 	}
 	a, found, err := s.opt.Store.Account(ctx, tok.Tenant, tok.UID)
 	if err != nil {
 		return store.Account{}, "", lrerr.Unavailable(err)
 	}
 	if !found {
-		return store.Account{}, "", lrerr.WithDescription(code, DescResetTokenInvalid)
+		return store.Account{}, "", lrerr.WithDescription(code, words.invalid)
 	}
 	return a, hash, nil
 }

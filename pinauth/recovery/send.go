@@ -38,6 +38,17 @@ type sendCall struct {
 // (or no address to send to) it does nothing. It returns the send's id
 // (the answer to an SMS send names it).
 func (s *Secrets) enqueue(c sendCall, kind store.IdentifierKind, ident string, r message) (sendID string, err error) {
+	subject := string(kind) + "\x00" + store.NormalizeIdentifier(kind, ident)
+	return s.enqueueJob(c, subject, r, func(ctx context.Context, r message) {
+		s.send(ctx, c.Tenant, kind, ident, r, c.Now)
+	})
+}
+
+// enqueueJob counts the sending limits of r for the client and for the
+// quota subject (the normalised identifier the message goes to) and
+// queues job, which sends r (its sendID set) in the background. Over a
+// limit it is r.limitErr, with a full queue 503.
+func (s *Secrets) enqueueJob(c sendCall, subject string, r message, job func(context.Context, message)) (sendID string, err error) {
 	ipLimit := ratelimit.Policy{Requests: r.limit.PerIP, Window: r.limit.Window}
 	if ok, _ := s.opt.Limiter.Allow("send-"+r.channel+"|"+ratelimit.Key(c.ClientIP), ipLimit, c.Now); !ok {
 		c.Limited("send_limited_ip")
@@ -48,7 +59,7 @@ func (s *Secrets) enqueue(c sendCall, kind store.IdentifierKind, ident string, r
 		e.RetryAfter = 30 * time.Second
 		return "", e
 	}
-	quota := s.quotaKey(r.channel, c.Tenant, string(kind)+"\x00"+store.NormalizeIdentifier(kind, ident))
+	quota := s.quotaKey(r.channel, c.Tenant, subject)
 	err = s.opt.Store.Update(c.Ctx, func(tx store.Tx) error {
 		if ok, err := tx.ReserveQuota(quota, r.limit.PerIdentifier, r.limit.Window, c.Now); err != nil {
 			return err
@@ -65,11 +76,8 @@ func (s *Secrets) enqueue(c sendCall, kind store.IdentifierKind, ident string, r
 		}
 		return "", e
 	}
-	tenant, now := c.Tenant, c.Now
 	r.sendID = secret.Hex(16)
-	s.opt.Queue.Push(notify.Job{Timeout: r.timeout, Run: func(ctx context.Context) {
-		s.send(ctx, tenant, kind, ident, r, now)
-	}})
+	s.opt.Queue.Push(notify.Job{Timeout: r.timeout, Run: func(ctx context.Context) { job(ctx, r) }})
 	return r.sendID, nil
 }
 
@@ -124,6 +132,13 @@ func (s *Secrets) send(ctx context.Context, tenant string, kind store.Identifier
 	if to == "" {
 		return
 	}
+	s.issueAndDeliver(ctx, log, &a, to, r, now)
+}
+
+// issueAndDeliver issues r's token or OTP for account a at now and sends
+// r to address to, logging the outcome (without the address or the
+// secret) on log.
+func (s *Secrets) issueAndDeliver(ctx context.Context, log *zap.Logger, a *store.Account, to string, r message, now time.Time) {
 	log = log.With(zap.String("uid", a.UID))
 	start := time.Now()
 	value, err := s.issue(ctx, r, a.Ref(), now)
@@ -131,7 +146,7 @@ func (s *Secrets) send(ctx context.Context, tenant string, kind store.Identifier
 		log.Error(r.what+" message not sent", zap.Error(err))
 		return
 	}
-	if err := s.deliver(ctx, &a, to, r, value, now); err != nil {
+	if err := s.deliver(ctx, a, to, r, value, now); err != nil {
 		log.Error(r.what+" message not sent", zap.Duration("duration", time.Since(start)), zap.Error(err))
 		return
 	}
