@@ -208,6 +208,7 @@ func (c *conformanceRun) drive() {
 
 	c.drivePasswords(m, uid, mail, pass)
 	c.driveRoles(m, uid)
+	c.driveSelfService(m, pass)
 	c.call(m, "DELETE /manage/account/{uid}", "account/account-delete", secret(m)+u, nil)
 }
 

@@ -36,10 +36,12 @@ type conformanceRun struct {
 	// main has allowed origins and security questions; codes sends reset
 	// codes instead of links; mfa requires a second factor.
 	main, codes, mfa *gateway
-	smtp             *notifytest.SMTPServer
-	sms              *notifytest.SMSServer
-	mails, texts     *int
-	answers          []conformanceAnswer
+	// locks, when set, has a captcha lockout (the unlock route).
+	locks        *gateway
+	smtp         *notifytest.SMTPServer
+	sms          *notifytest.SMSServer
+	mails, texts *int
+	answers      []conformanceAnswer
 	// create is the writable-field body the account was created with.
 	create map[string]any
 }
@@ -82,9 +84,10 @@ func TestEveryRouteAnswersLoginRadiusDocumentedShapeOnRealCaddy(t *testing.T) {
 	g := startGateway(t, func(s *siteConfig) {
 		s.Extra = strings.Join(tenants, "\n\t\t") + "\n\t\t" + senders(smtp, sms)
 	})
+	locks := startLockGateway(t)
 	mails, texts := 0, 0
 	var answers []conformanceAnswer
-	for _, f := range conformanceFormats {
+	for i, f := range conformanceFormats {
 		tenant := func(name string) *gateway {
 			c := g.in(t)
 			c.apiKey, c.apiSecret = f+"-"+name+"-key", map[string]string{
@@ -93,6 +96,9 @@ func TestEveryRouteAnswersLoginRadiusDocumentedShapeOnRealCaddy(t *testing.T) {
 		}
 		run := &conformanceRun{t: t, format: f, main: tenant("main"), codes: tenant("codes"), mfa: tenant("mfa"),
 			smtp: smtp, sms: sms, mails: &mails, texts: &texts}
+		if i == 0 {
+			run.locks = locks
+		}
 		run.drive()
 		checkTokenShapes(t, f, run.answers)
 		answers = append(answers, run.answers...)

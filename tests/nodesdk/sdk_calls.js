@@ -20,6 +20,7 @@ const lr = require(process.env.PINAUTH_SDK);
 const roles = require('./sdk_roles.js');
 const passwords = require('./sdk_passwords.js');
 const identifiers = require('./sdk_identifiers.js');
+const selfService = require('./sdk_selfservice.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -170,6 +171,7 @@ async function main() {
   posted('updateProfileByAccessToken', own);
   assert.equal(own.Data.LastName, 'Jones');
   await identifiers(auth, demo.accountApi, uid, access, email, username, ok, refused);
+  await selfService(demo, password, resetURL, { ok, refused, need });
   await refused('authenticationApi.authValidateAccessToken (unknown token)',
     auth.authValidateAccessToken('not-a-token'), 905);
 

@@ -171,6 +171,10 @@ var served = []route{
 	{Method: "PUT", Path: "/manage/account/{uid}/email"},
 	{Method: "DELETE", Path: "/manage/account/{uid}/email"},
 	{Method: "DELETE", Path: "/auth/email"},
+	// Account self-service (issue 20).
+	{Method: "DELETE", Path: "/auth/account"},
+	{Method: "GET", Path: "/auth/account/delete"},
+	{Method: "PUT", Path: "/auth/account/unlock"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
