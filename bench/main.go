@@ -75,7 +75,7 @@ func parseFlags() options {
 	flag.StringVar(&o.FloodMemLimit, "flood-gomemlimit", "128MiB", "also flood a Caddy with this GOMEMLIMIT (empty: only the one with Go's default GC)")
 	flag.IntVar(&o.FloodLimited, "flood-gomemlimit-tokens", 300000, "tokens of the GOMEMLIMIT flood (the caches fill within the first 100k; the full count is the default-GC flood's)")
 	flag.BoolVar(&o.Postgres, "postgres", true, "with "+envPostgresDSN+" set, also measure the account-count scenarios on PostgreSQL")
-	phases := flag.String("phases", "proxy,login,store,flood,restart,micro", "phases to run (for iteration; the report judges what ran)")
+	phases := flag.String("phases", "proxy,login,store,twonode,flood,restart,micro", "phases to run (for iteration; the report judges what ran)")
 	flag.Parse()
 	o.Phases = map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {

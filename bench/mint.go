@@ -84,12 +84,15 @@ var profileTags = tokens.NewProfileTags([]string{benchPepper})
 
 // token returns an access token for account i's session, valid for two
 // hours, with a random jti (so every token is distinct).
-func (m *minter) token(i int, now time.Time) (string, error) {
+func (m *minter) token(i int, now time.Time) (string, error) { return m.tokenFor(i, sidOf(i), now) }
+
+// tokenFor is token for session sid of account i.
+func (m *minter) tokenFor(i int, sid string, now time.Time) (string, error) {
 	jti := make([]byte, 16)
 	_, _ = rand.Read(jti)
 	exp := jwt.NewNumericDate(now.Add(2 * time.Hour))
 	p := &tokens.Profile{Email: emailOf(i), Name: benchName, Roles: []string{benchRole}}
-	profileTags.Tag(benchTenant, uidOf(i), sidOf(i), exp.Unix(), p)
+	profileTags.Tag(benchTenant, uidOf(i), sid, exp.Unix(), p)
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    benchIssuer,
@@ -99,7 +102,7 @@ func (m *minter) token(i int, now time.Time) (string, error) {
 			IssuedAt:  jwt.NewNumericDate(now.Add(-time.Second)),
 			ID:        hex.EncodeToString(jti),
 		},
-		SID:     sidOf(i),
+		SID:     sid,
 		Profile: p,
 	})
 	t.Header["kid"] = m.kid

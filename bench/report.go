@@ -25,6 +25,10 @@ type report struct {
 	GatewayPeakRSS int64
 	Floods         []*floodResult
 	Restart        *restartResult
+	TwoNode        *twoNodeResult
+	// TokenBytes is the length of the warm access token (every minted
+	// token has the same length: same claims, same-length values).
+	TokenBytes int
 
 	MicroCommand string
 	MicroOrder   []string
@@ -149,6 +153,10 @@ func (r *report) targets() []verdict {
 				fmt.Sprintf("missed (%.2f over), by %.0f µs a request: the same index lookups, but the large tables and indexes outgrow PostgreSQL's shared buffers, so pages come from the OS page cache, where the 1k database stays in shared buffers", x-1.2, us))})
 	}
 	v = append(v, r.coldTargets()...)
+	v = append(v, r.uuidTargets()...)
+	if r.TwoNode != nil {
+		v = append(v, r.TwoNode.verdicts()...)
+	}
 	for _, f := range r.Floods {
 		budget := int64(cacheSizeMiB+150) << 20
 		ok := f.PeakRSS <= budget
@@ -294,8 +302,11 @@ func (r *report) markdown() string {
 		if x.Recovered > 0 {
 			back = fmt.Sprintf("90%% of warm %.1f s after the stop", x.Recovered.Seconds())
 		}
-		fmt.Fprintf(&b, "| 9 | restart: Caddy restarted under load with %d live tokens (large store) | %.0f | | | warm %.0f req/s; down %.1f s; %s |\n",
-			x.Tokens, x.FirstSecondRPS, x.WarmRPS, x.Down.Seconds(), back)
+		fmt.Fprintf(&b, "| 9 | restart: Caddy restarted under load with %d live tokens (large store) | %.0f | | | warm %.0f req/s; down %.1f s; %s; %s |\n",
+			x.Tokens, x.FirstSecondRPS, x.WarmRPS, x.Down.Seconds(), back, x.readsNote())
+	}
+	if r.TwoNode != nil {
+		b.WriteString(r.TwoNode.markdown())
 	}
 	for _, f := range r.Floods {
 		if m := f.Mem; m.Sys > 0 {
@@ -304,6 +315,9 @@ func (r *report) markdown() string {
 				mib(int64(m.HeapAlloc)), mib(int64(m.HeapInuse)), mib(int64(m.HeapIdle)), mib(int64(m.HeapReleased)),
 				mib(int64(m.NextGC)), mib(int64(m.Sys)), m.NumGC)
 		}
+	}
+	if r.TokenBytes > 0 {
+		fmt.Fprintf(&b, "\nAccess tokens as the gateway issues them (an email, a two-word name, one role) are %d bytes.\n", r.TokenBytes)
 	}
 	if r.GatewayPeakRSS > 0 {
 		fmt.Fprintf(&b, "\nThe gateway process of the rounds above (two pin_auth stores, %d MiB cache budget each) peaked at %s RSS.\n",
@@ -346,6 +360,12 @@ func (r *report) markdown() string {
 		"  own accounts. The hashing bound is a bare argon2id loop at the same parameters and concurrency.\n")
 	b.WriteString("- With PINAUTH_TEST_POSTGRES_DSN set, the account-count scenarios also run on PostgreSQL (rows marked so): the bench\n" +
 		"  creates databases of its own on that server, seeds them the same way and points two more pin_auth sites at them.\n")
+	b.WriteString("- UUID handles (2u, 3u) are stored in the small store as the gateway stores the handles it issues (hash, session,\n" +
+		"  account, lifetime); a cold handle is read from the store once per node and a JWT is signed for the upstream.\n")
+	b.WriteString("- Two nodes (10, PostgreSQL) are two more Caddy processes on the small database: a Go client loads node B with live\n" +
+		"  tokens; in each round B's rate is taken without logouts, then while 4 clients each serve a token of a session of\n" +
+		"  its own on B, log it out on A and ask B again until B refuses it (the delay, from sending the logout).\n" +
+		"  B's rate with logouts counts those requests too. The restart row counts the new Caddy's store operations.\n")
 	b.WriteString("- The flood starts a fresh Caddy with only the large store's site and sends every token once (one per account and\n" +
 		"  session) from a Go client; peak RSS is the kernel's VmHWM of the Caddy process.\n")
 	b.WriteString("\n## Commands\n\n```\n")

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +30,11 @@ type restartResult struct {
 	Recovered time.Duration
 	// FirstSecondRPS is the rate in the new Caddy's first second.
 	FirstSecondRPS float64
+	// StoreReads are the new Caddy's per-token store reads by operation
+	// (its pinauth_store_operation_duration_seconds counts) until it was
+	// back at 90%, and Served the requests it answered by then.
+	StoreReads map[string]int64
+	Served     int64
 }
 
 // restartWindow is the window the load's rate is sampled in.
@@ -96,13 +106,20 @@ func restartPhase(ctx context.Context, o options, rep *report, m *minter, largeD
 		if res.FirstSecondRPS == 0 && time.Since(stopped)-res.Down >= time.Second {
 			res.FirstSecondRPS = float64(ok.Load()-first) / (time.Since(stopped) - res.Down).Seconds()
 		}
-		if rate >= 0.9*res.WarmRPS {
+		if res.Recovered == 0 && rate >= 0.9*res.WarmRPS {
 			res.Recovered = time.Since(stopped)
+		}
+		// Both measured: back at 90%, and the first second's rate.
+		if res.Recovered > 0 && res.FirstSecondRPS > 0 {
 			break
 		}
 	}
-	log.Printf("restart: %d tokens, warm %.0f req/s, down %.1fs, back at 90%% after %.1fs, first second %.0f req/s",
-		n, res.WarmRPS, res.Down.Seconds(), res.Recovered.Seconds(), res.FirstSecondRPS)
+	res.Served = ok.Load() - first
+	if res.StoreReads, err = storeOps(fmt.Sprintf("http://127.0.0.1:%d/metrics", adminPort)); err != nil {
+		return fmt.Errorf("restart: counting store reads: %w", err)
+	}
+	log.Printf("restart: %d tokens, warm %.0f req/s, down %.1fs, back at 90%% after %.1fs, first second %.0f req/s; store reads %v for %d requests",
+		n, res.WarmRPS, res.Down.Seconds(), res.Recovered.Seconds(), res.FirstSecondRPS, res.StoreReads, res.Served)
 	rep.Restart = res
 	return nil
 }
@@ -115,4 +132,55 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// storeOps reads a Caddy's metrics and returns how many store operations
+// of each kind its gateways made (the count of
+// pinauth_store_operation_duration_seconds by op; the journal's polls are
+// not among them).
+func storeOps(url string) (map[string]int64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	const prefix = `pinauth_store_operation_duration_seconds_count{op="`
+	out := map[string]int64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		op, rest, ok := strings.Cut(strings.TrimPrefix(sc.Text(), prefix), `"} `)
+		if !ok || !strings.HasPrefix(sc.Text(), prefix) {
+			continue
+		}
+		n, err := strconv.ParseFloat(rest, 64)
+		if err != nil {
+			return nil, fmt.Errorf("metrics line %q: %w", sc.Text(), err)
+		}
+		if n > 0 {
+			out[op] = int64(n)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		// Every gateway reads its signing keys at start: none counted means
+		// the metrics are not where this looked.
+		return nil, fmt.Errorf("%s has no pinauth store operation counts", url)
+	}
+	return out, nil
+}
+
+// readsNote says what the restarted Caddy asked of the store.
+func (x *restartResult) readsNote() string {
+	perToken := x.StoreReads["session"] + x.StoreReads["account"] + x.StoreReads["token"] + x.StoreReads["account_by"]
+	ops := make([]string, 0, len(x.StoreReads))
+	for _, op := range slices.Sorted(maps.Keys(x.StoreReads)) {
+		ops = append(ops, fmt.Sprintf("%s %d", op, x.StoreReads[op]))
+	}
+	return fmt.Sprintf("store reads by the new Caddy until then: %d session/account/token reads for %d requests (%s; the journal's polls, one at start and every 250 ms, are not counted)",
+		perToken, x.Served, strings.Join(ops, ", "))
 }

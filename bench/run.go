@@ -91,7 +91,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	ports, err := freePorts(12)
+	ports, err := freePorts(14)
 	if err != nil {
 		return err
 	}
@@ -142,6 +142,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	rep.TokenBytes = len(warm)
 	authSrv, err := serveLoopback(auth, authEndpoint("Bearer "+warm, uidOf(0)))
 	if err != nil {
 		return err
@@ -171,6 +172,15 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 
+	// UUID handles (rows 2u and 3u) of the small store's sessions.
+	var handle string
+	if o.Phases["proxy"] {
+		log.Printf("storing access-token handles")
+		if handle, err = storeHandles(ctx, smallDB, o, threads, perWarmup, perRound); err != nil {
+			return err
+		}
+	}
+
 	log.Printf("logging in sample accounts for PIN login")
 	for _, ds := range []struct {
 		name string
@@ -192,6 +202,11 @@ func run(ctx context.Context, o options) error {
 	}
 	if err := sameIdentityHeaders(pinSmall, plainHdr, bearer); err != nil {
 		return err
+	}
+	if handle != "" {
+		if status, body, err := call("GET", pinSmall.url(appPath), nil, "Authorization: Bearer "+handle); err != nil || status != 200 || body != "uid="+uidOf(0)+"\n" {
+			return fmt.Errorf("sanity check UUID handle: %d %q %v", status, body, err)
+		}
 	}
 	if usePG {
 		if err := sanityChecks(plain, pgSmall, pgLarge, basic, forward, warm, m, o.Large, basicHeader); err != nil {
@@ -229,6 +244,8 @@ func run(ctx context.Context, o options) error {
 		wrkScenario("1h", "reverse_proxy + pin_auth's identity headers (header_up)", same(static(plainHdr, bearer)), o.Warmup),
 		wrkScenario("3", fmt.Sprintf("pin_auth, cold cache (%s accounts)", count(o.Small)), cold(pinSmall, "small"), o.Warmup),
 		wrkScenario("7p", fmt.Sprintf("pin_auth, cold cache (%s accounts)", count(o.Large)), cold(pinLarge, "large"), o.Warmup),
+		wrkScenario("2u", "pin_auth, UUID access-token handle, warm cache", same(static(pinSmall, "Authorization: Bearer "+handle)), o.Warmup),
+		wrkScenario("3u", fmt.Sprintf("pin_auth, UUID access-token handles, cold cache (%s accounts)", count(o.Small)), cold(pinSmall, "handle"), o.Warmup),
 		wrkScenario("4", "basic_auth argon2id, hash cache", same(static(basic, basicHeader)), o.Warmup),
 		wrkScenario("5", "forward_auth, trivial endpoint", same(static(forward, bearer)), o.Warmup),
 	}
@@ -285,6 +302,13 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
+	if o.Phases["twonode"] {
+		if pgBase == "" {
+			log.Printf("twonode: skipped, it needs %s", envPostgresDSN)
+		} else if err := twoNodeOnPostgres(ctx, o, rep, m, pgBase, keyPEM, keyFile, ports[12], ports[13], up); err != nil {
+			return err
+		}
+	}
 	if o.Phases["flood"] {
 		if err := floodPhase(ctx, o, rep, m, largeDB, keyFile, ports[7], ports[8], up); err != nil {
 			return err
