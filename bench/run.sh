@@ -11,8 +11,9 @@
 # With BENCH_WORK=<dir> the seeded stores are kept there and reused by the
 # next run; otherwise everything lives in a temporary directory removed at
 # exit. With PINAUTH_TEST_POSTGRES_DSN set, the account-count scenarios run
-# on PostgreSQL too; seeding its 1M-account database takes about 15 more
-# minutes the first time (kept on the server with BENCH_WORK).
+# on PostgreSQL too, and so does the two-node scenario (phase twonode);
+# seeding its 1M-account database takes about 15 more minutes the first
+# time on an idle machine (kept on the server with BENCH_WORK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
