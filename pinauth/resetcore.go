@@ -115,9 +115,15 @@ func (ra resetAct) CheckAnswers(ctx context.Context, a *store.Account, answers m
 func (ra resetAct) LogFailure(reason string) { ra.g.logFailure(ra.c, reason, "") }
 
 // DeleteAccount implements recovery.Act through the account API's
-// deletion, so both delete the same things the same way.
+// deletion, so both delete the same things the same way. Its
+// DeleteAccount event is always recorded: prevent_webhook is the app's
+// choice on its own calls, and this call is the end user's (or whoever
+// holds the mailed token); silencing it would leave the app keeping the
+// data of an account that is gone.
 func (ra resetAct) DeleteAccount(ctx context.Context, uid string, allow func(store.Tx, *store.Account) error) error {
-	return operator.DeleteAccountIf(ctx, accountCore{ra.g}, ra.callAct, uid, allow)
+	unsilenced := *ra.c
+	unsilenced.r = nil // an operator's action: preventWebhook is false
+	return operator.DeleteAccountIf(ctx, accountCore{ra.g}, callAct{g: ra.g, c: &unsilenced}, uid, allow)
 }
 
 // Interface guards.

@@ -84,7 +84,9 @@ func known(name string) bool {
 // until the account locked, or reset a PIN, without the receiver hearing
 // of it. To stop receiving them, leave them out of the webhook's events.
 // An app back end deleting accounts with the API secret may still silence
-// DeleteAccount, as it may its Register and UpdateProfile.
+// DeleteAccount, as it may its Register and UpdateProfile; an end user's
+// self-service deletion may not (the core records that one as an
+// operator's action).
 func IsSecurity(hook string) bool {
 	switch hook {
 	case BlockAccount, SetPIN, ChangePIN, ResetPIN, ResetPassword, ChangePassword, SetPassword:
