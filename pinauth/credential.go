@@ -38,8 +38,9 @@ type credentialCheck struct {
 	reason string
 	// compare, when set, replaces the comparison of secret with encoded
 	// (security answers compare several secrets as one counted check; an
-	// OTP compares its hash with the stored one). It runs after the
-	// attempt is counted, while the hashing slot is held.
+	// OTP compares its hash with the stored one), also for an unknown
+	// identifier (answers to no account cost a dummy hash each). It runs
+	// after the attempt is counted, while the hashing slot is held.
 	compare func() (ok, rehash bool)
 }
 
@@ -96,10 +97,10 @@ func (g *Gateway) checkCredential(ctx context.Context, c *call, chk credentialCh
 	}
 	var ok bool
 	switch {
-	case chk.account == nil:
-		g.hasher.VerifyDummy(chk.secret)
 	case chk.compare != nil:
 		ok, rehash = chk.compare()
+	case chk.account == nil:
+		g.hasher.VerifyDummy(chk.secret)
 	default:
 		ok, rehash = g.hasher.VerifyHeld(chk.encoded, chk.secret)
 	}

@@ -107,8 +107,12 @@ func (ra resetAct) CheckCredential(ctx context.Context, chk recovery.Check) erro
 }
 
 // CheckAnswers implements recovery.Act.
-func (ra resetAct) CheckAnswers(ctx context.Context, a *store.Account, answers map[string]string) error {
-	return ra.g.checkAnswers(ctx, ra.c, a, securityquestion.FromMap(answers))
+func (ra resetAct) CheckAnswers(ctx context.Context, a *store.Account, ident string, answers map[string]string) error {
+	given := securityquestion.FromMap(answers)
+	if a == nil || len(ra.c.tenant.SecurityQuestions.Answered(a.SecurityAnswers)) == 0 {
+		return ra.g.checkAbsentAnswers(ctx, ra.c, ident, given)
+	}
+	return ra.g.checkAnswers(ctx, ra.c, a, given)
 }
 
 // LogFailure implements recovery.Act.

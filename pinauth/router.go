@@ -263,6 +263,7 @@ func apiRoutes() []route {
 		// accounts).
 		newRoute("POST", "auth/password", authKey, resetRoute((*recovery.API).ForgotPassword)),
 		newRoute("PUT", "auth/password/reset", authKey, resetRoute((*recovery.API).ResetPassword)),
+		newRoute("PUT", "auth/password/securityanswer", authKey, resetRoute((*recovery.API).ResetPasswordByAnswer)),
 		// Passwords (issue 20).
 		newRoute("PUT", "auth/password/change", authKey, (*Gateway).changePassword),
 		newRoute("PUT", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).SetPassword)),

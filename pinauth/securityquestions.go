@@ -72,6 +72,35 @@ func (g *Gateway) checkAnswers(ctx context.Context, c *call, a *store.Account, a
 	return nil
 }
 
+// checkAbsentAnswers is checkAnswers for a recovery by answers whose
+// identifier found no account, or an account without answers: the same
+// input checks (1134), then a credential check of ident (as an unknown
+// identifier's, so it locks like an account would and never locks the
+// account itself) that costs a dummy hash per answer to one of the
+// tenant's questions, as many as a wrong answer set costs, and fails
+// with 1259. Timing then does not tell an unknown account from one with
+// answers that were wrong.
+func (g *Gateway) checkAbsentAnswers(ctx context.Context, c *call, ident string, answers []securityquestion.Answer) error {
+	given, e := securityquestion.ByQuestion(answers)
+	if e != nil {
+		return e
+	}
+	_, err := g.checkCredential(ctx, c, credentialCheck{
+		unknown: ident, failure: lrerr.CodeSecurityAnswersNotSet, reason: "security_answer",
+		compare: func() (bool, bool) {
+			for qid, ans := range given {
+				// Only the tenant's questions: an account's answers
+				// are to them, and this bounds the work a body buys.
+				if c.tenant.SecurityQuestions.Has(qid) {
+					g.hasher.VerifyDummy(securityquestion.Normalize(ans))
+				}
+			}
+			return false, false
+		},
+	})
+	return err
+}
+
 // upgradeAnswers stores answers that verified against an older pepper or
 // older parameters again under the current ones. An answer changed since a
 // was read is left alone; a failure is retried at the next check.

@@ -168,6 +168,7 @@ func (c *conformanceRun) drive() {
 		c.call(m, "PUT /auth/pin/reset/securityanswer/"+by.kind, "pin-authentication/reset-pin-by-securityanswer-and-"+by.doc, "",
 			map[string]any{by.field: by.value, "pin": pin, "securityanswer": map[string]string{"pet": "rex", "city": "paris"}})
 	}
+	c.driveAnswerResets(m, mail, user, phoneNo, pass)
 
 	// Forgotten passwords: a link, then codes by email and by username.
 	c.call(m, "POST /auth/password", "authentication/auth-forgot-password", "&resetpasswordurl="+url.QueryEscape(resetOrigin+"/reset-password"),

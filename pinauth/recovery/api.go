@@ -52,8 +52,11 @@ type Act interface {
 	// CheckCredential runs chk through the credential gate.
 	CheckCredential(ctx context.Context, chk Check) error
 	// CheckAnswers checks security answers ({questionId: answer}) against
-	// account a's, as one credential check (1093 when wrong).
-	CheckAnswers(ctx context.Context, a *store.Account, answers map[string]string) error
+	// account a's, as one credential check (1093 when wrong). a is nil
+	// when ident found no account: that check, like one of an account
+	// without answers, costs what a wrong answer costs, counts toward
+	// ident's lockout and is 1259.
+	CheckAnswers(ctx context.Context, a *store.Account, ident string, answers map[string]string) error
 	// Hash hashes a secret with the current pepper, through the hashing
 	// queue (a full queue is a 503 with Retry-After).
 	Hash(ctx context.Context, secret string) (string, error)

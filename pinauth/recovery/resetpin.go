@@ -90,9 +90,7 @@ type resetAnswerBody struct {
 // ResetPINByAnswer returns the handler of PUT
 // /auth/pin/reset/securityanswer/<kind>: the identifier finds the
 // account, answers to all of its security questions ({questionId:
-// answer}) prove the caller. Wrong answers are 1093 and count toward the
-// lockout; an unknown account, like one without answers, is 1259 (as the
-// question list of GET /auth/securityquestion/… says).
+// answer}) prove the caller (answerAccount).
 func ResetPINByAnswer(kind store.IdentifierKind) func(*API, Request) (any, error) {
 	return func(api *API, r Request) (any, error) {
 		var b resetAnswerBody
@@ -106,19 +104,9 @@ func ResetPINByAnswer(kind store.IdentifierKind) func(*API, Request) (any, error
 		if e := r.Act.CheckPIN("PIN", b.PIN); e != nil {
 			return nil, e
 		}
-		ctx := r.HTTP.Context()
-		a, found, err := api.secrets.opt.FindAccount(ctx, r.Act.Tenant(), kind, ident)
+		a, err := api.answerAccount(r, kind, ident, b.SecurityAnswer)
 		if err != nil {
-			return nil, lrerr.Unavailable(err)
-		}
-		if !found {
-			return nil, lrerr.New(lrerr.CodeSecurityAnswersNotSet)
-		}
-		if err := r.Act.CheckAnswers(ctx, &a, b.SecurityAnswer); err != nil {
 			return nil, err
-		}
-		if !a.Active {
-			return nil, lrerr.New(lrerr.CodeAccountBlocked)
 		}
 		return api.resetPIN(r, &a, b.PIN, "security_answer", nil)
 	}

@@ -21,6 +21,7 @@ const roles = require('./sdk_roles.js');
 const passwords = require('./sdk_passwords.js');
 const identifiers = require('./sdk_identifiers.js');
 const selfService = require('./sdk_selfservice.js');
+const questions = require('./sdk_questions.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -254,6 +255,8 @@ async function main() {
     pin.resetPINByPhoneAndSecurityAnswer({ Phone: phone, SecurityAnswer: byAnswer, PIN: '2593' })));
   await refused('pinAuthenticationApi.resetPINByEmailAndSecurityAnswer (wrong answer)',
     pin.resetPINByEmailAndSecurityAnswer({ Email: email, SecurityAnswer: { pet: 'Tom', city: 'Paris' }, PIN: '3604' }), 1093);
+  // The password by the same answers (sdk_questions.js).
+  await questions(demo, { email, username, phone, password }, { ok, refused, posted });
   session = loginAnswer('loginByEmail', await ok('authenticationApi.loginByEmail (after the resets)',
     auth.loginByEmail({ email, password })), uid, true);
   loginAnswer('pinLogin', await ok('pinAuthenticationApi.pinLogin (reset PIN)',

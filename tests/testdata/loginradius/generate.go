@@ -141,6 +141,7 @@ var served = []route{
 	{Method: "PUT", Path: "/auth/pin/reset/securityanswer/phone"},
 	{Method: "POST", Path: "/auth/password"},
 	{Method: "PUT", Path: "/auth/password/reset"},
+	{Method: "PUT", Path: "/auth/password/securityanswer"},
 	// Roles management (issue 20). The documents name the segment the
 	// router captures as {name} {role}, {role_name}, {rolecontextname} or
 	// {contextName}, which the path alone does not match.

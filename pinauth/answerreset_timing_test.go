@@ -1,0 +1,49 @@
+//go:build !race && unix
+
+package pinauth
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
+	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
+)
+
+// TestResetsByAnswerTakeTheSameTimeForKnownAndUnknownAccounts compares,
+// at the real default hash cost, wrong answers for an account that has
+// answers with the same answers for an unknown address, on the password
+// reset by answer and on the PIN reset by answer (one check serves both):
+// the unknown account's dummy hashes must cost what the account's answer
+// comparisons cost.
+func TestResetsByAnswerTakeTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing comparison runs at the real hash cost; skipped with -short")
+	}
+	e := newTestEnv(t, withQuestions, func(c *Config) {
+		c.Hash = hashing.DefaultParams
+		c.Lockout.Attempts = 1 << 30 // every try below is a counted failure
+		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
+	})
+	answeredAccount(t, e)
+	call := func(path, body string) func() int {
+		return func() int {
+			req := httptest.NewRequest("PUT", path, bytes.NewReader([]byte(body)))
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			e.gw.Handle(w, req)
+			return w.Code
+		}
+	}
+	const wrong = `"securityanswer":{"q1":"Paris","q2":"Fido"}`
+	for _, c := range []struct{ what, path, rest string }{
+		{"password reset by answer", api("auth/password/securityanswer"), `"password":"never set 123"`},
+		{"PIN reset by answer", api("auth/pin/reset/securityanswer/email"), `"pin":"` + newTestPIN + `"`},
+	} {
+		within15Percent(t, comparison{what: c.what + ": wrong answers vs an unknown account",
+			a: timingCase{call(c.path, `{"email":"`+testEmail+`",`+wrong+`,`+c.rest+`}`), 403},
+			b: timingCase{call(c.path, `{"email":"nobody@example.com",`+wrong+`,`+c.rest+`}`), 403}})
+	}
+}
