@@ -62,6 +62,7 @@ var pageFlows = map[loginpage.Flow]func(*Gateway, *call) (any, error){
 	loginpage.FlowResetPINByEmail:   resetRoute(recovery.ResetPINByOTP(store.IdentEmail)),
 	loginpage.FlowResetPINBySMS:     resetRoute(recovery.ResetPINByOTP(store.IdentPhone)),
 	loginpage.FlowResetPINByAnswers: resetRoute(recovery.ResetPINByAnswer(store.IdentEmail)),
+	loginpage.FlowChangePassword:    (*Gateway).changePassword,
 }
 
 // Login runs an API handler for the page, as if the browser had made the
@@ -79,6 +80,15 @@ func (pc pageCore) Login(r *http.Request, flow loginpage.Flow, query url.Values,
 		return nil, nil // a second factor is due
 	}
 	return &loginpage.Tokens{Access: lr.AccessToken, Refresh: lr.RefreshToken, SessionToken: lr.SessionToken}, nil
+}
+
+// Run runs a flow whose answer the page needs only as success or an
+// error, as Login runs a login: the password change of PUT
+// /auth/password/change, with its policy, credential gate, lockout,
+// revocations and webhook.
+func (pc pageCore) Run(r *http.Request, flow loginpage.Flow, query url.Values, body any) *lrerr.Error {
+	_, e := pc.run(r, flow, query, body)
+	return e
 }
 
 // run runs the API handler of flow for the page's tenant (see Login).
@@ -99,6 +109,9 @@ func (pc pageCore) run(r *http.Request, flow loginpage.Flow, query url.Values, b
 	cr.Header.Del("X-PreventWebhook")
 	cr.Header.Del("X-LoginRadius-ApiKey")
 	cr.Header.Del("X-LoginRadius-ApiSecret")
+	// Nor does a browser's own Authorization header name the account: a
+	// flow that needs one gets the session's access token in the query.
+	cr.Header.Del("Authorization")
 	c := &call{w: discardResponse{}, r: cr, q: apireq.Query(cr), now: g.now(), clientIP: g.cfg.ClientIP(r),
 		userAgent: apireq.Truncate(r.Header.Get("User-Agent"), maxUserAgentBytes)}
 	// Never a server-to-server call: X-Origin-IP is not looked at.

@@ -78,8 +78,9 @@ func (c *chrome) violations(axe, state string) []axeViolation {
 
 // TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage walks every page
 // of the login page, in every state a person meets (empty, with an
-// error, locked, sent, each recovery step), in English, German and
-// French, and has axe-core find no WCAG 2.1 AA violation in any.
+// error, locked, sent, each recovery step, the password change), in
+// English, German and French, and has axe-core find no WCAG 2.1 AA
+// violation in any.
 func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 	requireChromium(t)
 	axe := requireAxe(t)
@@ -90,7 +91,7 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		s.TenantExtra = "allowed_origins " + baseURL(s.Port) + "\n\t\t\tsecurity_question city Where were you born?"
 		s.Extra = senders(smtp, sms) + "\n\t\tlogin_page {\n\t\t\tproduct_name \"Acme Books\"\n\t\t\tsupport_url mailto:help@example.com\n\t\t}"
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 210*time.Second)
 	defer cancel()
 	tab, cancelTab := newChromium(ctx, t)
 	defer cancelTab()
@@ -98,6 +99,8 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 	// browser context.
 	(&chrome{t: t, ctx: tab}).run(chromedp.EmulateViewport(420, 720))
 	audited := 0
+	// The password the walk changes each account's to.
+	const changed = "e2e a password changed for the audit"
 	for i, lang := range []string{"en", "de", "fr"} {
 		user := lang + "-" + email
 		r := g.do("POST", apiPrefix+"/manage/account?"+g.manage(), map[string]any{
@@ -169,6 +172,16 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		b.waitURL("/")
 		open("/login/logout", `form[action="/login/logout"]`)
 		b.audit(axe, at("signed in"))
+		open("/login/password", "#current")
+		b.audit(axe, at("change password"))
+		submit(map[string]string{"current": "not the password", "password": changed, "confirm": changed}, "#current-error")
+		b.audit(axe, at("wrong current password"))
+		submit(map[string]string{"current": password, "password": "short", "confirm": "short"}, "#password-error")
+		b.audit(axe, at("new password too short"))
+		submit(map[string]string{"current": "", "password": changed, "confirm": "another one"}, "#confirm-error")
+		b.audit(axe, at("no current password, new passwords differ"))
+		submit(map[string]string{"current": password, "password": changed, "confirm": changed}, ".notice")
+		b.audit(axe, at("password changed"))
 		if _, err := chromedp.Call(c, network.DeleteCookies, network.DeleteCookiesParams{Name: browserSessionCookie, URL: g.base + "/"}); err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +190,7 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		// The pad knows this device's PIN length: the fourth digit submits.
 		b.run(chromedp.SendKeys(chromedp.ID("pin"), "9999"), chromedp.WaitReady(chromedp.CSS(`#pin[aria-invalid="true"]`)))
 		b.audit(axe, at("wrong PIN"))
-		login := g.do("POST", apiPrefix+"/auth/login?apikey="+g.key(), map[string]string{"email": user, "password": password})
+		login := g.do("POST", apiPrefix+"/auth/login?apikey="+g.key(), map[string]string{"email": user, "password": changed})
 		if set := g.do("PUT", apiPrefix+"/auth/account/2fa/securityquestionanswer?apikey="+g.key(),
 			securityAnswers("city", "Lisbon"), withToken(login.str("access_token"))...); set.status != 200 {
 			t.Fatalf("set the answers: %d %s", set.status, set.raw)
@@ -192,7 +205,7 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		b.audit(axe, at("wrong code"))
 		audited += b.audited
 	}
-	if want := 3 * 18; audited != want {
+	if want := 3 * 23; audited != want {
 		t.Fatalf("audited %d page states, want %d", audited, want)
 	}
 }

@@ -46,6 +46,9 @@ type Core interface {
 	Recover(r *http.Request, flow Flow, q url.Values, body map[string]any) (Account, *lrerr.Error)
 	// Recovery says how an account can reset its PIN.
 	Recovery(ctx context.Context, tenant, uid string) (Recovery, error)
+	// Run runs a flow whose answer is success or an error (the password
+	// change) for the browser of r as the API would, like Login.
+	Run(r *http.Request, flow Flow, q url.Values, body any) *lrerr.Error
 }
 
 // IdentifierKind says what a typed identifier is.
@@ -112,6 +115,9 @@ const (
 	// FlowResetPINByAnswers sets a new PIN with the answers to the
 	// account's security questions: body Email, SecurityAnswer, PIN.
 	FlowResetPINByAnswers
+	// FlowChangePassword changes the password of a signed-in account:
+	// query access_token, body OldPassword, NewPassword.
+	FlowChangePassword
 )
 
 // Recovery is how an account can reset its PIN.

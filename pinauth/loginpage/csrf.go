@@ -20,13 +20,13 @@ import (
 // same-site, so SameSite=Lax alone would let its forms through. (2) Each
 // form carries a signed double-submit token: HMAC, under a key derived
 // from the pepper, of the form's name, the browser's CSRF-cookie nonce and
-// the session the form belongs to (the login session's id for logout, the
-// PIN device's session token for the PIN pad, the PinAuthToken for the
-// first PIN). A cross-site page can neither read the nonce nor compute the
-// token, a token for one form is refused by another, and a token minted
-// for a nonce an attacker planted through a sibling host's cookie (with
-// cookie { domain } or insecure, where __Host- cannot be used) still names
-// the attacker's session, not the victim's. (3) The nonce is replaced at
+// the session the form belongs to (the login session's id for logout and
+// the password change, the PIN device's session token for the PIN pad,
+// the PinAuthToken for the first PIN). A cross-site page can neither read
+// the nonce nor compute the token, a token for one form is refused by
+// another, and a token minted for a nonce an attacker planted through a
+// sibling host's cookie (with cookie { domain } or insecure, where __Host-
+// cannot be used) still names the attacker's session, not the victim's. (3) The nonce is replaced at
 // login and at logout, so a token minted before either is dead after it
 // (issue 15, finding 12). A failure of any layer gets a 403 page and no
 // action is taken.
@@ -79,15 +79,16 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 }
 
 // csrfBinding is the session a posted form belongs to, as the request
-// shows it: the login session's id for logout, a hash of the PIN device's
-// session token for the PIN pad and its forgot-PIN forms, the posted
+// shows it: the login session's id for logout and the password change, a
+// hash of the PIN device's session token for the PIN pad and its
+// forgot-PIN forms, the posted
 // PinAuthToken for the first PIN, a hash of the reset link's token (or of
 // the identifier a reset code was sent for) for its landing page, and none
 // for the password form (no session exists yet; the origin check guards
 // it). The page renders each form with the same value.
 func (p *Page) csrfBinding(r *http.Request, form string) string {
 	switch form {
-	case formLogout:
+	case formLogout, formChangePassword:
 		if bs := p.Session(r); bs != nil {
 			return bs.SID
 		}

@@ -35,7 +35,11 @@ func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, ret, http.StatusSeeOther)
 				return
 			}
-			p.showSignedIn(w, r, bs, ret, acct)
+			notice := ""
+			if q.Get("reason") == "passwordchanged" {
+				notice = p.t(r, "notice.passwordchanged")
+			}
+			p.showSignedIn(w, r, bs, ret, acct, notice)
 			return
 		}
 	}
@@ -58,16 +62,23 @@ func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 // usable checks the session cookie's access token, renewing it when it
 // expired (renewed reports that it did).
 func (p *Page) usable(w http.ResponseWriter, r *http.Request, bs *Session) (_ Account, renewed bool, _ *lrerr.Error) {
+	acct, access, e := p.usableAccess(w, r, bs)
+	return acct, e == nil && access != bs.Access, e
+}
+
+// usableAccess is usable that also returns the access token that works:
+// the cookie's, or the renewed one.
+func (p *Page) usableAccess(w http.ResponseWriter, r *http.Request, bs *Session) (Account, string, *lrerr.Error) {
 	acct, e := p.core.Authenticate(r.Context(), bs.Access)
 	if e != nil {
 		access, re := p.Renew(r.Context(), w, bs, e)
 		if re != nil {
-			return Account{}, false, re
+			return Account{}, "", re
 		}
 		acct, e = p.core.Authenticate(r.Context(), access)
-		return acct, e == nil, e
+		return acct, access, e
 	}
-	return acct, false, nil
+	return acct, bs.Access, nil
 }
 
 func (p *Page) renderPassword(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
@@ -101,9 +112,9 @@ func (p *Page) renderSetPIN(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // showSignedIn is the page of a browser that is logged in (session bs):
-// continue, or log out.
-func (p *Page) showSignedIn(w http.ResponseWriter, r *http.Request, bs *Session, ret string, acct Account) {
-	d := &pageData{Title: p.t(r, "title.signedin"), Continue: ret, Display: acct.display()}
+// continue, change the password, or log out.
+func (p *Page) showSignedIn(w http.ResponseWriter, r *http.Request, bs *Session, ret string, acct Account, notice string) {
+	d := &pageData{Title: p.t(r, "title.signedin"), Continue: ret, Display: acct.display(), Notice: notice}
 	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formLogout, bs.SID)
 	p.render(w, r, http.StatusOK, "logout", d)
 }
@@ -272,7 +283,7 @@ func (p *Page) showLogout(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.path, http.StatusSeeOther)
 		return
 	}
-	p.showSignedIn(w, r, bs, p.safeReturn(r.URL.Query().Get(returnParam)), acct)
+	p.showSignedIn(w, r, bs, p.safeReturn(r.URL.Query().Get(returnParam)), acct, "")
 }
 
 // postLogout serves POST <path>/logout: the login session is revoked (with

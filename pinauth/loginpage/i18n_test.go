@@ -57,7 +57,7 @@ func pageStates() []*pageData {
 	rc := &Recovery{EmailLink: true, EmailOTP: true, SMS: true, Questions: []Question{{ID: "q1", Text: "1?"}}}
 	var out []*pageData
 	for _, step := range []string{"choose", byLink, bySMS, byAnswers} {
-		for _, field := range []string{"", "identifier", "password", "confirm", "pin", "otp", "answer"} {
+		for _, field := range []string{"", "identifier", "current", "password", "confirm", "pin", "otp", "answer"} {
 			out = append(out, &pageData{Step: step, Field: field, Recovery: rc, Display: "1@2.3", Again: "/x",
 				ResetToken: "t", ResetType: linkPIN, FieldError: "", PINMin: 4, PINMax: 8, Return: "/r"})
 		}
@@ -65,7 +65,9 @@ func pageStates() []*pageData {
 	out = append(out, &pageData{Step: "choose", Recovery: &Recovery{}, PINMin: 4, PINMax: 8,
 		Brand: Brand{ProductName: "42", LogoURL: "/l.png", SupportURL: "mailto:1@2.3"}, BrandCSS: true},
 		&pageData{Display: "", PINMin: 4, PINMax: 8},
-		&pageData{ResetType: codePassword, Field: "otp", Identifier: "1@2.3", PINMin: 4, PINMax: 8})
+		&pageData{ResetType: codePassword, Field: "otp", Identifier: "1@2.3", PINMin: 4, PINMax: 8},
+		&pageData{Field: "current", Continue: "/r", Notice: "1@2.3", PINMin: 4, PINMax: 8,
+			FieldErrors: map[string]string{"current": "1@2.3", "password": "1@2.3", "confirm": "1@2.3"}})
 	return out
 }
 

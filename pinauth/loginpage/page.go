@@ -170,6 +170,7 @@ var pageRoutes = map[string]pageRoute{
 	"/forgotpin": {(*Page).showForgotPIN, (*Page).postForgotPIN},
 	"/reset":     {(*Page).showReset, (*Page).postReset},
 	"/logout":    {(*Page).showLogout, (*Page).postLogout},
+	"/password":  {(*Page).showChangePassword, (*Page).postChangePassword},
 }
 
 // StripCookies removes the page's cookies from a request's Cookie headers

@@ -29,7 +29,7 @@ var web embed.FS
 // renders through; each page file defines "content".
 var (
 	layoutFile = "layout.html"
-	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html", "forgotpin.html"}
+	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html", "forgotpin.html", "password.html"}
 	assetFiles = []string{"style.css", "app.js"}
 	// extraAssetTypes are the extensions a template_dir may add as assets
 	// (logos, fonts, extra styles).
@@ -189,6 +189,9 @@ type pageData struct {
 	ResetToken, ResetType string
 	// FieldError is the error shown next to the input named by Field.
 	FieldError string
+	// FieldErrors are the errors shown next to several inputs at once,
+	// by input name (the password change: current, password, confirm).
+	FieldErrors map[string]string
 	// Again is a link that starts a recovery over (a new reset email).
 	Again string
 	// Recovery are the ways the PIN pad's account can reset its PIN;
@@ -213,6 +216,18 @@ type pageData struct {
 	Brand    Brand
 	BrandCSS bool
 	tx       texts
+}
+
+// ErrorOf is the error shown next to the input named field, "" when none:
+// {{with .ErrorOf "password"}}.
+func (d *pageData) ErrorOf(field string) string {
+	if e := d.FieldErrors[field]; e != "" {
+		return e
+	}
+	if d.Field == field {
+		return d.FieldError
+	}
+	return ""
 }
 
 // T returns the text of key in the page's language, formatted with args
