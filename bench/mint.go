@@ -65,10 +65,21 @@ func fetchKid(baseURL string) (string, error) {
 	return "", fmt.Errorf("JWKS at %s has no EdDSA key", baseURL)
 }
 
-// minter signs access tokens the way the gateway does.
-type minter struct {
-	key ed25519.PrivateKey
-	kid string
+// minter signs access tokens the way the gateway does: with its
+// signing_key, naming it in kid, with the gateway MAC (issue 22).
+type minter struct{ key *tokens.OperatorKey }
+
+// newMinter is the minter of the signing_key keyPEM, which the gateway
+// publishes as kid.
+func newMinter(keyPEM, kid string) (*minter, error) {
+	k, err := tokens.ParseOperatorKey(tokens.AlgEdDSA, keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	if k.ID() != kid {
+		return nil, fmt.Errorf("the gateway publishes kid %s, not the bench key's %s", kid, k.ID())
+	}
+	return &minter{key: k}, nil
 }
 
 type accessClaims struct {
@@ -93,7 +104,7 @@ func (m *minter) tokenFor(i int, sid string, now time.Time) (string, error) {
 	exp := jwt.NewNumericDate(now.Add(2 * time.Hour))
 	p := &tokens.Profile{Email: emailOf(i), Name: benchName, Roles: []string{benchRole}}
 	profileTags.Tag(benchTenant, uidOf(i), sid, exp.Unix(), p)
-	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, accessClaims{
+	return m.key.Sign(accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    benchIssuer,
 			Subject:   uidOf(i),
@@ -105,8 +116,6 @@ func (m *minter) tokenFor(i int, sid string, now time.Time) (string, error) {
 		SID:     sid,
 		Profile: p,
 	})
-	t.Header["kid"] = m.kid
-	return t.SignedString(m.key)
 }
 
 // mintFiles writes count tokens into parts files prefix.0 … prefix.<parts-1>

@@ -137,7 +137,10 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	m := &minter{key: key, kid: kid}
+	m, err := newMinter(keyPEM, kid)
+	if err != nil {
+		return err
+	}
 	warm, err := m.token(0, time.Now())
 	if err != nil {
 		return err

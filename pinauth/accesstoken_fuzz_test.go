@@ -19,9 +19,11 @@ import (
 // header, a claim, the signature, even bits base64 does not use) must be
 // refused with 401 and 905 or 906, and nothing may panic. One spelling per
 // token also keeps the verified-token cache, keyed by the raw string, from
-// holding copies of one token. The same holds for the access-token handle
-// of a tenant with token_format uuid (a case, a dash, a digit changed),
-// which is edited alike.
+// holding copies of one token. The genuine token carries the gateway MAC
+// (issue 22) and is verified by it: the MAC covers kid and payload, not
+// the signature, and edits of either are refused all the same. The same
+// holds for the access-token handle of a tenant with token_format uuid (a
+// case, a dash, a digit changed), which is edited alike.
 func FuzzAccessTokenVerification(f *testing.F) {
 	env := newTestEnv(f, func(c *Config) { c.Tenants[1].TokenFormat = config.TokenFormatUUID })
 	genuine := env.loggedIn(testEmail).str("access_token")
@@ -46,6 +48,9 @@ func FuzzAccessTokenVerification(f *testing.F) {
 		{"", 32770, 0, "\n"}, {"", 32769, 0, "="}, {"", 32768, 0, "=="}, {"", 0, 0, " "},
 		{"", 10, 1, "x"}, {"", 0, 36, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"},
 		{"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.", 0, 0, ""},
+		// Inside the header's MAC (its base64 starts about 50 characters
+		// in), and the signature's first characters (R).
+		{"", 60, 1, "A"}, {"", 100, 4, "AAAA"}, {"", 32854, 1, "A"}, {"", 32830, 1, "B"},
 		{"a.b.c", 0, 0, ""}, {"....", 0, 0, ""}, {"\x00", 0, 0, ""}, {"Bearer x", 0, 0, ""},
 	} {
 		f.Add(s.free, s.off, s.cut, s.patch)

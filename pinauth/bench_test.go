@@ -3,9 +3,14 @@ package pinauth
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,8 +107,22 @@ func benchVerifyCached(b *testing.B, alg string, mutate ...func(*Config)) {
 // and a ratio taken per run shares the machine's load.
 
 // BenchmarkVerifyUncachedEdDSA measures a full verification (signature,
-// claims, cached session state) with the token cache bypassed.
-func BenchmarkVerifyUncachedEdDSA(b *testing.B) { benchVerifyUncached(b, tokens.AlgEdDSA) }
+// claims, cached session state) with the token cache bypassed, for a
+// token without the gateway MAC (one issued before it, or by a third
+// party holding the key).
+func BenchmarkVerifyUncachedEdDSA(b *testing.B) {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	withKey := func(c *Config) {
+		c.SigningKey = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
+	benchVerifyUncachedOf(b, tokens.AlgEdDSA, func(tok string) string { return withoutGatewayMAC(b, tok, priv) }, withKey)
+}
+
+// BenchmarkVerifyUncachedEdDSAGatewayMAC is BenchmarkVerifyUncachedEdDSA
+// for the same token as the gateway issues it, with its gateway MAC: the
+// MAC and the signature's pin instead of the signature check (issue 22).
+func BenchmarkVerifyUncachedEdDSAGatewayMAC(b *testing.B) { benchVerifyUncached(b, tokens.AlgEdDSA) }
 
 // BenchmarkBareJWTEdDSA is golang-jwt's own cost for the same token: the
 // baseline for BenchmarkVerifyUncachedEdDSA.
@@ -161,8 +180,14 @@ func benchFirstUse(b *testing.B, mutate ...func(*Config)) {
 }
 
 func benchVerifyUncached(b *testing.B, alg string, mutate ...func(*Config)) {
+	benchVerifyUncachedOf(b, alg, func(tok string) string { return tok }, mutate...)
+}
+
+// benchVerifyUncachedOf is benchVerifyUncached for the token of(the
+// logged-in account's access token).
+func benchVerifyUncachedOf(b *testing.B, alg string, of func(string) string, mutate ...func(*Config)) {
 	e, login := benchEnv(b, append([]func(*Config){func(c *Config) { c.SigningAlg = alg }}, mutate...)...)
-	tok := login.str("access_token")
+	tok := of(login.str("access_token"))
 	ctx := context.Background()
 	now := e.gw.now()
 	if _, err := e.gw.verifyUncached(ctx, tok, now); err != nil {
@@ -176,6 +201,25 @@ func benchVerifyUncached(b *testing.B, alg string, mutate ...func(*Config)) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// withoutGatewayMAC is tok without its gateway MAC, signed again by priv
+// (the gateway's signing_key): the token as it was issued before the MAC.
+func withoutGatewayMAC(b *testing.B, tok string, priv ed25519.PrivateKey) string {
+	parts := strings.Split(tok, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	var h map[string]any
+	if err := json.Unmarshal(raw, &h); err != nil || h["pmac"] == nil {
+		b.Fatalf("the gateway's token carries no MAC: %v %v", h, err)
+	}
+	delete(h, "pmac")
+	raw, _ = json.Marshal(h)
+	signing := base64.RawURLEncoding.EncodeToString(raw) + "." + parts[1]
+	sig, err := jwt.SigningMethodEdDSA.Sign(signing, priv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
 func benchBareJWT(b *testing.B, alg string) {

@@ -2,10 +2,12 @@ package tests
 
 import (
 	"crypto/ed25519"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"maps"
 	"net/url"
@@ -41,6 +43,19 @@ func TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused(t *testing.
 	login, uid := g.loggedIn()
 	real := login.str("access_token")
 	header, claims, _, _ := decodeJWT(t, real)
+	// The test signs as a holder of the signing key, who can also derive
+	// the gateway MAC key (issue 22): every case runs without the MAC
+	// (the signature path, as a token issued before it) and with a valid
+	// MAC over what it signs (the MAC path), so neither skips a check.
+	if header["pmac"] == nil {
+		t.Fatalf("the gateway's token carries no MAC: %v", header)
+	}
+	delete(header, "pmac")
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	macKey, err := hkdf.Key(sha256.New, der, nil, "pinauth gateway token mac v1", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
 	edit := func(m map[string]any, kv ...any) map[string]any {
 		c := maps.Clone(m)
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -52,17 +67,36 @@ func TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused(t *testing.
 		}
 		return c
 	}
-	signed := func(h, c map[string]any) string {
-		return signJWT(t, h, c, func(b []byte) []byte { return ed25519.Sign(key, b) })
-	}
 	now := time.Now().Unix()
 	public := key.Public().(ed25519.PublicKey)
-
-	// The control: the test's own signature over the real claims passes,
-	// so every refusal below is about what was changed.
-	if r := g.protected("/app", signed(header, claims)); r.status != 200 {
-		t.Fatalf("a token the test signed with the right key and claims: %d %s", r.status, r.raw)
+	for _, withMAC := range []bool{false, true} {
+		signed := func(h, c map[string]any) string {
+			if withMAC {
+				payload, _ := json.Marshal(c)
+				kid, _ := h["kid"].(string)
+				m := hmac.New(sha256.New, macKey)
+				m.Write([]byte(kid + "." + b64.EncodeToString(payload)))
+				h = edit(h, "pmac", b64.EncodeToString(m.Sum(nil)))
+			}
+			return signJWT(t, h, c, func(b []byte) []byte { return ed25519.Sign(key, b) })
+		}
+		pass := map[bool]string{false: "signature: ", true: "gateway MAC: "}[withMAC]
+		// The control: the test's own signature over the real claims
+		// passes, so every refusal below is about what was changed.
+		if r := g.protected("/app", signed(header, claims)); r.status != 200 {
+			t.Fatalf("%sa token the test signed with the right key and claims: %d %s", pass, r.status, r.raw)
+		}
+		securityTokenCases(t, g, pass, real, header, claims, signed, edit, public, now)
 	}
+	securityTokenTenantCases(t, g, login, uid)
+}
+
+// securityTokenCases are the forged tokens of
+// TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused, signed
+// by signed.
+func securityTokenCases(t *testing.T, g *gateway, pass, real string, header, claims map[string]any,
+	signed func(h, c map[string]any) string, edit func(map[string]any, ...any) map[string]any,
+	public ed25519.PublicKey, now int64) {
 	for _, c := range []struct {
 		name, token string
 		code        int
@@ -92,7 +126,7 @@ func TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused(t *testing.
 			return parts[0] + "." + other[1] + "." + parts[2]
 		}(), 905},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(pass+c.name, func(t *testing.T) {
 			g := g.in(t)
 			r := g.protected("/app", c.token)
 			r.wantError(t, 401, c.code)
@@ -103,6 +137,12 @@ func TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused(t *testing.
 			g.do("GET", apiPrefix+"/auth/access_token/validate?apikey="+apiKey, nil, withToken(c.token)...).wantError(t, 403, c.code)
 		})
 	}
+}
+
+// securityTokenTenantCases are the cross-tenant cases of
+// TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused.
+func securityTokenTenantCases(t *testing.T, g *gateway, login response, uid string) {
+	real := login.str("access_token")
 
 	t.Run("tenant A's token with tenant B's API key", func(t *testing.T) {
 		g := g.in(t)
@@ -144,8 +184,8 @@ func TestSecurityTokensWithAWrongAlgorithmKeyClaimOrTenantAreRefused(t *testing.
 			t.Fatalf("A's PIN after the attempts: %d %s", r.status, r.raw)
 		}
 	})
-	// The control token and the real one after the cross-tenant calls.
-	if n := len(g.up.requests()); n != 2 {
-		t.Fatalf("the upstream was called %d times; only the two genuine requests may reach it", n)
+	// The two control tokens and the real one after the cross-tenant calls.
+	if n := len(g.up.requests()); n != 3 {
+		t.Fatalf("the upstream was called %d times; only the three genuine requests may reach it", n)
 	}
 }

@@ -78,25 +78,23 @@ func (m *Manager) NewClaims(tenant, uid, sid, jti string, iat, exp time.Time) *C
 	}
 }
 
-// Sign signs claims with the current key, naming it in kid.
+// Sign signs claims with the current key, naming it in kid and carrying
+// the gateway MAC (see gatewaymac.go).
 func (m *Manager) Sign(claims jwt.Claims) (string, error) {
-	ring := m.keys.Load()
-	t := jwt.NewWithClaims(ring.current.method, claims)
-	t.Header["kid"] = ring.current.id
-	token, err := t.SignedString(ring.current.private)
+	token, err := m.keys.Load().current.sign(claims)
 	if err != nil {
 		return "", fmt.Errorf("sign access token: %w", err)
 	}
 	return token, nil
 }
 
-// newParser returns the parser every access token goes through: the
+// parserOptions are the checks every access token goes through: the
 // algorithm is pinned to the configured one (so "none" and HS256-with-a-
 // public-key confusion fail), exp is required, and iss and aud must match.
 // Strict decoding refuses base64 whose unused bits are set, so that (with
 // compactJWT) a token has exactly one spelling.
-func (m *Manager) newParser() *jwt.Parser {
-	return jwt.NewParser(
+func (m *Manager) parserOptions() []jwt.ParserOption {
+	return []jwt.ParserOption{
 		jwt.WithValidMethods([]string{m.opt.Alg}),
 		jwt.WithIssuer(m.opt.Issuer),
 		jwt.WithAudience(m.opt.Audiences...),
@@ -104,12 +102,12 @@ func (m *Manager) newParser() *jwt.Parser {
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(m.now),
 		jwt.WithStrictDecoding(),
-	)
+	}
 }
 
-// keyFor is the jwt.Keyfunc: the key named by the token's kid, and only if
-// its algorithm is the token's.
-func (m *Manager) keyFor(t *jwt.Token) (any, error) {
+// keyFor is the key named by the token's kid, and only if its algorithm
+// is the token's.
+func (m *Manager) keyFor(t *jwt.Token) (*signingKey, error) {
 	kid, _ := t.Header["kid"].(string)
 	k := m.keys.Load().byID[kid]
 	if k == nil {
@@ -118,26 +116,57 @@ func (m *Manager) keyFor(t *jwt.Token) (any, error) {
 	if k.alg != t.Method.Alg() {
 		return nil, errors.New("key algorithm mismatch")
 	}
-	return k.public, nil
+	return k, nil
 }
 
-var errUnknownKid = errors.New("unknown kid")
+var (
+	errUnknownKid = errors.New("unknown kid")
+	errAlg        = errors.New("signing method not allowed")
+)
 
-// Parse verifies an access token's signature and claims. It returns the
-// claims, or ErrExpired for an expired token and ErrInvalid for any other
-// defect. A kid this manager does not know may come from a rotation made
-// by another process: the keys are reloaded (rate-limited) and the token
-// parsed once more.
+// verify checks raw as golang-jwt's ParseWithClaims does with the
+// parserOptions (decoding, pinned alg, key by kid, then claims), except
+// that a token carrying the gateway MAC of a key whose private part this
+// node holds is authenticated by the MAC instead of the signature, and
+// refused when that MAC is wrong (no fallback: a wrong MAC is tampering).
+func (m *Manager) verify(raw string, c *Claims) error {
+	t, parts, err := m.parser.ParseUnverified(raw, c)
+	if err != nil {
+		return err
+	}
+	if t.Method.Alg() != m.opt.Alg {
+		return errAlg
+	}
+	k, err := m.keyFor(t)
+	if err != nil {
+		return err
+	}
+	if mac, ok := t.Header[macHeader]; ok && k.mac != nil {
+		err = k.checkMAC(parts, mac, t.Signature)
+	} else {
+		err = t.Method.Verify(parts[0]+"."+parts[1], t.Signature, k.public)
+	}
+	if err != nil {
+		return err
+	}
+	return m.validator.Validate(c)
+}
+
+// Parse verifies an access token's signature (or gateway MAC) and claims.
+// It returns the claims, or ErrExpired for an expired token and ErrInvalid
+// for any other defect. A kid this manager does not know may come from a
+// rotation made by another process: the keys are reloaded (rate-limited)
+// and the token parsed once more.
 func (m *Manager) Parse(ctx context.Context, raw string) (*Claims, error) {
 	if !compactJWT(raw) {
 		return nil, ErrInvalid
 	}
 	var c Claims
 	ring := m.keys.Load()
-	_, err := m.parser.ParseWithClaims(raw, &c, m.keyFor)
+	err := m.verify(raw, &c)
 	if errors.Is(err, errUnknownKid) && m.reloadForKid(ctx, ring) {
 		c = Claims{}
-		_, err = m.parser.ParseWithClaims(raw, &c, m.keyFor)
+		err = m.verify(raw, &c)
 	}
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {

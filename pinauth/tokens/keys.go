@@ -30,6 +30,11 @@ type signingKey struct {
 	jwk       map[string]string
 	createdAt time.Time
 	retiredAt time.Time
+	// mac is the gateway MAC key derived from the private key, and pin
+	// what pins its signatures' spelling: set for Ed25519 keys only (see
+	// gatewaymac.go).
+	mac []byte
+	pin *sigPin
 }
 
 // generateKey creates a new private key for alg, serialized as PKCS#8 DER
@@ -78,6 +83,9 @@ func parseKey(kid, alg string, material []byte) (*signingKey, error) {
 		var p ed25519.PrivateKey
 		if p, ok = priv.(ed25519.PrivateKey); ok {
 			k.private, k.public = p, p.Public()
+			if err := k.withMAC(material, newSigPin(p)); err != nil {
+				return nil, err
+			}
 		}
 	case AlgES256:
 		var p *ecdsa.PrivateKey
@@ -124,6 +132,14 @@ func ParseOperatorKey(alg, value string) (*OperatorKey, error) {
 	}
 	return &OperatorKey{key: k}, nil
 }
+
+// ID is the key's kid.
+func (o *OperatorKey) ID() string { return o.key.id }
+
+// Sign signs claims as a gateway configured with this key signs its
+// access tokens (kid and gateway MAC included). The bench mints its
+// tokens with it.
+func (o *OperatorKey) Sign(claims jwt.Claims) (string, error) { return o.key.sign(claims) }
 
 // publicJWK returns the JWK of a public key.
 func publicJWK(kid, alg string, pub any) (map[string]string, error) {

@@ -79,6 +79,7 @@ type Manager struct {
 	keys        atomic.Pointer[keyRing]
 	operatorKey *signingKey
 	parser      *jwt.Parser
+	validator   *jwt.Validator
 	// changed wakes Run to reload the keys (see KeysChanged).
 	changed chan struct{}
 
@@ -98,7 +99,7 @@ func New(ctx context.Context, ks KeyStore, opt Options) (*Manager, error) {
 	if opt.OperatorKey != nil {
 		m.operatorKey = opt.OperatorKey.key
 	}
-	m.parser = m.newParser()
+	m.parser, m.validator = jwt.NewParser(m.parserOptions()...), jwt.NewValidator(m.parserOptions()...)
 	stored, err := ks.Keys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pinauth: read signing keys: %w", err)
