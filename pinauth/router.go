@@ -236,6 +236,8 @@ func apiRoutes() []route {
 		newRoute("POST", "auth/login/2fa/verification/securityquestionanswer", authKey, (*Gateway).verifySecondFactor),
 		newRoute("PUT", "auth/login/2fa/securityquestionanswer", authKey, (*Gateway).enrollSecondFactor),
 		newRoute("PUT", "auth/account/2fa/securityquestionanswer", authKey, (*Gateway).setSecurityAnswers),
+		newRoute("DELETE", "auth/account/2fa/authenticator/securityquestionanswer", authKey, (*Gateway).resetOwnSecondFactor),
+		newRoute("DELETE", "manage/account/2fa/authenticator/securityquestionanswer", authSecret, (*Gateway).resetSecondFactorByUID),
 		newRoute("GET", "auth/securityquestion/email", authKey, securityQuestionsBy("email")),
 		newRoute("GET", "auth/securityquestion/username", authKey, securityQuestionsBy("username")),
 		newRoute("GET", "auth/securityquestion/phone", authKey, securityQuestionsBy("phone")),

@@ -204,8 +204,9 @@ func (c *conformanceRun) drive() {
 	c.call(mf, "PUT /auth/login/2fa/securityquestionanswer", "multi-factor-authentication/security-question-authenticator/update-mfa-security-question-by-mfa-token",
 		"&secondfactorauthenticationtoken="+tok, securityAnswers("pet", "rex"))
 	tok, _ = secondFactorToken(t, mf.do("POST", apiPrefix+"/auth/login?apikey="+mf.key(), map[string]string{"email": mail, "password": pass}))
-	c.call(mf, "POST /auth/login/2fa/verification/securityquestionanswer", "multi-factor-authentication/security-question-authenticator/verify-mfa-security-question-by-mfa-token",
+	verified := c.call(mf, "POST /auth/login/2fa/verification/securityquestionanswer", "multi-factor-authentication/security-question-authenticator/verify-mfa-security-question-by-mfa-token",
 		"&secondfactorauthenticationtoken="+tok, securityAnswers("pet", "rex"))
+	c.driveMFAResets(mf, mail, pass, verified)
 
 	c.drivePasswords(m, uid, mail, pass)
 	c.driveRoles(m, uid)

@@ -19,47 +19,50 @@ type Code int
 
 // The error codes the gateway returns (see spec/api.md §4).
 const (
-	CodeAPIKeyUnauthorized     Code = 901
-	CodeAPISecretInvalid       Code = 902
-	CodeAccessTokenInvalid     Code = 905
-	CodeAccessTokenExpired     Code = 906
-	CodeParameterFormat        Code = 908
-	CodeEmailTaken             Code = 936
-	CodeUsernameTaken          Code = 1017
-	CodePhoneTaken             Code = 1058
-	CodeUserNotFound           Code = 938
-	CodePostBodyInvalid        Code = 965
-	CodeBadCredentials         Code = 966
-	CodeCaptchaInvalid         Code = 982
-	CodeAccountBlocked         Code = 991
-	CodeAccessTokenMissing     Code = 1060
-	CodePutBodyInvalid         Code = 1079
-	CodeOTPInvalid             Code = 1067
-	CodeOTPUsed                Code = 1068
-	CodeOTPExpired             Code = 1069
-	CodeBodyInvalid            Code = 1090
-	CodeSecurityAnswerWrong    Code = 1093
-	CodeEmailLimit             Code = 1122
-	CodeSMSLimit               Code = 1123
-	CodeLockedCaptcha          Code = 1132
-	CodeValidation             Code = 1134
-	CodeSecondFactorInvalid    Code = 1193
-	CodeLockedSuspended        Code = 1198
-	CodeRefreshTokenInvalid    Code = 1217
-	CodePINNotConfigured       Code = 1233
-	CodePINMissing             Code = 1234
-	CodePINNotAvailable        Code = 1235
-	CodePINInvalid             Code = 1236
-	CodePINAuthTokenInvalid    Code = 1239
-	CodePINAuthTokenExpired    Code = 1240
-	CodeCurrentPINInvalid      Code = 1241
-	CodePINRequired            Code = 1243
-	CodeSessionTokenInvalid    Code = 1245
-	CodeSessionTokenExpired    Code = 1246
-	CodeResetPINURLInvalid     Code = 1248
-	CodeSecurityAnswersNotSet  Code = 1259
-	CodeCurrentPasswordInvalid Code = 967
-	CodeResourceDisabled       Code = 1144
+	CodeAPIKeyUnauthorized    Code = 901
+	CodeAPISecretInvalid      Code = 902
+	CodeAccessTokenInvalid    Code = 905
+	CodeAccessTokenExpired    Code = 906
+	CodeParameterFormat       Code = 908
+	CodeEmailTaken            Code = 936
+	CodeUsernameTaken         Code = 1017
+	CodePhoneTaken            Code = 1058
+	CodeUserNotFound          Code = 938
+	CodePostBodyInvalid       Code = 965
+	CodeBadCredentials        Code = 966
+	CodeCaptchaInvalid        Code = 982
+	CodeAccountBlocked        Code = 991
+	CodeAccessTokenMissing    Code = 1060
+	CodePutBodyInvalid        Code = 1079
+	CodeOTPInvalid            Code = 1067
+	CodeOTPUsed               Code = 1068
+	CodeOTPExpired            Code = 1069
+	CodeBodyInvalid           Code = 1090
+	CodeSecurityAnswerWrong   Code = 1093
+	CodeEmailLimit            Code = 1122
+	CodeSMSLimit              Code = 1123
+	CodeLockedCaptcha         Code = 1132
+	CodeValidation            Code = 1134
+	CodeSecondFactorInvalid   Code = 1193
+	CodeLockedSuspended       Code = 1198
+	CodeRefreshTokenInvalid   Code = 1217
+	CodePINNotConfigured      Code = 1233
+	CodePINMissing            Code = 1234
+	CodePINNotAvailable       Code = 1235
+	CodePINInvalid            Code = 1236
+	CodePINAuthTokenInvalid   Code = 1239
+	CodePINAuthTokenExpired   Code = 1240
+	CodeCurrentPINInvalid     Code = 1241
+	CodePINRequired           Code = 1243
+	CodeSessionTokenInvalid   Code = 1245
+	CodeSessionTokenExpired   Code = 1246
+	CodeResetPINURLInvalid    Code = 1248
+	CodeSecurityAnswersNotSet Code = 1259
+	// CodeSecurityQuestionMFADisabled: the tenant does not require the
+	// security-question second factor (issue 20).
+	CodeSecurityQuestionMFADisabled Code = 1257
+	CodeCurrentPasswordInvalid      Code = 967
+	CodeResourceDisabled            Code = 1144
 	// The roles management API (issue 20).
 	CodeRoleNotFound                 Code = 1047
 	CodeRoleContextInvalid           Code = 1133
@@ -132,6 +135,7 @@ var catalogue = map[Code]Entry{
 	CodeSessionTokenExpired:          {403, "Session token has expired", "The session token has expired; log in with your password again."},
 	CodeResetPINURLInvalid:           {403, "The reset pin URL is invalid", "The reset PIN URL is not an allowed origin of this tenant."},
 	CodeSecurityAnswersNotSet:        {403, "Security question two factor authentication is not verified on the profile", "Security question answers are not set for this account."},
+	CodeSecurityQuestionMFADisabled:  {403, "Security question two factor authentication is not enabled", "This tenant does not require security questions as a second factor, so there is no authenticator to reset."},
 	CodeCurrentPasswordInvalid:       {401, "Current password is invalid", "The current password you entered is invalid."},
 	CodeResourceDisabled:             {403, "Your LoginRadius site has disabled for this resource", "This resource is disabled."},
 	CodeRoleNotFound:                 {400, "Role does not exist", "A role named in the request is not a role of this tenant."},

@@ -339,8 +339,10 @@ async function main() {
   await refused('multiFactorAuthenticationApi.mfaSecurityQuestionAnswerVerification (wrong)',
     mf.multiFactorAuthenticationApi.mfaSecurityQuestionAnswerVerification(
       { securityquestionanswer: [{ QuestionId: 'pet', Answer: 'Tom' }, answers[1]] }, sfa.SecondFactorAuthenticationToken), 1093);
-  loginAnswer('mfaSecurityQuestionAnswerVerification', await ok('multiFactorAuthenticationApi.mfaSecurityQuestionAnswerVerification',
+  const mfLogin = loginAnswer('mfaSecurityQuestionAnswerVerification', await ok('multiFactorAuthenticationApi.mfaSecurityQuestionAnswerVerification',
     mf.multiFactorAuthenticationApi.mfaSecurityQuestionAnswerVerification({ securityquestionanswer: answers }, sfa.SecondFactorAuthenticationToken)), mfUID, true);
+  // The authenticator resets (sdk_questions.js).
+  await questions.mfaResets(mf, mfUID, mfLogin, { email, password, answers }, { ok, refused, deleted });
 
   // A tenant with token_format uuid: the SDK carries the UUID-shaped
   // access-token handles like any token, through every token call.

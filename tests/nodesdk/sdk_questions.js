@@ -1,6 +1,7 @@
 // The security-question methods of LoginRadius's Node SDK that sdk_calls.js
 // does not call itself (issue 20): the password reset by security answer
-// with each identifier, called with one tenant's SDK for an account that
+// with each identifier (below), and the MFA authenticator resets
+// (mfaResets). The reset by answer is called with one tenant's SDK for an account that
 // answers { pet: 'Rex', city: 'Paris' }; every answer asserted. The
 // account's password is `password` again at the end.
 
@@ -26,4 +27,25 @@ module.exports = async function questions(client, { email, username, phone, pass
     auth.resetPasswordBySecurityAnswerAndEmail({ Email: 'nobody@example.com', SecurityAnswer, Password: first }), 1259);
   await refused('authenticationApi.resetPasswordBySecurityAnswerAndEmail (short password)',
     auth.resetPasswordBySecurityAnswerAndEmail({ Email: email, SecurityAnswer, Password: 'abc' }), 1134);
+};
+
+// mfaResets resets the security-question authenticator of account uid of
+// an MFA tenant by the access token of its completed login `login`, checks
+// that the next login asks to enrol and enrols `answers`, then resets it by
+// uid; a second reset finds no answers (1259).
+module.exports.mfaResets = async function mfaResets(client, uid, login, { email, password, answers }, { ok, refused, deleted }) {
+  const mfa = client.multiFactorAuthenticationApi;
+  deleted('mfaResetSecurityQuestionAuthenticatorByAccessToken', await ok('multiFactorAuthenticationApi.mfaResetSecurityQuestionAuthenticatorByAccessToken',
+    mfa.mfaResetSecurityQuestionAuthenticatorByAccessToken(login.access_token)));
+  const next = await ok('authenticationApi.loginByEmail (MFA, after the reset)', client.authenticationApi.loginByEmail({ email, password }));
+  const sfa = next.SecondFactorAuthentication;
+  if (sfa.IsSecurityQuestionAuthenticatorVerified !== false) {
+    throw new Error('the login after the reset does not ask to enrol: ' + JSON.stringify(sfa));
+  }
+  await ok('multiFactorAuthenticationApi.mfaSecurityQuestionAnswer (enrol after the reset)',
+    mfa.mfaSecurityQuestionAnswer({ securityquestionanswer: answers }, sfa.SecondFactorAuthenticationToken));
+  deleted('mfaResetSecurityQuestionAuthenticatorByUid', await ok('multiFactorAuthenticationApi.mfaResetSecurityQuestionAuthenticatorByUid',
+    mfa.mfaResetSecurityQuestionAuthenticatorByUid(uid)));
+  await refused('multiFactorAuthenticationApi.mfaResetSecurityQuestionAuthenticatorByUid (no answers left)',
+    mfa.mfaResetSecurityQuestionAuthenticatorByUid(uid), 1259);
 };

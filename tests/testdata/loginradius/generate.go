@@ -117,6 +117,8 @@ var served = []route{
 	{Method: "POST", Path: "/auth/login/2fa/verification/securityquestionanswer"},
 	{Method: "PUT", Path: "/auth/login/2fa/securityquestionanswer"},
 	{Method: "PUT", Path: "/auth/account/2fa/securityquestionanswer"},
+	{Method: "DELETE", Path: "/auth/account/2fa/authenticator/securityquestionanswer"},
+	{Method: "DELETE", Path: "/manage/account/2fa/authenticator/securityquestionanswer"},
 	{Method: "GET", Path: "/auth/securityquestion/email"},
 	{Method: "GET", Path: "/auth/securityquestion/username"},
 	{Method: "GET", Path: "/auth/securityquestion/phone"},
