@@ -50,7 +50,11 @@ type Failure struct {
 // MaxFailures bounds the failures a Summary lists; they are all counted.
 const MaxFailures = 1000
 
-const defaultBatch = 200
+// defaultBatch is small enough that one batch's transaction ends well
+// inside the store's default query timeout (5 s, which bounds a whole
+// transaction) on a busy PostgreSQL: batches of 200 timed out on a loaded
+// machine, while the commits saved by larger batches are few.
+const defaultBatch = 50
 
 // Outcome is what writing one record did.
 type Outcome int
