@@ -265,8 +265,11 @@ func (h *Handler) Cleanup() error {
 	var errs []error
 	metrics.live.remove(h)
 	if h.gw != nil {
+		// h.gw stays: the old servers may still finish requests after
+		// Cleanup (caddyhttp's Stop returns once their graceful
+		// shutdowns start), and a closed Gateway answers them. Close is
+		// idempotent.
 		errs = append(errs, h.gw.Close())
-		h.gw = nil
 	}
 	if h.limiterKey != "" {
 		errs = append(errs, releaseRateLimiter(h.limiterKey))

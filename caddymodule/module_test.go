@@ -85,6 +85,18 @@ func TestProvisionSharesOneStorePerPathAcrossReloads(t *testing.T) {
 		t.Fatalf("references after the old config's Cleanup = %d, want 1", got)
 	}
 
+	// caddyhttp's Stop starts the old servers' graceful shutdowns and
+	// returns, so Cleanup can come while they still finish requests: the
+	// old config must keep answering them (a reload under load met a nil
+	// gateway here once).
+	old := httptest.NewRecorder()
+	if err := oldCfg.ServeHTTP(old, caddyRequest(http.MethodGet, "/.well-known/jwks.json", nil), failNext(t)); err != nil {
+		t.Fatal(err)
+	}
+	if old.Code != http.StatusOK || !strings.Contains(old.Body.String(), `"keys"`) {
+		t.Fatalf("JWKS from the old config after its Cleanup: %d %s", old.Code, old.Body)
+	}
+
 	// The surviving config still works against the store.
 	rec := httptest.NewRecorder()
 	req := caddyRequest(http.MethodGet, "/.well-known/jwks.json", nil)
