@@ -206,6 +206,10 @@ func apiRoutes() []route {
 		newRoute("POST", "auth/pin/set/pinauthtoken", authKey, (*Gateway).setPINByPINAuthToken),
 		newRoute("POST", "manage/account", authSecret, accountRoute((*operator.API).CreateAccount)),
 		newRoute("GET", "manage/account", authSecret, accountRoute((*operator.API).FindAccount)),
+		// Account management by email (issue 20); the literal identities
+		// route comes before the {uid} one.
+		newRoute("DELETE", "manage/account", authSecret, accountRoute((*operator.API).DeleteAccountByEmail)),
+		newRoute("GET", "manage/account/identities", authSecret, accountRoute((*operator.API).AccountIdentitiesByEmail)),
 		newRoute("GET", "manage/account/{uid}", authSecret, accountRoute((*operator.API).GetAccount)),
 		newRoute("PUT", "manage/account/{uid}", authSecret, accountRoute((*operator.API).EditAccount)),
 		newRoute("DELETE", "manage/account/{uid}", authSecret, accountRoute((*operator.API).DeleteAccount)),
@@ -278,6 +282,7 @@ func apiRoutes() []route {
 		newRoute("DELETE", "auth/email", authKey, ownAccountRoute((*operator.API).RemoveOwnEmail)),
 		newRoute("PUT", "manage/account/{uid}/email", authSecret, accountRoute((*operator.API).UpsertEmails)),
 		newRoute("DELETE", "manage/account/{uid}/email", authSecret, accountRoute((*operator.API).DeleteEmail)),
+		newRoute("PUT", "manage/account/{uid}/phoneid", authSecret, accountRoute((*operator.API).UpdatePhoneID)),
 		// Account self-service (issue 20).
 		newRoute("DELETE", "auth/account", authKey, ownResetRoute((*recovery.API).RequestAccountDeletion)),
 		newRoute("GET", "auth/account/delete", authKey, resetRoute((*recovery.API).DeleteAccountByToken)),

@@ -58,7 +58,9 @@ func servedRoutes(t *testing.T) []string {
 }
 
 // matchRoute returns the route of routes that serves method and the
-// request URI, or "".
+// request URI, or "". Of several, the one with the fewest {uid} and
+// {name} segments serves it, as the router lists literal routes
+// (/manage/account/identities) before the {uid} ones.
 func matchRoute(routes []string, method, uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil {
@@ -69,22 +71,25 @@ func matchRoute(routes []string, method, uri string) string {
 		p = "/" + rest
 	}
 	segs := strings.Split(strings.Trim(p, "/"), "/")
+	best, bestWild := "", len(segs)+1
 	for _, r := range routes {
 		m, path, _ := strings.Cut(r, " ")
 		want := strings.Split(strings.Trim(path, "/"), "/")
 		if m != method || len(want) != len(segs) {
 			continue
 		}
-		same := true
+		same, wild := true, 0
 		for i, w := range want {
-			if w != "{uid}" && w != "{name}" && !strings.EqualFold(w, segs[i]) {
+			if w == "{uid}" || w == "{name}" {
+				wild++
+			} else if !strings.EqualFold(w, segs[i]) {
 				same = false
 				break
 			}
 		}
-		if same {
-			return r
+		if same && wild < bestWild {
+			best, bestWild = r, wild
 		}
 	}
-	return ""
+	return best
 }

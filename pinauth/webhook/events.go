@@ -47,6 +47,9 @@ const (
 	AddEmail = "AddEmail"
 	// RemoveEmail: an email removed from an account.
 	RemoveEmail = "RemoveEmail"
+	// UpdatePhoneID: an account's phone number replaced by an operator
+	// (the event is named "UpdatePhoneId", LoginRadius's spelling).
+	UpdatePhoneID = "UpdatePhoneId"
 )
 
 // names are the event names a webhook may subscribe to.
@@ -54,6 +57,7 @@ var names = []string{
 	Login, SetPIN, ChangePIN, ResetPIN, ResetPassword, ChangePassword, SetPassword,
 	BlockAccount, Register, UpdateProfile, DeleteAccount,
 	AssignRoles, UnassignRoles, RemoveRoleContext, SetUsername, AddEmail, RemoveEmail,
+	UpdatePhoneID,
 }
 
 // CheckEvents reports the first of events that is no event name (in any
@@ -95,10 +99,10 @@ func IsSecurity(hook string) bool {
 		// Whoever holds the API secret could otherwise raise an account's
 		// privileges without the receiver hearing of it.
 		return true
-	case SetUsername, AddEmail, RemoveEmail:
-		// Usernames and emails are login and recovery identifiers: a
-		// stolen access token (or the API secret) could otherwise change
-		// them unheard.
+	case SetUsername, AddEmail, RemoveEmail, UpdatePhoneID:
+		// Usernames, emails and phones are login and recovery
+		// identifiers: a stolen access token (or the API secret) could
+		// otherwise change them unheard.
 		return true
 	}
 	return false

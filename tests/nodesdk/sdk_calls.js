@@ -22,6 +22,7 @@ const passwords = require('./sdk_passwords.js');
 const identifiers = require('./sdk_identifiers.js');
 const selfService = require('./sdk_selfservice.js');
 const questions = require('./sdk_questions.js');
+const accounts = require('./sdk_accounts.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -173,6 +174,7 @@ async function main() {
   assert.equal(own.Data.LastName, 'Jones');
   await identifiers(auth, demo.accountApi, uid, access, email, username, ok, refused);
   await selfService(demo, password, resetURL, { ok, refused, need });
+  await accounts(acct, uid, email, phone, password, ok, refused);
   await refused('authenticationApi.authValidateAccessToken (unknown token)',
     auth.authValidateAccessToken('not-a-token'), 905);
 

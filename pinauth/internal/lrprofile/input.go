@@ -163,8 +163,8 @@ func (in *Input) Validate() *lrerr.Error {
 	if in.Username != nil && (HasControl(*in.Username) || !validUsername(*in.Username)) {
 		bad("UserName", "The user name must be 1 to 128 printable characters without spaces.")
 	}
-	if in.Phone != nil && *in.Phone != "" && !validPhone(*in.Phone) {
-		bad("PhoneId", "The phone number must be in international format, like +15551234567.")
+	if in.Phone != nil && *in.Phone != "" && !ValidPhone(*in.Phone) {
+		bad("PhoneId", MsgPhoneFormat)
 	}
 	if in.Password != nil && !PasswordLengthOK(*in.Password) {
 		bad("Password", MsgPasswordPolicy)
@@ -224,6 +224,10 @@ func printableKey(k string) string {
 
 var errWrongType = errors.New("wrong type")
 
+// MsgPhoneFormat is the field error of a phone number not in
+// international format.
+const MsgPhoneFormat = "The phone number must be in international format, like +15551234567."
+
 // JSONKind is the first byte of a JSON value: '"', '{', '[', 't', 'f', 'n'
 // or a digit/'-'.
 func JSONKind(v json.RawMessage) byte {
@@ -271,7 +275,9 @@ func validUsername(s string) bool {
 	return true
 }
 
-func validPhone(s string) bool {
+// ValidPhone reports whether s is a phone number in international format:
+// a + and 5 to 19 digits.
+func ValidPhone(s string) bool {
 	if len(s) < 6 || len(s) > 20 || s[0] != '+' {
 		return false
 	}

@@ -178,6 +178,10 @@ var served = []route{
 	{Method: "DELETE", Path: "/auth/account"},
 	{Method: "GET", Path: "/auth/account/delete"},
 	{Method: "PUT", Path: "/auth/account/unlock"},
+	// Account management (issue 20).
+	{Method: "PUT", Path: "/manage/account/{uid}/phoneid"},
+	{Method: "DELETE", Path: "/manage/account"},
+	{Method: "GET", Path: "/manage/account/identities"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
