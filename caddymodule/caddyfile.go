@@ -51,6 +51,16 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //			message_templates <dir>
 //			template_alias    <name> <set>
 //			token_format      jwt|uuid
+//			registration open|invite_only|off {
+//				invite              <address|@domain...>
+//				required_fields     <field...>
+//				password_min_length <n>
+//				password_classes    <n>
+//				allow_unverified
+//				verification_url    <url>
+//				verification_email  link|otp
+//				welcome_email
+//			}
 //			webhook <url> { … }   # as below, for this tenant's events only
 //		}
 //		store sqlite [<path>]
@@ -175,6 +185,7 @@ var (
 		"allow_weak_pins", "allowed_origins", "mfa", "security_question", "webhook",
 		"reset_pin_url", "pin_reset_email", "password_reset_email", "message_templates", "template_alias", "token_format",
 		"delete_account_url",
+		"registration",
 	}
 	// planned are in the Caddyfile specification but not in this version.
 	planned = []string{}

@@ -171,6 +171,8 @@ func (p *parser) tenantReset(t *Tenant, name string) (bool, error) {
 		return true, p.choice(name, &t.PasswordResetEmail, recovery.CheckMode)
 	case "message_templates":
 		return true, p.single(name, &t.MessageTemplates)
+	case "registration":
+		return true, p.registration(t)
 	}
 	return false, nil
 }

@@ -83,6 +83,10 @@ type Tenant struct {
 	// JWT minted for it upstream). Both are accepted whatever the setting.
 	// Default: jwt.
 	TokenFormat string `json:"token_format,omitempty"`
+
+	// Registration is the tenant's sign-up and email verification
+	// policy. Default: none (sign-up off).
+	Registration *Registration `json:"registration,omitempty"`
 }
 
 // SecurityQuestion is one question a tenant offers.

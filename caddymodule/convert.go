@@ -220,6 +220,7 @@ func (t Tenant) coreTenant(x *expander) (config.Tenant, error) {
 		MessageTemplates:   x.expand(fmt.Sprintf("tenant %q: message_templates", t.Name), t.MessageTemplates),
 		TokenFormat:        t.TokenFormat,
 		TemplateAliases:    t.TemplateAliases,
+		Registration:       t.Registration.core(x),
 	}
 	for i, k := range t.APIKeys {
 		ct.APIKeys = append(ct.APIKeys, x.expand(fmt.Sprintf("tenant %q: api_key %d", t.Name, i+1), k))

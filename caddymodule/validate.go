@@ -211,7 +211,7 @@ func (c *Captcha) validate() error {
 func (t Tenant) validate() error {
 	for _, check := range []func() error{
 		t.validateKeys, func() error { return validateWebhooks(t.Webhooks) },
-		t.validateLogin, t.validateChoices, t.validateQuestions,
+		t.validateLogin, t.validateChoices, t.validateQuestions, t.validateRegistration,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -249,6 +249,9 @@ func (t Tenant) validateLogin() error {
 	}
 	return nil
 }
+
+// validateRegistration checks the registration block as the core will.
+func (t Tenant) validateRegistration() error { return t.Registration.validate() }
 
 // validateChoices checks the settings that take one of a list of values,
 // each list kept by the package that owns it.

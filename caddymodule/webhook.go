@@ -28,8 +28,8 @@ type Webhook struct {
 	// Events limits deliveries to these events: Login, SetPIN, ChangePIN,
 	// ResetPIN, ResetPassword, BlockAccount, Register, UpdateProfile,
 	// DeleteAccount, AssignRoles, UnassignRoles, RemoveRoleContext,
-	// SetUsername, AddEmail, RemoveEmail, UpdatePhoneId (any case).
-	// Default: all.
+	// SetUsername, AddEmail, RemoveEmail, UpdatePhoneId, EmailVerification
+	// (any case). Default: all.
 	Events []string `json:"events,omitempty"`
 
 	// Timeout bounds one delivery attempt. Default: 15s.

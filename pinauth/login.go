@@ -74,6 +74,9 @@ func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 	if !a.Active {
 		return nil, lrerr.New(lrerr.CodeAccountBlocked)
 	}
+	if err := unverifiedRefusal(c.tenant, &a); err != nil {
+		return nil, err
+	}
 	var mutate func(*store.Account)
 	if rehash {
 		if mutate, err = g.rehashPassword(c, b.Password); err != nil {

@@ -3,6 +3,8 @@ package pinauth
 import (
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 )
 
 // TestEveryBodyTakingRouteAnswersAnOversizedBodyWith413 sends a 1 MiB body
@@ -12,7 +14,10 @@ import (
 // a 5xx and never a pass to the upstream.
 func TestEveryBodyTakingRouteAnswersAnOversizedBodyWith413(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, withQuestions)
+	// Sign-up open, so its routes read their bodies.
+	e := newTestEnv(t, withQuestions, func(c *Config) {
+		c.Tenants[0].Registration = config.Registration{Mode: config.RegistrationOpen, AllowUnverified: true}
+	})
 	login := e.loggedIn(testEmail)
 	uid := uidOf(login)
 	q := "?apikey=" + testKey + "&apisecret=" + testSecret + "&session_token=" + login.str("session_token") +

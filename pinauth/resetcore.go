@@ -79,8 +79,15 @@ type resetAct struct{ callAct }
 // Settings implements recovery.Act.
 func (ra resetAct) Settings() recovery.Tenant {
 	t := ra.c.tenant
+	return recoverySettings(t)
+}
+
+// recoverySettings are what the recovery flows read of tenant t.
+func recoverySettings(t *Tenant) recovery.Tenant {
 	return recovery.Tenant{Name: t.Name, AllowedOrigins: t.AllowedOrigins, ResetPINURL: t.ResetPINURL,
-		PINResetEmail: t.PINResetEmail, PasswordResetEmail: t.PasswordResetEmail, DeleteAccountURL: t.DeleteAccountURL}
+		PINResetEmail: t.PINResetEmail, PasswordResetEmail: t.PasswordResetEmail, DeleteAccountURL: t.DeleteAccountURL,
+		VerificationURL: t.Registration.VerificationURL, VerificationEmail: t.Registration.VerificationEmail,
+		Welcome: t.Registration.Welcome}
 }
 
 // ClientIP implements recovery.Act.

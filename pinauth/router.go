@@ -276,7 +276,7 @@ func apiRoutes() []route {
 		newRoute("GET", "manage/account/{uid}/password", authSecret, accountRoute((*operator.API).PasswordHash)),
 		newRoute("POST", "manage/account/forgot/token", authSecret, resetRoute((*recovery.API).ForgotPasswordToken)),
 		// Emails and usernames (issue 20).
-		newRoute("GET", "auth/email", authKey, availabilityOf(store.IdentEmail)),
+		newRoute("GET", "auth/email", authKey, emailByQuery),
 		newRoute("GET", "auth/username", authKey, availabilityOf(store.IdentUsername)),
 		newRoute("PUT", "auth/username", authKey, ownAccountRoute((*operator.API).SetOwnUsername)),
 		newRoute("DELETE", "auth/email", authKey, ownAccountRoute((*operator.API).RemoveOwnEmail)),
@@ -287,5 +287,11 @@ func apiRoutes() []route {
 		newRoute("DELETE", "auth/account", authKey, ownResetRoute((*recovery.API).RequestAccountDeletion)),
 		newRoute("GET", "auth/account/delete", authKey, resetRoute((*recovery.API).DeleteAccountByToken)),
 		newRoute("PUT", "auth/account/unlock", authKey, (*Gateway).unlockAccount),
+		// Sign-up and email verification (issue 20).
+		newRoute("POST", "auth/register", authKey, (*Gateway).registerPlain),
+		newRoute("POST", "auth/register/captcha", authKey, (*Gateway).registerCaptcha),
+		newRoute("PUT", "auth/register", authKey, (*Gateway).resendVerification),
+		newRoute("PUT", "auth/email", authKey, resetRoute((*recovery.API).VerifyEmailByOTP)),
+		newRoute("GET", "auth/account/sendwelcomeemail", authKey, (*Gateway).sendWelcome),
 	}
 }

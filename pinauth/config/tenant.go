@@ -70,6 +70,9 @@ type Tenant struct {
 	// are accepted whatever the setting, so changing it logs nobody out.
 	// Default: TokenFormatJWT.
 	TokenFormat string
+	// Registration is the tenant's sign-up and email verification policy
+	// (issue 20). Default: off.
+	Registration Registration
 }
 
 // SecurityQuestion is one question a tenant offers (package
@@ -197,6 +200,9 @@ func (t *Tenant) applyDefaults() error {
 	}
 	if err := CheckTokenFormat(t.TokenFormat); err != nil {
 		return fmt.Errorf("token_format: %w", err)
+	}
+	if err := t.Registration.applyDefaults(); err != nil {
+		return fmt.Errorf("registration: %w", err)
 	}
 	return nil
 }

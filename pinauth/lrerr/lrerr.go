@@ -63,6 +63,11 @@ const (
 	CodeSecurityQuestionMFADisabled Code = 1257
 	CodeCurrentPasswordInvalid      Code = 967
 	CodeResourceDisabled            Code = 1144
+	// Email verification (issue 20).
+	CodeEmailNotVerified        Code = 970
+	CodeVerificationLinkInvalid Code = 973
+	CodeVerificationLinkUsed    Code = 974
+	CodeVerificationLinkExpired Code = 975
 	// The roles management API (issue 20).
 	CodeRoleNotFound                 Code = 1047
 	CodeRoleContextInvalid           Code = 1133
@@ -138,6 +143,10 @@ var catalogue = map[Code]Entry{
 	CodeSecurityQuestionMFADisabled:  {403, "Security question two factor authentication is not enabled", "This tenant does not require security questions as a second factor, so there is no authenticator to reset."},
 	CodeCurrentPasswordInvalid:       {401, "Current password is invalid", "The current password you entered is invalid."},
 	CodeResourceDisabled:             {403, "Your LoginRadius site has disabled for this resource", "This resource is disabled."},
+	CodeEmailNotVerified:             {403, "Email is not verified", "The account's email is not verified yet; open the link of the verification email, or ask for a new one."},
+	CodeVerificationLinkInvalid:      {403, "Invalid email verification link", "The email verification token is invalid."},
+	CodeVerificationLinkUsed:         {403, "The email verification link has already been used", "The email verification link was used, or a newer one was sent."},
+	CodeVerificationLinkExpired:      {403, "Your verification link has expired", "The email verification link has expired; ask for a new one."},
 	CodeRoleNotFound:                 {400, "Role does not exist", "A role named in the request is not a role of this tenant."},
 	CodeRoleContextInvalid:           {403, "Role Context Name is not Valid", "The account has no role context of that name."},
 	CodeAdditionalPermissionNotFound: {403, "Additional Permission does not exist", "The role context has no such additional permission."},

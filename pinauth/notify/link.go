@@ -35,6 +35,9 @@ const (
 	LinkTypePassword = "reset"
 	// LinkTypeDelete is the vtype of an account deletion link.
 	LinkTypeDelete = "delete"
+	// LinkTypeEmailVerification is the vtype of an email verification
+	// link, as LoginRadius's.
+	LinkTypeEmailVerification = "emailverification"
 )
 
 // ErrBadResetURL is LinkBase's refusal of a reset URL.

@@ -25,6 +25,9 @@ import (
 //	password_reset_link  the email with a password reset link (forgot password)
 //	password_reset_otp   the email with a 6-digit password reset code (password_reset_email otp)
 //	account_delete_link  the email with the link confirming an account's deletion (DELETE /auth/account)
+//	email_verification_link  the email with an email verification link (sign-up, issue 20)
+//	email_verification_otp   the email with a 6-digit email verification code
+//	welcome              the welcome email, once an account's email is verified
 //
 // A template directory (Options.Templates, then the tenant's
 // TenantTemplates.Dir over it) replaces the files of the same name and may
@@ -50,6 +53,12 @@ const (
 	SetPasswordResetOTP = "password_reset_otp"
 	// SetAccountDeleteLink is the email with an account deletion link.
 	SetAccountDeleteLink = "account_delete_link"
+	// SetEmailVerificationLink is the email with a verification link.
+	SetEmailVerificationLink = "email_verification_link"
+	// SetEmailVerificationOTP is the email with a verification code.
+	SetEmailVerificationOTP = "email_verification_otp"
+	// SetWelcome is the welcome email.
+	SetWelcome = "welcome"
 )
 
 // Data is what message templates see.
@@ -240,7 +249,8 @@ func (m templates) check() error {
 		}
 	}
 	if m.email(SetPINResetLink) == nil || m.email(SetPINResetOTP) == nil || m.email(SetPasswordResetLink) == nil ||
-		m.email(SetPasswordResetOTP) == nil || m.email(SetAccountDeleteLink) == nil || m.sms(SetPINResetOTP) == nil {
+		m.email(SetPasswordResetOTP) == nil || m.email(SetAccountDeleteLink) == nil || m.sms(SetPINResetOTP) == nil ||
+		m.email(SetEmailVerificationLink) == nil || m.email(SetEmailVerificationOTP) == nil || m.email(SetWelcome) == nil {
 		return errors.New("pinauth: message templates: a built-in set lost a part")
 	}
 	return nil

@@ -65,6 +65,11 @@ type Tenant struct {
 	// DeleteAccountURL is the default page of account deletion links
 	// ("" for none).
 	DeleteAccountURL string
+	// VerificationURL is the default page of email verification links
+	// ("" for none); VerificationEmail is ByLink or ByOTP; Welcome sends
+	// the welcome email on an account's first verification (issue 20).
+	VerificationURL, VerificationEmail string
+	Welcome                            bool
 }
 
 // message is what a forgot-PIN or forgot-password call will send, once

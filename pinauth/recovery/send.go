@@ -221,7 +221,7 @@ func (s *Secrets) deliver(ctx context.Context, a *store.Account, to string, r me
 	}
 	if r.otp {
 		d.OTP = value
-	} else {
+	} else if r.linkBase != nil {
 		d.Token, d.Link = value, notify.Link(r.linkBase, r.linkType, value)
 	}
 	if r.channel == ChannelSMS {

@@ -50,6 +50,9 @@ const (
 	// UpdatePhoneID: an account's phone number replaced by an operator
 	// (the event is named "UpdatePhoneId", LoginRadius's spelling).
 	UpdatePhoneID = "UpdatePhoneId"
+	// EmailVerification: an account's email verified by its link or
+	// code (issue 20).
+	EmailVerification = "EmailVerification"
 )
 
 // names are the event names a webhook may subscribe to.
@@ -58,6 +61,7 @@ var names = []string{
 	BlockAccount, Register, UpdateProfile, DeleteAccount,
 	AssignRoles, UnassignRoles, RemoveRoleContext, SetUsername, AddEmail, RemoveEmail,
 	UpdatePhoneID,
+	EmailVerification,
 }
 
 // CheckEvents reports the first of events that is no event name (in any

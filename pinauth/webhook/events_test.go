@@ -42,7 +42,7 @@ func TestCheckEventsTakesAnyCaseAndNamesTheKnownEvents(t *testing.T) {
 
 func TestOnlySecurityEventsIgnorePreventWebhook(t *testing.T) {
 	for _, h := range names {
-		want := h != Login && h != Register && h != UpdateProfile && h != DeleteAccount
+		want := h != Login && h != Register && h != UpdateProfile && h != DeleteAccount && h != EmailVerification
 		if IsSecurity(h) != want {
 			t.Errorf("IsSecurity(%s) = %v, want %v", h, !want, want)
 		}
