@@ -1,6 +1,9 @@
 package tests
 
-import "net/url"
+import (
+	"net/url"
+	"regexp"
+)
 
 // driveIdentifiers calls the email and username routes (issue 20) to
 // success on tenant g, whose account has email mail and username user and
@@ -22,4 +25,33 @@ func (c *conformanceRun) driveIdentifiers(g *gateway, uid, mail, user string, be
 	c.call(g, "PUT /manage/account/{uid}/email", "account/upsert-email", u,
 		map[string]any{"Email": []map[string]string{{"type": "Secondary", "value": extra}}})
 	c.call(g, "DELETE /auth/email", doc+"auth-remove-email", "", map[string]string{"email": extra}, bearer...)
+}
+
+// verificationToken is a verification email's token.
+var verificationToken = regexp.MustCompile(`vtoken=([0-9a-f-]{36})`)
+
+// driveSignup calls the sign-up and email verification routes (issue 20)
+// to success: a sign-up on the main tenant (links), a resend, the link of
+// the resent email, the welcome email by the main account's token bearer;
+// a sign-up on the codes tenant and its code. Each email it causes is
+// read here, so the run's mail count stays in step.
+func (c *conformanceRun) driveSignup(bearer []string) {
+	const doc = "authentication/"
+	signed := c.format + "-signup@example.com"
+	body := map[string]any{"Email": []map[string]string{{"Type": "Primary", "Value": signed}}, "Password": "conformance sign-up " + c.format}
+	c.call(c.main, "POST /auth/register", doc+"auth-user-registration-by-email", "", body)
+	c.nextMail()
+	c.call(c.main, "PUT /auth/register", doc+"auth-resend-email-verification", "", map[string]string{"email": signed})
+	m := verificationToken.FindStringSubmatch(c.nextMail())
+	if m == nil {
+		c.t.Fatal("no verification link in the resent email")
+	}
+	c.call(c.main, "GET /auth/email", doc+"auth-verify-email", "&verificationtoken="+url.QueryEscape(m[1]), nil)
+	c.call(c.main, "GET /auth/account/sendwelcomeemail", doc+"auth-send-welcome-email", "", nil, bearer...)
+	c.nextMail()
+	coded := c.format + "-signup-code@example.com"
+	c.call(c.codes, "POST /auth/register", doc+"auth-user-registration-by-email", "",
+		map[string]any{"Email": []map[string]string{{"Type": "Primary", "Value": coded}}, "Password": "conformance sign-up " + c.format})
+	code := c.code(c.nextMail())
+	c.call(c.codes, "PUT /auth/email", doc+"auth-verify-email-by-otp", "", map[string]string{"email": coded, "otp": code})
 }

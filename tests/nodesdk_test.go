@@ -125,6 +125,9 @@ func TestNodeSDKCallsEveryServedRouteOverHTTPS(t *testing.T) {
 		"otp":   {Key: "e2e-sdk-code-key", Secret: "e2e-sdk-code-secret-0002"},
 		"mfa":   {Key: "e2e-sdk-mfa-key", Secret: "e2e-sdk-mfa-secret-00003"},
 		"typed": {Key: "e2e-sdk-typed-key", Secret: "e2e-sdk-typed-secret-0004"},
+		// Sign-up (issue 20): by link, and by code.
+		"signup":      {Key: "e2e-sdk-signup-key", Secret: "e2e-sdk-signup-secret-05"},
+		"signupcodes": {Key: "e2e-sdk-signupcode-key", Secret: "e2e-sdk-signupcode-secret-06"},
 	}
 	dir := t.TempDir()
 	accessLog := filepath.Join(dir, "access.log")
@@ -169,6 +172,19 @@ func TestNodeSDKCallsEveryServedRouteOverHTTPS(t *testing.T) {
 			api_secret %s
 			token_format uuid
 		}
+		tenant signup {
+			api_key %s
+			api_secret %s
+			allowed_origins %s
+			registration open
+		}
+		tenant signupcodes {
+			api_key %s
+			api_secret %s
+			registration open {
+				verification_email otp
+			}
+		}
 		store sqlite %s
 		pepper %s
 		issuer %s
@@ -182,6 +198,8 @@ func TestNodeSDKCallsEveryServedRouteOverHTTPS(t *testing.T) {
 		tenants["otp"].Key, tenants["otp"].Secret, sdkResetHost,
 		tenants["mfa"].Key, tenants["mfa"].Secret, questions,
 		tenants["typed"].Key, tenants["typed"].Secret,
+		tenants["signup"].Key, tenants["signup"].Secret, sdkResetHost,
+		tenants["signupcodes"].Key, tenants["signupcodes"].Secret,
 		filepath.Join(dir, "pinauth.db"), pepper, issuer, cheapHash, senders(smtp, sms)+sdkCaptchaLock(t), up.addr())
 	p := startCaddy(t, conf, nil)
 	root := filepath.Join(p.Dir, "data", "caddy", "pki", "authorities", "local", "root.crt")

@@ -23,6 +23,7 @@ const identifiers = require('./sdk_identifiers.js');
 const selfService = require('./sdk_selfservice.js');
 const questions = require('./sdk_questions.js');
 const accounts = require('./sdk_accounts.js');
+const signup = require('./sdk_signup.js');
 const tenants = JSON.parse(process.env.PINAUTH_TENANTS);
 const resetURL = process.env.PINAUTH_RESET_URL;
 
@@ -374,6 +375,10 @@ async function main() {
     await refused('authenticationApi.authValidateAccessToken (uuid tenant, logged out)',
       typed.authenticationApi.authValidateAccessToken(h), 905);
   }
+
+  // Sign-up and email verification (sdk_signup.js), last: it ends with
+  // the welcome email.
+  await signup(sdk(tenants.signup), sdk(tenants.signupcodes), resetURL.replace(/\/reset$/, '/verify'), need, ok, refused);
 
   console.log('DONE');
 }
