@@ -293,5 +293,7 @@ func apiRoutes() []route {
 		newRoute("PUT", "auth/register", authKey, (*Gateway).resendVerification),
 		newRoute("PUT", "auth/email", authKey, resetRoute((*recovery.API).VerifyEmailByOTP)),
 		newRoute("GET", "auth/account/sendwelcomeemail", authKey, (*Gateway).sendWelcome),
+		newRoute("POST", "manage/account/verify/token", authSecret, (*Gateway).verificationToken),
+		newRoute("PUT", "manage/account/{uid}/invalidateemail", authSecret, (*Gateway).invalidateEmail),
 	}
 }

@@ -65,6 +65,7 @@ const (
 	CodeResourceDisabled            Code = 1144
 	// Email verification (issue 20).
 	CodeEmailNotVerified        Code = 970
+	CodeEmailAlreadyVerified    Code = 1025
 	CodeVerificationLinkInvalid Code = 973
 	CodeVerificationLinkUsed    Code = 974
 	CodeVerificationLinkExpired Code = 975
@@ -143,6 +144,7 @@ var catalogue = map[Code]Entry{
 	CodeSecurityQuestionMFADisabled:  {403, "Security question two factor authentication is not enabled", "This tenant does not require security questions as a second factor, so there is no authenticator to reset."},
 	CodeCurrentPasswordInvalid:       {401, "Current password is invalid", "The current password you entered is invalid."},
 	CodeResourceDisabled:             {403, "Your LoginRadius site has disabled for this resource", "This resource is disabled."},
+	CodeEmailAlreadyVerified:         {403, "This email address is already verified", "The email address is verified already; there is nothing to verify."},
 	CodeEmailNotVerified:             {403, "Email is not verified", "The account's email is not verified yet; open the link of the verification email, or ask for a new one."},
 	CodeVerificationLinkInvalid:      {403, "Invalid email verification link", "The email verification token is invalid."},
 	CodeVerificationLinkUsed:         {403, "The email verification link has already been used", "The email verification link was used, or a newer one was sent."},

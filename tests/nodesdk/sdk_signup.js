@@ -50,5 +50,22 @@ module.exports = async function signup(s, codes, verifyURL, need, ok, refused) {
   assert.deepEqual(await ok('authenticationApi.userRegistrationByCaptcha',
     auth.userRegistrationByCaptcha(captcha('e2e-solved'), null, null, 'PreventVerificationEmail')), { IsPosted: true, Data: null });
 
+  // The management API's verification routes, on the address signed up
+  // without an email: a token verifies it; invalidated, it is mailed a
+  // link again.
+  const acct = s.accountApi;
+  const pending = 'sdk.signup.captcha@example.com';
+  const vt = await ok('accountApi.getEmailVerificationToken', acct.getEmailVerificationToken(pending));
+  assert.deepEqual(Object.keys(vt).sort(), ['VerificationToken', 'expires_in']);
+  assert.deepEqual(await ok('authenticationApi.verifyEmail (management token)', auth.verifyEmail(vt.VerificationToken)),
+    { IsPosted: true, Data: null });
+  await refused('accountApi.getEmailVerificationToken (verified)', acct.getEmailVerificationToken(pending), 1025);
+  const { Uid } = await ok('accountApi.getAccountProfileByEmail (signed up)', acct.getAccountProfileByEmail(pending));
+  assert.deepEqual(await ok('accountApi.invalidateAccountEmailVerification',
+    acct.invalidateAccountEmailVerification(Uid, null, verifyURL)), { IsPosted: true });
+  await refused('authenticationApi.loginByEmail (invalidated)', auth.loginByEmail({ email: pending, password }), 970);
+  assert.deepEqual(await ok('authenticationApi.verifyEmail (after invalidation)', auth.verifyEmail(await need('mail'))),
+    { IsPosted: true, Data: null });
+
   assert.deepEqual(await ok('authenticationApi.sendWelcomeEmail', auth.sendWelcomeEmail(pinned.access_token)), { IsPosted: true });
 };

@@ -189,6 +189,9 @@ var served = []route{
 	{Method: "PUT", Path: "/auth/register"},
 	{Method: "PUT", Path: "/auth/email"},
 	{Method: "GET", Path: "/auth/account/sendwelcomeemail"},
+	// Email verification by the management API (issue 20).
+	{Method: "POST", Path: "/manage/account/verify/token"},
+	{Method: "PUT", Path: "/manage/account/{uid}/invalidateemail"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
