@@ -295,5 +295,6 @@ func apiRoutes() []route {
 		newRoute("GET", "auth/account/sendwelcomeemail", authKey, (*Gateway).sendWelcome),
 		newRoute("POST", "manage/account/verify/token", authSecret, (*Gateway).verificationToken),
 		newRoute("PUT", "manage/account/{uid}/invalidateemail", authSecret, (*Gateway).invalidateEmail),
+		newRoute("POST", "auth/email", authKey, (*Gateway).addEmail),
 	}
 }

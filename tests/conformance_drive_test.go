@@ -124,7 +124,7 @@ func (c *conformanceRun) drive() {
 	c.call(m, "GET /auth/securityquestion/accesstoken", "authentication/security-questions-by-access-token", "", nil, bearer...)
 	c.driveIdentifiers(m, uid, mail, user, bearer)
 	c.driveSignup(bearer)
-	c.driveVerificationManagement()
+	c.driveVerificationManagement(bearer)
 	c.driveAccountManagement(m, uid, mail, phoneNo)
 
 	// Step-up by PIN and by security answers, each validated by the server.

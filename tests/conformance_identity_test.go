@@ -60,8 +60,9 @@ func (c *conformanceRun) driveSignup(bearer []string) {
 // verification routes (issue 20) to success on the main tenant: a
 // verification token for an address signed up without an email (then
 // verified by it), and the invalidation of that address with the
-// verification email, whose link verifies it again.
-func (c *conformanceRun) driveVerificationManagement() {
+// verification email, whose link verifies it again; an address added by
+// the main account's token bearer (POST /auth/email) and its email.
+func (c *conformanceRun) driveVerificationManagement(bearer []string) {
 	g := c.main
 	pending := c.format + "-pending@example.com"
 	wantPosted(c.t, "sign up without an email", g.do("POST", apiPrefix+"/auth/register?apikey="+g.key()+"&options=PreventVerificationEmail",
@@ -79,4 +80,6 @@ func (c *conformanceRun) driveVerificationManagement() {
 		c.t.Fatal("no verification link in the invalidation's email")
 	}
 	wantPosted(c.t, "verify by the mailed link", g.do("GET", apiPrefix+"/auth/email?apikey="+g.key()+"&verificationtoken="+url.QueryEscape(m[1]), nil))
+	c.call(g, "POST /auth/email", "authentication/auth-add-email", "", map[string]string{"email": c.format + "-added@example.com", "type": "Secondary"}, bearer...)
+	c.nextMail()
 }

@@ -67,5 +67,11 @@ module.exports = async function signup(s, codes, verifyURL, need, ok, refused) {
   assert.deepEqual(await ok('authenticationApi.verifyEmail (after invalidation)', auth.verifyEmail(await need('mail'))),
     { IsPosted: true, Data: null });
 
+  const added = 'sdk.signup.added@example.com';
+  assert.deepEqual(await ok('authenticationApi.addEmail',
+    auth.addEmail(pinned.access_token, added, 'Secondary', null, verifyURL)), { IsPosted: true });
+  await refused('authenticationApi.addEmail (taken)', auth.addEmail(pinned.access_token, added, 'Secondary', null, verifyURL), 936);
+  assert.deepEqual(await ok('authenticationApi.verifyEmail (added)', auth.verifyEmail(await need('mail'))), { IsPosted: true, Data: null });
+
   assert.deepEqual(await ok('authenticationApi.sendWelcomeEmail', auth.sendWelcomeEmail(pinned.access_token)), { IsPosted: true });
 };

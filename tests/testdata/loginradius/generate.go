@@ -192,6 +192,7 @@ var served = []route{
 	// Email verification by the management API (issue 20).
 	{Method: "POST", Path: "/manage/account/verify/token"},
 	{Method: "PUT", Path: "/manage/account/{uid}/invalidateemail"},
+	{Method: "POST", Path: "/auth/email"},
 }
 
 // folder is the documents' newest edition; the older folders (api/,
