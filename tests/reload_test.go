@@ -250,7 +250,13 @@ func (l *reloadLoad) call(k reloadCall) string {
 			GotFirstResponseByte: func() { answered.Store(true) },
 		}))
 		resp, err := client.Do(req)
-		if err != nil && !reused.Load() && !answered.Load() &&
+		// Go's Transport itself sends an idempotent request again when
+		// its kept-alive connection turns out closed, and the dial of
+		// that retry may meet the reset: reused is then true although
+		// the error is the new connection's. An idempotent request may
+		// always be sent again before any answer; a POST only if its
+		// (always new) connection never carried it.
+		if err != nil && (!k.post || !reused.Load()) && !answered.Load() &&
 			(errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)) &&
 			(firstReset.IsZero() || time.Since(firstReset) < resetWindow) {
 			// A new connection closed before any answer, by the reload
