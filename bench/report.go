@@ -269,7 +269,8 @@ func (r *report) markdown() string {
 		mode = "quick (--quick: fewer, shorter rounds and a smaller large store; not the numbers to quote)"
 	}
 	b.WriteString("# Benchmarks\n\n")
-	b.WriteString("Written by `bench/run.sh`; do not edit by hand, run it again. Every number below comes from one run on\n" +
+	b.WriteString("Written by `bench/run.sh`; do not edit by hand, run it again. The sections after the generated part (below the\n" +
+		"HTML comment \"kept by bench/run.sh\") are written by hand and copied unchanged by every run. Every generated number comes from one run on\n" +
 		"loopback, in alternating rounds (A B C … A B C …), reported as medians; targets are judged on ratios taken\n" +
 		"round by round, so drift in the machine's load hits both sides of a ratio alike.\n\n")
 	fmt.Fprintf(&b, "- Run: %s → %s (%.0f min), mode %s, commit `%s`\n", r.Started.UTC().Format(time.RFC3339),

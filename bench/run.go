@@ -330,7 +330,7 @@ func run(ctx context.Context, o options) error {
 	rep.Finished = time.Now()
 	rep.LoadEnd = loadAverages()
 	fmt.Print(rep.table())
-	if err := os.WriteFile(o.Out, []byte(rep.markdown()), 0o644); err != nil {
+	if err := writeReport(o.Out, rep.markdown()); err != nil {
 		return err
 	}
 	log.Printf("wrote %s", o.Out)
