@@ -33,14 +33,8 @@ func (g *Gateway) passwordLogin(c *call) (res any, err error) {
 	if e := apireq.DecodeJSON(c.r, &b, false); e != nil {
 		return nil, e
 	}
-	kind, ident := store.IdentEmail, b.Email
-	switch {
-	case b.Email != "":
-	case b.UserName != "":
-		kind, ident = store.IdentUsername, b.UserName
-	case b.Phone != "":
-		kind, ident = store.IdentPhone, b.Phone
-	}
+	id := store.FirstIdentifier(b.Email, b.UserName, b.Phone)
+	kind, ident := id.Kind, id.Value
 	var fields []lrerr.FieldError
 	if ident == "" {
 		fields = append(fields, lrerr.FieldError{FieldName: "Email", ErrorMessage: "An Email, UserName or Phone is required."})

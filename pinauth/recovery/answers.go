@@ -63,20 +63,14 @@ func (api *API) ResetPasswordByAnswer(r Request) (any, error) {
 	if e := apireq.DecodeJSON(r.HTTP, &b, false); e != nil {
 		return nil, e
 	}
-	kind, ident := store.IdentEmail, b.Email
-	if ident == "" {
-		kind, ident = store.IdentUsername, b.UserName
-	}
-	if ident == "" {
-		kind, ident = store.IdentPhone, b.Phone
-	}
-	if ident == "" {
+	id := store.FirstIdentifier(b.Email, b.UserName, b.Phone)
+	if id.Value == "" {
 		return nil, lrerr.Field("Email", "The Email, UserName or Phone of the account is required.")
 	}
 	if !lrprofile.PasswordLengthOK(b.Password) {
 		return nil, lrerr.Field("Password", lrprofile.MsgPasswordPolicy)
 	}
-	a, err := api.answerAccount(r, kind, ident, b.SecurityAnswer)
+	a, err := api.answerAccount(r, id.Kind, id.Value, b.SecurityAnswer)
 	if err != nil {
 		return nil, err
 	}

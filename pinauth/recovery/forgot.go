@@ -81,18 +81,15 @@ func (api *API) ForgotPassword(r Request) (any, error) {
 	if e := apireq.DecodeJSON(r.HTTP, &b, false); e != nil {
 		return nil, e
 	}
-	kind, ident := store.IdentEmail, b.Email
-	if ident == "" {
-		kind, ident = store.IdentUsername, b.UserName
-	}
-	if ident == "" {
+	id := store.FirstIdentifier(b.Email, b.UserName, "")
+	if id.Value == "" {
 		return nil, lrerr.Field("Email", "The Email (or UserName) is required.")
 	}
 	fr, err := api.secrets.passwordMessage(r.Act.Settings(), r.Query)
 	if err != nil {
 		return nil, err
 	}
-	return api.queue(r, kind, ident, fr)
+	return api.queue(r, id.Kind, id.Value, fr)
 }
 
 // queue is the common end of the forgot calls: it checks the captcha

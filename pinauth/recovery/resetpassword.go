@@ -43,18 +43,15 @@ func (api *API) ResetPassword(r Request) (any, error) {
 	if b.ResetToken == "" && b.Otp == "" {
 		return nil, lrerr.Field("ResetToken", "The ResetToken (or the Otp with the Email or UserName) is required.")
 	}
-	kind, ident := store.IdentEmail, b.Email
-	if ident == "" {
-		kind, ident = store.IdentUsername, b.UserName
-	}
-	if b.ResetToken == "" && ident == "" {
+	id := store.FirstIdentifier(b.Email, b.UserName, "")
+	if b.ResetToken == "" && id.Value == "" {
 		return nil, lrerr.Field("Email", "The Email (or UserName) the Otp was sent for is required.")
 	}
 	if !lrprofile.PasswordLengthOK(b.Password) {
 		return nil, lrerr.Field("Password", lrprofile.MsgPasswordPolicy)
 	}
 	if b.ResetToken == "" {
-		a, consume, err := api.checkOTP(r, kind, ident, b.Otp, []string{passwordOTPScope})
+		a, consume, err := api.checkOTP(r, id.Kind, id.Value, b.Otp, []string{passwordOTPScope})
 		if err != nil {
 			return nil, err
 		}

@@ -41,3 +41,19 @@ func NormalizeIdentifier(kind IdentifierKind, v string) string {
 		return r
 	}, v)
 }
+
+// FirstIdentifier returns the identifier a body that may name an account
+// by several fields names it by, as LoginRadius chooses: the email if
+// given, else the username, else the phone. Its Value is "" when none is
+// given. A body without a phone field passes "" for it.
+func FirstIdentifier(email, username, phone string) Identifier {
+	switch {
+	case email != "":
+		return Identifier{IdentEmail, email}
+	case username != "":
+		return Identifier{IdentUsername, username}
+	case phone != "":
+		return Identifier{IdentPhone, phone}
+	}
+	return Identifier{IdentEmail, ""}
+}
