@@ -32,7 +32,7 @@ func newLoginPage(g *Gateway) (*loginpage.Page, error) {
 		Config: *lp,
 		Tenant: loginpage.Tenant{Name: t.Name, AllowedOrigins: t.AllowedOrigins,
 			PINMinLength: t.PINMinLength, PINMaxLength: t.PINMaxLength, ResetPINURL: t.ResetPINURL,
-			PasswordResetByOTP: t.PasswordResetEmail == recovery.ByOTP},
+			PasswordResetByOTP: t.PasswordResetEmail == recovery.ByOTP, SignUp: pageSignUp(t)},
 		Peppers: g.peppers, SessionTTL: g.cfg.SessionTTL, Core: pageCore{g: g, tenant: t},
 		Log: g.log, Now: g.now, ClientIP: g.cfg.ClientIP,
 	}
@@ -51,18 +51,34 @@ type pageCore struct {
 
 // pageFlows are the API handlers of the page's flows.
 var pageFlows = map[loginpage.Flow]func(*Gateway, *call) (any, error){
-	loginpage.FlowPassword:          (*Gateway).passwordLogin,
-	loginpage.FlowPIN:               (*Gateway).pinLogin,
-	loginpage.FlowSetPIN:            (*Gateway).setPINByPINAuthToken,
-	loginpage.FlowForgotPassword:    resetRoute((*recovery.API).ForgotPassword),
-	loginpage.FlowResetPassword:     resetRoute((*recovery.API).ResetPassword),
-	loginpage.FlowForgotPINByEmail:  resetRoute(recovery.ForgotPINBy(store.IdentEmail)),
-	loginpage.FlowForgotPINBySMS:    resetRoute(recovery.ForgotPINBy(store.IdentPhone)),
-	loginpage.FlowResetPINByToken:   resetRoute((*recovery.API).ResetPINByToken),
-	loginpage.FlowResetPINByEmail:   resetRoute(recovery.ResetPINByOTP(store.IdentEmail)),
-	loginpage.FlowResetPINBySMS:     resetRoute(recovery.ResetPINByOTP(store.IdentPhone)),
-	loginpage.FlowResetPINByAnswers: resetRoute(recovery.ResetPINByAnswer(store.IdentEmail)),
-	loginpage.FlowChangePassword:    (*Gateway).changePassword,
+	loginpage.FlowPassword:           (*Gateway).passwordLogin,
+	loginpage.FlowPIN:                (*Gateway).pinLogin,
+	loginpage.FlowSetPIN:             (*Gateway).setPINByPINAuthToken,
+	loginpage.FlowForgotPassword:     resetRoute((*recovery.API).ForgotPassword),
+	loginpage.FlowResetPassword:      resetRoute((*recovery.API).ResetPassword),
+	loginpage.FlowForgotPINByEmail:   resetRoute(recovery.ForgotPINBy(store.IdentEmail)),
+	loginpage.FlowForgotPINBySMS:     resetRoute(recovery.ForgotPINBy(store.IdentPhone)),
+	loginpage.FlowResetPINByToken:    resetRoute((*recovery.API).ResetPINByToken),
+	loginpage.FlowResetPINByEmail:    resetRoute(recovery.ResetPINByOTP(store.IdentEmail)),
+	loginpage.FlowResetPINBySMS:      resetRoute(recovery.ResetPINByOTP(store.IdentPhone)),
+	loginpage.FlowResetPINByAnswers:  resetRoute(recovery.ResetPINByAnswer(store.IdentEmail)),
+	loginpage.FlowChangePassword:     (*Gateway).changePassword,
+	loginpage.FlowRegister:           (*Gateway).registerPlain,
+	loginpage.FlowResendVerification: (*Gateway).resendVerification,
+	loginpage.FlowVerifyEmail:        resetRoute((*recovery.API).VerifyEmailByToken),
+}
+
+// pageSignUp is what the login page needs of t's sign-up policy. A
+// tenant whose verification emails carry codes (verification_email otp)
+// gets no sign-up on the page, which lands links only.
+func pageSignUp(t *Tenant) loginpage.SignUp {
+	r := &t.Registration
+	if !r.Enabled() || r.VerificationEmail == recovery.ByOTP {
+		return loginpage.SignUp{}
+	}
+	return loginpage.SignUp{Enabled: true, RequiredFields: r.RequiredFields,
+		PasswordMinLength: r.PasswordMinLength, PasswordClasses: r.PasswordClasses,
+		OwnVerificationURL: r.VerificationURL != ""}
 }
 
 // Login runs an API handler for the page, as if the browser had made the

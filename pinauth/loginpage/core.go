@@ -47,7 +47,8 @@ type Core interface {
 	// Recovery says how an account can reset its PIN.
 	Recovery(ctx context.Context, tenant, uid string) (Recovery, error)
 	// Run runs a flow whose answer is success or an error (the password
-	// change) for the browser of r as the API would, like Login.
+	// change, the sign-up, its verification) for the browser of r as the
+	// API would, like Login.
 	Run(r *http.Request, flow Flow, q url.Values, body any) *lrerr.Error
 }
 
@@ -118,6 +119,15 @@ const (
 	// FlowChangePassword changes the password of a signed-in account:
 	// query access_token, body OldPassword, NewPassword.
 	FlowChangePassword
+	// FlowRegister signs up (POST /auth/register): query
+	// verificationurl, body Email, Password and the required fields.
+	FlowRegister
+	// FlowResendVerification mails a new verification link (PUT
+	// /auth/register): query verificationurl, body email.
+	FlowResendVerification
+	// FlowVerifyEmail verifies an email by the token of its link (GET
+	// /auth/email): query verificationtoken.
+	FlowVerifyEmail
 )
 
 // Recovery is how an account can reset its PIN.

@@ -83,9 +83,10 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 // hash of the PIN device's session token for the PIN pad and its
 // forgot-PIN forms, the posted
 // PinAuthToken for the first PIN, a hash of the reset link's token (or of
-// the identifier a reset code was sent for) for its landing page, and none
-// for the password form (no session exists yet; the origin check guards
-// it). The page renders each form with the same value.
+// the identifier a reset code was sent for) for its landing page, a hash
+// of the verification link's token for its landing, and none for the
+// password and sign-up forms (no session exists yet; the origin check
+// guards them). The page renders each form with the same value.
 func (p *Page) csrfBinding(r *http.Request, form string) string {
 	switch form {
 	case formLogout, formChangePassword:
@@ -100,6 +101,8 @@ func (p *Page) csrfBinding(r *http.Request, form string) string {
 		return r.PostForm.Get("pinauthtoken")
 	case formReset:
 		return resetBinding(r.PostForm.Get("vtoken"), r.PostForm.Get("identifier"))
+	case formVerify:
+		return verifyBinding(r.PostForm.Get("vtoken"))
 	}
 	return ""
 }

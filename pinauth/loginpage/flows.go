@@ -51,12 +51,14 @@ func (p *Page) showLogin(w http.ResponseWriter, r *http.Request) {
 		notice = p.t(r, "notice.loggedout")
 	case "blocked":
 		notice = p.t(r, "error.blocked")
+	case "emailverified":
+		notice = p.t(r, "notice.emailverified")
 	}
 	if d := p.pinCookie(r); d != nil && q.Get("mode") != "password" {
 		p.renderPIN(w, r, http.StatusOK, d, ret, &pageData{Notice: notice})
 		return
 	}
-	p.renderPassword(w, r, http.StatusOK, ret, &pageData{Notice: notice})
+	p.renderPassword(w, r, http.StatusOK, ret, &pageData{Notice: notice, Identifier: strings.TrimSpace(q.Get("identifier"))})
 }
 
 // usable checks the session cookie's access token, renewing it when it

@@ -33,6 +33,7 @@ var errorKeys = map[lrerr.Code]string{
 	lrerr.CodePlanExpired:           "error.unavailable",
 	lrerr.CodePINNotConfigured:      "error.unavailable",
 	lrerr.CodeTooManyRequests:       "error.ratelimited",
+	lrerr.CodeEmailNotVerified:      "error.emailnotverified",
 }
 
 // errorText says in plain words, in r's language, what went wrong, for the

@@ -58,6 +58,26 @@ type Tenant struct {
 	// ResetPINURL is the tenant's own page for PIN reset links; when
 	// set, the page's forgot-PIN links go there instead of to the page.
 	ResetPINURL string
+	// SignUp is the tenant's sign-up, the zero value when it has none.
+	SignUp SignUp
+}
+
+// SignUp is what the page needs of the tenant's sign-up policy (the
+// policy itself is the core's).
+type SignUp struct {
+	// Enabled is true when the tenant serves sign-up (open or
+	// invite-only); otherwise the page neither links to its sign-up
+	// pages nor serves them.
+	Enabled bool
+	// RequiredFields are the profile fields a sign-up must give beyond
+	// Email and Password, by LoginRadius's names.
+	RequiredFields []string
+	// PasswordMinLength and PasswordClasses are the password policy,
+	// for the form's hint.
+	PasswordMinLength, PasswordClasses int
+	// OwnVerificationURL is true when the tenant has a verification
+	// page of its own: its links go there, not to the page's.
+	OwnVerificationURL bool
 }
 
 // Captcha is what the page needs of the captcha configuration.
@@ -122,6 +142,9 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	route, known := pageRoutes[sub]
+	if signUpRoutes[sub] && !p.tenant.SignUp.Enabled {
+		route, known = pageRoute{}, false
+	}
 	handle := route.submit
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		handle = route.show
@@ -171,7 +194,14 @@ var pageRoutes = map[string]pageRoute{
 	"/reset":     {(*Page).showReset, (*Page).postReset},
 	"/logout":    {(*Page).showLogout, (*Page).postLogout},
 	"/password":  {(*Page).showChangePassword, (*Page).postChangePassword},
+	"/register":  {(*Page).showSignUp, (*Page).postSignUp},
+	"/resend":    {(*Page).showResend, (*Page).postResend},
+	"/verify":    {(*Page).showVerify, (*Page).postVerify},
 }
+
+// signUpRoutes are the routes that exist only while the tenant serves
+// sign-up; otherwise they answer 404 like any unknown path.
+var signUpRoutes = map[string]bool{"/register": true, "/resend": true, "/verify": true}
 
 // StripCookies removes the page's cookies from a request's Cookie headers
 // before it is proxied, leaving every other cookie byte for byte as it

@@ -29,7 +29,7 @@ var web embed.FS
 // renders through; each page file defines "content".
 var (
 	layoutFile = "layout.html"
-	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html", "forgotpin.html", "password.html"}
+	pageFiles  = []string{"login.html", "pin.html", "setpin.html", "logout.html", "message.html", "forgot.html", "reset.html", "forgotpin.html", "password.html", "signup.html", "checkemail.html", "verify.html"}
 	assetFiles = []string{"style.css", "app.js"}
 	// extraAssetTypes are the extensions a template_dir may add as assets
 	// (logos, fonts, extra styles).
@@ -203,6 +203,12 @@ type pageData struct {
 	// PINLength is the PIN's length when known (the pad submits itself
 	// once it has that many digits); PINMin and PINMax bound it.
 	PINLength, PINMin, PINMax int
+	// Hint is the sign-up form's password rule; Fields its tenant's
+	// required fields; SignUp is set when the tenant serves sign-up (the
+	// password form links to it).
+	Hint   string
+	Fields []signUpField
+	SignUp bool
 	// Continue is where the signed-in page's link leads.
 	Continue string
 	// Captcha is the captcha widget to render, when one is required.
@@ -260,6 +266,7 @@ func (p *Page) contentSecurityPolicy(c *captchaWidget) string {
 func (p *Page) render(w http.ResponseWriter, r *http.Request, status int, page string, d *pageData) {
 	d.Path = p.path
 	d.Tenant = p.tenant.Name
+	d.SignUp = p.tenant.SignUp.Enabled
 	d.tx = p.textsFor(r)
 	d.Brand, d.BrandCSS = p.brand, p.brand.AccentColor != ""
 	d.Lang = d.tx.lang

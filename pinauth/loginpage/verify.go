@@ -1,0 +1,84 @@
+package loginpage
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
+	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
+)
+
+// The landing of an email verification link: <path>/verify?vtoken=…
+// (notify.Link's vtype emailverification, with the address and the
+// return target the sign-up put in the link). Opening the link changes
+// nothing, since mail scanners follow links: the page shows a button,
+// whose POST verifies through the API's own GET /auth/email with the
+// verificationtoken. Then the browser lands on the password form, the
+// address prefilled, saying the email is verified, with the return
+// target kept. A link that no longer works says so, with the form that
+// sends a new one.
+
+// formVerify is the verification's form, bound to the link's token.
+const formVerify = "verify"
+
+// verifyBinding is the CSRF binding of the verification form of token.
+func verifyBinding(token string) string { return secret.TokenHash("verify\x00" + token) }
+
+// showVerify serves GET <path>/verify, where verification links land.
+func (p *Page) showVerify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ret := p.safeReturn(q.Get(returnParam))
+	token := q.Get("vtoken")
+	if token == "" {
+		p.message(w, r, http.StatusBadRequest, p.t(r, "title.linkincomplete"), p.t(r, "error.linkincomplete"))
+		return
+	}
+	p.renderVerify(w, r, http.StatusOK, token, ret, &pageData{Identifier: strings.TrimSpace(q.Get("email"))})
+}
+
+func (p *Page) renderVerify(w http.ResponseWriter, r *http.Request, status int, token, ret string, d *pageData) {
+	d.Title = p.t(r, "title.verify")
+	d.Return, d.ResetToken = ret, token
+	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formVerify, verifyBinding(token))
+	if d.Captcha == nil {
+		d.Captcha = p.captchaFor(false)
+	}
+	p.render(w, r, status, "verify", d)
+}
+
+// postVerify serves POST <path>/verify: the link's token is verified by
+// the core.
+func (p *Page) postVerify(w http.ResponseWriter, r *http.Request) {
+	if !p.readForm(w, r, formVerify) {
+		return
+	}
+	f := r.PostForm
+	ret := p.safeReturn(f.Get(returnParam))
+	token, email := f.Get("vtoken"), strings.TrimSpace(f.Get("email"))
+	q := url.Values{"verificationtoken": {token}}
+	captchaQuery(r, q)
+	e := p.core.Run(r, FlowVerifyEmail, q, nil)
+	switch {
+	case e == nil:
+		loc := url.Values{"reason": {"emailverified"}}
+		if email != "" {
+			loc.Set("identifier", email)
+		}
+		if ret != "/" {
+			loc.Set(returnParam, ret)
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, p.path+"?"+loc.Encode(), http.StatusSeeOther)
+	case e.Code == lrerr.CodeVerificationLinkInvalid || e.Code == lrerr.CodeVerificationLinkUsed ||
+		e.Code == lrerr.CodeVerificationLinkExpired || e.Code == lrerr.CodeParameterFormat:
+		p.renderCheckEmail(w, r, e.HTTPStatus(), ret, &pageData{Title: p.t(r, "title.linkexpired"),
+			Identifier: email, Error: p.t(r, "error.verifylinkexpired")})
+	default:
+		d := &pageData{Identifier: email, Error: p.errorText(r, e, 0)}
+		if e.Code == lrerr.CodeCaptchaInvalid {
+			d.Captcha = p.captchaFor(true)
+		}
+		p.renderVerify(w, r, e.HTTPStatus(), token, ret, d)
+	}
+}
