@@ -9,6 +9,7 @@ import (
 
 	"github.com/pinauth/caddy-pinauth/pinauth/captcha"
 	"github.com/pinauth/caddy-pinauth/pinauth/config"
+	"github.com/pinauth/caddy-pinauth/pinauth/internal/lrprofile"
 	"github.com/pinauth/caddy-pinauth/pinauth/lrerr"
 	"github.com/pinauth/caddy-pinauth/pinauth/store"
 )
@@ -120,13 +121,45 @@ func TestSignUpVerifiesByLinkThenLogsInWithThePINSetAtSignUp(t *testing.T) {
 	}
 }
 
+// TestSignUpWithoutPINSetsItAtFirstLogin: PINInfo {"PIN": "", "Skipped":
+// true} is recorded (the profile's PIN.Skipped and SkippedDate), the first
+// login still has a PIN set (the gateway's PIN is mandatory), and setting
+// it clears the skip; a PIN given with Skipped true is set, not skipped.
 func TestSignUpWithoutPINSetsItAtFirstLogin(t *testing.T) {
 	t.Parallel()
-	e := newResetEnv(t, withRegistration(func(r *config.Registration) { r.AllowUnverified = true }))
-	body := signUp(testEmail, "")
-	body["PINInfo"] = map[string]any{"PIN": "", "Skipped": true}
-	wantOK(t, "register", e.register(body, ""))
-	wantCode(t, "login of an unverified account the tenant lets in", e.passwordLogin(testEmail, testPass), 403, int(lrerr.CodePINRequired))
+	onBothStores(t, func(t *testing.T, e *resetEnv) {
+		body := signUp(testEmail, "")
+		body["PINInfo"] = map[string]any{"PIN": "", "Skipped": true}
+		wantOK(t, "register", e.register(body, ""))
+		uid := e.accountOf(testEmail).UID
+		pinInfo := func() map[string]any {
+			t.Helper()
+			r := e.do("GET", manage("manage/account/"+uid), nil)
+			wantOK(t, "profile", r)
+			p, _ := r.body["PIN"].(map[string]any)
+			return p
+		}
+		skippedAt := e.clock.Now().UTC().Format(lrprofile.TimeLayout)
+		if p := pinInfo(); p["Skipped"] != true || p["SkippedDate"] != skippedAt {
+			t.Fatalf("PIN after a skipped sign-up: %v; want Skipped true, SkippedDate %s", p, skippedAt)
+		}
+		e.clock.Advance(time.Minute)
+		first := e.passwordLogin(testEmail, testPass)
+		wantCode(t, "login of an unverified account the tenant lets in", first, 403, int(lrerr.CodePINRequired))
+		data, _ := first.body["Data"].(map[string]any)
+		tok, _ := data["PINAuthToken"].(string)
+		wantOK(t, "set the first PIN", e.do("POST", api("auth/pin/set/pinauthtoken")+"&pinauthtoken="+tok, map[string]string{"PIN": testPIN}))
+		if p := pinInfo(); p["Skipped"] != false || p["LastPINChangeDate"] != e.clock.Now().UTC().Format(lrprofile.TimeLayout) {
+			t.Fatalf("PIN after the first PIN is set: %v; want Skipped false, changed now", p)
+		}
+
+		both := signUp("both@example.com", testPIN)
+		both["PINInfo"] = map[string]any{"PIN": testPIN, "Skipped": true}
+		wantOK(t, "register with a PIN and Skipped", e.register(both, ""))
+		if a := e.accountOf("both@example.com"); a.PINSkipped || !a.PINSkippedAt.IsZero() || a.PINHash == "" {
+			t.Fatalf("a PIN given with Skipped true: skipped %v at %v, PIN set %v; want the PIN set, no skip", a.PINSkipped, a.PINSkippedAt, a.PINHash != "")
+		}
+	}, withRegistration(func(r *config.Registration) { r.AllowUnverified = true }))
 }
 
 func TestSignUpRefusals(t *testing.T) {

@@ -38,10 +38,12 @@ var captchaFields = []string{"g-recaptcha-response", "recaptcha_response_field",
 // profile with Email (the first address, or the one of Type Primary, is
 // the account's; further ones wait in UnverifiedEmail), Password (hashed,
 // within the tenant's policy), PINInfo.PIN (optional: a first PIN, by the
-// PIN policy) and any profile field. What only an operator sets (Roles,
-// IsActive, EmailVerified, IsLoginLocked, Uid) is refused with 1134. The
-// account is created active with EmailVerified false, Register recorded.
-// The secrets are hashed before the store is asked, so an address that
+// PIN policy; without one, PINInfo.Skipped true is recorded with its date
+// for the profile's PINInfo, and the first login still has a PIN set, the
+// gateway's PIN being mandatory) and any profile field. What only an
+// operator sets (Roles, IsActive, EmailVerified, IsLoginLocked, Uid) is
+// refused with 1134. The account is created active with EmailVerified
+// false, Register recorded. The secrets are hashed before the store is asked, so an address that
 // is taken (936, as LoginRadius answers) costs what a new one does.
 func (api *API) Register(r Request, p Registration) (store.Account, error) {
 	in, e := lrprofile.ParseInput(r.HTTP)
@@ -85,6 +87,8 @@ func (api *API) Register(r Request, p Registration) (store.Account, error) {
 	a.PasswordHash = h.passwordHash
 	if in.PIN != nil {
 		a.PINHash, a.PINChangedAt = h.pinHash, now
+	} else if in.PINSkipped {
+		a.PINSkipped, a.PINSkippedAt = true, now
 	}
 	err = api.core.Store().Update(r.HTTP.Context(), func(tx store.Tx) error {
 		if err := tx.CreateAccount(a); err != nil {

@@ -30,7 +30,10 @@ type Input struct {
 	Phone     *string
 	Password  *string
 	PIN       *string
-	Roles     []string
+	// PINSkipped is PINInfo.Skipped true: the user skipped choosing a
+	// PIN (only the sign-up records it).
+	PINSkipped bool
+	Roles      []string
 	// HasRoles is true when the write gives Roles.
 	HasRoles      bool
 	Active        *bool
@@ -83,9 +86,12 @@ func ParseInput(r *http.Request) (*Input, *lrerr.Error) {
 			in.Password = new(string)
 			err = json.Unmarshal(val, in.Password)
 		case "pininfo":
-			var p struct{ PIN *string }
+			var p struct {
+				PIN     *string
+				Skipped *bool
+			}
 			if err = json.Unmarshal(val, &p); err == nil {
-				in.PIN = p.PIN
+				in.PIN, in.PINSkipped = p.PIN, p.Skipped != nil && *p.Skipped
 			}
 		case "roles":
 			in.HasRoles = true
