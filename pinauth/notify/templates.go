@@ -29,6 +29,9 @@ import (
 //	email_verification_otp   the email with a 6-digit email verification code
 //	welcome              the welcome email, once an account's email is verified
 //
+// The last three have German and French twins (N_de, N_fr), which a call
+// selects as any set, by its emailtemplate or welcomeemailtemplate.
+//
 // A template directory (Options.Templates, then the tenant's
 // TenantTemplates.Dir over it) replaces the files of the same name and may
 // add sets, which the emailtemplate and smstemplate query parameters of
