@@ -49,7 +49,10 @@ func (g *Gateway) resetSecondFactorByUID(c *call) (any, error) {
 // starts again with the password; otherwise a password-only login begun
 // before the reset could enrol answers of its own choosing. Sessions
 // stay: removing a factor proves nothing against them. An account without
-// answers is 1259. The change records UpdateProfile.
+// answers is 1259. The change records UpdateProfile (LoginRadius names
+// no event for it), which prevent_webhook cannot silence here: removing a
+// second factor is a security change, which a stolen access token or the
+// API secret must not make unheard.
 func (g *Gateway) resetSecondFactor(c *call, ref store.AccountRef) (any, error) {
 	if c.tenant.MFA != config.MFASecurityQuestion {
 		return nil, lrerr.New(lrerr.CodeSecurityQuestionMFADisabled)
@@ -64,7 +67,7 @@ func (g *Gateway) resetSecondFactor(c *call, ref store.AccountRef) (any, error) 
 		if _, err := tx.DeleteTokens(ref, []store.TokenKind{store.TokenSecondFactor}, ""); err != nil {
 			return err
 		}
-		return g.emit(tx, c, webhook.UpdateProfile, acc)
+		return g.emit(tx, c.unsilenced(), webhook.UpdateProfile, acc)
 	})
 	if err != nil {
 		return nil, lrerr.As(err)

@@ -34,9 +34,11 @@ func mfaLogin(t *testing.T, e *testEnv) response {
 }
 
 // TestResetMFASecurityQuestionsByAccessTokenAndByUID: each reset removes
-// the answers and answers IsDeleted; the tenant still requires the
-// second factor, so the next login enrols again; sessions stay; a login
-// waiting for its second factor when the reset happens must start over.
+// the answers and answers IsDeleted, and records UpdateProfile though the
+// caller asks for no webhook (prevent_webhook, X-PreventWebhook); the
+// tenant still requires the second factor, so the next login enrols
+// again; sessions stay; a login waiting for its second factor when the
+// reset happens must start over.
 func TestResetMFASecurityQuestionsByAccessTokenAndByUID(t *testing.T) {
 	t.Parallel()
 	onEachStore(t, func(t *testing.T, newEnv func(...func(*Config)) *testEnv) {
@@ -45,7 +47,7 @@ func TestResetMFASecurityQuestionsByAccessTokenAndByUID(t *testing.T) {
 		login := mfaLogin(t, e) // enrols
 		before := e.countHook(uid, webhook.UpdateProfile)
 
-		r := e.do("DELETE", api(mfaResetPath), nil, withToken(login.str("access_token"))...)
+		r := e.do("DELETE", api(mfaResetPath)+"&prevent_webhook=true", nil, withToken(login.str("access_token"))...)
 		if r.status != 200 || r.raw != `{"IsDeleted":true}` {
 			t.Fatalf("reset by access token: %d %s", r.status, r.raw)
 		}
@@ -65,9 +67,13 @@ func TestResetMFASecurityQuestionsByAccessTokenAndByUID(t *testing.T) {
 		// the back end resets by uid.
 		mfaLogin(t, e)
 		pending := url.QueryEscape(secondFactor(t, e.passwordLogin(testEmail, testPass))["SecondFactorAuthenticationToken"].(string))
-		r = e.do("DELETE", manage(mfaResetByUIDPath)+"&uid="+uid, nil)
+		before = e.countHook(uid, webhook.UpdateProfile)
+		r = e.do("DELETE", manage(mfaResetByUIDPath)+"&uid="+uid, nil, "X-PreventWebhook", "true")
 		if r.status != 200 || r.raw != `{"IsDeleted":true}` {
 			t.Fatalf("reset by uid: %d %s", r.status, r.raw)
+		}
+		if got := e.countHook(uid, webhook.UpdateProfile); got != before+1 {
+			t.Fatalf("%d UpdateProfile events after the reset by uid, want %d", got, before+1)
 		}
 		if a := e.account(uid); len(a.SecurityAnswers) != 0 {
 			t.Fatalf("answers left after the reset by uid: %v", a.SecurityAnswers)

@@ -132,9 +132,7 @@ func (ra resetAct) LogFailure(reason string) { ra.g.logFailure(ra.c, reason, "")
 // holds the mailed token); silencing it would leave the app keeping the
 // data of an account that is gone.
 func (ra resetAct) DeleteAccount(ctx context.Context, uid string, allow func(store.Tx, *store.Account) error) error {
-	unsilenced := *ra.c
-	unsilenced.r = nil // an operator's action: preventWebhook is false
-	return operator.DeleteAccountIf(ctx, accountCore{ra.g}, callAct{g: ra.g, c: &unsilenced}, uid, allow)
+	return operator.DeleteAccountIf(ctx, accountCore{ra.g}, callAct{g: ra.g, c: ra.c.unsilenced()}, uid, allow)
 }
 
 // Interface guards.

@@ -72,6 +72,17 @@ func (c *call) preventWebhook() bool {
 	return c.q.Bool("prevent_webhook")
 }
 
+// unsilenced returns a copy of c that records its events whatever the
+// caller's prevent_webhook says, as an operator's action does (r nil): for
+// the changes an app must hear of whoever asked, whose event is one a
+// caller may otherwise silence (a self-service deletion's DeleteAccount, a
+// second factor's reset recorded as UpdateProfile).
+func (c *call) unsilenced() *call {
+	u := *c
+	u.r = nil
+	return &u
+}
+
 // hashClient is the call's key in the hashing queue: its client address
 // as the rate limit keys it (an IPv6 /64 is one client).
 func (c *call) hashClient() string { return ratelimit.Key(c.clientIP) }
