@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -53,10 +54,8 @@ func deriveMACKey(material []byte) ([]byte, error) {
 
 // macSum is the MAC of a token naming k in kid with payload segment ps.
 func (k *signingKey) macSum(ps string) []byte {
-	h := hmac.New(sha256.New, k.mac)
-	h.Write([]byte(k.id))
-	h.Write([]byte{'.'})
-	h.Write([]byte(ps))
+	h := k.macState.start()
+	io.WriteString(h, ps)
 	return h.Sum(nil)
 }
 
@@ -107,15 +106,36 @@ func (k *signingKey) sign(claims jwt.Claims) (string, error) {
 // a token verifies in its one spelling only, as through the signature.
 func (k *signingKey) checkMAC(parts []string, v any, sig []byte) error {
 	s, _ := v.(string)
-	got, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil || len(got) != sha256.Size {
-		return errBadMAC
-	}
-	if !hmac.Equal(got, k.macSum(parts[1])) {
-		return errBadMAC
+	if err := k.checkMACOnly(parts[1], s); err != nil {
+		return err
 	}
 	if parts[0] != k.headerSegment(s) || !k.pin.matches(parts[0]+"."+parts[1], sig) {
 		return errChangedSpelling
+	}
+	return nil
+}
+
+// checkMACParts is checkMAC for a header segment hs already known to be
+// the one the gateway writes with MAC s (verifyGatewayMAC).
+func (k *signingKey) checkMACParts(hs, ps, s string, sig []byte) error {
+	if err := k.checkMACOnly(ps, s); err != nil {
+		return err
+	}
+	if !k.pin.matches(hs+"."+ps, sig) {
+		return errChangedSpelling
+	}
+	return nil
+}
+
+// checkMACOnly checks in constant time that s, base64url, is the MAC of
+// payload segment ps under k.
+func (k *signingKey) checkMACOnly(ps, s string) error {
+	got, err := strictB64.DecodeString(s)
+	if err != nil || len(got) != sha256.Size {
+		return errBadMAC
+	}
+	if !hmac.Equal(got, k.macSum(ps)) {
+		return errBadMAC
 	}
 	return nil
 }
@@ -128,5 +148,7 @@ func (k *signingKey) withMAC(material []byte, pin *sigPin) error {
 		return fmt.Errorf("derive MAC key: %v", err)
 	}
 	k.mac, k.pin = mac, pin
+	k.shape = newMACHeaderShape(k)
+	k.macState = newPresetMAC(mac, k.id+".")
 	return nil
 }

@@ -130,6 +130,9 @@ var (
 // node holds is authenticated by the MAC instead of the signature, and
 // refused when that MAC is wrong (no fallback: a wrong MAC is tampering).
 func (m *Manager) verify(raw string, c *Claims) error {
+	if handled, err := m.verifyGatewayMAC(raw, c); handled {
+		return err
+	}
 	t, parts, err := m.parser.ParseUnverified(raw, c)
 	if err != nil {
 		return err

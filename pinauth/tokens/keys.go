@@ -35,6 +35,10 @@ type signingKey struct {
 	// gatewaymac.go).
 	mac []byte
 	pin *sigPin
+	// shape is the header of its MAC-carrying tokens (macpath.go).
+	shape macHeaderShape
+	// macState is the MAC keyed with mac, kid "." written.
+	macState *presetMAC
 }
 
 // generateKey creates a new private key for alg, serialized as PKCS#8 DER

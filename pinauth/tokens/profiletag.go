@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"encoding/base64"
 	"strconv"
-	"strings"
 
 	"github.com/pinauth/caddy-pinauth/pinauth/internal/secret"
 )
@@ -18,8 +17,9 @@ import (
 
 // ProfileTags tags and checks token profiles. Make one with NewProfileTags.
 type ProfileTags struct {
-	// keys are derived from the peppers, current first.
-	keys [][]byte
+	// keys are derived from the peppers, current first, each primed with
+	// the label secret.MAC would write.
+	keys []*presetMAC
 }
 
 // NewProfileTags derives the tag keys of peppers (current first, as
@@ -27,7 +27,7 @@ type ProfileTags struct {
 func NewProfileTags(peppers []string) *ProfileTags {
 	t := &ProfileTags{}
 	for _, p := range peppers {
-		t.keys = append(t.keys, secret.MAC([]byte(p), "access token profile tag", ""))
+		t.keys = append(t.keys, newPresetMAC(secret.MAC([]byte(p), "access token profile tag", ""), "profile\x00"))
 	}
 	return t
 }
@@ -56,8 +56,25 @@ func (t *ProfileTags) Valid(tenant, uid, sid string, exp int64, p *Profile) bool
 	return false
 }
 
-func (t *ProfileTags) mac(key []byte, tenant, uid, sid string, exp int64, p *Profile) []byte {
-	msg := strings.Join([]string{tenant, uid, sid, strconv.FormatInt(exp, 10), p.Email, p.Username, p.Name,
-		strings.Join(p.Roles, "\x01")}, "\x00")
-	return secret.MAC(key, "profile", msg)[:profileTagSize]
+// mac is secret.MAC(key, "profile", msg) truncated, msg being tenant,
+// uid, sid, exp, email, user name, name and the roles (joined by 0x01)
+// joined by 0x00; msg is built in one buffer, the HMAC keyed once.
+func (t *ProfileTags) mac(key *presetMAC, tenant, uid, sid string, exp int64, p *Profile) []byte {
+	msg := make([]byte, 0, 256)
+	for _, s := range [...]string{tenant, uid, sid} {
+		msg = append(append(msg, s...), 0)
+	}
+	msg = append(strconv.AppendInt(msg, exp, 10), 0)
+	for _, s := range [...]string{p.Email, p.Username, p.Name} {
+		msg = append(append(msg, s...), 0)
+	}
+	for i, r := range p.Roles {
+		if i > 0 {
+			msg = append(msg, 1)
+		}
+		msg = append(msg, r...)
+	}
+	h := key.start()
+	h.Write(msg)
+	return h.Sum(nil)[:profileTagSize]
 }
