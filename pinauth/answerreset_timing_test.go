@@ -3,8 +3,6 @@
 package pinauth
 
 import (
-	"bytes"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -29,13 +27,7 @@ func TestResetsByAnswerTakeTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
 	})
 	answeredAccount(t, e)
 	call := func(path, body string) func() int {
-		return func() int {
-			req := httptest.NewRequest("PUT", path, bytes.NewReader([]byte(body)))
-			req.Header.Set("Content-Type", "application/json")
-			w := httptest.NewRecorder()
-			e.gw.Handle(w, req)
-			return w.Code
-		}
+		return func() int { return handleJSON(e.gw, "PUT", path, body).Code }
 	}
 	const wrong = `"securityanswer":{"q1":"Paris","q2":"Fido"}`
 	for _, c := range []struct{ what, path, rest string }{
