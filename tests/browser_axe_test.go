@@ -78,7 +78,8 @@ func (c *chrome) violations(axe, state string) []axeViolation {
 
 // TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage walks every page
 // of the login page, in every state a person meets (empty, with an
-// error, locked, sent, each recovery step, the password change), in
+// error, locked, sent, each recovery step, the password change, the
+// sign-up and its verification), in
 // English, German and French, and has axe-core find no WCAG 2.1 AA
 // violation in any.
 func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
@@ -88,10 +89,11 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 	smtp := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
 	sms := notifytest.NewSMSServer(t, smsSID, smsToken)
 	g := startGateway(t, func(s *siteConfig) {
-		s.TenantExtra = "allowed_origins " + baseURL(s.Port) + "\n\t\t\tsecurity_question city Where were you born?"
+		s.TenantExtra = "allowed_origins " + baseURL(s.Port) + "\n\t\t\tsecurity_question city Where were you born?" +
+			"\n\t\t\tregistration open {\n\t\t\t\tallow_unverified\n\t\t\t\trequired_fields FirstName\n\t\t\t}"
 		s.Extra = senders(smtp, sms) + "\n\t\tlogin_page {\n\t\t\tproduct_name \"Acme Books\"\n\t\t\tsupport_url mailto:help@example.com\n\t\t}"
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), 210*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 270*time.Second)
 	defer cancel()
 	tab, cancelTab := newChromium(ctx, t)
 	defer cancelTab()
@@ -163,6 +165,23 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		b.audit(axe, at("new PIN from a link"))
 		open("/login/nothing-here", "h1")
 		b.audit(axe, at("not found"))
+		open("/login/register", "#field-firstname")
+		b.audit(axe, at("sign-up"))
+		signUp := func(address, pw string, then string) {
+			submit(map[string]string{"email": address, "password": pw, "confirm": pw, "field-firstname": "Ada"}, then)
+		}
+		signUp(user, changed, "#email-error")
+		b.audit(axe, at("sign-up, address taken"))
+		b.run(chromedp.Clear(chromedp.ID("email")), chromedp.Clear(chromedp.ID("field-firstname")))
+		signUp(lang+"-new@example.com", "short", "#password-error")
+		b.audit(axe, at("sign-up, password against the policy"))
+		b.run(chromedp.Clear(chromedp.ID("email")), chromedp.Clear(chromedp.ID("field-firstname")))
+		signUp(lang+"-new@example.com", changed, ".notice")
+		b.audit(axe, at("sign-up, check your email"))
+		open("/login/verify?vtype=emailverification&vtoken=00000000-0000-4000-8000-000000000000", `form[action="/login/verify"] button`)
+		b.audit(axe, at("verify the email"))
+		submit(nil, "#email")
+		b.audit(axe, at("verification link no longer works"))
 		open("/login", "#identifier")
 		submit(map[string]string{"identifier": user, "password": password}, `input[name="pinauthtoken"]`)
 		b.audit(axe, at("first PIN"))
@@ -205,7 +224,7 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		b.audit(axe, at("wrong code"))
 		audited += b.audited
 	}
-	if want := 3 * 23; audited != want {
+	if want := 3 * 29; audited != want {
 		t.Fatalf("audited %d page states, want %d", audited, want)
 	}
 }
