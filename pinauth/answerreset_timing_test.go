@@ -2,13 +2,7 @@
 
 package pinauth
 
-import (
-	"testing"
-	"time"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
-	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
-)
+import "testing"
 
 // TestResetsByAnswerTakeTheSameTimeForKnownAndUnknownAccounts compares,
 // at the real default hash cost, wrong answers for an account that has
@@ -17,14 +11,7 @@ import (
 // the unknown account's dummy hashes must cost what the account's answer
 // comparisons cost.
 func TestResetsByAnswerTakeTheSameTimeForKnownAndUnknownAccounts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing comparison runs at the real hash cost; skipped with -short")
-	}
-	e := newTestEnv(t, withQuestions, func(c *Config) {
-		c.Hash = hashing.DefaultParams
-		c.Lockout.Attempts = 1 << 30 // every try below is a counted failure
-		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
-	})
+	e := newTestEnv(t, withQuestions, atRealHashCost(t))
 	answeredAccount(t, e)
 	call := func(path, body string) func() int {
 		return func() int { return handleJSON(e.gw, "PUT", path, body).Code }

@@ -6,9 +6,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/pinauth/caddy-pinauth/pinauth/hashing"
-	"github.com/pinauth/caddy-pinauth/pinauth/ratelimit"
 )
 
 // TestSignUpOfATakenAddressCostsWhatANewOneDoes: at the real hash cost, a
@@ -16,13 +13,7 @@ import (
 // creates an account (the secrets are hashed before the store is asked),
 // within 15% of process CPU time: no cheap probe of addresses.
 func TestSignUpOfATakenAddressCostsWhatANewOneDoes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing comparison runs at the real hash cost; skipped with -short")
-	}
-	e := newResetEnv(t, withRegistration(), func(c *Config) {
-		c.Hash = hashing.DefaultParams
-		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
-	})
+	e := newResetEnv(t, withRegistration(), atRealHashCost(t))
 	path := "/identity/v2/auth/register?apikey=" + testKey + "&options=PreventVerificationEmail"
 	signUpAs := func(email string) int {
 		body := `{"Email":[{"Type":"Primary","Value":"` + email + `"}],"Password":"` + testPass + `"}`

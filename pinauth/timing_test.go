@@ -161,6 +161,22 @@ func median[T cmp.Ordered](xs []T) T {
 	return s[len(s)/2]
 }
 
+// atRealHashCost skips a timing comparison under -short and returns the
+// configuration it compares on: the default hash cost, and neither the
+// lockout nor the rate limit in the way of its hundreds of tries (each a
+// counted failure).
+func atRealHashCost(t *testing.T) func(*Config) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("timing comparison runs at the real hash cost; skipped with -short")
+	}
+	return func(c *Config) {
+		c.Hash = hashing.DefaultParams
+		c.Lockout.Attempts = 1 << 30
+		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
+	}
+}
+
 // handleJSON sends a JSON body straight to the gateway's handler (no
 // network: the timed work is the gateway's) and returns the answer.
 func handleJSON(gw *Gateway, method, path, body string) *httptest.ResponseRecorder {
@@ -176,14 +192,7 @@ func handleJSON(gw *Gateway, method, path, body string) *httptest.ResponseRecord
 // password for an unknown one, and a wrong PIN on a valid session token
 // with a PIN on an invalid one.
 func TestTimingRevealsNeitherAccountsNorSessionTokens(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing comparison runs at the real hash cost; skipped with -short")
-	}
-	e := newTestEnv(t, func(c *Config) {
-		c.Hash = hashing.DefaultParams
-		c.Lockout.Attempts = 1 << 30 // every try below is a counted failure
-		c.RateLimit = ratelimit.Policy{Requests: 1 << 30, Window: time.Minute}
-	})
+	e := newTestEnv(t, atRealHashCost(t))
 	login := e.loggedIn(testEmail)
 	call := func(path, body string) func() int {
 		return func() int { return handleJSON(e.gw, "POST", path, body).Code }
