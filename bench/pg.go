@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pinauth/caddy-pinauth/pinauth/store"
 	"github.com/pinauth/caddy-pinauth/pinauth/store/postgres"
 )
 
@@ -79,7 +80,9 @@ func seedPostgres(ctx context.Context, base, name string, n int, signingKeyPEM s
 		return "", false, err
 	}
 	defer st.Close()
-	return dsn, false, seedStore(ctx, st, "PostgreSQL database "+name, n, pgSeedWorkers, signingKeyPEM)
+	return dsn, false, seedStore(ctx, st, "PostgreSQL database "+name, n, signingKeyPEM, func(tmpl store.Account, now time.Time) error {
+		return seedPostgresAccounts(ctx, st, dsn, tmpl, n, now)
+	})
 }
 
 // dropPostgres removes a bench database, closing connections still open.

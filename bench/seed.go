@@ -83,7 +83,9 @@ func seedSQLite(ctx context.Context, path string, n int, signingKeyPEM string) (
 	}
 	defer st.Close()
 	// SQLite has one writer: batches go in one after another.
-	return false, seedStore(ctx, st, path, n, 1, signingKeyPEM)
+	return false, seedStore(ctx, st, path, n, signingKeyPEM, func(tmpl store.Account, now time.Time) error {
+		return seedAccounts(ctx, st, tmpl, n, 1, now)
+	})
 }
 
 // seeded reports whether st holds a finished seeding of n accounts.
@@ -93,28 +95,28 @@ func seeded(ctx context.Context, st store.Store, n int) bool {
 }
 
 // seedStore fills an empty store with n accounts, each with one login
-// session, writing batches from workers goroutines. The secrets are hashed
-// once, by the gateway itself (a template account created through the
-// management API), and the hash strings reused: every account's password
-// and PIN are benchPass and benchPIN at the default cost. Rows go in
-// through the store API in batched transactions.
-func seedStore(ctx context.Context, st store.Store, name string, n, workers int, signingKeyPEM string) error {
+// session: fill writes them as copies of the template account, all
+// created at now. The secrets are hashed once, by the gateway itself (a
+// template account created through the management API), and the hash
+// strings reused: every account's password and PIN are benchPass and
+// benchPIN at the default cost.
+func seedStore(ctx context.Context, st store.Store, name string, n int, signingKeyPEM string, fill func(tmpl store.Account, now time.Time) error) error {
 	start := time.Now()
 	tmpl, err := templateAccount(ctx, st, signingKeyPEM)
 	if err != nil {
 		return fmt.Errorf("template account: %w", err)
 	}
-	if err := seedAccounts(ctx, st, tmpl, n, workers); err != nil {
+	if err := fill(tmpl, time.Now().UTC()); err != nil {
 		return err
 	}
 	log.Printf("seed: %d accounts and sessions in %s in %.1fs", n, name, time.Since(start).Seconds())
 	return st.SetMeta(ctx, seededMeta, strconv.Itoa(n))
 }
 
-// seedAccounts writes accounts 0…n-1 as copies of tmpl, each with a login
-// session that lasts 90 days, in batches shared out to workers goroutines.
-func seedAccounts(ctx context.Context, st store.Store, tmpl store.Account, n, workers int) error {
-	now := time.Now().UTC()
+// seedAccounts writes accounts 0…n-1 as copies of tmpl created at now,
+// each with a login session that lasts 90 days, through the store API in
+// batches shared out to workers goroutines.
+func seedAccounts(ctx context.Context, st store.Store, tmpl store.Account, n, workers int, now time.Time) error {
 	batches := make(chan int)
 	errs := make(chan error, workers)
 	var done atomic.Int64
