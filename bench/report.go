@@ -283,7 +283,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "- Rounds: %d × %s (proxy), %d × %s (login), warm-up %s per scenario; wrk with %d connections "+
 		"(PIN login: %d, the hashing semaphore's default capacity)\n",
 		o.Rounds, o.Duration, o.Rounds, o.LoginDuration, o.Warmup, o.Connections, o.LoginConns)
-	fmt.Fprintf(&b, "- Stores (seeded through the store API; SQLite unless marked PostgreSQL): %s\n\n", strings.Join(r.Seeding, "; "))
+	fmt.Fprintf(&b, "- Stores (seeded through the store API, on PostgreSQL the first 1000 accounts and the rest cloned from account 0 in SQL; SQLite unless marked PostgreSQL): %s\n\n", strings.Join(r.Seeding, "; "))
 
 	b.WriteString("## Results\n\n| # | scenario | req/s | p50 ms | p99 ms | req/s per round |\n|---|---|---:|---:|---:|---|\n")
 	for _, s := range r.Scenarios {

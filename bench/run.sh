@@ -12,8 +12,9 @@
 # next run; otherwise everything lives in a temporary directory removed at
 # exit. With PINAUTH_TEST_POSTGRES_DSN set, the account-count scenarios run
 # on PostgreSQL too, and so does the two-node scenario (phase twonode);
-# seeding its 1M-account database takes about 15 more minutes the first
-# time on an idle machine (kept on the server with BENCH_WORK).
+# seeding its 1M-account database takes about a minute more the first
+# time (1000 accounts through the store API, the rest cloned from them in
+# SQL; kept on the server with BENCH_WORK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
