@@ -66,19 +66,20 @@ var pageFlows = map[loginpage.Flow]func(*Gateway, *call) (any, error){
 	loginpage.FlowRegister:           (*Gateway).registerPlain,
 	loginpage.FlowResendVerification: (*Gateway).resendVerification,
 	loginpage.FlowVerifyEmail:        resetRoute((*recovery.API).VerifyEmailByToken),
+	loginpage.FlowVerifyEmailByCode:  resetRoute((*recovery.API).VerifyEmailByOTP),
 }
 
 // pageSignUp is what the login page needs of t's sign-up policy. A
 // tenant whose verification emails carry codes (verification_email otp)
-// gets no sign-up on the page, which lands links only.
+// has them typed on the page's "check your email" page.
 func pageSignUp(t *Tenant) loginpage.SignUp {
 	r := &t.Registration
-	if !r.Enabled() || r.VerificationEmail == recovery.ByOTP {
+	if !r.Enabled() {
 		return loginpage.SignUp{}
 	}
 	return loginpage.SignUp{Enabled: true, RequiredFields: r.RequiredFields,
 		PasswordMinLength: r.PasswordMinLength, PasswordClasses: r.PasswordClasses,
-		OwnVerificationURL: r.VerificationURL != ""}
+		OwnVerificationURL: r.VerificationURL != "", VerifyByCode: r.VerificationEmail == recovery.ByOTP}
 }
 
 // Login runs an API handler for the page, as if the browser had made the

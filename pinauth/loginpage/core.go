@@ -128,6 +128,9 @@ const (
 	// FlowVerifyEmail verifies an email by the token of its link (GET
 	// /auth/email): query verificationtoken.
 	FlowVerifyEmail
+	// FlowVerifyEmailByCode verifies an email by the code its email
+	// carried (PUT /auth/email): body email, otp.
+	FlowVerifyEmailByCode
 )
 
 // Recovery is how an account can reset its PIN.

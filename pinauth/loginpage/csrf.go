@@ -84,7 +84,8 @@ func csrfMAC(key []byte, nonce, form, session string) string {
 // forgot-PIN forms, the posted
 // PinAuthToken for the first PIN, a hash of the reset link's token (or of
 // the identifier a reset code was sent for) for its landing page, a hash
-// of the verification link's token for its landing, and none for the
+// of the verification link's token for its landing (of the address for
+// the verification code's form), and none for the
 // password and sign-up forms (no session exists yet; the origin check
 // guards them). The page renders each form with the same value.
 func (p *Page) csrfBinding(r *http.Request, form string) string {
@@ -103,6 +104,8 @@ func (p *Page) csrfBinding(r *http.Request, form string) string {
 		return resetBinding(r.PostForm.Get("vtoken"), r.PostForm.Get("identifier"))
 	case formVerify:
 		return verifyBinding(r.PostForm.Get("vtoken"))
+	case formVerifyCode:
+		return codeBinding(strings.TrimSpace(r.PostForm.Get("email")))
 	}
 	return ""
 }

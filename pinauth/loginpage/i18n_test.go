@@ -70,7 +70,9 @@ func pageStates() []*pageData {
 			FieldErrors: map[string]string{"current": "1@2.3", "password": "1@2.3", "confirm": "1@2.3"}},
 		&pageData{Field: "email", SignUp: true, Hint: "1@2.3", Identifier: "1@2.3", ResetToken: "t", PINMin: 4, PINMax: 8,
 			Fields:      []signUpField{{Name: "FirstName", ID: "field-firstname", Label: "1@2.3", Type: "text", Autocomplete: "given-name"}},
-			FieldErrors: map[string]string{"email": "1@2.3", "password": "1@2.3", "confirm": "1@2.3", "field-firstname": "1@2.3"}})
+			FieldErrors: map[string]string{"email": "1@2.3", "password": "1@2.3", "confirm": "1@2.3", "field-firstname": "1@2.3"}},
+		&pageData{Field: "otp", CodeCSRF: "c", Identifier: "1@2.3", PINMin: 4, PINMax: 8,
+			FieldErrors: map[string]string{"otp": "1@2.3"}})
 	return out
 }
 

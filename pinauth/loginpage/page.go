@@ -78,6 +78,10 @@ type SignUp struct {
 	// OwnVerificationURL is true when the tenant has a verification
 	// page of its own: its links go there, not to the page's.
 	OwnVerificationURL bool
+	// VerifyByCode is true when the tenant's verification emails carry
+	// a code (verification_email otp): the "check your email" page then
+	// has a field for it, and no link is passed.
+	VerifyByCode bool
 }
 
 // Captcha is what the page needs of the captcha configuration.
@@ -185,23 +189,24 @@ func (r pageRoute) allow() string {
 // ServeHTTP dispatches on and answers 405 (rather than 404) for. The
 // empty path and "/" are both the login form.
 var pageRoutes = map[string]pageRoute{
-	"":           {(*Page).showLogin, (*Page).postPassword},
-	"/":          {(*Page).showLogin, (*Page).postPassword},
-	"/pin":       {nil, (*Page).postPIN},
-	"/setpin":    {nil, (*Page).postSetPIN},
-	"/forgot":    {(*Page).showForgot, (*Page).postForgot},
-	"/forgotpin": {(*Page).showForgotPIN, (*Page).postForgotPIN},
-	"/reset":     {(*Page).showReset, (*Page).postReset},
-	"/logout":    {(*Page).showLogout, (*Page).postLogout},
-	"/password":  {(*Page).showChangePassword, (*Page).postChangePassword},
-	"/register":  {(*Page).showSignUp, (*Page).postSignUp},
-	"/resend":    {(*Page).showResend, (*Page).postResend},
-	"/verify":    {(*Page).showVerify, (*Page).postVerify},
+	"":            {(*Page).showLogin, (*Page).postPassword},
+	"/":           {(*Page).showLogin, (*Page).postPassword},
+	"/pin":        {nil, (*Page).postPIN},
+	"/setpin":     {nil, (*Page).postSetPIN},
+	"/forgot":     {(*Page).showForgot, (*Page).postForgot},
+	"/forgotpin":  {(*Page).showForgotPIN, (*Page).postForgotPIN},
+	"/reset":      {(*Page).showReset, (*Page).postReset},
+	"/logout":     {(*Page).showLogout, (*Page).postLogout},
+	"/password":   {(*Page).showChangePassword, (*Page).postChangePassword},
+	"/register":   {(*Page).showSignUp, (*Page).postSignUp},
+	"/resend":     {(*Page).showResend, (*Page).postResend},
+	"/verify":     {(*Page).showVerify, (*Page).postVerify},
+	"/verifycode": {(*Page).showResend, (*Page).postVerifyCode},
 }
 
 // signUpRoutes are the routes that exist only while the tenant serves
 // sign-up; otherwise they answer 404 like any unknown path.
-var signUpRoutes = map[string]bool{"/register": true, "/resend": true, "/verify": true}
+var signUpRoutes = map[string]bool{"/register": true, "/resend": true, "/verify": true, "/verifycode": true}
 
 // StripCookies removes the page's cookies from a request's Cookie headers
 // before it is proxied, leaving every other cookie byte for byte as it

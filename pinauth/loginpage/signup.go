@@ -100,11 +100,12 @@ func (p *Page) renderSignUp(w http.ResponseWriter, r *http.Request, status int, 
 
 // verifyLink is the verificationurl the page passes for address email:
 // its own landing, with the address and the return target, or "" when
-// the tenant's own verification page takes the links. Like the reset
+// the tenant's own verification page takes the links or the tenant mails
+// codes. Like the reset
 // links it is built from the request's host, and the core mails it only
 // when that origin is one of the tenant's allowed_origins.
 func (p *Page) verifyLink(r *http.Request, email, ret string) string {
-	if p.tenant.SignUp.OwnVerificationURL {
+	if p.tenant.SignUp.OwnVerificationURL || p.tenant.SignUp.VerifyByCode {
 		return ""
 	}
 	u, _ := url.Parse(p.landing(r, ret))
@@ -167,7 +168,7 @@ func (p *Page) postSignUp(w http.ResponseWriter, r *http.Request) {
 	e := p.core.Run(r, FlowRegister, q, body)
 	if e == nil {
 		p.renderCheckEmail(w, r, http.StatusOK, ret, &pageData{Identifier: email,
-			Notice: p.t(r, "notice.signupsent", email)})
+			Notice: p.t(r, p.byCode("notice.signupsent"), email)})
 		return
 	}
 	p.signUpError(r, e, d, fields)
@@ -234,13 +235,18 @@ func (p *Page) signUpFailure(r *http.Request, e *lrerr.Error) string {
 }
 
 // renderCheckEmail is the "check your email" page, with the form that
-// sends the verification email again.
+// sends the verification email again and, when the tenant mails codes
+// and the address is known, the form that takes the code.
 func (p *Page) renderCheckEmail(w http.ResponseWriter, r *http.Request, status int, ret string, d *pageData) {
 	if d.Title == "" {
 		d.Title = p.t(r, "title.checkemail")
 	}
 	d.Return = ret
-	d.CSRF = p.csrfToken(p.csrfNonce(w, r), formResend, "")
+	nonce := p.csrfNonce(w, r)
+	d.CSRF = p.csrfToken(nonce, formResend, "")
+	if p.tenant.SignUp.VerifyByCode && d.Identifier != "" {
+		d.CodeCSRF = p.csrfToken(nonce, formVerifyCode, codeBinding(d.Identifier))
+	}
 	if d.Captcha == nil {
 		d.Captcha = p.captchaFor(false)
 	}
@@ -284,5 +290,5 @@ func (p *Page) postResend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.renderCheckEmail(w, r, http.StatusOK, ret, &pageData{Identifier: email,
-		Notice: p.t(r, "notice.verificationresent", email)})
+		Notice: p.t(r, p.byCode("notice.verificationresent"), email)})
 }

@@ -209,6 +209,9 @@ type pageData struct {
 	Hint   string
 	Fields []signUpField
 	SignUp bool
+	// CodeCSRF is the CSRF token of the "check your email" page's code
+	// form, "" when the page has none.
+	CodeCSRF string
 	// Continue is where the signed-in page's link leads.
 	Continue string
 	// Captcha is the captcha widget to render, when one is required.
