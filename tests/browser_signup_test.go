@@ -19,13 +19,18 @@ const (
 
 // startSignUpGateway is a gateway whose demo tenant serves open sign-up
 // with a required first name, its verification links landing on the
-// login page (its origin is allowed), with the local SMTP server.
-func startSignUpGateway(t *testing.T) (*gateway, *notifytest.SMTPServer) {
+// login page (its origin is allowed), with the local SMTP server; more
+// are further lines of its registration block.
+func startSignUpGateway(t *testing.T, more ...string) (*gateway, *notifytest.SMTPServer) {
 	t.Helper()
 	smtp := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{Username: smtpUser, Password: smtpPass})
 	sms := notifytest.NewSMSServer(t, smsSID, smsToken)
 	g := startGateway(t, func(s *siteConfig) {
-		s.TenantExtra = "allowed_origins " + baseURL(s.Port) + "\n\t\t\tregistration open {\n\t\t\t\trequired_fields FirstName\n\t\t\t}"
+		block := "\n\t\t\t\trequired_fields FirstName"
+		for _, m := range more {
+			block += "\n\t\t\t\t" + m
+		}
+		s.TenantExtra = "allowed_origins " + baseURL(s.Port) + "\n\t\t\tregistration open {" + block + "\n\t\t\t}"
 		s.Extra = senders(smtp, sms) + "\n\t\tlogin_page"
 	})
 	return g, smtp
