@@ -79,7 +79,7 @@ func (c *chrome) violations(axe, state string) []axeViolation {
 // TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage walks every page
 // of the login page, in every state a person meets (empty, with an
 // error, locked, sent, each recovery step, the password change, the
-// sign-up and its verification), in
+// sign-up and its verification by link and by code), in
 // English, German and French, and has axe-core find no WCAG 2.1 AA
 // violation in any.
 func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
@@ -90,10 +90,10 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 	sms := notifytest.NewSMSServer(t, smsSID, smsToken)
 	g := startGateway(t, func(s *siteConfig) {
 		s.TenantExtra = "allowed_origins " + baseURL(s.Port) + "\n\t\t\tsecurity_question city Where were you born?" +
-			"\n\t\t\tregistration open {\n\t\t\t\tallow_unverified\n\t\t\t\trequired_fields FirstName\n\t\t\t}"
+			"\n\t\t\tregistration open {\n\t\t\t\tallow_unverified\n\t\t\t\trequired_fields FirstName\n\t\t\t\tverification_email otp\n\t\t\t}"
 		s.Extra = senders(smtp, sms) + "\n\t\tlogin_page {\n\t\t\tproduct_name \"Acme Books\"\n\t\t\tsupport_url mailto:help@example.com\n\t\t}"
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), 270*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 280*time.Second)
 	defer cancel()
 	tab, cancelTab := newChromium(ctx, t)
 	defer cancelTab()
@@ -177,7 +177,10 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		b.audit(axe, at("sign-up, password against the policy"))
 		b.run(chromedp.Clear(chromedp.ID("email")), chromedp.Clear(chromedp.ID("field-firstname")))
 		signUp(lang+"-new@example.com", changed, ".notice")
-		b.audit(axe, at("sign-up, check your email"))
+		b.audit(axe, at("sign-up, check your email, with the code field"))
+		// Seven digits: never the six-digit code.
+		submit(map[string]string{"otp": "1234567"}, "#otp-error")
+		b.audit(axe, at("sign-up, wrong code"))
 		open("/login/verify?vtype=emailverification&vtoken=00000000-0000-4000-8000-000000000000", `form[action="/login/verify"] button`)
 		b.audit(axe, at("verify the email"))
 		submit(nil, "#email")
@@ -224,7 +227,7 @@ func TestBrowserEveryLoginPageStatePassesAxeInEveryLanguage(t *testing.T) {
 		b.audit(axe, at("wrong code"))
 		audited += b.audited
 	}
-	if want := 3 * 29; audited != want {
+	if want := 3 * 30; audited != want {
 		t.Fatalf("audited %d page states, want %d", audited, want)
 	}
 }
