@@ -115,13 +115,14 @@ func (k *signingKey) checkMAC(parts []string, v any, sig []byte) error {
 	return nil
 }
 
-// checkMACParts is checkMAC for a header segment hs already known to be
-// the one the gateway writes with MAC s (verifyGatewayMAC).
-func (k *signingKey) checkMACParts(hs, ps, s string, sig []byte) error {
+// checkMACParts is checkMAC for a token whose signing input (header
+// segment "." payload segment ps) has a header already known to be the
+// one the gateway writes with MAC s (verifyGatewayMAC).
+func (k *signingKey) checkMACParts(signing, ps, s string, sig []byte) error {
 	if err := k.checkMACOnly(ps, s); err != nil {
 		return err
 	}
-	if !k.pin.matches(hs+"."+ps, sig) {
+	if !k.pin.matches(signing, sig) {
 		return errChangedSpelling
 	}
 	return nil

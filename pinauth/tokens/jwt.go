@@ -189,11 +189,18 @@ func (m *Manager) Parse(ctx context.Context, raw string) (*Claims, error) {
 // verify as a second spelling of the same token.
 func compactJWT(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.':
-		default:
+		if !jwtChar[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// jwtChar marks the bytes compactJWT allows: one table lookup a byte
+// instead of a chain of comparisons, over tokens of about 650 bytes.
+var jwtChar = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = b64urlChar(byte(c)) || c == '.'
+	}
+	return t
+}()

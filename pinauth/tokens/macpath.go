@@ -114,7 +114,7 @@ func (m *Manager) verifyGatewayMAC(raw string, c *Claims) (handled bool, err err
 	if err != nil {
 		return true, err
 	}
-	if err := k.checkMACParts(hs, ps, mac, sig); err != nil {
+	if err := k.checkMACParts(raw[:len(hs)+1+len(ps)], ps, mac, sig); err != nil {
 		return true, err
 	}
 	return true, m.validator.Validate(c)

@@ -36,3 +36,14 @@ func TestPresetMACsAreTheMACsTheyReplace(t *testing.T) {
 		}
 	}
 }
+
+// compactJWT's table allows exactly base64url and the dot, byte by byte.
+func TestCompactJWTAllowsBase64URLAndDotsOnly(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		want := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
+		if got := compactJWT("ab." + string([]byte{byte(c)}) + ".cd"); got != want {
+			t.Errorf("byte %#x: compactJWT = %v, want %v", c, got, want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha512"
 	"crypto/subtle"
-	"io"
 
 	"filippo.io/edwards25519"
 )
@@ -43,10 +42,12 @@ func (p *sigPin) matches(msg string, sig []byte) bool {
 	if len(sig) != ed25519.SignatureSize {
 		return false
 	}
+	// One copy of the message for both hashes (the digest takes bytes).
+	m := []byte(msg)
 	var digest [sha512.Size]byte
 	h := sha512.New()
 	h.Write(p.prefix)
-	io.WriteString(h, msg)
+	h.Write(m)
 	r, err := new(edwards25519.Scalar).SetUniformBytes(h.Sum(digest[:0]))
 	if err != nil {
 		return false
@@ -54,7 +55,7 @@ func (p *sigPin) matches(msg string, sig []byte) bool {
 	h.Reset()
 	h.Write(sig[:32])
 	h.Write(p.public)
-	io.WriteString(h, msg)
+	h.Write(m)
 	k, err := new(edwards25519.Scalar).SetUniformBytes(h.Sum(digest[:0]))
 	if err != nil {
 		return false
