@@ -50,3 +50,19 @@ func TestWriteReportWithoutAnEarlierFileEndsWithTheMarker(t *testing.T) {
 		t.Errorf("without a marker the old text must go and the marker be added: %q", s)
 	}
 }
+
+func TestRatioTextShowsAMissThatRoundsToItsTarget(t *testing.T) {
+	for _, c := range []struct {
+		x, min float64
+		want   string
+	}{
+		{0.79996, 0.8, "0.79996"},
+		{0.7996, 0.8, "0.7996"},
+		{0.8004, 0.8, "0.800"},
+		{0.7812, 0.75, "0.781"},
+	} {
+		if got := ratioText(c.x, c.min); got != c.want {
+			t.Errorf("ratioText(%v, %v) = %q, want %q", c.x, c.min, got, c.want)
+		}
+	}
+}
