@@ -80,8 +80,8 @@ func kidOfHeader(h []byte, alg string) []byte {
 // own with a MAC of a key this node holds: handled is false for any other
 // token, which verify then checks through golang-jwt. For a handled token
 // the checks and their order are those of the generic path: claims
-// decoded as golang-jwt decodes them, the MAC in constant time, the
-// signature's pin, then the claims' validation.
+// decoded as golang-jwt decodes them (decodeClaims), the MAC in constant
+// time, the signature's pin, then the claims' validation.
 func (m *Manager) verifyGatewayMAC(raw string, c *Claims) (handled bool, err error) {
 	hs, rest, ok := strings.Cut(raw, ".")
 	if !ok {
@@ -107,7 +107,7 @@ func (m *Manager) verifyGatewayMAC(raw string, c *Claims) (handled bool, err err
 	if err != nil {
 		return true, err
 	}
-	if err := json.Unmarshal(cb, c); err != nil {
+	if err := decodeClaims(cb, c); err != nil {
 		return true, err
 	}
 	sig, err := strictB64.DecodeString(ss)
