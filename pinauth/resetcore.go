@@ -21,7 +21,7 @@ func (g *Gateway) newRecovery() *recovery.Secrets {
 
 // notifyOptions are the notifier's settings in the configuration.
 func (g *Gateway) notifyOptions() notify.Options {
-	o := notify.Options{Email: g.cfg.Email, SMS: g.cfg.SMS, Templates: g.cfg.MessageTemplates,
+	o := notify.Options{Email: g.cfg.Email, SMS: g.cfg.SMS, Templates: g.cfg.MessageTemplates, Log: g.log,
 		Tenants: make([]notify.TenantTemplates, len(g.cfg.Tenants))}
 	for i, t := range g.cfg.Tenants {
 		o.Tenants[i] = notify.TenantTemplates{Name: t.Name, Dir: t.MessageTemplates, Aliases: t.TemplateAliases}

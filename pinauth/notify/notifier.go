@@ -9,6 +9,8 @@ package notify
 import (
 	"context"
 	"errors"
+
+	"go.uber.org/zap"
 )
 
 // Options configure a Notifier.
@@ -21,6 +23,9 @@ type Options struct {
 	Templates string
 	// Tenants are the tenants' own templates and aliases.
 	Tenants []TenantTemplates
+	// Log gets a warning when a call names a set that cannot carry its
+	// message (see EmailSet); nil logs nothing.
+	Log *zap.Logger
 }
 
 // TenantTemplates are one tenant's template settings.
@@ -40,6 +45,8 @@ type Notifier struct {
 	aliases   map[string]map[string]string // by tenant name
 	mail      *mailer                      // nil without email
 	sms       *smsClient                   // nil without sms
+	languages map[string]bool              // the built-in sets' language suffixes
+	log       *zap.Logger                  // nil: no log
 }
 
 // New loads and checks every tenant's templates (an error names the file)
@@ -50,7 +57,11 @@ func New(o Options) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Notifier{templates: tpl, aliases: make(map[string]map[string]string, len(o.Tenants))}
+	langs, err := builtinLanguages()
+	if err != nil {
+		return nil, err
+	}
+	n := &Notifier{templates: tpl, aliases: make(map[string]map[string]string, len(o.Tenants)), languages: langs, log: o.Log}
 	for _, t := range o.Tenants {
 		n.aliases[t.Name] = t.Aliases
 	}
@@ -63,34 +74,17 @@ func New(o Options) (*Notifier, error) {
 	return n, nil
 }
 
-// EmailSet returns the set a call's emailtemplate names for tenant (see
-// pick), able to render an email.
+// EmailSet returns the set a call's emailtemplate names for tenant, able
+// to render an email, when it fits the message of the call's built-in set
+// builtin (a link, a code, or neither); else a built-in set (see pick).
 func (n *Notifier) EmailSet(tenant, name, builtin string) *Set {
-	return n.pick(tenant, name, builtin, templates.email)
+	return n.pick(tenant, name, builtin, channelEmail)
 }
 
-// SMSSet returns the set a call's smstemplate names for tenant (see
-// pick), able to render an SMS.
+// SMSSet returns the set a call's smstemplate names for tenant, able to
+// render an SMS, when it fits the message of builtin, as EmailSet does.
 func (n *Notifier) SMSSet(tenant, name, builtin string) *Set {
-	return n.pick(tenant, name, builtin, templates.sms)
-}
-
-// pick returns the set a call's emailtemplate or smstemplate names: the
-// set the tenant's alias for the name points to, else the set of that
-// name, else the call's built-in set. part is email or sms: a set that
-// cannot render the message counts as absent. LoginRadius's SDKs send the
-// template names of a LoginRadius site (its forgot-PIN document makes
-// emailtemplate required), which mean nothing here: unknown names get
-// the built-in message rather than an error.
-func (n *Notifier) pick(tenant, name, builtin string, part func(templates, string) *Set) *Set {
-	m := n.templates[tenant]
-	if target, ok := n.aliases[tenant][name]; ok {
-		name = target
-	}
-	if s := part(m, name); s != nil {
-		return s
-	}
-	return part(m, builtin)
+	return n.pick(tenant, name, builtin, channelSMS)
 }
 
 // errNoChannel refuses a message for a channel that is not configured.

@@ -35,7 +35,9 @@ import (
 // A template directory (Options.Templates, then the tenant's
 // TenantTemplates.Dir over it) replaces the files of the same name and may
 // add sets, which the emailtemplate and smstemplate query parameters of
-// the forgot-PIN and forgot-password calls select by name. Text parts use
+// the forgot-PIN and forgot-password calls select by name; a named set
+// whose parts do not use the secret the message carries (.Link or .Token
+// for a link, .OTP for a code) is not used (see pick). Text parts use
 // text/template, HTML parts html/template, so every value is escaped for
 // HTML. The templates see Data. Every template is executed once with
 // sample data when New loads them, so a broken one stops the gateway at
@@ -87,9 +89,14 @@ type Data struct {
 
 // Set is one template set; nil parts are absent.
 type Set struct {
+	name               string // the set's name, for logs
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
+	refs               partRefs
 }
+
+// partRefs are the secret fields each part of a set references.
+type partRefs struct{ subject, text, html, sms secretRefs }
 
 // templates are the sets available to a tenant, by name.
 type templates map[string]*Set
@@ -194,28 +201,31 @@ func (m templates) parse(fsys fs.FS, name, set, part string) error {
 		return fmt.Errorf("larger than %d KiB", maxTemplateBytes>>10)
 	}
 	// Copy the set: the map may share it with another tenant's.
-	s := &Set{}
+	s := &Set{name: set}
 	if old := m[set]; old != nil {
 		*s = *old
 	}
 	src := string(b)
-	switch part {
-	case "html":
-		s.html, err = htemplate.New(name).Option("missingkey=error").Parse(src)
-	default:
-		var t *ttemplate.Template
-		t, err = ttemplate.New(name).Option("missingkey=error").Parse(src)
-		switch part {
-		case "subject":
-			s.subject = t
-		case "text":
-			s.text = t
-		case "sms":
-			s.sms = t
+	if part == "html" {
+		h, err := htemplate.New(name).Option("missingkey=error").Parse(src)
+		if err != nil {
+			return err
 		}
+		s.html, s.refs.html = h, htmlRefs(h)
+		m[set] = s
+		return nil
 	}
+	t, err := ttemplate.New(name).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return err
+	}
+	switch part {
+	case "subject":
+		s.subject, s.refs.subject = t, textRefs(t)
+	case "text":
+		s.text, s.refs.text = t, textRefs(t)
+	case "sms":
+		s.sms, s.refs.sms = t, textRefs(t)
 	}
 	m[set] = s
 	return nil
