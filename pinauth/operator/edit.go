@@ -92,7 +92,7 @@ func (ed *accountEdit) apply(tx store.Tx, a *store.Account) error {
 		return err
 	}
 	if ed.unlock {
-		if err := tx.ClearAttempts(ed.ref); err != nil {
+		if err := tx.LiftLocks(ed.ref); err != nil {
 			return err
 		}
 	}
@@ -154,7 +154,7 @@ func (ed *accountEdit) endSessions(tx store.Tx, revokeAll bool) error {
 // account's PIN session tokens. It replaces a lockout in force (which would
 // end on its own). It reports whether the account was locked.
 func (ed *accountEdit) operatorLock(tx store.Tx) (bool, error) {
-	if err := tx.ClearAttempts(ed.ref); err != nil {
+	if err := tx.LiftLocks(ed.ref); err != nil {
 		return false, err
 	}
 	locked, err := tx.Lock(ed.ref, 0, store.LockBlock, store.BlockedUntil, ed.now)

@@ -347,8 +347,16 @@ type Tx interface {
 	// particular order).
 	RevokeSessions(ref AccountRef, exceptSession string, now time.Time) ([]string, error)
 
-	// ClearAttempts resets an account's failure count and removes any lock.
+	// ClearAttempts resets an account's failure count and removes a
+	// suspend or captcha lock; a block lock stays, with its count. Every
+	// flow a user drives (a login, a reset, a captcha unlock) clears
+	// through it, so none can lift a block set while it ran, whatever it
+	// read before its transaction: only LiftLocks does.
 	ClearAttempts(ref AccountRef) error
+
+	// LiftLocks resets an account's failure count and removes any lock, a
+	// block included: an operator's unlock.
+	LiftLocks(ref AccountRef) error
 
 	// Lock sets a lock on the account when its failure count has reached
 	// limit (or unconditionally when limit is 0) and it is not already

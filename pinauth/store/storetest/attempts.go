@@ -15,6 +15,7 @@ var attemptCases = []testCase{
 	{"Lock locks only once the failures reach the limit and the account is not locked", testLockAtLimit},
 	{"Lock with limit 0 locks unconditionally", testLockUnconditional},
 	{"ClearAttempts removes the count and the lock", testClearAttempts},
+	{"ClearAttempts keeps a block lock with its count; LiftLocks removes every lock", testClearKeepsBlock},
 	{"ReserveAttempt counts under a ref that names no account", testReserveWithoutAccount},
 	{"PruneAttempts deletes only records that no longer count, up to its limit", testPruneAttempts},
 }
@@ -253,6 +254,63 @@ func testClearAttempts(t *testing.T, s store.Store) {
 	if got, _ := attempts(t, s, "u2"); got.Failures != 3 || !got.Locked(t0) {
 		t.Errorf("ClearAttempts of u1 changed u2: %+v", got)
 	}
+}
+
+func testClearKeepsBlock(t *testing.T, s store.Store) {
+	uids := []string{"u-susp", "u-capt", "u-block", "u-oper"}
+	var accs []store.Account
+	for _, uid := range uids {
+		accs = append(accs, account(uid, "", "", ""))
+	}
+	createAccounts(t, s, accs...)
+	for i, uid := range uids[:3] {
+		for n := 1; n <= 3; n++ {
+			reserve(t, s, uid, policy, t0, true, n)
+		}
+		lock(t, s, uid, 3, store.LockTypes[i], t0.Add(time.Hour), t0)
+	}
+	// An operator's block: limit 0, until an operator lifts it.
+	lock(t, s, "u-oper", 0, store.LockBlock, store.BlockedUntil, t0)
+	update(t, s, func(tx store.Tx) error {
+		for _, uid := range uids {
+			if err := tx.ClearAttempts(ref(uid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, uid := range uids[:2] {
+		if got, found := attempts(t, s, uid); found {
+			t.Errorf("%s after ClearAttempts = %+v; want no record", uid, got)
+		}
+	}
+	checkAttempts(t, "block lock after ClearAttempts", mustAttempts(t, s, "u-block"),
+		store.Attempts{Failures: 3, WindowStart: t0, LockType: store.LockBlock, LockedUntil: t0.Add(time.Hour)})
+	checkAttempts(t, "operator's block after ClearAttempts", mustAttempts(t, s, "u-oper"),
+		store.Attempts{LockType: store.LockBlock, LockedUntil: store.BlockedUntil})
+	update(t, s, func(tx store.Tx) error {
+		for _, uid := range uids[2:] {
+			if err := tx.LiftLocks(ref(uid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, uid := range uids[2:] {
+		if got, found := attempts(t, s, uid); found {
+			t.Errorf("%s after LiftLocks = %+v; want no record", uid, got)
+		}
+	}
+}
+
+// mustAttempts is an account's attempts record, which must exist.
+func mustAttempts(t *testing.T, s store.Store, uid string) store.Attempts {
+	t.Helper()
+	a, found := attempts(t, s, uid)
+	if !found {
+		t.Fatalf("%s has no attempts record", uid)
+	}
+	return a
 }
 
 func testReserveWithoutAccount(t *testing.T, s store.Store) {

@@ -199,7 +199,8 @@ const (
 			LIMIT $3)
 			AND (lock_type = '' OR locked_until IS NULL OR locked_until <= $1)
 			AND (failures = 0 OR window_start IS NULL OR window_start < $2)`
-	clearAttempts = `DELETE FROM attempts WHERE tenant = $1 AND uid = $2`
+	clearAttempts = `DELETE FROM attempts WHERE tenant = $1 AND uid = $2 AND lock_type <> $3`
+	liftLocks     = `DELETE FROM attempts WHERE tenant = $1 AND uid = $2`
 )
 
 // UpsertQuota counts one use of a quota in one statement ($1 key, $2 now,

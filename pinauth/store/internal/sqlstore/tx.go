@@ -227,7 +227,13 @@ func (t *Tx[T]) Lock(ref store.AccountRef, limit int, lockType store.LockType, u
 
 // ClearAttempts implements store.Tx.
 func (t *Tx[T]) ClearAttempts(ref store.AccountRef) error {
-	_, err := t.change("clear attempts", clearAttempts, ref.Tenant, ref.UID)
+	_, err := t.change("clear attempts", clearAttempts, ref.Tenant, ref.UID, string(store.LockBlock))
+	return err
+}
+
+// LiftLocks implements store.Tx.
+func (t *Tx[T]) LiftLocks(ref store.AccountRef) error {
+	_, err := t.change("lift locks", liftLocks, ref.Tenant, ref.UID)
 	return err
 }
 
