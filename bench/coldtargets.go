@@ -47,3 +47,13 @@ func ratioText(x, min float64) string {
 		}
 	}
 }
+
+// The reasons of the cold p50 rows (1M ÷ 1k accounts), on SQLite and on
+// PostgreSQL alike: since issue 22 a cold token reads neither store.
+const (
+	coldFlatWhy = "a cold token is served from its claims (issue 22): its gateway MAC and signature pin are checked and " +
+		"no session or account is read at any account count, so the work is the same at both counts"
+	coldFlatMissed = "a cold token reads no session or account at either count (issue 22), so the gap is not the store's; " +
+		"it is the round-to-round spread of the shared cores or a cold token that took the store path (a stale or suspect account, " +
+		"a journal poll overdue)"
+)
