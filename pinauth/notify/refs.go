@@ -26,23 +26,22 @@ var secretFields = map[string]secretRefs{"Link": refLink, "Token": refToken, "OT
 // called still counts: the answer errs towards "references", so that a
 // set is never refused for a field it does use.
 func textRefs(t *ttemplate.Template) secretRefs {
-	var r secretRefs
-	for _, u := range t.Templates() {
-		if u.Tree != nil {
-			r |= nodeRefs(u.Tree.Root)
-		}
-	}
-	return r
+	return treesRefs(t.Templates(), func(u *ttemplate.Template) *parse.Tree { return u.Tree })
 }
 
 // htmlRefs is textRefs for an html/template, read before its first
 // execution rewrites the trees with its escapers (which reference no
 // Data field, so the answer would be the same after).
 func htmlRefs(t *htemplate.Template) secretRefs {
+	return treesRefs(t.Templates(), func(u *htemplate.Template) *parse.Tree { return u.Tree })
+}
+
+// treesRefs is the union of nodeRefs over the parse trees of ts.
+func treesRefs[T any](ts []T, tree func(T) *parse.Tree) secretRefs {
 	var r secretRefs
-	for _, u := range t.Templates() {
-		if u.Tree != nil {
-			r |= nodeRefs(u.Tree.Root)
+	for _, u := range ts {
+		if t := tree(u); t != nil {
+			r |= nodeRefs(t.Root)
 		}
 	}
 	return r
