@@ -69,6 +69,8 @@ func TestBrokenTemplatesStopTheGatewayNamingTheFile(t *testing.T) {
 		{"unknown field", []string{"pin_reset_otp.sms.txt", "{{.Nope}}"}, "pin_reset_otp"},
 		{"html without text", []string{"x.html", "<p>hi</p>"}, "x.html"},
 		{"subject without text", []string{"y.subject.txt", "hi"}, "y.txt"},
+		{"a restyled link mail without its link", []string{"pin_reset_link.txt", "Hello", "pin_reset_link.html", "<p>Hello</p>"},
+			"set pin_reset_link cannot be used for its own message"},
 	}
 	for _, c := range cases {
 		dir := writeFiles(t, c.files...)

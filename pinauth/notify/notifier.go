@@ -53,11 +53,11 @@ type Notifier struct {
 // and builds the senders of the configured channels. o.Email and o.SMS
 // have their defaults applied (WithDefaults).
 func New(o Options) (*Notifier, error) {
-	tpl, err := loadTemplates(o.Templates, o.Tenants)
+	langs, err := builtinLanguages()
 	if err != nil {
 		return nil, err
 	}
-	langs, err := builtinLanguages()
+	tpl, err := loadTemplates(o.Templates, o.Tenants, langs)
 	if err != nil {
 		return nil, err
 	}

@@ -55,11 +55,7 @@ func TestEveryBuiltInSetFitsItsOwnMessage(t *testing.T) {
 		t.Fatalf("built-in languages %v, want de and fr", n.languages)
 	}
 	for name, s := range n.templates["demo"] {
-		base := name
-		if lang := n.language(name); lang != "" {
-			base = strings.TrimSuffix(name, "_"+lang)
-		}
-		kind, ok := builtinKinds[base]
+		kind, ok := kindOf(name, n.languages)
 		if !ok {
 			t.Errorf("built-in set %s has no kind", name)
 			continue

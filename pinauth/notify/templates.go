@@ -116,8 +116,9 @@ var templateParts = []struct{ suffix, part string }{
 }
 
 // loadTemplates builds every tenant's template sets: the built-in ones,
-// under the directory dir, under the tenant's own directory.
-func loadTemplates(dir string, tenants []TenantTemplates) (map[string]templates, error) {
+// under the directory dir, under the tenant's own directory. langs are the
+// built-in sets' languages (builtinLanguages).
+func loadTemplates(dir string, tenants []TenantTemplates, langs map[string]bool) (map[string]templates, error) {
 	builtin, err := fs.Sub(builtinMessages, "messages")
 	if err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func loadTemplates(dir string, tenants []TenantTemplates) (map[string]templates,
 			return nil, err
 		}
 	}
-	if err := base.check(); err != nil {
+	if err := base.check(langs); err != nil {
 		return nil, err
 	}
 	out := make(map[string]templates, len(tenants))
@@ -147,7 +148,7 @@ func loadTemplates(dir string, tenants []TenantTemplates) (map[string]templates,
 		if err := m.load(os.DirFS(t.Dir), t.Dir); err != nil {
 			return nil, fmt.Errorf("tenant %q: %w", t.Name, err)
 		}
-		if err := m.check(); err != nil {
+		if err := m.check(langs); err != nil {
 			return nil, fmt.Errorf("tenant %q: %w", t.Name, err)
 		}
 		out[t.Name] = m
@@ -240,9 +241,10 @@ var sampleMessage = Data{
 }
 
 // check verifies that the built-in sets are complete, that every set is
-// a whole email set (subject and text) or an SMS set or both, and that
-// every template renders.
-func (m templates) check() error {
+// a whole email set (subject and text) or an SMS set or both, that every
+// template renders, and that a set named like a built-in one (or one of
+// its language twins, langs) fits that set's message.
+func (m templates) check(langs map[string]bool) error {
 	for name, s := range m {
 		switch {
 		case (s.subject == nil) != (s.text == nil):
@@ -266,7 +268,7 @@ func (m templates) check() error {
 		m.email(SetEmailVerificationLink) == nil || m.email(SetEmailVerificationOTP) == nil || m.email(SetWelcome) == nil {
 		return errors.New("pinauth: message templates: a built-in set lost a part")
 	}
-	return nil
+	return m.checkOverrides(langs)
 }
 
 // email returns the named set when it can render an email.
