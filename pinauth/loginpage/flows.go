@@ -159,17 +159,9 @@ func (p *Page) afterPasswordLogin(w http.ResponseWriter, r *http.Request, res *T
 	case e.Code == lrerr.CodeBadCredentials:
 		// Say how many tries are left, as the PIN pad does (the README
 		// promises it), and show the captcha before it is refused.
-		st := p.core.IdentifierStatus(r.Context(), identifierKind(d.Identifier), d.Identifier)
-		if st.Lock != nil {
-			e = st.Lock
-		}
-		d.Notice, d.Error, d.Field = "", p.errorText(r, e, st.Left), "password"
-		if st.Lock == nil && st.CaptchaDue {
-			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
-				d.Error += " " + p.t(r, "error.captchaalso")
-			}
-		}
-		p.renderPassword(w, r, e.HTTPStatus(), ret, d)
+		wt := p.afterWrongTry(r, e, p.core.IdentifierStatus(r.Context(), identifierKind(d.Identifier), d.Identifier))
+		d.Notice, d.Error, d.Field, d.Captcha = "", wt.Text+wt.Also, "password", wt.Captcha
+		p.renderPassword(w, r, wt.Err.HTTPStatus(), ret, d)
 	default:
 		d.Notice, d.Error, d.Field = "", p.errorText(r, e, 0), "password"
 		if e.Code == lrerr.CodeLockedCaptcha || e.Code == lrerr.CodeCaptchaInvalid {
@@ -201,23 +193,15 @@ func (p *Page) postPIN(w http.ResponseWriter, r *http.Request) {
 	}
 	switch e.Code {
 	case lrerr.CodePINInvalid:
-		st := p.core.Status(r.Context(), dev.Tenant, dev.UID)
-		if st.Lock != nil {
+		wt := p.afterWrongTry(r, e, p.core.Status(r.Context(), dev.Tenant, dev.UID))
+		if wt.Locked {
 			// That was the last attempt: the lock also ended this
 			// device's PIN session.
 			p.clearPINDevice(w)
-			p.renderPassword(w, r, st.Lock.HTTPStatus(), ret, &pageData{Error: p.errorText(r, st.Lock, 0), Field: "identifier"})
+			p.renderPassword(w, r, wt.Err.HTTPStatus(), ret, &pageData{Error: wt.Text, Field: "identifier"})
 			return
 		}
-		d := &pageData{Error: p.errorText(r, e, st.Left), Field: "pin"}
-		if st.CaptchaDue {
-			// The next attempt needs a solved captcha: show it now rather
-			// than after a refused try.
-			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
-				d.Error += " " + p.t(r, "error.captchaalso")
-			}
-		}
-		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, d)
+		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: wt.Text + wt.Also, Field: "pin", Captcha: wt.Captcha})
 	case lrerr.CodeCaptchaInvalid:
 		// Enough wrong PINs that the next one needs a solved captcha.
 		p.renderPIN(w, r, e.HTTPStatus(), dev, ret, &pageData{Error: p.errorText(r, e, 0), Field: "pin",

@@ -37,11 +37,18 @@ var errorKeys = map[lrerr.Code]string{
 }
 
 // errorText says in plain words, in r's language, what went wrong, for the
-// page's alert region. left is how many wrong PINs or passwords the
-// account can still take, when the form knows it (0 elsewhere).
+// page's alert region. left is how many wrong secrets (PINs, passwords,
+// codes) the account can still take, when the form knows it (0
+// elsewhere); see afterWrongTry.
 func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
 	t := p.textsFor(r)
 	if key, ok := errorKeys[e.Code]; ok {
+		// A wrong, used or expired code counts toward the lockout: say
+		// how many tries are left when known. Their texts already ask
+		// to try again, so an unknown count adds nothing.
+		if left > 0 {
+			return t.get(key) + " " + triesLeft(t, left)
+		}
 		return t.get(key)
 	}
 	switch e.Code {
@@ -49,6 +56,8 @@ func (p *Page) errorText(r *http.Request, e *lrerr.Error, left int) string {
 		return t.get("error.badcredentials") + " " + triesLeft(t, left)
 	case lrerr.CodePINInvalid:
 		return t.get("error.badpin") + " " + triesLeft(t, left)
+	case lrerr.CodeCurrentPasswordInvalid:
+		return t.get("error.badcurrentpassword") + " " + triesLeft(t, left)
 	case lrerr.CodeLockedSuspended:
 		until, _ := time.Parse(lrprofile.TimeLayout, fmt.Sprint(e.Data["LoginLockedTimeout"]))
 		if until.IsZero() {
@@ -116,6 +125,42 @@ func triesLeft(t texts, left int) string {
 		return t.get("error.triesleft.other", left)
 	}
 	return t.get("error.tryagain")
+}
+
+// wrongTry is what a form says after a check of a secret that counts
+// toward the account's lockout (a password, a PIN, a code) failed.
+type wrongTry struct {
+	// Err is the error to answer with: the lock when that try locked the
+	// account, else the check's own.
+	Err *lrerr.Error
+	// Locked says that try locked the account.
+	Locked bool
+	// Text is Err in words, with the tries left when not locked.
+	Text string
+	// Captcha is the widget the next try needs, nil when none; Also then
+	// says so (" " and the sentence), for the alert.
+	Captcha *captchaWidget
+	Also    string
+}
+
+// afterWrongTry turns the failed check e and the account's Status st, read
+// once after it, into what the form says: the one place that derives the
+// lock, the tries left and the captcha due from a Status, for every form
+// whose check counts (the password and PIN logins, the password change,
+// the codes of the sign-up and the resets).
+func (p *Page) afterWrongTry(r *http.Request, e *lrerr.Error, st Status) wrongTry {
+	if st.Lock != nil {
+		return wrongTry{Err: st.Lock, Locked: true, Text: p.errorText(r, st.Lock, 0)}
+	}
+	w := wrongTry{Err: e, Text: p.errorText(r, e, st.Left)}
+	if st.CaptchaDue {
+		// The next attempt needs a solved captcha: show it now rather
+		// than after a refused try.
+		if w.Captcha = p.captchaFor(true); w.Captcha != nil {
+			w.Also = " " + p.t(r, "error.captchaalso")
+		}
+	}
+	return w
 }
 
 // logCause logs the internal cause of a 5xx the page turned into words.

@@ -117,17 +117,10 @@ func (p *Page) postChangePassword(w http.ResponseWriter, r *http.Request) {
 	case lrerr.CodeCurrentPasswordInvalid:
 		// Say how many tries are left, as the login forms do: this check
 		// counts toward the same lockout.
-		st := p.core.Status(r.Context(), bs.Tenant, bs.UID)
-		text := p.t(r, "error.badcurrentpassword") + " " + triesLeft(p.textsFor(r), st.Left)
-		if st.Lock != nil {
-			text = p.errorText(r, st.Lock, 0)
-		}
-		d.addFieldError("current", text)
-		if st.Lock == nil && st.CaptchaDue {
-			if d.Captcha = p.captchaFor(true); d.Captcha != nil {
-				d.Error += " " + p.t(r, "error.captchaalso")
-			}
-		}
+		wt := p.afterWrongTry(r, e, p.core.Status(r.Context(), bs.Tenant, bs.UID))
+		d.addFieldError("current", wt.Text)
+		d.Error += wt.Also
+		d.Captcha = wt.Captcha
 	case lrerr.CodeAccessTokenInvalid, lrerr.CodeAccessTokenExpired, lrerr.CodeAccountBlocked:
 		// The session ended between the check above and the change.
 		p.clearSession(w)
