@@ -153,8 +153,8 @@ func TestLoginPageSuspendLockIsLiftedByThePasswordReset(t *testing.T) {
 
 // TestLoginPageForgotPasswordByCodeWhenTheTenantMailsCodes: with
 // password_reset_email otp the forgot form leads to a form for the mailed
-// code and the new password; a wrong code is marked on its field, the
-// right one saves the password and logs in.
+// code and the new password; a wrong code is marked on its field, with
+// the tries left before the lockout, the right one saves the password and logs in.
 func TestLoginPageForgotPasswordByCodeWhenTheTenantMailsCodes(t *testing.T) {
 	t.Parallel()
 	e := newResetEnv(t, withLoginPage(), func(c *Config) { c.Tenants[0].PasswordResetEmail = "otp" })
@@ -168,7 +168,9 @@ func TestLoginPageForgotPasswordByCodeWhenTheTenantMailsCodes(t *testing.T) {
 	code := codeFrom(t, em.Text)
 	const newPassword = "a password from a code"
 	wrong := b.submit(form, "/login/reset", "otp", "000000", "password", newPassword, "confirm", newPassword)
-	if wrong.status != 403 || !strings.Contains(wrong.alert(), "That code is not right") || !strings.Contains(wrong.body, `id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus aria-invalid="true"`) {
+	// A wrong code counts toward the account's lockout (5 tries): the
+	// form says how many are left.
+	if wrong.status != 403 || wrong.alert() != "That code is not right. Please check it and try again. You have 4 more tries before your account is locked." || !strings.Contains(wrong.body, `id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus aria-invalid="true"`) {
 		t.Fatalf("wrong code: %d %q\n%s", wrong.status, wrong.alert(), wrong.body)
 	}
 	done := b.submit(wrong, "/login/reset", "otp", code, "password", newPassword, "confirm", newPassword)

@@ -8,7 +8,8 @@ import (
 // TestLoginPageForgotPINEachWayEndsLoggedInWithTheNewPIN: from the PIN
 // pad, "Forgot your PIN?" offers the ways the tenant and the account
 // allow; a link by email (landing on the page), a code by email, a code
-// by SMS and the security answers each set the new PIN, and the password
+// by SMS and the security answers each set the new PIN (a wrong code or
+// answer first says how many tries the account has left), and the password
 // once more logs in at the page first asked for, with a PIN device that
 // unlocks with the new PIN.
 func TestLoginPageForgotPINEachWayEndsLoggedInWithTheNewPIN(t *testing.T) {
@@ -72,7 +73,7 @@ func TestLoginPageForgotPINEachWayEndsLoggedInWithTheNewPIN(t *testing.T) {
 				}
 				code := codeFrom(t, text)
 				wrong := b.submit(form, "/login/forgotpin", "otp", "000000", "pin", newTestPIN, "confirm", newTestPIN)
-				if wrong.status != 403 || !strings.Contains(wrong.alert(), "That code is not right") {
+				if wrong.status != 403 || wrong.alert() != "That code is not right. Please check it and try again. You have 4 more tries before your account is locked." {
 					t.Fatalf("wrong code: %d %q", wrong.status, wrong.alert())
 				}
 				saved = b.submit(wrong, "/login/forgotpin", "otp", code, "pin", newTestPIN, "confirm", newTestPIN)
@@ -82,7 +83,7 @@ func TestLoginPageForgotPINEachWayEndsLoggedInWithTheNewPIN(t *testing.T) {
 					t.Fatalf("answers form: want the account's questions only:\n%s", form.body)
 				}
 				wrong := b.submit(form, "/login/forgotpin", "answer-q1", "Paris", "answer-q3", "nobody", "pin", newTestPIN, "confirm", newTestPIN)
-				if wrong.status != 403 || !strings.Contains(wrong.alert(), "The answers are not right") {
+				if wrong.status != 403 || wrong.alert() != "The answers are not right. Please try again. You have 4 more tries before your account is locked." {
 					t.Fatalf("wrong answers: %d %q", wrong.status, wrong.alert())
 				}
 				saved = b.submit(wrong, "/login/forgotpin", "answer-q1", "paris", "answer-q3", "Mrs Doe", "pin", newTestPIN, "confirm", newTestPIN)

@@ -159,8 +159,10 @@ func TestLoginPageVerifyCodeCountsTowardTheLockout(t *testing.T) {
 	form := codeForm(t, sent)
 	for i := 1; i <= 3; i++ {
 		wrong := b.submit(form, "/login/verifycode", "otp", wrongCode(code))
-		if wrong.status != 403 || !strings.HasPrefix(wrong.fieldErrorOf("otp"), "That code is not right.") {
-			t.Fatalf("wrong code %d: %d %q", i, wrong.status, wrong.fieldErrorOf("otp"))
+		// The third wrong code locks the account, and says so.
+		if i < 3 && (wrong.status != 403 || !strings.HasPrefix(wrong.fieldErrorOf("otp"), "That code is not right.")) ||
+			i == 3 && (wrong.status != 403 || !strings.HasPrefix(wrong.alert(), "Too many wrong attempts: your account is locked")) {
+			t.Fatalf("wrong code %d: %d %q %q", i, wrong.status, wrong.fieldErrorOf("otp"), wrong.alert())
 		}
 		if n := e.attempts(uid).Failures; n != i {
 			t.Fatalf("after %d wrong codes the failure count is %d", i, n)

@@ -216,6 +216,24 @@ func (pc pageCore) IdentifierStatus(ctx context.Context, kind loginpage.Identifi
 	return pc.statusOf(ctx, ref)
 }
 
+// AddressStatus is Status for the account awaiting the verification of
+// address email, found as the code check of PUT /auth/email finds it
+// (recovery.AwaitingAccount), so the page reads the lockout that check
+// counted. An address no account awaits reads its unknownRef, as
+// IdentifierStatus does, so the answer does not tell which exist.
+func (pc pageCore) AddressStatus(ctx context.Context, email string) loginpage.Status {
+	g := pc.g
+	a, found, err := recovery.AwaitingAccount(ctx, g.store, pc.tenant.Name, email)
+	if err != nil {
+		return loginpage.Status{}
+	}
+	ref := a.Ref()
+	if !found {
+		ref = g.unknownRef(pc.tenant.Name, email)
+	}
+	return pc.statusOf(ctx, ref)
+}
+
 func (pc pageCore) statusOf(ctx context.Context, ref store.AccountRef) loginpage.Status {
 	g := pc.g
 	att, found, err := g.store.Attempts(ctx, ref)

@@ -40,6 +40,10 @@ type Core interface {
 	// an identifier of kind, read once after a wrong password. An
 	// identifier without an account answers as an account would.
 	IdentifierStatus(ctx context.Context, kind IdentifierKind, value string) Status
+	// AddressStatus is Status for the account awaiting the verification
+	// of address email (FlowVerifyEmailByCode's), read once after a wrong
+	// code. An address no account awaits answers as an account would.
+	AddressStatus(ctx context.Context, email string) Status
 	// Recover runs a recovery flow (a forgot call or a reset) for the
 	// browser of r as the API would, like Login. A reset by an emailed
 	// token returns the token's account; other flows an empty Account.

@@ -122,6 +122,15 @@ func resetField(ident string) string {
 	return "UserName"
 }
 
+// resetKind is the kind of identifier the API looks ident up by for a
+// password reset (resetField): an email or a username.
+func resetKind(ident string) IdentifierKind {
+	if resetField(ident) == "Email" {
+		return IdentEmail
+	}
+	return IdentUsername
+}
+
 // resetBinding is the CSRF binding of a reset form: its link's token, or
 // the identifier a code was sent for.
 func resetBinding(token, ident string) string { return secret.TokenHash(token + "\x00" + ident) }
@@ -187,8 +196,16 @@ func (p *Page) postReset(w http.ResponseWriter, r *http.Request) {
 				acct = Account{Username: ident}
 			}
 		}
-	case e.Code == lrerr.CodeOTPInvalid || e.Code == lrerr.CodeOTPUsed || e.Code == lrerr.CodeOTPExpired:
-		p.renderReset(w, r, e.HTTPStatus(), vtype, token, ret, &pageData{Error: p.errorText(r, e, 0), Field: "otp"})
+	case countedCode(e):
+		// Counted toward the lockout of the account ident names (or of
+		// ident, when none has it): say how many tries are left, or the
+		// lock that try set. The form has no captcha widget.
+		wt := p.afterWrongTry(r, e, p.core.IdentifierStatus(r.Context(), resetKind(ident), ident))
+		d := &pageData{Error: wt.Text, Field: "otp"}
+		if wt.Locked {
+			d.Field = ""
+		}
+		p.renderReset(w, r, wt.Err.HTTPStatus(), vtype, token, ret, d)
 		return
 	case e.Code == lrerr.CodeValidation:
 		p.renderReset(w, r, e.HTTPStatus(), vtype, token, ret, fieldError("password", p.errorText(r, e, 0)))

@@ -204,15 +204,31 @@ func (p *Page) resetPINWith(w http.ResponseWriter, r *http.Request, dev *pinDevi
 		p.pinSaved(w, r, rc.Account, ret)
 	case e.Code == lrerr.CodeValidation || e.Code == lrerr.CodePINMissing:
 		again(e.HTTPStatus(), &pageData{Error: p.errorText(r, e, 0), Field: "pin"})
-	case e.Code == lrerr.CodeOTPInvalid || e.Code == lrerr.CodeOTPUsed || e.Code == lrerr.CodeOTPExpired:
-		again(e.HTTPStatus(), &pageData{Error: p.errorText(r, e, 0), Field: "otp"})
-	case e.Code == lrerr.CodeSecurityAnswerWrong:
-		again(e.HTTPStatus(), &pageData{Error: p.errorText(r, e, 0), Field: "answer"})
+	case countedCode(e) || e.Code == lrerr.CodeSecurityAnswerWrong:
+		// Counted toward the device's account's lockout: say how many
+		// tries are left, or the lock that try set. (The form has no
+		// captcha widget; a captcha lock is explained on the password
+		// form, as below.)
+		wt := p.afterWrongTry(r, e, p.core.Status(r.Context(), dev.Tenant, dev.UID))
+		if wt.Locked {
+			p.toPasswordLocked(w, r, wt.Err, wt.Text, rc, ret)
+			return
+		}
+		field := "otp"
+		if e.Code == lrerr.CodeSecurityAnswerWrong {
+			field = "answer"
+		}
+		again(e.HTTPStatus(), &pageData{Error: wt.Text, Field: field})
 	default:
-		// Locked, blocked, or a fault: the message says which; the
-		// password form is where a lock is explained and recovered.
-		p.clearPINDevice(w)
-		p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: p.errorText(r, e, 0), Field: "identifier",
-			Identifier: rc.Account.display()})
+		p.toPasswordLocked(w, r, e, p.errorText(r, e, 0), rc, ret)
 	}
+}
+
+// toPasswordLocked ends a PIN reset refused by e (said as text): locked,
+// blocked, or a fault. The password form is where a lock is explained and
+// recovered.
+func (p *Page) toPasswordLocked(w http.ResponseWriter, r *http.Request, e *lrerr.Error, text string, rc *Recovery, ret string) {
+	p.clearPINDevice(w)
+	p.renderPassword(w, r, e.HTTPStatus(), ret, &pageData{Error: text, Field: "identifier",
+		Identifier: rc.Account.display()})
 }

@@ -97,8 +97,9 @@ func (p *Page) emailVerified(w http.ResponseWriter, r *http.Request, email, ret 
 // PUT /auth/email, so its credential gate applies: the rate limit, the
 // lockout counting (a wrong code counts as a wrong password does) and
 // the same work for an address nobody awaits. A wrong, used or expired
-// code is said next to the field; a lock, in the API's words, in the
-// alert. Then the browser lands on the password form as after a link.
+// code is said next to the field, with the tries left before the
+// lockout; a lock, in the API's words, in the alert. Then the browser
+// lands on the password form as after a link.
 
 // formVerifyCode is the code's form, bound to the address.
 const formVerifyCode = "verifycode"
@@ -113,6 +114,12 @@ func (p *Page) byCode(key string) string {
 		return key + "code"
 	}
 	return key
+}
+
+// countedCode says that e is a code's refusal the credential gate
+// counted toward a lockout: a wrong, used or expired code.
+func countedCode(e *lrerr.Error) bool {
+	return e.Code == lrerr.CodeOTPInvalid || e.Code == lrerr.CodeOTPUsed || e.Code == lrerr.CodeOTPExpired
 }
 
 // postVerifyCode serves POST <path>/verifycode: the code typed for the
@@ -137,8 +144,20 @@ func (p *Page) postVerifyCode(w http.ResponseWriter, r *http.Request) {
 	case e == nil:
 		p.emailVerified(w, r, email, ret)
 		return
-	case e.Code == lrerr.CodeOTPInvalid || e.Code == lrerr.CodeOTPUsed || e.Code == lrerr.CodeOTPExpired:
-		d.addFieldError("otp", p.errorText(r, e, 0))
+	case countedCode(e):
+		// The check counted toward the lockout of the address's account
+		// (or of the address, when no account awaits it): say how many
+		// tries are left, or the lock that try set, as the login forms do.
+		wt := p.afterWrongTry(r, e, p.core.AddressStatus(r.Context(), email))
+		if wt.Locked {
+			d.Error = wt.Text
+		} else {
+			d.addFieldError("otp", wt.Text)
+			d.Error += wt.Also
+			d.Captcha = wt.Captcha
+		}
+		p.renderCheckEmail(w, r, wt.Err.HTTPStatus(), ret, d)
+		return
 	default:
 		d.Error = p.errorText(r, e, 0)
 		if e.Code == lrerr.CodeCaptchaInvalid || e.Code == lrerr.CodeLockedCaptcha {

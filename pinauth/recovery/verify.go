@@ -85,7 +85,7 @@ func (api *API) VerifyEmailByOTP(r Request) (any, error) {
 		return nil, &lrerr.Error{Code: lrerr.CodeValidation, Fields: fields}
 	}
 	ctx, now := r.HTTP.Context(), r.Act.Now()
-	a, found, err := api.awaiting(ctx, r.Act.Tenant(), b.Email)
+	a, found, err := AwaitingAccount(ctx, api.secrets.opt.Store, r.Act.Tenant(), b.Email)
 	if err != nil {
 		return nil, lrerr.Unavailable(err)
 	}
@@ -115,14 +115,17 @@ func (api *API) VerifyEmailByOTP(r Request) (any, error) {
 	return api.verify(ctx, r, a.Ref(), store.TokenEmailOTP, hash, lrerr.CodeOTPUsed)
 }
 
-// awaiting finds the account that has address email, verified or not (an
-// unverified address is no identifier, but it is the account's name).
-func (api *API) awaiting(ctx context.Context, tenant, email string) (store.Account, bool, error) {
-	uid, taken, err := api.secrets.opt.Store.NameOwner(ctx, tenant, store.NameOf(email))
+// AwaitingAccount finds the account of tenant that has address email,
+// verified or not (an unverified address is no identifier, but it is the
+// account's name): the account whose lockout a code of PUT /auth/email
+// counts toward. The login page reads that lockout with it, so it names
+// the account the check counted.
+func AwaitingAccount(ctx context.Context, st store.Reader, tenant, email string) (store.Account, bool, error) {
+	uid, taken, err := st.NameOwner(ctx, tenant, store.NameOf(email))
 	if err != nil || !taken || uid == "" {
 		return store.Account{}, false, err
 	}
-	a, found, err := api.secrets.opt.Store.Account(ctx, tenant, uid)
+	a, found, err := st.Account(ctx, tenant, uid)
 	if err != nil || !found || (!a.AddressPending(email) && !a.AddressVerified(email)) {
 		return store.Account{}, false, err
 	}
