@@ -34,7 +34,7 @@ func verificationCode(t *testing.T, g *gateway, smtp *notifytest.SMTPServer, n i
 // Caddy, in a 320 px wide window, typing the code with the keyboard: from
 // the password form of an app page to the sign-up, "check your email"
 // with the code field focused (numeric, one-time-code), a wrong code said
-// next to the field, the code from the local SMTP server, the password
+// next to the field with the tries left (screenshotted), the code from the local SMTP server, the password
 // form with the address prefilled, the password, the first PIN and the
 // app page. No page is wider than the screen.
 func TestBrowserSignUpByCodeVerifyAndLogInEndAtTheUpstream(t *testing.T) {
@@ -61,9 +61,11 @@ func TestBrowserSignUpByCodeVerifyAndLogInEndAtTheUpstream(t *testing.T) {
 
 	// Seven digits: never the six-digit code.
 	b.run(chromedp.KeyEvent("1234567\r"))
-	b.waitText("#otp-error", "That code is not right.")
+	// The code counts toward the lockout (5 tries): the page says so.
+	b.waitText("#otp-error", "That code is not right. Please check it and try again. You have 4 more tries before your account is locked.")
 	b.waitFocus("#otp")
 	b.fits("a wrong code", 320)
+	b.shot("26-sign-up-code.png")
 	if r := g.do("POST", apiPrefix+"/auth/login?apikey="+g.key(), map[string]string{"email": codeSignUpEmail, "password": signUpPassword}); r.status != 403 || !strings.Contains(r.raw, `"ErrorCode":970`) {
 		t.Fatalf("login after a wrong code: %d %s", r.status, r.raw)
 	}
