@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pinauth/caddy-pinauth/pinauth/config"
 )
 
 // TestLoginPageSignUpCodeSaysTheTriesLeft: a wrong code on the "check
@@ -106,5 +108,32 @@ func TestLoginPageCodeTriesLeftSameForAnUnknownAddress(t *testing.T) {
 			t.Fatalf("step %d differs for an unknown address: %d %q vs %d %q\nknown:\n%s\nunknown:\n%s", i,
 				known[i].status, known[i].alert(), nobody[i].status, nobody[i].alert(), known[i].body, nobody[i].body)
 		}
+	}
+}
+
+// TestLoginPageCodeOfAnAddedAddressSaysTheTriesLeft: an address a
+// signed-in account added (POST /auth/email) awaits its code without
+// being an identifier; a wrong code for it on the page counts toward
+// that account's lockout, and the page reads that count, not the one of
+// an address nobody has.
+func TestLoginPageCodeOfAnAddedAddressSaysTheTriesLeft(t *testing.T) {
+	t.Parallel()
+	// allow_unverified: the account logs in to add the address.
+	e := newResetEnv(t, withLoginPage(), withRegistration(byCode, func(r *config.Registration) { r.AllowUnverified = true }),
+		func(c *Config) { c.Lockout.Attempts = 3 })
+	login := e.loggedIn(testEmail)
+	uid := uidOf(login)
+	const added = "second@example.com"
+	wantOK(t, "add an address", e.do("POST", api("auth/email"), map[string]string{"email": added, "type": "Secondary"},
+		"Authorization", "Bearer "+login.str("access_token")))
+	b := newBrowser(t, e.testEnv)
+	b.host = pageHost
+	page := b.get("/login/resend?email=" + url.QueryEscape(added))
+	wrong := b.submit(codeForm(t, page), "/login/verifycode", "otp", "000000")
+	if want := "That code is not right. Please check it and try again. You have 2 more tries before your account is locked."; wrong.status != 403 || wrong.fieldErrorOf("otp") != want {
+		t.Fatalf("a wrong code for an added address: %d %q, want %q", wrong.status, wrong.fieldErrorOf("otp"), want)
+	}
+	if n := e.attempts(uid).Failures; n != 1 {
+		t.Fatalf("the account's failures after a wrong code for its added address: %d, want 1", n)
 	}
 }
