@@ -106,14 +106,18 @@ func (d difference) String() string {
 // the login response's Profile, the Data of update and OTP answers, the
 // second-factor object and the profile's PIN. Other objects (Country,
 // CustomFields…) are compared as objects only: their keys are the app's.
+// An array met in an object compared key by key (or as the answer) has
+// its first element compared too, and an object element key by key: a
+// profile's Email [{Type, Value}] or the answer's security questions.
 var descended = map[string]bool{"Profile": true, "Data": true, "SecondFactorAuthentication": true, "PIN": true}
 
 // compareShape lists the differences between answer (decoded JSON) and
 // the documented shape. profileKeys are the keys a profile may carry.
 func compareShape(answer, shape any, profileKeys map[string]bool) []difference {
 	var diffs []difference
-	var walk func(path, field string, inProfile bool, a, sh any, depth int)
-	walk = func(path, field string, inProfile bool, a, sh any, depth int) {
+	// open is whether an object found at path is compared key by key.
+	var walk func(path, field string, inProfile bool, a, sh any, open bool)
+	walk = func(path, field string, inProfile bool, a, sh any, open bool) {
 		want, got := shapeType(sh), jsonType(a)
 		if want != "null" && want != got {
 			diffs = append(diffs, difference{path: path, inProfile: inProfile, field: field, kind: "type", want: want, got: got})
@@ -121,12 +125,18 @@ func compareShape(answer, shape any, profileKeys map[string]bool) []difference {
 		}
 		switch s := sh.(type) {
 		case []any:
-			if arr, ok := a.([]any); ok && len(arr) > 0 && depth == 0 {
-				walk(join(path, "[0]"), field, inProfile, arr[0], s[0], depth+1)
+			// Only arrays inside compared objects get here: the first
+			// element stands for all, as in the documents.
+			if arr, ok := a.([]any); ok && len(arr) > 0 && len(s) > 0 {
+				f := field
+				if inProfile {
+					f = join(field, "[0]")
+				}
+				walk(join(path, "[0]"), f, inProfile, arr[0], s[0], true)
 			}
 		case map[string]any:
 			obj, ok := a.(map[string]any)
-			if !ok || (depth > 0 && !descended[lastKey(path)]) {
+			if !ok || !open {
 				return
 			}
 			profile := isProfileShape(s)
@@ -146,7 +156,7 @@ func compareShape(answer, shape any, profileKeys map[string]bool) []difference {
 					diffs = append(diffs, difference{path: join(path, k), inProfile: inP, field: f, kind: "absent", want: shapeType(s[k])})
 					continue
 				}
-				walk(join(path, k), f, inP, v, s[k], depth+1)
+				walk(join(path, k), f, inP, v, s[k], descended[k])
 			}
 			for _, k := range sortedKeys(obj) {
 				if _, documented := s[k]; documented || (profile && profileKeys[k]) {
@@ -157,7 +167,7 @@ func compareShape(answer, shape any, profileKeys map[string]bool) []difference {
 			}
 		}
 	}
-	walk("", "", false, answer, shape, 0)
+	walk("", "", false, answer, shape, true)
 	return diffs
 }
 
@@ -169,13 +179,6 @@ func join(path, k string) string {
 		return path + k
 	}
 	return path + "." + k
-}
-
-func lastKey(path string) string {
-	if i := strings.LastIndex(path, "."); i >= 0 {
-		return path[i+1:]
-	}
-	return path
 }
 
 func sortedKeys[V any](m map[string]V) []string {
