@@ -39,8 +39,9 @@ const root = "database/apidocs/apis/v2/"
 // array's first element.
 
 // maxDepth bounds how deep shapes go: the answer's keys, those of its
-// objects (Profile, Data) and theirs (Profile.PIN, Addresses' items).
-const maxDepth = 3
+// objects (Profile, Data), theirs (Profile.PIN, Addresses' items) and
+// those of the items of their lists (Profile.Email's Type and Value).
+const maxDepth = 4
 
 func shapeOf(v any) any { return shapeAt(v, 0) }
 
